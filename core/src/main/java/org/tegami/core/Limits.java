@@ -1,0 +1,48 @@
+package org.tegami.core;
+
+import java.time.Duration;
+
+/**
+ * Every input limit the server enforces, with its default, in one table. Each limit is checked before the
+ * bytes it guards are buffered (or before SMTP {@code 354} / IMAP {@code +} is sent).
+ *
+ * @param smtpCommandLine    longest SMTP command line including CRLF (RFC 5321 §4.5.3.1.4: 512)
+ * @param smtpTextLine       longest line of message text including CRLF (RFC 5321 §4.5.3.1.6: 1000)
+ * @param messageSize        largest message accepted, advertised in SIZE (RFC 1870)
+ * @param recipients         most RCPT TO per transaction (RFC 5321 §4.5.3.1.8 asks for at least 100)
+ * @param connectionsTotal   open connections across all listeners
+ * @param connectionsPerIp   open connections from one client address
+ * @param smtpCommandTimeout idle time allowed while waiting for a command (RFC 5321 §4.5.3.2.7: 5 minutes)
+ * @param smtpDataTimeout    idle time allowed between data blocks (RFC 5321 §4.5.3.2.6: 3 minutes)
+ * @param badCommands        protocol errors tolerated in one session before it is closed
+ */
+public record Limits(
+        int smtpCommandLine,
+        int smtpTextLine,
+        long messageSize,
+        int recipients,
+        int connectionsTotal,
+        int connectionsPerIp,
+        Duration smtpCommandTimeout,
+        Duration smtpDataTimeout,
+        int badCommands) {
+
+    public static final Limits DEFAULTS = new Limits(
+            512, 1000, 50L * 1024 * 1024, 100, 2000, 20,
+            Duration.ofMinutes(5), Duration.ofMinutes(3), 10);
+
+    public Limits withMessageSize(long size) {
+        return new Limits(smtpCommandLine, smtpTextLine, size, recipients, connectionsTotal, connectionsPerIp,
+                smtpCommandTimeout, smtpDataTimeout, badCommands);
+    }
+
+    public Limits withConnections(int total, int perIp) {
+        return new Limits(smtpCommandLine, smtpTextLine, messageSize, recipients, total, perIp,
+                smtpCommandTimeout, smtpDataTimeout, badCommands);
+    }
+
+    public Limits withTimeouts(Duration command, Duration data) {
+        return new Limits(smtpCommandLine, smtpTextLine, messageSize, recipients, connectionsTotal, connectionsPerIp,
+                command, data, badCommands);
+    }
+}
