@@ -1,0 +1,192 @@
+package org.tegami.net;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import org.tegami.net.tls.TlsContext;
+
+/**
+ * One client connection: a socket, our own read buffer (so that bytes pipelined behind STARTTLS can be discarded
+ * exactly), bounded line reading and a buffered writer. Used by one virtual thread at a time; callers that write
+ * from other threads (IMAP IDLE notifications) synchronise on {@link #writeLock()}.
+ */
+public final class Connection implements AutoCloseable {
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    private final byte[] buf = new byte[16 * 1024];
+    private int pos;
+    private int lim;
+    private final InetSocketAddress remote;
+    private final InetSocketAddress local;
+    private final Object writeLock = new Object();
+
+    public Connection(Socket socket) throws IOException {
+        this.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+        this.local = (InetSocketAddress) socket.getLocalSocketAddress();
+        attach(socket);
+    }
+
+    private void attach(Socket s) throws IOException {
+        this.socket = s;
+        this.in = s.getInputStream();
+        this.out = new BufferedOutputStream(s.getOutputStream(), 16 * 1024);
+    }
+
+    public InetAddress remoteAddress() {
+        return remote.getAddress();
+    }
+
+    public InetSocketAddress remote() {
+        return remote;
+    }
+
+    public InetSocketAddress local() {
+        return local;
+    }
+
+    public boolean isTls() {
+        return socket instanceof SSLSocket;
+    }
+
+    public Optional<SSLSession> tlsSession() {
+        return socket instanceof SSLSocket s ? Optional.of(s.getSession()) : Optional.empty();
+    }
+
+    /** Sets the idle timeout for every following read. */
+    public void setReadTimeout(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    }
+
+    /** Bytes received but not yet consumed. */
+    public int buffered() {
+        return lim - pos;
+    }
+
+    /**
+     * Upgrades to TLS (STARTTLS/STLS, or implicit TLS at accept). Every byte the client sent behind the command is
+     * dropped first, so nothing pipelined in plaintext can run inside the TLS session (CVE-2011-0411 class;
+     * RFC 3207 §4.2, RFC 9051 §6.2.1, RFC 2595 §4).
+     */
+    public void startTls(TlsContext tls) throws IOException {
+        pos = lim = 0;
+        SSLSocket ssl = tls.wrapServer(socket);
+        ssl.startHandshake();
+        attach(ssl);
+    }
+
+    private boolean fill() throws IOException {
+        if (pos < lim) return true;
+        int n = in.read(buf, 0, buf.length);
+        if (n <= 0) return false;
+        pos = 0;
+        lim = n;
+        return true;
+    }
+
+    /** Reads one byte, or -1 at end of stream. */
+    public int read() throws IOException {
+        return fill() ? buf[pos++] & 0xff : -1;
+    }
+
+    /** Reads up to {@code len} bytes (at least one unless at end of stream, then -1). */
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (!fill()) return -1;
+        int n = Math.min(len, lim - pos);
+        System.arraycopy(buf, pos, b, off, n);
+        pos += n;
+        return n;
+    }
+
+    /** Reads exactly {@code n} bytes into {@code sink}; returns false if the stream ended first. */
+    public boolean readExactly(long n, OutputStream sink) throws IOException {
+        while (n > 0) {
+            if (!fill()) return false;
+            int k = (int) Math.min(n, lim - pos);
+            sink.write(buf, pos, k);
+            pos += k;
+            n -= k;
+        }
+        return true;
+    }
+
+    /**
+     * Reads one line of at most {@code max} bytes including its terminator. A longer line is consumed and
+     * discarded without buffering it, so a client cannot make us hold more than {@code max} bytes.
+     */
+    public LineResult readLine(int max) throws IOException {
+        byte[] line = new byte[Math.min(max, 256)];
+        int n = 0;
+        boolean tooLong = false;
+        boolean bareCr = false;
+        while (true) {
+            if (!fill()) return new LineResult.Eof();
+            // Scan the buffer for LF in bulk.
+            int start = pos;
+            int i = start;
+            while (i < lim && buf[i] != '\n') i++;
+            int chunk = i - start;
+            if (!tooLong) {
+                if (n + chunk + 1 > max) {
+                    tooLong = true;
+                } else {
+                    if (n + chunk > line.length) line = Arrays.copyOf(line, Math.min(max, Math.max(line.length * 2, n + chunk)));
+                    System.arraycopy(buf, start, line, n, chunk);
+                    n += chunk;
+                }
+            }
+            pos = i;
+            if (i < lim) { // found LF
+                pos++;
+                if (tooLong) return new LineResult.TooLong();
+                if (n > 0 && line[n - 1] == '\r') {
+                    byte[] content = Arrays.copyOf(line, n - 1);
+                    for (byte b : content) if (b == '\r') { bareCr = true; break; }
+                    return new LineResult.Line(content, bareCr);
+                }
+                return new LineResult.BareLf(Arrays.copyOf(line, n));
+            }
+        }
+    }
+
+    public OutputStream output() {
+        return out;
+    }
+
+    /** Lock to hold while writing from a thread other than the session's own. */
+    public Object writeLock() {
+        return writeLock;
+    }
+
+    /** Writes ASCII/UTF-8 text as-is (the caller supplies CRLF) and flushes. */
+    public void write(String s) throws IOException {
+        synchronized (writeLock) {
+            out.write(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.flush();
+        }
+    }
+
+    public void flush() throws IOException {
+        synchronized (writeLock) {
+            out.flush();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}
