@@ -128,6 +128,7 @@ public final class Connection implements AutoCloseable {
         int n = 0;
         boolean tooLong = false;
         boolean bareCr = false;
+        int last = -1; // the byte before the current position, across buffer refills
         while (true) {
             if (!fill()) return new LineResult.Eof();
             // Scan the buffer for LF in bulk.
@@ -135,6 +136,7 @@ public final class Connection implements AutoCloseable {
             int i = start;
             while (i < lim && buf[i] != '\n') i++;
             int chunk = i - start;
+            if (chunk > 0) last = buf[i - 1];
             if (!tooLong) {
                 if (n + chunk + 1 > max) {
                     tooLong = true;
@@ -147,7 +149,7 @@ public final class Connection implements AutoCloseable {
             pos = i;
             if (i < lim) { // found LF
                 pos++;
-                if (tooLong) return new LineResult.TooLong();
+                if (tooLong) return new LineResult.TooLong(last == '\r');
                 if (n > 0 && line[n - 1] == '\r') {
                     byte[] content = Arrays.copyOf(line, n - 1);
                     for (byte b : content) if (b == '\r') { bareCr = true; break; }

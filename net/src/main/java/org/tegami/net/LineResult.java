@@ -20,8 +20,11 @@ public sealed interface LineResult {
     /** A line that ended in a bare LF (RFC 5321 §2.3.8 forbids it); {@code bytes} excludes the LF. */
     record BareLf(byte[] bytes) implements LineResult {}
 
-    /** The line exceeded the limit; it was read and discarded up to and including its LF. */
-    record TooLong() implements LineResult {}
+    /**
+     * The line exceeded the limit; it was read and discarded up to and including its LF. {@code crlf} tells
+     * whether that LF was preceded by CR, which SMTP needs to know where the data may end.
+     */
+    record TooLong(boolean crlf) implements LineResult {}
 
     /** The peer closed the connection (possibly mid-line). */
     record Eof() implements LineResult {}

@@ -42,15 +42,15 @@ class ConnectionTest {
         return switch (r) {
             case LineResult.Line l -> "LINE(" + l.ascii() + (l.bareCr() ? ",bareCR" : "") + ")";
             case LineResult.BareLf b -> "BARELF(" + new String(b.bytes(), StandardCharsets.ISO_8859_1) + ")";
-            case LineResult.TooLong t -> "TOOLONG";
+            case LineResult.TooLong t -> t.crlf() ? "TOOLONG" : "TOOLONG(LF)";
             case LineResult.Eof e -> "EOF";
         };
     }
 
     @Test
     void classifiesLineEndingsAtEverySplit() throws IOException {
-        String input = "EHLO a\r\nbare\nx\ry\r\n" + "z".repeat(20) + "\r\nok\r\npartial";
-        String expected = "[LINE(EHLO a), BARELF(bare), LINE(x\ry,bareCR), TOOLONG, LINE(ok), EOF]";
+        String input = "EHLO a\r\nbare\nx\ry\r\n" + "z".repeat(20) + "\r\n" + "w".repeat(20) + "\nok\r\npartial";
+        String expected = "[LINE(EHLO a), BARELF(bare), LINE(x\ry,bareCR), TOOLONG, TOOLONG(LF), LINE(ok), EOF]";
         for (int split = 0; split <= input.length(); split++) {
             assertEquals(expected, lines(input, split, 16).stream().map(ConnectionTest::text).toList().toString(),
                     "split at " + split);

@@ -25,5 +25,11 @@ public interface MailStore {
     /** Messages whose modseq is above {@code since}, in UID order (new messages and flag changes). */
     List<MessageMeta> changedSince(MailboxId mailbox, ModSeq since);
 
+    /**
+     * Removes messages durably (POP3 UPDATE state, IMAP EXPUNGE): records a tombstone (uid, modseq) for each for
+     * QRESYNC (RFC 7162 §3.2.10), raises the modseq, then notifies. Unknown UIDs are ignored.
+     */
+    void expunge(MailboxId mailbox, java.util.Set<Uid> uids);
+
     ChangeFeed changes();
 }

@@ -1,0 +1,39 @@
+package org.tegami.smtp.server;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.tegami.mime.EmailAddress;
+import org.tegami.store.AccountId;
+
+/** The mail transaction being built between MAIL and the end of data (RFC 5321 §3.3). */
+final class Envelope {
+    final Optional<EmailAddress> sender;
+    final boolean smtpUtf8;
+    /** Accepted forward-paths in order, for trace headers and the queue. */
+    final List<EmailAddress> recipients = new ArrayList<>();
+    final Set<AccountId> localAccounts = new LinkedHashSet<>();
+    final List<EmailAddress> remote = new ArrayList<>();
+    /** Set once a BDAT chunk arrived; DATA is then out of sequence (RFC 3030 §2). */
+    MessageSink chunks;
+    /** Id of the message being received, for the Received header, the reply and the log. */
+    String messageId;
+
+    Envelope(Optional<EmailAddress> sender, boolean smtpUtf8) {
+        this.sender = sender;
+        this.smtpUtf8 = smtpUtf8;
+    }
+
+    String reversePath() {
+        return sender.map(EmailAddress::toString).orElse("");
+    }
+
+    void discardChunks() {
+        if (chunks != null) {
+            chunks.close();
+            chunks = null;
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package org.tegami.smtp.server;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.tegami.core.StoreException;
+import org.tegami.mime.EmailAddress;
+import org.tegami.net.LineResult;
+import org.tegami.smtp.proto.SmtpCommand;
+import org.tegami.smtp.proto.SmtpReply;
+import org.tegami.store.BlobId;
+import org.tegami.store.Delivered;
+import org.tegami.store.DeliveryRequest;
+
+/**
+ * DATA (RFC 5321 §4.1.1.4) and BDAT (RFC 3030) for a session: reads the message into a blob, then stores it
+ * durably and only then answers 250.
+ */
+final class MessageReceiver {
+    private static final Logger LOG = System.getLogger(MessageReceiver.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final char[] ID_CHARS = "0123456789BCDFGHJKLMNPQRSTVWXZ".toCharArray();
+
+    private MessageReceiver() {}
+
+    static void data(SmtpSession s) throws IOException {
+        Envelope env = s.envelope;
+        if (env == null) {
+            s.reply(503, "5.5.1", "Send MAIL first");
+            return;
+        }
+        if (env.chunks != null) {
+            s.reply(503, "5.5.1", "DATA not allowed after BDAT");
+            return;
+        }
+        if (env.recipients.isEmpty()) {
+            s.reply(554, "5.5.1", "No valid recipients");
+            return;
+        }
+        String id = newId();
+        try (MessageSink sink = open(s, id)) {
+            s.reply(354, "", "End data with <CR><LF>.<CR><LF>");
+            s.conn.flush();
+            s.conn.setReadTimeout(s.env.limits().smtpDataTimeout());
+            int maxLine = s.env.limits().smtpTextLine();
+            // RFC 5321 §4.1.1.4: the data ends only at CRLF "." CRLF. The CRLF of DATA counts as the first one;
+            // after a line that ended in a bare LF, a "." line is text, so neither <LF>.<LF> nor <LF>.<CR><LF>
+            // can end the data here (SMTP smuggling, CVE-2023-51764).
+            boolean afterCrlf = true;
+            while (true) {
+                LineResult r = s.conn.readLine(maxLine);
+                switch (r) {
+                    case LineResult.Eof e -> {
+                        s.closeAfterReply();
+                        return; // nothing acknowledged, nothing kept
+                    }
+                    case LineResult.TooLong t -> {
+                        sink.fail(MessageSink.Problem.LINE_TOO_LONG);
+                        if (!t.crlf()) sink.fail(MessageSink.Problem.BARE_LINE_ENDING);
+                        afterCrlf = t.crlf();
+                    }
+                    case LineResult.BareLf b -> {
+                        sink.fail(MessageSink.Problem.BARE_LINE_ENDING);
+                        afterCrlf = false;
+                    }
+                    case LineResult.Line line -> {
+                        byte[] b = line.bytes();
+                        if (afterCrlf && b.length == 1 && b[0] == '.') {
+                            finish(s, sink, id);
+                            return;
+                        }
+                        // RFC 5321 §4.5.2: remove the first of a leading dot.
+                        sink.line(b, b.length > 0 && b[0] == '.' ? 1 : 0, line.bareCr() || !afterCrlf);
+                        afterCrlf = true;
+                    }
+                }
+            }
+        }
+    }
+
+    static void bdat(SmtpSession s, SmtpCommand.Bdat c) throws IOException {
+        Envelope env = s.envelope;
+        s.conn.setReadTimeout(s.env.limits().smtpDataTimeout());
+        if (env == null || env.recipients.isEmpty()) {
+            // RFC 3030 §2: the chunk must still be read so the session stays in step.
+            if (!s.conn.readExactly(c.size(), java.io.OutputStream.nullOutputStream())) {
+                s.closeAfterReply();
+                return;
+            }
+            s.reply(env == null ? SmtpReply.of(503, "5.5.1", "Send MAIL first")
+                    : SmtpReply.of(554, "5.5.1", "No valid recipients"));
+            return;
+        }
+        if (env.chunks == null) env.chunks = open(s, newId());
+        MessageSink sink = env.chunks;
+        byte[] buf = new byte[16 * 1024];
+        long left = c.size();
+        while (left > 0) {
+            int n = s.conn.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                s.closeAfterReply();
+                return;
+            }
+            sink.raw(buf, 0, n);
+            left -= n;
+        }
+        if (!c.last()) {
+            Optional<SmtpReply> failure = sink.failure();
+            if (failure.isPresent()) {
+                s.reply(failure.get());
+                s.resetTransaction(); // later chunks of this message get 503
+            } else {
+                s.reply(250, "2.0.0", c.size() + " octets received");
+            }
+            return;
+        }
+        sink.finishRaw();
+        try (sink) {
+            finish(s, sink, env.messageId);
+        }
+    }
+
+    private static MessageSink open(SmtpSession s, String id) throws IOException {
+        Envelope env = s.envelope;
+        MessageSink sink = new MessageSink(s.env.store().blobs().create(), s.env.limits().messageSize(),
+                s.env.limits().smtpTextLine());
+        env.messageId = id;
+        Instant now = s.env.clock().instant();
+        Optional<String> forRcpt = env.recipients.size() == 1
+                ? Optional.of(env.recipients.getFirst().toString()) : Optional.empty();
+        sink.prefix(TraceHeaders.returnPath(env.reversePath()));
+        sink.prefix(TraceHeaders.received(s.helo, s.conn.remoteAddress().getHostAddress(), s.env.hostname(),
+                s.esmtp, env.smtpUtf8, s.tls(), s.user != null, id, forRcpt, now));
+        return sink;
+    }
+
+    private static void finish(SmtpSession s, MessageSink sink, String id) throws IOException {
+        Envelope env = s.envelope;
+        Optional<SmtpReply> failure = sink.failure();
+        if (failure.isPresent()) {
+            s.resetTransaction();
+            s.reply(failure.get());
+            return;
+        }
+        try {
+            BlobId blob = sink.commit();
+            Optional<DeliveryRequest.Outbound> out = env.remote.isEmpty() ? Optional.empty()
+                    : Optional.of(new DeliveryRequest.Outbound(env.reversePath(),
+                            env.remote.stream().map(EmailAddress::toString).toList(),
+                            TraceHeaders.returnPath(env.reversePath()).length));
+            Delivered d = s.env.store().mail().deliver(new DeliveryRequest(
+                    blob, sink.blobSize(), s.env.clock().instant(), env.localAccounts, out));
+            LOG.log(Level.INFO, () -> "accepted " + id + " from <" + env.reversePath() + "> for "
+                    + List.copyOf(env.recipients) + " blob " + blob + d.queued().map(q -> " queue " + q).orElse(""));
+            s.resetTransaction();
+            s.reply(250, "2.0.0", "OK queued as " + id);
+        } catch (IOException | StoreException e) {
+            LOG.log(Level.ERROR, "could not store message " + id, e);
+            s.resetTransaction();
+            s.reply(451, "4.3.0", "Could not store the message, try again later");
+        }
+    }
+
+    /** A short random id that ties the Received header, the 250 reply and the log together. */
+    static String newId() {
+        char[] c = new char[12];
+        for (int i = 0; i < c.length; i++) c[i] = ID_CHARS[RANDOM.nextInt(ID_CHARS.length)];
+        return new String(c);
+    }
+}

@@ -1,0 +1,127 @@
+package org.tegami.smtp.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import org.tegami.auth.Authenticator;
+import org.tegami.auth.LoginThrottle;
+import org.tegami.auth.PasswordHasher;
+import org.tegami.auth.RecipientResolver;
+import org.tegami.core.Limits;
+import org.tegami.mime.EmailAddress;
+import org.tegami.net.ConnectionLimiter;
+import org.tegami.net.Listener;
+import org.tegami.net.TlsMode;
+import org.tegami.net.tls.TlsContext;
+import org.tegami.store.Account;
+import org.tegami.store.Mailbox;
+import org.tegami.store.MessageMeta;
+import org.tegami.store.Store;
+import org.tegami.store.embedded.EmbeddedStore;
+import org.tegami.testkit.TestTls;
+import org.tegami.testkit.TranscriptRunner;
+
+/**
+ * A live SMTP server on loopback for tests: listeners {@code smtp} (inbound, STARTTLS), {@code submission}
+ * (STARTTLS) and {@code submissions} (implicit TLS) on ephemeral ports, an embedded store in a temporary
+ * directory, a fixed clock, and the fixture accounts below.
+ */
+final class SmtpTestServer implements AutoCloseable {
+    static final String HOSTNAME = "mail.example.test";
+    static final Instant NOW = Instant.parse("2025-01-02T03:04:05Z");
+    static final String ALICE = "alice@example.test";
+    static final String ALICE_PASSWORD = "alice-password-1";
+    static final String BOB = "bob@example.test";
+    static final String BOB_PASSWORD = "bob-password-2";
+    /** Small limits so transcripts can exceed them: 2048-byte messages, 5 recipients. */
+    static final Limits LIMITS = new Limits(512, 1000, 2048, 5, 100, 100,
+            Duration.ofSeconds(30), Duration.ofSeconds(30), 10);
+
+    private final Store store;
+    private final List<Listener> listeners;
+
+    /**
+     * @param dataDir empty directory for the store
+     * @param tlsDir  directory for the self-signed certificate; sharing one across servers saves key generation
+     */
+    SmtpTestServer(Path dataDir, Path tlsDir) {
+        InstantSource clock = InstantSource.fixed(NOW);
+        store = EmbeddedStore.open(dataDir, clock);
+        try {
+            PasswordHasher hasher = new PasswordHasher();
+            var accounts = store.accounts();
+            accounts.addDomain("example.test");
+            accounts.addUser(address(ALICE), hasher.hash(ALICE_PASSWORD.toCharArray()));
+            accounts.addUser(address(BOB), hasher.hash(BOB_PASSWORD.toCharArray()));
+            accounts.putAlias("sales@example.test", List.of(ALICE));
+            // RFC 5321 §4.5.1: every domain must accept postmaster.
+            accounts.putAlias("postmaster@example.test", List.of(ALICE));
+
+            TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
+            var env = new SmtpEnvironment(HOSTNAME, LIMITS, store,
+                    new Authenticator(accounts, hasher, new LoginThrottle(clock)),
+                    new RecipientResolver(accounts), tls, clock);
+            var limiter = new ConnectionLimiter(LIMITS.connectionsTotal(), LIMITS.connectionsPerIp());
+            var any = new InetSocketAddress("127.0.0.1", 0);
+            var inbound = new SmtpServer(SmtpServer.Role.INBOUND, env);
+            var submission = new SmtpServer(SmtpServer.Role.SUBMISSION, env);
+            listeners = List.of(
+                    Listener.start("smtp", any, TlsMode.STARTTLS, tls, limiter, inbound, SmtpServer.BUSY),
+                    Listener.start("submission", any, TlsMode.STARTTLS, tls, limiter, submission, SmtpServer.BUSY),
+                    Listener.start("submissions", any, TlsMode.IMPLICIT, tls, limiter, submission, SmtpServer.BUSY));
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    static EmailAddress address(String s) {
+        return EmailAddress.parse(s).orElseThrow();
+    }
+
+    Store store() {
+        return store;
+    }
+
+    Map<String, InetSocketAddress> ports() {
+        return Map.of("smtp", listeners.get(0).address(), "submission", listeners.get(1).address(),
+                "submissions", listeners.get(2).address());
+    }
+
+    int port(String name) {
+        return ports().get(name).getPort();
+    }
+
+    TranscriptRunner runner() {
+        return new TranscriptRunner(ports(), TestTls.trustAllClientContext());
+    }
+
+    /** The INBOX messages of a fixture user, in UID order. */
+    List<MessageMeta> inbox(String user) {
+        Account a = store.accounts().user(address(user)).orElseThrow();
+        Mailbox inbox = store.mail().mailbox(a.id(), Mailbox.INBOX).orElseThrow();
+        return store.mail().messages(inbox.id());
+    }
+
+    /** The stored bytes of a message. */
+    byte[] blob(MessageMeta m) {
+        try (InputStream in = store.blobs().open(m.blob())) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        listeners.forEach(Listener::close);
+        store.close();
+    }
+}

@@ -1,0 +1,227 @@
+package org.tegami.store.embedded;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.tegami.core.StoreException;
+
+/**
+ * SQLite access for the embedded store. sqlite-jdbc is JNI, and a native call pins a virtual thread's carrier
+ * (there are only as many carriers as cores), so every statement runs on platform threads: one writer that owns
+ * the write connection and a small pool of readers. Callers (virtual threads) block on a future, which unmounts
+ * them cleanly.
+ *
+ * <p>Group commit: the writer takes every write waiting in its queue (up to {@link #MAX_BATCH}), runs each in its
+ * own SAVEPOINT inside one transaction, and COMMITs once. With {@code synchronous=FULL} in WAL mode that commit
+ * is the fsync; only then are the callers released and the after-commit hooks run.
+ */
+final class Db implements AutoCloseable {
+    static final int MAX_BATCH = 256;
+    private static final int READERS = 3;
+
+    /** Work run inside a transaction (writes) or on a read connection (reads). */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Tx tx) throws SQLException;
+    }
+
+    /** The connection a piece of work uses, and where it registers what to do after a successful commit. */
+    static final class Tx {
+        final Connection c;
+        final List<Runnable> afterCommit = new ArrayList<>();
+
+        Tx(Connection c) {
+            this.c = c;
+        }
+
+        void afterCommit(Runnable r) {
+            afterCommit.add(r);
+        }
+    }
+
+    private record Task<T>(Work<T> work, CompletableFuture<T> result) {}
+
+    private static final Task<Void> STOP = new Task<>(tx -> null, new CompletableFuture<>());
+
+    private final String url;
+    private final Connection writeConnection;
+    private final BlockingQueue<Task<?>> writes = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private final ExecutorService readers;
+    private final ThreadLocal<Connection> readConnection = new ThreadLocal<>();
+    private final List<Connection> allReaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    Db(Path file) {
+        this.url = "jdbc:sqlite:" + file.toAbsolutePath();
+        try {
+            writeConnection = open();
+            try (Statement s = writeConnection.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+            }
+            Schema.migrate(writeConnection);
+        } catch (SQLException e) {
+            throw new StoreException("cannot open the database " + file + ": " + e.getMessage(), e);
+        }
+        writer = Thread.ofPlatform().name("store-writer").daemon().start(this::writeLoop);
+        readers = Executors.newFixedThreadPool(READERS, Thread.ofPlatform().name("store-reader-", 0).daemon().factory());
+    }
+
+    private Connection open() throws SQLException {
+        Connection c = DriverManager.getConnection(url);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA busy_timeout=10000"); // another process (the admin CLI) may hold the write lock
+            s.execute("PRAGMA foreign_keys=ON");
+        }
+        return c;
+    }
+
+    /** Runs {@code work} in the next group commit and returns once it is durable. */
+    <T> T write(Work<T> work) {
+        Task<T> t = new Task<>(work, new CompletableFuture<>());
+        if (!writer.isAlive()) throw new StoreException("store is closed");
+        writes.add(t);
+        return await(t.result);
+    }
+
+    /** Runs {@code work} on a read connection; it sees every committed write, including other processes'. */
+    <T> T read(Work<T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        readers.execute(() -> {
+            try {
+                Connection c = readConnection.get();
+                if (c == null) {
+                    c = open();
+                    readConnection.set(c);
+                    allReaders.add(c);
+                }
+                f.complete(work.run(new Tx(c)));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return await(f);
+    }
+
+    private static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for the store", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) throw r;
+            if (c instanceof Error err) throw err;
+            throw new StoreException("store operation failed: " + c.getMessage(), c);
+        }
+    }
+
+    private void writeLoop() {
+        List<Task<?>> batch = new ArrayList<>();
+        while (true) {
+            try {
+                batch.add(writes.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            writes.drainTo(batch, MAX_BATCH - 1);
+            boolean stop = batch.remove(STOP);
+            commit(batch);
+            batch.clear();
+            if (stop) {
+                List<Task<?>> rest = new ArrayList<>();
+                writes.drainTo(rest);
+                rest.forEach(t -> t.result.completeExceptionally(new StoreException("store is closed")));
+                return;
+            }
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void commit(List<Task<?>> batch) {
+        if (batch.isEmpty()) return;
+        Object[] results = new Object[batch.size()];
+        Throwable[] failures = new Throwable[batch.size()];
+        List<Runnable> hooks = new ArrayList<>();
+        try (Statement s = writeConnection.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            try {
+                for (int i = 0; i < batch.size(); i++) {
+                    s.execute("SAVEPOINT task");
+                    Tx tx = new Tx(writeConnection);
+                    try {
+                        results[i] = batch.get(i).work.run(tx);
+                        s.execute("RELEASE task");
+                        hooks.addAll(tx.afterCommit);
+                    } catch (Throwable e) {
+                        failures[i] = e;
+                        s.execute("ROLLBACK TO task");
+                        s.execute("RELEASE task");
+                    }
+                }
+                s.execute("COMMIT");
+            } catch (SQLException e) {
+                try {
+                    s.execute("ROLLBACK");
+                } catch (SQLException ignored) {
+                    // the transaction may already be gone
+                }
+                throw e;
+            }
+        } catch (SQLException e) {
+            StoreException err = new StoreException("commit failed: " + e.getMessage(), e);
+            batch.forEach(t -> t.result.completeExceptionally(err));
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            CompletableFuture f = batch.get(i).result;
+            if (failures[i] != null) f.completeExceptionally(failures[i]);
+            else f.complete(results[i]);
+        }
+        for (Runnable r : hooks) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                System.getLogger(Db.class.getName()).log(System.Logger.Level.WARNING, "after-commit hook failed", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        writes.add(STOP);
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        readers.shutdown();
+        try {
+            readers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Connection c : allReaders) closeQuietly(c);
+        closeQuietly(writeConnection);
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing
+        }
+    }
+}

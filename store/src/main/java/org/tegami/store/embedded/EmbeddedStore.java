@@ -1,0 +1,76 @@
+package org.tegami.store.embedded;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.tegami.core.StoreException;
+import org.tegami.store.AccountStore;
+import org.tegami.store.BlobStore;
+import org.tegami.store.MailStore;
+import org.tegami.store.QueueStore;
+import org.tegami.store.Store;
+
+/**
+ * The embedded default store: SQLite (WAL, {@code synchronous=FULL}) for metadata in {@code meta.db} and
+ * content-addressed blob files under {@code blobs/}, in one data directory. Several processes may open the same
+ * directory (the server and admin commands). See docs/adr/0002-embedded-store.md.
+ */
+public final class EmbeddedStore implements Store {
+    private final Db db;
+    private final FileBlobStore blobs;
+    private final SqlAccounts accounts;
+    private final SqlMail mail;
+    private final SqlQueue queue;
+
+    private EmbeddedStore(Path dataDir, LongSupplier uidValidity) throws IOException {
+        Files.createDirectories(dataDir);
+        blobs = new FileBlobStore(dataDir);
+        db = new Db(dataDir.resolve("meta.db"));
+        accounts = new SqlAccounts(db, uidValidity);
+        mail = new SqlMail(db);
+        queue = new SqlQueue(db);
+    }
+
+    public static EmbeddedStore open(Path dataDir, InstantSource clock) {
+        AtomicLong last = new AtomicLong();
+        // RFC 9051 §2.3.1.1: UIDVALIDITY must grow when a name is reused; seconds since 1970 fit in 32 bits.
+        return open(dataDir, clock, () -> last.updateAndGet(prev -> Math.max(prev + 1, clock.instant().getEpochSecond())));
+    }
+
+    public static EmbeddedStore open(Path dataDir, InstantSource clock, LongSupplier uidValiditySource) {
+        try {
+            return new EmbeddedStore(dataDir, uidValiditySource);
+        } catch (IOException e) {
+            throw new StoreException("cannot open the data directory " + dataDir + ": " + e.getMessage()
+                    + " (check that it exists and is writable by this user)", e);
+        }
+    }
+
+    @Override
+    public AccountStore accounts() {
+        return accounts;
+    }
+
+    @Override
+    public MailStore mail() {
+        return mail;
+    }
+
+    @Override
+    public BlobStore blobs() {
+        return blobs;
+    }
+
+    @Override
+    public QueueStore queue() {
+        return queue;
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}

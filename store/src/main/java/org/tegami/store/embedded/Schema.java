@@ -1,0 +1,91 @@
+package org.tegami.store.embedded;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The metadata schema and its migrations, versioned by {@code PRAGMA user_version}. Plain SQL that ports to
+ * PostgreSQL with type changes only. Times are epoch milliseconds.
+ */
+final class Schema {
+    private Schema() {}
+
+    private static final List<String> MIGRATIONS = List.of(
+            """
+            CREATE TABLE domains(name TEXT PRIMARY KEY);
+            CREATE TABLE accounts(
+                id INTEGER PRIMARY KEY,
+                address TEXT NOT NULL,
+                addr_key TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL);
+            CREATE TABLE aliases(source TEXT PRIMARY KEY, targets TEXT NOT NULL);
+            CREATE TABLE mailboxes(
+                id INTEGER PRIMARY KEY,
+                account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                uidvalidity INTEGER NOT NULL,
+                uidnext INTEGER NOT NULL,
+                highestmodseq INTEGER NOT NULL,
+                special_use TEXT,
+                subscribed INTEGER NOT NULL,
+                UNIQUE(account_id, name));
+            CREATE TABLE messages(
+                mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                uid INTEGER NOT NULL,
+                blob TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                internal_date INTEGER NOT NULL,
+                flags TEXT NOT NULL DEFAULT '',
+                modseq INTEGER NOT NULL,
+                PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;
+            CREATE INDEX messages_by_modseq ON messages(mailbox_id, modseq);
+            CREATE TABLE expunged(
+                mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                uid INTEGER NOT NULL,
+                modseq INTEGER NOT NULL,
+                PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;
+            CREATE TABLE queue(
+                id INTEGER PRIMARY KEY,
+                blob TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                skip_bytes INTEGER NOT NULL,
+                sender TEXT NOT NULL,
+                created INTEGER NOT NULL,
+                next_attempt INTEGER NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE queue_recipients(
+                queue_id INTEGER NOT NULL REFERENCES queue(id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                recipient TEXT NOT NULL,
+                PRIMARY KEY(queue_id, position));
+            """);
+
+    static void migrate(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            int version;
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                version = rs.getInt(1);
+            }
+            if (version > MIGRATIONS.size()) {
+                throw new SQLException("the data directory was written by a newer Tegami (schema " + version
+                        + ", this version knows " + MIGRATIONS.size() + "); upgrade Tegami");
+            }
+            for (int v = version; v < MIGRATIONS.size(); v++) {
+                s.execute("BEGIN IMMEDIATE");
+                try {
+                    for (String stmt : MIGRATIONS.get(v).split(";")) {
+                        if (!stmt.isBlank()) s.execute(stmt);
+                    }
+                    s.execute("PRAGMA user_version=" + (v + 1));
+                    s.execute("COMMIT");
+                } catch (SQLException e) {
+                    s.execute("ROLLBACK");
+                    throw e;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package org.tegami.store.embedded;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.tegami.mime.EmailAddress;
+import org.tegami.store.Account;
+import org.tegami.store.AccountId;
+import org.tegami.store.AccountStore;
+import org.tegami.store.Alias;
+
+/** Domains, users and aliases in SQLite. No caching: another process may change them at any time. */
+final class SqlAccounts implements AccountStore {
+    /** Mailboxes every account starts with, and their RFC 6154 special-use attributes. */
+    static final List<String[]> DEFAULT_MAILBOXES = List.of(
+            new String[] {"INBOX", null}, new String[] {"Sent", "\\Sent"}, new String[] {"Drafts", "\\Drafts"},
+            new String[] {"Trash", "\\Trash"}, new String[] {"Junk", "\\Junk"}, new String[] {"Archive", "\\Archive"});
+
+    private final Db db;
+    private final LongSupplier uidValidity;
+
+    SqlAccounts(Db db, LongSupplier uidValidity) {
+        this.db = db;
+        this.uidValidity = uidValidity;
+    }
+
+    private static String norm(String domain) {
+        return domain.toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public boolean addDomain(String domain) {
+        return db.write(tx -> update(tx, "INSERT OR IGNORE INTO domains(name) VALUES (?)", norm(domain)) > 0);
+    }
+
+    @Override
+    public boolean removeDomain(String domain) {
+        return db.write(tx -> update(tx, "DELETE FROM domains WHERE name = ?", norm(domain)) > 0);
+    }
+
+    @Override
+    public List<String> domains() {
+        return db.read(tx -> strings(tx, "SELECT name FROM domains ORDER BY name"));
+    }
+
+    @Override
+    public boolean isLocalDomain(String domain) {
+        return db.read(tx -> !strings(tx, "SELECT name FROM domains WHERE name = ?", norm(domain)).isEmpty());
+    }
+
+    @Override
+    public Account addUser(EmailAddress address, String passwordHash) {
+        return db.write(tx -> {
+            if (strings(tx, "SELECT name FROM domains WHERE name = ?", address.domain()).isEmpty()) {
+                throw new IllegalArgumentException("the domain " + address.domain() + " is not local: add it first with"
+                        + " 'tegami domain add " + address.domain() + "'");
+            }
+            if (!strings(tx, "SELECT address FROM accounts WHERE addr_key = ?", address.key()).isEmpty()) {
+                throw new IllegalArgumentException("the user " + address + " already exists");
+            }
+            long id;
+            try (PreparedStatement ps = tx.c.prepareStatement(
+                    "INSERT INTO accounts(address, addr_key, password_hash) VALUES (?, ?, ?) RETURNING id")) {
+                ps.setString(1, address.toString());
+                ps.setString(2, address.key());
+                ps.setString(3, passwordHash);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    id = rs.getLong(1);
+                }
+            }
+            long uv = uidValidity.getAsLong();
+            for (String[] mb : DEFAULT_MAILBOXES) {
+                try (PreparedStatement ps = tx.c.prepareStatement("INSERT INTO mailboxes(account_id, name, uidvalidity,"
+                        + " uidnext, highestmodseq, special_use, subscribed) VALUES (?, ?, ?, 1, 1, ?, 1)")) {
+                    ps.setLong(1, id);
+                    ps.setString(2, mb[0]);
+                    ps.setLong(3, uv);
+                    ps.setString(4, mb[1]);
+                    ps.executeUpdate();
+                }
+            }
+            return new Account(new AccountId(id), address, passwordHash);
+        });
+    }
+
+    @Override
+    public boolean setPasswordHash(EmailAddress address, String passwordHash) {
+        return db.write(tx -> update(tx, "UPDATE accounts SET password_hash = ? WHERE addr_key = ?",
+                passwordHash, address.key()) > 0);
+    }
+
+    @Override
+    public boolean removeUser(EmailAddress address) {
+        return db.write(tx -> update(tx, "DELETE FROM accounts WHERE addr_key = ?", address.key()) > 0);
+    }
+
+    @Override
+    public Optional<Account> user(EmailAddress address) {
+        return db.read(tx -> accounts(tx, "WHERE addr_key = ?", address.key())).stream().findFirst();
+    }
+
+    @Override
+    public Optional<Account> user(AccountId id) {
+        return db.read(tx -> accounts(tx, "WHERE id = ?", id.value())).stream().findFirst();
+    }
+
+    @Override
+    public List<Account> users() {
+        return db.read(tx -> accounts(tx, "ORDER BY addr_key"));
+    }
+
+    @Override
+    public int userCount() {
+        return db.read(tx -> Integer.parseInt(strings(tx, "SELECT count(*) FROM accounts").getFirst()));
+    }
+
+    @Override
+    public void putAlias(String source, List<String> targets) {
+        db.write(tx -> update(tx, "INSERT OR REPLACE INTO aliases(source, targets) VALUES (?, ?)",
+                source.toLowerCase(Locale.ROOT), String.join("\n", targets)));
+    }
+
+    @Override
+    public boolean removeAlias(String source) {
+        return db.write(tx -> update(tx, "DELETE FROM aliases WHERE source = ?", source.toLowerCase(Locale.ROOT)) > 0);
+    }
+
+    @Override
+    public Optional<Alias> alias(String source) {
+        return db.read(tx -> aliases(tx, "WHERE source = ?", source.toLowerCase(Locale.ROOT))).stream().findFirst();
+    }
+
+    @Override
+    public List<Alias> aliases() {
+        return db.read(tx -> aliases(tx, "ORDER BY source"));
+    }
+
+    private static List<Alias> aliases(Db.Tx tx, String where, Object... args) throws SQLException {
+        List<Alias> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare(tx, "SELECT source, targets FROM aliases " + where, args);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Alias(rs.getString(1), Arrays.stream(rs.getString(2).split("\n")).filter(s -> !s.isEmpty()).toList()));
+            }
+        }
+        return out;
+    }
+
+    private static List<Account> accounts(Db.Tx tx, String where, Object... args) throws SQLException {
+        List<Account> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare(tx, "SELECT id, address, password_hash FROM accounts " + where, args);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Account(new AccountId(rs.getLong(1)), EmailAddress.parse(rs.getString(2)).orElseThrow(),
+                        rs.getString(3)));
+            }
+        }
+        return out;
+    }
+
+    static PreparedStatement prepare(Db.Tx tx, String sql, Object... args) throws SQLException {
+        PreparedStatement ps = tx.c.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+        return ps;
+    }
+
+    static int update(Db.Tx tx, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(tx, sql, args)) {
+            return ps.executeUpdate();
+        }
+    }
+
+    static List<String> strings(Db.Tx tx, String sql, Object... args) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare(tx, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) out.add(rs.getString(1));
+        }
+        return out;
+    }
+}

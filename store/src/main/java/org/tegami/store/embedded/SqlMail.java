@@ -1,0 +1,161 @@
+package org.tegami.store.embedded;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.tegami.store.AccountId;
+import org.tegami.store.BlobId;
+import org.tegami.store.ChangeFeed;
+import org.tegami.store.Delivered;
+import org.tegami.store.DeliveryRequest;
+import org.tegami.store.MailStore;
+import org.tegami.store.Mailbox;
+import org.tegami.store.MailboxId;
+import org.tegami.store.MessageMeta;
+import org.tegami.store.ModSeq;
+import org.tegami.store.QueueId;
+import org.tegami.store.Uid;
+
+/** Mailboxes and messages in SQLite, with an in-process change feed fired after each commit. */
+final class SqlMail implements MailStore, ChangeFeed {
+    private static final String MESSAGE_COLUMNS = "mailbox_id, uid, blob, size, internal_date, flags, modseq";
+    private static final String MAILBOX_COLUMNS =
+            "id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use, subscribed";
+
+    private final Db db;
+    private final ConcurrentHashMap<MailboxId, CopyOnWriteArrayList<Runnable>> listeners = new ConcurrentHashMap<>();
+
+    SqlMail(Db db) {
+        this.db = db;
+    }
+
+    @Override
+    public Delivered deliver(DeliveryRequest r) {
+        return db.write(tx -> {
+            List<Delivered.Stored> stored = new ArrayList<>();
+            for (AccountId account : r.accounts()) {
+                Mailbox inbox = mailboxes(tx, "WHERE account_id = ? AND name = 'INBOX'", account.value()).stream()
+                        .findFirst().orElseThrow(() -> new SQLException("account " + account + " has no INBOX"));
+                stored.add(new Delivered.Stored(account, inbox.id(), append(tx, inbox, r.blob(), r.size(), r.internalDate())));
+            }
+            Optional<QueueId> queued = Optional.empty();
+            if (r.outbound().isPresent()) queued = Optional.of(SqlQueue.enqueue(tx, r.blob(), r.size(), r.internalDate(), r.outbound().get()));
+            return new Delivered(stored, queued);
+        });
+    }
+
+    /** Adds one message at UIDNEXT with a new modseq; the notification runs after the commit. */
+    private Uid append(Db.Tx tx, Mailbox mb, BlobId blob, long size, Instant date) throws SQLException {
+        long uid = mb.uidNext();
+        long modseq = mb.highestModSeq().value() + 1;
+        SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, '', ?)",
+                mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), modseq);
+        SqlAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?",
+                uid + 1, modseq, mb.id().value());
+        tx.afterCommit(() -> notify(mb.id()));
+        return new Uid(uid);
+    }
+
+    @Override
+    public void expunge(MailboxId mailbox, Set<Uid> uids) {
+        if (uids.isEmpty()) return;
+        db.write(tx -> {
+            Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
+                    .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+            long modseq = mb.highestModSeq().value() + 1;
+            int removed = 0;
+            for (Uid uid : uids) {
+                if (SqlAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", mailbox.value(), uid.value()) > 0) {
+                    // RFC 7162 §3.2.10: remember expunged UIDs with their modseq for VANISHED (EARLIER).
+                    SqlAccounts.update(tx, "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)",
+                            mailbox.value(), uid.value(), modseq);
+                    removed++;
+                }
+            }
+            if (removed > 0) {
+                SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
+                tx.afterCommit(() -> notify(mailbox));
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Mailbox> mailboxes(AccountId account) {
+        return db.read(tx -> mailboxes(tx, "WHERE account_id = ? ORDER BY name", account.value()));
+    }
+
+    @Override
+    public Optional<Mailbox> mailbox(AccountId account, String name) {
+        // RFC 9051 §5.1: INBOX is case-insensitive.
+        String n = name.equalsIgnoreCase(Mailbox.INBOX) ? Mailbox.INBOX : name;
+        return db.read(tx -> mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), n)).stream().findFirst();
+    }
+
+    @Override
+    public List<MessageMeta> messages(MailboxId mailbox) {
+        return db.read(tx -> messages(tx, "WHERE mailbox_id = ? ORDER BY uid", mailbox.value()));
+    }
+
+    @Override
+    public List<MessageMeta> changedSince(MailboxId mailbox, ModSeq since) {
+        return db.read(tx -> messages(tx, "WHERE mailbox_id = ? AND modseq > ? ORDER BY uid", mailbox.value(), since.value()));
+    }
+
+    @Override
+    public ChangeFeed changes() {
+        return this;
+    }
+
+    @Override
+    public Subscription subscribe(MailboxId mailbox, Runnable listener) {
+        listeners.computeIfAbsent(mailbox, k -> new CopyOnWriteArrayList<>()).add(listener);
+        return () -> listeners.computeIfPresent(mailbox, (k, l) -> {
+            l.remove(listener);
+            return l.isEmpty() ? null : l;
+        });
+    }
+
+    private void notify(MailboxId mailbox) {
+        var l = listeners.get(mailbox);
+        if (l != null) l.forEach(Runnable::run);
+    }
+
+    private static List<Mailbox> mailboxes(Db.Tx tx, String where, Object... args) throws SQLException {
+        List<Mailbox> out = new ArrayList<>();
+        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT " + MAILBOX_COLUMNS + " FROM mailboxes " + where, args);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Mailbox(new MailboxId(rs.getLong(1)), new AccountId(rs.getLong(2)), rs.getString(3),
+                        rs.getLong(4), rs.getLong(5), new ModSeq(rs.getLong(6)), Optional.ofNullable(rs.getString(7)),
+                        rs.getInt(8) != 0));
+            }
+        }
+        return out;
+    }
+
+    private static List<MessageMeta> messages(Db.Tx tx, String where, Object... args) throws SQLException {
+        List<MessageMeta> out = new ArrayList<>();
+        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, args);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String flags = rs.getString(6);
+                Set<String> f = flags.isEmpty() ? Set.of()
+                        : Arrays.stream(flags.split(" ")).collect(Collectors.toCollection(LinkedHashSet::new));
+                out.add(new MessageMeta(new MailboxId(rs.getLong(1)), new Uid(rs.getLong(2)), new BlobId(rs.getString(3)),
+                        rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7))));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,70 @@
+package org.tegami.store.embedded;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.tegami.store.BlobId;
+import org.tegami.store.DeliveryRequest;
+import org.tegami.store.QueueEntry;
+import org.tegami.store.QueueId;
+import org.tegami.store.QueueStore;
+
+/** The outbound queue in SQLite; entries are added inside a delivery's transaction. */
+final class SqlQueue implements QueueStore {
+    private final Db db;
+
+    SqlQueue(Db db) {
+        this.db = db;
+    }
+
+    static QueueId enqueue(Db.Tx tx, BlobId blob, long size, Instant now, DeliveryRequest.Outbound out) throws SQLException {
+        long id;
+        try (PreparedStatement ps = SqlAccounts.prepare(tx, "INSERT INTO queue(blob, size, skip_bytes, sender, created,"
+                        + " next_attempt) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                blob.hex(), size, out.skipBytes(), out.sender(), now.toEpochMilli(), now.toEpochMilli());
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            id = rs.getLong(1);
+        }
+        for (int i = 0; i < out.recipients().size(); i++) {
+            SqlAccounts.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient) VALUES (?, ?, ?)",
+                    id, i, out.recipients().get(i));
+        }
+        return new QueueId(id);
+    }
+
+    @Override
+    public List<QueueEntry> list() {
+        return db.read(tx -> entries(tx, "ORDER BY id"));
+    }
+
+    @Override
+    public Optional<QueueEntry> get(QueueId id) {
+        return db.read(tx -> entries(tx, "WHERE id = ?", id.value())).stream().findFirst();
+    }
+
+    @Override
+    public boolean remove(QueueId id) {
+        return db.write(tx -> SqlAccounts.update(tx, "DELETE FROM queue WHERE id = ?", id.value()) > 0);
+    }
+
+    private static List<QueueEntry> entries(Db.Tx tx, String where, Object... args) throws SQLException {
+        List<QueueEntry> out = new ArrayList<>();
+        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT id, blob, size, skip_bytes, sender, created,"
+                + " next_attempt, attempts FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long id = rs.getLong(1);
+                List<String> rcpts = SqlAccounts.strings(tx,
+                        "SELECT recipient FROM queue_recipients WHERE queue_id = ? ORDER BY position", id);
+                out.add(new QueueEntry(new QueueId(id), new BlobId(rs.getString(2)), rs.getLong(3), rs.getLong(4),
+                        rs.getString(5), rcpts, Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)),
+                        rs.getInt(8)));
+            }
+        }
+        return out;
+    }
+}
