@@ -1,0 +1,67 @@
+package org.tegami.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import org.tegami.auth.PasswordHasher;
+import org.tegami.mime.EmailAddress;
+import org.tegami.server.TegamiServer;
+import org.tegami.server.config.ConfigLoader;
+
+/**
+ * The issue-2 benchmark: N messages of S KiB over C connections to port 25, counted when durably stored.
+ * Prints the machine's fsync rate and a no-storage run of the same load beside Tegami's figure, so results
+ * compare as ratios across machines.
+ *
+ * <pre>java -cp bench/target/benchmarks.jar org.tegami.bench.SmtpBench [messages] [sizeKib] [connections]</pre>
+ */
+public final class SmtpBench {
+    private SmtpBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int messages = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
+        int sizeKib = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int connections = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        Path dir = Files.createTempDirectory(Path.of(args.length > 3 ? args[3] : "."), "tegami-bench-");
+        System.out.printf("SMTP benchmark: %d messages x %d KiB over %d connections, data in %s%n",
+                messages, sizeKib, connections, dir);
+
+        double fsync = FsyncRate.measure(dir, 2000);
+        System.out.printf("disk: %.0f fsyncs/s single stream (10 KiB file write + fsync)%n", fsync);
+
+        try (SmtpSink sink = new SmtpSink()) {
+            SmtpLoad.run(sink.address(), Math.min(messages, 500), sizeKib, connections, "load@example.org", "alice@example.test");
+            SmtpLoad.Result r = SmtpLoad.run(sink.address(), messages, sizeKib, connections, "load@example.org", "alice@example.test");
+            System.out.println("no-storage sink: " + r);
+        }
+
+        Path config = dir.resolve("tegami.toml");
+        Files.writeString(config, """
+                hostname = "bench.example.test"
+                data_dir = "data"
+                [listen]
+                smtp = ["127.0.0.1:0"]
+                submission = []
+                submissions = []
+                """);
+        try (TegamiServer server = TegamiServer.start(ConfigLoader.load(config), InstantSource.system())) {
+            server.store().accounts().addDomain("example.test");
+            server.store().accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(),
+                    new PasswordHasher().hash("not used here".toCharArray()));
+            InetSocketAddress target = new InetSocketAddress("127.0.0.1", server.port("smtp"));
+            SmtpLoad.run(target, Math.min(messages, 500), sizeKib, connections, "load@example.org", "alice@example.test");
+            MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
+            System.gc();
+            long heapBefore = mem.getHeapMemoryUsage().getUsed();
+            SmtpLoad.Result r = SmtpLoad.run(target, messages, sizeKib, connections, "load@example.org", "alice@example.test");
+            System.gc();
+            long heapAfter = mem.getHeapMemoryUsage().getUsed();
+            System.out.println("tegami (durable): " + r);
+            System.out.printf("ratio to single-stream fsync rate: %.1fx%n", r.msgsPerSecond() / fsync);
+            System.out.printf("heap after GC: %.1f MiB before the run, %.1f MiB after%n", heapBefore / 1048576.0, heapAfter / 1048576.0);
+        }
+    }
+}

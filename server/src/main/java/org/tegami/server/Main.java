@@ -1,0 +1,29 @@
+package org.tegami.server;
+
+import org.tegami.server.cli.AliasCommand;
+import org.tegami.server.cli.DomainCommand;
+import org.tegami.server.cli.QueueCommand;
+import org.tegami.server.cli.ServeCommand;
+import org.tegami.server.cli.UserCommand;
+import org.tegami.server.cli.Cli;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tegami} command: serve, and the admin commands that work while the server runs. */
+@Command(name = "tegami", mixinStandardHelpOptions = true, version = "Tegami 0.1.0",
+        description = "A complete, secure mail server.",
+        subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class,
+                QueueCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        // One line per log record: time, level, source, message.
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+        System.exit(Cli.commandLine(new Main()).execute(args));
+    }
+}

@@ -1,0 +1,64 @@
+package org.tegami.server;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import org.tegami.net.TlsMode;
+import org.tegami.net.tls.CertificateInfo;
+import org.tegami.server.config.ConfigLoader;
+
+/** The one block an operator reads at startup: what listens where, with which TLS, on what data. */
+public final class StartupSummary {
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+
+    private StartupSummary() {}
+
+    public static void print(TegamiServer s, Instant now, PrintStream out) {
+        var cfg = s.config();
+        out.println("Tegami mail server");
+        out.println("  hostname      " + cfg.hostname());
+        out.println("  config        " + cfg.source().map(p -> p.toAbsolutePath().toString()).orElse("(none: defaults)"));
+        out.println("  data          " + cfg.dataDir().toAbsolutePath());
+        out.println("  listening");
+        for (TegamiServer.Bound b : s.listeners()) {
+            var a = b.listener().address();
+            out.printf("    %-12s %-22s %-13s %s%n", b.service(), a.getAddress().getHostAddress() + ":" + a.getPort(),
+                    b.listener().mode() == TlsMode.IMPLICIT ? "implicit TLS" : "STARTTLS", role(b.service()));
+        }
+        for (String svc : ConfigLoader.NOT_YET) {
+            if (!cfg.listen(svc).isEmpty()) {
+                out.println("    " + svc + ": configured, but not available in this version of Tegami (ignored)");
+            }
+        }
+        if (s.listeners().isEmpty()) out.println("    (nothing: every [listen] list is empty)");
+        CertificateInfo c = s.tls().info();
+        out.println("  certificate   " + c.subject() + " (issuer " + c.issuer() + "), valid until " + DATE.format(c.notAfter()));
+        if (c.selfSigned()) {
+            out.println("  WARNING       the certificate is self-signed: clients will warn. Set [tls] cert and key to"
+                    + " certbot's fullchain.pem and privkey.pem for " + cfg.hostname() + ".");
+        }
+        if (c.isExpired(now)) {
+            out.println("  WARNING       the certificate EXPIRED on " + DATE.format(c.notAfter()) + ": renew it (certbot renew).");
+        } else if (c.expiresWithin(Duration.ofDays(14), now)) {
+            out.println("  WARNING       the certificate expires on " + DATE.format(c.notAfter())
+                    + ", within 14 days: renew it (certbot renew); Tegami picks up the new files without a restart.");
+        }
+        var accounts = s.store().accounts();
+        int domains = accounts.domains().size();
+        int users = accounts.userCount();
+        out.println("  accounts      " + domains + " domain(s), " + users + " user(s)");
+        if (domains == 0) out.println("                add one: tegami domain add example.com");
+        if (users == 0) out.println("                add a user: tegami user add alice@example.com");
+    }
+
+    private static String role(String service) {
+        return switch (service) {
+            case "smtp" -> "inbound MX: mail for local domains, no AUTH";
+            case "submission", "submissions" -> "mail submission: AUTH required (over TLS)";
+            case "pop3", "pop3s" -> "POP3: INBOX download (login over TLS only)";
+            default -> "";
+        };
+    }
+}

@@ -1,0 +1,113 @@
+package org.tegami.server;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.tegami.auth.Authenticator;
+import org.tegami.auth.LoginThrottle;
+import org.tegami.auth.PasswordHasher;
+import org.tegami.auth.RecipientResolver;
+import org.tegami.net.ConnectionHandler;
+import org.tegami.net.ConnectionLimiter;
+import org.tegami.net.Listener;
+import org.tegami.net.TlsMode;
+import org.tegami.net.tls.TlsContext;
+import org.tegami.pop3.server.MaildropLocks;
+import org.tegami.pop3.server.Pop3Environment;
+import org.tegami.pop3.server.Pop3Server;
+import org.tegami.server.config.TegamiConfig;
+import org.tegami.smtp.server.SmtpEnvironment;
+import org.tegami.smtp.server.SmtpServer;
+import org.tegami.store.Store;
+import org.tegami.store.embedded.EmbeddedStore;
+
+/**
+ * The explicit wiring of one server process: store, TLS, the shared login throttle and connection limiter, and
+ * one listener per configured address. Nothing here is looked up by name or reflection.
+ */
+public final class TegamiServer implements AutoCloseable {
+
+    /** A bound listener and the service it serves, for the startup summary. */
+    public record Bound(String service, Listener listener) {}
+
+    private final TegamiConfig config;
+    private final Store store;
+    private final TlsContext tls;
+    private final List<Bound> listeners;
+
+    private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners) {
+        this.config = config;
+        this.store = store;
+        this.tls = tls;
+        this.listeners = listeners;
+    }
+
+    /** Opens the store, loads TLS material and binds every listener; on any failure closes what it opened. */
+    public static TegamiServer start(TegamiConfig cfg, InstantSource clock) {
+        // TLS 1.2 client-initiated renegotiation is a DoS lever and no mail client needs it.
+        System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        TlsContext tls = cfg.tlsCert().isPresent()
+                ? TlsContext.fromPem(cfg.tlsCert().get(), cfg.tlsKey().orElseThrow(), clock)
+                : TlsContext.selfSigned(cfg.dataDir(), cfg.hostname(), clock);
+        Store store = EmbeddedStore.open(cfg.dataDir(), clock);
+        List<Bound> bound = new ArrayList<>();
+        try {
+            var accounts = store.accounts();
+            var auth = new Authenticator(accounts, new PasswordHasher(), new LoginThrottle(clock));
+            var limiter = new ConnectionLimiter(cfg.limits().connectionsTotal(), cfg.limits().connectionsPerIp());
+            var smtpEnv = new SmtpEnvironment(cfg.hostname(), cfg.limits(), store, auth,
+                    new RecipientResolver(accounts), tls, clock);
+            var pop3 = new Pop3Server(new Pop3Environment(cfg.hostname(), store, auth, tls, Duration.ofMinutes(10),
+                    new MaildropLocks()));
+            var inbound = new SmtpServer(SmtpServer.Role.INBOUND, smtpEnv);
+            var submission = new SmtpServer(SmtpServer.Role.SUBMISSION, smtpEnv);
+            bind(bound, cfg, "smtp", TlsMode.STARTTLS, tls, limiter, inbound, SmtpServer.BUSY);
+            bind(bound, cfg, "submission", TlsMode.STARTTLS, tls, limiter, submission, SmtpServer.BUSY);
+            bind(bound, cfg, "submissions", TlsMode.IMPLICIT, tls, limiter, submission, SmtpServer.BUSY);
+            bind(bound, cfg, "pop3", TlsMode.STARTTLS, tls, limiter, pop3, Pop3Server.BUSY);
+            bind(bound, cfg, "pop3s", TlsMode.IMPLICIT, tls, limiter, pop3, Pop3Server.BUSY);
+        } catch (RuntimeException e) {
+            bound.forEach(b -> b.listener().close());
+            store.close();
+            throw e;
+        }
+        return new TegamiServer(cfg, store, tls, List.copyOf(bound));
+    }
+
+    private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,
+                             ConnectionLimiter limiter, ConnectionHandler handler, String busy) {
+        for (InetSocketAddress a : cfg.listen(service)) {
+            out.add(new Bound(service, Listener.start(service, a, mode, tls, limiter, handler, busy)));
+        }
+    }
+
+    public List<Bound> listeners() {
+        return listeners;
+    }
+
+    /** The port of the first listener of {@code service} (useful with port 0 in tests). */
+    public int port(String service) {
+        return listeners.stream().filter(b -> b.service().equals(service)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no listener for " + service)).listener().port();
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public TlsContext tls() {
+        return tls;
+    }
+
+    public TegamiConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        listeners.forEach(b -> b.listener().close());
+        store.close();
+    }
+}

@@ -1,0 +1,52 @@
+package org.tegami.server.cli;
+
+import java.nio.file.Path;
+import java.time.InstantSource;
+import org.tegami.core.StoreException;
+import org.tegami.core.TegamiException;
+import org.tegami.mime.EmailAddress;
+import org.tegami.server.config.ConfigLoader;
+import org.tegami.server.config.TegamiConfig;
+import org.tegami.store.Store;
+import org.tegami.store.embedded.EmbeddedStore;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** Shared pieces of every command: {@code --config}, opening the store, and one-line errors. */
+public final class Cli {
+    private Cli() {}
+
+    /** A picocli command line whose errors an operator can act on: one line, no stack trace, exit code 1. */
+    public static CommandLine commandLine(Object command) {
+        CommandLine cl = new CommandLine(command);
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof TegamiException || e instanceof IllegalArgumentException || e instanceof StoreException) {
+                cmd.getErr().println("tegami: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        return cl;
+    }
+
+    /** The {@code --config} option, mixed into every command. */
+    public static final class ConfigOption {
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "Configuration file (default: ./tegami.toml; defaults apply when it does not exist).")
+        Path file;
+
+        public TegamiConfig load() {
+            return file == null ? ConfigLoader.load(Path.of("tegami.toml"), false) : ConfigLoader.load(file, true);
+        }
+
+        /** Opens the store of the configured data directory; safe while the server runs (SQLite WAL). */
+        public Store openStore() {
+            return EmbeddedStore.open(load().dataDir(), InstantSource.system());
+        }
+    }
+
+    static EmailAddress address(String s) {
+        return EmailAddress.parse(s).orElseThrow(() -> new IllegalArgumentException(
+                "\"" + s + "\" is not an email address (expected local@domain)"));
+    }
+}

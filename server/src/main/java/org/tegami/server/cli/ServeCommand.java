@@ -1,0 +1,98 @@
+package org.tegami.server.cli;
+
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.tegami.auth.PasswordHasher;
+import org.tegami.mime.EmailAddress;
+import org.tegami.server.TegamiServer;
+import org.tegami.server.config.TegamiConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code tegami serve [--local]}: runs the server until interrupted. */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the mail server.")
+public final class ServeCommand implements Runnable {
+    static final String DEMO_DOMAIN = "example.test";
+    static final String DEMO_USER = "demo@" + DEMO_DOMAIN;
+    /** {@code --local} ports: the standard ones plus 2000-ish, so no root is needed. */
+    static final Map<String, Integer> LOCAL_PORTS = Map.of(
+            "smtp", 2525, "submission", 2587, "submissions", 2465, "pop3", 2110, "pop3s", 2995);
+
+    @Mixin Cli.ConfigOption config;
+
+    @Option(names = "--local", description = "Trial mode: listen on 127.0.0.1 with unprivileged ports, create the"
+            + " domain " + DEMO_DOMAIN + " and the user " + DEMO_USER + " (password printed once).")
+    boolean local;
+
+    @Override
+    public void run() {
+        TegamiConfig cfg = config.load();
+        if (local) cfg = localConfig(cfg);
+        InstantSource clock = InstantSource.system();
+        TegamiServer server = TegamiServer.start(cfg, clock);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        String demoPassword = local ? ensureDemo(server) : null;
+        org.tegami.server.StartupSummary.print(server, clock.instant(), System.out);
+        if (local) printDemo(demoPassword);
+        System.out.println("ready");
+        System.out.flush();
+        try {
+            new CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static TegamiConfig localConfig(TegamiConfig cfg) {
+        Map<String, List<InetSocketAddress>> listen = new LinkedHashMap<>();
+        cfg.listen().keySet().forEach(k -> listen.put(k, LOCAL_PORTS.containsKey(k)
+                ? List.of(new InetSocketAddress("127.0.0.1", LOCAL_PORTS.get(k))) : List.of()));
+        return new TegamiConfig("localhost", cfg.dataDir(), listen, cfg.tlsCert(), cfg.tlsKey(), cfg.limits(), cfg.source());
+    }
+
+    /** Creates the demo domain and user when missing; returns the new password, or null if the user existed. */
+    private static String ensureDemo(TegamiServer server) {
+        var accounts = server.store().accounts();
+        accounts.addDomain(DEMO_DOMAIN);
+        EmailAddress demo = EmailAddress.parse(DEMO_USER).orElseThrow();
+        if (accounts.user(demo).isPresent()) return null;
+        String password = randomPassword();
+        accounts.addUser(demo, new PasswordHasher().hash(password.toCharArray()));
+        return password;
+    }
+
+    private static void printDemo(String password) {
+        System.out.println();
+        if (password != null) {
+            System.out.println("Demo account created (the password is shown only this once):");
+            System.out.println("  user      " + DEMO_USER);
+            System.out.println("  password  " + password);
+        } else {
+            System.out.println("Demo account " + DEMO_USER + " exists; set a new password with:");
+            System.out.println("  ./tegami user passwd " + DEMO_USER);
+        }
+        System.out.println();
+        System.out.println("Configure your mail client (accept the self-signed certificate when it asks):");
+        System.out.println("  incoming  POP3   127.0.0.1 port " + LOCAL_PORTS.get("pop3s") + "  SSL/TLS   (or " + LOCAL_PORTS.get("pop3") + " STARTTLS)");
+        System.out.println("            IMAP   not available yet");
+        System.out.println("  outgoing  SMTP   127.0.0.1 port " + LOCAL_PORTS.get("submission") + "  STARTTLS  (or "
+                + LOCAL_PORTS.get("submissions") + " SSL/TLS)");
+        System.out.println("  username  " + DEMO_USER + " (normal password)");
+        System.out.println("Mail from the internet would arrive on port " + LOCAL_PORTS.get("smtp") + " for @" + DEMO_DOMAIN + ".");
+        System.out.println();
+    }
+
+    private static String randomPassword() {
+        String alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        SecureRandom r = new SecureRandom();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 16; i++) sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        return sb.toString();
+    }
+}

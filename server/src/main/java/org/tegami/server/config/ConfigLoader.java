@@ -1,0 +1,201 @@
+package org.tegami.server.config;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.tegami.core.Limits;
+import org.tegami.core.TegamiException;
+import org.tegami.mime.EmailAddress;
+import org.tomlj.Toml;
+import org.tomlj.TomlArray;
+import org.tomlj.TomlParseResult;
+import org.tomlj.TomlPosition;
+import org.tomlj.TomlTable;
+
+/**
+ * Reads {@code tegami.toml}. Every key is optional; an unknown key or a wrong type is an error naming the file,
+ * line and key, because a typo must never silently fall back to a default.
+ */
+public final class ConfigLoader {
+    /** Services and their default listen addresses (DESIGN.md §5). */
+    public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
+
+    /** Services Tegami does not serve yet: accepted in the file, warned about, not bound. */
+    public static final Set<String> NOT_YET = Set.of("imap", "imaps", "http", "https");
+
+    private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits");
+    private static final Set<String> TLS = Set.of("cert", "key");
+    private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip");
+
+    private ConfigLoader() {}
+
+    private static Map<String, List<String>> defaults() {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        m.put("smtp", List.of("0.0.0.0:25"));
+        m.put("submission", List.of("0.0.0.0:587"));
+        m.put("submissions", List.of("0.0.0.0:465"));
+        m.put("pop3", List.of("0.0.0.0:110"));
+        m.put("pop3s", List.of("0.0.0.0:995"));
+        m.put("imap", List.of());
+        m.put("imaps", List.of());
+        m.put("http", List.of());
+        m.put("https", List.of());
+        return m;
+    }
+
+    /**
+     * Loads {@code file}; when it does not exist and {@code required} is false, returns the defaults with the data
+     * directory relative to the working directory.
+     */
+    public static TegamiConfig load(Path file, boolean required) {
+        if (!Files.exists(file)) {
+            if (required) {
+                throw new TegamiException("config file " + file + " not found (create it, or leave out --config to use"
+                        + " ./tegami.toml or the defaults)");
+            }
+            return build(file, Toml.parse(""), Path.of("").toAbsolutePath(), Optional.empty());
+        }
+        TomlParseResult toml;
+        try {
+            toml = Toml.parse(file);
+        } catch (IOException e) {
+            throw new TegamiException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        if (toml.hasErrors()) {
+            var err = toml.errors().getFirst();
+            throw new TegamiException(file + ":" + err.position().line() + ":" + err.position().column()
+                    + ": TOML syntax error: " + err.getMessage().replaceFirst(" \\(line \\d+, column \\d+\\)$", ""));
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return build(file, toml, base, Optional.of(file));
+    }
+
+    public static TegamiConfig load(Path file) {
+        return load(file, true);
+    }
+
+    private static TegamiConfig build(Path file, TomlParseResult toml, Path base, Optional<Path> source) {
+        Checker c = new Checker(file, toml);
+        c.onlyKeys(toml, "", TOP);
+        String hostname = c.string("hostname").orElseGet(ConfigLoader::defaultHostname);
+        if (!EmailAddress.validDomain(hostname) || hostname.startsWith("[")) {
+            throw c.error("hostname", "hostname \"" + hostname + "\" is not a valid domain name");
+        }
+        Path dataDir = base.resolve(c.string("data_dir").orElse("data")).normalize();
+
+        Map<String, List<InetSocketAddress>> listen = new LinkedHashMap<>();
+        TomlTable lt = c.table("listen");
+        if (lt != null) c.onlyKeys(lt, "listen.", DEFAULT_LISTEN.keySet());
+        for (var e : DEFAULT_LISTEN.entrySet()) {
+            String key = "listen." + e.getKey();
+            List<String> addrs = c.stringList(key).orElse(e.getValue());
+            List<InetSocketAddress> out = new ArrayList<>();
+            for (String a : addrs) out.add(c.address(key, a));
+            listen.put(e.getKey(), List.copyOf(out));
+        }
+
+        TomlTable tt = c.table("tls");
+        if (tt != null) c.onlyKeys(tt, "tls.", TLS);
+        Optional<Path> cert = c.string("tls.cert").map(base::resolve);
+        Optional<Path> key = c.string("tls.key").map(base::resolve);
+        if (cert.isPresent() != key.isPresent()) {
+            throw c.error(cert.isPresent() ? "tls.cert" : "tls.key", "set both [tls] cert and key, or neither"
+                    + " (then a self-signed certificate is generated)");
+        }
+
+        TomlTable lim = c.table("limits");
+        if (lim != null) c.onlyKeys(lim, "limits.", LIMITS);
+        Limits d = Limits.DEFAULTS;
+        Limits limits = d.withMessageSize(c.positive("limits.message_size").orElse(d.messageSize()))
+                .withConnections((int) c.positive("limits.connections").orElse((long) d.connectionsTotal()).longValue(),
+                        (int) c.positive("limits.connections_per_ip").orElse((long) d.connectionsPerIp()).longValue());
+        long rcpts = c.positive("limits.max_recipients").orElse((long) d.recipients());
+        limits = new Limits(limits.smtpCommandLine(), limits.smtpTextLine(), limits.messageSize(), (int) rcpts,
+                limits.connectionsTotal(), limits.connectionsPerIp(), limits.smtpCommandTimeout(),
+                limits.smtpDataTimeout(), limits.badCommands());
+        return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, source);
+    }
+
+    static String defaultHostname() {
+        try {
+            String h = InetAddress.getLocalHost().getCanonicalHostName();
+            return EmailAddress.validDomain(h) && !h.matches("[0-9.]+") ? h : "localhost";
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** Typed access that turns every mistake into "file:line: key: what is wrong and how to fix it". */
+    private record Checker(Path file, TomlParseResult toml) {
+        TegamiException error(String key, String msg) {
+            TomlPosition p = toml.inputPositionOf(key);
+            return new TegamiException(file + (p == null ? "" : ":" + p.line()) + ": " + key + ": " + msg);
+        }
+
+        void onlyKeys(TomlTable t, String prefix, Set<String> allowed) {
+            for (String k : t.keySet()) {
+                if (!allowed.contains(k)) {
+                    throw error(prefix + k, "unknown key (known here: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
+                }
+            }
+        }
+
+        TomlTable table(String key) {
+            if (!toml.contains(key)) return null;
+            if (!toml.isTable(key)) throw error(key, "must be a table [" + key + "]");
+            return toml.getTable(key);
+        }
+
+        Optional<String> string(String key) {
+            if (!toml.contains(key)) return Optional.empty();
+            if (!toml.isString(key)) throw error(key, "must be a string in double quotes");
+            return Optional.of(toml.getString(key));
+        }
+
+        Optional<Long> positive(String key) {
+            if (!toml.contains(key)) return Optional.empty();
+            if (!toml.isLong(key) || toml.getLong(key) <= 0) throw error(key, "must be a positive whole number");
+            return Optional.of(toml.getLong(key));
+        }
+
+        Optional<List<String>> stringList(String key) {
+            if (!toml.contains(key)) return Optional.empty();
+            if (!toml.isArray(key)) throw error(key, "must be a list of \"host:port\" strings, e.g. [\"0.0.0.0:25\"]");
+            TomlArray a = toml.getArray(key);
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < a.size(); i++) {
+                if (!(a.get(i) instanceof String s)) throw error(key, "must be a list of \"host:port\" strings");
+                out.add(s);
+            }
+            return Optional.of(out);
+        }
+
+        InetSocketAddress address(String key, String hostPort) {
+            int colon = hostPort.lastIndexOf(':');
+            if (colon <= 0) throw error(key, "\"" + hostPort + "\" is not host:port (e.g. \"0.0.0.0:25\" or \"[::]:25\")");
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+            int port;
+            try {
+                port = Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 0 || port > 65535) throw error(key, "\"" + hostPort + "\" has no valid port (0-65535)");
+            try {
+                return new InetSocketAddress(InetAddress.getByName(host), port);
+            } catch (UnknownHostException e) {
+                throw error(key, "cannot resolve \"" + host + "\"; use an IP address such as 0.0.0.0 or 127.0.0.1");
+            }
+        }
+    }
+}

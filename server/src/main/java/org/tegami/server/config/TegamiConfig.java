@@ -1,0 +1,28 @@
+package org.tegami.server.config;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.tegami.core.Limits;
+
+/**
+ * The whole configuration, as read from {@code tegami.toml} with defaults filled in (see README).
+ *
+ * @param listen service name (smtp, submission, submissions, pop3, pop3s, ...) → addresses; empty disables it
+ * @param tlsCert PEM chain (certbot's fullchain.pem); absent: a self-signed certificate in the data directory
+ */
+public record TegamiConfig(
+        String hostname,
+        Path dataDir,
+        Map<String, List<InetSocketAddress>> listen,
+        Optional<Path> tlsCert,
+        Optional<Path> tlsKey,
+        Limits limits,
+        Optional<Path> source) {
+
+    public List<InetSocketAddress> listen(String service) {
+        return listen.getOrDefault(service, List.of());
+    }
+}

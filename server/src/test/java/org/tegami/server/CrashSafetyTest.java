@@ -1,0 +1,207 @@
+package org.tegami.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tegami.mime.EmailAddress;
+import org.tegami.store.Account;
+import org.tegami.store.Mailbox;
+import org.tegami.store.MessageMeta;
+import org.tegami.store.embedded.EmbeddedStore;
+
+/**
+ * The durability promise, tested the hard way: the server runs as a separate process receiving on 20
+ * connections, is killed with SIGKILL at a random moment, and restarted. Every message a client got 250 for must
+ * be in the store, byte for byte, and the store must open cleanly.
+ */
+class CrashSafetyTest {
+    private static final int CLIENTS = 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyAcknowledgedMessageSurvivesKill9() throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        int port = freePort();
+        Path config = dir.resolve("tegami.toml");
+        Files.writeString(config, """
+                hostname = "mail.example.test"
+                data_dir = "data"
+                [listen]
+                smtp = ["127.0.0.1:%d"]
+                submission = []
+                submissions = []
+                """.formatted(port));
+        assertEquals(0, cli(config, null, "domain", "add", "example.test").waitFor());
+        assertEquals(0, cli(config, "correct horse battery\n", "user", "add", "alice@example.test", "--password-stdin").waitFor());
+
+        Process server = cli(config, null, "serve");
+        awaitGreeting(port, server);
+        Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < CLIENTS; c++) {
+            int client = c;
+            clients.add(Thread.ofVirtual().start(() -> send(port, client, acknowledged, stop)));
+        }
+        long killAfter = 500 + random.nextInt(2500);
+        Thread.sleep(killAfter);
+        server.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+        server.waitFor(10, TimeUnit.SECONDS);
+        stop.set(true);
+        for (Thread t : clients) t.join(20_000);
+        assertTrue(acknowledged.size() > 0, "no message was acknowledged before the kill (seed " + seed + ")");
+
+        // Restart: the store must open and serve again.
+        Process again = cli(config, null, "serve");
+        awaitGreeting(port, again);
+        again.destroy();
+        again.waitFor(20, TimeUnit.SECONDS);
+
+        Map<String, byte[]> stored = new HashMap<>();
+        try (EmbeddedStore store = EmbeddedStore.open(dir.resolve("data"), InstantSource.system())) {
+            Account alice = store.accounts().user(EmailAddress.parse("alice@example.test").orElseThrow()).orElseThrow();
+            Mailbox inbox = store.mail().mailbox(alice.id(), Mailbox.INBOX).orElseThrow();
+            for (MessageMeta m : store.mail().messages(inbox.id())) {
+                byte[] bytes;
+                try (InputStream in = store.blobs().open(m.blob())) {
+                    bytes = in.readAllBytes();
+                }
+                assertEquals(m.size(), bytes.length, "recorded size matches the blob");
+                byte[] body = withoutTraceHeaders(bytes);
+                stored.put(idOf(body), body);
+            }
+        }
+        for (Map.Entry<String, byte[]> e : acknowledged.entrySet()) {
+            byte[] got = stored.get(e.getKey());
+            assertTrue(got != null, "acknowledged message " + e.getKey() + " lost (seed " + seed + ", killed after "
+                    + killAfter + " ms, " + acknowledged.size() + " acknowledged, " + stored.size() + " stored)");
+            assertEquals(new String(e.getValue(), StandardCharsets.US_ASCII), new String(got, StandardCharsets.US_ASCII),
+                    "message " + e.getKey() + " is byte-identical");
+        }
+        System.out.printf("crash test: killed after %d ms, %d acknowledged, %d stored, all acknowledged present%n",
+                killAfter, acknowledged.size(), stored.size());
+    }
+
+    private static void send(int port, int client, Map<String, byte[]> acknowledged, AtomicBoolean stop) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(30_000);
+            var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = s.getOutputStream();
+            expect(in, "220");
+            write(out, "EHLO crash.test\r\n");
+            expect(in, "250");
+            for (int n = 0; !stop.get(); n++) {
+                String id = client + "-" + n;
+                byte[] message = ("From: <crash@example.org>\r\nTo: <alice@example.test>\r\nX-Crash-Id: " + id
+                        + "\r\nSubject: crash " + id + "\r\n\r\n" + ("line " + id + " ").repeat(50) + "\r\n.dot-stuffed\r\n")
+                        .getBytes(StandardCharsets.US_ASCII);
+                write(out, "MAIL FROM:<crash@example.org>\r\n");
+                expect(in, "250");
+                write(out, "RCPT TO:<alice@example.test>\r\n");
+                expect(in, "250");
+                write(out, "DATA\r\n");
+                expect(in, "354");
+                out.write(new String(message, StandardCharsets.US_ASCII).replace("\r\n.", "\r\n..").getBytes(StandardCharsets.US_ASCII));
+                write(out, ".\r\n");
+                if (readReply(in).startsWith("250")) acknowledged.put(id, message);
+            }
+        } catch (IOException expectedWhenKilled) {
+            // the server died under us: whatever was not acknowledged may be lost
+        }
+    }
+
+    /** Drops the {@code Return-Path:} and {@code Received:} lines the server adds (the latter folded). */
+    static byte[] withoutTraceHeaders(byte[] b) {
+        String s = new String(b, StandardCharsets.US_ASCII);
+        assertTrue(s.startsWith("Return-Path: <crash@example.org>\r\nReceived: from crash.test"), s.substring(0, Math.min(200, s.length())));
+        int i = s.indexOf("\r\nFrom: ");
+        return s.substring(i + 2).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String idOf(byte[] body) {
+        String s = new String(body, StandardCharsets.US_ASCII);
+        int i = s.indexOf("X-Crash-Id: ");
+        return s.substring(i + 12, s.indexOf("\r\n", i));
+    }
+
+    private Process cli(Path config, String stdin, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "org.tegami.server.Main"));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--config", config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("process-" + System.nanoTime() + ".log").toFile());
+        Process p = pb.start();
+        try (OutputStream o = p.getOutputStream()) {
+            if (stdin != null) o.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        return p;
+    }
+
+    private static void awaitGreeting(int port, Process server) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!server.isAlive()) throw new AssertionError("server exited with " + server.exitValue());
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(5000);
+                String greeting = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+                if (greeting != null && greeting.startsWith("220 ")) return;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        throw new AssertionError("server did not greet on port " + port);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void write(OutputStream out, String s) throws IOException {
+        out.write(s.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    private static String readReply(BufferedReader in) throws IOException {
+        String line;
+        do {
+            line = in.readLine();
+            if (line == null) throw new IOException("closed");
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        return line;
+    }
+
+    private static void expect(BufferedReader in, String code) throws IOException {
+        String r = readReply(in);
+        if (!r.startsWith(code)) throw new IOException("expected " + code + " got " + r);
+    }
+}
