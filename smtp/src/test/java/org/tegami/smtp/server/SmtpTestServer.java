@@ -44,6 +44,13 @@ final class SmtpTestServer implements AutoCloseable {
     static final Limits LIMITS = new Limits(512, 1000, 2048, 5, 100, 100,
             Duration.ofSeconds(30), Duration.ofSeconds(30), 10);
 
+    /** Argon2id is deliberately slow: hash once per JVM and share, since every transcript run builds a server. */
+    private static final class Hashes {
+        static final PasswordHasher HASHER = new PasswordHasher();
+        static final String ALICE = HASHER.hash(ALICE_PASSWORD.toCharArray());
+        static final String BOB = HASHER.hash(BOB_PASSWORD.toCharArray());
+    }
+
     private final Store store;
     private final List<Listener> listeners;
 
@@ -55,18 +62,17 @@ final class SmtpTestServer implements AutoCloseable {
         InstantSource clock = InstantSource.fixed(NOW);
         store = EmbeddedStore.open(dataDir, clock);
         try {
-            PasswordHasher hasher = new PasswordHasher();
             var accounts = store.accounts();
             accounts.addDomain("example.test");
-            accounts.addUser(address(ALICE), hasher.hash(ALICE_PASSWORD.toCharArray()));
-            accounts.addUser(address(BOB), hasher.hash(BOB_PASSWORD.toCharArray()));
+            accounts.addUser(address(ALICE), Hashes.ALICE);
+            accounts.addUser(address(BOB), Hashes.BOB);
             accounts.putAlias("sales@example.test", List.of(ALICE));
             // RFC 5321 §4.5.1: every domain must accept postmaster.
             accounts.putAlias("postmaster@example.test", List.of(ALICE));
 
             TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
             var env = new SmtpEnvironment(HOSTNAME, LIMITS, store,
-                    new Authenticator(accounts, hasher, new LoginThrottle(clock)),
+                    new Authenticator(accounts, Hashes.HASHER, new LoginThrottle(clock)),
                     new RecipientResolver(accounts), tls, clock);
             var limiter = new ConnectionLimiter(LIMITS.connectionsTotal(), LIMITS.connectionsPerIp());
             var any = new InetSocketAddress("127.0.0.1", 0);
