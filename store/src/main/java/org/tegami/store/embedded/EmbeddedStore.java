@@ -27,8 +27,8 @@ public final class EmbeddedStore implements Store {
 
     private EmbeddedStore(Path dataDir, LongSupplier uidValidity) throws IOException {
         Files.createDirectories(dataDir);
-        blobs = new FileBlobStore(dataDir);
         db = new Db(dataDir.resolve("meta.db"));
+        blobs = new FileBlobStore(dataDir, db);
         accounts = new SqlAccounts(db, uidValidity);
         mail = new SqlMail(db);
         queue = new SqlQueue(db);

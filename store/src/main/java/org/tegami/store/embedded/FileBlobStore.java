@@ -14,20 +14,27 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
 
 /**
- * Blobs as files {@code blobs/ab/cd/<sha256>}. A blob is written to {@code tmp/}, fsync'd, renamed into place and
- * its directory fsync'd, so a crash leaves either no blob or a whole one; never a torn file under a digest name.
+ * Content-addressed blobs in two places. Blobs up to {@link #INLINE_MAX} bytes (most mail) are rows of the
+ * {@code blobs} table: they become durable in the writer's group commit, so many sessions share one fsync.
+ * Larger blobs are files {@code blobs/ab/cd/<sha256>}: written to {@code tmp/}, fsync'd, renamed into place and
+ * the directory fsync'd, so a crash leaves either no blob or a whole one, never a torn file under a digest name.
  */
 final class FileBlobStore implements BlobStore {
+    static final int INLINE_MAX = 128 * 1024;
+
     private final Path root;
     private final Path tmp;
+    private final Db db;
 
-    FileBlobStore(Path dataDir) throws IOException {
+    FileBlobStore(Path dataDir, Db db) throws IOException {
+        this.db = db;
         root = Files.createDirectories(dataDir.resolve("blobs"));
         tmp = Files.createDirectories(dataDir.resolve("tmp"));
         try (Stream<Path> leftovers = Files.list(tmp)) { // from writes cut short by a crash
@@ -41,23 +48,37 @@ final class FileBlobStore implements BlobStore {
     }
 
     @Override
-    public BlobWriter create() throws IOException {
-        return new Writer(tmp.resolve(UUID.randomUUID() + ".tmp"));
+    public BlobWriter create() {
+        return new Writer();
     }
 
     @Override
     public InputStream open(BlobId id) throws IOException {
-        return Files.newInputStream(path(id));
+        Path p = path(id);
+        if (Files.exists(p)) return Files.newInputStream(p);
+        byte[] data = db.read(tx -> {
+            try (var ps = SqlAccounts.prepare(tx, "SELECT data FROM blobs WHERE hex = ?", id.hex());
+                 var rs = ps.executeQuery()) {
+                return rs.next() ? rs.getBytes(1) : null;
+            }
+        });
+        if (data == null) throw new java.nio.file.NoSuchFileException("blob " + id);
+        return new java.io.ByteArrayInputStream(data);
     }
 
     @Override
     public long size(BlobId id) throws IOException {
-        return Files.size(path(id));
+        Path p = path(id);
+        if (Files.exists(p)) return Files.size(p);
+        List<String> n = db.read(tx -> SqlAccounts.strings(tx, "SELECT length(data) FROM blobs WHERE hex = ?", id.hex()));
+        if (n.isEmpty()) throw new java.nio.file.NoSuchFileException("blob " + id);
+        return Long.parseLong(n.getFirst());
     }
 
     @Override
     public boolean exists(BlobId id) {
-        return Files.exists(path(id));
+        return Files.exists(path(id))
+                || !db.read(tx -> SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex())).isEmpty();
     }
 
     /** Creates {@code dir} and any missing parents under the root, fsyncing each parent that gained an entry. */
@@ -78,24 +99,49 @@ final class FileBlobStore implements BlobStore {
         }
     }
 
+    /**
+     * Buffers in memory up to {@link #INLINE_MAX}; past that, spills everything to a temporary file and streams on,
+     * so memory per message stays bounded whatever its size.
+     */
     private final class Writer implements BlobWriter {
-        private final Path file;
-        private final FileChannel channel;
         private final MessageDigest digest;
         private final CountingStream counter;
         private final OutputStream out;
+        private final java.io.ByteArrayOutputStream memory = new java.io.ByteArrayOutputStream(16 * 1024);
+        private Path file;
+        private FileChannel channel;
         private boolean done;
 
-        Writer(Path file) throws IOException {
-            this.file = file;
-            this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Writer() {
             try {
                 digest = MessageDigest.getInstance("SHA-256");
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
-            counter = new CountingStream(Channels.newOutputStream(channel));
-            out = new BufferedOutputStream(new DigestOutputStream(counter, digest), 64 * 1024);
+            counter = new CountingStream(new OutputStream() {
+                private OutputStream target = memory;
+
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    if (channel == null && memory.size() + len > INLINE_MAX) target = spill();
+                    target.write(b, off, len);
+                }
+            });
+            out = new BufferedOutputStream(new DigestOutputStream(counter, digest), 16 * 1024);
+        }
+
+        private OutputStream spill() throws IOException {
+            file = tmp.resolve(UUID.randomUUID() + ".tmp");
+            channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            OutputStream f = Channels.newOutputStream(channel);
+            memory.writeTo(f);
+            memory.reset();
+            return f;
         }
 
         @Override
@@ -116,10 +162,15 @@ final class FileBlobStore implements BlobStore {
         @Override
         public BlobId commit() throws IOException {
             out.flush();
-            channel.force(true);
-            channel.close();
             done = true;
             BlobId id = BlobId.of(digest.digest());
+            if (channel == null) {
+                byte[] data = memory.toByteArray();
+                db.write(tx -> SqlAccounts.update(tx, "INSERT OR IGNORE INTO blobs(hex, data) VALUES (?, ?)", id.hex(), data));
+                return id;
+            }
+            channel.force(true);
+            channel.close();
             Path target = path(id);
             if (Files.exists(target)) {
                 Files.delete(file); // same content already stored: content addressing dedups it
@@ -135,6 +186,7 @@ final class FileBlobStore implements BlobStore {
         public void close() {
             if (done) return;
             done = true;
+            if (channel == null) return;
             try {
                 channel.close();
                 Files.deleteIfExists(file);

@@ -61,6 +61,10 @@ final class Schema {
                 position INTEGER NOT NULL,
                 recipient TEXT NOT NULL,
                 PRIMARY KEY(queue_id, position));
+            """,
+            // v2: small blobs inline, so their durability rides on the group commit (ADR 0002).
+            """
+            CREATE TABLE blobs(hex TEXT PRIMARY KEY, data BLOB NOT NULL);
             """);
 
     static void migrate(Connection c) throws SQLException {
