@@ -185,17 +185,18 @@ final class Db implements AutoCloseable {
             batch.forEach(t -> t.result.completeExceptionally(err));
             return;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            CompletableFuture f = batch.get(i).result;
-            if (failures[i] != null) f.completeExceptionally(failures[i]);
-            else f.complete(results[i]);
-        }
+        // Hooks first, so that when a write returns, every session watching its mailbox has been signalled.
         for (Runnable r : hooks) {
             try {
                 r.run();
             } catch (RuntimeException e) {
                 System.getLogger(Db.class.getName()).log(System.Logger.Level.WARNING, "after-commit hook failed", e);
             }
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            CompletableFuture f = batch.get(i).result;
+            if (failures[i] != null) f.completeExceptionally(failures[i]);
+            else f.complete(results[i]);
         }
     }
 

@@ -1,0 +1,247 @@
+package org.tegami.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.tegami.mime.EmailAddress;
+
+/**
+ * What every store backend must do, as default test methods; a backend's test class implements {@link #store()}
+ * and {@link #reopen()} and inherits them all (packaged as a test-jar for later backends).
+ */
+public interface StoreContract {
+
+    /** The store under test, fresh for each test. */
+    Store store();
+
+    /** Closes the store and opens the same data again (a restart); returns the new instance. */
+    Store reopen();
+
+    /** A second, independent instance on the same data (another process, such as the admin CLI). */
+    Store second();
+
+    Instant NOW = Instant.parse("2025-01-02T03:04:05Z");
+
+    static EmailAddress addr(String s) {
+        return EmailAddress.parse(s).orElseThrow();
+    }
+
+    default Account user(Store s, String address) {
+        s.accounts().addDomain(addr(address).domain());
+        return s.accounts().addUser(addr(address), "$argon2id$test");
+    }
+
+    default BlobId blob(Store s, byte[] bytes) throws IOException {
+        try (BlobStore.BlobWriter w = s.blobs().create()) {
+            w.stream().write(bytes);
+            assertEquals(bytes.length, w.size());
+            return w.commit();
+        }
+    }
+
+    default byte[] read(Store s, BlobId id) throws IOException {
+        try (InputStream in = s.blobs().open(id)) {
+            return in.readAllBytes();
+        }
+    }
+
+    default Delivered deliver(Store s, BlobId b, long size, Set<AccountId> to, Optional<DeliveryRequest.Outbound> out) {
+        return s.mail().deliver(new DeliveryRequest(b, size, NOW, to, out));
+    }
+
+    @Test
+    default void blobIdIsTheSha256OfTheBytes() throws IOException {
+        BlobId id = blob(store(), "abc".getBytes(StandardCharsets.US_ASCII));
+        // FIPS 180-2 test vector for "abc"
+        assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", id.hex());
+        assertArrayEquals("abc".getBytes(StandardCharsets.US_ASCII), read(store(), id));
+        assertEquals(3, store().blobs().size(id));
+    }
+
+    @Test
+    default void largeBlobsStreamAndRoundTrip() throws IOException {
+        byte[] big = new byte[3 * 1024 * 1024 + 17];
+        for (int i = 0; i < big.length; i++) big[i] = (byte) (i * 31);
+        BlobId id = blob(store(), big);
+        assertArrayEquals(big, read(store(), id));
+        assertEquals(id, blob(store(), big), "same content, same blob");
+    }
+
+    @Test
+    default void abandonedBlobIsNotStored() throws Exception {
+        BlobStore.BlobWriter w = store().blobs().create();
+        w.stream().write("never committed".getBytes(StandardCharsets.US_ASCII));
+        w.close();
+        BlobId would = BlobId.of(java.security.MessageDigest.getInstance("SHA-256").digest("never committed".getBytes(StandardCharsets.US_ASCII)));
+        assertFalse(store().blobs().exists(would));
+    }
+
+    @Test
+    default void newUserHasInboxAndSpecialUseMailboxes() {
+        Account a = user(store(), "alice@example.test");
+        List<String> names = store().mail().mailboxes(a.id()).stream()
+                .map(m -> m.name() + m.specialUse().map(u -> " " + u).orElse("") + (m.subscribed() ? "" : " unsubscribed"))
+                .toList();
+        assertEquals(List.of("Archive \\Archive", "Drafts \\Drafts", "INBOX", "Junk \\Junk", "Sent \\Sent", "Trash \\Trash"), names);
+        assertTrue(store().mail().mailbox(a.id(), "inbox").isPresent(), "INBOX is case-insensitive");
+    }
+
+    @Test
+    default void addUserNeedsLocalDomainAndUniqueAddress() {
+        assertThrows(IllegalArgumentException.class, () -> store().accounts().addUser(addr("x@nowhere.test"), "h"));
+        user(store(), "alice@example.test");
+        assertThrows(IllegalArgumentException.class, () -> store().accounts().addUser(addr("ALICE@Example.test"), "h"));
+        assertEquals(1, store().accounts().userCount());
+        assertEquals("alice@example.test", store().accounts().user(addr("Alice@EXAMPLE.TEST")).orElseThrow().address().toString());
+    }
+
+    @Test
+    default void deliveryToThreeAccountsStoresTheBlobOnceAndRaisesModseq() throws IOException {
+        Account a = user(store(), "a@example.test");
+        Account b = user(store(), "b@example.test");
+        Account c = user(store(), "c@example.test");
+        byte[] msg = "Subject: x\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII);
+        BlobId id = blob(store(), msg);
+        Delivered d = deliver(store(), id, msg.length, Set.of(a.id(), b.id(), c.id()), Optional.empty());
+        assertEquals(3, d.messages().size());
+        for (Account x : List.of(a, b, c)) {
+            Mailbox inbox = store().mail().mailbox(x.id(), "INBOX").orElseThrow();
+            List<MessageMeta> ms = store().mail().messages(inbox.id());
+            assertEquals(1, ms.size());
+            assertEquals(new Uid(1), ms.getFirst().uid());
+            assertEquals(id, ms.getFirst().blob());
+            assertEquals(msg.length, ms.getFirst().size());
+            assertEquals(NOW, ms.getFirst().internalDate());
+            assertEquals(2, inbox.uidNext());
+            assertEquals(ms.getFirst().modSeq(), inbox.highestModSeq());
+        }
+    }
+
+    @Test
+    default void concurrentDeliveriesGetGaplessUniqueUids() throws Exception {
+        Account a = user(store(), "busy@example.test");
+        int threads = 20, each = 25;
+        ConcurrentLinkedQueue<Long> uids = new ConcurrentLinkedQueue<>();
+        AtomicInteger errors = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(threads);
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < each; i++) {
+                        byte[] m = ("Subject: " + thread + "/" + i + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                        Delivered d = deliver(store(), blob(store(), m), m.length, Set.of(a.id()), Optional.empty());
+                        uids.add(d.messages().getFirst().uid().value());
+                    }
+                } catch (Exception e) {
+                    errors.incrementAndGet();
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        assertTrue(done.await(60, TimeUnit.SECONDS));
+        assertEquals(0, errors.get());
+        List<Long> sorted = new ArrayList<>(uids);
+        sorted.sort(null);
+        List<Long> expected = new ArrayList<>();
+        for (long i = 1; i <= threads * each; i++) expected.add(i);
+        assertEquals(expected, sorted);
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        List<MessageMeta> ms = store().mail().messages(inbox.id());
+        assertEquals(threads * each, ms.stream().map(MessageMeta::modSeq).distinct().count(), "one modseq per change");
+    }
+
+    @Test
+    default void everythingSurvivesARestart() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        store().accounts().putAlias("sales@example.test", List.of("alice@example.test"));
+        byte[] msg = "Subject: keep\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        BlobId id = blob(store(), msg);
+        deliver(store(), id, msg.length, Set.of(a.id()), Optional.of(new DeliveryRequest.Outbound("alice@example.test",
+                List.of("x@remote.test", "y@remote.test"), 0)));
+        Store s = reopen();
+        assertEquals(List.of("example.test"), s.accounts().domains());
+        assertEquals(List.of("alice@example.test"), s.accounts().alias("sales@example.test").orElseThrow().targets());
+        Mailbox inbox = s.mail().mailbox(a.id(), "INBOX").orElseThrow();
+        assertEquals(1, s.mail().messages(inbox.id()).size());
+        assertArrayEquals(msg, read(s, id));
+        QueueEntry q = s.queue().list().getFirst();
+        assertEquals(List.of("x@remote.test", "y@remote.test"), q.recipients());
+        assertEquals("alice@example.test", q.sender());
+        assertTrue(s.queue().remove(q.id()));
+        assertTrue(s.queue().list().isEmpty());
+    }
+
+    @Test
+    default void anotherInstanceSeesChangesAtOnce() {
+        user(store(), "alice@example.test");
+        Store other = second();
+        assertTrue(other.accounts().user(addr("alice@example.test")).isPresent());
+        other.accounts().addDomain("second.test");
+        assertTrue(store().accounts().isLocalDomain("SECOND.test"));
+    }
+
+    @Test
+    default void changeFeedFiresAfterCommitUntilUnsubscribed() throws Exception {
+        Account a = user(store(), "alice@example.test");
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        AtomicInteger calls = new AtomicInteger();
+        ChangeFeed.Subscription sub = store().mail().changes().subscribe(inbox.id(), calls::incrementAndGet);
+        byte[] m = "Subject: 1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        deliver(store(), blob(store(), m), m.length, Set.of(a.id()), Optional.empty());
+        assertEquals(1, calls.get(), "signalled before deliver returns");
+        assertEquals(1, store().mail().changedSince(inbox.id(), inbox.highestModSeq()).size());
+        sub.close();
+        deliver(store(), blob(store(), m), m.length, Set.of(a.id()), Optional.empty());
+        assertEquals(1, calls.get());
+    }
+
+    @Test
+    default void expungeRemovesDurablyAndRaisesModseq() {
+        Account a = user(store(), "alice@example.test");
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        for (int i = 0; i < 3; i++) {
+            byte[] m = ("Subject: " + i + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            try {
+                deliver(store(), blob(store(), m), m.length, Set.of(a.id()), Optional.empty());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        long before = store().mail().mailbox(a.id(), "INBOX").orElseThrow().highestModSeq().value();
+        store().mail().expunge(inbox.id(), Set.of(new Uid(1), new Uid(3), new Uid(99)));
+        Store s = reopen();
+        assertEquals(List.of(2L), s.mail().messages(inbox.id()).stream().map(m -> m.uid().value()).toList());
+        assertEquals(before + 1, s.mail().mailbox(a.id(), "INBOX").orElseThrow().highestModSeq().value());
+    }
+
+    @Test
+    default void removeUserAndAliasAndDomain() {
+        user(store(), "alice@example.test");
+        store().accounts().putAlias("@example.test", List.of("alice@example.test"));
+        assertTrue(store().accounts().alias("@example.test").orElseThrow().isCatchAll());
+        assertTrue(store().accounts().removeAlias("@example.test"));
+        assertFalse(store().accounts().removeAlias("@example.test"));
+        assertTrue(store().accounts().removeUser(addr("alice@example.test")));
+        assertFalse(store().accounts().removeUser(addr("alice@example.test")));
+        assertTrue(store().accounts().removeDomain("example.test"));
+        assertEquals(List.of(), store().accounts().domains());
+    }
+}

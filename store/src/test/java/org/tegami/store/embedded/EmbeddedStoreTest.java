@@ -1,0 +1,41 @@
+package org.tegami.store.embedded;
+
+import java.nio.file.Path;
+import java.time.InstantSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.tegami.store.Store;
+import org.tegami.store.StoreContract;
+
+/** Runs the store contract against the embedded SQLite + files store in a temporary directory. */
+class EmbeddedStoreTest implements StoreContract {
+    @TempDir
+    Path dir;
+    private Store store;
+    private Store second;
+
+    @Override
+    public Store store() {
+        if (store == null) store = EmbeddedStore.open(dir, InstantSource.fixed(NOW));
+        return store;
+    }
+
+    @Override
+    public Store reopen() {
+        if (store != null) store.close();
+        store = EmbeddedStore.open(dir, InstantSource.fixed(NOW));
+        return store;
+    }
+
+    @Override
+    public Store second() {
+        if (second == null) second = EmbeddedStore.open(dir, InstantSource.fixed(NOW));
+        return second;
+    }
+
+    @AfterEach
+    void close() {
+        if (store != null) store.close();
+        if (second != null) second.close();
+    }
+}
