@@ -1,0 +1,118 @@
+package org.tegami.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tegami.core.TegamiException;
+import org.tegami.server.cli.Cli;
+import org.tegami.server.config.ConfigLoader;
+import org.tegami.server.config.TegamiConfig;
+
+/** The operator interface: config errors that name file, line and key; admin commands; startup failures. */
+class ConfigAndCliTest {
+    @TempDir
+    Path dir;
+
+    private Path config(String toml) throws Exception {
+        Path f = dir.resolve("tegami.toml");
+        Files.writeString(f, toml);
+        return f;
+    }
+
+    @Test
+    void defaultsAndRelativeDataDir() throws Exception {
+        TegamiConfig c = ConfigLoader.load(config("hostname = \"mail.example.test\"\n"));
+        assertEquals("mail.example.test", c.hostname());
+        assertEquals(dir.resolve("data"), c.dataDir());
+        assertEquals(List.of(new InetSocketAddress("0.0.0.0", 25)), c.listen("smtp"));
+        assertEquals(List.of(new InetSocketAddress("0.0.0.0", 995)), c.listen("pop3s"));
+        assertEquals(52428800L, c.limits().messageSize());
+    }
+
+    @Test
+    void unknownKeyNamesFileLineAndKey() throws Exception {
+        Path f = config("hostname = \"mail.example.test\"\n[listen]\nsmtp = [\"127.0.0.1:25\"]\nsubmision = []\n");
+        var e = assertThrows(TegamiException.class, () -> ConfigLoader.load(f));
+        assertTrue(e.getMessage().startsWith(f + ":4: listen.submision: unknown key"), e.getMessage());
+    }
+
+    @Test
+    void wrongTypesAndSyntaxAreReportedWithPosition() throws Exception {
+        Path f = config("[limits]\nmessage_size = \"big\"\n");
+        assertEquals(f + ":2: limits.message_size: must be a positive whole number",
+                assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage());
+        Path g = config("hostname = \n");
+        assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage().startsWith(g + ":1:"));
+        Path h = config("[listen]\nsmtp = [\"nonsense\"]\n");
+        assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(h)).getMessage().contains("is not host:port"));
+        Path k = config("[tls]\ncert = \"a.pem\"\n");
+        assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(k)).getMessage().contains("set both [tls] cert and key"));
+    }
+
+    /** Runs the CLI in-process; returns exit code, stdout and stderr. */
+    private String[] cli(String stdin, String... args) {
+        InputStream in = System.in;
+        PrintStream out = System.out;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            var cl = Cli.commandLine(new Main());
+            cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+            String[] full = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                    java.util.stream.Stream.of("--config", dir.resolve("tegami.toml").toString())).toArray(String[]::new);
+            int code = cl.execute(full);
+            return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setIn(in);
+            System.setOut(out);
+        }
+    }
+
+    @Test
+    void adminCommandsManageDomainsUsersAndAliases() throws Exception {
+        config("hostname = \"mail.example.test\"\n");
+        assertEquals("0|added domain example.test\n|", String.join("|", cli("", "domain", "add", "Example.TEST")));
+        assertEquals("0|added user alice@example.test\n|", String.join("|", cli("long enough\n", "user", "add", "alice@example.test", "--password-stdin")));
+        assertEquals("1||tegami: the password is too short: use at least 8 characters\n",
+                String.join("|", cli("short\n", "user", "add", "bob@example.test", "--password-stdin")));
+        assertEquals("1||tegami: the user alice@example.test already exists\n",
+                String.join("|", cli("long enough\n", "user", "add", "alice@example.test", "--password-stdin")));
+        assertEquals("0|alias @example.test -> alice@example.test\n|", String.join("|", cli("", "alias", "add", "@example.test", "alice@example.test")));
+        assertEquals("1||tegami: no user or alias ghost@example.test: create it first with 'tegami user add ghost@example.test'\n",
+                String.join("|", cli("", "alias", "add", "x@example.test", "ghost@example.test")));
+        assertEquals("0|alice@example.test\n|", String.join("|", cli("", "user", "list")));
+        assertEquals("0|example.test\n|", String.join("|", cli("", "domain", "list")));
+        assertEquals("0|the queue is empty\n|", String.join("|", cli("", "queue", "list")));
+        assertEquals("2", cli("", "user", "frobnicate")[0], "usage error");
+        assertTrue(cli("", "user", "add", "--help")[1].contains("--password-stdin"));
+    }
+
+    @Test
+    void portInUseSaysWhatAndHowToFix() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path f = config("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\nsmtp = [\"127.0.0.1:" + taken.getLocalPort()
+                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\n");
+            var e = assertThrows(TegamiException.class, () -> TegamiServer.start(ConfigLoader.load(f), InstantSource.system()));
+            assertEquals("Cannot listen for smtp on 127.0.0.1:" + taken.getLocalPort() + ": the port is already in use by another"
+                    + " program (find it with: ss -ltnp 'sport = :" + taken.getLocalPort() + "'); stop it or change [listen] smtp"
+                    + " in tegami.toml.", e.getMessage());
+        }
+    }
+}
