@@ -1,10 +1,7 @@
 package org.tegami.auth.sasl;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import org.tegami.core.Utf8;
 
 /** Decoding of SASL PLAIN (RFC 4616) and LOGIN responses, shared by SMTP, IMAP and POP3. */
 public final class Sasl {
@@ -58,11 +55,6 @@ public final class Sasl {
     }
 
     private static String utf8(byte[] b, int from, int to) throws SaslException {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, from, to - from)).toString();
-        } catch (CharacterCodingException e) {
-            throw new SaslException("invalid UTF-8");
-        }
+        return Utf8.decode(b, from, to).orElseThrow(() -> new SaslException("invalid UTF-8"));
     }
 }

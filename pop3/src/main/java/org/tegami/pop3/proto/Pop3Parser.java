@@ -1,11 +1,8 @@
 package org.tegami.pop3.proto;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
+import org.tegami.core.Utf8;
 
 /** Parses one POP3 command line (without CRLF). Pure: no I/O, no session state. */
 public final class Pop3Parser {
@@ -18,13 +15,7 @@ public final class Pop3Parser {
     private Pop3Parser() {}
 
     public static Pop3Command parse(byte[] line) throws Pop3SyntaxException {
-        String s;
-        try {
-            s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(line)).toString();
-        } catch (CharacterCodingException e) {
-            throw new Pop3SyntaxException("[SYS/PERM] Invalid UTF-8 in command");
-        }
+        String s = Utf8.decode(line).orElseThrow(() -> new Pop3SyntaxException("Invalid UTF-8 in command"));
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c == 0x7f) throw new Pop3SyntaxException("Invalid character in command");

@@ -1,13 +1,10 @@
 package org.tegami.smtp.proto;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.tegami.core.Utf8;
 import org.tegami.mime.EmailAddress;
 
 /**
@@ -25,15 +22,7 @@ public final class SmtpParser {
         for (byte b : line) {
             if (b == 0) throw new SmtpSyntaxException(501, "5.5.2", "NUL character not allowed");
         }
-        String s;
-        try {
-            s = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(line)).toString();
-        } catch (CharacterCodingException e) {
-            throw new SmtpSyntaxException(501, "5.5.2", "Invalid UTF-8 in command");
-        }
+        String s = Utf8.decode(line).orElseThrow(() -> new SmtpSyntaxException(501, "5.5.2", "Invalid UTF-8 in command"));
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 && c != '\t' || c == 0x7f) throw new SmtpSyntaxException(501, "5.5.2", "Control character not allowed");
