@@ -59,6 +59,10 @@ final class SmtpTestServer implements AutoCloseable {
      * @param tlsDir  directory for the self-signed certificate; sharing one across servers saves key generation
      */
     SmtpTestServer(Path dataDir, Path tlsDir) {
+        this(dataDir, tlsDir, LIMITS);
+    }
+
+    SmtpTestServer(Path dataDir, Path tlsDir, Limits limits) {
         InstantSource clock = InstantSource.fixed(NOW);
         store = EmbeddedStore.open(dataDir, clock);
         try {
@@ -71,10 +75,10 @@ final class SmtpTestServer implements AutoCloseable {
             accounts.putAlias("postmaster@example.test", List.of(ALICE));
 
             TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
-            var env = new SmtpEnvironment(HOSTNAME, LIMITS, store,
+            var env = new SmtpEnvironment(HOSTNAME, limits, store,
                     new Authenticator(accounts, Hashes.HASHER, new LoginThrottle(clock)),
                     new RecipientResolver(accounts), tls, clock);
-            var limiter = new ConnectionLimiter(LIMITS.connectionsTotal(), LIMITS.connectionsPerIp());
+            var limiter = new ConnectionLimiter(limits.connectionsTotal(), limits.connectionsPerIp());
             var any = new InetSocketAddress("127.0.0.1", 0);
             var inbound = new SmtpServer(SmtpServer.Role.INBOUND, env);
             var submission = new SmtpServer(SmtpServer.Role.SUBMISSION, env);
