@@ -17,6 +17,8 @@ import org.tegami.net.tls.TlsContext;
 import org.tegami.pop3.server.MaildropLocks;
 import org.tegami.pop3.server.Pop3Environment;
 import org.tegami.pop3.server.Pop3Server;
+import org.tegami.queue.MxResolver;
+import org.tegami.queue.QueueRunner;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.smtp.server.SmtpEnvironment;
 import org.tegami.smtp.server.SmtpServer;
@@ -36,12 +38,14 @@ public final class TegamiServer implements AutoCloseable {
     private final Store store;
     private final TlsContext tls;
     private final List<Bound> listeners;
+    private final QueueRunner queue;
 
-    private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners) {
+    private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, QueueRunner queue) {
         this.config = config;
         this.store = store;
         this.tls = tls;
         this.listeners = listeners;
+        this.queue = queue;
     }
 
     /** Opens the store, loads TLS material and binds every listener; on any failure closes what it opened. */
@@ -73,7 +77,10 @@ public final class TegamiServer implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new TegamiServer(cfg, store, tls, List.copyOf(bound));
+        QueueRunner queue = new QueueRunner(store, cfg.hostname(), new MxResolver(cfg.nameservers()), clock,
+                new QueueRunner.Settings(cfg.mxPort(), QueueRunner.DEFAULTS.firstRetry(), QueueRunner.DEFAULTS.maxRetry(),
+                        QueueRunner.DEFAULTS.maxAge(), QueueRunner.DEFAULTS.concurrency(), QueueRunner.DEFAULTS.poll())).start();
+        return new TegamiServer(cfg, store, tls, List.copyOf(bound), queue);
     }
 
     private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,
@@ -108,6 +115,7 @@ public final class TegamiServer implements AutoCloseable {
     @Override
     public void close() {
         listeners.forEach(b -> b.listener().close());
+        queue.close();
         store.close();
     }
 }

@@ -13,7 +13,8 @@ public record QueueEntry(
         List<String> recipients,
         Instant created,
         Instant nextAttempt,
-        int attempts) {
+        int attempts,
+        String lastError) {
     public QueueEntry {
         recipients = List.copyOf(recipients);
     }

@@ -12,4 +12,16 @@ public interface QueueStore {
 
     /** @return false when absent */
     boolean remove(QueueId id);
+
+    /** Entries whose next attempt is due at {@code now}, oldest first. */
+    List<QueueEntry> due(java.time.Instant now, int limit);
+
+    /**
+     * Records the outcome of an attempt durably: the recipients still to try (the others were delivered or
+     * bounced), when to try next, and the last error. With no recipients left the entry is removed.
+     */
+    void reschedule(QueueId id, List<String> remaining, java.time.Instant nextAttempt, int attempts, String lastError);
+
+    /** Every queued entry becomes due now ({@code tegami queue flush}). @return how many */
+    int flush(java.time.Instant now);
 }

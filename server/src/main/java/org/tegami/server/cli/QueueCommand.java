@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
 
 /** {@code tegami queue list}: mail waiting for delivery to other servers. */
 @Command(name = "queue", mixinStandardHelpOptions = true, description = "Inspect the outbound queue.",
-        subcommands = {QueueCommand.ListQueue.class})
+        subcommands = {QueueCommand.ListQueue.class, QueueCommand.Flush.class, QueueCommand.Remove.class})
 public final class QueueCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List queued messages.")
@@ -24,11 +24,12 @@ public final class QueueCommand {
                     System.out.println("the queue is empty");
                     return;
                 }
-                System.out.printf("%-8s %-10s %-8s %-30s %s%n", "ID", "SIZE", "AGE", "SENDER", "RECIPIENTS");
+                System.out.printf("%-8s %-10s %-8s %-8s %-30s %s%n", "ID", "SIZE", "AGE", "TRIES", "SENDER", "RECIPIENTS");
                 for (QueueEntry e : entries) {
-                    System.out.printf("%-8s %-10d %-8s %-30s %s%n", e.id(), e.size(),
-                            age(Duration.between(e.created(), Instant.now())),
+                    System.out.printf("%-8s %-10d %-8s %-8d %-30s %s%n", e.id(), e.size(),
+                            age(Duration.between(e.created(), Instant.now())), e.attempts(),
                             e.sender().isEmpty() ? "<>" : e.sender(), String.join(", ", e.recipients()));
+                    if (!e.lastError().isEmpty()) System.out.println("         last error: " + e.lastError());
                 }
             }
         }
@@ -37,6 +38,32 @@ public final class QueueCommand {
             if (d.toDays() > 0) return d.toDays() + "d";
             if (d.toHours() > 0) return d.toHours() + "h";
             return Math.max(0, d.toMinutes()) + "m";
+        }
+    }
+
+    @Command(name = "flush", mixinStandardHelpOptions = true, description = "Retry every queued message now.")
+    static final class Flush implements Runnable {
+        @Mixin Cli.ConfigOption config;
+
+        @Override
+        public void run() {
+            try (Store s = config.openStore()) {
+                System.out.println(s.queue().flush(Instant.now()) + " message(s) will be retried now");
+            }
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Drop a queued message without a bounce.")
+    static final class Remove implements Runnable {
+        @Mixin Cli.ConfigOption config;
+        @picocli.CommandLine.Parameters(paramLabel = "ID") long id;
+
+        @Override
+        public void run() {
+            try (Store s = config.openStore()) {
+                if (!s.queue().remove(new org.tegami.store.QueueId(id))) throw new IllegalArgumentException("no queue entry " + id);
+                System.out.println("removed queue entry " + id);
+            }
         }
     }
 }

@@ -53,7 +53,7 @@ public final class ServeCommand implements Runnable {
         Map<String, List<InetSocketAddress>> listen = new LinkedHashMap<>();
         cfg.listen().keySet().forEach(k -> listen.put(k, LOCAL_PORTS.containsKey(k)
                 ? List.of(new InetSocketAddress("127.0.0.1", LOCAL_PORTS.get(k))) : List.of()));
-        return new TegamiConfig("localhost", cfg.dataDir(), listen, cfg.tlsCert(), cfg.tlsKey(), cfg.limits(), cfg.source());
+        return cfg.withListen("localhost", listen);
     }
 
     /** Creates the demo domain and user when missing; returns the new password, or null if the user existed. */

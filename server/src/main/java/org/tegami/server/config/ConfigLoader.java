@@ -32,7 +32,9 @@ public final class ConfigLoader {
     /** Services Tegami does not serve yet: accepted in the file, warned about, not bound. */
     public static final Set<String> NOT_YET = Set.of("imap", "imaps", "http", "https");
 
-    private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits");
+    private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound");
+    private static final Set<String> DNS = Set.of("nameservers");
+    private static final Set<String> OUTBOUND = Set.of("mx_port");
     private static final Set<String> TLS = Set.of("cert", "key");
     private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip");
 
@@ -122,7 +124,15 @@ public final class ConfigLoader {
         limits = new Limits(limits.smtpCommandLine(), limits.smtpTextLine(), limits.messageSize(), (int) rcpts,
                 limits.connectionsTotal(), limits.connectionsPerIp(), limits.smtpCommandTimeout(),
                 limits.smtpDataTimeout(), limits.badCommands());
-        return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, source);
+        TomlTable dns = c.table("dns");
+        if (dns != null) c.onlyKeys(dns, "dns.", DNS);
+        List<InetSocketAddress> nameservers = new ArrayList<>();
+        for (String a : c.stringList("dns.nameservers").orElse(List.of())) nameservers.add(c.address("dns.nameservers", a));
+        TomlTable outbound = c.table("outbound");
+        if (outbound != null) c.onlyKeys(outbound, "outbound.", OUTBOUND);
+        long mxPort = c.positive("outbound.mx_port").orElse(25L);
+        if (mxPort > 65535) throw c.error("outbound.mx_port", "must be a port number (1-65535)");
+        return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort, source);
     }
 
     static String defaultHostname() {

@@ -12,6 +12,8 @@ import org.tegami.core.Limits;
  *
  * @param listen service name (smtp, submission, submissions, pop3, pop3s, ...) → addresses; empty disables it
  * @param tlsCert PEM chain (certbot's fullchain.pem); absent: a self-signed certificate in the data directory
+ * @param nameservers DNS servers for MX lookups ({@code [dns] nameservers}); empty: the system's resolver
+ * @param mxPort port used to reach other domains' MX hosts ({@code [outbound] mx_port}, 25)
  */
 public record TegamiConfig(
         String hostname,
@@ -20,7 +22,13 @@ public record TegamiConfig(
         Optional<Path> tlsCert,
         Optional<Path> tlsKey,
         Limits limits,
+        List<InetSocketAddress> nameservers,
+        int mxPort,
         Optional<Path> source) {
+
+    public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
+        return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, source);
+    }
 
     public List<InetSocketAddress> listen(String service) {
         return listen.getOrDefault(service, List.of());

@@ -65,6 +65,11 @@ final class Schema {
             // v2: small blobs inline, so their durability rides on the group commit (ADR 0002).
             """
             CREATE TABLE blobs(hex TEXT PRIMARY KEY, data BLOB NOT NULL);
+            """,
+            // v3: outbound delivery keeps the last error per entry and finds due entries fast.
+            """
+            ALTER TABLE queue ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+            CREATE INDEX queue_due ON queue(next_attempt);
             """);
 
     static void migrate(Connection c) throws SQLException {

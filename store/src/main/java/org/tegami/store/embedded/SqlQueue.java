@@ -52,17 +52,45 @@ final class SqlQueue implements QueueStore {
         return db.write(tx -> SqlAccounts.update(tx, "DELETE FROM queue WHERE id = ?", id.value()) > 0);
     }
 
+    @Override
+    public List<QueueEntry> due(Instant now, int limit) {
+        return db.read(tx -> entries(tx, "WHERE next_attempt <= ? ORDER BY next_attempt, id LIMIT ?", now.toEpochMilli(), limit));
+    }
+
+    @Override
+    public void reschedule(QueueId id, List<String> remaining, Instant nextAttempt, int attempts, String lastError) {
+        db.write(tx -> {
+            if (remaining.isEmpty()) {
+                SqlAccounts.update(tx, "DELETE FROM queue WHERE id = ?", id.value());
+                return null;
+            }
+            SqlAccounts.update(tx, "DELETE FROM queue_recipients WHERE queue_id = ?", id.value());
+            for (int i = 0; i < remaining.size(); i++) {
+                SqlAccounts.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient) VALUES (?, ?, ?)",
+                        id.value(), i, remaining.get(i));
+            }
+            SqlAccounts.update(tx, "UPDATE queue SET next_attempt = ?, attempts = ?, last_error = ? WHERE id = ?",
+                    nextAttempt.toEpochMilli(), attempts, lastError, id.value());
+            return null;
+        });
+    }
+
+    @Override
+    public int flush(Instant now) {
+        return db.write(tx -> SqlAccounts.update(tx, "UPDATE queue SET next_attempt = ?", now.toEpochMilli()));
+    }
+
     private static List<QueueEntry> entries(Db.Tx tx, String where, Object... args) throws SQLException {
         List<QueueEntry> out = new ArrayList<>();
         try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT id, blob, size, skip_bytes, sender, created,"
-                + " next_attempt, attempts FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
+                + " next_attempt, attempts, last_error FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long id = rs.getLong(1);
                 List<String> rcpts = SqlAccounts.strings(tx,
                         "SELECT recipient FROM queue_recipients WHERE queue_id = ? ORDER BY position", id);
                 out.add(new QueueEntry(new QueueId(id), new BlobId(rs.getString(2)), rs.getLong(3), rs.getLong(4),
                         rs.getString(5), rcpts, Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)),
-                        rs.getInt(8)));
+                        rs.getInt(8), rs.getString(9)));
             }
         }
         return out;

@@ -1,0 +1,18 @@
+package org.tegami.queue;
+
+import java.time.Instant;
+
+/** The state of one recipient of a queued message (DESIGN.md: a sealed type, one case per state). */
+public sealed interface DeliveryStatus {
+    /** Waiting for its next attempt. */
+    record Scheduled(Instant at) implements DeliveryStatus {}
+
+    /** The receiving server accepted it; {@code reply} is its final answer. */
+    record Delivered(String host, String reply) implements DeliveryStatus {}
+
+    /** A 4xx or a connection problem: try again later. */
+    record TempFailed(String reason) implements DeliveryStatus {}
+
+    /** A 5xx, a null MX or expiry: the sender gets a bounce. */
+    record PermFailed(String reason, String remoteHost) implements DeliveryStatus {}
+}

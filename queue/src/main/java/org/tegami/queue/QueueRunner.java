@@ -1,0 +1,236 @@
+package org.tegami.queue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.tegami.mime.EmailAddress;
+import org.tegami.store.Account;
+import org.tegami.store.BlobId;
+import org.tegami.store.BlobStore;
+import org.tegami.store.DeliveryRequest;
+import org.tegami.store.QueueEntry;
+import org.tegami.store.QueueId;
+import org.tegami.store.Store;
+
+/**
+ * Delivers the outbound queue: picks due entries, routes each recipient domain through {@link MxResolver},
+ * sends with {@link SmtpClient}, and records the outcome durably. 4xx and connection failures retry with
+ * exponential backoff and jitter; 5xx, null MX and expiry produce one bounce to the sender (never for the null
+ * sender). Each attempt's outcome is committed before the next, so a restart resends at most the message that
+ * was in flight.
+ */
+public final class QueueRunner implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(QueueRunner.class.getName());
+
+    /** Tunables, with the defaults of {@link #DEFAULTS}. */
+    public record Settings(int mxPort, Duration firstRetry, Duration maxRetry, Duration maxAge, int concurrency,
+                           Duration poll) {}
+
+    public static final Settings DEFAULTS = new Settings(25, Duration.ofMinutes(1), Duration.ofHours(1),
+            Duration.ofDays(5), 20, Duration.ofSeconds(1));
+
+    private final Store store;
+    private final String hostname;
+    private final MxResolver mx;
+    private final SmtpClient client;
+    private final InstantSource clock;
+    private final Settings settings;
+    private final Set<QueueId> inFlight = ConcurrentHashMap.newKeySet();
+    private final Semaphore slots;
+    private final Thread poller;
+    private volatile boolean closed;
+
+    public QueueRunner(Store store, String hostname, MxResolver mx, InstantSource clock, Settings settings) {
+        this.store = store;
+        this.hostname = hostname;
+        this.mx = mx;
+        this.client = new SmtpClient(hostname);
+        this.clock = clock;
+        this.settings = settings;
+        this.slots = new Semaphore(settings.concurrency());
+        this.poller = Thread.ofVirtual().name("queue-runner").unstarted(this::poll);
+    }
+
+    public QueueRunner start() {
+        poller.start();
+        return this;
+    }
+
+    private void poll() {
+        while (!closed) {
+            try {
+                for (QueueEntry e : store.queue().due(clock.instant(), 100)) {
+                    if (closed || !inFlight.add(e.id())) continue;
+                    slots.acquire();
+                    Thread.ofVirtual().name("deliver-" + e.id()).start(() -> {
+                        try {
+                            attempt(e);
+                        } catch (RuntimeException ex) {
+                            LOG.log(Level.ERROR, "delivery of queue entry " + e.id() + " failed unexpectedly", ex);
+                            deferAfterError(e, ex);
+                        } finally {
+                            inFlight.remove(e.id());
+                            slots.release();
+                        }
+                    });
+                }
+                Thread.sleep(settings.poll());
+            } catch (InterruptedException ie) {
+                return;
+            } catch (RuntimeException ex) {
+                LOG.log(Level.WARNING, "queue poll failed: " + ex.getMessage());
+                try {
+                    Thread.sleep(settings.poll());
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** One attempt for every remaining recipient of an entry, grouped by domain. */
+    void attempt(QueueEntry e) {
+        Map<String, List<String>> byDomain = new LinkedHashMap<>();
+        for (String r : e.recipients()) {
+            String domain = r.substring(r.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+            byDomain.computeIfAbsent(domain, d -> new ArrayList<>()).add(r);
+        }
+        Map<String, DeliveryStatus> result = new LinkedHashMap<>();
+        for (var d : byDomain.entrySet()) result.putAll(deliverDomain(e, d.getKey(), d.getValue()));
+
+        Instant now = clock.instant();
+        boolean expired = now.isAfter(e.created().plus(settings.maxAge()));
+        Map<String, DeliveryStatus.PermFailed> failed = new LinkedHashMap<>();
+        List<String> remaining = new ArrayList<>();
+        String lastError = "";
+        for (var r : result.entrySet()) {
+            switch (r.getValue()) {
+                case DeliveryStatus.Delivered ok -> LOG.log(Level.INFO, "delivered queue " + e.id() + " to <" + r.getKey()
+                        + "> via " + ok.host() + ": " + ok.reply());
+                case DeliveryStatus.PermFailed f -> failed.put(r.getKey(), f);
+                case DeliveryStatus.TempFailed t -> {
+                    lastError = t.reason();
+                    if (expired) failed.put(r.getKey(), new DeliveryStatus.PermFailed(
+                            "4.4.7 gave up after " + settings.maxAge().toDays() + " days: " + t.reason(), null));
+                    else remaining.add(r.getKey());
+                }
+                case DeliveryStatus.Scheduled s -> remaining.add(r.getKey());
+            }
+        }
+        if (!failed.isEmpty()) {
+            failed.forEach((rcpt, f) -> LOG.log(Level.INFO, "bounced queue " + e.id() + " for <" + rcpt + ">: " + f.reason()));
+            bounce(e, failed);
+        }
+        int attempts = e.attempts() + 1;
+        Instant next = now.plus(backoff(attempts));
+        store.queue().reschedule(e.id(), remaining, next, attempts, lastError);
+    }
+
+    /** A bug or store failure must not turn into a retry every poll: back off as for a temporary failure. */
+    private void deferAfterError(QueueEntry e, RuntimeException ex) {
+        try {
+            store.queue().reschedule(e.id(), e.recipients(), clock.instant().plus(backoff(e.attempts() + 1)),
+                    e.attempts() + 1, "internal error: " + ex);
+        } catch (RuntimeException again) {
+            LOG.log(Level.ERROR, "cannot reschedule queue entry " + e.id(), again);
+        }
+    }
+
+    private Map<String, DeliveryStatus> deliverDomain(QueueEntry e, String domain, List<String> rcpts) {
+        Map<String, DeliveryStatus> out = new LinkedHashMap<>();
+        MxResolver.Route route = mx.resolve(domain);
+        switch (route) {
+            case MxResolver.Route.NoMail n -> rcpts.forEach(r -> out.put(r, new DeliveryStatus.PermFailed("550 5.1.2 " + n.reason(), null)));
+            case MxResolver.Route.TryLater t -> rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed(t.reason())));
+            case MxResolver.Route.Hosts h -> {
+                List<String> pending = new ArrayList<>(rcpts);
+                SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), pending, e.size() - e.skipBytes(), () -> body(e));
+                hosts:
+                for (MxResolver.Host host : h.hosts()) {
+                    for (InetAddress a : host.addresses()) {
+                        Map<String, DeliveryStatus> r = client.send(host.name(), new InetSocketAddress(a, settings.mxPort()), msg);
+                        // RFC 5321 §5.1: on a temporary failure of the whole transaction, try the next address.
+                        boolean allTemp = r.values().stream().allMatch(s -> s instanceof DeliveryStatus.TempFailed);
+                        out.putAll(r);
+                        if (!allTemp) break hosts;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private InputStream body(QueueEntry e) throws IOException {
+        InputStream in = store.blobs().open(e.blob());
+        in.skipNBytes(e.skipBytes()); // the Return-Path: line is for local delivery only
+        return in;
+    }
+
+    /** 1 min, 2, 4 … capped at 1 h, ±20 % so retries from many entries do not march in step. */
+    Duration backoff(int attempts) {
+        long base = settings.firstRetry().toMillis() << Math.min(20, attempts - 1);
+        long capped = Math.min(base, settings.maxRetry().toMillis());
+        double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
+        return Duration.ofMillis((long) (capped * jitter));
+    }
+
+    /** One DSN for all recipients that failed, to the envelope sender; never for the null sender (RFC 5321 §6.1). */
+    private void bounce(QueueEntry e, Map<String, DeliveryStatus.PermFailed> failed) {
+        if (e.sender().isEmpty()) return;
+        try (InputStream original = body(e); BlobStore.BlobWriter w = store.blobs().create()) {
+            byte[] dsn = Bounce.build(hostname, e.sender(), e.created(), failed, original, clock.instant());
+            w.stream().write(("Return-Path: <>\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            w.stream().write(dsn);
+            BlobId blob = w.commit();
+            Optional<Account> local = localAccount(e.sender());
+            if (local.isPresent()) {
+                store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(local.get().id()), Optional.empty()));
+            } else {
+                store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(),
+                        Optional.of(new DeliveryRequest.Outbound("", List.of(e.sender()), "Return-Path: <>\r\n".length()))));
+            }
+        } catch (IOException | RuntimeException ex) {
+            LOG.log(Level.ERROR, "could not create the bounce for queue entry " + e.id(), ex);
+        }
+    }
+
+    /** The local user a sender address belongs to: itself, without +detail, or the first user of its alias. */
+    private Optional<Account> localAccount(String sender) {
+        Optional<EmailAddress> a = EmailAddress.parse(sender);
+        if (a.isEmpty() || !store.accounts().isLocalDomain(a.get().domain())) return Optional.empty();
+        EmailAddress base = a.get().withoutDetail('+').orElse(a.get());
+        Optional<Account> user = store.accounts().user(base);
+        if (user.isPresent()) return user;
+        return store.accounts().alias(base.key()).flatMap(al -> al.targets().stream()
+                .map(EmailAddress::parse).flatMap(Optional::stream).map(t -> store.accounts().user(t))
+                .flatMap(Optional::stream).findFirst());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        poller.interrupt();
+        try {
+            poller.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

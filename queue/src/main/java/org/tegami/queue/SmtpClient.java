@@ -1,0 +1,268 @@
+package org.tegami.queue;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * One SMTP client transaction to one server (RFC 5321 §3.3): EHLO, STARTTLS whenever offered (opportunistic:
+ * the certificate is not checked, RFC 7435), SIZE respected, MAIL, RCPT per recipient, DATA with dot-stuffing.
+ * Returns a status per recipient. Timeouts per RFC 5321 §4.5.3.2.
+ */
+public final class SmtpClient {
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);   // §4.5.3.2.1–3
+    static final Duration DATA_END_TIMEOUT = Duration.ofMinutes(10); // §4.5.3.2.6
+    private static final int MAX_REPLY_LINE = 4096;
+    private static final int MAX_REPLY_LINES = 100;
+
+    private final String hostname;
+    private final SSLContext opportunistic;
+
+    public SmtpClient(String hostname) {
+        this.hostname = hostname;
+        try {
+            opportunistic = SSLContext.getInstance("TLS");
+            opportunistic.init(null, new TrustManager[] {new AcceptAny()}, new SecureRandom());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A reply: code and full text (lines joined with a space). */
+    record Reply(int code, String text) {
+        boolean positive() {
+            return code >= 200 && code < 400;
+        }
+
+        boolean permanent() {
+            return code >= 500;
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    /** The message to send: envelope and a source for its bytes. */
+    public record Outgoing(String sender, List<String> recipients, long size, MessageSource body) {}
+
+    /** Opens the message text each time it is sent (a retry re-reads it). */
+    @FunctionalInterface
+    public interface MessageSource {
+        InputStream open() throws IOException;
+    }
+
+    /** Delivers to the server at {@code address}; every recipient gets a status, never an exception. */
+    public Map<String, DeliveryStatus> send(String host, InetSocketAddress address, Outgoing m) {
+        Map<String, DeliveryStatus> out = new LinkedHashMap<>();
+        try (Socket plain = new Socket()) {
+            plain.connect(address, (int) CONNECT_TIMEOUT.toMillis());
+            plain.setSoTimeout((int) COMMAND_TIMEOUT.toMillis());
+            Conn c = new Conn(plain);
+            Reply greeting = c.read();
+            if (!greeting.positive()) return all(m, fail(host, greeting), out);
+            Map<String, String> ext = ehlo(c);
+            if (ext == null) {
+                c.send("HELO " + hostname);
+                Reply r = c.read();
+                if (!r.positive()) return all(m, fail(host, r), out);
+                ext = Map.of();
+            }
+            if (ext.containsKey("STARTTLS")) {
+                c.send("STARTTLS");
+                Reply r = c.read();
+                if (r.code() == 220) {
+                    SSLSocket tls = (SSLSocket) opportunistic.getSocketFactory().createSocket(plain,
+                            address.getHostString(), address.getPort(), true);
+                    tls.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+                    tls.startHandshake();
+                    c = new Conn(tls);
+                    ext = ehlo(c);
+                    if (ext == null) return all(m, new DeliveryStatus.TempFailed(host + ": EHLO failed after STARTTLS"), out);
+                }
+            }
+            String size = ext.get("SIZE");
+            if (size != null && !size.isBlank() && size.chars().allMatch(Character::isDigit) && size.length() < 19
+                    && Long.parseLong(size) > 0 && m.size() > Long.parseLong(size)) {
+                return all(m, new DeliveryStatus.PermFailed("552 5.3.4 message too big for " + host
+                        + " (limit " + size + " bytes)", host), out);
+            }
+            boolean utf8 = !isAscii(m.sender()) || m.recipients().stream().anyMatch(r -> !isAscii(r));
+            if (utf8 && !ext.containsKey("SMTPUTF8")) {
+                // RFC 6531 §3.2: no SMTPUTF8 at the server means a non-ASCII address cannot be delivered there.
+                return all(m, new DeliveryStatus.PermFailed("553 5.6.7 " + host + " does not support SMTPUTF8", host), out);
+            }
+            c.send("MAIL FROM:<" + m.sender() + ">" + (ext.containsKey("SIZE") ? " SIZE=" + m.size() : "")
+                    + (utf8 ? " SMTPUTF8" : ""));
+            Reply mail = c.read();
+            if (!mail.positive()) return all(m, fail(host, mail), out);
+            List<String> accepted = new ArrayList<>();
+            for (String rcpt : m.recipients()) {
+                c.send("RCPT TO:<" + rcpt + ">");
+                Reply r = c.read();
+                if (r.positive()) accepted.add(rcpt);
+                else out.put(rcpt, fail(host, r));
+            }
+            if (accepted.isEmpty()) {
+                c.send("QUIT");
+                return out;
+            }
+            c.send("DATA");
+            Reply data = c.read();
+            if (data.code() != 354) {
+                accepted.forEach(r -> out.put(r, fail(host, data)));
+                return out;
+            }
+            try (InputStream in = m.body().open()) {
+                c.sendDotStuffed(in);
+            }
+            c.socket.setSoTimeout((int) DATA_END_TIMEOUT.toMillis());
+            Reply done = c.read();
+            DeliveryStatus st = done.positive() ? new DeliveryStatus.Delivered(host, done.text()) : fail(host, done);
+            accepted.forEach(r -> out.put(r, st));
+            try {
+                c.send("QUIT");
+                c.read();
+            } catch (IOException ignored) {
+                // the message is delivered; a lost QUIT changes nothing
+            }
+            return out;
+        } catch (IOException e) {
+            DeliveryStatus t = new DeliveryStatus.TempFailed(host + " [" + address.getAddress().getHostAddress() + "]: "
+                    + e.getClass().getSimpleName() + ": " + e.getMessage());
+            for (String r : m.recipients()) out.putIfAbsent(r, t);
+            return out;
+        }
+    }
+
+    private Map<String, String> ehlo(Conn c) throws IOException {
+        c.send("EHLO " + hostname);
+        Reply r = c.read();
+        if (!r.positive()) return null;
+        Map<String, String> ext = new LinkedHashMap<>();
+        for (String line : c.lastLines.subList(1, c.lastLines.size())) {
+            String[] kv = line.split(" ", 2);
+            ext.put(kv[0].toUpperCase(Locale.ROOT), kv.length > 1 ? kv[1] : "");
+        }
+        return ext;
+    }
+
+    private static DeliveryStatus fail(String host, Reply r) {
+        return r.permanent() ? new DeliveryStatus.PermFailed(r.text(), host)
+                : new DeliveryStatus.TempFailed(host + ": " + r.text());
+    }
+
+    private static Map<String, DeliveryStatus> all(Outgoing m, DeliveryStatus s, Map<String, DeliveryStatus> out) {
+        for (String r : m.recipients()) out.put(r, s);
+        return out;
+    }
+
+    private static boolean isAscii(String s) {
+        return s.chars().allMatch(ch -> ch < 0x80);
+    }
+
+    /** Buffered reply reader and command writer over one socket. */
+    private static final class Conn {
+        final Socket socket;
+        final InputStream in;
+        final OutputStream out;
+        List<String> lastLines = List.of();
+
+        Conn(Socket s) throws IOException {
+            socket = s;
+            in = new BufferedInputStream(s.getInputStream());
+            out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
+        }
+
+        void send(String command) throws IOException {
+            out.write((command + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
+        /** Reads a (multi-line) reply, bounded in line length and count. */
+        Reply read() throws IOException {
+            List<String> lines = new ArrayList<>();
+            int code;
+            while (true) {
+                String line = readLine();
+                if (line.length() < 3 || !line.substring(0, 3).chars().allMatch(Character::isDigit)) {
+                    throw new IOException("malformed reply: " + line);
+                }
+                code = Integer.parseInt(line.substring(0, 3));
+                lines.add(line.length() > 4 ? line.substring(4) : "");
+                if (line.length() == 3 || line.charAt(3) == ' ') break;
+                if (lines.size() > MAX_REPLY_LINES) throw new IOException("reply too long");
+            }
+            lastLines = lines;
+            return new Reply(code, code + " " + String.join(" ", lines));
+        }
+
+        private String readLine() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                int b = in.read();
+                if (b < 0) throw new IOException("connection closed by server");
+                if (b == '\n') break;
+                if (sb.length() >= MAX_REPLY_LINE) throw new IOException("reply line too long");
+                sb.append((char) b);
+            }
+            int n = sb.length();
+            if (n > 0 && sb.charAt(n - 1) == '\r') sb.setLength(n - 1);
+            return sb.toString();
+        }
+
+        /** RFC 5321 §4.5.2: a leading dot is doubled; the data ends with CRLF.CRLF. */
+        void sendDotStuffed(InputStream body) throws IOException {
+            byte[] buf = new byte[16 * 1024];
+            boolean lineStart = true;
+            for (int n; (n = body.read(buf)) > 0; ) {
+                int from = 0;
+                for (int i = 0; i < n; i++) {
+                    if (lineStart && buf[i] == '.') {
+                        out.write(buf, from, i - from);
+                        out.write('.');
+                        from = i;
+                    }
+                    lineStart = buf[i] == '\n';
+                }
+                out.write(buf, from, n - from);
+            }
+            if (!lineStart) out.write(new byte[] {'\r', '\n'});
+            out.write(new byte[] {'.', '\r', '\n'});
+            out.flush();
+        }
+    }
+
+    /** Opportunistic TLS (RFC 7435): encrypt even when the certificate cannot be verified. */
+    private static final class AcceptAny implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
