@@ -1,0 +1,127 @@
+package org.tegami.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tegami.store.BlobStore;
+import org.tegami.store.DeliveryRequest;
+import org.tegami.store.QueueEntry;
+import org.tegami.store.embedded.EmbeddedStore;
+import org.tegami.testkit.TestDnsServer;
+
+/** Retry behaviour against a scripted peer: 4xx is retried later, then 2xx completes; data is dot-stuffed. */
+class QueueRunnerTest {
+    @TempDir
+    Path dir;
+
+    /** A peer that answers 451 to RCPT on the first session and accepts on later ones; records the data. */
+    private static final class FlakyPeer implements AutoCloseable {
+        final ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        final AtomicInteger sessions = new AtomicInteger();
+        final List<String> data = new CopyOnWriteArrayList<>();
+
+        FlakyPeer() throws Exception {
+            Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try (Socket s = server.accept()) {
+                        int n = sessions.incrementAndGet();
+                        var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                        OutputStream out = s.getOutputStream();
+                        out.write("220 peer ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                        for (String line; (line = in.readLine()) != null; ) {
+                            String reply = switch (line.length() >= 4 ? line.substring(0, 4) : line) {
+                                case "EHLO" -> "250-peer\r\n250 SIZE 1000000\r\n";
+                                case "MAIL" -> "250 2.1.0 ok\r\n";
+                                case "RCPT" -> n == 1 ? "451 4.3.0 try again later\r\n" : "250 2.1.5 ok\r\n";
+                                case "DATA" -> {
+                                    StringBuilder sb = new StringBuilder();
+                                    out.write("354 go\r\n".getBytes(StandardCharsets.US_ASCII));
+                                    for (String l; (l = in.readLine()) != null && !l.equals("."); ) sb.append(l).append('\n');
+                                    data.add(sb.toString());
+                                    yield "250 2.0.0 queued\r\n";
+                                }
+                                case "QUIT" -> "221 bye\r\n";
+                                default -> "500 what\r\n";
+                            };
+                            out.write(reply.getBytes(StandardCharsets.US_ASCII));
+                            if (line.startsWith("QUIT")) break;
+                        }
+                    } catch (Exception e) {
+                        // next session
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+        }
+    }
+
+    @Test
+    void temporaryFailureIsRetriedThenDelivered() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().add("remote.test. 300 IN MX 10 mx.remote.test.")
+                .add("mx.remote.test. 300 IN A 127.0.0.1");
+             FlakyPeer peer = new FlakyPeer();
+             EmbeddedStore store = EmbeddedStore.open(dir, InstantSource.system())) {
+            byte[] msg = "Return-Path: <a@local.test>\r\nSubject: retry\r\n\r\n.dot\r\n".getBytes(StandardCharsets.US_ASCII);
+            long skip = "Return-Path: <a@local.test>\r\n".length();
+            try (BlobStore.BlobWriter w = store.blobs().create()) {
+                w.stream().write(msg);
+                var blob = w.commit();
+                store.mail().deliver(new DeliveryRequest(blob, msg.length, Instant.now(), Set.of(),
+                        Optional.of(new DeliveryRequest.Outbound("a@local.test", List.of("b@remote.test"), skip))));
+            }
+            var settings = new QueueRunner.Settings(peer.server.getLocalPort(), Duration.ofMillis(300), Duration.ofSeconds(1),
+                    Duration.ofDays(5), 4, Duration.ofMillis(50));
+            try (QueueRunner runner = new QueueRunner(store, "mail.local.test", new MxResolver(List.of(dns.address())),
+                    InstantSource.system(), settings).start()) {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                QueueEntry retrying = null;
+                while (System.nanoTime() < deadline && peer.data.isEmpty()) {
+                    if (retrying == null && !store.queue().list().isEmpty() && store.queue().list().getFirst().attempts() == 1) {
+                        retrying = store.queue().list().getFirst();
+                    }
+                    Thread.sleep(20);
+                }
+                assertTrue(retrying != null, "the first attempt was recorded as temporary");
+                assertEquals("mx.remote.test: 451 4.3.0 try again later", retrying.lastError());
+                assertEquals(List.of("Subject: retry\n\n..dot\n"), peer.data, "sent once, without Return-Path, dot-stuffed");
+                deadline = System.nanoTime() + 5_000_000_000L;
+                while (System.nanoTime() < deadline && !store.queue().list().isEmpty()) Thread.sleep(20);
+                assertEquals(List.of(), store.queue().list());
+                assertEquals(2, peer.sessions.get());
+            }
+        }
+    }
+
+    @Test
+    void backoffGrowsAndIsCapped() {
+        var r = new QueueRunner(null, "h", null, InstantSource.system(), QueueRunner.DEFAULTS);
+        long first = r.backoff(1).toSeconds();
+        long third = r.backoff(3).toSeconds();
+        long late = r.backoff(30).toSeconds();
+        assertTrue(first >= 48 && first <= 72, "about a minute: " + first);
+        assertTrue(third >= 192 && third <= 288, "about four minutes: " + third);
+        assertTrue(late >= 2880 && late <= 4320, "capped near an hour: " + late);
+    }
+}
