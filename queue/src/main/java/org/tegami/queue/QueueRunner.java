@@ -21,6 +21,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.tegami.mime.EmailAddress;
+import org.tegami.queue.dkim.DkimKey;
+import org.tegami.queue.dkim.DkimKeys;
+import org.tegami.queue.dkim.DkimSigner;
 import org.tegami.store.Account;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
@@ -47,6 +50,7 @@ public final class QueueRunner implements AutoCloseable {
             Duration.ofDays(5), 20, Duration.ofSeconds(1));
 
     private final Store store;
+    private final DkimKeys dkim;
     private final String hostname;
     private final MxResolver mx;
     private final SmtpClient client;
@@ -57,8 +61,9 @@ public final class QueueRunner implements AutoCloseable {
     private final Thread poller;
     private volatile boolean closed;
 
-    public QueueRunner(Store store, String hostname, MxResolver mx, InstantSource clock, Settings settings) {
+    public QueueRunner(Store store, DkimKeys dkim, String hostname, MxResolver mx, InstantSource clock, Settings settings) {
         this.store = store;
+        this.dkim = dkim;
         this.hostname = hostname;
         this.mx = mx;
         this.client = new SmtpClient(hostname);
@@ -112,8 +117,9 @@ public final class QueueRunner implements AutoCloseable {
             String domain = r.substring(r.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
             byDomain.computeIfAbsent(domain, d -> new ArrayList<>()).add(r);
         }
+        byte[] signature = signature(e);
         Map<String, DeliveryStatus> result = new LinkedHashMap<>();
-        for (var d : byDomain.entrySet()) result.putAll(deliverDomain(e, d.getKey(), d.getValue()));
+        for (var d : byDomain.entrySet()) result.putAll(deliverDomain(e, signature, d.getKey(), d.getValue()));
 
         Instant now = clock.instant();
         boolean expired = now.isAfter(e.created().plus(settings.maxAge()));
@@ -153,7 +159,31 @@ public final class QueueRunner implements AutoCloseable {
         }
     }
 
-    private Map<String, DeliveryStatus> deliverDomain(QueueEntry e, String domain, List<String> rcpts) {
+    /**
+     * DKIM-Signature fields for the message when its From: domain is one of ours and has keys (DMARC aligns on
+     * the From: domain); empty otherwise.
+     */
+    private byte[] signature(QueueEntry e) {
+        if (dkim == null) return new byte[0];
+        try (InputStream in = body(e)) {
+            var parsed = DkimSigner.parse(in);
+            String from = parsed.fields().stream().filter(f -> f.regionMatches(true, 0, "from:", 0, 5)).findFirst().orElse("");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("@([A-Za-z0-9.-]+)\\s*>?\\s*$").matcher(from.strip());
+            if (!m.find()) return new byte[0];
+            String domain = m.group(1).toLowerCase(Locale.ROOT);
+            if (!store.accounts().isLocalDomain(domain)) return new byte[0];
+            List<DkimKey> keys = dkim.forDomain(domain);
+            if (keys.isEmpty()) return new byte[0];
+            try (InputStream again = body(e)) {
+                return DkimSigner.sign(keys, again, clock.instant()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            }
+        } catch (IOException | RuntimeException ex) {
+            LOG.log(Level.WARNING, "not signing queue entry " + e.id() + ": " + ex.getMessage());
+            return new byte[0];
+        }
+    }
+
+    private Map<String, DeliveryStatus> deliverDomain(QueueEntry e, byte[] signature, String domain, List<String> rcpts) {
         Map<String, DeliveryStatus> out = new LinkedHashMap<>();
         MxResolver.Route route = mx.resolve(domain);
         switch (route) {
@@ -161,7 +191,9 @@ public final class QueueRunner implements AutoCloseable {
             case MxResolver.Route.TryLater t -> rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed(t.reason())));
             case MxResolver.Route.Hosts h -> {
                 List<String> pending = new ArrayList<>(rcpts);
-                SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), pending, e.size() - e.skipBytes(), () -> body(e));
+                SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), pending,
+                        e.size() - e.skipBytes() + signature.length,
+                        () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)));
                 hosts:
                 for (MxResolver.Host host : h.hosts()) {
                     for (InetAddress a : host.addresses()) {

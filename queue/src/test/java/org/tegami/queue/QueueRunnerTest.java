@@ -93,7 +93,7 @@ class QueueRunnerTest {
             }
             var settings = new QueueRunner.Settings(peer.server.getLocalPort(), Duration.ofMillis(300), Duration.ofSeconds(1),
                     Duration.ofDays(5), 4, Duration.ofMillis(50));
-            try (QueueRunner runner = new QueueRunner(store, "mail.local.test", new MxResolver(List.of(dns.address())),
+            try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
                     InstantSource.system(), settings).start()) {
                 long deadline = System.nanoTime() + 10_000_000_000L;
                 QueueEntry retrying = null;
@@ -116,7 +116,7 @@ class QueueRunnerTest {
 
     @Test
     void backoffGrowsAndIsCapped() {
-        var r = new QueueRunner(null, "h", null, InstantSource.system(), QueueRunner.DEFAULTS);
+        var r = new QueueRunner(null, null, "h", null, InstantSource.system(), QueueRunner.DEFAULTS);
         long first = r.backoff(1).toSeconds();
         long third = r.backoff(3).toSeconds();
         long late = r.backoff(30).toSeconds();

@@ -19,6 +19,7 @@ import org.tegami.pop3.server.Pop3Environment;
 import org.tegami.pop3.server.Pop3Server;
 import org.tegami.queue.MxResolver;
 import org.tegami.queue.QueueRunner;
+import org.tegami.queue.dkim.DkimKeys;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.smtp.server.SmtpEnvironment;
 import org.tegami.smtp.server.SmtpServer;
@@ -77,7 +78,7 @@ public final class TegamiServer implements AutoCloseable {
             store.close();
             throw e;
         }
-        QueueRunner queue = new QueueRunner(store, cfg.hostname(), new MxResolver(cfg.nameservers()), clock,
+        QueueRunner queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), new MxResolver(cfg.nameservers()), clock,
                 new QueueRunner.Settings(cfg.mxPort(), QueueRunner.DEFAULTS.firstRetry(), QueueRunner.DEFAULTS.maxRetry(),
                         QueueRunner.DEFAULTS.maxAge(), QueueRunner.DEFAULTS.concurrency(), QueueRunner.DEFAULTS.poll())).start();
         return new TegamiServer(cfg, store, tls, List.copyOf(bound), queue);

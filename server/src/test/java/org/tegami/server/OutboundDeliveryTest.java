@@ -70,6 +70,7 @@ class OutboundDeliveryTest {
                     + "[outbound]\nmx_port = " + b.port("smtp") + "\n";
             try (TegamiServer sa = start("a", a)) {
                 Account alice = user(sa, "a.test", "alice@a.test", "alice-password");
+                var dkimKeys = new org.tegami.queue.dkim.DkimKeys(sa.config().dataDir()).generate("a.test");
                 Properties p = new Properties();
                 p.put("mail.smtp.host", "127.0.0.1");
                 p.put("mail.smtp.port", Integer.toString(sa.port("submission")));
@@ -100,6 +101,22 @@ class OutboundDeliveryTest {
                 assertTrue(got.contains("Subject: across servers\r\n") && got.contains("\r\n.leading dot\r\n"), got);
                 assertTrue(!got.substring(1).contains("Return-Path: <alice@a.test>\r\nReceived: from mail.a.test"),
                         "A's local Return-Path line is not sent on");
+                assertTrue(got.contains("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=a.test; s=" + dkimKeys.get(0).selector()), got);
+                assertTrue(got.contains("DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=a.test; s=" + dkimKeys.get(1).selector()), got);
+                Path received = dir.resolve("received.eml");
+                Files.writeString(received, got);
+                String verify = """
+                        import dkim, sys
+                        recs = {sys.argv[2].encode(): sys.argv[3].encode(), sys.argv[4].encode(): sys.argv[5].encode()}
+                        d = dkim.DKIM(open(sys.argv[1], "rb").read())
+                        dns = lambda name, timeout=5: recs.get(name.rstrip(b"."))
+                        print(d.verify(idx=0, dnsfunc=dns), d.verify(idx=1, dnsfunc=dns))
+                        """;
+                Process py = new ProcessBuilder("/usr/bin/python3", "-c", verify, received.toString(),
+                        dkimKeys.get(0).dnsName(), dkimKeys.get(0).dnsRecord(), dkimKeys.get(1).dnsName(), dkimKeys.get(1).dnsRecord())
+                        .redirectErrorStream(true).start();
+                String verdict = new String(py.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                assertEquals("True True", verdict, "dkimpy verifies both signatures of the delivered message");
 
                 List<String> bounces = inbox(sa.store(), alice);
                 assertEquals(1, bounces.size(), "one bounce for both failures");

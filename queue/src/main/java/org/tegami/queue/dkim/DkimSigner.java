@@ -1,0 +1,187 @@
+package org.tegami.queue.dkim;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.Signature;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * DKIM signatures (RFC 6376) with relaxed/relaxed canonicalization (§3.4.2, §3.4.4), for {@code rsa-sha256} and
+ * {@code ed25519-sha256} (RFC 8463). Signs the headers that identify a message and that a forwarder must not
+ * change; From is over-signed so that a second From cannot be added without breaking the signature.
+ */
+public final class DkimSigner {
+    /** Header fields signed when present, in this order (RFC 6376 §5.4.1's recommendations). */
+    static final List<String> SIGNED = List.of("from", "to", "cc", "subject", "date", "message-id", "reply-to",
+            "in-reply-to", "references", "mime-version", "content-type", "content-transfer-encoding", "list-id",
+            "list-unsubscribe", "list-unsubscribe-post", "sender");
+    private static final int MAX_HEADER_BYTES = 256 * 1024;
+
+    private DkimSigner() {}
+
+    /** A message split into its header fields (each with its folding, without the final CRLF) and body stream. */
+    public record Parsed(List<String> fields, InputStream body) {}
+
+    /** Reads the header section (bounded) and leaves {@code in} positioned at the body. */
+    public static Parsed parse(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int prev = -1, prev2 = -1, prev3 = -1, b;
+        while ((b = in.read()) >= 0) {
+            head.write(b);
+            if (b == '\n' && prev == '\r' && prev2 == '\n' && prev3 == '\r') break;
+            if (head.size() == 2 && prev == '\r' && b == '\n') break; // no headers at all
+            if (head.size() > MAX_HEADER_BYTES) throw new IOException("header section too large to sign");
+            prev3 = prev2;
+            prev2 = prev;
+            prev = b;
+        }
+        String h = head.toString(StandardCharsets.UTF_8);
+        List<String> fields = new ArrayList<>();
+        for (String line : h.split("\r\n", -1)) {
+            if (line.isEmpty()) continue;
+            if ((line.startsWith(" ") || line.startsWith("\t")) && !fields.isEmpty()) {
+                fields.set(fields.size() - 1, fields.getLast() + "\r\n" + line);
+            } else {
+                fields.add(line);
+            }
+        }
+        return new Parsed(fields, in);
+    }
+
+    /**
+     * Returns the {@code DKIM-Signature:} header fields (one per key, each ending in CRLF) to prepend to the
+     * message read from {@code message}.
+     */
+    public static String sign(List<DkimKey> keys, InputStream message, Instant now) throws IOException {
+        Parsed p = parse(message);
+        String bodyHash = Base64.getEncoder().encodeToString(relaxedBodyHash(p.body()));
+        StringBuilder out = new StringBuilder();
+        for (DkimKey k : keys) out.append(signature(k, p.fields(), bodyHash, now)).append("\r\n");
+        return out.toString();
+    }
+
+    private static String signature(DkimKey k, List<String> fields, String bodyHash, Instant now) {
+        List<String> names = new ArrayList<>();
+        StringBuilder data = new StringBuilder();
+        Set<String> present = new java.util.HashSet<>();
+        for (String f : fields) present.add(name(f));
+        for (String n : SIGNED) {
+            if (!present.contains(n)) continue;
+            // §5.4.2: with one listing, the last instance of the field is the one signed.
+            for (int i = fields.size() - 1; i >= 0; i--) {
+                if (name(fields.get(i)).equals(n)) {
+                    data.append(relaxedHeader(fields.get(i))).append("\r\n");
+                    break;
+                }
+            }
+            names.add(n);
+        }
+        names.add("from"); // over-signing: a listed-but-absent instance signs as empty (§5.4.2)
+        String value = "v=1; a=" + k.algorithm().tag + "; c=relaxed/relaxed; d=" + k.domain() + "; s=" + k.selector()
+                + ";\r\n\tt=" + now.getEpochSecond() + "; h=" + String.join(":", names) + ";\r\n\tbh=" + bodyHash + "; b=";
+        data.append(relaxedHeader("DKIM-Signature: " + value));
+        try {
+            byte[] signed = data.toString().getBytes(StandardCharsets.UTF_8);
+            Signature s;
+            if (k.algorithm() == DkimKey.Algorithm.ED25519) {
+                // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the canonicalized header data.
+                signed = MessageDigest.getInstance("SHA-256").digest(signed);
+                s = Signature.getInstance("Ed25519");
+            } else {
+                s = Signature.getInstance("SHA256withRSA");
+            }
+            s.initSign(k.privateKey());
+            s.update(signed);
+            return "DKIM-Signature: " + value + fold(Base64.getEncoder().encodeToString(s.sign()));
+        } catch (Exception e) {
+            throw new IllegalStateException("DKIM signing failed for " + k.dnsName(), e);
+        }
+    }
+
+    /** Breaks a long base64 value into folded lines; folding whitespace is ignored by verifiers. */
+    private static String fold(String b64) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < b64.length(); i += 72) {
+            if (i > 0) sb.append("\r\n\t");
+            sb.append(b64, i, Math.min(b64.length(), i + 72));
+        }
+        return sb.toString();
+    }
+
+    private static String name(String field) {
+        int colon = field.indexOf(':');
+        return (colon < 0 ? field : field.substring(0, colon)).strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** RFC 6376 §3.4.2: lower-case name, unfold, compress WSP, no WSP around the colon or at the end. */
+    static String relaxedHeader(String field) {
+        int colon = field.indexOf(':');
+        String value = field.substring(colon + 1).replace("\r\n", "").replaceAll("[ \t]+", " ").strip();
+        return name(field) + ":" + value;
+    }
+
+    /** RFC 6376 §3.4.4 relaxed body, hashed with SHA-256 while streaming (trailing empty lines dropped). */
+    static byte[] relaxedBodyHash(InputStream body) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int pendingEmpty = 0;
+        byte[] buf = new byte[16 * 1024];
+        for (int n; (n = body.read(buf)) > 0; ) {
+            for (int i = 0; i < n; i++) {
+                byte b = buf[i];
+                if (b == '\n') {
+                    byte[] canon = canonLine(line.toByteArray());
+                    line.reset();
+                    if (canon.length == 0) {
+                        pendingEmpty++;
+                    } else {
+                        for (; pendingEmpty > 0; pendingEmpty--) md.update(new byte[] {'\r', '\n'});
+                        md.update(canon);
+                        md.update(new byte[] {'\r', '\n'});
+                    }
+                } else {
+                    line.write(b);
+                }
+            }
+        }
+        byte[] last = canonLine(line.toByteArray());
+        if (last.length > 0) { // a last line without CRLF gets one
+            for (; pendingEmpty > 0; pendingEmpty--) md.update(new byte[] {'\r', '\n'});
+            md.update(last);
+            md.update(new byte[] {'\r', '\n'});
+        }
+        return md.digest();
+    }
+
+    /** Drops the CR, compresses WSP runs to one SP and removes trailing WSP. */
+    private static byte[] canonLine(byte[] raw) {
+        int len = raw.length;
+        if (len > 0 && raw[len - 1] == '\r') len--;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(len);
+        boolean ws = false;
+        for (int i = 0; i < len; i++) {
+            byte b = raw[i];
+            if (b == ' ' || b == '\t') {
+                ws = true;
+            } else {
+                if (ws) out.write(' ');
+                ws = false;
+                out.write(b);
+            }
+        }
+        return out.toByteArray();
+    }
+}
