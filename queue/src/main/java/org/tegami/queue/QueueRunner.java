@@ -42,12 +42,27 @@ import org.tegami.store.Store;
 public final class QueueRunner implements AutoCloseable {
     private static final Logger LOG = System.getLogger(QueueRunner.class.getName());
 
-    /** Tunables, with the defaults of {@link #DEFAULTS}. */
+    /**
+     * Tunables, with the defaults of {@link #DEFAULTS}.
+     *
+     * @param relay a smarthost that takes all outbound mail instead of the MX hosts, or null
+     */
     public record Settings(int mxPort, Duration firstRetry, Duration maxRetry, Duration maxAge, int concurrency,
-                           Duration poll) {}
+                           Duration poll, Relay relay) {
+        public Settings withMxPort(int port) {
+            return new Settings(port, firstRetry, maxRetry, maxAge, concurrency, poll, relay);
+        }
+
+        public Settings withRelay(Relay r) {
+            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, r);
+        }
+    }
+
+    /** A smarthost for servers whose provider blocks port 25 (host, port, TLS mode and login). */
+    public record Relay(String host, int port, SmtpClient.Security security) {}
 
     public static final Settings DEFAULTS = new Settings(25, Duration.ofMinutes(1), Duration.ofHours(1),
-            Duration.ofDays(5), 20, Duration.ofSeconds(1));
+            Duration.ofDays(5), 20, Duration.ofSeconds(1), null);
 
     private final Store store;
     private final DkimKeys dkim;
@@ -185,6 +200,20 @@ public final class QueueRunner implements AutoCloseable {
 
     private Map<String, DeliveryStatus> deliverDomain(QueueEntry e, byte[] signature, String domain, List<String> rcpts) {
         Map<String, DeliveryStatus> out = new LinkedHashMap<>();
+        Relay relay = settings.relay();
+        if (relay != null) {
+            SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), rcpts, e.size() - e.skipBytes() + signature.length,
+                    () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)));
+            try {
+                for (InetAddress a : InetAddress.getAllByName(relay.host())) {
+                    out.putAll(client.send(relay.host(), new InetSocketAddress(a, relay.port()), msg, relay.security()));
+                    if (!out.values().stream().allMatch(s -> s instanceof DeliveryStatus.TempFailed)) break;
+                }
+            } catch (java.net.UnknownHostException ex) {
+                rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed("relay " + relay.host() + " not found")));
+            }
+            return out;
+        }
         MxResolver.Route route = mx.resolve(domain);
         switch (route) {
             case MxResolver.Route.NoMail n -> rcpts.forEach(r -> out.put(r, new DeliveryStatus.PermFailed("550 5.1.2 " + n.reason(), null)));

@@ -71,13 +71,28 @@ public final class SmtpClient {
         InputStream open() throws IOException;
     }
 
+    /**
+     * How to secure one connection. MX delivery uses {@link #OPPORTUNISTIC}; a smarthost (relay) requires TLS
+     * with a verified certificate, and may log in.
+     *
+     * @param verified   null for opportunistic TLS; else the context whose trust decides, with host name checks
+     * @param implicitTls TLS from the first byte (port 465, RFC 8314) instead of STARTTLS
+     */
+    public record Security(SSLContext verified, boolean requireTls, boolean implicitTls, String username, String password) {
+        public static final Security OPPORTUNISTIC = new Security(null, false, false, null, null);
+    }
+
     /** Delivers to the server at {@code address}; every recipient gets a status, never an exception. */
     public Map<String, DeliveryStatus> send(String host, InetSocketAddress address, Outgoing m) {
+        return send(host, address, m, Security.OPPORTUNISTIC);
+    }
+
+    public Map<String, DeliveryStatus> send(String host, InetSocketAddress address, Outgoing m, Security sec) {
         Map<String, DeliveryStatus> out = new LinkedHashMap<>();
         try (Socket plain = new Socket()) {
             plain.connect(address, (int) CONNECT_TIMEOUT.toMillis());
             plain.setSoTimeout((int) COMMAND_TIMEOUT.toMillis());
-            Conn c = new Conn(plain);
+            Conn c = new Conn(sec.implicitTls() ? tls(plain, host, address, sec) : plain);
             Reply greeting = c.read();
             if (!greeting.positive()) return all(m, fail(host, greeting), out);
             Map<String, String> ext = ehlo(c);
@@ -87,17 +102,27 @@ public final class SmtpClient {
                 if (!r.positive()) return all(m, fail(host, r), out);
                 ext = Map.of();
             }
-            if (ext.containsKey("STARTTLS")) {
+            if (!sec.implicitTls() && ext.containsKey("STARTTLS")) {
                 c.send("STARTTLS");
                 Reply r = c.read();
                 if (r.code() == 220) {
-                    SSLSocket tls = (SSLSocket) opportunistic.getSocketFactory().createSocket(plain,
-                            address.getHostString(), address.getPort(), true);
-                    tls.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-                    tls.startHandshake();
-                    c = new Conn(tls);
+                    c = new Conn(tls(plain, host, address, sec));
                     ext = ehlo(c);
                     if (ext == null) return all(m, new DeliveryStatus.TempFailed(host + ": EHLO failed after STARTTLS"), out);
+                }
+            }
+            if (sec.requireTls() && !(c.socket instanceof SSLSocket)) {
+                // Never send credentials or relayed mail in clear text to a relay that should speak TLS.
+                return all(m, new DeliveryStatus.TempFailed(host + " does not offer STARTTLS, which the relay settings require"), out);
+            }
+            if (sec.username() != null) {
+                String ir = java.util.Base64.getEncoder().encodeToString(
+                        ("\0" + sec.username() + "\0" + sec.password()).getBytes(StandardCharsets.UTF_8));
+                c.send("AUTH PLAIN " + ir); // RFC 4954 §4 with an initial response (RFC 4616)
+                Reply r = c.read();
+                if (r.code() != 235) {
+                    // A refused login is a configuration problem the operator can fix: keep the mail and retry.
+                    return all(m, new DeliveryStatus.TempFailed(host + ": relay login failed: " + r.text()), out);
                 }
             }
             String size = ext.get("SIZE");
@@ -152,6 +177,19 @@ public final class SmtpClient {
             for (String r : m.recipients()) out.putIfAbsent(r, t);
             return out;
         }
+    }
+
+    private SSLSocket tls(Socket plain, String host, InetSocketAddress address, Security sec) throws IOException {
+        SSLContext ctx = sec.verified() != null ? sec.verified() : opportunistic;
+        SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(plain, host, address.getPort(), true);
+        tls.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+        if (sec.verified() != null) {
+            var params = tls.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS"); // RFC 6125 host name check
+            tls.setSSLParameters(params);
+        }
+        tls.startHandshake();
+        return tls;
     }
 
     private Map<String, String> ehlo(Conn c) throws IOException {

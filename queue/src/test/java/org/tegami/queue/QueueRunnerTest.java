@@ -92,7 +92,7 @@ class QueueRunnerTest {
                         Optional.of(new DeliveryRequest.Outbound("a@local.test", List.of("b@remote.test"), skip))));
             }
             var settings = new QueueRunner.Settings(peer.server.getLocalPort(), Duration.ofMillis(300), Duration.ofSeconds(1),
-                    Duration.ofDays(5), 4, Duration.ofMillis(50));
+                    Duration.ofDays(5), 4, Duration.ofMillis(50), null);
             try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
                     InstantSource.system(), settings).start()) {
                 long deadline = System.nanoTime() + 10_000_000_000L;

@@ -79,8 +79,7 @@ public final class TegamiServer implements AutoCloseable {
             throw e;
         }
         QueueRunner queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), new MxResolver(cfg.nameservers()), clock,
-                new QueueRunner.Settings(cfg.mxPort(), QueueRunner.DEFAULTS.firstRetry(), QueueRunner.DEFAULTS.maxRetry(),
-                        QueueRunner.DEFAULTS.maxAge(), QueueRunner.DEFAULTS.concurrency(), QueueRunner.DEFAULTS.poll())).start();
+                QueueRunner.DEFAULTS.withMxPort(cfg.mxPort()).withRelay(cfg.relay().orElse(null))).start();
         return new TegamiServer(cfg, store, tls, List.copyOf(bound), queue);
     }
 

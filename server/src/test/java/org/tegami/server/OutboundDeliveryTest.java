@@ -133,4 +133,40 @@ class OutboundDeliveryTest {
             }
         }
     }
+
+    @Test
+    void smarthostGetsEverythingOverVerifiedTlsWithLogin() throws Exception {
+        String none = "smtp = []\nsubmissions = []\npop3 = []\npop3s = []\n";
+        try (TegamiServer relay = start("relay", "hostname = \"localhost\"\n[listen]\nsubmission = [\"127.0.0.1:0\"]\n" + none)) {
+            Account bob = user(relay, "b.test", "bob@b.test", "bob-password");
+            user(relay, "a.test", "relay@a.test", "relay-password");
+            relay.store().accounts().putAlias("alice@a.test", List.of("relay@a.test")); // the relay lets this login send as alice
+            Path ca = relay.config().dataDir().resolve("tls/selfsigned-cert.pem");
+            String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\nsubmissions = []\n"
+                    + "pop3 = []\npop3s = []\n[outbound]\nrelay = \"localhost:" + relay.port("submission") + "\"\n"
+                    + "relay_username = \"relay@a.test\"\nrelay_password = \"relay-password\"\nrelay_ca = \"" + ca + "\"\n";
+            try (TegamiServer sa = start("a2", a)) {
+                user(sa, "a.test", "alice@a.test", "alice-password");
+                Properties p = new Properties();
+                p.put("mail.smtp.host", "127.0.0.1");
+                p.put("mail.smtp.port", Integer.toString(sa.port("submission")));
+                p.put("mail.smtp.auth", "true");
+                p.put("mail.smtp.starttls.enable", "true");
+                p.put("mail.smtp.starttls.required", "true");
+                p.put("mail.smtp.ssl.trust", "*");
+                p.put("mail.smtp.ssl.checkserveridentity", "false");
+                MimeMessage m = new MimeMessage(Session.getInstance(p));
+                m.setFrom(new InternetAddress("alice@a.test"));
+                m.setRecipients(Message.RecipientType.TO, "bob@b.test");
+                m.setSubject("via the relay");
+                m.setText("relayed");
+                Transport.send(m, "alice@a.test", "alice-password");
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (System.nanoTime() < deadline && inbox(relay.store(), bob).isEmpty()) Thread.sleep(100);
+                List<String> got = inbox(relay.store(), bob);
+                assertEquals(1, got.size(), "delivered through the relay; queue: " + sa.store().queue().list());
+                assertTrue(got.getFirst().contains("with ESMTPSA (TLSv1.3"), "the relay saw TLS and a login: " + got.getFirst());
+            }
+        }
+    }
 }

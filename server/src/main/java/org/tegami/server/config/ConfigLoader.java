@@ -34,7 +34,8 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound");
     private static final Set<String> DNS = Set.of("nameservers");
-    private static final Set<String> OUTBOUND = Set.of("mx_port");
+    private static final Set<String> OUTBOUND = Set.of("mx_port", "relay", "relay_security", "relay_username",
+            "relay_password", "relay_ca");
     private static final Set<String> TLS = Set.of("cert", "key");
     private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip");
 
@@ -132,7 +133,73 @@ public final class ConfigLoader {
         if (outbound != null) c.onlyKeys(outbound, "outbound.", OUTBOUND);
         long mxPort = c.positive("outbound.mx_port").orElse(25L);
         if (mxPort > 65535) throw c.error("outbound.mx_port", "must be a port number (1-65535)");
-        return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort, source);
+        return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
+                relay(c, base), source);
+    }
+
+    /** {@code [outbound] relay}: always TLS (STARTTLS or implicit) with a verified certificate; login optional. */
+    private static Optional<org.tegami.queue.QueueRunner.Relay> relay(Checker c, Path base) {
+        Optional<String> hostPort = c.string("outbound.relay");
+        if (hostPort.isEmpty()) {
+            for (String k : List.of("relay_security", "relay_username", "relay_password", "relay_ca")) {
+                if (c.toml().contains("outbound." + k)) throw c.error("outbound." + k, "needs [outbound] relay = \"host:port\"");
+            }
+            return Optional.empty();
+        }
+        int colon = hostPort.get().lastIndexOf(':');
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.get().substring(colon + 1));
+        } catch (RuntimeException e) {
+            port = -1;
+        }
+        if (colon <= 0 || port < 1 || port > 65535) throw c.error("outbound.relay", "must be \"host:port\", e.g. \"smtp.provider.example:587\"");
+        String host = hostPort.get().substring(0, colon);
+        String security = c.string("outbound.relay_security").orElse(port == 465 ? "tls" : "starttls");
+        if (!security.equals("tls") && !security.equals("starttls")) {
+            throw c.error("outbound.relay_security", "must be \"starttls\" (port 587) or \"tls\" (port 465)");
+        }
+        Optional<String> user = c.string("outbound.relay_username");
+        Optional<String> password = c.string("outbound.relay_password");
+        if (user.isPresent() != password.isPresent()) {
+            throw c.error(user.isPresent() ? "outbound.relay_username" : "outbound.relay_password", "set both relay_username and relay_password");
+        }
+        javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.relay_ca").map(base::resolve));
+        return Optional.of(new org.tegami.queue.QueueRunner.Relay(host, port, new org.tegami.queue.SmtpClient.Security(
+                trust, true, security.equals("tls"), user.orElse(null), password.orElse(null))));
+    }
+
+    /** The JDK's trusted CAs, plus the certificates of an extra PEM file when given (a private relay's CA). */
+    private static javax.net.ssl.SSLContext trustContext(Checker c, Optional<Path> extra) {
+        try {
+            var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            if (extra.isEmpty()) {
+                tmf.init((java.security.KeyStore) null);
+            } else {
+                var ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+                ks.load(null, null);
+                var defaults = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                defaults.init((java.security.KeyStore) null);
+                int n = 0;
+                for (var tm : defaults.getTrustManagers()) {
+                    if (tm instanceof javax.net.ssl.X509TrustManager x) {
+                        for (var cert : x.getAcceptedIssuers()) ks.setCertificateEntry("system-" + n++, cert);
+                    }
+                }
+                try (var in = Files.newInputStream(extra.get())) {
+                    for (var cert : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                        ks.setCertificateEntry("relay-" + n++, cert);
+                    }
+                }
+                tmf.init(ks);
+            }
+            var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw c.error("outbound.relay_ca", "cannot read trusted certificates from " + extra.map(Path::toString).orElse("the JDK")
+                    + ": " + e.getMessage());
+        }
     }
 
     static String defaultHostname() {

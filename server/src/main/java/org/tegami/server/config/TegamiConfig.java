@@ -14,6 +14,7 @@ import org.tegami.core.Limits;
  * @param tlsCert PEM chain (certbot's fullchain.pem); absent: a self-signed certificate in the data directory
  * @param nameservers DNS servers for MX lookups ({@code [dns] nameservers}); empty: the system's resolver
  * @param mxPort port used to reach other domains' MX hosts ({@code [outbound] mx_port}, 25)
+ * @param relay smarthost for all outbound mail ({@code [outbound] relay}), when set
  */
 public record TegamiConfig(
         String hostname,
@@ -24,10 +25,11 @@ public record TegamiConfig(
         Limits limits,
         List<InetSocketAddress> nameservers,
         int mxPort,
+        Optional<org.tegami.queue.QueueRunner.Relay> relay,
         Optional<Path> source) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
-        return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, source);
+        return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay, source);
     }
 
     public List<InetSocketAddress> listen(String service) {
