@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param smtpCommandTimeout idle time allowed while waiting for a command (RFC 5321 §4.5.3.2.7: 5 minutes)
  * @param smtpDataTimeout    idle time allowed between data blocks (RFC 5321 §4.5.3.2.6: 3 minutes)
  * @param badCommands        protocol errors tolerated in one session before it is closed
+ * @param messagesPerHour    messages one user may submit per hour (587/465); more get 450 4.7.1
  */
 public record Limits(
         int smtpCommandLine,
@@ -25,24 +26,35 @@ public record Limits(
         int connectionsPerIp,
         Duration smtpCommandTimeout,
         Duration smtpDataTimeout,
-        int badCommands) {
+        int badCommands,
+        int messagesPerHour) {
 
     public static final Limits DEFAULTS = new Limits(
             512, 1000, 50L * 1024 * 1024, 100, 2000, 20,
-            Duration.ofMinutes(5), Duration.ofMinutes(3), 10);
+            Duration.ofMinutes(5), Duration.ofMinutes(3), 10, 500);
 
     public Limits withMessageSize(long size) {
         return new Limits(smtpCommandLine, smtpTextLine, size, recipients, connectionsTotal, connectionsPerIp,
-                smtpCommandTimeout, smtpDataTimeout, badCommands);
+                smtpCommandTimeout, smtpDataTimeout, badCommands, messagesPerHour);
     }
 
     public Limits withConnections(int total, int perIp) {
         return new Limits(smtpCommandLine, smtpTextLine, messageSize, recipients, total, perIp,
-                smtpCommandTimeout, smtpDataTimeout, badCommands);
+                smtpCommandTimeout, smtpDataTimeout, badCommands, messagesPerHour);
+    }
+
+    public Limits withRecipients(int max) {
+        return new Limits(smtpCommandLine, smtpTextLine, messageSize, max, connectionsTotal, connectionsPerIp,
+                smtpCommandTimeout, smtpDataTimeout, badCommands, messagesPerHour);
+    }
+
+    public Limits withMessagesPerHour(int max) {
+        return new Limits(smtpCommandLine, smtpTextLine, messageSize, recipients, connectionsTotal, connectionsPerIp,
+                smtpCommandTimeout, smtpDataTimeout, badCommands, max);
     }
 
     public Limits withTimeouts(Duration command, Duration data) {
         return new Limits(smtpCommandLine, smtpTextLine, messageSize, recipients, connectionsTotal, connectionsPerIp,
-                command, data, badCommands);
+                command, data, badCommands, messagesPerHour);
     }
 }

@@ -22,6 +22,7 @@ import org.tegami.queue.QueueRunner;
 import org.tegami.queue.dkim.DkimKeys;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.smtp.server.SmtpEnvironment;
+import org.tegami.smtp.server.SendRate;
 import org.tegami.smtp.server.SmtpServer;
 import org.tegami.store.Store;
 import org.tegami.store.embedded.EmbeddedStore;
@@ -63,7 +64,7 @@ public final class TegamiServer implements AutoCloseable {
             var auth = new Authenticator(accounts, new PasswordHasher(), new LoginThrottle(clock));
             var limiter = new ConnectionLimiter(cfg.limits().connectionsTotal(), cfg.limits().connectionsPerIp());
             var smtpEnv = new SmtpEnvironment(cfg.hostname(), cfg.limits(), store, auth,
-                    new RecipientResolver(accounts), tls, clock);
+                    new RecipientResolver(accounts), tls, clock, new SendRate(cfg.limits().messagesPerHour()));
             var pop3 = new Pop3Server(new Pop3Environment(cfg.hostname(), store, auth, tls, Duration.ofMinutes(10),
                     new MaildropLocks()));
             var inbound = new SmtpServer(SmtpServer.Role.INBOUND, smtpEnv);

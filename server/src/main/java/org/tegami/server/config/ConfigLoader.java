@@ -37,7 +37,8 @@ public final class ConfigLoader {
     private static final Set<String> OUTBOUND = Set.of("mx_port", "relay", "relay_security", "relay_username",
             "relay_password", "relay_ca");
     private static final Set<String> TLS = Set.of("cert", "key");
-    private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip");
+    private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip",
+            "messages_per_hour");
 
     private ConfigLoader() {}
 
@@ -121,10 +122,8 @@ public final class ConfigLoader {
         Limits limits = d.withMessageSize(c.positive("limits.message_size").orElse(d.messageSize()))
                 .withConnections((int) c.positive("limits.connections").orElse((long) d.connectionsTotal()).longValue(),
                         (int) c.positive("limits.connections_per_ip").orElse((long) d.connectionsPerIp()).longValue());
-        long rcpts = c.positive("limits.max_recipients").orElse((long) d.recipients());
-        limits = new Limits(limits.smtpCommandLine(), limits.smtpTextLine(), limits.messageSize(), (int) rcpts,
-                limits.connectionsTotal(), limits.connectionsPerIp(), limits.smtpCommandTimeout(),
-                limits.smtpDataTimeout(), limits.badCommands());
+        limits = limits.withRecipients((int) (long) c.positive("limits.max_recipients").orElse((long) d.recipients()))
+                .withMessagesPerHour((int) (long) c.positive("limits.messages_per_hour").orElse((long) d.messagesPerHour()));
         TomlTable dns = c.table("dns");
         if (dns != null) c.onlyKeys(dns, "dns.", DNS);
         List<InetSocketAddress> nameservers = new ArrayList<>();

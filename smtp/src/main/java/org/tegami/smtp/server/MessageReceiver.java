@@ -156,6 +156,7 @@ final class MessageReceiver {
                     blob, sink.blobSize(), s.env.clock().instant(), env.localAccounts, out));
             LOG.log(Level.INFO, () -> "accepted " + id + " from <" + env.reversePath() + "> for "
                     + List.copyOf(env.recipients) + " blob " + blob + d.queued().map(q -> " queue " + q).orElse(""));
+            if (s.user != null) s.env.sendRate().record(s.user.id(), s.env.clock().instant());
             s.resetTransaction();
             s.reply(250, "2.0.0", "OK queued as " + id);
         } catch (IOException | StoreException e) {

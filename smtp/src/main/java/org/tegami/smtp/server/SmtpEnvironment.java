@@ -15,5 +15,6 @@ public record SmtpEnvironment(
         Authenticator authenticator,
         RecipientResolver resolver,
         TlsContext tls,
-        InstantSource clock) {
+        InstantSource clock,
+        SendRate sendRate) {
 }

@@ -210,6 +210,10 @@ final class SmtpSession {
                 }
             }
         }
+        if (role == SmtpServer.Role.SUBMISSION && !env.sendRate().allows(user.id(), env.clock().instant())) {
+            reply(450, "4.7.1", "Sending limit of " + env.sendRate().perHour() + " messages per hour reached, try again later");
+            return;
+        }
         if (c.sender().isPresent()) {
             EmailAddress from = c.sender().get();
             if (from.isUtf8() && !utf8) {

@@ -42,7 +42,7 @@ final class SmtpTestServer implements AutoCloseable {
     static final String BOB_PASSWORD = "bob-password-2";
     /** Small limits so transcripts can exceed them: 2048-byte messages, 5 recipients. */
     static final Limits LIMITS = new Limits(512, 1000, 2048, 5, 100, 100,
-            Duration.ofSeconds(30), Duration.ofSeconds(30), 10);
+            Duration.ofSeconds(30), Duration.ofSeconds(30), 10, 500);
 
     /** Argon2id is deliberately slow: hash once per JVM and share, since every transcript run builds a server. */
     private static final class Hashes {
@@ -77,7 +77,7 @@ final class SmtpTestServer implements AutoCloseable {
             TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
             var env = new SmtpEnvironment(HOSTNAME, limits, store,
                     new Authenticator(accounts, Hashes.HASHER, new LoginThrottle(clock)),
-                    new RecipientResolver(accounts), tls, clock);
+                    new RecipientResolver(accounts), tls, clock, new SendRate(limits.messagesPerHour()));
             var limiter = new ConnectionLimiter(limits.connectionsTotal(), limits.connectionsPerIp());
             var any = new InetSocketAddress("127.0.0.1", 0);
             var inbound = new SmtpServer(SmtpServer.Role.INBOUND, env);
