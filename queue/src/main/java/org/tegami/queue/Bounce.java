@@ -25,11 +25,21 @@ final class Bounce {
 
     static byte[] build(String hostname, String sender, Instant arrival, Map<String, DeliveryStatus.PermFailed> failed,
                         InputStream original, Instant now) throws IOException {
+        return build(hostname, sender, arrival, failed, original, now, null);
+    }
+
+    /**
+     * With {@code retryUntil} set, a delay notice (Action: delayed, RFC 3464 §2.3.3) instead of a failure: the
+     * server keeps trying and says until when.
+     */
+    static byte[] build(String hostname, String sender, Instant arrival, Map<String, DeliveryStatus.PermFailed> failed,
+                        InputStream original, Instant now, Instant retryUntil) throws IOException {
+        boolean delayed = retryUntil != null;
         String boundary = "tegami-" + UUID.randomUUID();
         StringBuilder sb = new StringBuilder();
         sb.append("From: Mail Delivery System <MAILER-DAEMON@").append(hostname).append(">\r\n");
         sb.append("To: <").append(sender).append(">\r\n");
-        sb.append("Subject: Undelivered Mail Returned to Sender\r\n");
+        sb.append(delayed ? "Subject: Delayed Mail (still being retried)\r\n" : "Subject: Undelivered Mail Returned to Sender\r\n");
         sb.append("Date: ").append(DATE.format(now)).append("\r\n");
         sb.append("Message-ID: <").append(UUID.randomUUID()).append('@').append(hostname).append(">\r\n");
         sb.append("Auto-Submitted: auto-replied\r\n"); // RFC 3834 §5
@@ -37,15 +47,19 @@ final class Bounce {
         sb.append("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"").append(boundary).append("\"\r\n\r\n");
         sb.append("--").append(boundary).append("\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n");
         sb.append("This is the mail system at ").append(hostname).append(".\r\n\r\n");
-        sb.append("Your message could not be delivered to one or more recipients:\r\n\r\n");
+        sb.append(delayed
+                ? "Your message has not been delivered yet to the recipients below. This is a warning only: the server\r\n"
+                        + "keeps trying until " + DATE.format(retryUntil) + " and tells you if it gives up.\r\n\r\n"
+                : "Your message could not be delivered to one or more recipients:\r\n\r\n");
         failed.forEach((rcpt, f) -> sb.append("<").append(rcpt).append(">: ").append(oneLine(f.reason())).append("\r\n"));
         sb.append("\r\n--").append(boundary).append("\r\nContent-Type: message/delivery-status\r\n\r\n");
         sb.append("Reporting-MTA: dns; ").append(hostname).append("\r\n");
         sb.append("Arrival-Date: ").append(DATE.format(arrival)).append("\r\n");
         failed.forEach((rcpt, f) -> {
             sb.append("\r\nFinal-Recipient: rfc822; ").append(rcpt).append("\r\n");
-            sb.append("Action: failed\r\n");
-            sb.append("Status: ").append(status(f.reason())).append("\r\n");
+            sb.append(delayed ? "Action: delayed\r\n" : "Action: failed\r\n");
+            sb.append("Status: ").append(delayed ? "4" + status(f.reason()).substring(1) : status(f.reason())).append("\r\n");
+            if (delayed) sb.append("Will-Retry-Until: ").append(DATE.format(retryUntil)).append("\r\n");
             if (f.remoteHost() != null) sb.append("Remote-MTA: dns; ").append(f.remoteHost()).append("\r\n");
             sb.append("Diagnostic-Code: smtp; ").append(oneLine(f.reason())).append("\r\n");
         });

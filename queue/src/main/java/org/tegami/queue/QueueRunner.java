@@ -64,6 +64,9 @@ public final class QueueRunner implements AutoCloseable {
     public static final Settings DEFAULTS = new Settings(25, Duration.ofMinutes(1), Duration.ofHours(1),
             Duration.ofDays(5), 20, Duration.ofSeconds(1), null);
 
+    /** When the sender hears that delivery is slow (a common MTA default, e.g. Postfix's delay_warning_time). */
+    static final Duration DELAY_NOTICE_AFTER = Duration.ofHours(4);
+
     private final Store store;
     private final DkimKeys dkim;
     private final String hostname;
@@ -157,7 +160,16 @@ public final class QueueRunner implements AutoCloseable {
         }
         if (!failed.isEmpty()) {
             failed.forEach((rcpt, f) -> LOG.log(Level.INFO, "bounced queue " + e.id() + " for <" + rcpt + ">: " + f.reason()));
-            bounce(e, failed);
+            bounce(e, failed, null);
+        }
+        if (!remaining.isEmpty() && !e.delayNotified() && now.isAfter(e.created().plus(DELAY_NOTICE_AFTER))) {
+            Map<String, DeliveryStatus.PermFailed> late = new LinkedHashMap<>();
+            for (String r : remaining) {
+                DeliveryStatus st = result.get(r);
+                late.put(r, new DeliveryStatus.PermFailed(st instanceof DeliveryStatus.TempFailed t ? t.reason() : "not yet tried", null));
+            }
+            bounce(e, late, e.created().plus(settings.maxAge()));
+            store.queue().markDelayNotified(e.id());
         }
         int attempts = e.attempts() + 1;
         Instant next = now.plus(backoff(attempts));
@@ -253,10 +265,10 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     /** One DSN for all recipients that failed, to the envelope sender; never for the null sender (RFC 5321 §6.1). */
-    private void bounce(QueueEntry e, Map<String, DeliveryStatus.PermFailed> failed) {
+    private void bounce(QueueEntry e, Map<String, DeliveryStatus.PermFailed> failed, Instant retryUntil) {
         if (e.sender().isEmpty()) return;
         try (InputStream original = body(e); BlobStore.BlobWriter w = store.blobs().create()) {
-            byte[] dsn = Bounce.build(hostname, e.sender(), e.created(), failed, original, clock.instant());
+            byte[] dsn = Bounce.build(hostname, e.sender(), e.created(), failed, original, clock.instant(), retryUntil);
             w.stream().write(("Return-Path: <>\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             w.stream().write(dsn);
             BlobId blob = w.commit();

@@ -124,4 +124,54 @@ class QueueRunnerTest {
         assertTrue(third >= 192 && third <= 288, "about four minutes: " + third);
         assertTrue(late >= 2880 && late <= 4320, "capped near an hour: " + late);
     }
+
+    @Test
+    void senderHearsOnceThatDeliveryIsDelayed() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().add("remote.test. 300 IN MX 10 mx.remote.test.")
+                .add("mx.remote.test. 300 IN A 127.0.0.1");
+             ServerSocket refusing = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+             EmbeddedStore store = EmbeddedStore.open(dir, InstantSource.system())) {
+            Thread.ofVirtual().start(() -> { // a peer that is always busy: 421 at the greeting
+                while (!refusing.isClosed()) {
+                    try (Socket s = refusing.accept()) {
+                        s.getOutputStream().write("421 4.3.2 busy, come back later\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (Exception e) {
+                        // next
+                    }
+                }
+            });
+            store.accounts().addDomain("local.test");
+            var a = store.accounts().addUser(org.tegami.mime.EmailAddress.parse("a@local.test").orElseThrow(), "x");
+            byte[] msg = "Subject: slow\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+            try (BlobStore.BlobWriter w = store.blobs().create()) {
+                w.stream().write(msg);
+                store.mail().deliver(new DeliveryRequest(w.commit(), msg.length, Instant.now(), Set.of(),
+                        Optional.of(new DeliveryRequest.Outbound("a@local.test", List.of("b@remote.test"), 0))));
+            }
+            InstantSource fiveHoursLater = () -> Instant.now().plus(Duration.ofHours(5));
+            var settings = new QueueRunner.Settings(refusing.getLocalPort(), Duration.ofMillis(200), Duration.ofMillis(300),
+                    Duration.ofDays(5), 4, Duration.ofMillis(50), null);
+            var inbox = store.mail().mailbox(a.id(), "INBOX").orElseThrow();
+            try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
+                    fiveHoursLater, settings).start()) {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (System.nanoTime() < deadline
+                        && (store.queue().list().isEmpty() || store.queue().list().getFirst().attempts() < 3)) {
+                    Thread.sleep(20);
+                }
+            }
+            QueueEntry e = store.queue().list().getFirst();
+            assertTrue(e.attempts() >= 3 && e.delayNotified(), e.toString());
+            assertEquals("mx.remote.test: 421 4.3.2 busy, come back later", e.lastError());
+            var notices = store.mail().messages(inbox.id());
+            assertEquals(1, notices.size(), "one notice, not one per attempt");
+            String dsn;
+            try (var in = store.blobs().open(notices.getFirst().blob())) {
+                dsn = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            assertTrue(dsn.contains("Subject: Delayed Mail (still being retried)"), dsn);
+            assertTrue(dsn.contains("Final-Recipient: rfc822; b@remote.test\r\nAction: delayed\r\nStatus: 4.3.2\r\n"), dsn);
+            assertTrue(dsn.contains("Will-Retry-Until: "), dsn);
+        }
+    }
 }

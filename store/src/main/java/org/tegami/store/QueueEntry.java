@@ -14,7 +14,8 @@ public record QueueEntry(
         Instant created,
         Instant nextAttempt,
         int attempts,
-        String lastError) {
+        String lastError,
+        boolean delayNotified) {
     public QueueEntry {
         recipients = List.copyOf(recipients);
     }

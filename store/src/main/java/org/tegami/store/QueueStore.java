@@ -22,6 +22,9 @@ public interface QueueStore {
      */
     void reschedule(QueueId id, List<String> remaining, java.time.Instant nextAttempt, int attempts, String lastError);
 
+    /** Records that the sender was told of the delay, so it happens once. */
+    void markDelayNotified(QueueId id);
+
     /** Every queued entry becomes due now ({@code tegami queue flush}). @return how many */
     int flush(java.time.Instant now);
 }

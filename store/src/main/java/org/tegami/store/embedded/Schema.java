@@ -70,6 +70,10 @@ final class Schema {
             """
             ALTER TABLE queue ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
             CREATE INDEX queue_due ON queue(next_attempt);
+            """,
+            // v4: a sender is told once when delivery is delayed (RFC 3464 Action: delayed).
+            """
+            ALTER TABLE queue ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
             """);
 
     static void migrate(Connection c) throws SQLException {

@@ -76,6 +76,11 @@ final class SqlQueue implements QueueStore {
     }
 
     @Override
+    public void markDelayNotified(QueueId id) {
+        db.write(tx -> SqlAccounts.update(tx, "UPDATE queue SET delay_notified = 1 WHERE id = ?", id.value()));
+    }
+
+    @Override
     public int flush(Instant now) {
         return db.write(tx -> SqlAccounts.update(tx, "UPDATE queue SET next_attempt = ?", now.toEpochMilli()));
     }
@@ -83,14 +88,14 @@ final class SqlQueue implements QueueStore {
     private static List<QueueEntry> entries(Db.Tx tx, String where, Object... args) throws SQLException {
         List<QueueEntry> out = new ArrayList<>();
         try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT id, blob, size, skip_bytes, sender, created,"
-                + " next_attempt, attempts, last_error FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
+                + " next_attempt, attempts, last_error, delay_notified FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long id = rs.getLong(1);
                 List<String> rcpts = SqlAccounts.strings(tx,
                         "SELECT recipient FROM queue_recipients WHERE queue_id = ? ORDER BY position", id);
                 out.add(new QueueEntry(new QueueId(id), new BlobId(rs.getString(2)), rs.getLong(3), rs.getLong(4),
                         rs.getString(5), rcpts, Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)),
-                        rs.getInt(8), rs.getString(9)));
+                        rs.getInt(8), rs.getString(9), rs.getInt(10) != 0));
             }
         }
         return out;
