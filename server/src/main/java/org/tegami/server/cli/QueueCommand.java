@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
 
 /** {@code tegami queue list}: mail waiting for delivery to other servers. */
 @Command(name = "queue", mixinStandardHelpOptions = true, description = "Inspect the outbound queue.",
-        subcommands = {QueueCommand.ListQueue.class, QueueCommand.Flush.class, QueueCommand.Remove.class})
+        subcommands = {QueueCommand.ListQueue.class, QueueCommand.Show.class, QueueCommand.Flush.class, QueueCommand.Remove.class})
 public final class QueueCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List queued messages.")
@@ -38,6 +38,36 @@ public final class QueueCommand {
             if (d.toDays() > 0) return d.toDays() + "d";
             if (d.toHours() > 0) return d.toHours() + "h";
             return Math.max(0, d.toMinutes()) + "m";
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one queued message: envelope, state, headers.")
+    static final class Show implements Runnable {
+        @Mixin Cli.ConfigOption config;
+        @picocli.CommandLine.Parameters(paramLabel = "ID") long id;
+
+        @Override
+        public void run() {
+            try (Store s = config.openStore()) {
+                QueueEntry e = s.queue().get(new org.tegami.store.QueueId(id))
+                        .orElseThrow(() -> new IllegalArgumentException("no queue entry " + id));
+                System.out.println("id            " + e.id());
+                System.out.println("sender        " + (e.sender().isEmpty() ? "<>" : e.sender()));
+                System.out.println("recipients    " + String.join(", ", e.recipients()));
+                System.out.println("size          " + (e.size() - e.skipBytes()) + " bytes");
+                System.out.println("queued        " + e.created());
+                System.out.println("attempts      " + e.attempts() + (e.delayNotified() ? " (sender told of the delay)" : ""));
+                System.out.println("next attempt  " + e.nextAttempt());
+                if (!e.lastError().isEmpty()) System.out.println("last error    " + e.lastError());
+                System.out.println();
+                try (var in = s.blobs().open(e.blob())) {
+                    in.skipNBytes(e.skipBytes());
+                    var r = new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
+                    for (String line; (line = r.readLine()) != null && !line.isEmpty(); ) System.out.println(line);
+                } catch (java.io.IOException ex) {
+                    throw new org.tegami.core.TegamiException("cannot read the message of queue entry " + id + ": " + ex.getMessage());
+                }
+            }
         }
     }
 
