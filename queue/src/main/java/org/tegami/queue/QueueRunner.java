@@ -76,6 +76,9 @@ public final class QueueRunner implements AutoCloseable {
     private final Settings settings;
     private final Set<QueueId> inFlight = ConcurrentHashMap.newKeySet();
     private final Semaphore slots;
+    /** At most this many connections to one destination domain at once, so we never hammer one receiver. */
+    static final int PER_DESTINATION = 5;
+    private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
     private final Thread poller;
     private volatile boolean closed;
 
@@ -136,8 +139,9 @@ public final class QueueRunner implements AutoCloseable {
             byDomain.computeIfAbsent(domain, d -> new ArrayList<>()).add(r);
         }
         byte[] signature = signature(e);
+        boolean eightBit = eightBit(e);
         Map<String, DeliveryStatus> result = new LinkedHashMap<>();
-        for (var d : byDomain.entrySet()) result.putAll(deliverDomain(e, signature, d.getKey(), d.getValue()));
+        for (var d : byDomain.entrySet()) result.putAll(deliverDomain(e, signature, eightBit, d.getKey(), d.getValue()));
 
         Instant now = clock.instant();
         boolean expired = now.isAfter(e.created().plus(settings.maxAge()));
@@ -210,12 +214,26 @@ public final class QueueRunner implements AutoCloseable {
         }
     }
 
-    private Map<String, DeliveryStatus> deliverDomain(QueueEntry e, byte[] signature, String domain, List<String> rcpts) {
+    /** Whether the message has any byte above 127 (then it is declared 8BITMIME where the peer offers it). */
+    private boolean eightBit(QueueEntry e) {
+        try (InputStream in = body(e)) {
+            byte[] buf = new byte[16 * 1024];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                for (int i = 0; i < n; i++) if (buf[i] < 0) return true;
+            }
+            return false;
+        } catch (IOException ex) {
+            return true;
+        }
+    }
+
+    private Map<String, DeliveryStatus> deliverDomain(QueueEntry e, byte[] signature, boolean eightBit, String domain,
+                                                      List<String> rcpts) {
         Map<String, DeliveryStatus> out = new LinkedHashMap<>();
         Relay relay = settings.relay();
         if (relay != null) {
             SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), rcpts, e.size() - e.skipBytes() + signature.length,
-                    () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)));
+                    () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);
             try {
                 for (InetAddress a : InetAddress.getAllByName(relay.host())) {
                     out.putAll(client.send(relay.host(), new InetSocketAddress(a, relay.port()), msg, relay.security()));
@@ -226,6 +244,25 @@ public final class QueueRunner implements AutoCloseable {
             }
             return out;
         }
+        Semaphore dest = perDestination.computeIfAbsent(domain, d -> new Semaphore(PER_DESTINATION));
+        try {
+            dest.acquire();
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed("shutting down")));
+            return out;
+        }
+        try {
+            return deliverToMx(e, signature, eightBit, domain, rcpts, out);
+        } finally {
+            dest.release();
+            // Forget idle destinations so the map does not grow with every domain ever written to.
+            if (dest.availablePermits() == PER_DESTINATION) perDestination.remove(domain, dest);
+        }
+    }
+
+    private Map<String, DeliveryStatus> deliverToMx(QueueEntry e, byte[] signature, boolean eightBit, String domain,
+                                                    List<String> rcpts, Map<String, DeliveryStatus> out) {
         MxResolver.Route route = mx.resolve(domain);
         switch (route) {
             case MxResolver.Route.NoMail n -> rcpts.forEach(r -> out.put(r, new DeliveryStatus.PermFailed("550 5.1.2 " + n.reason(), null)));
@@ -234,7 +271,7 @@ public final class QueueRunner implements AutoCloseable {
                 List<String> pending = new ArrayList<>(rcpts);
                 SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), pending,
                         e.size() - e.skipBytes() + signature.length,
-                        () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)));
+                        () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);
                 hosts:
                 for (MxResolver.Host host : h.hosts()) {
                     for (InetAddress a : host.addresses()) {

@@ -62,8 +62,11 @@ public final class SmtpClient {
         }
     }
 
-    /** The message to send: envelope and a source for its bytes. */
-    public record Outgoing(String sender, List<String> recipients, long size, MessageSource body) {}
+    /**
+     * The message to send: envelope and a source for its bytes. {@code eightBit} tells whether the text has bytes
+     * above 127, so that BODY=8BITMIME is declared where the server offers it (RFC 6152 §3).
+     */
+    public record Outgoing(String sender, List<String> recipients, long size, MessageSource body, boolean eightBit) {}
 
     /** Opens the message text each time it is sent (a retry re-reads it). */
     @FunctionalInterface
@@ -137,7 +140,7 @@ public final class SmtpClient {
                 return all(m, new DeliveryStatus.PermFailed("553 5.6.7 " + host + " does not support SMTPUTF8", host), out);
             }
             c.send("MAIL FROM:<" + m.sender() + ">" + (ext.containsKey("SIZE") ? " SIZE=" + m.size() : "")
-                    + (utf8 ? " SMTPUTF8" : ""));
+                    + (m.eightBit() && ext.containsKey("8BITMIME") ? " BODY=8BITMIME" : "") + (utf8 ? " SMTPUTF8" : ""));
             Reply mail = c.read();
             if (!mail.positive()) return all(m, fail(host, mail), out);
             List<String> accepted = new ArrayList<>();
