@@ -1,18 +1,25 @@
 package org.tegami.auth;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Optional;
 import org.tegami.mime.EmailAddress;
 import org.tegami.store.Account;
 import org.tegami.store.AccountStore;
 
 /**
- * Checks a username (the full address) and password for every protocol, through the shared
- * {@link LoginThrottle}. Unknown users cost the same time as wrong passwords. Callers run on virtual threads,
- * so the failure delay is a plain sleep.
+ * Checks a username (the full address, case-insensitive) and password for every protocol, through the shared
+ * {@link LoginThrottle}. Unknown users cost the same time as wrong passwords. A stored hash with weaker
+ * parameters than today's is replaced after a successful login. Callers run on virtual threads, so the failure
+ * delay is a plain sleep. Passwords are neither logged nor kept after the call.
  */
 public final class Authenticator {
+    private static final Logger LOG = System.getLogger(Authenticator.class.getName());
+
     private final AccountStore accounts;
     private final PasswordHasher hasher;
     private final LoginThrottle throttle;
@@ -24,24 +31,38 @@ public final class Authenticator {
     }
 
     public AuthResult authenticate(String username, String password, InetAddress client) {
-        String key = username.strip();
+        Optional<EmailAddress> address = EmailAddress.parse(username.strip());
+        // One key per mailbox however the client spells it, so case variants share one failure count.
+        String key = address.map(EmailAddress::key).orElse(username.strip().toLowerCase(Locale.ROOT));
         Optional<Duration> refused = throttle.refusal(client, key);
         if (refused.isPresent()) return new AuthResult.Throttled(refused.get());
         char[] pw = password.toCharArray();
         try {
-            Optional<Account> account = EmailAddress.parse(key).flatMap(accounts::user);
+            Optional<Account> account = address.flatMap(accounts::user);
             if (account.isEmpty()) {
                 hasher.verifyDummy(pw);
             } else if (hasher.verify(pw, account.get().passwordHash())) {
                 throttle.recordSuccess(client, key);
+                rehashIfWeak(account.get(), pw);
                 return new AuthResult.Success(account.get());
             }
         } finally {
-            java.util.Arrays.fill(pw, '\0');
+            Arrays.fill(pw, '\0');
         }
-        Duration delay = throttle.recordFailure(client, key);
-        sleep(delay);
+        throttle.recordFailure(client, key);
+        sleep(throttle.delayAfterFailure(client, key));
         return new AuthResult.Failure();
+    }
+
+    /** The login just proved the password, the only moment we can re-derive it with today's parameters. */
+    private void rehashIfWeak(Account account, char[] pw) {
+        if (!hasher.needsRehash(account.passwordHash())) return;
+        try {
+            accounts.setPasswordHash(account.address(), hasher.hash(pw));
+        } catch (RuntimeException e) {
+            // The old hash still works; the login must not fail because the upgrade did.
+            LOG.log(Level.WARNING, "could not upgrade the password hash of " + account.address(), e);
+        }
     }
 
     private static void sleep(Duration d) {

@@ -3,21 +3,23 @@ package org.tegami.auth;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Deque;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.tegami.mime.EmailAddress;
 
 /**
  * Failed-login throttle shared by SMTP, IMAP and POP3. Failures are counted per client address (IPv6 per /64)
- * and per account over a sliding window: from the third failure each one is answered after a growing delay
- * (1, 2, 4, then 8 s), and after {@link #REFUSE_AFTER} failures logins are refused until old failures age out.
- * No address is exempt, loopback included. Memory is bounded: the least recently used keys are dropped.
- * Thread-safe.
+ * and per account over a sliding {@link #WINDOW}: from the third failure each one is answered after a growing
+ * delay (1, 2, 4, then 8 s), and after {@link #REFUSE_AFTER} failures logins are refused until old failures age
+ * out. No address is exempt, loopback included. Memory is bounded: at most {@link #MAX_KEYS} keys of at most
+ * {@link #REFUSE_AFTER} timestamps each; the least recently used key is dropped first.
+ *
+ * <p>Thread-safe: every method holds the instance lock briefly and never blocks inside it.
  */
 public final class LoginThrottle {
     static final int REFUSE_AFTER = 10;
@@ -26,48 +28,43 @@ public final class LoginThrottle {
     static final int MAX_KEYS = 100_000;
 
     private final InstantSource clock;
-    private final Map<String, Deque<Instant>> failures = new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Deque<Instant>> eldest) {
-            return size() > MAX_KEYS;
-        }
-    };
+    private final Map<String, Failures> failures;
 
     public LoginThrottle(InstantSource clock) {
+        this(clock, MAX_KEYS);
+    }
+
+    LoginThrottle(InstantSource clock, int maxKeys) {
         this.clock = clock;
-    }
-
-    public LoginThrottle() {
-        this(InstantSource.system());
-    }
-
-    /** Present while logins from this address or for this account are refused; how long to wait. */
-    public synchronized Optional<Duration> refusal(InetAddress ip, String account) {
-        Instant now = clock.instant();
-        Duration wait = Duration.ZERO;
-        for (String key : new String[] {ipKey(ip), accountKey(account)}) {
-            Deque<Instant> d = recent(key, now);
-            if (d != null && d.size() >= REFUSE_AFTER) {
-                Duration w = Duration.between(now, d.peekFirst().plus(WINDOW));
-                if (w.compareTo(MIN_REFUSAL) < 0) w = MIN_REFUSAL;
-                if (w.compareTo(wait) > 0) wait = w;
+        // Access order: a key that keeps failing stays, one nobody has touched for longest goes first.
+        this.failures = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Failures> eldest) {
+                return size() > maxKeys;
             }
-        }
-        return wait.isZero() ? Optional.empty() : Optional.of(wait);
+        };
     }
 
-    /** Records one failure and returns how long to wait before answering it. */
-    public synchronized Duration recordFailure(InetAddress ip, String account) {
-        Instant now = clock.instant();
-        int worst = 0;
+    /** Present while logins from this address or for this account are refused: how long until they are not. */
+    public synchronized Optional<Duration> refusal(InetAddress ip, String account) {
+        long now = clock.millis();
+        long until = Math.max(refusedUntil(ipKey(ip), now), refusedUntil(accountKey(account), now));
+        if (until <= now) return Optional.empty();
+        return Optional.of(Duration.ofMillis(until - now));
+    }
+
+    /** Counts one failed login for this address and this account. */
+    public synchronized void recordFailure(InetAddress ip, String account) {
+        long now = clock.millis();
         for (String key : new String[] {ipKey(ip), accountKey(account)}) {
-            Deque<Instant> d = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
-            prune(d, now);
-            d.addLast(now);
-            while (d.size() > REFUSE_AFTER * 2) d.removeFirst();
-            worst = Math.max(worst, d.size());
+            failures.computeIfAbsent(key, k -> new Failures()).add(now);
         }
-        return delayFor(worst);
+    }
+
+    /** How long to wait before answering the failure just recorded: 0, 0, 1, 2, 4, 8, 8 … seconds. */
+    public synchronized Duration delayAfterFailure(InetAddress ip, String account) {
+        long now = clock.millis();
+        return delayFor(Math.max(recent(ipKey(ip), now), recent(accountKey(account), now)));
     }
 
     /** A success clears the account's failures (not the address's: one good login must not unlock guessing). */
@@ -75,35 +72,81 @@ public final class LoginThrottle {
         failures.remove(accountKey(account));
     }
 
-    /** 0 for the first two failures, then 1, 2, 4 s, capped at 8 s. */
+    /** Keys currently held, for tests of the memory bound. */
+    synchronized int size() {
+        return failures.size();
+    }
+
     static Duration delayFor(int failures) {
         if (failures <= 2) return Duration.ZERO;
-        return Duration.ofSeconds(1L << Math.min(3, failures - 3));
+        return Duration.ofSeconds(1L << Math.min(failures - 3, 3)); // 1, 2, 4, then 8 s
     }
 
-    private Deque<Instant> recent(String key, Instant now) {
-        Deque<Instant> d = failures.get(key);
-        if (d == null) return null;
-        prune(d, now);
-        if (d.isEmpty()) {
-            failures.remove(key);
-            return null;
+    private int recent(String key, long now) {
+        Failures f = failures.get(key);
+        return f == null ? 0 : f.count(now);
+    }
+
+    /** The instant (millis) until which this key is refused; at most {@code now} when it is not. */
+    private long refusedUntil(String key, long now) {
+        Failures f = failures.get(key);
+        if (f == null) return now;
+        if (f.count(now) == 0 && f.refusedUntil <= now) {
+            failures.remove(key); // aged out: give the memory back early
+            return now;
         }
-        return d;
-    }
-
-    private static void prune(Deque<Instant> d, Instant now) {
-        Instant cutoff = now.minus(WINDOW);
-        while (!d.isEmpty() && !d.peekFirst().isAfter(cutoff)) d.removeFirst();
+        return f.refusedUntil;
     }
 
     static String ipKey(InetAddress a) {
         byte[] b = a.getAddress();
         if (a instanceof Inet6Address) b = Arrays.copyOf(b, 8); // a host usually owns its whole /64
-        return "ip:" + Arrays.toString(b);
+        return "ip:" + HexFormat.of().formatHex(b);
     }
 
-    private static String accountKey(String account) {
-        return "acct:" + account.toLowerCase(java.util.Locale.ROOT);
+    /** Folded like {@link EmailAddress#key()}, so {@code Alice@Example.COM} and {@code alice@example.com} share a count. */
+    static String accountKey(String account) {
+        String s = account.strip();
+        return "acct:" + EmailAddress.parse(s).map(EmailAddress::key).orElse(s.toLowerCase(Locale.ROOT));
+    }
+
+    /** The newest failure times of one key (epoch millis), oldest first, at most {@link #REFUSE_AFTER}. */
+    private static final class Failures {
+        private final long[] times = new long[REFUSE_AFTER];
+        private int start;
+        private int size;
+        long refusedUntil = Long.MIN_VALUE;
+
+        void add(long now) {
+            prune(now);
+            if (size == times.length) {
+                start = (start + 1) % times.length;
+                size--;
+            }
+            times[(start + size) % times.length] = now;
+            size++;
+            if (size == REFUSE_AFTER) {
+                // Refused until the oldest of these ages out, and at least MIN_REFUSAL, so a refusal that starts
+                // just before that moment is not over at once.
+                refusedUntil = Math.max(refusedUntil, Math.max(oldest() + WINDOW.toMillis(), now + MIN_REFUSAL.toMillis()));
+            }
+        }
+
+        int count(long now) {
+            prune(now);
+            return size;
+        }
+
+        long oldest() {
+            return times[start];
+        }
+
+        private void prune(long now) {
+            long cutoff = now - WINDOW.toMillis();
+            while (size > 0 && times[start] <= cutoff) {
+                start = (start + 1) % times.length;
+                size--;
+            }
+        }
     }
 }

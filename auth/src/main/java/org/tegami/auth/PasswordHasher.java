@@ -17,26 +17,38 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  */
 public final class PasswordHasher {
     /** OWASP's minimum recommendation for Argon2id: 19 MiB, 2 iterations, 1 lane. */
-    private static final int MEMORY_KIB = 19456;
-    private static final int ITERATIONS = 2;
-    private static final int PARALLELISM = 1;
+    static final int MEMORY_KIB = 19456;
+    static final int ITERATIONS = 2;
+    static final int PARALLELISM = 1;
     private static final int SALT_BYTES = 16;
     private static final int HASH_BYTES = 32;
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getDecoder();
 
     private final SecureRandom random = new SecureRandom();
+    private final int memoryKib;
+    private final int iterations;
+    private final int parallelism;
     private final String dummy;
 
     public PasswordHasher() {
+        this(MEMORY_KIB, ITERATIONS, PARALLELISM);
+    }
+
+    /** Other parameters, for tests of upgrading old hashes. */
+    PasswordHasher(int memoryKib, int iterations, int parallelism) {
+        this.memoryKib = memoryKib;
+        this.iterations = iterations;
+        this.parallelism = parallelism;
         dummy = hash("dummy password for unknown users".toCharArray());
     }
 
+    /** A PHC string for {@code password} with a fresh random salt and this hasher's parameters. */
     public String hash(char[] password) {
         byte[] salt = new byte[SALT_BYTES];
         random.nextBytes(salt);
-        byte[] h = argon2(password, salt, MEMORY_KIB, ITERATIONS, PARALLELISM, HASH_BYTES);
-        return "$argon2id$v=19$m=" + MEMORY_KIB + ",t=" + ITERATIONS + ",p=" + PARALLELISM + "$"
+        byte[] h = argon2(password, salt, memoryKib, iterations, parallelism, HASH_BYTES);
+        return "$argon2id$v=19$m=" + memoryKib + ",t=" + iterations + ",p=" + parallelism + "$"
                 + B64.encodeToString(salt) + "$" + B64.encodeToString(h);
     }
 
@@ -56,7 +68,8 @@ public final class PasswordHasher {
     /** True when the stored hash uses weaker parameters than we now choose. */
     public boolean needsRehash(String encoded) {
         Phc p = Phc.parse(encoded);
-        return p == null || p.memory < MEMORY_KIB || p.iterations < ITERATIONS;
+        return p == null || p.memory < memoryKib || p.iterations < iterations || p.salt.length < SALT_BYTES
+                || p.hash.length < HASH_BYTES;
     }
 
     private static byte[] argon2(char[] password, byte[] salt, int memory, int iterations, int parallelism, int len) {
@@ -99,7 +112,8 @@ public final class PasswordHasher {
                 }
                 byte[] salt = B64D.decode(parts[4]);
                 byte[] hash = B64D.decode(parts[5]);
-                if (m < 8 || m > 1 << 20 || t < 1 || t > 16 || p < 1 || p > 16 || salt.length < 8 || hash.length < 16
+                // RFC 9106 §3.1: at least 8 KiB per lane.
+                if (m < 8 * p || m > 1 << 20 || t < 1 || t > 16 || p < 1 || p > 16 || salt.length < 8 || hash.length < 16
                         || hash.length > 64) {
                     return null;
                 }

@@ -12,5 +12,10 @@ public sealed interface Recipient {
     record Unknown() implements Recipient {}
 
     /** Ours: the accounts to deliver to (several for an alias). Never empty. */
-    record Local(Set<AccountId> accounts) implements Recipient {}
+    record Local(Set<AccountId> accounts) implements Recipient {
+        public Local {
+            accounts = Set.copyOf(accounts);
+            if (accounts.isEmpty()) throw new IllegalArgumentException("a local recipient names at least one account");
+        }
+    }
 }
