@@ -76,6 +76,7 @@ public final class QueueRunner implements AutoCloseable {
     private final Settings settings;
     private final Set<QueueId> inFlight = ConcurrentHashMap.newKeySet();
     private final Semaphore slots;
+    private final Semaphore wakeups = new Semaphore(0);
     /** At most this many connections to one destination domain at once, so we never hammer one receiver. */
     static final int PER_DESTINATION = 5;
     private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
@@ -95,15 +96,23 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     public QueueRunner start() {
+        store.queue().onEnqueue(this::wake);
         poller.start();
         return this;
+    }
+
+    /** Starts looking for due entries now instead of at the next poll. */
+    public void wake() {
+        wakeups.release();
     }
 
     private void poll() {
         while (!closed) {
             try {
-                for (QueueEntry e : store.queue().due(clock.instant(), 100)) {
+                int started = 0;
+                for (QueueEntry e : store.queue().due(clock.instant(), 500)) {
                     if (closed || !inFlight.add(e.id())) continue;
+                    started++;
                     slots.acquire();
                     Thread.ofVirtual().name("deliver-" + e.id()).start(() -> {
                         try {
@@ -117,11 +126,17 @@ public final class QueueRunner implements AutoCloseable {
                         }
                     });
                 }
-                Thread.sleep(settings.poll());
+                // Keep going while there is new work; when everything due is already in flight, look again soon.
+                if (started == 0) {
+                    wakeups.tryAcquire(settings.poll().toMillis(), TimeUnit.MILLISECONDS);
+                    wakeups.drainPermits();
+                }
+                else if (inFlight.size() >= settings.concurrency()) Thread.sleep(Math.min(50, settings.poll().toMillis()));
             } catch (InterruptedException ie) {
                 return;
             } catch (RuntimeException ex) {
                 LOG.log(Level.WARNING, "queue poll failed: " + ex.getMessage());
+                if (closed) return;
                 try {
                     Thread.sleep(settings.poll());
                 } catch (InterruptedException ie) {

@@ -22,6 +22,9 @@ public interface QueueStore {
      */
     void reschedule(QueueId id, List<String> remaining, java.time.Instant nextAttempt, int attempts, String lastError);
 
+    /** Calls {@code listener} after each commit that added a queue entry (so delivery starts at once). */
+    void onEnqueue(Runnable listener);
+
     /** Records that the sender was told of the delay, so it happens once. */
     void markDelayNotified(QueueId id);
 

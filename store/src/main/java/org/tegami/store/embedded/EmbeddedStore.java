@@ -30,8 +30,8 @@ public final class EmbeddedStore implements Store {
         db = new Db(dataDir.resolve("meta.db"));
         blobs = new FileBlobStore(dataDir, db);
         accounts = new SqlAccounts(db, uidValidity);
-        mail = new SqlMail(db);
         queue = new SqlQueue(db);
+        mail = new SqlMail(db, queue);
     }
 
     public static EmbeddedStore open(Path dataDir, InstantSource clock) {

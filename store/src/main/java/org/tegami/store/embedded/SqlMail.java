@@ -33,10 +33,12 @@ final class SqlMail implements MailStore, ChangeFeed {
             "id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use, subscribed";
 
     private final Db db;
+    private final SqlQueue queue;
     private final ConcurrentHashMap<MailboxId, CopyOnWriteArrayList<Runnable>> listeners = new ConcurrentHashMap<>();
 
-    SqlMail(Db db) {
+    SqlMail(Db db, SqlQueue queue) {
         this.db = db;
+        this.queue = queue;
     }
 
     @Override
@@ -49,7 +51,10 @@ final class SqlMail implements MailStore, ChangeFeed {
                 stored.add(new Delivered.Stored(account, inbox.id(), append(tx, inbox, r.blob(), r.size(), r.internalDate())));
             }
             Optional<QueueId> queued = Optional.empty();
-            if (r.outbound().isPresent()) queued = Optional.of(SqlQueue.enqueue(tx, r.blob(), r.size(), r.internalDate(), r.outbound().get()));
+            if (r.outbound().isPresent()) {
+                queued = Optional.of(SqlQueue.enqueue(tx, r.blob(), r.size(), r.internalDate(), r.outbound().get()));
+                tx.afterCommit(queue::enqueued);
+            }
             return new Delivered(stored, queued);
         });
     }

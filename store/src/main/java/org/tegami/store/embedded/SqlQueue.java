@@ -16,9 +16,19 @@ import org.tegami.store.QueueStore;
 /** The outbound queue in SQLite; entries are added inside a delivery's transaction. */
 final class SqlQueue implements QueueStore {
     private final Db db;
+    private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     SqlQueue(Db db) {
         this.db = db;
+    }
+
+    @Override
+    public void onEnqueue(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    void enqueued() {
+        listeners.forEach(Runnable::run);
     }
 
     static QueueId enqueue(Db.Tx tx, BlobId blob, long size, Instant now, DeliveryRequest.Outbound out) throws SQLException {
