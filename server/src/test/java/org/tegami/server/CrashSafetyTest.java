@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +45,7 @@ class CrashSafetyTest {
     void everyAcknowledgedMessageSurvivesKill9() throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        int port = freePort();
+        int port = ServerProcess.freePort();
         Path config = dir.resolve("tegami.toml");
         Files.writeString(config, """
                 hostname = "mail.example.test"
@@ -56,11 +55,11 @@ class CrashSafetyTest {
                 submission = []
                 submissions = []
                 """.formatted(port));
-        assertEquals(0, cli(config, null, "domain", "add", "example.test").waitFor());
-        assertEquals(0, cli(config, "correct horse battery\n", "user", "add", "alice@example.test", "--password-stdin").waitFor());
+        assertEquals(0, ServerProcess.cli(dir, config, null, "domain", "add", "example.test").waitFor());
+        assertEquals(0, ServerProcess.cli(dir, config, "correct horse battery\n", "user", "add", "alice@example.test", "--password-stdin").waitFor());
 
-        Process server = cli(config, null, "serve");
-        awaitGreeting(port, server);
+        Process server = ServerProcess.cli(dir, config, null, "serve");
+        ServerProcess.awaitGreeting(port, server);
         Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> clients = new ArrayList<>();
@@ -77,8 +76,8 @@ class CrashSafetyTest {
         assertTrue(acknowledged.size() > 0, "no message was acknowledged before the kill (seed " + seed + ")");
 
         // Restart: the store must open and serve again.
-        Process again = cli(config, null, "serve");
-        awaitGreeting(port, again);
+        Process again = ServerProcess.cli(dir, config, null, "serve");
+        ServerProcess.awaitGreeting(port, again);
         again.destroy();
         again.waitFor(20, TimeUnit.SECONDS);
 
@@ -147,43 +146,6 @@ class CrashSafetyTest {
         String s = new String(body, StandardCharsets.US_ASCII);
         int i = s.indexOf("X-Crash-Id: ");
         return s.substring(i + 12, s.indexOf("\r\n", i));
-    }
-
-    private Process cli(Path config, String stdin, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "org.tegami.server.Main"));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--config", config.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("process-" + System.nanoTime() + ".log").toFile());
-        Process p = pb.start();
-        try (OutputStream o = p.getOutputStream()) {
-            if (stdin != null) o.write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-        return p;
-    }
-
-    private static void awaitGreeting(int port, Process server) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!server.isAlive()) throw new AssertionError("server exited with " + server.exitValue());
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                s.setSoTimeout(5000);
-                String greeting = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-                if (greeting != null && greeting.startsWith("220 ")) return;
-            } catch (IOException notYet) {
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("server did not greet on port " + port);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     private static void write(OutputStream out, String s) throws IOException {
