@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -109,6 +110,34 @@ public final class MxResolver {
                     : new Route.NoMail("the MX hosts of " + domain + " have no addresses");
         }
         return new Route.Hosts(hosts);
+    }
+
+    /** The first TXT record at {@code name} whose text starts with {@code prefix} (strings joined, RFC 7208 §3.3). */
+    public Optional<String> txt(String name, String prefix) {
+        try {
+            Lookup l = lookup(Name.fromString(name.endsWith(".") ? name : name + "."), Type.TXT);
+            Record[] rs = l.run();
+            if (l.getResult() != Lookup.SUCCESSFUL) return Optional.empty();
+            for (Record r : rs) {
+                if (r instanceof org.xbill.DNS.TXTRecord t) {
+                    String joined = String.join("", t.getStrings());
+                    if (joined.startsWith(prefix)) return Optional.of(joined);
+                }
+            }
+        } catch (TextParseException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** Addresses of a host name (IPv6 first), through the configured name servers; empty when none or on failure. */
+    public List<InetAddress> addresses(String host) {
+        try {
+            List<InetAddress> a = addresses(Name.fromString(host.endsWith(".") ? host : host + "."));
+            return a == null ? List.of() : a;
+        } catch (TextParseException e) {
+            return List.of();
+        }
     }
 
     /** AAAA then A addresses; null when DNS failed (as opposed to answering "none"). */

@@ -24,6 +24,8 @@ import org.tegami.mime.EmailAddress;
 import org.tegami.queue.dkim.DkimKey;
 import org.tegami.queue.dkim.DkimKeys;
 import org.tegami.queue.dkim.DkimSigner;
+import org.tegami.queue.mtasts.MtaStsPolicy;
+import org.tegami.queue.mtasts.MtaStsResolver;
 import org.tegami.store.Account;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
@@ -48,21 +50,31 @@ public final class QueueRunner implements AutoCloseable {
      * @param relay a smarthost that takes all outbound mail instead of the MX hosts, or null
      */
     public record Settings(int mxPort, Duration firstRetry, Duration maxRetry, Duration maxAge, int concurrency,
-                           Duration poll, Relay relay) {
+                           Duration poll, Relay relay, MtaSts mtaSts) {
         public Settings withMxPort(int port) {
-            return new Settings(port, firstRetry, maxRetry, maxAge, concurrency, poll, relay);
+            return new Settings(port, firstRetry, maxRetry, maxAge, concurrency, poll, relay, mtaSts);
         }
 
         public Settings withRelay(Relay r) {
-            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, r);
+            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, r, mtaSts);
+        }
+
+        public Settings withMtaSts(MtaSts m) {
+            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, relay, m);
         }
     }
+
+    /**
+     * MTA-STS (RFC 8461) enforcement: the policy source and the trust used to verify MX certificates when a
+     * policy is in {@code enforce} mode.
+     */
+    public record MtaSts(MtaStsResolver resolver, javax.net.ssl.SSLContext trust) {}
 
     /** A smarthost for servers whose provider blocks port 25 (host, port, TLS mode and login). */
     public record Relay(String host, int port, SmtpClient.Security security) {}
 
     public static final Settings DEFAULTS = new Settings(25, Duration.ofMinutes(1), Duration.ofHours(1),
-            Duration.ofDays(5), 20, Duration.ofSeconds(1), null);
+            Duration.ofDays(5), 20, Duration.ofSeconds(1), null, null);
 
     /** When the sender hears that delivery is slow (a common MTA default, e.g. Postfix's delay_warning_time). */
     static final Duration DELAY_NOTICE_AFTER = Duration.ofHours(4);
@@ -282,7 +294,26 @@ public final class QueueRunner implements AutoCloseable {
         switch (route) {
             case MxResolver.Route.NoMail n -> rcpts.forEach(r -> out.put(r, new DeliveryStatus.PermFailed("550 5.1.2 " + n.reason(), null)));
             case MxResolver.Route.TryLater t -> rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed(t.reason())));
-            case MxResolver.Route.Hosts h -> {
+            case MxResolver.Route.Hosts all -> {
+                SmtpClient.Security security = SmtpClient.Security.OPPORTUNISTIC;
+                MxResolver.Route.Hosts h = all;
+                Optional<MtaStsPolicy> policy = settings.mtaSts() == null ? Optional.empty()
+                        : settings.mtaSts().resolver().policy(domain);
+                if (policy.isPresent() && policy.get().mode() != MtaStsPolicy.Mode.NONE) {
+                    List<MxResolver.Host> allowed = all.hosts().stream().filter(x -> policy.get().allows(x.name())).toList();
+                    if (policy.get().mode() == MtaStsPolicy.Mode.ENFORCE) {
+                        // RFC 8461 §5: only MX hosts the policy names, only over TLS with a valid certificate.
+                        if (allowed.isEmpty()) {
+                            rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed(
+                                    "MTA-STS: no MX host of " + domain + " matches its policy " + policy.get().mx())));
+                            return out;
+                        }
+                        h = new MxResolver.Route.Hosts(allowed);
+                        security = new SmtpClient.Security(settings.mtaSts().trust(), true, false, null, null);
+                    } else if (allowed.size() < all.hosts().size()) {
+                        LOG.log(Level.WARNING, "MTA-STS (testing) for " + domain + ": MX hosts outside the policy");
+                    }
+                }
                 List<String> pending = new ArrayList<>(rcpts);
                 SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), pending,
                         e.size() - e.skipBytes() + signature.length,
@@ -290,7 +321,7 @@ public final class QueueRunner implements AutoCloseable {
                 hosts:
                 for (MxResolver.Host host : h.hosts()) {
                     for (InetAddress a : host.addresses()) {
-                        Map<String, DeliveryStatus> r = client.send(host.name(), new InetSocketAddress(a, settings.mxPort()), msg);
+                        Map<String, DeliveryStatus> r = client.send(host.name(), new InetSocketAddress(a, settings.mxPort()), msg, security);
                         // RFC 5321 §5.1: on a temporary failure of the whole transaction, try the next address.
                         boolean allTemp = r.values().stream().allMatch(s -> s instanceof DeliveryStatus.TempFailed);
                         out.putAll(r);

@@ -20,6 +20,7 @@ import org.tegami.pop3.server.Pop3Server;
 import org.tegami.queue.MxResolver;
 import org.tegami.queue.QueueRunner;
 import org.tegami.queue.dkim.DkimKeys;
+import org.tegami.queue.mtasts.MtaStsResolver;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.smtp.server.SmtpEnvironment;
 import org.tegami.smtp.server.SendRate;
@@ -79,8 +80,11 @@ public final class TegamiServer implements AutoCloseable {
             store.close();
             throw e;
         }
-        QueueRunner queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), new MxResolver(cfg.nameservers()), clock,
-                QueueRunner.DEFAULTS.withMxPort(cfg.mxPort()).withRelay(cfg.relay().orElse(null))).start();
+        MxResolver dns = new MxResolver(cfg.nameservers());
+        var mtaSts = new QueueRunner.MtaSts(new MtaStsResolver(name -> dns.txt(name, "v=STSv1"), dns::addresses,
+                cfg.outboundTrust(), cfg.mtaStsPort(), clock), cfg.outboundTrust());
+        QueueRunner queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), dns, clock,
+                QueueRunner.DEFAULTS.withMxPort(cfg.mxPort()).withRelay(cfg.relay().orElse(null)).withMtaSts(mtaSts)).start();
         return new TegamiServer(cfg, store, tls, List.copyOf(bound), queue);
     }
 

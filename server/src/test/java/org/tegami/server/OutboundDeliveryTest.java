@@ -144,7 +144,7 @@ class OutboundDeliveryTest {
             Path ca = relay.config().dataDir().resolve("tls/selfsigned-cert.pem");
             String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\nsubmissions = []\n"
                     + "pop3 = []\npop3s = []\n[outbound]\nrelay = \"localhost:" + relay.port("submission") + "\"\n"
-                    + "relay_username = \"relay@a.test\"\nrelay_password = \"relay-password\"\nrelay_ca = \"" + ca + "\"\n";
+                    + "relay_username = \"relay@a.test\"\nrelay_password = \"relay-password\"\ntls_ca = \"" + ca + "\"\n";
             try (TegamiServer sa = start("a2", a)) {
                 user(sa, "a.test", "alice@a.test", "alice-password");
                 Properties p = new Properties();
@@ -167,6 +167,85 @@ class OutboundDeliveryTest {
                 assertEquals(1, got.size(), "delivered through the relay; queue: " + sa.store().queue().list());
                 assertTrue(got.getFirst().contains("with ESMTPSA (TLSv1.3"), "the relay saw TLS and a login: " + got.getFirst());
             }
+        }
+    }
+
+    /** An HTTPS server that answers every request with one MTA-STS policy (RFC 8461 §3.3). */
+    private static java.net.ServerSocket policyServer(org.tegami.net.tls.TlsContext tls, String policy) throws Exception {
+        var ss = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            while (!ss.isClosed()) {
+                try (var s = tls.wrapServer(ss.accept())) {
+                    s.startHandshake();
+                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                    for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) { }
+                    byte[] body = policy.getBytes(StandardCharsets.US_ASCII);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length
+                            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().write(body);
+                } catch (Exception e) {
+                    // next request
+                }
+            }
+        });
+        return ss;
+    }
+
+    @Test
+    void mtaStsEnforceDeliversOnlyToPolicyHostsOverVerifiedTls() throws Exception {
+        String none = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\n";
+        String noInbound = "submissions = []\npop3 = []\npop3s = []\n";
+        var clock = InstantSource.system();
+        try (TestDnsServer dns = new TestDnsServer();
+             TegamiServer b = start("b3", "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n" + none)) {
+            Account bob = user(b, "b.test", "bob@b.test", "bob-password");
+            var stsB = org.tegami.net.tls.TlsContext.selfSigned(dir.resolve("stsb"), "mta-sts.b.test", clock);
+            try (var pb = policyServer(stsB, "version: STSv1\r\nmode: enforce\r\nmx: mx.b.test\r\nmax_age: 86400\r\n")) {
+                dns.add("b.test. 300 IN MX 10 mx.b.test.")
+                        .add("mx.b.test. 300 IN A 127.0.0.1").add("mta-sts.b.test. 300 IN A 127.0.0.1")
+                        .add("_mta-sts.b.test. 300 IN TXT \"v=STSv1; id=20261128\"");
+                Path ca = dir.resolve("ca.pem");
+                Files.writeString(ca, Files.readString(b.config().dataDir().resolve("tls/selfsigned-cert.pem"))
+                        + Files.readString(dir.resolve("stsb/tls/selfsigned-cert.pem")));
+                String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n" + noInbound
+                        + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n[outbound]\nmx_port = "
+                        + b.port("smtp") + "\nmta_sts_port = " + pb.getLocalPort() + "\ntls_ca = \"" + ca + "\"\n";
+                try (TegamiServer sa = start("a3", a)) {
+                    enqueue(sa, "bob@b.test");
+                    long deadline = System.nanoTime() + 20_000_000_000L;
+                    while (System.nanoTime() < deadline && inbox(b.store(), bob).isEmpty()) Thread.sleep(50);
+                    assertEquals(1, inbox(b.store(), bob).size(), "policy MX with a valid certificate: delivered; queue "
+                            + sa.store().queue().list());
+                    assertTrue(inbox(b.store(), bob).getFirst().contains("with ESMTPS (TLSv1.3"));
+                }
+            }
+            // Now the policy names a host that is not the MX: enforce mode must refuse to deliver (and keep the mail).
+            try (var pb = policyServer(stsB, "version: STSv1\r\nmode: enforce\r\nmx: mail.b.test\r\nmax_age: 86400\r\n")) {
+                Path ca = dir.resolve("ca.pem");
+                String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n" + noInbound
+                        + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n[outbound]\nmx_port = "
+                        + b.port("smtp") + "\nmta_sts_port = " + pb.getLocalPort() + "\ntls_ca = \"" + ca + "\"\n";
+                try (TegamiServer sa = start("a4", a)) {
+                    enqueue(sa, "bob@b.test");
+                    long deadline = System.nanoTime() + 20_000_000_000L;
+                    while (System.nanoTime() < deadline && (sa.store().queue().list().isEmpty()
+                            || sa.store().queue().list().getFirst().attempts() == 0)) {
+                        Thread.sleep(50);
+                    }
+                    var e = sa.store().queue().list().getFirst();
+                    assertEquals("MTA-STS: no MX host of b.test matches its policy [mail.b.test]", e.lastError());
+                    assertEquals(1, inbox(b.store(), bob).size(), "nothing more was delivered");
+                }
+            }
+        }
+    }
+
+    private static void enqueue(TegamiServer sa, String rcpt) throws Exception {
+        byte[] msg = ("From: <alice@a.test>\r\nTo: <" + rcpt + ">\r\nSubject: sts\r\n\r\nhi\r\n").getBytes(StandardCharsets.US_ASCII);
+        try (var w = sa.store().blobs().create()) {
+            w.stream().write(msg);
+            sa.store().mail().deliver(new org.tegami.store.DeliveryRequest(w.commit(), msg.length, java.time.Instant.now(),
+                    java.util.Set.of(), java.util.Optional.of(new org.tegami.store.DeliveryRequest.Outbound("alice@a.test", List.of(rcpt), 0))));
         }
     }
 }

@@ -34,8 +34,8 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound");
     private static final Set<String> DNS = Set.of("nameservers");
-    private static final Set<String> OUTBOUND = Set.of("mx_port", "relay", "relay_security", "relay_username",
-            "relay_password", "relay_ca");
+    private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "relay", "relay_security",
+            "relay_username", "relay_password");
     private static final Set<String> TLS = Set.of("cert", "key");
     private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip",
             "messages_per_hour");
@@ -132,15 +132,18 @@ public final class ConfigLoader {
         if (outbound != null) c.onlyKeys(outbound, "outbound.", OUTBOUND);
         long mxPort = c.positive("outbound.mx_port").orElse(25L);
         if (mxPort > 65535) throw c.error("outbound.mx_port", "must be a port number (1-65535)");
+        long mtaStsPort = c.positive("outbound.mta_sts_port").orElse(443L);
+        if (mtaStsPort > 65535) throw c.error("outbound.mta_sts_port", "must be a port number (1-65535)");
+        javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.tls_ca").map(base::resolve));
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
-                relay(c, base), source);
+                relay(c, trust), trust, (int) mtaStsPort, source);
     }
 
     /** {@code [outbound] relay}: always TLS (STARTTLS or implicit) with a verified certificate; login optional. */
-    private static Optional<org.tegami.queue.QueueRunner.Relay> relay(Checker c, Path base) {
+    private static Optional<org.tegami.queue.QueueRunner.Relay> relay(Checker c, javax.net.ssl.SSLContext trust) {
         Optional<String> hostPort = c.string("outbound.relay");
         if (hostPort.isEmpty()) {
-            for (String k : List.of("relay_security", "relay_username", "relay_password", "relay_ca")) {
+            for (String k : List.of("relay_security", "relay_username", "relay_password")) {
                 if (c.toml().contains("outbound." + k)) throw c.error("outbound." + k, "needs [outbound] relay = \"host:port\"");
             }
             return Optional.empty();
@@ -163,7 +166,6 @@ public final class ConfigLoader {
         if (user.isPresent() != password.isPresent()) {
             throw c.error(user.isPresent() ? "outbound.relay_username" : "outbound.relay_password", "set both relay_username and relay_password");
         }
-        javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.relay_ca").map(base::resolve));
         return Optional.of(new org.tegami.queue.QueueRunner.Relay(host, port, new org.tegami.queue.SmtpClient.Security(
                 trust, true, security.equals("tls"), user.orElse(null), password.orElse(null))));
     }
@@ -196,7 +198,7 @@ public final class ConfigLoader {
             ctx.init(null, tmf.getTrustManagers(), null);
             return ctx;
         } catch (IOException | java.security.GeneralSecurityException e) {
-            throw c.error("outbound.relay_ca", "cannot read trusted certificates from " + extra.map(Path::toString).orElse("the JDK")
+            throw c.error("outbound.tls_ca", "cannot read trusted certificates from " + extra.map(Path::toString).orElse("the JDK")
                     + ": " + e.getMessage());
         }
     }
