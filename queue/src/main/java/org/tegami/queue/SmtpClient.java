@@ -139,29 +139,68 @@ public final class SmtpClient {
                 // RFC 6531 §3.2: no SMTPUTF8 at the server means a non-ASCII address cannot be delivered there.
                 return all(m, new DeliveryStatus.PermFailed("553 5.6.7 " + host + " does not support SMTPUTF8", host), out);
             }
-            c.send("MAIL FROM:<" + m.sender() + ">" + (ext.containsKey("SIZE") ? " SIZE=" + m.size() : "")
-                    + (m.eightBit() && ext.containsKey("8BITMIME") ? " BODY=8BITMIME" : "") + (utf8 ? " SMTPUTF8" : ""));
-            Reply mail = c.read();
-            if (!mail.positive()) return all(m, fail(host, mail), out);
+            String mailFrom = "MAIL FROM:<" + m.sender() + ">" + (ext.containsKey("SIZE") ? " SIZE=" + m.size() : "")
+                    + (m.eightBit() && ext.containsKey("8BITMIME") ? " BODY=8BITMIME" : "") + (utf8 ? " SMTPUTF8" : "");
+            boolean chunking = ext.containsKey("CHUNKING");
             List<String> accepted = new ArrayList<>();
-            for (String rcpt : m.recipients()) {
-                c.send("RCPT TO:<" + rcpt + ">");
-                Reply r = c.read();
-                if (r.positive()) accepted.add(rcpt);
-                else out.put(rcpt, fail(host, r));
+            Reply mail;
+            Reply data = null;
+            if (ext.containsKey("PIPELINING")) {
+                // RFC 2920 §3.1: MAIL, every RCPT and (unless we use BDAT) DATA in one group, replies read in order.
+                StringBuilder group = new StringBuilder(mailFrom).append("\r\n");
+                for (String rcpt : m.recipients()) group.append("RCPT TO:<").append(rcpt).append(">\r\n");
+                if (!chunking) group.append("DATA\r\n");
+                c.sendRaw(group.toString());
+                mail = c.read();
+                for (String rcpt : m.recipients()) {
+                    Reply r = c.read();
+                    if (!mail.positive()) continue;
+                    if (r.positive()) accepted.add(rcpt);
+                    else out.put(rcpt, fail(host, r));
+                }
+                if (!chunking) data = c.read();
+                if (!mail.positive()) {
+                    if (data != null && data.code() == 354) c.sendRaw(".\r\n"); // should not happen; keep in step
+                    return all(m, fail(host, mail), out);
+                }
+            } else {
+                c.send(mailFrom);
+                mail = c.read();
+                if (!mail.positive()) return all(m, fail(host, mail), out);
+                for (String rcpt : m.recipients()) {
+                    c.send("RCPT TO:<" + rcpt + ">");
+                    Reply r = c.read();
+                    if (r.positive()) accepted.add(rcpt);
+                    else out.put(rcpt, fail(host, r));
+                }
             }
             if (accepted.isEmpty()) {
+                if (data != null && data.code() == 354) {
+                    c.sendRaw(".\r\n"); // a server that said 354 without recipients gets an empty message ended
+                    c.read();
+                }
                 c.send("QUIT");
                 return out;
             }
-            c.send("DATA");
-            Reply data = c.read();
-            if (data.code() != 354) {
-                accepted.forEach(r -> out.put(r, fail(host, data)));
-                return out;
-            }
-            try (InputStream in = m.body().open()) {
-                c.sendDotStuffed(in);
+            if (chunking) {
+                // RFC 3030: the whole message in one chunk, sent as it is stored (no dot-stuffing).
+                c.sendRaw("BDAT " + m.size() + " LAST\r\n");
+                try (InputStream in = m.body().open()) {
+                    c.sendExactly(in, m.size());
+                }
+            } else {
+                if (data == null) {
+                    c.send("DATA");
+                    data = c.read();
+                }
+                if (data.code() != 354) {
+                    Reply d = data;
+                    accepted.forEach(r -> out.put(r, fail(host, d)));
+                    return out;
+                }
+                try (InputStream in = m.body().open()) {
+                    c.sendDotStuffed(in);
+                }
             }
             c.socket.setSoTimeout((int) DATA_END_TIMEOUT.toMillis());
             Reply done = c.read();
@@ -235,7 +274,24 @@ public final class SmtpClient {
         }
 
         void send(String command) throws IOException {
-            out.write((command + "\r\n").getBytes(StandardCharsets.UTF_8));
+            sendRaw(command + "\r\n");
+        }
+
+        void sendRaw(String text) throws IOException {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
+        /** Sends exactly {@code size} bytes of {@code in}; fewer means the stored message changed size: an error. */
+        void sendExactly(InputStream in, long size) throws IOException {
+            byte[] buf = new byte[16 * 1024];
+            long left = size;
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) throw new IOException("message shorter than its recorded size");
+                out.write(buf, 0, n);
+                left -= n;
+            }
             out.flush();
         }
 

@@ -122,4 +122,15 @@ class SmtpClientTest {
             assertEquals(new DeliveryStatus.TempFailed("peer.test: 451 4.7.1 greylisted"), r.get("good@peer.test"));
         }
     }
+
+    @Test
+    void pipelinesMailRcptAndDataWhenOffered() throws Exception {
+        try (Peer p = new Peer("250-peer\r\n250 PIPELINING\r\n", SmtpClientTest::ok)) {
+            var r = send(p, "a@local.test", List.of("good@peer.test", "bad@peer.test", "also@peer.test"));
+            assertEquals(DeliveryStatus.Delivered.class, r.get("also@peer.test").getClass());
+            assertEquals(new DeliveryStatus.PermFailed("550 5.1.1 no such user", "peer.test"), r.get("bad@peer.test"));
+            assertEquals(List.of("EHLO client.test", "MAIL FROM:<a@local.test>", "RCPT TO:<good@peer.test>",
+                    "RCPT TO:<bad@peer.test>", "RCPT TO:<also@peer.test>", "DATA", "> Subject: t", "> ", "> ..hi", "QUIT"), p.commands);
+        }
+    }
 }
