@@ -50,17 +50,25 @@ public final class QueueRunner implements AutoCloseable {
      * @param relay a smarthost that takes all outbound mail instead of the MX hosts, or null
      */
     public record Settings(int mxPort, Duration firstRetry, Duration maxRetry, Duration maxAge, int concurrency,
-                           Duration poll, Relay relay, MtaSts mtaSts) {
+                           Duration poll, Relay relay, Map<String, Relay> relayBySender, MtaSts mtaSts) {
         public Settings withMxPort(int port) {
-            return new Settings(port, firstRetry, maxRetry, maxAge, concurrency, poll, relay, mtaSts);
+            return new Settings(port, firstRetry, maxRetry, maxAge, concurrency, poll, relay, relayBySender, mtaSts);
         }
 
-        public Settings withRelay(Relay r) {
-            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, r, mtaSts);
+        /** @param bySender relays chosen by the envelope sender's domain, before the global one */
+        public Settings withRelays(Relay global, Map<String, Relay> bySender) {
+            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, global, Map.copyOf(bySender), mtaSts);
         }
 
         public Settings withMtaSts(MtaSts m) {
-            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, relay, m);
+            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, relay, relayBySender, m);
+        }
+
+        /** The smarthost for mail from {@code sender}, or null to deliver to the MX hosts. */
+        Relay relayFor(String sender) {
+            String domain = sender.substring(sender.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+            Relay r = relayBySender == null ? null : relayBySender.get(domain);
+            return r != null ? r : relay;
         }
     }
 
@@ -74,7 +82,7 @@ public final class QueueRunner implements AutoCloseable {
     public record Relay(String host, int port, SmtpClient.Security security) {}
 
     public static final Settings DEFAULTS = new Settings(25, Duration.ofMinutes(1), Duration.ofHours(1),
-            Duration.ofDays(5), 20, Duration.ofSeconds(1), null, null);
+            Duration.ofDays(5), 20, Duration.ofSeconds(1), null, Map.of(), null);
 
     /** When the sender hears that delivery is slow (a common MTA default, e.g. Postfix's delay_warning_time). */
     static final Duration DELAY_NOTICE_AFTER = Duration.ofHours(4);
@@ -257,7 +265,7 @@ public final class QueueRunner implements AutoCloseable {
     private Map<String, DeliveryStatus> deliverDomain(QueueEntry e, byte[] signature, boolean eightBit, String domain,
                                                       List<String> rcpts) {
         Map<String, DeliveryStatus> out = new LinkedHashMap<>();
-        Relay relay = settings.relay();
+        Relay relay = settings.relayFor(e.sender());
         if (relay != null) {
             SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), rcpts, e.size() - e.skipBytes() + signature.length,
                     () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);

@@ -92,7 +92,7 @@ class QueueRunnerTest {
                         Optional.of(new DeliveryRequest.Outbound("a@local.test", List.of("b@remote.test"), skip))));
             }
             var settings = new QueueRunner.Settings(peer.server.getLocalPort(), Duration.ofMillis(300), Duration.ofSeconds(1),
-                    Duration.ofDays(5), 4, Duration.ofMillis(50), null, null);
+                    Duration.ofDays(5), 4, Duration.ofMillis(50), null, java.util.Map.of(), null);
             try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
                     InstantSource.system(), settings).start()) {
                 long deadline = System.nanoTime() + 10_000_000_000L;
@@ -150,7 +150,7 @@ class QueueRunnerTest {
             }
             InstantSource fiveHoursLater = () -> Instant.now().plus(Duration.ofHours(5));
             var settings = new QueueRunner.Settings(refusing.getLocalPort(), Duration.ofMillis(200), Duration.ofMillis(300),
-                    Duration.ofDays(5), 4, Duration.ofMillis(50), null, null);
+                    Duration.ofDays(5), 4, Duration.ofMillis(50), null, java.util.Map.of(), null);
             var inbox = store.mail().mailbox(a.id(), "INBOX").orElseThrow();
             try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
                     fiveHoursLater, settings).start()) {

@@ -42,6 +42,9 @@ class ConfigAndCliTest {
         assertEquals(List.of(new InetSocketAddress("0.0.0.0", 25)), c.listen("smtp"));
         assertEquals(List.of(new InetSocketAddress("0.0.0.0", 995)), c.listen("pop3s"));
         assertEquals(52428800L, c.limits().messageSize());
+        TegamiConfig withRelay = ConfigLoader.load(config("[outbound]\nrelay = \"smtp.provider.test:465\"\n"));
+        assertEquals("smtp.provider.test", withRelay.relay().orElseThrow().host());
+        assertTrue(withRelay.relay().orElseThrow().security().implicitTls(), "port 465 means implicit TLS");
     }
 
     @Test
@@ -60,6 +63,12 @@ class ConfigAndCliTest {
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage().startsWith(g + ":1:"));
         Path h = config("[listen]\nsmtp = [\"nonsense\"]\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(h)).getMessage().contains("is not host:port"));
+        Path r = config("[outbound]\nrelay_username = \"x\"\n");
+        assertEquals(r + ":2: outbound.relay_username: needs relay = \"host:port\" beside it",
+                assertThrows(TegamiException.class, () -> ConfigLoader.load(r)).getMessage());
+        Path q = config("[outbound]\nrelay = \"smtp.provider.test:465\"\n[outbound.relay_for.\"b.test\"]\nrelay = \"x:587\"\nrelai = 1\n");
+        assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(q)).getMessage()
+                .startsWith(q + ":5: outbound.relay_for.\"b.test\".relai: unknown key"));
         Path k = config("[tls]\ncert = \"a.pem\"\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(k)).getMessage().contains("set both [tls] cert and key"));
     }

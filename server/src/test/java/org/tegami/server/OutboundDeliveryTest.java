@@ -143,8 +143,10 @@ class OutboundDeliveryTest {
             relay.store().accounts().putAlias("alice@a.test", List.of("relay@a.test")); // the relay lets this login send as alice
             Path ca = relay.config().dataDir().resolve("tls/selfsigned-cert.pem");
             String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\nsubmissions = []\n"
-                    + "pop3 = []\npop3s = []\n[outbound]\nrelay = \"localhost:" + relay.port("submission") + "\"\n"
-                    + "relay_username = \"relay@a.test\"\nrelay_password = \"relay-password\"\ntls_ca = \"" + ca + "\"\n";
+                    + "pop3 = []\npop3s = []\n[outbound]\ntls_ca = \"" + ca + "\"\n"
+                    // a.test's own provider; other senders would go to the MX hosts directly
+                    + "[outbound.relay_for.\"a.test\"]\nrelay = \"localhost:" + relay.port("submission") + "\"\n"
+                    + "relay_username = \"relay@a.test\"\nrelay_password = \"relay-password\"\n";
             try (TegamiServer sa = start("a2", a)) {
                 user(sa, "a.test", "alice@a.test", "alice-password");
                 Properties p = new Properties();

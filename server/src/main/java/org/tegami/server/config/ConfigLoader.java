@@ -35,7 +35,7 @@ public final class ConfigLoader {
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound");
     private static final Set<String> DNS = Set.of("nameservers");
     private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "relay", "relay_security",
-            "relay_username", "relay_password");
+            "relay_username", "relay_password", "relay_for");
     private static final Set<String> TLS = Set.of("cert", "key");
     private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip",
             "messages_per_hour");
@@ -136,15 +136,15 @@ public final class ConfigLoader {
         if (mtaStsPort > 65535) throw c.error("outbound.mta_sts_port", "must be a port number (1-65535)");
         javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.tls_ca").map(base::resolve));
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
-                relay(c, trust), trust, (int) mtaStsPort, source);
+                relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort, source);
     }
 
     /** {@code [outbound] relay}: always TLS (STARTTLS or implicit) with a verified certificate; login optional. */
-    private static Optional<org.tegami.queue.QueueRunner.Relay> relay(Checker c, javax.net.ssl.SSLContext trust) {
-        Optional<String> hostPort = c.string("outbound.relay");
+    private static Optional<org.tegami.queue.QueueRunner.Relay> relay(Checker c, String p, javax.net.ssl.SSLContext trust) {
+        Optional<String> hostPort = c.string(p + "relay");
         if (hostPort.isEmpty()) {
             for (String k : List.of("relay_security", "relay_username", "relay_password")) {
-                if (c.toml().contains("outbound." + k)) throw c.error("outbound." + k, "needs [outbound] relay = \"host:port\"");
+                if (c.toml().contains(p + k)) throw c.error(p + k, "needs relay = \"host:port\" beside it");
             }
             return Optional.empty();
         }
@@ -155,19 +155,38 @@ public final class ConfigLoader {
         } catch (RuntimeException e) {
             port = -1;
         }
-        if (colon <= 0 || port < 1 || port > 65535) throw c.error("outbound.relay", "must be \"host:port\", e.g. \"smtp.provider.example:587\"");
+        if (colon <= 0 || port < 1 || port > 65535) throw c.error(p + "relay", "must be \"host:port\", e.g. \"smtp.provider.example:587\"");
         String host = hostPort.get().substring(0, colon);
-        String security = c.string("outbound.relay_security").orElse(port == 465 ? "tls" : "starttls");
+        String security = c.string(p + "relay_security").orElse(port == 465 ? "tls" : "starttls");
         if (!security.equals("tls") && !security.equals("starttls")) {
-            throw c.error("outbound.relay_security", "must be \"starttls\" (port 587) or \"tls\" (port 465)");
+            throw c.error(p + "relay_security", "must be \"starttls\" (port 587) or \"tls\" (port 465)");
         }
-        Optional<String> user = c.string("outbound.relay_username");
-        Optional<String> password = c.string("outbound.relay_password");
+        Optional<String> user = c.string(p + "relay_username");
+        Optional<String> password = c.string(p + "relay_password");
         if (user.isPresent() != password.isPresent()) {
-            throw c.error(user.isPresent() ? "outbound.relay_username" : "outbound.relay_password", "set both relay_username and relay_password");
+            throw c.error(user.isPresent() ? p + "relay_username" : p + "relay_password", "set both relay_username and relay_password");
         }
         return Optional.of(new org.tegami.queue.QueueRunner.Relay(host, port, new org.tegami.queue.SmtpClient.Security(
                 trust, true, security.equals("tls"), user.orElse(null), password.orElse(null))));
+    }
+
+    /**
+     * {@code [outbound.relay_for."example.org"]}: a smarthost for mail whose envelope sender is in that domain
+     * (each hosted domain may use its own provider); keys as for the global relay.
+     */
+    private static Map<String, org.tegami.queue.QueueRunner.Relay> relaysBySender(Checker c, javax.net.ssl.SSLContext trust) {
+        Map<String, org.tegami.queue.QueueRunner.Relay> out = new LinkedHashMap<>();
+        TomlTable t = c.table("outbound.relay_for");
+        if (t == null) return out;
+        for (String domain : t.keySet()) {
+            String p = "outbound.relay_for.\"" + domain + "\".";
+            if (!t.isTable(List.of(domain))) throw c.error(p.substring(0, p.length() - 1), "must be a table of relay settings");
+            c.onlyKeys(t.getTable(List.of(domain)), p, Set.of("relay", "relay_security", "relay_username", "relay_password"));
+            var relay = relay(c, p, trust);
+            if (relay.isEmpty()) throw c.error(p.substring(0, p.length() - 1), "needs relay = \"host:port\"");
+            out.put(domain.toLowerCase(java.util.Locale.ROOT), relay.get());
+        }
+        return Map.copyOf(out);
     }
 
     /** The JDK's trusted CAs, plus the certificates of an extra PEM file when given (a private relay's CA). */

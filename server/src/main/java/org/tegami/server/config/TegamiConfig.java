@@ -15,6 +15,7 @@ import org.tegami.core.Limits;
  * @param nameservers DNS servers for MX lookups ({@code [dns] nameservers}); empty: the system's resolver
  * @param mxPort port used to reach other domains' MX hosts ({@code [outbound] mx_port}, 25)
  * @param relay smarthost for all outbound mail ({@code [outbound] relay}), when set
+ * @param relayBySenderDomain smarthosts by envelope sender domain ({@code [outbound.relay_for."domain"]})
  * @param outboundTrust CAs that verify relay and MTA-STS certificates: the JDK's, plus {@code [outbound] tls_ca}
  * @param mtaStsPort HTTPS port of MTA-STS policy hosts (443; {@code [outbound] mta_sts_port} is for tests)
  */
@@ -28,13 +29,14 @@ public record TegamiConfig(
         List<InetSocketAddress> nameservers,
         int mxPort,
         Optional<org.tegami.queue.QueueRunner.Relay> relay,
+        Map<String, org.tegami.queue.QueueRunner.Relay> relayBySenderDomain,
         javax.net.ssl.SSLContext outboundTrust,
         int mtaStsPort,
         Optional<Path> source) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                outboundTrust, mtaStsPort, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, source);
     }
 
     public List<InetSocketAddress> listen(String service) {
