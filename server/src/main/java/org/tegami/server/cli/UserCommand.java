@@ -51,6 +51,16 @@ public final class UserCommand {
             }
             return pw;
         }
+
+        /** Reads the password and returns its Argon2id hash; the clear text is wiped at once. */
+        String readHash() {
+            char[] pw = read();
+            try {
+                return new PasswordHasher().hash(pw);
+            } finally {
+                Arrays.fill(pw, '\0');
+            }
+        }
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
@@ -63,12 +73,10 @@ public final class UserCommand {
         @Override
         public void run() {
             EmailAddress a = Cli.address(address);
-            char[] pw = password.read();
+            String hash = password.readHash();
             try (Store s = config.openStore()) {
-                s.accounts().addUser(a, new PasswordHasher().hash(pw));
+                s.accounts().addUser(a, hash);
                 System.out.println("added user " + a);
-            } finally {
-                Arrays.fill(pw, '\0');
             }
         }
     }
@@ -82,14 +90,10 @@ public final class UserCommand {
         @Override
         public void run() {
             EmailAddress a = Cli.address(address);
-            char[] pw = password.read();
+            String hash = password.readHash();
             try (Store s = config.openStore()) {
-                if (!s.accounts().setPasswordHash(a, new PasswordHasher().hash(pw))) {
-                    throw new IllegalArgumentException("no user " + a);
-                }
+                if (!s.accounts().setPasswordHash(a, hash)) throw new IllegalArgumentException("no user " + a);
                 System.out.println("password changed for " + a);
-            } finally {
-                Arrays.fill(pw, '\0');
             }
         }
     }
