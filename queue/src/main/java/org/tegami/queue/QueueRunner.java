@@ -60,6 +60,10 @@ public final class QueueRunner implements AutoCloseable {
             return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, global, Map.copyOf(bySender), mtaSts);
         }
 
+        public Settings withMaxAge(Duration age) {
+            return new Settings(mxPort, firstRetry, maxRetry, age, concurrency, poll, relay, relayBySender, mtaSts);
+        }
+
         public Settings withMtaSts(MtaSts m) {
             return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, relay, relayBySender, m);
         }

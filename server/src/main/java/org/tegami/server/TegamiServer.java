@@ -84,7 +84,7 @@ public final class TegamiServer implements AutoCloseable {
         var mtaSts = new QueueRunner.MtaSts(new MtaStsResolver(name -> dns.txt(name, "v=STSv1"), dns::addresses,
                 cfg.outboundTrust(), cfg.mtaStsPort(), clock), cfg.outboundTrust());
         QueueRunner queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), dns, clock,
-                QueueRunner.DEFAULTS.withMxPort(cfg.mxPort()).withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain()).withMtaSts(mtaSts)).start();
+                QueueRunner.DEFAULTS.withMxPort(cfg.mxPort()).withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain()).withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter())).start();
         return new TegamiServer(cfg, store, tls, List.copyOf(bound), queue);
     }
 

@@ -34,7 +34,7 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound");
     private static final Set<String> DNS = Set.of("nameservers");
-    private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "relay", "relay_security",
+    private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "give_up_after_days", "relay", "relay_security",
             "relay_username", "relay_password", "relay_for");
     private static final Set<String> TLS = Set.of("cert", "key");
     private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip",
@@ -132,11 +132,14 @@ public final class ConfigLoader {
         if (outbound != null) c.onlyKeys(outbound, "outbound.", OUTBOUND);
         long mxPort = c.positive("outbound.mx_port").orElse(25L);
         if (mxPort > 65535) throw c.error("outbound.mx_port", "must be a port number (1-65535)");
+        long giveUp = c.positive("outbound.give_up_after_days").orElse(5L);
+        if (giveUp > 30) throw c.error("outbound.give_up_after_days", "must be 1 to 30 (days before undeliverable mail bounces)");
         long mtaStsPort = c.positive("outbound.mta_sts_port").orElse(443L);
         if (mtaStsPort > 65535) throw c.error("outbound.mta_sts_port", "must be a port number (1-65535)");
         javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.tls_ca").map(base::resolve));
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
-                relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort, source);
+                relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
+                java.time.Duration.ofDays(giveUp), source);
     }
 
     /** {@code [outbound] relay}: always TLS (STARTTLS or implicit) with a verified certificate; login optional. */

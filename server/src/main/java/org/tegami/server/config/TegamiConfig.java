@@ -17,6 +17,7 @@ import org.tegami.core.Limits;
  * @param relay smarthost for all outbound mail ({@code [outbound] relay}), when set
  * @param relayBySenderDomain smarthosts by envelope sender domain ({@code [outbound.relay_for."domain"]})
  * @param outboundTrust CAs that verify relay and MTA-STS certificates: the JDK's, plus {@code [outbound] tls_ca}
+ * @param giveUpAfter how long undeliverable mail is retried before it bounces ({@code [outbound] give_up_after_days}, 5)
  * @param mtaStsPort HTTPS port of MTA-STS policy hosts (443; {@code [outbound] mta_sts_port} is for tests)
  */
 public record TegamiConfig(
@@ -32,11 +33,12 @@ public record TegamiConfig(
         Map<String, org.tegami.queue.QueueRunner.Relay> relayBySenderDomain,
         javax.net.ssl.SSLContext outboundTrust,
         int mtaStsPort,
+        java.time.Duration giveUpAfter,
         Optional<Path> source) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, source);
     }
 
     public List<InetSocketAddress> listen(String service) {
