@@ -5,8 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * Immutable, content-addressed message bytes. A blob is durable (fsync'd file and directory) when
- * {@link BlobWriter#commit()} returns, and before any metadata refers to it.
+ * Immutable, content-addressed message bytes. A blob is durable before any metadata that refers to it: either
+ * when {@link BlobWriter#commit()} returns, or — for small blobs a store keeps beside its metadata — in the same
+ * transaction as the first {@link MailStore#deliver} that names it while the writer is still open, and at the
+ * latest when the writer is closed.
  *
  * <p>Thread-safe.
  */
@@ -34,7 +36,10 @@ public interface BlobStore {
         /** Fsyncs, moves into place under its digest (a no-op if it already exists) and returns its id. */
         BlobId commit() throws IOException;
 
-        /** Abandons an uncommitted blob and deletes its temporary file; no-op after commit. */
+        /**
+         * Abandons an uncommitted blob and deletes its temporary file. After commit, makes the blob durable if no
+         * delivery has done so yet.
+         */
         @Override
         void close();
     }

@@ -31,7 +31,7 @@ public final class EmbeddedStore implements Store {
         blobs = new FileBlobStore(dataDir, db);
         accounts = new SqlAccounts(db, uidValidity);
         queue = new SqlQueue(db);
-        mail = new SqlMail(db, queue);
+        mail = new SqlMail(db, queue, blobs);
     }
 
     public static EmbeddedStore open(Path dataDir, InstantSource clock) {

@@ -32,6 +32,24 @@ final class FileBlobStore implements BlobStore {
     private final Path root;
     private final Path tmp;
     private final Db db;
+    /**
+     * Committed inline blobs not yet written: the first delivery naming one inserts it in its own transaction,
+     * which saves a group commit per message; {@link Writer#close()} writes any left over.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<BlobId, Pending> pending = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A committed inline blob. An entry leaves the map only when its writer closes, which happens after that
+     * writer's delivery; so a delivery that finds no entry finds the blob already durable.
+     */
+    static final class Pending {
+        final byte[] data;
+        volatile boolean durable;
+
+        Pending(byte[] data) {
+            this.data = data;
+        }
+    }
 
     FileBlobStore(Path dataDir, Db db) throws IOException {
         this.db = db;
@@ -52,8 +70,20 @@ final class FileBlobStore implements BlobStore {
         return new Writer();
     }
 
+    /** A committed inline blob still to be made durable, for a delivery to insert in its own transaction. */
+    Pending pending(BlobId id) {
+        return pending.get(id);
+    }
+
+    /** Inserts an inline blob (within the caller's transaction). */
+    static void insert(Db.Tx tx, BlobId id, byte[] data) throws java.sql.SQLException {
+        SqlAccounts.update(tx, "INSERT OR IGNORE INTO blobs(hex, data) VALUES (?, ?)", id.hex(), data);
+    }
+
     @Override
     public InputStream open(BlobId id) throws IOException {
+        Pending waiting = pending.get(id);
+        if (waiting != null) return new java.io.ByteArrayInputStream(waiting.data);
         Path p = path(id);
         if (Files.exists(p)) return Files.newInputStream(p);
         byte[] data = db.read(tx -> {
@@ -68,6 +98,8 @@ final class FileBlobStore implements BlobStore {
 
     @Override
     public long size(BlobId id) throws IOException {
+        Pending waiting = pending.get(id);
+        if (waiting != null) return waiting.data.length;
         Path p = path(id);
         if (Files.exists(p)) return Files.size(p);
         List<String> n = db.read(tx -> SqlAccounts.strings(tx, "SELECT length(data) FROM blobs WHERE hex = ?", id.hex()));
@@ -77,7 +109,7 @@ final class FileBlobStore implements BlobStore {
 
     @Override
     public boolean exists(BlobId id) {
-        return Files.exists(path(id))
+        return pending.containsKey(id) || Files.exists(path(id))
                 || !db.read(tx -> SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex())).isEmpty();
     }
 
@@ -111,6 +143,8 @@ final class FileBlobStore implements BlobStore {
         private Path file;
         private FileChannel channel;
         private boolean done;
+        private BlobId committedInline;
+        private Pending mine;
 
         Writer() {
             try {
@@ -165,8 +199,9 @@ final class FileBlobStore implements BlobStore {
             done = true;
             BlobId id = BlobId.of(digest.digest());
             if (channel == null) {
-                byte[] data = memory.toByteArray();
-                db.write(tx -> SqlAccounts.update(tx, "INSERT OR IGNORE INTO blobs(hex, data) VALUES (?, ?)", id.hex(), data));
+                committedInline = id;
+                mine = new Pending(memory.toByteArray());
+                pending.put(id, mine);
                 return id;
             }
             channel.force(true);
@@ -184,6 +219,20 @@ final class FileBlobStore implements BlobStore {
 
         @Override
         public void close() {
+            if (committedInline != null) {
+                BlobId id = committedInline;
+                Pending p = mine;
+                committedInline = null;
+                try {
+                    if (!p.durable) db.write(tx -> { // no delivery stored it: make it durable now
+                        insert(tx, id, p.data);
+                        return null;
+                    });
+                } finally {
+                    pending.remove(id, p);
+                }
+                return;
+            }
             if (done) return;
             done = true;
             if (channel == null) return;

@@ -34,16 +34,27 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     private final Db db;
     private final SqlQueue queue;
+    private final FileBlobStore blobs;
     private final ConcurrentHashMap<MailboxId, CopyOnWriteArrayList<Runnable>> listeners = new ConcurrentHashMap<>();
 
-    SqlMail(Db db, SqlQueue queue) {
+    SqlMail(Db db, SqlQueue queue, FileBlobStore blobs) {
         this.db = db;
         this.queue = queue;
+        this.blobs = blobs;
     }
 
     @Override
     public Delivered deliver(DeliveryRequest r) {
+        FileBlobStore.Pending inline = blobs.pending(r.blob());
+        Delivered d = deliver(r, inline);
+        if (inline != null) inline.durable = true;
+        return d;
+    }
+
+    private Delivered deliver(DeliveryRequest r, FileBlobStore.Pending inline) {
         return db.write(tx -> {
+            // A small blob is inserted in the same transaction as the first message that names it (one fsync).
+            if (inline != null) FileBlobStore.insert(tx, r.blob(), inline.data);
             List<Delivered.Stored> stored = new ArrayList<>();
             for (AccountId account : r.accounts()) {
                 Mailbox inbox = mailboxes(tx, "WHERE account_id = ? AND name = 'INBOX'", account.value()).stream()
