@@ -84,6 +84,22 @@ public interface StoreContract {
     }
 
     @Test
+    default void blobDeliveredWhileItsWriterIsOpenSurvivesARestart() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        byte[] msg = "Subject: inline\r\n\r\nsmall\r\n".getBytes(StandardCharsets.US_ASCII);
+        BlobId id;
+        try (BlobStore.BlobWriter w = store().blobs().create()) {
+            w.stream().write(msg);
+            id = w.commit();
+            deliver(store(), id, msg.length, Set.of(a.id()), Optional.empty()); // as SMTP does: before close()
+        }
+        Store s = reopen();
+        assertArrayEquals(msg, read(s, id));
+        Mailbox inbox = s.mail().mailbox(a.id(), "INBOX").orElseThrow();
+        assertEquals(id, s.mail().messages(inbox.id()).getFirst().blob());
+    }
+
+    @Test
     default void abandonedBlobIsNotStored() throws Exception {
         BlobStore.BlobWriter w = store().blobs().create();
         w.stream().write("never committed".getBytes(StandardCharsets.US_ASCII));
