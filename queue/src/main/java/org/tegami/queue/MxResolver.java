@@ -130,6 +130,39 @@ public final class MxResolver {
         return Optional.empty();
     }
 
+    /** The MX host names of a domain in preference order (for checks; delivery uses {@link #resolve}). */
+    public List<String> mxHosts(String domain) {
+        try {
+            Lookup l = lookup(Name.fromString(domain.endsWith(".") ? domain : domain + "."), Type.MX);
+            Record[] rs = l.run();
+            if (l.getResult() != Lookup.SUCCESSFUL) return List.of();
+            List<MXRecord> mx = new ArrayList<>();
+            for (Record r : rs) if (r instanceof MXRecord m) mx.add(m);
+            mx.sort(Comparator.comparingInt(MXRecord::getPriority));
+            return mx.stream().map(m -> m.getTarget().toString(true)).toList();
+        } catch (TextParseException e) {
+            return List.of();
+        }
+    }
+
+    /** SRV records at {@code name} as "priority weight port target" (RFC 2782). */
+    public List<String> srv(String name) {
+        try {
+            Lookup l = lookup(Name.fromString(name.endsWith(".") ? name : name + "."), Type.SRV);
+            Record[] rs = l.run();
+            if (l.getResult() != Lookup.SUCCESSFUL) return List.of();
+            List<String> out = new ArrayList<>();
+            for (Record r : rs) {
+                if (r instanceof org.xbill.DNS.SRVRecord v) {
+                    out.add(v.getPriority() + " " + v.getWeight() + " " + v.getPort() + " " + v.getTarget().toString(true));
+                }
+            }
+            return out;
+        } catch (TextParseException e) {
+            return List.of();
+        }
+    }
+
     /** Addresses of a host name (IPv6 first), through the configured name servers; empty when none or on failure. */
     public List<InetAddress> addresses(String host) {
         try {
