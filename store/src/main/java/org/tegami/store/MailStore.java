@@ -31,5 +31,35 @@ public interface MailStore {
      */
     void expunge(MailboxId mailbox, java.util.Set<Uid> uids);
 
+    /**
+     * Adds a message to a mailbox (IMAP APPEND, RFC 9051 §6.3.12): next UID, new modseq, the given flags and
+     * internal date; durable when it returns.
+     */
+    Uid append(MailboxId mailbox, BlobId blob, long size, java.time.Instant internalDate, java.util.Set<String> flags);
+
+    /**
+     * Changes flags (IMAP STORE, RFC 9051 §6.4.6; CONDSTORE UNCHANGEDSINCE, RFC 7162 §3.1.3). Messages whose
+     * modseq is above {@code unchangedSince} are left alone and reported in {@link FlagUpdate#failed()}; each
+     * changed message gets a new modseq. Unknown UIDs are ignored.
+     */
+    FlagUpdate setFlags(MailboxId mailbox, java.util.Set<Uid> uids, FlagMode mode, java.util.Set<String> flags,
+                        java.util.Optional<ModSeq> unchangedSince);
+
+    /** How {@link #setFlags} combines the given flags with the current ones. */
+    enum FlagMode { ADD, REMOVE, REPLACE }
+
+    /** The messages whose flags changed (with their new state) and the UIDs refused by UNCHANGEDSINCE. */
+    record FlagUpdate(List<MessageMeta> changed, java.util.Set<Uid> failed) {}
+
+    /**
+     * Copies messages in UID order to another mailbox of the same account, atomically (IMAP COPY, and with
+     * {@code move} also expunging the originals: MOVE, RFC 6851). Returns the source and new UIDs pairwise
+     * (UIDPLUS COPYUID, RFC 4315).
+     */
+    List<Uid[]> copy(MailboxId from, java.util.Set<Uid> uids, MailboxId to, boolean move);
+
+    /** UIDs expunged with a modseq above {@code since}, ascending (QRESYNC VANISHED, RFC 7162 §3.2.10). */
+    List<Uid> expungedSince(MailboxId mailbox, ModSeq since);
+
     ChangeFeed changes();
 }

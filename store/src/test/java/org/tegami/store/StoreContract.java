@@ -260,4 +260,76 @@ public interface StoreContract {
         assertTrue(store().accounts().removeDomain("example.test"));
         assertEquals(List.of(), store().accounts().domains());
     }
+
+    private static Set<Uid> uids(long... u) {
+        Set<Uid> out = new java.util.HashSet<>();
+        for (long x : u) out.add(new Uid(x));
+        return out;
+    }
+
+    @Test
+    default void appendSetsFlagsAndDateAndNextUid() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        Mailbox sent = store().mail().mailbox(a.id(), "Sent").orElseThrow();
+        byte[] m = "Subject: draft\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        BlobId b;
+        Uid uid;
+        try (BlobStore.BlobWriter w = store().blobs().create()) {
+            w.stream().write(m);
+            b = w.commit();
+            uid = store().mail().append(sent.id(), b, m.length, NOW.minusSeconds(60), Set.of("\\Seen", "$Label1"));
+        }
+        assertEquals(new Uid(1), uid);
+        MessageMeta got = reopen().mail().messages(sent.id()).getFirst();
+        assertEquals(Set.of("\\Seen", "$Label1"), got.flags());
+        assertEquals(NOW.minusSeconds(60), got.internalDate());
+        assertArrayEquals(m, read(store(), b));
+    }
+
+    @Test
+    default void setFlagsAddRemoveReplaceAndUnchangedSince() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        for (int i = 0; i < 3; i++) {
+            byte[] m = ("Subject: " + i + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            deliver(store(), blob(store(), m), m.length, Set.of(a.id()), Optional.empty());
+        }
+        var mail = store().mail();
+        var r1 = mail.setFlags(inbox.id(), uids(1, 2), MailStore.FlagMode.ADD, Set.of("\\Seen"), Optional.empty());
+        assertEquals(List.of(1L, 2L), r1.changed().stream().map(m -> m.uid().value()).toList());
+        long seenModseq = r1.changed().get(1).modSeq().value();
+        assertEquals(seenModseq, mail.mailbox(a.id(), "INBOX").orElseThrow().highestModSeq().value());
+        var again = mail.setFlags(inbox.id(), uids(1), MailStore.FlagMode.ADD, Set.of("\\Seen"), Optional.empty());
+        assertEquals(List.of(), again.changed(), "no change, no new modseq");
+        // RFC 7162 §3.1.3: UNCHANGEDSINCE below message 2's modseq refuses it, message 3 changes.
+        var cond = mail.setFlags(inbox.id(), uids(2, 3), MailStore.FlagMode.REPLACE, Set.of("\\Flagged"),
+                Optional.of(new ModSeq(seenModseq - 1)));
+        assertEquals(Set.of(new Uid(2)), cond.failed());
+        assertEquals(List.of(3L), cond.changed().stream().map(m -> m.uid().value()).toList());
+        mail.setFlags(inbox.id(), uids(1), MailStore.FlagMode.REMOVE, Set.of("\\Seen"), Optional.empty());
+        assertEquals(List.of(Set.of(), Set.of("\\Seen"), Set.of("\\Flagged")),
+                reopen().mail().messages(inbox.id()).stream().map(MessageMeta::flags).toList());
+    }
+
+    @Test
+    default void copyAndMoveKeepFlagsAndReportUidPairs() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        Mailbox archive = store().mail().mailbox(a.id(), "Archive").orElseThrow();
+        for (int i = 0; i < 3; i++) {
+            byte[] m = ("Subject: " + i + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            deliver(store(), blob(store(), m), m.length, Set.of(a.id()), Optional.empty());
+        }
+        store().mail().setFlags(inbox.id(), uids(3), MailStore.FlagMode.ADD, Set.of("\\Answered"), Optional.empty());
+        ModSeq before = store().mail().mailbox(a.id(), "INBOX").orElseThrow().highestModSeq();
+        var copied = store().mail().copy(inbox.id(), uids(1, 3), archive.id(), false);
+        assertEquals(List.of("1->1", "3->2"), copied.stream().map(p -> p[0] + "->" + p[1]).toList());
+        var moved = store().mail().copy(inbox.id(), uids(2), archive.id(), true);
+        assertEquals(List.of("2->3"), moved.stream().map(p -> p[0] + "->" + p[1]).toList());
+        Store s = reopen();
+        assertEquals(List.of(1L, 3L), s.mail().messages(inbox.id()).stream().map(m -> m.uid().value()).toList());
+        assertEquals(List.of(Set.of(), Set.of("\\Answered"), Set.of()),
+                s.mail().messages(archive.id()).stream().map(MessageMeta::flags).toList());
+        assertEquals(List.of(new Uid(2)), s.mail().expungedSince(inbox.id(), before), "MOVE leaves a tombstone for VANISHED");
+    }
 }

@@ -83,6 +83,104 @@ final class SqlMail implements MailStore, ChangeFeed {
     }
 
     @Override
+    public Uid append(MailboxId mailbox, BlobId blob, long size, Instant internalDate, Set<String> flags) {
+        FileBlobStore.Pending inline = blobs.pending(blob);
+        Uid uid = db.write(tx -> {
+            if (inline != null) FileBlobStore.insert(tx, blob, inline.data);
+            Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
+                    .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+            Uid u = append(tx, mb, blob, size, internalDate);
+            if (!flags.isEmpty()) {
+                SqlAccounts.update(tx, "UPDATE messages SET flags = ? WHERE mailbox_id = ? AND uid = ?",
+                        String.join(" ", new java.util.TreeSet<>(flags)), mailbox.value(), u.value());
+            }
+            return u;
+        });
+        if (inline != null) inline.durable = true;
+        return uid;
+    }
+
+    @Override
+    public FlagUpdate setFlags(MailboxId mailbox, Set<Uid> uids, FlagMode mode, Set<String> flags, Optional<ModSeq> unchangedSince) {
+        return db.write(tx -> {
+            Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
+                    .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+            long modseq = mb.highestModSeq().value();
+            List<MessageMeta> changed = new ArrayList<>();
+            Set<Uid> failed = new java.util.TreeSet<>(java.util.Comparator.comparingLong(Uid::value));
+            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", mailbox.value())) {
+                if (!uids.contains(m.uid())) continue;
+                if (unchangedSince.isPresent() && m.modSeq().value() > unchangedSince.get().value()) {
+                    failed.add(m.uid());
+                    continue;
+                }
+                Set<String> next = new java.util.TreeSet<>(m.flags());
+                switch (mode) {
+                    case ADD -> next.addAll(flags);
+                    case REMOVE -> next.removeAll(flags);
+                    case REPLACE -> {
+                        next.clear();
+                        next.addAll(flags);
+                    }
+                }
+                if (next.equals(new java.util.TreeSet<>(m.flags()))) continue;
+                modseq++;
+                SqlAccounts.update(tx, "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
+                        String.join(" ", next), modseq, mailbox.value(), m.uid().value());
+                changed.add(new MessageMeta(m.mailbox(), m.uid(), m.blob(), m.size(), m.internalDate(), next, new ModSeq(modseq)));
+            }
+            if (!changed.isEmpty()) {
+                SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
+                tx.afterCommit(() -> notify(mailbox));
+            }
+            return new FlagUpdate(changed, failed);
+        });
+    }
+
+    @Override
+    public List<Uid[]> copy(MailboxId from, Set<Uid> uids, MailboxId to, boolean move) {
+        return db.write(tx -> {
+            Mailbox target = mailboxes(tx, "WHERE id = ?", to.value()).stream().findFirst()
+                    .orElseThrow(() -> new SQLException("no mailbox " + to));
+            Mailbox source = mailboxes(tx, "WHERE id = ?", from.value()).stream().findFirst()
+                    .orElseThrow(() -> new SQLException("no mailbox " + from));
+            if (!source.account().equals(target.account())) throw new SQLException("copy across accounts");
+            List<Uid[]> pairs = new ArrayList<>();
+            long uidNext = target.uidNext();
+            long modseq = target.highestModSeq().value();
+            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", from.value())) {
+                if (!uids.contains(m.uid())) continue;
+                modseq++;
+                SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        to.value(), uidNext, m.blob().hex(), m.size(), m.internalDate().toEpochMilli(),
+                        String.join(" ", new java.util.TreeSet<>(m.flags())), modseq);
+                pairs.add(new Uid[] {m.uid(), new Uid(uidNext)});
+                uidNext++;
+            }
+            if (pairs.isEmpty()) return pairs;
+            SqlAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uidNext, modseq, to.value());
+            tx.afterCommit(() -> notify(to));
+            if (move) {
+                long srcModseq = source.highestModSeq().value() + 1;
+                for (Uid[] p : pairs) {
+                    SqlAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", from.value(), p[0].value());
+                    SqlAccounts.update(tx, "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)",
+                            from.value(), p[0].value(), srcModseq);
+                }
+                SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", srcModseq, from.value());
+                tx.afterCommit(() -> notify(from));
+            }
+            return pairs;
+        });
+    }
+
+    @Override
+    public List<Uid> expungedSince(MailboxId mailbox, ModSeq since) {
+        return db.read(tx -> SqlAccounts.strings(tx, "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+                mailbox.value(), since.value()).stream().map(u -> new Uid(Long.parseLong(u))).toList());
+    }
+
+    @Override
     public void expunge(MailboxId mailbox, Set<Uid> uids) {
         if (uids.isEmpty()) return;
         db.write(tx -> {
