@@ -1,7 +1,6 @@
 package org.tegami.smtp.server;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.SocketTimeoutException;
@@ -311,10 +310,6 @@ final class SmtpSession {
             if (Character.toUpperCase((char) line[i]) != prefix.charAt(i)) return false;
         }
         return true;
-    }
-
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
     }
 
     Optional<javax.net.ssl.SSLSession> tls() {
