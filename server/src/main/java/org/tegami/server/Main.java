@@ -3,6 +3,7 @@ package org.tegami.server;
 import org.tegami.server.cli.AliasCommand;
 import org.tegami.server.cli.CheckCommand;
 import org.tegami.server.cli.DkimCommand;
+import org.tegami.server.cli.DnsCommand;
 import org.tegami.server.cli.DomainCommand;
 import org.tegami.server.cli.QueueCommand;
 import org.tegami.server.cli.ServeCommand;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tegami", mixinStandardHelpOptions = true, version = "Tegami 0.1.0",
         description = "A complete, secure mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class,
-                QueueCommand.class, DkimCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+                QueueCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Override

@@ -27,6 +27,11 @@ public final class StartupSummary {
             out.printf("    %-12s %-22s %-13s %s%n", b.service(), a.getAddress().getHostAddress() + ":" + a.getPort(),
                     b.listener().mode() == TlsMode.IMPLICIT ? "implicit TLS" : "STARTTLS", role(b.service()));
         }
+        for (var h : s.http()) {
+            var a = h.address();
+            out.printf("    %-12s %-22s %-13s %s%n", "autoconfig", a.getAddress().getHostAddress() + ":" + a.getPort(),
+                    "", "client setup for Thunderbird, Outlook, Apple Mail");
+        }
         for (String svc : ConfigLoader.NOT_YET) {
             if (!cfg.listen(svc).isEmpty()) {
                 out.println("    " + svc + ": configured, but not available in this version of Tegami (ignored)");

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.tegami.auth.Authenticator;
 import org.tegami.auth.LoginThrottle;
 import org.tegami.auth.PasswordHasher;
@@ -22,6 +23,8 @@ import org.tegami.queue.QueueRunner;
 import org.tegami.queue.dkim.DkimKeys;
 import org.tegami.queue.mtasts.MtaStsResolver;
 import org.tegami.server.config.TegamiConfig;
+import org.tegami.server.http.AutoconfigHttp;
+import org.tegami.server.http.ClientSettings;
 import org.tegami.smtp.server.SmtpEnvironment;
 import org.tegami.smtp.server.SendRate;
 import org.tegami.smtp.server.SmtpServer;
@@ -41,13 +44,16 @@ public final class TegamiServer implements AutoCloseable {
     private final Store store;
     private final TlsContext tls;
     private final List<Bound> listeners;
+    private final List<AutoconfigHttp> http;
     private final QueueRunner queue;
 
-    private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, QueueRunner queue) {
+    private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
+                         QueueRunner queue) {
         this.config = config;
         this.store = store;
         this.tls = tls;
         this.listeners = listeners;
+        this.http = http;
         this.queue = queue;
     }
 
@@ -60,6 +66,7 @@ public final class TegamiServer implements AutoCloseable {
                 : TlsContext.selfSigned(cfg.dataDir(), cfg.hostname(), clock);
         Store store = EmbeddedStore.open(cfg.dataDir(), clock);
         List<Bound> bound = new ArrayList<>();
+        List<AutoconfigHttp> http = new ArrayList<>();
         try {
             var accounts = store.accounts();
             var auth = new Authenticator(accounts, new PasswordHasher(), new LoginThrottle(clock));
@@ -75,7 +82,18 @@ public final class TegamiServer implements AutoCloseable {
             bind(bound, cfg, "submissions", TlsMode.IMPLICIT, tls, limiter, submission, SmtpServer.BUSY);
             bind(bound, cfg, "pop3", TlsMode.STARTTLS, tls, limiter, pop3, Pop3Server.BUSY);
             bind(bound, cfg, "pop3s", TlsMode.IMPLICIT, tls, limiter, pop3, Pop3Server.BUSY);
+            // Client autoconfiguration (Thunderbird, Autodiscover, Apple): only what is really enabled is listed.
+            java.util.Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+            for (Bound b : bound) ports.putIfAbsent(b.service(), b.listener().port());
+            ClientSettings settings = ClientSettings.fromBound(cfg.hostname(), ports);
+            for (var a : cfg.listen("http")) {
+                http.add(new AutoconfigHttp(a, Optional.empty(), cfg.hostname(), settings, accounts::isLocalDomain));
+            }
+            for (var a : cfg.listen("https")) {
+                http.add(new AutoconfigHttp(a, Optional.of(tls.sslContext()), cfg.hostname(), settings, accounts::isLocalDomain));
+            }
         } catch (RuntimeException e) {
+            http.forEach(AutoconfigHttp::close);
             bound.forEach(b -> b.listener().close());
             store.close();
             throw e;
@@ -85,7 +103,7 @@ public final class TegamiServer implements AutoCloseable {
                 cfg.outboundTrust(), cfg.mtaStsPort(), clock), cfg.outboundTrust());
         QueueRunner queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), dns, clock,
                 QueueRunner.DEFAULTS.withMxPort(cfg.mxPort()).withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain()).withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter())).start();
-        return new TegamiServer(cfg, store, tls, List.copyOf(bound), queue);
+        return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue);
     }
 
     private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,
@@ -97,6 +115,11 @@ public final class TegamiServer implements AutoCloseable {
 
     public List<Bound> listeners() {
         return listeners;
+    }
+
+    /** The autoconfig HTTP(S) listeners. */
+    public List<AutoconfigHttp> http() {
+        return http;
     }
 
     /** The port of the first listener of {@code service} (useful with port 0 in tests). */
@@ -120,6 +143,7 @@ public final class TegamiServer implements AutoCloseable {
     @Override
     public void close() {
         listeners.forEach(b -> b.listener().close());
+        http.forEach(AutoconfigHttp::close);
         queue.close();
         store.close();
     }

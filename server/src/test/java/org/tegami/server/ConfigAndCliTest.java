@@ -124,4 +124,25 @@ class ConfigAndCliTest {
                     + " in tegami.toml.", e.getMessage());
         }
     }
+
+    @Test
+    void serverServesAutoconfigForHostedDomainsOnly() throws Exception {
+        Path f = config("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n"
+                + "submissions = [\"127.0.0.1:0\"]\npop3 = []\npop3s = [\"127.0.0.1:0\"]\nhttp = [\"127.0.0.1:0\"]\n");
+        try (TegamiServer s = TegamiServer.start(ConfigLoader.load(f), InstantSource.system());
+             var client = java.net.http.HttpClient.newHttpClient()) {
+            s.store().accounts().addDomain("example.test");
+            String base = "http://127.0.0.1:" + s.http().getFirst().port();
+            var ok = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    base + "/mail/config-v1.1.xml?emailaddress=alice%40example.test")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ok.statusCode());
+            assertTrue(ok.body().contains("<incomingServer type=\"pop3\">") && ok.body().contains("<outgoingServer type=\"smtp\">"), ok.body());
+            assertTrue(!ok.body().contains("type=\"imap\""), "IMAP is not offered until it exists");
+            var unknown = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    base + "/mail/config-v1.1.xml?emailaddress=bob%40elsewhere.test")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, unknown.statusCode());
+        }
+    }
 }

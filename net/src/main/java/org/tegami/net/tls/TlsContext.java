@@ -172,8 +172,11 @@ public final class TlsContext {
         return TlsPolicy.PROTOCOLS;
     }
 
-    /** For tests that need a server socket outside the policy, to prove the policy is what refuses a client. */
-    SSLContext sslContext() {
+    /**
+     * The current SSL context, for servers that do their own accepting (the HTTPS autoconfig listener); they
+     * apply the protocol and suite policy themselves. Tests also use it to prove the policy is what refuses a client.
+     */
+    public SSLContext sslContext() {
         return current.context();
     }
 

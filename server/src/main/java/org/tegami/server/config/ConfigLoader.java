@@ -30,7 +30,7 @@ public final class ConfigLoader {
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
     /** Services Tegami does not serve yet: accepted in the file, warned about, not bound. */
-    public static final Set<String> NOT_YET = Set.of("imap", "imaps", "http", "https");
+    public static final Set<String> NOT_YET = Set.of("imap", "imaps");
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound");
     private static final Set<String> DNS = Set.of("nameservers");

@@ -1,0 +1,156 @@
+package org.tegami.imap.proto;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Every IMAP command the server understands (RFC 9051 §6, RFC 3501 §6, and the extensions named per record).
+ * Mailbox names are as sent (modified UTF-7 from IMAP4rev1 clients, see {@link MailboxName}) except that any
+ * case of {@code INBOX} is normalised to {@code INBOX}; LIST patterns and references are left untouched.
+ */
+public sealed interface ImapCommand {
+    record Capability() implements ImapCommand {}
+
+    record Noop() implements ImapCommand {}
+
+    record Logout() implements ImapCommand {}
+
+    record StartTls() implements ImapCommand {}
+
+    /** RFC 9051 §6.2.2; the initial response is RFC 4959 SASL-IR, {@code =} meaning an empty response. */
+    record Authenticate(String mechanism, Optional<String> initialResponse) implements ImapCommand {}
+
+    record Login(String user, String password) implements ImapCommand {}
+
+    /** RFC 5161; capability names upper-cased. */
+    record Enable(List<String> capabilities) implements ImapCommand {
+        public Enable {
+            capabilities = List.copyOf(capabilities);
+        }
+    }
+
+    /** RFC 7162 §3.2.5 QRESYNC select parameter; {@code knownSeqs}/{@code knownSeqUids} are the seq-match-data. */
+    record Qresync(long uidValidity, long modSeq, Optional<SequenceSet> knownUids,
+            Optional<SequenceSet> knownSeqs, Optional<SequenceSet> knownSeqUids) {}
+
+    /** RFC 9051 §6.3.2; CONDSTORE and QRESYNC parameters from RFC 7162 §3.1.8 and §3.2.5. */
+    record Select(String mailbox, boolean condstore, Optional<Qresync> qresync) implements ImapCommand {}
+
+    record Examine(String mailbox, boolean condstore, Optional<Qresync> qresync) implements ImapCommand {}
+
+    /** RFC 6154 §5.3: {@code specialUse} from the {@code USE} parameter, e.g. {@code \Sent}. */
+    record Create(String mailbox, List<String> specialUse) implements ImapCommand {
+        public Create {
+            specialUse = List.copyOf(specialUse);
+        }
+    }
+
+    record Delete(String mailbox) implements ImapCommand {}
+
+    record Rename(String from, String to) implements ImapCommand {}
+
+    record Subscribe(String mailbox) implements ImapCommand {}
+
+    record Unsubscribe(String mailbox) implements ImapCommand {}
+
+    /** RFC 5258 §3 RETURN options; {@code status} from RFC 5819 (upper-cased status items, empty when absent). */
+    record ReturnOptions(boolean subscribed, boolean children, boolean specialUse, List<String> status) {
+        public static final ReturnOptions NONE = new ReturnOptions(false, false, false, List.of());
+
+        public ReturnOptions {
+            status = List.copyOf(status);
+        }
+    }
+
+    /** RFC 9051 §6.3.9 with LIST-EXTENDED (RFC 5258): select options upper-cased, several patterns allowed. */
+    record ListCmd(String reference, List<String> patterns, Set<String> selectOptions, ReturnOptions returns)
+            implements ImapCommand {
+        public ListCmd {
+            patterns = List.copyOf(patterns);
+            selectOptions = Set.copyOf(selectOptions);
+        }
+    }
+
+    /** RFC 3501 §6.3.9. */
+    record Lsub(String reference, String pattern) implements ImapCommand {}
+
+    /** RFC 9051 §6.3.10, RFC 2342. */
+    record Namespace() implements ImapCommand {}
+
+    /** RFC 9051 §6.3.11; items upper-cased. */
+    record Status(String mailbox, List<String> items) implements ImapCommand {
+        public Status {
+            items = List.copyOf(items);
+        }
+    }
+
+    /**
+     * RFC 9051 §6.3.12. The message octets are not part of the record: the parser stops after the literal header,
+     * and the server checks {@code literalSize} against its message limit, sends {@code +} for a synchronizing
+     * literal, streams the octets and then calls {@link ImapParser#appendEnd} for the rest of the line.
+     *
+     * @param binary true for {@code ~{n}} (RFC 3516 §4.4 literal8)
+     */
+    record Append(String mailbox, List<String> flags, Optional<OffsetDateTime> date, long literalSize,
+            boolean nonSync, boolean binary) implements ImapCommand {
+        public Append {
+            flags = List.copyOf(flags);
+        }
+    }
+
+    /** RFC 9051 §6.3.13, RFC 2177. */
+    record Idle() implements ImapCommand {}
+
+    /** RFC 3501 §6.4.1: an IMAP4rev1 checkpoint, a no-op here. */
+    record Check() implements ImapCommand {}
+
+    record Close() implements ImapCommand {}
+
+    /** RFC 9051 §6.4.2, RFC 3691. */
+    record Unselect() implements ImapCommand {}
+
+    record Expunge() implements ImapCommand {}
+
+    /** RFC 9051 §6.4.9, RFC 4315. */
+    record UidExpunge(SequenceSet set) implements ImapCommand {}
+
+    /**
+     * RFC 9051 §6.4.4; {@code returnOptions} (ESEARCH, RFC 4731 §3.1) upper-cased, e.g. {@code MIN}, {@code SAVE};
+     * an empty {@code RETURN ()} is given as {@code ALL}. Several top-level keys form one {@link SearchKey.And}.
+     */
+    record Search(boolean uid, Optional<String> charset, SearchKey key, List<String> returnOptions)
+            implements ImapCommand {
+        public Search {
+            returnOptions = List.copyOf(returnOptions);
+        }
+    }
+
+    /** RFC 9051 §6.4.5; macros are expanded; CHANGEDSINCE and VANISHED from RFC 7162 §3.1.4 and §3.2.6. */
+    record Fetch(boolean uid, SequenceSet set, List<FetchItem> items, Optional<Long> changedSince, boolean vanished)
+            implements ImapCommand {
+        public Fetch {
+            items = List.copyOf(items);
+        }
+    }
+
+    enum StoreMode { ADD, REMOVE, REPLACE }
+
+    /** RFC 9051 §6.4.6; UNCHANGEDSINCE from RFC 7162 §3.1.3; system flags in canonical case. */
+    record Store(boolean uid, SequenceSet set, StoreMode mode, boolean silent, List<String> flags,
+            Optional<Long> unchangedSince) implements ImapCommand {
+        public Store {
+            flags = List.copyOf(flags);
+        }
+    }
+
+    record Copy(boolean uid, SequenceSet set, String mailbox) implements ImapCommand {}
+
+    /** RFC 9051 §6.4.8, RFC 6851. */
+    record Move(boolean uid, SequenceSet set, String mailbox) implements ImapCommand {}
+
+    /** RFC 2971; empty for {@code ID NIL}; fields whose value is NIL are left out. */
+    record Id(Optional<Map<String, String>> fields) implements ImapCommand {}
+}

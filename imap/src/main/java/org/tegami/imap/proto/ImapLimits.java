@@ -1,0 +1,44 @@
+package org.tegami.imap.proto;
+
+/**
+ * The byte and count limits the IMAP parser enforces, each checked before the bytes it guards are buffered or
+ * before the {@code +} continuation request is sent.
+ *
+ * @param line              longest command line in octets, excluding CRLF and literals
+ * @param tag               longest tag in characters
+ * @param depth             deepest parenthesis nesting in SEARCH keys and FETCH items
+ * @param ranges            most ranges in one sequence set
+ * @param literalBeforeAuth largest literal accepted before authentication (LOGIN, AUTHENTICATE)
+ * @param literalAfterAuth  largest literal accepted after authentication, except the APPEND message, which the
+ *                          server checks against its message size limit; also caps the sum of a command's literals
+ * @param nonSyncLiteral    largest non-synchronizing literal: 4096 when LITERAL- is advertised (RFC 7888 §4),
+ *                          otherwise {@link Long#MAX_VALUE} so that only the two literal limits apply
+ */
+public record ImapLimits(int line, int tag, int depth, int ranges, int literalBeforeAuth, int literalAfterAuth,
+        long nonSyncLiteral) {
+
+    public static final int LINE = 64 * 1024;
+    public static final int TAG = 64;
+    public static final int DEPTH = 32;
+    public static final int RANGES = 10_000;
+    public static final int LITERAL_BEFORE_AUTH = 8 * 1024;
+    public static final int LITERAL_AFTER_AUTH = 64 * 1024 * 1024;
+    /** RFC 7888 §4: LITERAL- allows non-synchronizing literals of at most 4096 octets. */
+    public static final int LITERAL_MINUS = 4096;
+
+    /** Defaults for a server that advertises LITERAL+ (no extra cap on non-synchronizing literals). */
+    public static final ImapLimits DEFAULTS = new ImapLimits(LINE, TAG, DEPTH, RANGES, LITERAL_BEFORE_AUTH,
+            LITERAL_AFTER_AUTH, Long.MAX_VALUE);
+
+    /** Defaults for a server that advertises LITERAL- instead of LITERAL+. */
+    public static final ImapLimits LITERAL_MINUS_DEFAULTS = DEFAULTS.withNonSyncLiteral(LITERAL_MINUS);
+
+    public ImapLimits withNonSyncLiteral(long max) {
+        return new ImapLimits(line, tag, depth, ranges, literalBeforeAuth, literalAfterAuth, max);
+    }
+
+    /** The largest literal accepted in the given authentication state. */
+    public int literal(boolean authenticated) {
+        return authenticated ? literalAfterAuth : literalBeforeAuth;
+    }
+}

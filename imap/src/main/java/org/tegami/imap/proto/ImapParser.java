@@ -1,0 +1,450 @@
+package org.tegami.imap.proto;
+
+import java.io.IOException;
+import java.time.DateTimeException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Parses one tagged IMAP command (RFC 9051 §9 formal syntax, accepting IMAP4rev1 forms of RFC 3501). Pure: it
+ * pulls lines and literals from an {@link ImapReader} and holds no session state; whether a command is allowed
+ * in the current state is the server's decision.
+ */
+public final class ImapParser {
+    private static final Set<String> STATUS_ITEMS = Set.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
+            "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "APPENDLIMIT");
+    private static final List<String> MONTHS = List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG",
+            "SEP", "OCT", "NOV", "DEC");
+    /** RFC 2971 §3.3: at most 30 field-value pairs. */
+    private static final int ID_FIELDS = 30;
+
+    private final ImapLimits limits;
+
+    public ImapParser(ImapLimits limits) {
+        this.limits = limits;
+    }
+
+    /**
+     * Reads and parses the next command. For APPEND it returns as soon as the message literal's header is read;
+     * the message octets are still unread.
+     */
+    public ImapRequest parse(ImapReader in, boolean authenticated) throws IOException, ImapSyntaxException {
+        ImapLexer lx = new ImapLexer(in, limits, authenticated, in.line());
+        String tag = tag(lx);
+        lx.tag = tag;
+        lx.sp();
+        String name = lx.atom().toUpperCase(Locale.ROOT);
+        ImapCommand command = command(lx, name);
+        return new ImapRequest(tag, command);
+    }
+
+    /**
+     * Reads the rest of an APPEND line after the server consumed the message literal: empty when the command is
+     * complete, otherwise the next message of a MULTIAPPEND (RFC 3502 §6.3.11) to the same mailbox.
+     */
+    public Optional<ImapCommand.Append> appendEnd(ImapReader in, String tag, String mailbox, boolean authenticated)
+            throws IOException, ImapSyntaxException {
+        ImapLexer lx = new ImapLexer(in, limits, authenticated, in.line());
+        lx.tag = tag;
+        if (lx.atEnd()) return Optional.empty();
+        lx.sp();
+        return Optional.of(appendMessage(lx, mailbox));
+    }
+
+    private String tag(ImapLexer lx) throws ImapSyntaxException {
+        // RFC 9051 §9: tag = 1*<any ASTRING-CHAR except "+">
+        StringBuilder sb = new StringBuilder();
+        while (!lx.atEnd() && ImapLexer.astringChar(lx.peek()) && lx.peek() != '+') {
+            sb.append((char) lx.peek());
+            lx.tryChar((char) lx.peek());
+        }
+        if (sb.isEmpty()) throw lx.error("Missing or invalid tag");
+        if (sb.length() > limits.tag()) throw lx.error("Tag too long");
+        return sb.toString();
+    }
+
+    private ImapCommand command(ImapLexer lx, String name) throws IOException, ImapSyntaxException {
+        return switch (name) {
+            case "CAPABILITY" -> none(lx, new ImapCommand.Capability());
+            case "NOOP" -> none(lx, new ImapCommand.Noop());
+            case "LOGOUT" -> none(lx, new ImapCommand.Logout());
+            case "STARTTLS" -> none(lx, new ImapCommand.StartTls());
+            case "NAMESPACE" -> none(lx, new ImapCommand.Namespace());
+            case "IDLE" -> none(lx, new ImapCommand.Idle());
+            case "CHECK" -> none(lx, new ImapCommand.Check());
+            case "CLOSE" -> none(lx, new ImapCommand.Close());
+            case "UNSELECT" -> none(lx, new ImapCommand.Unselect());
+            case "EXPUNGE" -> none(lx, new ImapCommand.Expunge());
+            case "AUTHENTICATE" -> authenticate(lx);
+            case "LOGIN" -> {
+                lx.sp();
+                String user = lx.astring();
+                lx.sp();
+                String password = lx.astring();
+                yield end(lx, new ImapCommand.Login(user, password));
+            }
+            case "ENABLE" -> {
+                List<String> caps = new ArrayList<>();
+                do {
+                    lx.sp();
+                    caps.add(lx.atom().toUpperCase(Locale.ROOT));
+                } while (!lx.atEnd());
+                yield new ImapCommand.Enable(caps);
+            }
+            case "SELECT", "EXAMINE" -> select(lx, name.equals("SELECT"));
+            case "CREATE" -> create(lx);
+            case "DELETE" -> new ImapCommand.Delete(oneMailbox(lx));
+            case "SUBSCRIBE" -> new ImapCommand.Subscribe(oneMailbox(lx));
+            case "UNSUBSCRIBE" -> new ImapCommand.Unsubscribe(oneMailbox(lx));
+            case "RENAME" -> {
+                lx.sp();
+                String from = lx.mailbox();
+                lx.sp();
+                String to = lx.mailbox();
+                yield end(lx, new ImapCommand.Rename(from, to));
+            }
+            case "LIST" -> ListParser.list(lx);
+            case "LSUB" -> {
+                lx.sp();
+                String ref = lx.astring();
+                lx.sp();
+                String pattern = lx.listMailbox();
+                yield end(lx, new ImapCommand.Lsub(ref, pattern));
+            }
+            case "STATUS" -> status(lx);
+            case "APPEND" -> {
+                lx.sp();
+                String mailbox = lx.mailbox();
+                lx.sp();
+                yield appendMessage(lx, mailbox);
+            }
+            case "UID" -> {
+                lx.sp();
+                String sub = lx.atom().toUpperCase(Locale.ROOT);
+                yield switch (sub) {
+                    case "FETCH" -> FetchParser.fetch(lx, true);
+                    case "STORE" -> store(lx, true);
+                    case "SEARCH" -> SearchParser.search(lx, true);
+                    case "COPY" -> copyOrMove(lx, true, false);
+                    case "MOVE" -> copyOrMove(lx, true, true);
+                    case "EXPUNGE" -> {
+                        lx.sp();
+                        yield end(lx, new ImapCommand.UidExpunge(lx.sequenceSet()));
+                    }
+                    default -> throw lx.error("Unknown UID command");
+                };
+            }
+            case "FETCH" -> FetchParser.fetch(lx, false);
+            case "STORE" -> store(lx, false);
+            case "SEARCH" -> SearchParser.search(lx, false);
+            case "COPY" -> copyOrMove(lx, false, false);
+            case "MOVE" -> copyOrMove(lx, false, true);
+            case "ID" -> id(lx);
+            default -> throw lx.error("Unknown command");
+        };
+    }
+
+    static <T extends ImapCommand> T end(ImapLexer lx, T command) throws ImapSyntaxException {
+        lx.end();
+        return command;
+    }
+
+    private static ImapCommand none(ImapLexer lx, ImapCommand command) throws ImapSyntaxException {
+        return end(lx, command);
+    }
+
+    private static String oneMailbox(ImapLexer lx) throws IOException, ImapSyntaxException {
+        lx.sp();
+        String mailbox = lx.mailbox();
+        lx.end();
+        return mailbox;
+    }
+
+    private static ImapCommand authenticate(ImapLexer lx) throws ImapSyntaxException {
+        lx.sp();
+        String mechanism = lx.atom().toUpperCase(Locale.ROOT);
+        Optional<String> initial = Optional.empty();
+        if (lx.tryChar(' ')) {
+            // RFC 4959 §3: base64 initial response, "=" for an empty one
+            String ir = lx.atom();
+            if (!ir.chars().allMatch(c -> Character.isLetterOrDigit(c) && c < 0x80 || c == '+' || c == '/' || c == '=')) {
+                throw lx.error("Invalid initial response");
+            }
+            initial = Optional.of(ir);
+        }
+        return end(lx, new ImapCommand.Authenticate(mechanism, initial));
+    }
+
+    private static ImapCommand select(ImapLexer lx, boolean select) throws IOException, ImapSyntaxException {
+        lx.sp();
+        String mailbox = lx.mailbox();
+        boolean condstore = false;
+        Optional<ImapCommand.Qresync> qresync = Optional.empty();
+        if (lx.tryChar(' ')) {
+            lx.open();
+            do {
+                String p = lx.atom().toUpperCase(Locale.ROOT);
+                switch (p) {
+                    case "CONDSTORE" -> condstore = true;
+                    case "QRESYNC" -> {
+                        lx.sp();
+                        qresync = Optional.of(qresync(lx));
+                    }
+                    default -> throw lx.error("Unknown SELECT parameter");
+                }
+            } while (lx.tryChar(' '));
+            lx.close();
+        }
+        lx.end();
+        return select ? new ImapCommand.Select(mailbox, condstore, qresync)
+                : new ImapCommand.Examine(mailbox, condstore, qresync);
+    }
+
+    // RFC 7162 §3.2.5: "(" uidvalidity SP mod-sequence-value [SP known-uids] [SP seq-match-data] ")"
+    private static ImapCommand.Qresync qresync(ImapLexer lx) throws ImapSyntaxException {
+        lx.open();
+        long uidValidity = lx.nzNumber();
+        if (uidValidity > SequenceSet.MAX_NUMBER) throw lx.error("Invalid UIDVALIDITY");
+        lx.sp();
+        long modSeq = lx.nzNumber();
+        Optional<SequenceSet> knownUids = Optional.empty();
+        Optional<SequenceSet> seqs = Optional.empty();
+        Optional<SequenceSet> uids = Optional.empty();
+        if (lx.tryChar(' ')) {
+            if (lx.peek() != '(') knownUids = Optional.of(lx.sequenceSet());
+            if (knownUids.isEmpty() || lx.tryChar(' ')) {
+                lx.open();
+                seqs = Optional.of(lx.sequenceSet());
+                lx.sp();
+                uids = Optional.of(lx.sequenceSet());
+                lx.close();
+            }
+        }
+        lx.close();
+        return new ImapCommand.Qresync(uidValidity, modSeq, knownUids, seqs, uids);
+    }
+
+    private static ImapCommand create(ImapLexer lx) throws IOException, ImapSyntaxException {
+        lx.sp();
+        String mailbox = lx.mailbox();
+        List<String> use = new ArrayList<>();
+        if (lx.tryChar(' ')) {
+            // RFC 6154 §5.3: create-param = "USE" SP "(" [use-attr *(SP use-attr)] ")"
+            lx.open();
+            if (!lx.atom().equalsIgnoreCase("USE")) throw lx.error("Unknown CREATE parameter");
+            lx.sp();
+            lx.open();
+            if (!lx.tryClose()) {
+                do {
+                    lx.expect('\\');
+                    use.add("\\" + capitalize(lx.atom()));
+                } while (lx.tryChar(' '));
+                lx.close();
+            }
+            lx.close();
+        }
+        return end(lx, new ImapCommand.Create(mailbox, use));
+    }
+
+    private static ImapCommand status(ImapLexer lx) throws IOException, ImapSyntaxException {
+        lx.sp();
+        String mailbox = lx.mailbox();
+        lx.sp();
+        List<String> items = statusItems(lx);
+        return end(lx, new ImapCommand.Status(mailbox, items));
+    }
+
+    static List<String> statusItems(ImapLexer lx) throws ImapSyntaxException {
+        lx.open();
+        List<String> items = new ArrayList<>();
+        do {
+            String item = lx.atom().toUpperCase(Locale.ROOT);
+            if (!STATUS_ITEMS.contains(item)) throw lx.error("Unknown STATUS item");
+            items.add(item);
+        } while (lx.tryChar(' '));
+        lx.close();
+        return items;
+    }
+
+    // RFC 9051 §6.3.12: [SP flag-list] [SP date-time] SP literal; RFC 3516 §4.4 allows literal8 ("~{n}")
+    private static ImapCommand.Append appendMessage(ImapLexer lx, String mailbox) throws ImapSyntaxException {
+        List<String> flags = List.of();
+        if (lx.peek() == '(') {
+            flags = flagList(lx);
+            lx.sp();
+        }
+        Optional<OffsetDateTime> date = Optional.empty();
+        if (lx.peek() == '"') {
+            date = Optional.of(dateTime(lx));
+            lx.sp();
+        }
+        boolean binary = lx.tryChar('~');
+        ImapLexer.LiteralHeader h = lx.literalHeader();
+        return new ImapCommand.Append(mailbox, flags, date, h.size(), h.nonSync(), binary);
+    }
+
+    static List<String> flagList(ImapLexer lx) throws ImapSyntaxException {
+        lx.open();
+        List<String> flags = new ArrayList<>();
+        if (lx.tryClose()) return flags;
+        do {
+            flags.add(flag(lx));
+        } while (lx.tryChar(' '));
+        lx.close();
+        return flags;
+    }
+
+    /** RFC 9051 §9 {@code flag}: system flags in canonical case; \Recent cannot be set by a client. */
+    static String flag(ImapLexer lx) throws ImapSyntaxException {
+        if (!lx.tryChar('\\')) return lx.atom();
+        String f = "\\" + capitalize(lx.atom());
+        if (f.equals("\\Recent")) throw lx.error("\\Recent cannot be set");
+        return f;
+    }
+
+    private static String capitalize(String s) {
+        return s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
+    }
+
+    private static ImapCommand store(ImapLexer lx, boolean uid) throws ImapSyntaxException {
+        lx.sp();
+        SequenceSet set = lx.sequenceSet();
+        lx.sp();
+        Optional<Long> unchangedSince = Optional.empty();
+        if (lx.peek() == '(') {
+            // RFC 7162 §3.1.3: STORE modifier UNCHANGEDSINCE mod-sequence-valzer
+            lx.open();
+            if (!lx.atom().equalsIgnoreCase("UNCHANGEDSINCE")) throw lx.error("Unknown STORE modifier");
+            lx.sp();
+            unchangedSince = Optional.of(lx.number());
+            lx.close();
+            lx.sp();
+        }
+        ImapCommand.StoreMode mode = lx.tryChar('+') ? ImapCommand.StoreMode.ADD
+                : lx.tryChar('-') ? ImapCommand.StoreMode.REMOVE : ImapCommand.StoreMode.REPLACE;
+        String item = lx.atom().toUpperCase(Locale.ROOT);
+        boolean silent = item.equals("FLAGS.SILENT");
+        if (!silent && !item.equals("FLAGS")) throw lx.error("Expected FLAGS or FLAGS.SILENT");
+        lx.sp();
+        List<String> flags;
+        if (lx.peek() == '(') {
+            flags = flagList(lx);
+        } else {
+            flags = new ArrayList<>();
+            do {
+                flags.add(flag(lx));
+            } while (lx.tryChar(' '));
+        }
+        return end(lx, new ImapCommand.Store(uid, set, mode, silent, flags, unchangedSince));
+    }
+
+    private static ImapCommand copyOrMove(ImapLexer lx, boolean uid, boolean move) throws IOException, ImapSyntaxException {
+        lx.sp();
+        SequenceSet set = lx.sequenceSet();
+        lx.sp();
+        String mailbox = lx.mailbox();
+        lx.end();
+        return move ? new ImapCommand.Move(uid, set, mailbox) : new ImapCommand.Copy(uid, set, mailbox);
+    }
+
+    private static ImapCommand id(ImapLexer lx) throws IOException, ImapSyntaxException {
+        lx.sp();
+        if (lx.peek() != '(') {
+            if (!lx.atom().equalsIgnoreCase("NIL")) throw lx.error("Expected ( or NIL");
+            return end(lx, new ImapCommand.Id(Optional.empty()));
+        }
+        lx.open();
+        Map<String, String> fields = new LinkedHashMap<>();
+        // RFC 2971 §4: id-params-list = "(" *(string SP nstring) ")", tolerated empty as Outlook sends "()"
+        if (!lx.tryClose()) {
+            do {
+                if (fields.size() == ID_FIELDS) throw lx.error("Too many ID fields");
+                String key = lx.string();
+                lx.sp();
+                String value = lx.nstring();
+                if (value != null) fields.put(key, value);
+            } while (lx.tryChar(' '));
+            lx.close();
+        }
+        return end(lx, new ImapCommand.Id(Optional.of(java.util.Collections.unmodifiableMap(fields))));
+    }
+
+    /** RFC 9051 §9 {@code date}: date-text or quoted date-text, e.g. {@code 1-Feb-2024}. */
+    static LocalDate date(ImapLexer lx) throws ImapSyntaxException {
+        boolean quoted = lx.tryChar('"');
+        int day = (int) lx.number();
+        lx.expect('-');
+        int month = month(lx);
+        lx.expect('-');
+        int year = (int) lx.number();
+        if (quoted) lx.expect('"');
+        try {
+            if (year < 1000 || year > 9999) throw new DateTimeException("year");
+            return LocalDate.of(year, month, day);
+        } catch (DateTimeException e) {
+            throw lx.error("Invalid date");
+        }
+    }
+
+    private static int month(ImapLexer lx) throws ImapSyntaxException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 3 && Character.isLetter(lx.peek()); i++) {
+            sb.append((char) lx.peek());
+            lx.tryChar((char) lx.peek());
+        }
+        int m = MONTHS.indexOf(sb.toString().toUpperCase(Locale.ROOT));
+        if (m < 0) throw lx.error("Invalid date");
+        return m + 1;
+    }
+
+    // RFC 9051 §9: date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE
+    private static OffsetDateTime dateTime(ImapLexer lx) throws ImapSyntaxException {
+        lx.expect('"');
+        lx.tryChar(' ');
+        // date-day-fixed is " 1" or "01"; "1" alone is accepted too, as Dovecot does
+        int day = (int) lx.number();
+        lx.expect('-');
+        int month = month(lx);
+        lx.expect('-');
+        int year = (int) lx.number();
+        lx.sp();
+        int h = twoDigits(lx);
+        lx.expect(':');
+        int mi = twoDigits(lx);
+        lx.expect(':');
+        int s = twoDigits(lx);
+        lx.sp();
+        int sign = lx.tryChar('+') ? 1 : lx.tryChar('-') ? -1 : 0;
+        if (sign == 0) throw lx.error("Invalid date-time");
+        int zh = twoDigits(lx);
+        int zm = twoDigits(lx);
+        lx.expect('"');
+        try {
+            if (year < 1000 || year > 9999 || zm > 59) throw new DateTimeException("range");
+            return OffsetDateTime.of(LocalDateTime.of(year, month, day, h, mi, s),
+                    ZoneOffset.ofHoursMinutes(sign * zh, sign * zm));
+        } catch (DateTimeException e) {
+            throw lx.error("Invalid date-time");
+        }
+    }
+
+    private static int twoDigits(ImapLexer lx) throws ImapSyntaxException {
+        int v = 0;
+        for (int i = 0; i < 2; i++) {
+            int c = lx.peek();
+            if (c < '0' || c > '9') throw lx.error("Invalid date-time");
+            lx.tryChar((char) c);
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+}

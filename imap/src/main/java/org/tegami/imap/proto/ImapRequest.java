@@ -1,0 +1,4 @@
+package org.tegami.imap.proto;
+
+/** One tagged client command. */
+public record ImapRequest(String tag, ImapCommand command) {}

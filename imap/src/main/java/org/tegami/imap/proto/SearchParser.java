@@ -1,0 +1,160 @@
+package org.tegami.imap.proto;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/** SEARCH (RFC 9051 §6.4.4) with ESEARCH return options (RFC 4731 §3.1), SEARCHRES (RFC 5182) and MODSEQ (RFC 7162). */
+final class SearchParser {
+    private static final Set<String> RETURN = Set.of("MIN", "MAX", "ALL", "COUNT", "SAVE");
+
+    private SearchParser() {}
+
+    static ImapCommand search(ImapLexer lx, boolean uid) throws IOException, ImapSyntaxException {
+        lx.sp();
+        List<String> returns = List.of();
+        Optional<String> charset = Optional.empty();
+        String first = peekKeyword(lx);
+        if (first.equals("RETURN")) {
+            lx.atom();
+            lx.sp();
+            returns = returnOptions(lx);
+            lx.sp();
+            first = peekKeyword(lx);
+        }
+        if (first.equals("CHARSET")) {
+            lx.atom();
+            lx.sp();
+            charset = Optional.of(lx.astring().toUpperCase(Locale.ROOT));
+            lx.sp();
+        }
+        List<SearchKey> keys = new ArrayList<>();
+        do {
+            keys.add(key(lx));
+        } while (lx.tryChar(' '));
+        lx.end();
+        SearchKey key = keys.size() == 1 ? keys.getFirst() : new SearchKey.And(keys);
+        return new ImapCommand.Search(uid, charset, key, returns);
+    }
+
+    private static String peekKeyword(ImapLexer lx) {
+        // a look-ahead that does not consume: RETURN and CHARSET are not search keys
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; ; i++) {
+            int c = lx.peekAt(i);
+            if (!ImapLexer.atomChar(c)) break;
+            sb.append((char) c);
+        }
+        return sb.toString().toUpperCase(Locale.ROOT);
+    }
+
+    private static List<String> returnOptions(ImapLexer lx) throws ImapSyntaxException {
+        List<String> opts = new ArrayList<>();
+        lx.open();
+        if (!lx.tryClose()) {
+            do {
+                String o = lx.atom().toUpperCase(Locale.ROOT);
+                if (!RETURN.contains(o)) throw lx.error("Unknown SEARCH return option");
+                if (!opts.contains(o)) opts.add(o);
+            } while (lx.tryChar(' '));
+            lx.close();
+        }
+        // RFC 4731 §3.1: RETURN () is the same as RETURN (ALL)
+        if (opts.isEmpty()) opts.add("ALL");
+        return opts;
+    }
+
+    private static SearchKey key(ImapLexer lx) throws IOException, ImapSyntaxException {
+        int c = lx.peek();
+        if (c == '(') {
+            lx.open();
+            List<SearchKey> keys = new ArrayList<>();
+            do {
+                keys.add(key(lx));
+            } while (lx.tryChar(' '));
+            lx.close();
+            return keys.size() == 1 ? keys.getFirst() : new SearchKey.And(keys);
+        }
+        if ((c >= '0' && c <= '9') || c == '*' || c == '$') return new SearchKey.SeqSet(lx.sequenceSet());
+        String k = lx.atom().toUpperCase(Locale.ROOT);
+        return switch (k) {
+            case "ALL" -> new SearchKey.All();
+            case "ANSWERED" -> new SearchKey.Answered();
+            case "DELETED" -> new SearchKey.Deleted();
+            case "DRAFT" -> new SearchKey.Draft();
+            case "FLAGGED" -> new SearchKey.Flagged();
+            case "SEEN" -> new SearchKey.Seen();
+            case "NEW" -> new SearchKey.New();
+            case "OLD" -> new SearchKey.Old();
+            case "RECENT" -> new SearchKey.Recent();
+            case "UNANSWERED" -> new SearchKey.Unanswered();
+            case "UNDELETED" -> new SearchKey.Undeleted();
+            case "UNDRAFT" -> new SearchKey.Undraft();
+            case "UNFLAGGED" -> new SearchKey.Unflagged();
+            case "UNSEEN" -> new SearchKey.Unseen();
+            case "KEYWORD" -> new SearchKey.Keyword(arg(lx, () -> ImapParser.flag(lx)));
+            case "UNKEYWORD" -> new SearchKey.Unkeyword(arg(lx, () -> ImapParser.flag(lx)));
+            case "FROM" -> new SearchKey.Header("From", arg(lx, lx::astring));
+            case "TO" -> new SearchKey.Header("To", arg(lx, lx::astring));
+            case "CC" -> new SearchKey.Header("Cc", arg(lx, lx::astring));
+            case "BCC" -> new SearchKey.Header("Bcc", arg(lx, lx::astring));
+            case "SUBJECT" -> new SearchKey.Header("Subject", arg(lx, lx::astring));
+            case "HEADER" -> {
+                String field = arg(lx, lx::astring);
+                yield new SearchKey.Header(field, arg(lx, lx::astring));
+            }
+            case "BODY" -> new SearchKey.Body(arg(lx, lx::astring));
+            case "TEXT" -> new SearchKey.Text(arg(lx, lx::astring));
+            case "BEFORE" -> new SearchKey.Before(arg(lx, () -> ImapParser.date(lx)));
+            case "ON" -> new SearchKey.On(arg(lx, () -> ImapParser.date(lx)));
+            case "SINCE" -> new SearchKey.Since(arg(lx, () -> ImapParser.date(lx)));
+            case "SENTBEFORE" -> new SearchKey.SentBefore(arg(lx, () -> ImapParser.date(lx)));
+            case "SENTON" -> new SearchKey.SentOn(arg(lx, () -> ImapParser.date(lx)));
+            case "SENTSINCE" -> new SearchKey.SentSince(arg(lx, () -> ImapParser.date(lx)));
+            case "LARGER" -> new SearchKey.Larger(arg(lx, lx::number));
+            case "SMALLER" -> new SearchKey.Smaller(arg(lx, lx::number));
+            case "UID" -> new SearchKey.UidSet(arg(lx, lx::sequenceSet));
+            case "NOT" -> new SearchKey.Not(arg(lx, () -> nested(lx)));
+            case "OR" -> {
+                SearchKey a = arg(lx, () -> nested(lx));
+                yield new SearchKey.Or(a, arg(lx, () -> nested(lx)));
+            }
+            case "MODSEQ" -> modSeq(lx);
+            default -> throw lx.error("Unknown search key");
+        };
+    }
+
+    /** NOT and OR nest without parentheses, so they count toward the depth limit too. */
+    private static SearchKey nested(ImapLexer lx) throws IOException, ImapSyntaxException {
+        lx.enter();
+        SearchKey k = key(lx);
+        lx.leave();
+        return k;
+    }
+
+    // RFC 7162 §3.1.5: "MODSEQ" [SP entry-name SP entry-type-req] SP mod-sequence-valzer
+    private static SearchKey modSeq(ImapLexer lx) throws IOException, ImapSyntaxException {
+        lx.sp();
+        if (lx.peek() == '"') {
+            lx.string();
+            lx.sp();
+            String type = lx.atom().toLowerCase(Locale.ROOT);
+            if (!type.equals("priv") && !type.equals("shared") && !type.equals("all")) throw lx.error("Invalid MODSEQ entry type");
+            lx.sp();
+        }
+        return new SearchKey.ModSeq(lx.number());
+    }
+
+    @FunctionalInterface
+    private interface Part<T> {
+        T read() throws IOException, ImapSyntaxException;
+    }
+
+    private static <T> T arg(ImapLexer lx, Part<T> part) throws IOException, ImapSyntaxException {
+        lx.sp();
+        return part.read();
+    }
+}
