@@ -38,6 +38,7 @@ public final class StartupSummary {
             }
         }
         if (s.listeners().isEmpty()) out.println("    (nothing: every [listen] list is empty)");
+        clientSettings(s, out);
         CertificateInfo c = s.tls().info();
         out.println("  certificate   " + c.subject() + " (issuer " + c.issuer() + "), valid until " + DATE.format(c.notAfter()));
         if (c.selfSigned()) {
@@ -56,6 +57,21 @@ public final class StartupSummary {
         out.println("  accounts      " + domains + " domain(s), " + users + " user(s)");
         if (domains == 0) out.println("                add one: tegami domain add example.com");
         if (users == 0) out.println("                add a user: tegami user add alice@example.com");
+    }
+
+    /** The table a provider's help page would show, from the listeners really bound. */
+    private static void clientSettings(TegamiServer s, PrintStream out) {
+        String host = s.config().hostname();
+        String[][] rows = {{"incoming", "POP3", "pop3s", "SSL/TLS"}, {"incoming", "POP3", "pop3", "STARTTLS"},
+                {"outgoing", "SMTP", "submissions", "SSL/TLS"}, {"outgoing", "SMTP", "submission", "STARTTLS"}};
+        out.println("  mail client settings (user name: the full email address; password: normal)");
+        String last = "";
+        for (String[] r : rows) {
+            var b = s.listeners().stream().filter(x -> x.service().equals(r[2])).findFirst();
+            if (b.isEmpty()) continue;
+            out.printf("    %-9s %-5s %-28s port %-5d %s%n", r[0].equals(last) ? "" : r[0], r[1], host, b.get().listener().port(), r[3]);
+            last = r[0];
+        }
     }
 
     private static String role(String service) {

@@ -143,6 +143,14 @@ class ConfigAndCliTest {
                     base + "/mail/config-v1.1.xml?emailaddress=bob%40elsewhere.test")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(404, unknown.statusCode());
+            // RFC 8461 §3.3: the policy file; java.net.http does not let us set Host, so speak HTTP/1.1 by hand.
+            try (var sock = new java.net.Socket("127.0.0.1", s.http().getFirst().port())) {
+                sock.getOutputStream().write(("GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.example.test\r\n"
+                        + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String resp = new String(sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                assertTrue(resp.startsWith("HTTP/1.1 200"), resp);
+                assertTrue(resp.endsWith("\r\n\r\nversion: STSv1\r\nmode: testing\r\nmx: mail.example.test\r\nmax_age: 604800\r\n"), resp);
+            }
         }
     }
 }

@@ -78,12 +78,8 @@ public final class ServeCommand implements Runnable {
             System.out.println("  ./tegami user passwd " + DEMO_USER);
         }
         System.out.println();
-        System.out.println("Configure your mail client (accept the self-signed certificate when it asks):");
-        System.out.println("  incoming  POP3   127.0.0.1 port " + LOCAL_PORTS.get("pop3s") + "  SSL/TLS   (or " + LOCAL_PORTS.get("pop3") + " STARTTLS)");
-        System.out.println("            IMAP   not available yet");
-        System.out.println("  outgoing  SMTP   127.0.0.1 port " + LOCAL_PORTS.get("submission") + "  STARTTLS  (or "
-                + LOCAL_PORTS.get("submissions") + " SSL/TLS)");
-        System.out.println("  username  " + DEMO_USER + " (normal password)");
+        System.out.println("Point your mail client at 127.0.0.1 with the settings above (user " + DEMO_USER
+                + "), and accept the self-signed certificate when it asks. IMAP is not available yet: choose POP3.");
         System.out.println("Mail from the internet would arrive on port " + LOCAL_PORTS.get("smtp") + " for @" + DEMO_DOMAIN + ".");
         System.out.println();
     }

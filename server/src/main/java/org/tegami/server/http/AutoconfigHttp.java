@@ -48,7 +48,7 @@ public final class AutoconfigHttp implements AutoCloseable {
 
     /** The endpoints, by path; anything else is 404. */
     private enum Endpoint {
-        THUNDERBIRD("GET"), AUTODISCOVER_POX("POST"), AUTODISCOVER_JSON("GET"), MOBILECONFIG("GET");
+        THUNDERBIRD("GET"), AUTODISCOVER_POX("POST"), AUTODISCOVER_JSON("GET"), MOBILECONFIG("GET"), MTA_STS("GET");
 
         final String method;
 
@@ -165,7 +165,23 @@ public final class AutoconfigHttp implements AutoCloseable {
                             Map.of("Content-Disposition", "attachment; filename=\"mail.mobileconfig\"")));
             case AUTODISCOVER_JSON -> autodiscoverJson(path, query);
             case AUTODISCOVER_POX -> autodiscoverPox(ex);
+            case MTA_STS -> mtaStsPolicy(ex);
         };
+    }
+
+    /**
+     * RFC 8461 §3.2: the policy for {@code Host: mta-sts.DOMAIN} of a hosted domain, in testing mode until the
+     * operator has a certificate for that name and switches to enforce (the same text {@code tegami dns} prints).
+     */
+    private Reply mtaStsPolicy(HttpExchange ex) {
+        String host = Optional.ofNullable(ex.getRequestHeaders().getFirst("Host")).orElse("").toLowerCase(java.util.Locale.ROOT);
+        int colon = host.lastIndexOf(':');
+        if (colon > 0 && !host.endsWith("]")) host = host.substring(0, colon);
+        if (!host.startsWith("mta-sts.") || !isLocalDomain.test(host.substring("mta-sts.".length()))) {
+            return Reply.text(404, "no MTA-STS policy for this host");
+        }
+        return new Reply(200, "text/plain", "version: STSv1\r\nmode: testing\r\nmx: "
+                + settings.hostname().toLowerCase(java.util.Locale.ROOT) + "\r\nmax_age: 604800\r\n", Map.of());
     }
 
     private static Optional<Endpoint> endpoint(String path) {
@@ -173,6 +189,7 @@ public final class AutoconfigHttp implements AutoCloseable {
             return Optional.of(Endpoint.THUNDERBIRD);
         }
         if (path.equals("/apple/mail.mobileconfig")) return Optional.of(Endpoint.MOBILECONFIG);
+        if (path.equals("/.well-known/mta-sts.txt")) return Optional.of(Endpoint.MTA_STS);
         // Outlook spells these /Autodiscover/Autodiscover.xml; Microsoft's servers match without case.
         String lower = path.toLowerCase(Locale.ROOT);
         if (lower.equals("/autodiscover/autodiscover.xml")) return Optional.of(Endpoint.AUTODISCOVER_POX);
