@@ -90,7 +90,10 @@ public final class TegamiServer implements AutoCloseable {
                 http.add(new AutoconfigHttp(a, Optional.empty(), cfg.hostname(), settings, accounts::isLocalDomain));
             }
             for (var a : cfg.listen("https")) {
-                http.add(new AutoconfigHttp(a, Optional.of(tls.sslContext()), cfg.hostname(), settings, accounts::isLocalDomain));
+                http.add(new AutoconfigHttp(a, Optional.of(() -> {
+                    tls.reloadIfChanged(); // renewed certificates reach HTTPS too
+                    return tls.sslContext();
+                }), cfg.hostname(), settings, accounts::isLocalDomain));
             }
         } catch (RuntimeException e) {
             http.forEach(AutoconfigHttp::close);

@@ -68,24 +68,30 @@ public final class AutoconfigHttp implements AutoCloseable {
     /**
      * Binds and starts serving.
      *
-     * @param tls present: HTTPS with this context (TLS 1.3 and 1.2 only); absent: plain HTTP
+     * @param tls present: HTTPS with the context it supplies, asked for each new connection so a renewed
+     *            certificate is served without a restart (TLS 1.3 and 1.2, AEAD suites only); absent: plain HTTP
      * @param hostname this server's name, used in the Autodiscover v2 redirect
      * @param isLocalDomain whether a (lower-case) domain is hosted here; others get 404
      * @throws TegamiException if the address cannot be bound
      */
-    public AutoconfigHttp(InetSocketAddress bind, Optional<SSLContext> tls, String hostname, ClientSettings settings,
-                          Predicate<String> isLocalDomain) {
+    public AutoconfigHttp(InetSocketAddress bind, Optional<java.util.function.Supplier<SSLContext>> tls, String hostname,
+                          ClientSettings settings, Predicate<String> isLocalDomain) {
         this.hostname = hostname;
         this.settings = settings;
         this.isLocalDomain = isLocalDomain;
         try {
             if (tls.isPresent()) {
                 HttpsServer https = HttpsServer.create(bind, 64);
-                SSLContext ctx = tls.get();
-                https.setHttpsConfigurator(new HttpsConfigurator(ctx) {
+                java.util.function.Supplier<SSLContext> source = tls.get();
+                https.setHttpsConfigurator(new HttpsConfigurator(source.get()) {
+                    @Override
+                    public SSLContext getSSLContext() {
+                        return source.get(); // per connection: picks up a reloaded certificate
+                    }
+
                     @Override
                     public void configure(HttpsParameters params) {
-                        var p = ctx.getDefaultSSLParameters();
+                        var p = source.get().getDefaultSSLParameters();
                         p.setProtocols(TlsContext.protocols().toArray(String[]::new));
                         // The same rule as the mail listeners: forward secrecy and AEAD only.
                         p.setCipherSuites(java.util.Arrays.stream(p.getCipherSuites())

@@ -309,7 +309,7 @@ class AutoconfigHttpTest {
         SSLContext clientCtx = SSLContext.getInstance("TLS");
         clientCtx.init(null, tmf.getTrustManagers(), null);
 
-        try (var https = new AutoconfigHttp(new InetSocketAddress("127.0.0.1", 0), Optional.of(serverCtx), "mail.example.test",
+        try (var https = new AutoconfigHttp(new InetSocketAddress("127.0.0.1", 0), Optional.of(() -> serverCtx), "mail.example.test",
                 SETTINGS, "example.test"::equals);
              HttpClient tlsClient = HttpClient.newBuilder().sslContext(clientCtx).build()) {
             var r = tlsClient.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + https.port()
