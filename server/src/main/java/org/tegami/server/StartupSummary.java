@@ -41,7 +41,9 @@ public final class StartupSummary {
         clientSettings(s, out);
         CertificateInfo c = s.tls().info();
         out.println("  certificate   " + c.subject() + " (issuer " + c.issuer() + "), valid until " + DATE.format(c.notAfter()));
-        if (c.selfSigned()) {
+        if (c.selfSigned() && cfg.hostname().equals("localhost")) {
+            out.println("  WARNING       the certificate is self-signed: fine for a local trial; clients ask once to accept it.");
+        } else if (c.selfSigned()) {
             out.println("  WARNING       the certificate is self-signed: clients will warn. Set [tls] cert and key to"
                     + " certbot's fullchain.pem and privkey.pem for " + cfg.hostname() + ".");
         }
@@ -61,7 +63,6 @@ public final class StartupSummary {
 
     /** The table a provider's help page would show, from the listeners really bound. */
     private static void clientSettings(TegamiServer s, PrintStream out) {
-        String host = s.config().hostname();
         String[][] rows = {{"incoming", "POP3", "pop3s", "SSL/TLS"}, {"incoming", "POP3", "pop3", "STARTTLS"},
                 {"outgoing", "SMTP", "submissions", "SSL/TLS"}, {"outgoing", "SMTP", "submission", "STARTTLS"}};
         out.println("  mail client settings (user name: the full email address; password: normal)");
@@ -69,9 +70,19 @@ public final class StartupSummary {
         for (String[] r : rows) {
             var b = s.listeners().stream().filter(x -> x.service().equals(r[2])).findFirst();
             if (b.isEmpty()) continue;
-            out.printf("    %-9s %-5s %-28s port %-5d %s%n", r[0].equals(last) ? "" : r[0], r[1], host, b.get().listener().port(), r[3]);
+            out.printf("    %-9s %-5s %-28s port %-5d %s%n", r[0].equals(last) ? "" : r[0], r[1],
+                    clientHost(s.config().hostname(), b.get().listener().address()), b.get().listener().port(), r[3]);
             last = r[0];
         }
+        if (last.isEmpty()) out.println("    (none: no submission, submissions, pop3 or pop3s listener is configured)");
+    }
+
+    /**
+     * The server name a client should enter: the hostname (the certificate's name), except for a loopback listener,
+     * where "localhost" may resolve to ::1 first while only 127.0.0.1 is bound.
+     */
+    static String clientHost(String hostname, java.net.InetSocketAddress bound) {
+        return bound.getAddress().isLoopbackAddress() ? bound.getAddress().getHostAddress() : hostname;
     }
 
     private static String role(String service) {

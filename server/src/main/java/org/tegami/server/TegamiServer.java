@@ -67,6 +67,7 @@ public final class TegamiServer implements AutoCloseable {
         Store store = EmbeddedStore.open(cfg.dataDir(), clock);
         List<Bound> bound = new ArrayList<>();
         List<AutoconfigHttp> http = new ArrayList<>();
+        QueueRunner queue = null;
         try {
             var accounts = store.accounts();
             var auth = new Authenticator(accounts, new PasswordHasher(), new LoginThrottle(clock));
@@ -95,17 +96,20 @@ public final class TegamiServer implements AutoCloseable {
                     return tls.sslContext();
                 }), cfg.hostname(), settings, accounts::isLocalDomain));
             }
+            MxResolver dns = new MxResolver(cfg.nameservers());
+            var mtaSts = new QueueRunner.MtaSts(new MtaStsResolver(name -> dns.txt(name, "v=STSv1"), dns::addresses,
+                    cfg.outboundTrust(), cfg.mtaStsPort(), clock), cfg.outboundTrust());
+            queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), dns, clock,
+                    QueueRunner.DEFAULTS.withMxPort(cfg.mxPort())
+                            .withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain())
+                            .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter())).start();
         } catch (RuntimeException e) {
+            if (queue != null) queue.close();
             http.forEach(AutoconfigHttp::close);
             bound.forEach(b -> b.listener().close());
             store.close();
             throw e;
         }
-        MxResolver dns = new MxResolver(cfg.nameservers());
-        var mtaSts = new QueueRunner.MtaSts(new MtaStsResolver(name -> dns.txt(name, "v=STSv1"), dns::addresses,
-                cfg.outboundTrust(), cfg.mtaStsPort(), clock), cfg.outboundTrust());
-        QueueRunner queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), dns, clock,
-                QueueRunner.DEFAULTS.withMxPort(cfg.mxPort()).withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain()).withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter())).start();
         return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue);
     }
 

@@ -73,6 +73,35 @@ class ConfigAndCliTest {
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(k)).getMessage().contains("set both [tls] cert and key"));
     }
 
+    @Test
+    void missingFileMeansDefaultsUnlessNamedExplicitly() {
+        Path absent = dir.resolve("absent.toml");
+        TegamiConfig c = ConfigLoader.load(absent, false);
+        assertEquals(Path.of("data").toAbsolutePath(), c.dataDir(), "no file: relative to the working directory");
+        assertEquals(List.of(new InetSocketAddress("0.0.0.0", 587)), c.listen("submission"));
+        assertEquals(List.of(new InetSocketAddress("0.0.0.0", 465)), c.listen("submissions"));
+        assertEquals(List.of(), c.listen("imap"));
+        assertEquals(java.util.Optional.empty(), c.tlsCert());
+        assertEquals(java.util.Optional.empty(), c.source());
+        assertEquals("config file " + absent + " not found (create it, or leave out --config to use ./tegami.toml or the"
+                + " defaults)", assertThrows(TegamiException.class, () -> ConfigLoader.load(absent)).getMessage());
+    }
+
+    @Test
+    void unknownSectionAndListenTypeAreNamed() throws Exception {
+        Path f = config("hostname = \"mail.example.test\"\n\n[limts]\nmessage_size = 1\n");
+        assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage()
+                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, hostname, limits, listen, outbound, tls)"));
+        Path g = config("[listen]\nsmtp = \"0.0.0.0:25\"\n");
+        assertEquals(g + ":2: listen.smtp: must be a list of \"host:port\" strings, e.g. [\"0.0.0.0:25\"]",
+                assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage());
+        Path h = config("[limits]\nconnections = 10\nconnections_per_ip = 2\nmax_recipients = 7\n[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n");
+        TegamiConfig c = ConfigLoader.load(h);
+        assertEquals(List.of(10, 2, 7), List.of(c.limits().connectionsTotal(), c.limits().connectionsPerIp(), c.limits().recipients()));
+        assertEquals(dir.resolve("c.pem"), c.tlsCert().orElseThrow(), "relative to the config file");
+        assertEquals(dir.resolve("k.pem"), c.tlsKey().orElseThrow());
+    }
+
     /** Runs the CLI in-process; returns exit code, stdout and stderr. */
     private String[] cli(String stdin, String... args) {
         InputStream in = System.in;
@@ -111,6 +140,42 @@ class ConfigAndCliTest {
         assertEquals("0|the queue is empty\n|", String.join("|", cli("", "queue", "list")));
         assertEquals("2", cli("", "user", "frobnicate")[0], "usage error");
         assertTrue(cli("", "user", "add", "--help")[1].contains("--password-stdin"));
+    }
+
+    @Test
+    void adminCommandsRemoveChangeAndRefuse() throws Exception {
+        config("hostname = \"mail.example.test\"\n");
+        cli("", "domain", "add", "example.test");
+        cli("first password\n", "user", "add", "alice@example.test", "--password-stdin");
+        cli("first password\n", "user", "add", "bob@example.test", "--password-stdin");
+        assertEquals("1||tegami: no terminal to ask for the password: pass it with --password-stdin, e.g. echo 'secret'"
+                + " | tegami user add alice@example.com --password-stdin\n", String.join("|", cli("", "user", "add", "carol@example.test")));
+        assertEquals("1||tegami: the domain other.test is not local: add it first with 'tegami domain add other.test'\n",
+                String.join("|", cli("", "alias", "add", "x@other.test", "alice@example.test")));
+        assertEquals("1||tegami: \"alice\" is not an email address (expected local@domain)\n",
+                String.join("|", cli("", "user", "remove", "alice")));
+        assertEquals("0|password changed for alice@example.test\n|",
+                String.join("|", cli("second password\n", "user", "passwd", "alice@example.test", "--password-stdin")));
+        try (var store = org.tegami.store.embedded.EmbeddedStore.open(dir.resolve("data"), InstantSource.system())) {
+            String hash = store.accounts().user(org.tegami.mime.EmailAddress.parse("alice@example.test").orElseThrow())
+                    .orElseThrow().passwordHash();
+            assertTrue(new org.tegami.auth.PasswordHasher().verify("second password".toCharArray(), hash), "stored hashed, new one");
+            assertTrue(!hash.contains("second password"));
+        }
+        assertEquals("1||tegami: no user ghost@example.test\n",
+                String.join("|", cli("second password\n", "user", "passwd", "ghost@example.test", "--password-stdin")));
+        assertEquals("0|alias sales@example.test -> alice@example.test, bob@example.test\n|",
+                String.join("|", cli("", "alias", "add", "Sales@example.test", "alice@example.test", "bob@example.test")));
+        assertEquals("0|sales@example.test -> alice@example.test, bob@example.test\n|", String.join("|", cli("", "alias", "list")));
+        assertEquals("0|removed alias sales@example.test\n|", String.join("|", cli("", "alias", "remove", "sales@example.test")));
+        assertEquals("1||tegami: no alias sales@example.test\n", String.join("|", cli("", "alias", "remove", "sales@example.test")));
+        assertEquals("0||", String.join("|", cli("", "alias", "list")));
+        assertEquals("0|removed user bob@example.test\n|", String.join("|", cli("", "user", "remove", "bob@example.test")));
+        assertEquals("0|alice@example.test\n|", String.join("|", cli("", "user", "list")));
+        assertEquals("0|removed domain example.test\n|", String.join("|", cli("", "domain", "remove", "example.test")));
+        assertEquals("1||tegami: no domain example.test\n", String.join("|", cli("", "domain", "remove", "example.test")));
+        assertEquals("0||", String.join("|", cli("", "domain", "list")));
+        assertEquals("2", cli("", "alias", "add", "only-alias@example.test")[0], "a missing TARGET is a usage error");
     }
 
     @Test

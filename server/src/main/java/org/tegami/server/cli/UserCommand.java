@@ -38,7 +38,9 @@ public final class UserCommand {
                 }
             } else {
                 Console console = System.console();
-                if (console == null) {
+                // Since JDK 22 a Console may exist without a terminal (input or output redirected): prompting then
+                // would echo the password or write the prompt into a file.
+                if (console == null || !console.isTerminal()) {
                     throw new TegamiException("no terminal to ask for the password: pass it with --password-stdin,"
                             + " e.g. echo 'secret' | tegami user add alice@example.com --password-stdin");
                 }

@@ -1,0 +1,128 @@
+package org.tegami.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tegami.mime.EmailAddress;
+import org.tegami.server.config.ConfigLoader;
+
+/** The wiring on ephemeral loopback ports: what binds, what the first byte says, and what the operator reads. */
+class ServerStartTest {
+    /** Self-signed certificates are valid for 365 days from the clock, so notAfter is 2027-01-01. */
+    private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    /** Starts with only the named services listening, each on one ephemeral loopback port. */
+    private TegamiServer start(String... services) throws Exception {
+        StringBuilder toml = new StringBuilder("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\n");
+        for (String svc : List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap")) {
+            toml.append(svc).append(List.of(services).contains(svc) ? " = [\"127.0.0.1:0\"]\n" : " = []\n");
+        }
+        Path f = dir.resolve("tegami.toml");
+        Files.writeString(f, toml);
+        return TegamiServer.start(ConfigLoader.load(f), InstantSource.fixed(NOW));
+    }
+
+    @Test
+    void smtpListenerOnPortZeroGreetsAndClosesWithTheServer() throws Exception {
+        int port;
+        try (TegamiServer s = start("smtp", "imap")) {
+            port = s.port("smtp");
+            assertEquals(List.of("smtp"), s.listeners().stream().map(TegamiServer.Bound::service).toList(),
+                    "imap is accepted in the file but nothing binds it yet");
+            assertEquals("no listener for imap", assertThrows(IllegalArgumentException.class, () -> s.port("imap")).getMessage());
+            try (Socket sock = new Socket("127.0.0.1", port)) {
+                sock.setSoTimeout(5000);
+                var in = new BufferedReader(new InputStreamReader(sock.getInputStream(), StandardCharsets.US_ASCII));
+                assertEquals("220 mail.example.test ESMTP Tegami", in.readLine());
+            }
+        }
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "close() stops the listener");
+    }
+
+    private static String summary(TegamiServer s, Instant now) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        StartupSummary.print(s, now, new PrintStream(b, true, StandardCharsets.UTF_8));
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void summaryNamesListenersCertificateAndAccounts() throws Exception {
+        try (TegamiServer s = start("smtp", "submissions", "imap")) {
+            int smtp = s.port("smtp");
+            int subs = s.port("submissions");
+            String expected = String.join("\n",
+                    "Tegami mail server",
+                    "  hostname      mail.example.test",
+                    "  config        " + dir.resolve("tegami.toml").toAbsolutePath(),
+                    "  data          " + dir.resolve("d").toAbsolutePath(),
+                    "  listening",
+                    String.format("    %-12s %-22s %-13s %s", "smtp", "127.0.0.1:" + smtp, "STARTTLS",
+                            "inbound MX: mail for local domains, no AUTH"),
+                    String.format("    %-12s %-22s %-13s %s", "submissions", "127.0.0.1:" + subs, "implicit TLS",
+                            "mail submission: AUTH required (over TLS)"),
+                    "    imap: configured, but not available in this version of Tegami (ignored)",
+                    "  mail client settings (user name: the full email address; password: normal)",
+                    // A loopback listener is shown by address: "localhost" may resolve to ::1 first.
+                    String.format("    %-9s %-5s %-28s port %-5d %s", "outgoing", "SMTP", "127.0.0.1", subs, "SSL/TLS"),
+                    "  certificate   CN=mail.example.test (issuer CN=mail.example.test), valid until 2027-01-01",
+                    "  WARNING       the certificate is self-signed: clients will warn. Set [tls] cert and key to"
+                            + " certbot's fullchain.pem and privkey.pem for mail.example.test.",
+                    "  accounts      0 domain(s), 0 user(s)",
+                    "                add one: tegami domain add example.com",
+                    "                add a user: tegami user add alice@example.com",
+                    "");
+            assertEquals(expected, summary(s, NOW));
+
+            s.store().accounts().addDomain("example.test");
+            s.store().accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(), "x");
+            String soon = summary(s, Instant.parse("2026-12-22T00:00:00Z"));
+            assertEquals(List.of("  WARNING       the certificate expires on 2027-01-01, within 14 days: renew it (certbot renew);"
+                            + " Tegami picks up the new files without a restart.", "  accounts      1 domain(s), 1 user(s)"),
+                    soon.lines().skip(soon.lines().count() - 2).toList());
+            String expired = summary(s, Instant.parse("2027-01-02T00:00:00Z"));
+            assertEquals("  WARNING       the certificate EXPIRED on 2027-01-01: renew it (certbot renew).",
+                    expired.lines().toList().get(expired.lines().toList().size() - 2));
+        }
+    }
+
+    @Test
+    void summarySaysWhenNoClientCanConnect() throws Exception {
+        try (TegamiServer s = start("smtp")) {
+            List<String> lines = summary(s, NOW).lines().toList();
+            int i = lines.indexOf("  mail client settings (user name: the full email address; password: normal)");
+            assertEquals("    (none: no submission, submissions, pop3 or pop3s listener is configured)", lines.get(i + 1));
+        }
+    }
+
+    @Test
+    void clientHostIsTheHostnameUnlessTheListenerIsLoopback() {
+        assertEquals("mail.example.test", StartupSummary.clientHost("mail.example.test", new java.net.InetSocketAddress("0.0.0.0", 587)));
+        assertEquals("127.0.0.1", StartupSummary.clientHost("localhost", new java.net.InetSocketAddress("127.0.0.1", 2587)));
+    }
+
+    @Test
+    void expiryWarningIsNotShownWithPlentyOfTimeLeft() throws Exception {
+        try (TegamiServer s = start("smtp")) {
+            String text = summary(s, NOW.plus(Duration.ofDays(300)));
+            assertEquals(1, text.lines().filter(l -> l.startsWith("  WARNING")).count(), "only the self-signed warning: " + text);
+        }
+    }
+}
