@@ -134,10 +134,18 @@ public interface StoreContract {
         Account c = user(store(), "c@example.test");
         byte[] msg = "Subject: x\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII);
         BlobId id = blob(store(), msg);
+        java.util.Map<AccountId, ModSeq> before = new java.util.HashMap<>();
+        for (Account x : List.of(a, b, c)) {
+            before.put(x.id(), store().mail().mailbox(x.id(), "INBOX").orElseThrow().highestModSeq());
+        }
         Delivered d = deliver(store(), id, msg.length, Set.of(a.id(), b.id(), c.id()), Optional.empty());
         assertEquals(3, d.messages().size());
+        assertEquals(Optional.empty(), d.queued());
         for (Account x : List.of(a, b, c)) {
             Mailbox inbox = store().mail().mailbox(x.id(), "INBOX").orElseThrow();
+            assertEquals(new Delivered.Stored(x.id(), inbox.id(), new Uid(1)),
+                    d.messages().stream().filter(m -> m.account().equals(x.id())).findFirst().orElseThrow());
+            assertEquals(before.get(x.id()).value() + 1, inbox.highestModSeq().value(), "one change, one modseq step");
             List<MessageMeta> ms = store().mail().messages(inbox.id());
             assertEquals(1, ms.size());
             assertEquals(new Uid(1), ms.getFirst().uid());
@@ -246,6 +254,43 @@ public interface StoreContract {
         Store s = reopen();
         assertEquals(List.of(2L), s.mail().messages(inbox.id()).stream().map(m -> m.uid().value()).toList());
         assertEquals(before + 1, s.mail().mailbox(a.id(), "INBOX").orElseThrow().highestModSeq().value());
+    }
+
+    @Test
+    default void outboundDeliveryQueuesAnEntryThatCanBeRemoved() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        byte[] msg = "Return-Path: <alice@example.test>\r\nSubject: out\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        BlobId id = blob(store(), msg);
+        Delivered d = deliver(store(), id, msg.length, Set.of(a.id()), Optional.of(new DeliveryRequest.Outbound(
+                "alice@example.test", List.of("bob@remote.test", "carol@remote.test"), 35)));
+        QueueId q = d.queued().orElseThrow();
+        assertEquals(new QueueEntry(q, id, msg.length, 35, "alice@example.test",
+                List.of("bob@remote.test", "carol@remote.test"), NOW, NOW, 0, "", false), store().queue().get(q).orElseThrow());
+        assertEquals(List.of(q), store().queue().list().stream().map(QueueEntry::id).toList());
+        assertEquals(List.of(q), store().queue().due(NOW, 10).stream().map(QueueEntry::id).toList());
+        assertEquals(List.of(), store().queue().due(NOW.minusSeconds(1), 10), "not due before it was created");
+        assertTrue(store().queue().remove(q));
+        assertFalse(store().queue().remove(q));
+        assertEquals(Optional.empty(), store().queue().get(q));
+        assertEquals(List.of(), store().queue().list());
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        assertEquals(1, store().mail().messages(inbox.id()).size(), "removing the queue entry keeps the local copy");
+    }
+
+    @Test
+    default void removeUserDeletesTheirMailboxesAndMessages() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        Account b = user(store(), "bob@example.test");
+        byte[] msg = "Subject: both\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        deliver(store(), blob(store(), msg), msg.length, Set.of(a.id(), b.id()), Optional.empty());
+        MailboxId aliceInbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow().id();
+        assertTrue(store().accounts().removeUser(addr("alice@example.test")));
+        assertEquals(List.of(), store().mail().mailboxes(a.id()));
+        assertEquals(List.of(), store().mail().messages(aliceInbox));
+        assertEquals(Optional.empty(), store().accounts().user(a.id()));
+        Mailbox bobInbox = store().mail().mailbox(b.id(), "INBOX").orElseThrow();
+        assertEquals(1, store().mail().messages(bobInbox.id()).size(), "the other recipient keeps the message");
+        assertEquals(6, store().mail().mailboxes(b.id()).size());
     }
 
     @Test

@@ -61,19 +61,26 @@ final class Db implements AutoCloseable {
     private final ExecutorService readers;
     private final ThreadLocal<Connection> readConnection = new ThreadLocal<>();
     private final List<Connection> allReaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Guards {@link #closed} so no write is queued behind {@link #STOP}, where nobody would ever complete it. */
+    private final Object submit = new Object();
+    private boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
     Db(Path file) {
         this.url = "jdbc:sqlite:" + file.toAbsolutePath();
+        Connection c = null;
         try {
-            writeConnection = open();
-            try (Statement s = writeConnection.createStatement()) {
+            c = open();
+            try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");
             }
-            Schema.migrate(writeConnection);
+            Schema.migrate(c);
         } catch (SQLException e) {
+            if (c != null) closeQuietly(c);
             throw new StoreException("cannot open the database " + file + ": " + e.getMessage(), e);
         }
+        writeConnection = c;
         writer = Thread.ofPlatform().name("store-writer").daemon().start(this::writeLoop);
         readers = Executors.newFixedThreadPool(READERS, Thread.ofPlatform().name("store-reader-", 0).daemon().factory());
     }
@@ -90,28 +97,36 @@ final class Db implements AutoCloseable {
     /** Runs {@code work} in the next group commit and returns once it is durable. */
     <T> T write(Work<T> work) {
         Task<T> t = new Task<>(work, new CompletableFuture<>());
-        if (!writer.isAlive()) throw new StoreException("store is closed");
-        writes.add(t);
+        synchronized (submit) {
+            if (closed) throw new StoreException("store is closed");
+            writes.add(t);
+        }
         return await(t.result);
     }
 
     /** Runs {@code work} on a read connection; it sees every committed write, including other processes'. */
     <T> T read(Work<T> work) {
         CompletableFuture<T> f = new CompletableFuture<>();
-        readers.execute(() -> {
-            try {
-                Connection c = readConnection.get();
-                if (c == null) {
-                    c = open();
-                    readConnection.set(c);
-                    allReaders.add(c);
-                }
-                f.complete(work.run(new Tx(c)));
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        });
+        try {
+            readers.execute(() -> runRead(work, f));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new StoreException("store is closed", e);
+        }
         return await(f);
+    }
+
+    private <T> void runRead(Work<T> work, CompletableFuture<T> f) {
+        try {
+            Connection c = readConnection.get();
+            if (c == null) {
+                c = open();
+                readConnection.set(c);
+                allReaders.add(c);
+            }
+            f.complete(work.run(new Tx(c)));
+        } catch (Throwable e) {
+            f.completeExceptionally(e);
+        }
     }
 
     private static <T> T await(CompletableFuture<T> f) {
@@ -172,6 +187,7 @@ final class Db implements AutoCloseable {
                     }
                 }
                 s.execute("COMMIT");
+                commits.incrementAndGet();
             } catch (SQLException e) {
                 try {
                     s.execute("ROLLBACK");
@@ -200,9 +216,23 @@ final class Db implements AutoCloseable {
         }
     }
 
+    /** Transactions committed so far by this instance (each one fsync); for tests and measurements. */
+    long commits() {
+        return commits.get();
+    }
+
+    /** Writes waiting for the writer; for tests that need several writes in one batch. */
+    int queuedWrites() {
+        return writes.size();
+    }
+
     @Override
     public void close() {
-        writes.add(STOP);
+        synchronized (submit) {
+            if (closed) return;
+            closed = true;
+            writes.add(STOP);
+        }
         try {
             writer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {

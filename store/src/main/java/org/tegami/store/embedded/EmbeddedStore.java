@@ -25,10 +25,15 @@ public final class EmbeddedStore implements Store {
     private final SqlMail mail;
     private final SqlQueue queue;
 
-    private EmbeddedStore(Path dataDir, LongSupplier uidValidity) throws IOException {
+    private EmbeddedStore(Path dataDir, LongSupplier uidValidity, int inlineMax) throws IOException {
         Files.createDirectories(dataDir);
         db = new Db(dataDir.resolve("meta.db"));
-        blobs = new FileBlobStore(dataDir, db);
+        try {
+            blobs = new FileBlobStore(dataDir, db, inlineMax);
+        } catch (IOException | RuntimeException e) {
+            db.close(); // do not leave the writer thread and connections behind
+            throw e;
+        }
         accounts = new SqlAccounts(db, uidValidity);
         queue = new SqlQueue(db);
         mail = new SqlMail(db, queue, blobs);
@@ -41,8 +46,13 @@ public final class EmbeddedStore implements Store {
     }
 
     public static EmbeddedStore open(Path dataDir, InstantSource clock, LongSupplier uidValiditySource) {
+        return open(dataDir, uidValiditySource, FileBlobStore.INLINE_MAX);
+    }
+
+    /** With blobs up to {@code inlineMax} bytes kept in SQLite; 0 makes every blob a file (tests, measurements). */
+    static EmbeddedStore open(Path dataDir, LongSupplier uidValiditySource, int inlineMax) {
         try {
-            return new EmbeddedStore(dataDir, uidValiditySource);
+            return new EmbeddedStore(dataDir, uidValiditySource, inlineMax);
         } catch (IOException e) {
             throw new StoreException("cannot open the data directory " + dataDir + ": " + e.getMessage()
                     + " (check that it exists and is writable by this user)", e);
@@ -67,6 +77,10 @@ public final class EmbeddedStore implements Store {
     @Override
     public QueueStore queue() {
         return queue;
+    }
+
+    Db db() {
+        return db;
     }
 
     @Override

@@ -32,6 +32,7 @@ final class FileBlobStore implements BlobStore {
     private final Path root;
     private final Path tmp;
     private final Db db;
+    private final int inlineMax;
     /**
      * Committed inline blobs not yet written: the first delivery naming one inserts it in its own transaction,
      * which saves a group commit per message; {@link Writer#close()} writes any left over.
@@ -51,8 +52,9 @@ final class FileBlobStore implements BlobStore {
         }
     }
 
-    FileBlobStore(Path dataDir, Db db) throws IOException {
+    FileBlobStore(Path dataDir, Db db, int inlineMax) throws IOException {
         this.db = db;
+        this.inlineMax = inlineMax;
         root = Files.createDirectories(dataDir.resolve("blobs"));
         tmp = Files.createDirectories(dataDir.resolve("tmp"));
         try (Stream<Path> leftovers = Files.list(tmp)) { // from writes cut short by a crash
@@ -132,7 +134,7 @@ final class FileBlobStore implements BlobStore {
     }
 
     /**
-     * Buffers in memory up to {@link #INLINE_MAX}; past that, spills everything to a temporary file and streams on,
+     * Buffers in memory up to {@code inlineMax} bytes; past that, spills everything to a temporary file and streams on,
      * so memory per message stays bounded whatever its size.
      */
     private final class Writer implements BlobWriter {
@@ -162,7 +164,7 @@ final class FileBlobStore implements BlobStore {
 
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
-                    if (channel == null && memory.size() + len > INLINE_MAX) target = spill();
+                    if (channel == null && memory.size() + len > inlineMax) target = spill();
                     target.write(b, off, len);
                 }
             });

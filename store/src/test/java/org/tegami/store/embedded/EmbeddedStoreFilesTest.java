@@ -1,0 +1,263 @@
+package org.tegami.store.embedded;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tegami.core.StoreException;
+import org.tegami.mime.EmailAddress;
+import org.tegami.store.Account;
+import org.tegami.store.BlobId;
+import org.tegami.store.BlobStore;
+import org.tegami.store.DeliveryRequest;
+import org.tegami.store.Mailbox;
+import org.tegami.store.Store;
+
+/** What the contract cannot see: the files and tables under the data directory, and the group commit itself. */
+class EmbeddedStoreFilesTest {
+    static final Instant NOW = Instant.parse("2025-01-02T03:04:05Z");
+
+    @TempDir
+    Path dir;
+    private final List<Store> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(Store::close);
+    }
+
+    private EmbeddedStore open(int inlineMax) {
+        AtomicLong uv = new AtomicLong(1000);
+        EmbeddedStore s = EmbeddedStore.open(dir, uv::incrementAndGet, inlineMax);
+        opened.add(s);
+        return s;
+    }
+
+    private static Account user(Store s, String address) {
+        EmailAddress a = EmailAddress.parse(address).orElseThrow();
+        s.accounts().addDomain(a.domain());
+        return s.accounts().addUser(a, "$argon2id$test");
+    }
+
+    private static byte[] bytes(int n, int seed) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) b[i] = (byte) (i * 31 + seed);
+        return b;
+    }
+
+    private static BlobId write(Store s, byte[] data) throws IOException {
+        try (BlobStore.BlobWriter w = s.blobs().create()) {
+            w.stream().write(data);
+            return w.commit();
+        }
+    }
+
+    private List<Path> files(String sub) throws IOException {
+        try (Stream<Path> all = Files.walk(dir.resolve(sub))) {
+            return all.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void blobFileDeliveredToThreeAccountsIsStoredOnceUnderItsDigest() throws Exception {
+        EmbeddedStore s = open(0); // every blob a file, as for large mail
+        List<Account> to = List.of(user(s, "a@example.test"), user(s, "b@example.test"), user(s, "c@example.test"));
+        byte[] msg = bytes(10 * 1024, 7);
+        BlobId id = write(s, msg);
+        s.mail().deliver(new DeliveryRequest(id, msg.length, NOW,
+                Set.of(to.get(0).id(), to.get(1).id(), to.get(2).id()), Optional.empty()));
+        assertEquals(id, write(s, msg), "the same bytes again: same digest, no second file");
+        String h = id.hex();
+        assertEquals(List.of(dir.resolve("blobs").resolve(h.substring(0, 2)).resolve(h.substring(2, 4)).resolve(h)),
+                files("blobs"));
+        assertEquals(List.of(), files("tmp"));
+        assertEquals(0, count("SELECT count(*) FROM blobs"));
+        for (Account a : to) {
+            Mailbox inbox = s.mail().mailbox(a.id(), "INBOX").orElseThrow();
+            assertEquals(2, inbox.uidNext());
+            assertEquals(2, inbox.highestModSeq().value());
+        }
+    }
+
+    @Test
+    void smallBlobDeliveredToThreeAccountsIsOneRow() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        List<Account> to = List.of(user(s, "a@example.test"), user(s, "b@example.test"), user(s, "c@example.test"));
+        byte[] msg = bytes(10 * 1024, 3);
+        try (BlobStore.BlobWriter w = s.blobs().create()) {
+            w.stream().write(msg);
+            BlobId id = w.commit();
+            s.mail().deliver(new DeliveryRequest(id, msg.length, NOW,
+                    Set.of(to.get(0).id(), to.get(1).id(), to.get(2).id()), Optional.empty()));
+        }
+        assertEquals(1, count("SELECT count(*) FROM blobs"));
+        assertEquals(3, count("SELECT count(*) FROM messages"));
+        assertEquals(List.of(), files("blobs"));
+    }
+
+    @Test
+    void abandonedBlobFileLeavesNothingInTmp() throws IOException {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        BlobStore.BlobWriter w = s.blobs().create();
+        w.stream().write(bytes(FileBlobStore.INLINE_MAX + 1, 1)); // past the inline limit: spills to tmp/
+        assertEquals(FileBlobStore.INLINE_MAX + 1, w.size());
+        assertEquals(1, files("tmp").size(), "being written under tmp/");
+        w.close();
+        assertEquals(List.of(), files("tmp"));
+        assertEquals(List.of(), files("blobs"));
+    }
+
+    @Test
+    void leftoverTmpFilesAreClearedOnOpen() throws IOException {
+        Files.createDirectories(dir.resolve("tmp"));
+        Files.writeString(dir.resolve("tmp/crashed-write.tmp"), "half a message");
+        open(FileBlobStore.INLINE_MAX);
+        assertEquals(List.of(), files("tmp"));
+    }
+
+    @Test
+    void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
+        open(FileBlobStore.INLINE_MAX).close();
+        assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
+        assertEquals(4, count("PRAGMA user_version"));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
+            assertEquals("wal", rs.getString(1));
+        }
+    }
+
+    @Test
+    void newerSchemaIsRefused() throws Exception {
+        open(FileBlobStore.INLINE_MAX).close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version=99");
+        }
+        StoreException e = assertThrows(StoreException.class, () -> open(FileBlobStore.INLINE_MAX));
+        assertTrue(e.getMessage().contains("newer Tegami (schema 99"), e.getMessage());
+    }
+
+    @Test
+    void injectedUidValidityAndStrictlyIncreasingDefault() {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Account a = user(s, "a@example.test");
+        assertEquals(List.of(1001L), s.mail().mailboxes(a.id()).stream().map(Mailbox::uidValidity).distinct().toList());
+        s.close();
+        opened.clear();
+        // A fixed clock would give every account the same UIDVALIDITY; the default source must not.
+        try (EmbeddedStore d = EmbeddedStore.open(dir, InstantSource.fixed(NOW))) {
+            Account b = user(d, "b@example.test");
+            Account c = user(d, "c@example.test");
+            long ub = d.mail().mailbox(b.id(), "INBOX").orElseThrow().uidValidity();
+            long uc = d.mail().mailbox(c.id(), "INBOX").orElseThrow().uidValidity();
+            assertEquals(NOW.getEpochSecond(), ub);
+            assertEquals(ub + 1, uc);
+        }
+    }
+
+    @Test
+    void oneFailingWriteInABatchDoesNotSpoilTheOthers() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Db db = s.db();
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread blocker = Thread.ofVirtual().start(() -> db.write(tx -> {
+            inside.countDown();
+            try {
+                release.await(); // holds the writer so the next three writes queue up into one batch
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return null;
+        }));
+        inside.await();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> writers = List.of(
+                Thread.ofVirtual().start(() -> s.accounts().addDomain("a.test")),
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        db.write(tx -> {
+                            SqlAccounts.update(tx, "INSERT INTO domains(name) VALUES ('c.test')");
+                            throw new IllegalStateException("boom");
+                        });
+                    } catch (Throwable e) {
+                        failure.set(e);
+                    }
+                }),
+                Thread.ofVirtual().start(() -> s.accounts().addDomain("b.test")));
+        while (db.queuedWrites() < 3) Thread.sleep(1);
+        long before = db.commits();
+        release.countDown();
+        blocker.join();
+        for (Thread t : writers) t.join();
+        assertEquals(before + 2, db.commits(), "the held write, then the three queued ones in one commit");
+        assertEquals(IllegalStateException.class, failure.get().getClass());
+        assertEquals("boom", failure.get().getMessage());
+        assertEquals(List.of("a.test", "b.test"), s.accounts().domains(), "the failed write's insert rolled back");
+    }
+
+    @Test
+    void concurrentDeliveriesShareCommits() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Account a = user(s, "busy@example.test");
+        long before = s.db().commits();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 20; t++) {
+            int thread = t;
+            threads.add(Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 10; i++) {
+                    byte[] m = ("Subject: " + thread + "/" + i + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                    try (BlobStore.BlobWriter w = s.blobs().create()) { // delivered before close(), as SMTP does
+                        w.stream().write(m);
+                        s.mail().deliver(new DeliveryRequest(w.commit(), m.length, NOW, Set.of(a.id()), Optional.empty()));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        Mailbox inbox = s.mail().mailbox(a.id(), "INBOX").orElseThrow();
+        assertEquals(201, inbox.uidNext());
+        long commits = s.db().commits() - before;
+        assertTrue(commits < 200, "200 deliveries (one write each) from 20 threads took " + commits + " commits");
+    }
+
+    @Test
+    void closedStoreRefusesReadsAndWrites() {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        s.close();
+        s.close(); // twice is harmless
+        assertEquals("store is closed", assertThrows(StoreException.class, () -> s.accounts().addDomain("x.test")).getMessage());
+        assertEquals("store is closed", assertThrows(StoreException.class, () -> s.accounts().domains()).getMessage());
+    }
+}
