@@ -61,5 +61,28 @@ public interface MailStore {
     /** UIDs expunged with a modseq above {@code since}, ascending (QRESYNC VANISHED, RFC 7162 §3.2.10). */
     List<Uid> expungedSince(MailboxId mailbox, ModSeq since);
 
+    /**
+     * Creates a mailbox (IMAP CREATE, RFC 9051 §6.3.4) with a UIDVALIDITY never used before in this store, so that
+     * a deleted and re-created name is never mistaken for the old mailbox (RFC 9051 §2.3.1.1).
+     *
+     * @throws IllegalArgumentException when a mailbox of that name exists
+     */
+    Mailbox createMailbox(AccountId account, String name, Optional<String> specialUse);
+
+    /** Deletes a mailbox and its messages (RFC 9051 §6.3.5). @return false when absent */
+    boolean deleteMailbox(MailboxId mailbox);
+
+    /**
+     * Renames a mailbox and every mailbox below it in the hierarchy ({@code from + separator + ...}), atomically
+     * (RFC 9051 §6.3.6). Renaming INBOX instead moves all its messages to a new mailbox {@code to} and leaves INBOX
+     * empty.
+     *
+     * @throws IllegalArgumentException when {@code from} is absent or {@code to} (or a renamed child) exists
+     */
+    void renameMailbox(AccountId account, String from, String to, char separator);
+
+    /** Marks a mailbox subscribed or not (RFC 9051 §6.3.7, §6.3.8). */
+    void subscribe(MailboxId mailbox, boolean subscribed);
+
     ChangeFeed changes();
 }

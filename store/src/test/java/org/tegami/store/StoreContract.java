@@ -377,4 +377,42 @@ public interface StoreContract {
                 s.mail().messages(archive.id()).stream().map(MessageMeta::flags).toList());
         assertEquals(List.of(new Uid(2)), s.mail().expungedSince(inbox.id(), before), "MOVE leaves a tombstone for VANISHED");
     }
+
+    @Test
+    default void createDeleteRecreateNeverReusesUidValidity() {
+        Account a = user(store(), "alice@example.test");
+        Mailbox first = store().mail().createMailbox(a.id(), "Work", Optional.empty());
+        assertFalse(first.subscribed());
+        assertThrows(IllegalArgumentException.class, () -> store().mail().createMailbox(a.id(), "Work", Optional.empty()));
+        assertTrue(store().mail().deleteMailbox(first.id()));
+        assertFalse(store().mail().deleteMailbox(first.id()));
+        Mailbox again = store().mail().createMailbox(a.id(), "Work", Optional.of("\\Flagged"));
+        assertTrue(again.uidValidity() > first.uidValidity(), "RFC 9051 §2.3.1.1");
+        assertEquals(Optional.of("\\Flagged"), reopen().mail().mailbox(a.id(), "Work").orElseThrow().specialUse());
+    }
+
+    @Test
+    default void renameMovesChildrenAndRenamingInboxMovesItsMessages() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        store().mail().createMailbox(a.id(), "Work", Optional.empty());
+        store().mail().createMailbox(a.id(), "Work/2025", Optional.empty());
+        store().mail().createMailbox(a.id(), "Workshop", Optional.empty());
+        store().mail().renameMailbox(a.id(), "Work", "Job", '/');
+        List<String> names = store().mail().mailboxes(a.id()).stream().map(Mailbox::name).toList();
+        assertTrue(names.containsAll(List.of("Job", "Job/2025", "Workshop")), names.toString());
+        assertFalse(names.contains("Work"));
+        assertThrows(IllegalArgumentException.class, () -> store().mail().renameMailbox(a.id(), "Job", "Workshop", '/'));
+
+        byte[] m = "Subject: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        deliver(store(), blob(store(), m), m.length, Set.of(a.id()), Optional.empty());
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        store().mail().renameMailbox(a.id(), "INBOX", "Old", '/');
+        Store s = reopen();
+        assertEquals(0, s.mail().messages(inbox.id()).size());
+        Mailbox old = s.mail().mailbox(a.id(), "Old").orElseThrow();
+        assertEquals(1, s.mail().messages(old.id()).size());
+        assertEquals(List.of(new Uid(1)), s.mail().expungedSince(inbox.id(), inbox.highestModSeq()));
+        s.mail().subscribe(old.id(), true);
+        assertTrue(s.mail().mailbox(a.id(), "Old").orElseThrow().subscribed());
+    }
 }

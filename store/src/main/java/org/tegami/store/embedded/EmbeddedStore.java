@@ -36,7 +36,7 @@ public final class EmbeddedStore implements Store {
         }
         accounts = new SqlAccounts(db, uidValidity);
         queue = new SqlQueue(db);
-        mail = new SqlMail(db, queue, blobs);
+        mail = new SqlMail(db, queue, blobs, uidValidity);
     }
 
     public static EmbeddedStore open(Path dataDir, InstantSource clock) {

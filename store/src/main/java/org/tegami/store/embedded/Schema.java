@@ -74,6 +74,11 @@ final class Schema {
             // v4: a sender is told once when delivery is delayed (RFC 3464 Action: delayed).
             """
             ALTER TABLE queue ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
+            """,
+            // v5: the last UIDVALIDITY handed out, so a re-created mailbox never reuses one (RFC 9051 §2.3.1.1).
+            """
+            CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            INSERT INTO counters(name, value) SELECT 'uidvalidity', COALESCE(MAX(uidvalidity), 0) FROM mailboxes;
             """);
 
     static void migrate(Connection c) throws SQLException {

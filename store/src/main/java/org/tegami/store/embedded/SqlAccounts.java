@@ -75,7 +75,7 @@ final class SqlAccounts implements AccountStore {
                     id = rs.getLong(1);
                 }
             }
-            long uv = uidValidity.getAsLong();
+            long uv = nextUidValidity(tx, uidValidity);
             for (String[] mb : DEFAULT_MAILBOXES) {
                 try (PreparedStatement ps = tx.c.prepareStatement("INSERT INTO mailboxes(account_id, name, uidvalidity,"
                         + " uidnext, highestmodseq, special_use, subscribed) VALUES (?, ?, ?, 1, 1, ?, 1)")) {
@@ -88,6 +88,18 @@ final class SqlAccounts implements AccountStore {
             }
             return new Account(new AccountId(id), address, passwordHash);
         });
+    }
+
+    /**
+     * A UIDVALIDITY above every one handed out before (RFC 9051 §2.3.1.1: a mailbox re-created under an old name
+     * must not reuse the old value), normally the clock's, and within the 32-bit range IMAP allows.
+     */
+    static long nextUidValidity(Db.Tx tx, LongSupplier source) throws SQLException {
+        long last = Long.parseLong(strings(tx, "SELECT value FROM counters WHERE name = 'uidvalidity'").getFirst());
+        long next = Math.max(source.getAsLong(), last + 1);
+        if (next > 0xffff_ffffL) throw new SQLException("UIDVALIDITY space exhausted");
+        update(tx, "UPDATE counters SET value = ? WHERE name = 'uidvalidity'", next);
+        return next;
     }
 
     @Override

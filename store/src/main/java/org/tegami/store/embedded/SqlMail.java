@@ -37,8 +37,11 @@ final class SqlMail implements MailStore, ChangeFeed {
     private final FileBlobStore blobs;
     private final ConcurrentHashMap<MailboxId, CopyOnWriteArrayList<Runnable>> listeners = new ConcurrentHashMap<>();
 
-    SqlMail(Db db, SqlQueue queue, FileBlobStore blobs) {
+    private final java.util.function.LongSupplier uidValidity;
+
+    SqlMail(Db db, SqlQueue queue, FileBlobStore blobs, java.util.function.LongSupplier uidValidity) {
         this.db = db;
+        this.uidValidity = uidValidity;
         this.queue = queue;
         this.blobs = blobs;
     }
@@ -224,6 +227,70 @@ final class SqlMail implements MailStore, ChangeFeed {
     @Override
     public List<MessageMeta> changedSince(MailboxId mailbox, ModSeq since) {
         return db.read(tx -> messages(tx, "WHERE mailbox_id = ? AND modseq > ? ORDER BY uid", mailbox.value(), since.value()));
+    }
+
+    @Override
+    public Mailbox createMailbox(AccountId account, String name, Optional<String> specialUse) {
+        return db.write(tx -> insertMailbox(tx, account, name, specialUse));
+    }
+
+    private Mailbox insertMailbox(Db.Tx tx, AccountId account, String name, Optional<String> specialUse) throws SQLException {
+        if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).isEmpty()) {
+            throw new IllegalArgumentException("mailbox exists: " + name);
+        }
+        long uv = SqlAccounts.nextUidValidity(tx, uidValidity);
+        SqlAccounts.update(tx, "INSERT INTO mailboxes(account_id, name, uidvalidity, uidnext, highestmodseq, special_use,"
+                + " subscribed) VALUES (?, ?, ?, 1, 1, ?, 0)", account.value(), name, uv, specialUse.orElse(null));
+        return mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).getFirst();
+    }
+
+    @Override
+    public boolean deleteMailbox(MailboxId mailbox) {
+        boolean deleted = db.write(tx -> {
+            SqlAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ?", mailbox.value());
+            SqlAccounts.update(tx, "DELETE FROM expunged WHERE mailbox_id = ?", mailbox.value());
+            return SqlAccounts.update(tx, "DELETE FROM mailboxes WHERE id = ?", mailbox.value()) > 0;
+        });
+        if (deleted) notify(mailbox); // sessions that have it selected learn it is gone
+        return deleted;
+    }
+
+    @Override
+    public void renameMailbox(AccountId account, String from, String to, char separator) {
+        db.write(tx -> {
+            Mailbox source = mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), from).stream()
+                    .findFirst().orElseThrow(() -> new IllegalArgumentException("no mailbox " + from));
+            if (from.equals(Mailbox.INBOX)) {
+                // RFC 9051 §6.3.6: renaming INBOX moves its messages to the new mailbox; INBOX stays, empty.
+                Mailbox target = insertMailbox(tx, account, to, Optional.empty());
+                long modseq = source.highestModSeq().value() + 1;
+                SqlAccounts.update(tx, "INSERT INTO expunged(mailbox_id, uid, modseq) SELECT mailbox_id, uid, ? FROM messages"
+                        + " WHERE mailbox_id = ? ON CONFLICT DO UPDATE SET modseq = excluded.modseq", modseq, source.id().value());
+                SqlAccounts.update(tx, "UPDATE messages SET mailbox_id = ?, modseq = 1 WHERE mailbox_id = ?",
+                        target.id().value(), source.id().value());
+                SqlAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = 1 WHERE id = ?",
+                        source.uidNext(), target.id().value());
+                SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, source.id().value());
+                tx.afterCommit(() -> notify(source.id()));
+                return null;
+            }
+            String prefix = from + separator;
+            for (Mailbox m : mailboxes(tx, "WHERE account_id = ?", account.value())) {
+                if (!m.name().equals(from) && !m.name().startsWith(prefix)) continue;
+                String renamed = to + m.name().substring(from.length());
+                if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), renamed).isEmpty()) {
+                    throw new IllegalArgumentException("mailbox exists: " + renamed);
+                }
+                SqlAccounts.update(tx, "UPDATE mailboxes SET name = ? WHERE id = ?", renamed, m.id().value());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void subscribe(MailboxId mailbox, boolean subscribed) {
+        db.write(tx -> SqlAccounts.update(tx, "UPDATE mailboxes SET subscribed = ? WHERE id = ?", subscribed ? 1 : 0,
+                mailbox.value()));
     }
 
     @Override
