@@ -46,6 +46,10 @@ public final class SmtpBench {
                 smtp = ["127.0.0.1:0"]
                 submission = []
                 submissions = []
+                pop3 = []
+                pop3s = []
+                imap = []
+                imaps = []
                 """);
         try (TegamiServer server = TegamiServer.start(ConfigLoader.load(config), InstantSource.system())) {
             server.store().accounts().addDomain("example.test");

@@ -7,7 +7,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.tegami.net.TlsMode;
 import org.tegami.net.tls.CertificateInfo;
-import org.tegami.server.config.ConfigLoader;
 
 /** The one block an operator reads at startup: what listens where, with which TLS, on what data. */
 public final class StartupSummary {
@@ -31,11 +30,6 @@ public final class StartupSummary {
             var a = h.address();
             out.printf("    %-12s %-22s %-13s %s%n", "autoconfig", a.getAddress().getHostAddress() + ":" + a.getPort(),
                     "", "client setup for Thunderbird, Outlook, Apple Mail");
-        }
-        for (String svc : ConfigLoader.NOT_YET) {
-            if (!cfg.listen(svc).isEmpty()) {
-                out.println("    " + svc + ": configured, but not available in this version of Tegami (ignored)");
-            }
         }
         if (s.listeners().isEmpty()) out.println("    (nothing: every [listen] list is empty)");
         clientSettings(s, out);
@@ -74,7 +68,7 @@ public final class StartupSummary {
                     clientHost(s.config().hostname(), b.get().listener().address()), b.get().listener().port(), r[3]);
             last = r[0];
         }
-        if (last.isEmpty()) out.println("    (none: no submission, submissions, pop3 or pop3s listener is configured)");
+        if (last.isEmpty()) out.println("    (none: no submission, submissions, pop3, pop3s, imap or imaps listener is configured)");
     }
 
     /**
@@ -90,6 +84,7 @@ public final class StartupSummary {
             case "smtp" -> "inbound MX: mail for local domains, no AUTH";
             case "submission", "submissions" -> "mail submission: AUTH required (over TLS)";
             case "pop3", "pop3s" -> "POP3: INBOX download (login over TLS only)";
+            case "imap", "imaps" -> "IMAP4rev2/rev1 mailboxes (login over TLS only)";
             default -> "";
         };
     }

@@ -15,6 +15,8 @@ import org.tegami.net.ConnectionLimiter;
 import org.tegami.net.Listener;
 import org.tegami.net.TlsMode;
 import org.tegami.net.tls.TlsContext;
+import org.tegami.imap.server.ImapEnvironment;
+import org.tegami.imap.server.ImapServer;
 import org.tegami.pop3.server.MaildropLocks;
 import org.tegami.pop3.server.Pop3Environment;
 import org.tegami.pop3.server.Pop3Server;
@@ -83,6 +85,9 @@ public final class TegamiServer implements AutoCloseable {
             bind(bound, cfg, "submissions", TlsMode.IMPLICIT, tls, limiter, submission, SmtpServer.BUSY);
             bind(bound, cfg, "pop3", TlsMode.STARTTLS, tls, limiter, pop3, Pop3Server.BUSY);
             bind(bound, cfg, "pop3s", TlsMode.IMPLICIT, tls, limiter, pop3, Pop3Server.BUSY);
+            var imap = new ImapServer(new ImapEnvironment(cfg.hostname(), store, auth, tls, cfg.limits().messageSize()));
+            bind(bound, cfg, "imap", TlsMode.STARTTLS, tls, limiter, imap, ImapServer.BUSY);
+            bind(bound, cfg, "imaps", TlsMode.IMPLICIT, tls, limiter, imap, ImapServer.BUSY);
             // Client autoconfiguration (Thunderbird, Autodiscover, Apple): only what is really enabled is listed.
             java.util.Map<String, Integer> ports = new java.util.LinkedHashMap<>();
             for (Bound b : bound) ports.putIfAbsent(b.service(), b.listener().port());

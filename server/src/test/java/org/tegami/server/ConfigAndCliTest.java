@@ -80,7 +80,8 @@ class ConfigAndCliTest {
         assertEquals(Path.of("data").toAbsolutePath(), c.dataDir(), "no file: relative to the working directory");
         assertEquals(List.of(new InetSocketAddress("0.0.0.0", 587)), c.listen("submission"));
         assertEquals(List.of(new InetSocketAddress("0.0.0.0", 465)), c.listen("submissions"));
-        assertEquals(List.of(), c.listen("imap"));
+        assertEquals(List.of(new InetSocketAddress("0.0.0.0", 143)), c.listen("imap"));
+        assertEquals(List.of(new InetSocketAddress("0.0.0.0", 993)), c.listen("imaps"));
         assertEquals(java.util.Optional.empty(), c.tlsCert());
         assertEquals(java.util.Optional.empty(), c.source());
         assertEquals("config file " + absent + " not found (create it, or leave out --config to use ./tegami.toml or the"
@@ -182,7 +183,7 @@ class ConfigAndCliTest {
     void portInUseSaysWhatAndHowToFix() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Path f = config("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\nsmtp = [\"127.0.0.1:" + taken.getLocalPort()
-                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\n");
+                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\n");
             var e = assertThrows(TegamiException.class, () -> TegamiServer.start(ConfigLoader.load(f), InstantSource.system()));
             assertEquals("Cannot listen for smtp on 127.0.0.1:" + taken.getLocalPort() + ": the port is already in use by another"
                     + " program (find it with: ss -ltnp 'sport = :" + taken.getLocalPort() + "'); stop it or change [listen] smtp"
@@ -193,7 +194,7 @@ class ConfigAndCliTest {
     @Test
     void serverServesAutoconfigForHostedDomainsOnly() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n"
-                + "submissions = [\"127.0.0.1:0\"]\npop3 = []\npop3s = [\"127.0.0.1:0\"]\nhttp = [\"127.0.0.1:0\"]\n");
+                + "submissions = [\"127.0.0.1:0\"]\npop3 = []\npop3s = [\"127.0.0.1:0\"]\nimap = []\nimaps = [\"127.0.0.1:0\"]\nhttp = [\"127.0.0.1:0\"]\n");
         try (TegamiServer s = TegamiServer.start(ConfigLoader.load(f), InstantSource.system());
              var client = java.net.http.HttpClient.newHttpClient()) {
             s.store().accounts().addDomain("example.test");
@@ -203,7 +204,8 @@ class ConfigAndCliTest {
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ok.statusCode());
             assertTrue(ok.body().contains("<incomingServer type=\"pop3\">") && ok.body().contains("<outgoingServer type=\"smtp\">"), ok.body());
-            assertTrue(!ok.body().contains("type=\"imap\""), "IMAP is not offered until it exists");
+            assertTrue(ok.body().contains("<incomingServer type=\"imap\">"), "IMAP on 993 is offered: " + ok.body());
+            assertTrue(ok.body().indexOf("type=\"imap\"") < ok.body().indexOf("type=\"pop3\""), "IMAP before POP3");
             var unknown = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                     base + "/mail/config-v1.1.xml?emailaddress=bob%40elsewhere.test")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());

@@ -32,7 +32,7 @@ class ServerStartTest {
     /** Starts with only the named services listening, each on one ephemeral loopback port. */
     private TegamiServer start(String... services) throws Exception {
         StringBuilder toml = new StringBuilder("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\n");
-        for (String svc : List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap")) {
+        for (String svc : List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")) {
             toml.append(svc).append(List.of(services).contains(svc) ? " = [\"127.0.0.1:0\"]\n" : " = []\n");
         }
         Path f = dir.resolve("tegami.toml");
@@ -45,9 +45,14 @@ class ServerStartTest {
         int port;
         try (TegamiServer s = start("smtp", "imap")) {
             port = s.port("smtp");
-            assertEquals(List.of("smtp"), s.listeners().stream().map(TegamiServer.Bound::service).toList(),
-                    "imap is accepted in the file but nothing binds it yet");
-            assertEquals("no listener for imap", assertThrows(IllegalArgumentException.class, () -> s.port("imap")).getMessage());
+            assertEquals(List.of("smtp", "imap"), s.listeners().stream().map(TegamiServer.Bound::service).toList());
+            assertEquals("no listener for imaps", assertThrows(IllegalArgumentException.class, () -> s.port("imaps")).getMessage());
+            try (Socket sock = new Socket("127.0.0.1", s.port("imap"))) {
+                sock.setSoTimeout(5000);
+                var in = new BufferedReader(new InputStreamReader(sock.getInputStream(), StandardCharsets.US_ASCII));
+                assertEquals("* OK [CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ENABLE ID STARTTLS LOGINDISABLED]"
+                        + " mail.example.test Tegami IMAP4rev2 server ready", in.readLine());
+            }
             try (Socket sock = new Socket("127.0.0.1", port)) {
                 sock.setSoTimeout(5000);
                 var in = new BufferedReader(new InputStreamReader(sock.getInputStream(), StandardCharsets.US_ASCII));
@@ -68,6 +73,7 @@ class ServerStartTest {
         try (TegamiServer s = start("smtp", "submissions", "imap")) {
             int smtp = s.port("smtp");
             int subs = s.port("submissions");
+            int imap = s.port("imap");
             String expected = String.join("\n",
                     "Tegami mail server",
                     "  hostname      mail.example.test",
@@ -78,7 +84,8 @@ class ServerStartTest {
                             "inbound MX: mail for local domains, no AUTH"),
                     String.format("    %-12s %-22s %-13s %s", "submissions", "127.0.0.1:" + subs, "implicit TLS",
                             "mail submission: AUTH required (over TLS)"),
-                    "    imap: configured, but not available in this version of Tegami (ignored)",
+                    String.format("    %-12s %-22s %-13s %s", "imap", "127.0.0.1:" + imap, "STARTTLS",
+                            "IMAP4rev2/rev1 mailboxes (login over TLS only)"),
                     "  mail client settings (user name: the full email address; password: normal)",
                     // A loopback listener is shown by address: "localhost" may resolve to ::1 first.
                     String.format("    %-9s %-5s %-28s port %-5d %s", "outgoing", "SMTP", "127.0.0.1", subs, "SSL/TLS"),
@@ -108,7 +115,7 @@ class ServerStartTest {
         try (TegamiServer s = start("smtp")) {
             List<String> lines = summary(s, NOW).lines().toList();
             int i = lines.indexOf("  mail client settings (user name: the full email address; password: normal)");
-            assertEquals("    (none: no submission, submissions, pop3 or pop3s listener is configured)", lines.get(i + 1));
+            assertEquals("    (none: no submission, submissions, pop3, pop3s, imap or imaps listener is configured)", lines.get(i + 1));
         }
     }
 

@@ -58,6 +58,16 @@ public interface MailStore {
      */
     List<Uid[]> copy(MailboxId from, java.util.Set<Uid> uids, MailboxId to, boolean move);
 
+    /**
+     * What changed in a mailbox since {@code since}, read in one consistent snapshot so that nothing committed in
+     * between is missed or seen twice: the mailbox's current counters, messages with a higher modseq (new or with
+     * changed flags) and UIDs expunged with a higher modseq. Empty when the mailbox no longer exists.
+     */
+    Optional<MailboxChanges> changesSince(MailboxId mailbox, ModSeq since);
+
+    /** See {@link #changesSince}. */
+    record MailboxChanges(Mailbox mailbox, List<MessageMeta> changed, List<Uid> expunged) {}
+
     /** UIDs expunged with a modseq above {@code since}, ascending (QRESYNC VANISHED, RFC 7162 §3.2.10). */
     List<Uid> expungedSince(MailboxId mailbox, ModSeq since);
 

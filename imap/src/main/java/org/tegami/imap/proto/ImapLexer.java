@@ -180,8 +180,14 @@ final class ImapLexer {
         expect('{');
         int start = pos;
         while (!atEnd() && Character.isDigit(line.charAt(pos)) && line.charAt(pos) < 0x80) pos++;
-        if (pos == start || pos - start > 10) throw error("Invalid literal size");
-        long size = Long.parseLong(line, start, pos, 10);
+        // RFC 9051 §9: number64, so {10737418240} is a valid header (refused later by size, with TOOBIG)
+        if (pos == start || pos - start > 19) throw error("Invalid literal size");
+        long size;
+        try {
+            size = Long.parseLong(line, start, pos, 10);
+        } catch (NumberFormatException e) {
+            throw error("Invalid literal size");
+        }
         boolean nonSync = tryChar('+');
         expect('}');
         // RFC 9051 §4.3: the literal header is followed immediately by CRLF

@@ -38,7 +38,13 @@ public final class ImapParser {
      * the message octets are still unread.
      */
     public ImapRequest parse(ImapReader in, boolean authenticated) throws IOException, ImapSyntaxException {
-        ImapLexer lx = new ImapLexer(in, limits, authenticated, in.line());
+        byte[] first = in.line();
+        ImapLexer lx;
+        try {
+            lx = new ImapLexer(in, limits, authenticated, first);
+        } catch (ImapSyntaxException e) {
+            throw e.withTag(leadingTag(first)); // a NUL or bad UTF-8 later in the line still gets a tagged BAD
+        }
         String tag = tag(lx);
         lx.tag = tag;
         lx.sp();
@@ -58,6 +64,17 @@ public final class ImapParser {
         if (lx.atEnd()) return Optional.empty();
         lx.sp();
         return Optional.of(appendMessage(lx, mailbox));
+    }
+
+    /** The tag at the start of a raw line, or {@code *} when there is no valid one. */
+    private String leadingTag(byte[] line) {
+        int n = 0;
+        while (n < line.length && n <= limits.tag() && line[n] != ' ') {
+            if (!ImapLexer.astringChar(line[n] & 0xff) || line[n] == '+' || line[n] < 0) return ImapResponse.UNTAGGED;
+            n++;
+        }
+        return n == 0 || n > limits.tag() || n == line.length ? ImapResponse.UNTAGGED
+                : new String(line, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private String tag(ImapLexer lx) throws ImapSyntaxException {

@@ -34,11 +34,11 @@ public record SequenceSet(List<Range> ranges, boolean saved) {
             return n == STAR || (n >= 1 && n <= MAX_NUMBER);
         }
 
-        long low(long max) {
+        public long low(long max) {
             return Math.min(resolve(first, max), resolve(last, max));
         }
 
-        long high(long max) {
+        public long high(long max) {
             return Math.max(resolve(first, max), resolve(last, max));
         }
 

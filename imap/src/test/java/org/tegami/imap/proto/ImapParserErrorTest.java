@@ -80,7 +80,10 @@ class ImapParserErrorTest {
     @Test
     void rejectsInvalidUtf8() {
         byte[] wire = {'a', ' ', 'L', 'O', 'G', 'I', 'N', ' ', '"', (byte) 0xC3, '"', ' ', 'x', '\r', '\n'};
-        assertEquals("* BAD Invalid UTF-8 in command", fail(ImapLimits.DEFAULTS, true, new Wire(wire)).line());
+        // the tag before the bad octet is still valid, so the client gets a tagged answer and does not hang
+        assertEquals("a BAD Invalid UTF-8 in command", fail(ImapLimits.DEFAULTS, true, new Wire(wire)).line());
+        byte[] untaggable = {(byte) 0xC3, ' ', 'N', 'O', 'O', 'P', '\r', '\n'};
+        assertEquals("* BAD Invalid UTF-8 in command", fail(ImapLimits.DEFAULTS, true, new Wire(untaggable)).line());
     }
 
     @Test

@@ -22,7 +22,7 @@ public final class ServeCommand implements Runnable {
     static final String DEMO_USER = "demo@" + DEMO_DOMAIN;
     /** {@code --local} ports: the standard ones plus 2000-ish, so no root is needed. */
     static final Map<String, Integer> LOCAL_PORTS = Map.of(
-            "smtp", 2525, "submission", 2587, "submissions", 2465, "pop3", 2110, "pop3s", 2995);
+            "smtp", 2525, "submission", 2587, "submissions", 2465, "pop3", 2110, "pop3s", 2995, "imap", 2143, "imaps", 2993);
 
     @Mixin Cli.ConfigOption config;
 

@@ -29,9 +29,6 @@ public final class ConfigLoader {
     /** Services and their default listen addresses (DESIGN.md §5). */
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
-    /** Services Tegami does not serve yet: accepted in the file, warned about, not bound. */
-    public static final Set<String> NOT_YET = Set.of("imap", "imaps");
-
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound");
     private static final Set<String> DNS = Set.of("nameservers");
     private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "give_up_after_days", "relay", "relay_security",
@@ -49,8 +46,8 @@ public final class ConfigLoader {
         m.put("submissions", List.of("0.0.0.0:465"));
         m.put("pop3", List.of("0.0.0.0:110"));
         m.put("pop3s", List.of("0.0.0.0:995"));
-        m.put("imap", List.of());
-        m.put("imaps", List.of());
+        m.put("imap", List.of("0.0.0.0:143"));
+        m.put("imaps", List.of("0.0.0.0:993"));
         m.put("http", List.of());
         m.put("https", List.of());
         return m;

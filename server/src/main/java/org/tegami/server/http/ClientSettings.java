@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
-import org.tegami.server.config.ConfigLoader;
 import org.tegami.server.config.TegamiConfig;
 
 /**
@@ -84,18 +83,12 @@ public record ClientSettings(String hostname, Map<Service, Integer> ports, boole
     }
 
     /**
-     * The services the configuration actually binds, each with the port of its first address. Services the
-     * server accepts in the file but does not serve yet ({@link ConfigLoader#NOT_YET}, e.g. IMAP) are left out,
-     * so no client is sent to a port nobody answers.
-     */
-    /**
      * From the listeners really bound (their actual ports, also when the config said port 0): what a running
      * server advertises.
      */
     public static ClientSettings fromBound(String hostname, java.util.Map<String, Integer> boundPorts) {
         EnumMap<Service, Integer> ports = new EnumMap<>(Service.class);
         for (Service s : Service.values()) {
-            if (ConfigLoader.NOT_YET.contains(s.configKey())) continue;
             Integer port = boundPorts.get(s.configKey());
             if (port != null) ports.put(s, port);
         }
@@ -105,7 +98,6 @@ public record ClientSettings(String hostname, Map<Service, Integer> ports, boole
     public static ClientSettings from(TegamiConfig cfg) {
         EnumMap<Service, Integer> ports = new EnumMap<>(Service.class);
         for (Service s : Service.values()) {
-            if (ConfigLoader.NOT_YET.contains(s.configKey())) continue;
             var addrs = cfg.listen(s.configKey());
             if (!addrs.isEmpty() && addrs.getFirst().getPort() != 0) ports.put(s, addrs.getFirst().getPort());
         }

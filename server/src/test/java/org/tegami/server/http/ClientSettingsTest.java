@@ -20,26 +20,26 @@ class ClientSettingsTest {
     Path dir;
 
     @Test
-    void fromConfigTakesTheFirstPortOfEachBoundServiceAndSkipsNotYetServedOnes() throws Exception {
+    void fromConfigTakesTheFirstPortOfEachBoundService() throws Exception {
         Path f = dir.resolve("tegami.toml");
         Files.writeString(f, "hostname = \"mail.example.test\"\n[listen]\nsmtp = []\n"
                 + "submission = [\"0.0.0.0:2587\", \"[::]:587\"]\nsubmissions = []\npop3 = []\npop3s = [\"0.0.0.0:995\"]\n"
-                + "imaps = [\"0.0.0.0:993\"]\n");
+                + "imap = []\nimaps = [\"0.0.0.0:993\"]\n");
         ClientSettings s = ClientSettings.from(ConfigLoader.load(f));
         assertEquals("mail.example.test", s.hostname());
-        // imaps is accepted by the loader but not served yet, so clients must not be sent there.
-        assertEquals(Map.of(Service.SUBMISSION, 2587, Service.POP3S, 995), s.ports());
-        assertEquals(List.of(Service.POP3S), s.incoming());
+        assertEquals(Map.of(Service.SUBMISSION, 2587, Service.POP3S, 995, Service.IMAPS, 993), s.ports());
+        assertEquals(List.of(Service.IMAPS, Service.POP3S), s.incoming());
         assertEquals(List.of(Service.SUBMISSION), s.outgoing());
         assertFalse(s.inboundSmtp());
     }
 
     @Test
-    void defaultsOfferPopAndSubmissionImplicitTlsFirst() throws Exception {
+    void defaultsOfferImapPopAndSubmissionImplicitTlsFirst() throws Exception {
         ClientSettings s = ClientSettings.from(ConfigLoader.load(dir.resolve("absent.toml"), false));
-        assertEquals(List.of(Service.POP3S, Service.POP3, Service.SUBMISSIONS, Service.SUBMISSION), s.enabled());
+        assertEquals(List.of(Service.IMAPS, Service.IMAP, Service.POP3S, Service.POP3, Service.SUBMISSIONS,
+                Service.SUBMISSION), s.enabled());
         assertEquals(995, s.port(Service.POP3S).getAsInt());
-        assertTrue(s.port(Service.IMAPS).isEmpty());
+        assertEquals(993, s.port(Service.IMAPS).getAsInt());
         assertTrue(s.inboundSmtp());
     }
 

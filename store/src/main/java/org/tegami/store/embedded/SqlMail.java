@@ -178,6 +178,20 @@ final class SqlMail implements MailStore, ChangeFeed {
     }
 
     @Override
+    public Optional<MailboxChanges> changesSince(MailboxId mailbox, ModSeq since) {
+        return db.read(tx -> {
+            Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
+            if (mb.isEmpty()) return Optional.empty();
+            List<MessageMeta> changed = mb.get().highestModSeq().value() <= since.value() ? List.of()
+                    : messages(tx, "WHERE mailbox_id = ? AND modseq > ? ORDER BY uid", mailbox.value(), since.value());
+            List<Uid> expunged = mb.get().highestModSeq().value() <= since.value() ? List.of()
+                    : SqlAccounts.strings(tx, "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+                            mailbox.value(), since.value()).stream().map(u -> new Uid(Long.parseLong(u))).toList();
+            return Optional.of(new MailboxChanges(mb.get(), changed, expunged));
+        });
+    }
+
+    @Override
     public List<Uid> expungedSince(MailboxId mailbox, ModSeq since) {
         return db.read(tx -> SqlAccounts.strings(tx, "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
                 mailbox.value(), since.value()).stream().map(u -> new Uid(Long.parseLong(u))).toList());

@@ -1,0 +1,239 @@
+package org.tegami.imap.server;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.tegami.imap.proto.FetchItem;
+import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ImapWriter;
+import org.tegami.imap.message.MessageStructure;
+import org.tegami.store.MailStore;
+import org.tegami.store.MessageMeta;
+import org.tegami.store.ModSeq;
+import org.tegami.store.Uid;
+
+/** FETCH and UID FETCH (RFC 9051 §6.4.5), with CHANGEDSINCE and VANISHED (RFC 7162 §3.1.4, §3.2.6). */
+final class Fetcher {
+    /** RFC 9051 §9 date-time: {@code "02-Jan-2025 03:04:05 +0000"}, English month names whatever the locale. */
+    static final DateTimeFormatter INTERNAL_DATE =
+            DateTimeFormatter.ofPattern("dd-MMM-yyyy HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+
+    private final ImapSession s;
+
+    Fetcher(ImapSession session) {
+        this.s = session;
+    }
+
+    void fetch(String tag, ImapCommand.Fetch c) throws IOException, ImapSyntaxException {
+        SelectedMailbox sel = s.selected;
+        for (FetchItem item : c.items()) {
+            if (item instanceof FetchItem.Binary || item instanceof FetchItem.BinarySize) {
+                throw new ImapSyntaxException(tag, "BINARY is not supported", false);
+            }
+        }
+        if (c.vanished() && (!c.uid() || !s.qresync || c.changedSince().isEmpty())) {
+            // RFC 7162 §3.2.6: only UID FETCH with CHANGEDSINCE, after ENABLE QRESYNC
+            throw new ImapSyntaxException(tag, "VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC", false);
+        }
+        BitSet seqs = MessageCommands.messages(tag, sel, c.uid(), c.set());
+        if (c.changedSince().isPresent()) s.condstore = true; // RFC 7162 §3.1
+        boolean withModSeq = c.changedSince().isPresent()
+                || c.items().stream().anyMatch(i -> i instanceof FetchItem.ModSeq);
+        if (c.vanished()) {
+            long max = sel.highestUid();
+            List<Long> vanished = new ArrayList<>();
+            for (Uid u : s.env.store().mail().expungedSince(sel.mailbox().id(), new ModSeq(c.changedSince().get()))) {
+                if (c.set().saved() || c.set().contains(u.value(), Math.max(max, u.value()))) vanished.add(u.value());
+            }
+            if (!vanished.isEmpty()) s.send("* VANISHED (EARLIER) " + Uids.compact(vanished) + "\r\n");
+        }
+        markSeen(sel, seqs, c);
+        for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) {
+            MessageMeta m = sel.get(i);
+            if (c.changedSince().isPresent() && m.modSeq().value() <= c.changedSince().get()) continue;
+            s.send(response(i, m, c, withModSeq));
+        }
+        s.sync(c.uid()); // RFC 9051 §7.4.1: no EXPUNGE during FETCH, but during UID FETCH
+        s.ok(tag, (c.uid() ? "UID FETCH" : "FETCH") + " completed");
+    }
+
+    /** RFC 9051 §6.4.5: BODY[...] without .PEEK (and RFC822, RFC822.TEXT) sets \Seen. */
+    private void markSeen(SelectedMailbox sel, BitSet seqs, ImapCommand.Fetch c) {
+        boolean sets = c.items().stream().anyMatch(i -> (i instanceof FetchItem.BodySection b && !b.peek())
+                || i instanceof FetchItem.Rfc822 || i instanceof FetchItem.Rfc822Text);
+        if (!sets || sel.readOnly) return;
+        Set<Uid> unseen = new HashSet<>();
+        for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) {
+            if (!sel.get(i).flags().contains(Flags.SEEN)) unseen.add(sel.get(i).uid());
+        }
+        if (unseen.isEmpty()) return;
+        var u = s.env.store().mail().setFlags(sel.mailbox().id(), unseen, MailStore.FlagMode.ADD, Set.of(Flags.SEEN),
+                Optional.empty());
+        sel.updated(u.changed());
+        seen.clear();
+        for (MessageMeta m : u.changed()) seen.add(m.uid());
+    }
+
+    /** Messages whose \Seen this FETCH set: their FLAGS are included even if not asked for. */
+    private final Set<Uid> seen = new HashSet<>();
+
+    private byte[] response(int seq, MessageMeta m, ImapCommand.Fetch c, boolean withModSeq) throws IOException {
+        Out out = new Out();
+        List<String> parts = new ArrayList<>();
+        boolean utf8 = s.utf8();
+        boolean uidDone = false;
+        boolean flagsDone = false;
+        boolean modSeqDone = false;
+        if (c.uid() || s.qresync) { // RFC 7162 §3.2.4: under QRESYNC every FETCH response carries the UID
+            parts.add("UID " + m.uid());
+            uidDone = true;
+        }
+        StringBuilder head = new StringBuilder("* ").append(seq).append(" FETCH (");
+        out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+        byte[] raw = null;
+        MessageStructure structure = null;
+        for (FetchItem item : c.items()) {
+            switch (item) {
+                case FetchItem.Uid u -> {
+                    if (!uidDone) parts.add("UID " + m.uid());
+                    uidDone = true;
+                }
+                case FetchItem.Flags f -> {
+                    if (!flagsDone) parts.add("FLAGS " + Flags.list(m.flags()));
+                    flagsDone = true;
+                }
+                case FetchItem.ModSeq ms -> { }
+                case FetchItem.InternalDate d ->
+                        parts.add("INTERNALDATE \"" + INTERNAL_DATE.format(m.internalDate()) + "\"");
+                case FetchItem.Rfc822Size z -> parts.add("RFC822.SIZE " + m.size());
+                case FetchItem.Envelope e -> {
+                    if (structure == null) structure = s.env.structures().get(m.blob());
+                    parts.add("ENVELOPE " + structure.envelope(str -> ImapWriter.string(str, utf8)));
+                }
+                case FetchItem.Body b -> {
+                    if (structure == null) structure = s.env.structures().get(m.blob());
+                    parts.add("BODY " + structure.bodyStructure(false, str -> ImapWriter.string(str, utf8)));
+                }
+                case FetchItem.BodyStructure b -> {
+                    if (structure == null) structure = s.env.structures().get(m.blob());
+                    parts.add("BODYSTRUCTURE " + structure.bodyStructure(true, str -> ImapWriter.string(str, utf8)));
+                }
+                case FetchItem.Rfc822 r -> {
+                    if (raw == null) raw = s.env.structures().read(m.blob());
+                    flush(out, parts);
+                    literal(out, "RFC822", raw);
+                }
+                case FetchItem.Rfc822Header r -> {
+                    if (raw == null) raw = s.env.structures().read(m.blob());
+                    if (structure == null) structure = s.env.structures().get(m.blob());
+                    flush(out, parts);
+                    literal(out, "RFC822.HEADER", structure.section(raw, List.of(), "HEADER", List.of()).orElse(new byte[0]));
+                }
+                case FetchItem.Rfc822Text r -> {
+                    if (raw == null) raw = s.env.structures().read(m.blob());
+                    if (structure == null) structure = s.env.structures().get(m.blob());
+                    flush(out, parts);
+                    literal(out, "RFC822.TEXT", structure.section(raw, List.of(), "TEXT", List.of()).orElse(new byte[0]));
+                }
+                case FetchItem.BodySection b -> {
+                    if (raw == null) raw = s.env.structures().read(m.blob());
+                    if (structure == null) structure = s.env.structures().get(m.blob());
+                    flush(out, parts);
+                    section(out, b, raw, structure);
+                }
+                case FetchItem.Binary b -> { }
+                case FetchItem.BinarySize b -> { }
+            }
+        }
+        if (!flagsDone && seen.contains(m.uid())) parts.add("FLAGS " + Flags.list(m.flags()));
+        if (withModSeq && !modSeqDone) parts.add("MODSEQ (" + m.modSeq().value() + ")");
+        flush(out, parts);
+        out.write(")\r\n".getBytes(StandardCharsets.US_ASCII));
+        return out.toByteArray();
+    }
+
+    /** A FETCH response being built, counting its items to place the separating spaces. */
+    private static final class Out extends ByteArrayOutputStream {
+        int items;
+
+        Out() {
+            super(128);
+        }
+    }
+
+    /** Writes the pending text items, space-separated, keeping one space before whatever follows. */
+    private static void flush(Out out, List<String> parts) throws IOException {
+        if (parts.isEmpty()) return;
+        byte[] sep = " ".getBytes(StandardCharsets.US_ASCII);
+        for (String p : parts) {
+            if (out.items++ > 0) out.write(sep);
+            out.write(p.getBytes(StandardCharsets.UTF_8));
+        }
+        parts.clear();
+    }
+
+    private static void literal(Out out, String name, byte[] data) throws IOException {
+        if (out.items++ > 0) out.write(' ');
+        out.write((name + " {" + data.length + "}\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(data);
+    }
+
+    private void section(Out out, FetchItem.BodySection b, byte[] raw, MessageStructure structure)
+            throws IOException {
+        String text = "";
+        List<String> fields = List.of();
+        StringBuilder name = new StringBuilder("BODY[");
+        name.append(b.part().stream().map(String::valueOf).collect(Collectors.joining(".")));
+        if (b.text().isPresent()) {
+            if (!b.part().isEmpty()) name.append('.');
+            switch (b.text().get()) {
+                case FetchItem.SectionText.Header h -> text = "HEADER";
+                case FetchItem.SectionText.Text t -> text = "TEXT";
+                case FetchItem.SectionText.Mime mm -> text = "MIME";
+                case FetchItem.SectionText.HeaderFields f -> {
+                    text = "HEADER.FIELDS";
+                    fields = f.fields();
+                }
+                case FetchItem.SectionText.HeaderFieldsNot f -> {
+                    text = "HEADER.FIELDS.NOT";
+                    fields = f.fields();
+                }
+            }
+            name.append(text);
+            if (!fields.isEmpty()) {
+                name.append(" (").append(fields.stream().map(f -> ImapWriter.astring(f, false))
+                        .collect(Collectors.joining(" "))).append(')');
+            }
+        }
+        name.append(']');
+        Optional<byte[]> data = structure.section(raw, b.part(), text, fields);
+        if (b.partial().isPresent()) {
+            long off = b.partial().get().offset();
+            name.append('<').append(off).append('>');
+            if (data.isPresent()) {
+                byte[] d = data.get();
+                int from = (int) Math.min(off, d.length);
+                int to = (int) Math.min((long) from + b.partial().get().length(), d.length);
+                data = Optional.of(Arrays.copyOfRange(d, from, to));
+            }
+        }
+        if (data.isEmpty()) {
+            if (out.items++ > 0) out.write(' ');
+            out.write((name + " NIL").getBytes(StandardCharsets.US_ASCII));
+            return;
+        }
+        literal(out, name.toString(), data.get());
+    }
+}

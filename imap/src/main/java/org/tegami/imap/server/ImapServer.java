@@ -1,0 +1,22 @@
+package org.tegami.imap.server;
+
+import java.io.IOException;
+import org.tegami.net.Connection;
+import org.tegami.net.ConnectionHandler;
+
+/** The IMAP protocol handler for one listener: 143 (STARTTLS) or 993 (implicit TLS, RFC 8314). */
+public final class ImapServer implements ConnectionHandler {
+    /** Line sent to a client turned away by the connection cap (RFC 9051 §7.1.5, RFC 5530 UNAVAILABLE). */
+    public static final String BUSY = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
+
+    private final ImapEnvironment env;
+
+    public ImapServer(ImapEnvironment env) {
+        this.env = env;
+    }
+
+    @Override
+    public void handle(Connection connection) throws IOException {
+        new ImapSession(env, connection).run();
+    }
+}

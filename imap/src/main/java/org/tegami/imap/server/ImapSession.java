@@ -1,0 +1,414 @@
+package org.tegami.imap.server;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.tegami.auth.AuthResult;
+import org.tegami.auth.sasl.PlainCredentials;
+import org.tegami.auth.sasl.Sasl;
+import org.tegami.auth.sasl.SaslException;
+import org.tegami.core.StoreException;
+import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapParser;
+import org.tegami.imap.proto.ImapRequest;
+import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ImapWriter;
+import org.tegami.imap.proto.MailboxName;
+import org.tegami.imap.proto.StreamImapReader;
+import org.tegami.net.Connection;
+import org.tegami.store.Account;
+import org.tegami.store.Mailbox;
+
+/**
+ * One IMAP connection (RFC 9051, and RFC 3501 for clients that do not ENABLE IMAP4rev2): the state machine of
+ * §3 — not authenticated, authenticated, selected, logout — and the commands valid in each. Message commands
+ * of the selected state are in {@link MessageCommands}; mailbox listing in {@link Mailboxes}.
+ */
+final class ImapSession {
+    private static final Logger LOG = System.getLogger(ImapSession.class.getName());
+    /** The rule: three syntax errors before authentication end the connection. */
+    private static final int MAX_ERRORS_BEFORE_AUTH = 3;
+    private static final int MAX_ERRORS = 50;
+    private static final int MAX_SASL_LINE = 8 * 1024;
+
+    final ImapEnvironment env;
+    final Connection conn;
+    private final ImapParser parser;
+    private StreamImapReader reader;
+    Account account;
+    SelectedMailbox selected;
+    /** RFC 9051 after ENABLE IMAP4rev2; otherwise the client speaks RFC 3501. */
+    boolean rev2;
+    boolean condstore;
+    boolean qresync;
+    private boolean logout;
+    private int errors;
+    private final MessageCommands messages;
+    private final Mailboxes mailboxes;
+
+    ImapSession(ImapEnvironment env, Connection conn) {
+        this.env = env;
+        this.conn = conn;
+        this.parser = new ImapParser(env.limits());
+        this.reader = newReader();
+        this.messages = new MessageCommands(this);
+        this.mailboxes = new Mailboxes(this);
+    }
+
+    private StreamImapReader newReader() {
+        InputStream in = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                return conn.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return conn.read(b, off, len);
+            }
+        };
+        return new StreamImapReader(in, () -> {
+            send("+ Ready for literal data\r\n");
+            flush();
+        }, env.limits().line());
+    }
+
+    StreamImapReader reader() {
+        return reader;
+    }
+
+    ImapParser parser() {
+        return parser;
+    }
+
+    /** UTF-8 in quoted strings and mailbox names: IMAP4rev2 (RFC 9051 §6.3.1). */
+    boolean utf8() {
+        return rev2;
+    }
+
+    void run() throws IOException {
+        try {
+            send("* OK [CAPABILITY " + capabilities() + "] " + env.hostname() + " Tegami IMAP4rev2 server ready\r\n");
+            while (!logout) {
+                flush();
+                conn.setReadTimeout(account == null ? ImapEnvironment.PREAUTH_TIMEOUT : env.idleTimeout());
+                ImapRequest req;
+                try {
+                    req = parser.parse(reader, account != null);
+                } catch (ImapSyntaxException e) {
+                    syntaxError(e);
+                    continue;
+                }
+                try {
+                    execute(req.tag(), req.command());
+                } catch (ImapSyntaxException e) {
+                    syntaxError(e);
+                } catch (StoreException e) {
+                    LOG.log(Level.ERROR, "store failure in IMAP session", e);
+                    send(req.tag() + " NO [SERVERBUG] Internal error, try again later\r\n");
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            send("* BYE Autologout; idle for too long\r\n"); // RFC 9051 §5.4
+        } catch (EOFException e) {
+            // client went away
+        } finally {
+            if (selected != null) selected.close();
+            try {
+                flush();
+            } catch (IOException ignored) {
+                // peer gone
+            }
+        }
+    }
+
+    private void syntaxError(ImapSyntaxException e) throws IOException {
+        send(e.line() + "\r\n");
+        errors++;
+        if (e.close() || (account == null && errors >= MAX_ERRORS_BEFORE_AUTH) || errors >= MAX_ERRORS) {
+            send("* BYE Too many errors, closing connection\r\n");
+            logout = true;
+        }
+    }
+
+    private void execute(String tag, ImapCommand cmd) throws IOException, ImapSyntaxException {
+        switch (cmd) {
+            case ImapCommand.Capability c -> {
+                send("* CAPABILITY " + capabilities() + "\r\n");
+                ok(tag, "CAPABILITY completed");
+            }
+            case ImapCommand.Noop c -> {
+                sync(true);
+                ok(tag, "NOOP completed");
+            }
+            case ImapCommand.Logout c -> {
+                send("* BYE " + env.hostname() + " logging out\r\n");
+                ok(tag, "LOGOUT completed");
+                logout = true;
+            }
+            case ImapCommand.StartTls c -> startTls(tag);
+            case ImapCommand.Login c -> {
+                if (preAuth(tag)) login(tag, c.user(), c.password());
+            }
+            case ImapCommand.Authenticate c -> {
+                if (preAuth(tag)) authenticate(tag, c);
+            }
+            case ImapCommand.Id c -> {
+                // RFC 2971 §3.1: the server's own fields; the client's are only logged
+                send("* ID (\"name\" \"Tegami\" \"vendor\" \"Tegami\" \"support-url\" \"https://github.com/tegami\")\r\n");
+                ok(tag, "ID completed");
+            }
+            default -> {
+                if (account == null) {
+                    throw new ImapSyntaxException(tag, "Command not valid before authentication", false);
+                }
+                authenticated(tag, cmd);
+            }
+        }
+    }
+
+    private void authenticated(String tag, ImapCommand cmd) throws IOException, ImapSyntaxException {
+        switch (cmd) {
+            case ImapCommand.Enable c -> enable(tag, c);
+            case ImapCommand.Select c -> mailboxes.select(tag, c.mailbox(), false, c.condstore(), c.qresync());
+            case ImapCommand.Examine c -> mailboxes.select(tag, c.mailbox(), true, c.condstore(), c.qresync());
+            case ImapCommand.Create c -> mailboxes.create(tag, c);
+            case ImapCommand.Delete c -> mailboxes.delete(tag, c.mailbox());
+            case ImapCommand.Rename c -> mailboxes.rename(tag, c.from(), c.to());
+            case ImapCommand.Subscribe c -> mailboxes.subscribe(tag, c.mailbox(), true);
+            case ImapCommand.Unsubscribe c -> mailboxes.subscribe(tag, c.mailbox(), false);
+            case ImapCommand.ListCmd c -> mailboxes.list(tag, c);
+            case ImapCommand.Lsub c -> mailboxes.lsub(tag, c);
+            case ImapCommand.Namespace c -> {
+                send("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n"); // RFC 2342: one personal namespace
+                ok(tag, "NAMESPACE completed");
+            }
+            case ImapCommand.Status c -> mailboxes.status(tag, c);
+            case ImapCommand.Append c -> messages.append(tag, c);
+            case ImapCommand.Idle c -> messages.idle(tag);
+            default -> {
+                if (selected == null) throw new ImapSyntaxException(tag, "No mailbox selected", false);
+                messages.execute(tag, cmd);
+            }
+        }
+    }
+
+    // --- capabilities, TLS and login --------------------------------------------------------------------------
+
+    String capabilities() {
+        List<String> caps = new ArrayList<>(List.of("IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ENABLE", "ID"));
+        if (account == null) {
+            // RFC 9051 §6.2.3 / RFC 8314: no credentials before TLS, so no mechanisms either
+            if (conn.isTls()) {
+                caps.add("AUTH=PLAIN");
+                caps.add("AUTH=LOGIN");
+            } else {
+                caps.add("STARTTLS");
+                caps.add("LOGINDISABLED");
+            }
+            return String.join(" ", caps);
+        }
+        caps.addAll(List.of("IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED",
+                "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC",
+                "STATUS=SIZE"));
+        return String.join(" ", caps);
+    }
+
+    private void startTls(String tag) throws IOException, ImapSyntaxException {
+        if (conn.isTls()) throw new ImapSyntaxException(tag, "Already using TLS", false);
+        if (account != null) throw new ImapSyntaxException(tag, "STARTTLS is only valid before login", false);
+        ok(tag, "Begin TLS negotiation now");
+        flush();
+        try {
+            conn.startTls(env.tls()); // RFC 9051 §6.2.1: anything pipelined behind STARTTLS is discarded
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "TLS handshake failed: " + e.getMessage());
+            logout = true;
+            return;
+        }
+        reader = newReader(); // and so is whatever our own reader had buffered
+    }
+
+    /** Checks that login is possible at all: not yet logged in, and over TLS (RFC 9051 §6.2.3, §11.1). */
+    private boolean preAuth(String tag) throws IOException, ImapSyntaxException {
+        if (account != null) throw new ImapSyntaxException(tag, "Already authenticated", false);
+        if (!conn.isTls()) {
+            send(tag + " NO [PRIVACYREQUIRED] Login requires TLS: use STARTTLS first, or port 993\r\n");
+            return false;
+        }
+        return true;
+    }
+
+    private void login(String tag, String user, String password) throws IOException {
+        AuthResult r = env.authenticator().authenticate(user, password, conn.remoteAddress());
+        switch (r) {
+            case AuthResult.Failure f -> send(tag + " NO [AUTHENTICATIONFAILED] Invalid credentials\r\n");
+            case AuthResult.Throttled t -> send(tag + " NO [UNAVAILABLE] Too many failed logins, try again later\r\n");
+            case AuthResult.Success s -> {
+                account = s.account();
+                errors = 0;
+                send(tag + " OK [CAPABILITY " + capabilities() + "] Logged in\r\n");
+            }
+        }
+    }
+
+    private void authenticate(String tag, ImapCommand.Authenticate c) throws IOException {
+        try {
+            switch (c.mechanism().toUpperCase(Locale.ROOT)) {
+                case "PLAIN" -> {
+                    Optional<String> resp = c.initialResponse().isPresent() ? c.initialResponse() : challenge(tag, "");
+                    if (resp.isEmpty()) return;
+                    PlainCredentials p = Sasl.parsePlain(resp.get().equals("=") ? "" : resp.get());
+                    if (p.impersonates()) {
+                        send(tag + " NO [AUTHORIZATIONFAILED] Cannot log in as another user\r\n");
+                        return;
+                    }
+                    login(tag, p.authcid(), p.password());
+                }
+                case "LOGIN" -> {
+                    Optional<String> u = c.initialResponse().isPresent() ? c.initialResponse() : challenge(tag, b64("Username:"));
+                    if (u.isEmpty()) return;
+                    String user = Sasl.decodeBase64Utf8(u.get().equals("=") ? "" : u.get());
+                    Optional<String> p = challenge(tag, b64("Password:"));
+                    if (p.isEmpty()) return;
+                    login(tag, user, Sasl.decodeBase64Utf8(p.get()));
+                }
+                default -> send(tag + " NO [CANNOT] Unsupported authentication mechanism\r\n");
+            }
+        } catch (SaslException e) {
+            send(tag + " BAD Invalid SASL response\r\n");
+        }
+    }
+
+    /** A SASL round (RFC 9051 §6.2.2); empty when the client cancelled with {@code *} (answered BAD) or left. */
+    private Optional<String> challenge(String tag, String data) throws IOException {
+        send("+ " + data + "\r\n");
+        flush();
+        byte[] line;
+        try {
+            line = reader.line();
+        } catch (ImapSyntaxException e) {
+            send(tag + " BAD Authentication line too long\r\n");
+            logout = true;
+            return Optional.empty();
+        }
+        String s = new String(line, StandardCharsets.US_ASCII);
+        if (line.length > MAX_SASL_LINE) {
+            send(tag + " BAD Authentication line too long\r\n");
+            return Optional.empty();
+        }
+        if (Sasl.isCancel(s)) {
+            send(tag + " BAD Authentication cancelled\r\n");
+            return Optional.empty();
+        }
+        return Optional.of(s);
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private void enable(String tag, ImapCommand.Enable c) throws IOException {
+        Set<String> enabled = new LinkedHashSet<>();
+        for (String cap : c.capabilities()) {
+            switch (cap) {
+                case "IMAP4REV2" -> {
+                    rev2 = true;
+                    enabled.add("IMAP4rev2");
+                }
+                case "CONDSTORE" -> {
+                    condstore = true;
+                    enabled.add("CONDSTORE");
+                }
+                case "QRESYNC" -> { // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
+                    condstore = true;
+                    qresync = true;
+                    enabled.add("QRESYNC");
+                }
+                default -> { } // RFC 5161 §3.1: unknown names are ignored
+            }
+        }
+        send("* ENABLED" + (enabled.isEmpty() ? "" : " " + String.join(" ", enabled)) + "\r\n");
+        ok(tag, "ENABLE completed");
+    }
+
+    // --- shared helpers ---------------------------------------------------------------------------------------
+
+    /** The stored (UTF-8) name of a mailbox argument: modified UTF-7 is decoded for IMAP4rev1 clients. */
+    String mailboxName(String tag, String wire) throws ImapSyntaxException {
+        String name = wire;
+        if (!utf8()) {
+            try {
+                name = MailboxName.decodeModifiedUtf7(wire);
+            } catch (IllegalArgumentException e) {
+                throw new ImapSyntaxException(tag, "Mailbox name is not valid modified UTF-7", false);
+            }
+        }
+        name = MailboxName.normalize(name);
+        if (!MailboxName.isValid(name)) throw new ImapSyntaxException(tag, "Invalid mailbox name", false);
+        return name;
+    }
+
+    /** A mailbox name as the client must see it. */
+    String wireName(String name) {
+        return ImapWriter.mailbox(name, utf8());
+    }
+
+    Optional<Mailbox> findMailbox(String name) {
+        return env.store().mail().mailbox(account.id(), name);
+    }
+
+    /** Reports what changed in the selected mailbox since the last report (RFC 9051 §7.4.1, §5.2). */
+    void sync(boolean allowExpunge) throws IOException {
+        if (selected == null) return;
+        var s = selected.sync(new SelectedMailbox.Mode(allowExpunge, condstore, qresync));
+        if (s.gone()) {
+            send("* BYE The selected mailbox was deleted\r\n");
+            logout = true;
+            return;
+        }
+        for (String line : s.lines()) send("* " + line + "\r\n");
+    }
+
+    void unselect() {
+        if (selected != null) selected.close();
+        selected = null;
+    }
+
+    void ok(String tag, String text) throws IOException {
+        send(tag + " OK " + text + "\r\n");
+    }
+
+    void send(String s) throws IOException {
+        send(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void send(byte[] b) throws IOException {
+        synchronized (conn.writeLock()) {
+            conn.output().write(b);
+        }
+    }
+
+    void flush() throws IOException {
+        conn.flush();
+    }
+
+    boolean loggedOut() {
+        return logout;
+    }
+
+    void endSession() {
+        logout = true;
+    }
+}

@@ -1,0 +1,336 @@
+package org.tegami.imap.server;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.MailboxName;
+import org.tegami.store.MailStore;
+import org.tegami.store.Mailbox;
+import org.tegami.store.MessageMeta;
+import org.tegami.store.Uid;
+
+/**
+ * Mailbox-level commands: SELECT/EXAMINE (with CONDSTORE and QRESYNC, RFC 7162), CREATE (with USE, RFC 6154),
+ * DELETE, RENAME, SUBSCRIBE, LIST (LIST-EXTENDED RFC 5258, LIST-STATUS RFC 5819, SPECIAL-USE RFC 6154), LSUB and
+ * STATUS. The hierarchy separator is {@code /}; names are stored in UTF-8.
+ */
+final class Mailboxes {
+    static final char SEPARATOR = '/';
+    private static final Set<String> SPECIAL_USES = Set.of("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk",
+            "\\Sent", "\\Trash");
+
+    private final ImapSession s;
+
+    Mailboxes(ImapSession session) {
+        this.s = session;
+    }
+
+    private MailStore store() {
+        return s.env.store().mail();
+    }
+
+    // --- SELECT / EXAMINE -------------------------------------------------------------------------------------
+
+    void select(String tag, String wire, boolean readOnly, boolean condstoreParam, Optional<ImapCommand.Qresync> qr)
+            throws IOException, ImapSyntaxException {
+        if (qr.isPresent() && !s.qresync) {
+            throw new ImapSyntaxException(tag, "QRESYNC parameter requires ENABLE QRESYNC first", false); // RFC 7162 §3.2.5
+        }
+        String name = s.mailboxName(tag, wire);
+        if (s.selected != null) {
+            s.unselect();
+            s.send("* OK [CLOSED] Previous mailbox closed\r\n"); // RFC 7162 §3.2.11, RFC 9051 §6.3.2
+        }
+        Optional<Mailbox> found = s.findMailbox(name);
+        if (found.isEmpty()) {
+            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
+            return;
+        }
+        if (condstoreParam) s.condstore = true; // RFC 7162 §3.1.8
+        SelectedMailbox sel = new SelectedMailbox(store(), found.get(), readOnly);
+        s.selected = sel;
+        Mailbox mb = sel.mailbox();
+        List<String> flags = new ArrayList<>(Flags.SYSTEM);
+        flags.addAll(sel.keywords());
+        s.send("* FLAGS " + Flags.list(flags) + "\r\n");
+        s.send("* OK [PERMANENTFLAGS " + (readOnly ? "()" : "(" + String.join(" ", Flags.SYSTEM) + " \\*)")
+                + "] Flags permitted\r\n");
+        s.send("* " + sel.count() + " EXISTS\r\n");
+        if (!s.rev2) {
+            s.send("* 0 RECENT\r\n"); // \Recent is not kept (RFC 9051 removed it); RFC 3501 allows 0
+            for (int i = 1; i <= sel.count(); i++) {
+                if (!sel.get(i).flags().contains(Flags.SEEN)) {
+                    s.send("* OK [UNSEEN " + i + "] First unseen message\r\n");
+                    break;
+                }
+            }
+        }
+        s.send("* OK [UIDVALIDITY " + mb.uidValidity() + "] UIDs valid\r\n");
+        s.send("* OK [UIDNEXT " + mb.uidNext() + "] Predicted next UID\r\n");
+        s.send("* OK [HIGHESTMODSEQ " + sel.highestModSeq().value() + "] Highest\r\n"); // RFC 7162 §3.1.2.1
+        if (s.rev2) s.send("* LIST () \"/\" " + s.wireName(mb.name()) + "\r\n"); // RFC 9051 §6.3.2
+        if (qr.isPresent() && qr.get().uidValidity() == mb.uidValidity()) resync(sel, qr.get());
+        s.send(tag + " OK [" + (readOnly ? "READ-ONLY" : "READ-WRITE") + "] " + (readOnly ? "EXAMINE" : "SELECT")
+                + " completed\r\n");
+    }
+
+    /** RFC 7162 §3.2.5.1: VANISHED (EARLIER) for what the client may still have, then FETCH for what changed. */
+    private void resync(SelectedMailbox sel, ImapCommand.Qresync qr) throws IOException {
+        var changes = store().changesSince(sel.mailbox().id(), new org.tegami.store.ModSeq(qr.modSeq())).orElseThrow();
+        List<Long> vanished = new ArrayList<>();
+        for (Uid u : changes.expunged()) {
+            if (qr.knownUids().isEmpty() || qr.knownUids().get().contains(u.value(), Long.MAX_VALUE - 1)) {
+                vanished.add(u.value());
+            }
+        }
+        if (!vanished.isEmpty()) s.send("* VANISHED (EARLIER) " + Uids.compact(vanished) + "\r\n");
+        for (MessageMeta m : changes.changed()) {
+            int seq = sel.seqOf(m.uid().value());
+            if (seq < 0) continue;
+            MessageMeta now = sel.get(seq);
+            s.send("* " + seq + " FETCH (UID " + now.uid() + " FLAGS " + Flags.list(now.flags()) + " MODSEQ ("
+                    + now.modSeq().value() + "))\r\n");
+        }
+    }
+
+    // --- CREATE / DELETE / RENAME / SUBSCRIBE -----------------------------------------------------------------
+
+    void create(String tag, ImapCommand.Create c) throws IOException, ImapSyntaxException {
+        String name = stripSeparator(s.mailboxName(tag, c.mailbox()));
+        if (!validHierarchy(name)) throw new ImapSyntaxException(tag, "Invalid mailbox name", false);
+        if (c.specialUse().size() > 1 || !c.specialUse().stream().allMatch(SPECIAL_USES::contains)) {
+            s.send(tag + " NO [USEATTR] Only one of " + String.join(" ", new java.util.TreeSet<>(SPECIAL_USES))
+                    + " may be given\r\n"); // RFC 6154 §3
+            return;
+        }
+        if (s.findMailbox(name).isPresent()) {
+            s.send(tag + " NO [ALREADYEXISTS] Mailbox already exists\r\n");
+            return;
+        }
+        // RFC 9051 §6.3.4: create the superior names that do not exist yet
+        for (int i = name.indexOf(SEPARATOR); i > 0; i = name.indexOf(SEPARATOR, i + 1)) {
+            String parent = name.substring(0, i);
+            if (s.findMailbox(parent).isEmpty()) createQuietly(parent, Optional.empty());
+        }
+        if (!createQuietly(name, c.specialUse().stream().findFirst())) {
+            s.send(tag + " NO [ALREADYEXISTS] Mailbox already exists\r\n");
+            return;
+        }
+        s.ok(tag, "CREATE completed");
+    }
+
+    private boolean createQuietly(String name, Optional<String> use) {
+        try {
+            store().createMailbox(s.account.id(), name, use);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false; // created concurrently by another session
+        }
+    }
+
+    void delete(String tag, String wire) throws IOException, ImapSyntaxException {
+        String name = stripSeparator(s.mailboxName(tag, wire));
+        if (name.equals(Mailbox.INBOX)) {
+            s.send(tag + " NO [CANNOT] INBOX cannot be deleted\r\n"); // RFC 9051 §6.3.5
+            return;
+        }
+        Optional<Mailbox> mb = s.findMailbox(name);
+        if (mb.isEmpty()) {
+            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
+            return;
+        }
+        if (s.selected != null && s.selected.mailbox().id().equals(mb.get().id())) s.unselect();
+        store().deleteMailbox(mb.get().id());
+        s.ok(tag, "DELETE completed");
+    }
+
+    void rename(String tag, String fromWire, String toWire) throws IOException, ImapSyntaxException {
+        String from = stripSeparator(s.mailboxName(tag, fromWire));
+        String to = stripSeparator(s.mailboxName(tag, toWire));
+        if (!validHierarchy(to)) throw new ImapSyntaxException(tag, "Invalid mailbox name", false);
+        if (s.findMailbox(from).isEmpty()) {
+            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
+            return;
+        }
+        if (to.equals(Mailbox.INBOX) || s.findMailbox(to).isPresent()) {
+            s.send(tag + " NO [ALREADYEXISTS] Target mailbox already exists\r\n");
+            return;
+        }
+        if (to.startsWith(from + SEPARATOR)) {
+            s.send(tag + " NO [CANNOT] Cannot move a mailbox into itself\r\n");
+            return;
+        }
+        for (int i = to.indexOf(SEPARATOR); i > 0; i = to.indexOf(SEPARATOR, i + 1)) {
+            String parent = to.substring(0, i);
+            if (s.findMailbox(parent).isEmpty()) createQuietly(parent, Optional.empty());
+        }
+        try {
+            store().renameMailbox(s.account.id(), from, to, SEPARATOR);
+        } catch (IllegalArgumentException e) {
+            s.send(tag + " NO [ALREADYEXISTS] A mailbox below the new name already exists\r\n");
+            return;
+        }
+        s.ok(tag, "RENAME completed");
+    }
+
+    void subscribe(String tag, String wire, boolean on) throws IOException, ImapSyntaxException {
+        String name = stripSeparator(s.mailboxName(tag, wire));
+        Optional<Mailbox> mb = s.findMailbox(name);
+        if (mb.isEmpty()) {
+            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
+            return;
+        }
+        store().subscribe(mb.get().id(), on);
+        s.ok(tag, (on ? "SUBSCRIBE" : "UNSUBSCRIBE") + " completed");
+    }
+
+    private static String stripSeparator(String name) {
+        // RFC 9051 §6.3.4: a trailing separator only says the client intends to create children
+        return name.length() > 1 && name.charAt(name.length() - 1) == SEPARATOR ? name.substring(0, name.length() - 1) : name;
+    }
+
+    /** No empty hierarchy levels and no wildcards (they would make the name unlistable). */
+    private static boolean validHierarchy(String name) {
+        return !name.startsWith("/") && !name.contains("//") && name.indexOf('*') < 0 && name.indexOf('%') < 0;
+    }
+
+    // --- LIST / LSUB / STATUS ---------------------------------------------------------------------------------
+
+    void list(String tag, ImapCommand.ListCmd c) throws IOException, ImapSyntaxException {
+        Set<String> select = c.selectOptions();
+        ImapCommand.ReturnOptions ret = c.returns();
+        if (c.patterns().size() == 1 && c.patterns().getFirst().isEmpty() && select.isEmpty()) {
+            // RFC 9051 §6.3.9: an empty pattern asks for the hierarchy delimiter
+            s.send("* LIST (\\Noselect) \"/\" \"\"\r\n");
+            s.ok(tag, "LIST completed");
+            return;
+        }
+        boolean subscribedOnly = select.contains("SUBSCRIBED");
+        boolean specialOnly = select.contains("SPECIAL-USE");
+        boolean showSubscribed = subscribedOnly || ret.subscribed();
+        List<Pattern> patterns = new ArrayList<>();
+        for (String p : c.patterns()) patterns.add(pattern(tag, c.reference(), p));
+        for (Map.Entry<String, Entry> e : tree().entrySet()) {
+            String name = e.getKey();
+            Entry en = e.getValue();
+            if (patterns.stream().noneMatch(p -> p.matcher(name).matches())) continue;
+            if (subscribedOnly && (en.mailbox == null || !en.mailbox.subscribed())) continue;
+            if (specialOnly && (en.mailbox == null || en.mailbox.specialUse().isEmpty())) continue;
+            List<String> attrs = new ArrayList<>();
+            if (en.mailbox == null) {
+                attrs.add("\\Noselect"); // an implied parent of existing mailboxes
+            } else {
+                en.mailbox.specialUse().ifPresent(attrs::add);
+                if (showSubscribed && en.mailbox.subscribed()) attrs.add("\\Subscribed");
+            }
+            attrs.add(en.children ? "\\HasChildren" : "\\HasNoChildren");
+            s.send("* LIST (" + String.join(" ", attrs) + ") \"/\" " + s.wireName(name) + "\r\n");
+            if (!ret.status().isEmpty() && en.mailbox != null) {
+                s.send("* STATUS " + s.wireName(name) + " " + statusItems(en.mailbox, ret.status()) + "\r\n");
+            }
+        }
+        s.ok(tag, "LIST completed");
+    }
+
+    void lsub(String tag, ImapCommand.Lsub c) throws IOException, ImapSyntaxException {
+        Pattern p = pattern(tag, c.reference(), c.pattern());
+        for (Mailbox mb : store().mailboxes(s.account.id())) {
+            if (!mb.subscribed() || !p.matcher(mb.name()).matches()) continue;
+            s.send("* LSUB (" + mb.specialUse().orElse("") + ") \"/\" " + s.wireName(mb.name()) + "\r\n");
+        }
+        s.ok(tag, "LSUB completed");
+    }
+
+    void status(String tag, ImapCommand.Status c) throws IOException, ImapSyntaxException {
+        String name = s.mailboxName(tag, c.mailbox());
+        Optional<Mailbox> mb = s.findMailbox(name);
+        if (mb.isEmpty()) {
+            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
+            return;
+        }
+        s.send("* STATUS " + s.wireName(mb.get().name()) + " " + statusItems(mb.get(), c.items()) + "\r\n");
+        s.ok(tag, "STATUS completed");
+    }
+
+    /** RFC 9051 §6.3.11 status items, plus SIZE (RFC 8438) and HIGHESTMODSEQ (RFC 7162 §3.1.6). */
+    private String statusItems(Mailbox mb, List<String> items) {
+        List<MessageMeta> msgs = items.stream().anyMatch(i -> Set.of("MESSAGES", "UNSEEN", "DELETED", "SIZE").contains(i))
+                ? store().messages(mb.id()) : List.of();
+        List<String> out = new ArrayList<>();
+        for (String item : items) {
+            long v = switch (item) {
+                case "MESSAGES" -> msgs.size();
+                case "UIDNEXT" -> mb.uidNext();
+                case "UIDVALIDITY" -> mb.uidValidity();
+                case "UNSEEN" -> msgs.stream().filter(m -> !m.flags().contains(Flags.SEEN)).count();
+                case "DELETED" -> msgs.stream().filter(m -> m.flags().contains(Flags.DELETED)).count();
+                case "SIZE" -> msgs.stream().mapToLong(MessageMeta::size).sum();
+                case "HIGHESTMODSEQ" -> mb.highestModSeq().value();
+                case "RECENT" -> 0;
+                case "APPENDLIMIT" -> s.env.maxMessageSize();
+                default -> -1;
+            };
+            if (v >= 0) out.add(item + " " + v);
+        }
+        return "(" + String.join(" ", out) + ")";
+    }
+
+    /** A mailbox or an implied parent, and whether anything lies below it. */
+    private static final class Entry {
+        Mailbox mailbox;
+        boolean children;
+    }
+
+    /** Every mailbox of the account and every implied parent name, sorted. */
+    private Map<String, Entry> tree() {
+        Map<String, Entry> out = new TreeMap<>((a, b) -> a.equals(b) ? 0 : a.equals(Mailbox.INBOX) ? -1
+                : b.equals(Mailbox.INBOX) ? 1 : a.compareTo(b));
+        for (Mailbox mb : store().mailboxes(s.account.id())) {
+            out.computeIfAbsent(mb.name(), k -> new Entry()).mailbox = mb;
+            for (int i = mb.name().indexOf(SEPARATOR); i > 0; i = mb.name().indexOf(SEPARATOR, i + 1)) {
+                out.computeIfAbsent(mb.name().substring(0, i), k -> new Entry()).children = true;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A LIST pattern (RFC 9051 §6.3.9): reference and pattern joined, {@code *} matching anything and {@code %}
+     * anything but the separator; {@code INBOX} matched case-insensitively.
+     */
+    private Pattern pattern(String tag, String reference, String pattern) throws ImapSyntaxException {
+        String full = s.utf8() ? reference + pattern : decode(tag, reference + pattern);
+        if (full.length() >= 5 && full.substring(0, 5).equalsIgnoreCase(Mailbox.INBOX)
+                && (full.length() == 5 || "/*%".indexOf(full.charAt(5)) >= 0)) {
+            full = Mailbox.INBOX + full.substring(5);
+        }
+        StringBuilder re = new StringBuilder();
+        StringBuilder lit = new StringBuilder();
+        for (char ch : full.toCharArray()) {
+            if (ch == '*' || ch == '%') {
+                if (!lit.isEmpty()) re.append(Pattern.quote(lit.toString()));
+                lit.setLength(0);
+                re.append(ch == '*' ? ".*" : "[^/]*");
+            } else {
+                lit.append(ch);
+            }
+        }
+        if (!lit.isEmpty()) re.append(Pattern.quote(lit.toString()));
+        return Pattern.compile(re.toString(), Pattern.DOTALL);
+    }
+
+    private static String decode(String tag, String wire) throws ImapSyntaxException {
+        try {
+            return MailboxName.decodeModifiedUtf7(wire);
+        } catch (IllegalArgumentException e) {
+            throw new ImapSyntaxException(tag, "Pattern is not valid modified UTF-7", false);
+        }
+    }
+}

@@ -1,0 +1,294 @@
+package org.tegami.imap.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.SequenceSet;
+import org.tegami.store.BlobId;
+import org.tegami.store.BlobStore;
+import org.tegami.store.MailStore;
+import org.tegami.store.Mailbox;
+import org.tegami.store.MessageMeta;
+import org.tegami.store.ModSeq;
+import org.tegami.store.Uid;
+
+/**
+ * APPEND, IDLE and the selected-state commands (RFC 9051 §6.4): CHECK, CLOSE, UNSELECT, EXPUNGE, UID EXPUNGE
+ * (RFC 4315), STORE (with UNCHANGEDSINCE, RFC 7162), COPY and MOVE (RFC 6851) with COPYUID; FETCH and SEARCH are
+ * delegated to {@link Fetcher} and {@link Searcher}.
+ */
+final class MessageCommands {
+    private static final Logger LOG = System.getLogger(MessageCommands.class.getName());
+
+    private final ImapSession s;
+    private final Fetcher fetcher;
+    private final Searcher searcher;
+
+    MessageCommands(ImapSession session) {
+        this.s = session;
+        this.fetcher = new Fetcher(session);
+        this.searcher = new Searcher(session);
+    }
+
+    private MailStore store() {
+        return s.env.store().mail();
+    }
+
+    void execute(String tag, ImapCommand cmd) throws IOException, ImapSyntaxException {
+        SelectedMailbox sel = s.selected;
+        switch (cmd) {
+            case ImapCommand.Check c -> {
+                s.sync(true);
+                s.ok(tag, "CHECK completed");
+            }
+            case ImapCommand.Unselect c -> {
+                s.unselect();
+                s.ok(tag, "UNSELECT completed");
+            }
+            case ImapCommand.Close c -> {
+                // RFC 9051 §6.4.1: expunge silently when read-write, no EXPUNGE responses
+                if (!sel.readOnly) store().expunge(sel.mailbox().id(), deleted(sel, null));
+                s.unselect();
+                s.ok(tag, "CLOSE completed");
+            }
+            case ImapCommand.Expunge c -> expunge(tag, sel, null);
+            case ImapCommand.UidExpunge c -> expunge(tag, sel, c.set());
+            case ImapCommand.Fetch c -> fetcher.fetch(tag, c);
+            case ImapCommand.Search c -> searcher.search(tag, c);
+            case ImapCommand.Store c -> store(tag, sel, c);
+            case ImapCommand.Copy c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), false);
+            case ImapCommand.Move c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), true);
+            default -> throw new ImapSyntaxException(tag, "Command not valid in this state", false);
+        }
+    }
+
+    /** The message numbers a command names; {@code BAD} for sequence numbers beyond the mailbox (RFC 9051 §9). */
+    static BitSet messages(String tag, SelectedMailbox sel, boolean uid, SequenceSet set) throws ImapSyntaxException {
+        if (!uid && !sel.validSeqs(set)) throw new ImapSyntaxException(tag, "Invalid message sequence number", false);
+        return sel.resolve(set, uid);
+    }
+
+    private static Set<Uid> deleted(SelectedMailbox sel, BitSet within) {
+        Set<Uid> out = new HashSet<>();
+        for (int i = 1; i <= sel.count(); i++) {
+            MessageMeta m = sel.get(i);
+            if (m.flags().contains(Flags.DELETED) && (within == null || within.get(i))) out.add(m.uid());
+        }
+        return out;
+    }
+
+    private void expunge(String tag, SelectedMailbox sel, SequenceSet uids) throws IOException, ImapSyntaxException {
+        if (sel.readOnly) {
+            s.send(tag + " NO [READ-ONLY] Mailbox is read-only\r\n");
+            return;
+        }
+        BitSet within = uids == null ? null : messages(tag, sel, true, uids);
+        store().expunge(sel.mailbox().id(), deleted(sel, within));
+        s.sync(true);
+        s.ok(tag, (uids == null ? "EXPUNGE" : "UID EXPUNGE") + " completed");
+    }
+
+    private void store(String tag, SelectedMailbox sel, ImapCommand.Store c) throws IOException, ImapSyntaxException {
+        BitSet seqs = messages(tag, sel, c.uid(), c.set());
+        if (sel.readOnly) {
+            s.send(tag + " NO [READ-ONLY] Mailbox is read-only\r\n");
+            return;
+        }
+        if (c.unchangedSince().isPresent()) s.condstore = true; // RFC 7162 §3.1: first CONDSTORE-enabling command
+        Set<String> flags = new LinkedHashSet<>();
+        for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
+        Set<Uid> uids = new HashSet<>();
+        for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) uids.add(sel.get(i).uid());
+        MailStore.FlagMode mode = switch (c.mode()) {
+            case ADD -> MailStore.FlagMode.ADD;
+            case REMOVE -> MailStore.FlagMode.REMOVE;
+            case REPLACE -> MailStore.FlagMode.REPLACE;
+        };
+        MailStore.FlagUpdate u = uids.isEmpty() ? new MailStore.FlagUpdate(List.of(), Set.of())
+                : store().setFlags(sel.mailbox().id(), uids, mode, flags, c.unchangedSince().map(ModSeq::new));
+        sel.updated(u.changed());
+        Set<Uid> changed = new HashSet<>();
+        for (MessageMeta m : u.changed()) changed.add(m.uid());
+        List<Long> failed = new ArrayList<>();
+        for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) {
+            MessageMeta m = sel.get(i);
+            if (u.failed().contains(m.uid())) {
+                failed.add(c.uid() ? m.uid().value() : i);
+                continue;
+            }
+            // RFC 9051 §6.4.6: the new flags of each message, unless .SILENT; RFC 7162 §3.1.3: with CONDSTORE a
+            // changed message is reported with its MODSEQ even under .SILENT
+            boolean report = !c.silent() || (s.condstore && changed.contains(m.uid()));
+            if (!report) continue;
+            StringBuilder sb = new StringBuilder("* ").append(i).append(" FETCH (");
+            if (c.uid() || s.qresync) sb.append("UID ").append(m.uid()).append(' ');
+            if (!c.silent()) sb.append("FLAGS ").append(Flags.list(m.flags())).append(s.condstore ? " " : "");
+            if (s.condstore) sb.append("MODSEQ (").append(m.modSeq().value()).append(')');
+            s.send(sb.append(")\r\n").toString());
+        }
+        s.sync(c.uid());
+        if (!failed.isEmpty()) {
+            s.send(tag + " OK [MODIFIED " + Uids.compact(failed) + "] Conditional STORE failed for some messages\r\n");
+        } else {
+            s.ok(tag, "STORE completed");
+        }
+    }
+
+    private void copy(String tag, SelectedMailbox sel, boolean uid, SequenceSet set, String wire, boolean move)
+            throws IOException, ImapSyntaxException {
+        String what = move ? "MOVE" : "COPY";
+        BitSet seqs = messages(tag, sel, uid, set);
+        Optional<Mailbox> target = s.findMailbox(s.mailboxName(tag, wire));
+        if (target.isEmpty()) {
+            s.send(tag + " NO [TRYCREATE] No such mailbox\r\n");
+            return;
+        }
+        if (move && sel.readOnly) {
+            s.send(tag + " NO [READ-ONLY] Mailbox is read-only\r\n");
+            return;
+        }
+        Set<Uid> uids = new HashSet<>();
+        for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) uids.add(sel.get(i).uid());
+        if (uids.isEmpty()) {
+            s.sync(uid);
+            s.ok(tag, what + " completed, nothing to do");
+            return;
+        }
+        List<Uid[]> pairs = store().copy(sel.mailbox().id(), uids, target.get().id(), move);
+        List<Long> from = new ArrayList<>();
+        List<Long> to = new ArrayList<>();
+        for (Uid[] p : pairs) {
+            from.add(p[0].value());
+            to.add(p[1].value());
+        }
+        // RFC 4315 §3: COPYUID uidvalidity source-uids destination-uids, in the same order
+        String copyUid = "COPYUID " + target.get().uidValidity() + " " + Uids.list(from) + " " + Uids.list(to);
+        if (move) {
+            s.send("* OK [" + copyUid + "] Moved\r\n"); // RFC 6851 §4.3: before the EXPUNGE responses
+            s.sync(true);
+            s.ok(tag, "MOVE completed");
+        } else {
+            s.sync(uid);
+            s.send(tag + " OK [" + copyUid + "] COPY completed\r\n");
+        }
+    }
+
+    // --- APPEND -----------------------------------------------------------------------------------------------
+
+    void append(String tag, ImapCommand.Append c) throws IOException, ImapSyntaxException {
+        String name = s.mailboxName(tag, c.mailbox());
+        if (c.literalSize() > s.env.maxMessageSize()) {
+            // RFC 7888 §4 / RFC 9051 §7.1: refused before "+"; a non-synchronizing literal is already on its way
+            s.send(tag + " NO [TOOBIG] Message larger than " + s.env.maxMessageSize() + " octets\r\n");
+            if (c.nonSync()) {
+                s.send("* BYE Cannot skip a non-synchronizing literal that large\r\n");
+                s.endSession();
+            }
+            return;
+        }
+        Optional<Mailbox> target = s.findMailbox(name);
+        if (target.isEmpty() && !c.nonSync()) {
+            s.send(tag + " NO [TRYCREATE] No such mailbox\r\n");
+            return;
+        }
+        Set<String> flags = new LinkedHashSet<>();
+        for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
+        Instant date = c.date().map(d -> d.toInstant()).orElseGet(Instant::now);
+        try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
+            try (InputStream in = s.reader().openLiteral(c.literalSize(), c.nonSync())) {
+                in.transferTo(w.stream());
+            }
+            Optional<ImapCommand.Append> more = s.parser().appendEnd(s.reader(), tag, c.mailbox(), true);
+            if (more.isPresent()) {
+                // MULTIAPPEND (RFC 3502) is not advertised; a client that sends it anyway gets a clear error
+                throw new ImapSyntaxException(tag, "MULTIAPPEND is not supported", true);
+            }
+            if (target.isEmpty()) {
+                s.send(tag + " NO [TRYCREATE] No such mailbox\r\n");
+                return;
+            }
+            if (c.literalSize() == 0) {
+                s.send(tag + " NO Empty message\r\n");
+                return;
+            }
+            BlobId blob = w.commit();
+            Uid uid = store().append(target.get().id(), blob, c.literalSize(), date, flags); // durable when it returns
+            s.sync(true);
+            // RFC 4315 §3: APPENDUID uidvalidity uid
+            s.send(tag + " OK [APPENDUID " + target.get().uidValidity() + " " + uid + "] APPEND completed\r\n");
+        }
+    }
+
+    // --- IDLE -------------------------------------------------------------------------------------------------
+
+    /**
+     * RFC 2177 / RFC 9051 §6.3.13: the session thread waits for {@code DONE} while a notifier thread, woken by
+     * the store's change feed, sends the untagged updates as they happen.
+     */
+    void idle(String tag) throws IOException, ImapSyntaxException {
+        SelectedMailbox sel = s.selected;
+        s.sync(true);
+        s.send("+ idling\r\n");
+        s.flush();
+        Thread notifier = null;
+        Semaphore wake = new Semaphore(0);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        if (sel != null) {
+            sel.onChange(wake::release);
+            // never interrupted: interrupting a virtual thread blocked in socket I/O would close the socket
+            notifier = Thread.ofVirtual().name("imap-idle").start(() -> {
+                try {
+                    while (true) {
+                        wake.acquire();
+                        wake.drainPermits();
+                        synchronized (sel) {
+                            if (stop.get() || s.selected != sel || s.loggedOut()) return;
+                            s.sync(true);
+                            s.flush();
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    // IDLE ended
+                } catch (IOException e) {
+                    LOG.log(Level.DEBUG, "IDLE notification failed: " + e.getMessage());
+                }
+            });
+        }
+        byte[] line;
+        try {
+            line = s.reader().line();
+        } finally {
+            if (sel != null) {
+                sel.onChange(() -> {});
+                stop.set(true);
+                wake.release();
+                try {
+                    notifier.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        String done = new String(line, java.nio.charset.StandardCharsets.US_ASCII);
+        if (!done.toUpperCase(Locale.ROOT).equals("DONE")) {
+            throw new ImapSyntaxException(tag, "Expected DONE to end IDLE", false);
+        }
+        synchronized (sel == null ? this : sel) {
+            s.sync(true);
+        }
+        s.ok(tag, "IDLE terminated");
+    }
+}

@@ -1,0 +1,184 @@
+package org.tegami.imap.server;
+
+import java.io.IOException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.SearchKey;
+import org.tegami.imap.message.MessageText;
+import org.tegami.store.MessageMeta;
+
+/**
+ * SEARCH and UID SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4) with ESEARCH return options (RFC 4731), SAVE and
+ * {@code $} (SEARCHRES, RFC 5182) and MODSEQ (RFC 7162 §3.1.5). Header and body keys match the decoded text
+ * (RFC 2047 words, transfer encodings, charsets) case-insensitively.
+ */
+final class Searcher {
+    private final ImapSession s;
+
+    Searcher(ImapSession session) {
+        this.s = session;
+    }
+
+    void search(String tag, ImapCommand.Search c) throws IOException, ImapSyntaxException {
+        SelectedMailbox sel = s.selected;
+        if (c.charset().isPresent()) {
+            String cs = c.charset().get().toUpperCase(Locale.ROOT);
+            if (!cs.equals("UTF-8") && !cs.equals("US-ASCII")) {
+                s.send(tag + " NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset\r\n"); // RFC 9051 §6.4.4
+                return;
+            }
+        }
+        Map<SearchKey, BitSet> sets = new IdentityHashMap<>();
+        boolean modseqKey = prepare(c.key(), sel, sets);
+        if (modseqKey) s.condstore = true;
+        List<Integer> hits = new ArrayList<>();
+        long highestModSeq = 0;
+        for (int i = 1; i <= sel.count(); i++) {
+            Candidate m = new Candidate(i, sel.get(i));
+            if (matches(c.key(), m, sets)) {
+                hits.add(i);
+                highestModSeq = Math.max(highestModSeq, m.meta.modSeq().value());
+            }
+        }
+        List<Long> numbers = new ArrayList<>(hits.size());
+        for (int i : hits) numbers.add(c.uid() ? sel.get(i).uid().value() : i);
+        List<String> ret = c.returnOptions();
+        boolean save = ret.contains("SAVE");
+        if (save) {
+            // RFC 5182 §2.4: with MIN and/or MAX (and neither ALL nor COUNT) only those are saved
+            boolean onlyMinMax = (ret.contains("MIN") || ret.contains("MAX")) && !ret.contains("ALL") && !ret.contains("COUNT");
+            List<Long> uids = new ArrayList<>();
+            for (int idx = 0; idx < hits.size(); idx++) {
+                boolean keep = !onlyMinMax || (ret.contains("MIN") && idx == 0) || (ret.contains("MAX") && idx == hits.size() - 1);
+                if (keep) uids.add(sel.get(hits.get(idx)).uid().value());
+            }
+            sel.save(uids);
+        }
+        if (!ret.isEmpty() || s.rev2) {
+            List<String> opts = ret.isEmpty() ? List.of("ALL") : ret;
+            if (!(opts.size() == 1 && opts.contains("SAVE"))) {
+                StringBuilder sb = new StringBuilder("* ESEARCH (TAG \"").append(tag).append("\")");
+                if (c.uid()) sb.append(" UID");
+                if (!numbers.isEmpty()) {
+                    if (opts.contains("MIN")) sb.append(" MIN ").append(numbers.getFirst());
+                    if (opts.contains("MAX")) sb.append(" MAX ").append(numbers.getLast());
+                    if (opts.contains("ALL")) sb.append(" ALL ").append(Uids.compact(numbers));
+                }
+                if (opts.contains("COUNT")) sb.append(" COUNT ").append(numbers.size());
+                if (modseqKey && !numbers.isEmpty()) sb.append(" MODSEQ ").append(highestModSeq);
+                s.send(sb.append("\r\n").toString());
+            }
+        } else {
+            StringBuilder sb = new StringBuilder("* SEARCH");
+            for (long n : numbers) sb.append(' ').append(n);
+            if (modseqKey && !numbers.isEmpty()) sb.append(" (MODSEQ ").append(highestModSeq).append(')');
+            s.send(sb.append("\r\n").toString());
+        }
+        s.sync(c.uid());
+        s.ok(tag, (c.uid() ? "UID SEARCH" : "SEARCH") + " completed");
+    }
+
+    /** Resolves the sequence and UID sets once; returns whether a MODSEQ key is present. */
+    private static boolean prepare(SearchKey key, SelectedMailbox sel, Map<SearchKey, BitSet> sets) {
+        return switch (key) {
+            case SearchKey.UidSet u -> {
+                sets.put(key, sel.resolve(u.set(), true));
+                yield false;
+            }
+            case SearchKey.SeqSet q -> {
+                sets.put(key, sel.resolve(q.set(), false));
+                yield false;
+            }
+            case SearchKey.Not n -> prepare(n.key(), sel, sets);
+            case SearchKey.Or o -> prepare(o.a(), sel, sets) | prepare(o.b(), sel, sets);
+            case SearchKey.And a -> {
+                boolean any = false;
+                for (SearchKey k : a.keys()) any |= prepare(k, sel, sets);
+                yield any;
+            }
+            case SearchKey.ModSeq m -> true;
+            default -> false;
+        };
+    }
+
+    /** One message under test, with its content parsed only if a key needs it. */
+    private final class Candidate {
+        final int seq;
+        final MessageMeta meta;
+        private MessageText text;
+
+        Candidate(int seq, MessageMeta meta) {
+            this.seq = seq;
+            this.meta = meta;
+        }
+
+        MessageText text() throws IOException {
+            if (text == null) text = MessageText.of(s.env.structures().read(meta.blob()));
+            return text;
+        }
+
+        Optional<LocalDate> sent() throws IOException {
+            return s.env.structures().get(meta.blob()).sentDate();
+        }
+
+        LocalDate internal() {
+            return meta.internalDate().atZone(ZoneOffset.UTC).toLocalDate();
+        }
+
+        boolean has(String flag) {
+            for (String f : meta.flags()) if (f.equalsIgnoreCase(flag)) return true;
+            return false;
+        }
+    }
+
+    private boolean matches(SearchKey key, Candidate m, Map<SearchKey, BitSet> sets) throws IOException {
+        return switch (key) {
+            case SearchKey.All k -> true;
+            case SearchKey.Answered k -> m.has("\\Answered");
+            case SearchKey.Deleted k -> m.has("\\Deleted");
+            case SearchKey.Draft k -> m.has("\\Draft");
+            case SearchKey.Flagged k -> m.has("\\Flagged");
+            case SearchKey.Seen k -> m.has("\\Seen");
+            case SearchKey.Unanswered k -> !m.has("\\Answered");
+            case SearchKey.Undeleted k -> !m.has("\\Deleted");
+            case SearchKey.Undraft k -> !m.has("\\Draft");
+            case SearchKey.Unflagged k -> !m.has("\\Flagged");
+            case SearchKey.Unseen k -> !m.has("\\Seen");
+            // \Recent is not kept (RFC 9051 removed it): no message is recent, so NEW and RECENT match nothing
+            case SearchKey.New k -> false;
+            case SearchKey.Recent k -> false;
+            case SearchKey.Old k -> true;
+            case SearchKey.Keyword k -> m.has(k.flag());
+            case SearchKey.Unkeyword k -> !m.has(k.flag());
+            case SearchKey.Header k -> m.text().header(k.field(), k.value());
+            case SearchKey.Body k -> m.text().body(k.value());
+            case SearchKey.Text k -> m.text().text(k.value());
+            case SearchKey.Before k -> m.internal().isBefore(k.date());
+            case SearchKey.On k -> m.internal().equals(k.date());
+            case SearchKey.Since k -> !m.internal().isBefore(k.date());
+            case SearchKey.SentBefore k -> m.sent().map(d -> d.isBefore(k.date())).orElse(false);
+            case SearchKey.SentOn k -> m.sent().map(d -> d.equals(k.date())).orElse(false);
+            case SearchKey.SentSince k -> m.sent().map(d -> !d.isBefore(k.date())).orElse(false);
+            case SearchKey.Larger k -> m.meta.size() > k.size();
+            case SearchKey.Smaller k -> m.meta.size() < k.size();
+            case SearchKey.UidSet k -> sets.get(key).get(m.seq);
+            case SearchKey.SeqSet k -> sets.get(key).get(m.seq);
+            case SearchKey.Not k -> !matches(k.key(), m, sets);
+            case SearchKey.Or k -> matches(k.a(), m, sets) || matches(k.b(), m, sets);
+            case SearchKey.And k -> {
+                for (SearchKey sub : k.keys()) if (!matches(sub, m, sets)) yield false;
+                yield true;
+            }
+            case SearchKey.ModSeq k -> m.meta.modSeq().value() >= k.modSeq();
+        };
+    }
+}

@@ -1,0 +1,241 @@
+package org.tegami.imap.server;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.tegami.imap.proto.SequenceSet;
+import org.tegami.store.ChangeFeed;
+import org.tegami.store.MailStore;
+import org.tegami.store.Mailbox;
+import org.tegami.store.MessageMeta;
+import org.tegami.store.ModSeq;
+import org.tegami.store.Uid;
+
+/**
+ * One session's view of its selected mailbox: the messages in sequence-number order as last told to the client,
+ * and the catch-up with the store that turns other sessions' changes into untagged responses (RFC 9051 §7.4.1,
+ * §5.2). Sequence numbers change only when this view reports an EXPUNGE or EXISTS.
+ *
+ * <p>Used by the session thread, and during IDLE by the notifier under the session's lock.
+ */
+final class SelectedMailbox implements AutoCloseable {
+    private final MailStore store;
+    final boolean readOnly;
+    private Mailbox mailbox;
+    private final ArrayList<MessageMeta> messages;
+    /** The modseq up to which changes have been reported. */
+    private ModSeq known;
+    private final ChangeFeed.Subscription subscription;
+    private volatile boolean dirty;
+    private volatile Runnable wake = () -> {};
+    /** UIDs of the last SEARCH ... RETURN (SAVE) (RFC 5182), kept as UIDs so expunges cannot shift them. */
+    private List<Long> saved = List.of();
+
+    SelectedMailbox(MailStore store, Mailbox mailbox, boolean readOnly) {
+        this.store = store;
+        this.readOnly = readOnly;
+        // subscribe first, so a change committed between the subscription and the read is still noticed
+        this.subscription = store.changes().subscribe(mailbox.id(), this::changed);
+        var snapshot = store.changesSince(mailbox.id(), new ModSeq(0)).orElseThrow();
+        this.mailbox = snapshot.mailbox();
+        this.messages = new ArrayList<>(snapshot.changed());
+        this.known = snapshot.mailbox().highestModSeq();
+    }
+
+    private void changed() {
+        dirty = true;
+        wake.run();
+    }
+
+    /** Called when the mailbox changes, from the committing thread; must not block (IDLE). */
+    void onChange(Runnable r) {
+        wake = r;
+    }
+
+    boolean dirty() {
+        return dirty;
+    }
+
+    Mailbox mailbox() {
+        return mailbox;
+    }
+
+    int count() {
+        return messages.size();
+    }
+
+    /** The message with this 1-based sequence number. */
+    MessageMeta get(int seq) {
+        return messages.get(seq - 1);
+    }
+
+    long highestUid() {
+        return messages.isEmpty() ? 0 : messages.getLast().uid().value();
+    }
+
+    /** The 1-based sequence number of a UID, or -1. */
+    int seqOf(long uid) {
+        int lo = 0;
+        int hi = messages.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long u = messages.get(mid).uid().value();
+            if (u < uid) lo = mid + 1;
+            else if (u > uid) hi = mid - 1;
+            else return mid + 1;
+        }
+        return -1;
+    }
+
+    /** The first index whose UID is at least {@code uid}. */
+    private int lowerBound(long uid) {
+        int lo = 0;
+        int hi = messages.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (messages.get(mid).uid().value() < uid) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /**
+     * The 1-based sequence numbers a set names, ascending. For UIDs, {@code *} is the highest UID and numbers
+     * without a message are skipped; for sequence numbers the caller has checked {@link #validSeqs} first.
+     */
+    BitSet resolve(SequenceSet set, boolean uid) {
+        BitSet out = new BitSet(messages.size() + 1);
+        if (set.saved()) {
+            for (long u : saved) {
+                int s = seqOf(u);
+                if (s > 0) out.set(s);
+            }
+            if (!uid) out.and(resolveSeqs(SequenceSet.range(1, SequenceSet.STAR)));
+            return out;
+        }
+        if (!uid) return resolveSeqs(set);
+        long max = highestUid();
+        if (max == 0) return out;
+        for (SequenceSet.Range r : set.ranges()) {
+            int from = lowerBound(r.low(max));
+            int to = lowerBound(r.high(max) + 1);
+            if (from < to) out.set(from + 1, to + 1);
+        }
+        return out;
+    }
+
+    private BitSet resolveSeqs(SequenceSet set) {
+        BitSet out = new BitSet(messages.size() + 1);
+        int max = messages.size();
+        if (max == 0) return out;
+        for (SequenceSet.Range r : set.ranges()) {
+            long lo = Math.max(1, r.low(max));
+            long hi = Math.min(max, r.high(max));
+            if (lo <= hi) out.set((int) lo, (int) hi + 1);
+        }
+        return out;
+    }
+
+    /** RFC 9051 §9: a sequence number above the message count is an error (unlike a missing UID). */
+    boolean validSeqs(SequenceSet set) {
+        return set.saved() || (messages.isEmpty() ? set.ranges().stream().allMatch(r -> r.first() == SequenceSet.STAR
+                && r.last() == SequenceSet.STAR) : set.highest(messages.size()) <= messages.size());
+    }
+
+    void save(Collection<Long> uids) {
+        saved = List.copyOf(uids);
+    }
+
+    /** Replaces the view's copy of messages this session changed itself, so the catch-up does not echo them. */
+    void updated(List<MessageMeta> changed) {
+        for (MessageMeta m : changed) {
+            int s = seqOf(m.uid().value());
+            if (s > 0) messages.set(s - 1, m);
+        }
+    }
+
+    /** Flags and keywords in use, for the FLAGS response (RFC 9051 §7.3.5). */
+    Set<String> keywords() {
+        Set<String> out = new TreeSet<>();
+        for (MessageMeta m : messages) {
+            for (String f : m.flags()) if (!f.startsWith("\\")) out.add(f);
+        }
+        return out;
+    }
+
+    /** How {@link #sync} reports changes to this client. */
+    record Mode(boolean allowExpunge, boolean condstore, boolean qresync) {}
+
+    /** What the catch-up found; {@code gone} when the mailbox was deleted. */
+    record Sync(List<String> lines, boolean gone) {}
+
+    /**
+     * Catches up with the store and returns the untagged responses that tell the client: EXPUNGE (or VANISHED
+     * with QRESYNC, RFC 7162 §3.2.10), EXISTS, and FETCH for changed flags (with UID under QRESYNC and MODSEQ
+     * under CONDSTORE, RFC 7162 §3.2.4 and §3.1.4). When expunges may not be sent (during FETCH, STORE, SEARCH:
+     * RFC 9051 §7.4.1) expunged messages stay in the view, and are reported later.
+     */
+    Sync sync(Mode mode) {
+        dirty = false;
+        Optional<MailStore.MailboxChanges> found = store.changesSince(mailbox.id(), known);
+        if (found.isEmpty()) return new Sync(List.of(), true);
+        MailStore.MailboxChanges c = found.get();
+        List<String> lines = new ArrayList<>();
+        boolean complete = mode.allowExpunge();
+        if (mode.allowExpunge() && !c.expunged().isEmpty()) {
+            Set<Long> gone = new HashSet<>();
+            for (Uid u : c.expunged()) gone.add(u.value());
+            List<Long> vanished = new ArrayList<>();
+            for (int i = messages.size() - 1; i >= 0; i--) {
+                long uid = messages.get(i).uid().value();
+                if (!gone.contains(uid)) continue;
+                messages.remove(i);
+                if (mode.qresync()) vanished.add(uid);
+                else lines.add((i + 1) + " EXPUNGE"); // descending, so each number is still valid when sent
+            }
+            if (!vanished.isEmpty()) lines.add("VANISHED " + Uids.compact(vanished.reversed()));
+        } else if (!c.expunged().isEmpty()) {
+            complete = false;
+        }
+        long lastUid = highestUid();
+        int before = messages.size();
+        for (MessageMeta m : c.changed()) {
+            if (m.uid().value() > lastUid) {
+                messages.add(m);
+                continue;
+            }
+            int s = seqOf(m.uid().value());
+            if (s < 0) continue; // expunged since, or the caller's own move
+            MessageMeta old = messages.get(s - 1);
+            boolean flagsChanged = !old.flags().equals(m.flags());
+            messages.set(s - 1, m);
+            if (flagsChanged || (mode.condstore() && !old.modSeq().equals(m.modSeq()))) {
+                StringBuilder sb = new StringBuilder().append(s).append(" FETCH (");
+                if (mode.qresync()) sb.append("UID ").append(m.uid()).append(' ');
+                sb.append("FLAGS ").append(Flags.list(m.flags()));
+                if (mode.condstore()) sb.append(" MODSEQ (").append(m.modSeq().value()).append(')');
+                lines.add(sb.append(')').toString());
+            }
+        }
+        if (messages.size() != before) lines.add(messages.size() + " EXISTS");
+        mailbox = c.mailbox();
+        if (complete) known = c.mailbox().highestModSeq();
+        else dirty = true;
+        return new Sync(lines, false);
+    }
+
+    /** The view after a catch-up, for MODSEQ in SELECT responses. */
+    ModSeq highestModSeq() {
+        return known;
+    }
+
+    @Override
+    public void close() {
+        subscription.close();
+    }
+}
