@@ -136,7 +136,10 @@ final class ImapSession {
     private void syntaxError(ImapSyntaxException e) throws IOException {
         send(e.line() + "\r\n");
         errors++;
-        if (e.close() || (account == null && errors >= MAX_ERRORS_BEFORE_AUTH) || errors >= MAX_ERRORS) {
+        if (e.close()) {
+            send("* BYE Cannot recover from that command, closing connection\r\n");
+            logout = true;
+        } else if ((account == null && errors >= MAX_ERRORS_BEFORE_AUTH) || errors >= MAX_ERRORS) {
             send("* BYE Too many errors, closing connection\r\n");
             logout = true;
         }
