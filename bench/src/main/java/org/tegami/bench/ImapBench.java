@@ -130,21 +130,31 @@ public final class ImapBench {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), ImapIdleClients.class.getName(),
                 Integer.toString(port), Integer.toString(n)).redirectErrorStream(true).start();
-        gc();
-        long before = mem.getHeapMemoryUsage().getUsed();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                System.out.println("  clients: " + line);
-                if (line.startsWith("idling")) break;
-            }
+            int first = waitIdling(r);
+            gc();
+            long before = mem.getHeapMemoryUsage().getUsed();
+            p.getOutputStream().write('\n');
+            p.getOutputStream().flush();
+            int all = waitIdling(r);
             gc();
             long after = mem.getHeapMemoryUsage().getUsed();
-            System.out.printf("IDLE over TLS: %,d connections, server heap %.1f -> %.1f MiB, %.1f KiB per connection"
-                    + " (goal < 64 KiB)%n", n, before / 1048576.0, after / 1048576.0, (after - before) / 1024.0 / n);
+            System.out.printf("IDLE over TLS: server heap %.1f MiB with %,d connections, %.1f MiB with %,d: %.1f KiB per"
+                    + " connection (goal < 64 KiB)%n", before / 1048576.0, first, after / 1048576.0, all,
+                    (after - before) / 1024.0 / (all - first));
         } finally {
             p.destroy();
         }
+    }
+
+    /** Echoes the clients' progress until they say {@code idling N}; returns N. */
+    private static int waitIdling(BufferedReader r) throws IOException {
+        String line;
+        while ((line = r.readLine()) != null) {
+            System.out.println("  clients: " + line);
+            if (line.startsWith("idling ")) return Integer.parseInt(line.substring(7));
+        }
+        throw new IOException("the client process ended");
     }
 
     private static void gc() throws InterruptedException {

@@ -61,7 +61,8 @@ public interface MailStore {
     /**
      * What changed in a mailbox since {@code since}, read in one consistent snapshot so that nothing committed in
      * between is missed or seen twice: the mailbox's current counters, messages with a higher modseq (new or with
-     * changed flags) and UIDs expunged with a higher modseq. Empty when the mailbox no longer exists.
+     * changed flags) and UIDs expunged with a higher modseq. {@code since} 0 asks for a fresh view: every message
+     * and no tombstones. Empty when the mailbox no longer exists.
      */
     Optional<MailboxChanges> changesSince(MailboxId mailbox, ModSeq since);
 

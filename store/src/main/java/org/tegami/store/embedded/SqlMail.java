@@ -6,13 +6,11 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
 import org.tegami.store.AccountId;
 import org.tegami.store.BlobId;
 import org.tegami.store.ChangeFeed;
@@ -182,6 +180,10 @@ final class SqlMail implements MailStore, ChangeFeed {
         return db.read(tx -> {
             Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
             if (mb.isEmpty()) return Optional.empty();
+            if (since.value() == 0) { // a fresh view: every message in primary-key order, no tombstones needed
+                return Optional.of(new MailboxChanges(mb.get(), messages(tx, "WHERE mailbox_id = ? ORDER BY uid",
+                        mailbox.value()), List.of()));
+            }
             List<MessageMeta> changed = mb.get().highestModSeq().value() <= since.value() ? List.of()
                     : messages(tx, "WHERE mailbox_id = ? AND modseq > ? ORDER BY uid", mailbox.value(), since.value());
             List<Uid> expunged = mb.get().highestModSeq().value() <= since.value() ? List.of()
@@ -345,8 +347,7 @@ final class SqlMail implements MailStore, ChangeFeed {
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String flags = rs.getString(6);
-                Set<String> f = flags.isEmpty() ? Set.of()
-                        : Arrays.stream(flags.split(" ")).collect(Collectors.toCollection(LinkedHashSet::new));
+                Set<String> f = flags.isEmpty() ? Set.of() : Set.copyOf(Arrays.asList(flags.split(" ")));
                 out.add(new MessageMeta(new MailboxId(rs.getLong(1)), new Uid(rs.getLong(2)), new BlobId(rs.getString(3)),
                         rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7))));
             }
