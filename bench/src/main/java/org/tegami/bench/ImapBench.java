@@ -184,6 +184,7 @@ public final class ImapBench {
 
         Client(int port) throws IOException {
             socket = (SSLSocket) TestTls.trustAllClientContext().getSocketFactory().createSocket("127.0.0.1", port);
+            socket.setTcpNoDelay(true);
             socket.startHandshake();
             in = new java.io.BufferedInputStream(socket.getInputStream(), 64 * 1024);
             out = socket.getOutputStream();
@@ -195,6 +196,11 @@ public final class ImapBench {
             out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             return readUntil(line.substring(0, line.indexOf(' ') + 1));
+        }
+
+        void raw(byte[] bytes) throws IOException {
+            out.write(bytes);
+            out.flush();
         }
 
         void send(String line) throws IOException {
