@@ -25,6 +25,16 @@ public interface BlobStore {
 
     boolean exists(BlobId id);
 
+    /**
+     * Data derived from a blob's bytes and kept beside it, such as IMAP's ENVELOPE and BODYSTRUCTURE: computed once
+     * per blob instead of per read. Derived data can always be recomputed, so {@link #putIndex} need not be waited
+     * for by anyone; blobs are immutable, so an entry never goes stale.
+     */
+    java.util.Optional<String> index(BlobId id);
+
+    /** Stores derived data for a blob; a second call for the same blob keeps the first. Durable when it returns. */
+    void putIndex(BlobId id, String data);
+
     /** A blob being written. Not thread-safe; one writer per message. */
     interface BlobWriter extends AutoCloseable {
         /** Where to write the bytes; do not close it, call {@link #commit()} or {@link #close()}. */

@@ -415,4 +415,13 @@ public interface StoreContract {
         s.mail().subscribe(old.id(), true);
         assertTrue(s.mail().mailbox(a.id(), "Old").orElseThrow().subscribed());
     }
+
+    @Test
+    default void blobIndexIsKeptOnceAndSurvivesARestart() throws IOException {
+        BlobId b = blob(store(), "Subject: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(Optional.empty(), store().blobs().index(b));
+        store().blobs().putIndex(b, "first");
+        store().blobs().putIndex(b, "second");
+        assertEquals(Optional.of("first"), reopen().blobs().index(b));
+    }
 }

@@ -118,18 +118,10 @@ final class Fetcher {
                 case FetchItem.InternalDate d ->
                         parts.add("INTERNALDATE \"" + INTERNAL_DATE.format(m.internalDate()) + "\"");
                 case FetchItem.Rfc822Size z -> parts.add("RFC822.SIZE " + m.size());
-                case FetchItem.Envelope e -> {
-                    if (structure == null) structure = s.env.structures().get(m.blob());
-                    parts.add("ENVELOPE " + structure.envelope(str -> ImapWriter.string(str, utf8)));
-                }
-                case FetchItem.Body b -> {
-                    if (structure == null) structure = s.env.structures().get(m.blob());
-                    parts.add("BODY " + structure.bodyStructure(false, str -> ImapWriter.string(str, utf8)));
-                }
-                case FetchItem.BodyStructure b -> {
-                    if (structure == null) structure = s.env.structures().get(m.blob());
-                    parts.add("BODYSTRUCTURE " + structure.bodyStructure(true, str -> ImapWriter.string(str, utf8)));
-                }
+                case FetchItem.Envelope e -> parts.add("ENVELOPE " + s.env.structures().summary(m.blob(), utf8).envelope());
+                case FetchItem.Body b -> parts.add("BODY " + s.env.structures().summary(m.blob(), utf8).body());
+                case FetchItem.BodyStructure b ->
+                        parts.add("BODYSTRUCTURE " + s.env.structures().summary(m.blob(), utf8).bodyStructure());
                 case FetchItem.Rfc822 r -> {
                     if (raw == null) raw = s.env.structures().read(m.blob());
                     flush(out, parts);

@@ -127,7 +127,7 @@ final class Searcher {
         }
 
         Optional<LocalDate> sent() throws IOException {
-            return s.env.structures().get(meta.blob()).sentDate();
+            return s.env.structures().summary(meta.blob(), true).sentDate();
         }
 
         LocalDate internal() {

@@ -110,6 +110,16 @@ final class FileBlobStore implements BlobStore {
     }
 
     @Override
+    public java.util.Optional<String> index(BlobId id) {
+        return db.read(tx -> SqlAccounts.strings(tx, "SELECT data FROM blob_index WHERE hex = ?", id.hex())).stream().findFirst();
+    }
+
+    @Override
+    public void putIndex(BlobId id, String data) {
+        db.write(tx -> SqlAccounts.update(tx, "INSERT OR IGNORE INTO blob_index(hex, data) VALUES (?, ?)", id.hex(), data));
+    }
+
+    @Override
     public boolean exists(BlobId id) {
         return pending.containsKey(id) || Files.exists(path(id))
                 || !db.read(tx -> SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex())).isEmpty();

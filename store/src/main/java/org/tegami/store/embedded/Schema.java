@@ -79,6 +79,10 @@ final class Schema {
             """
             CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
             INSERT INTO counters(name, value) SELECT 'uidvalidity', COALESCE(MAX(uidvalidity), 0) FROM mailboxes;
+            """,
+            // v6: data derived from a blob once (IMAP ENVELOPE/BODYSTRUCTURE), see BlobStore#index.
+            """
+            CREATE TABLE blob_index(hex TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
             """);
 
     static void migrate(Connection c) throws SQLException {
