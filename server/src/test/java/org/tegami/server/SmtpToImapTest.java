@@ -1,0 +1,99 @@
+package org.tegami.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.mail.Folder;
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.Store;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tegami.auth.PasswordHasher;
+import org.tegami.mime.EmailAddress;
+import org.tegami.server.config.ConfigLoader;
+
+/** The whole server: mail received on 25 and submitted on 587 is read back over IMAP on 993 and 143. */
+class SmtpToImapTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void mailFromPort25And587AppearsInImap() throws Exception {
+        Path f = dir.resolve("tegami.toml");
+        Files.writeString(f, """
+                hostname = "mail.example.test"
+                data_dir = "d"
+                [listen]
+                smtp = ["127.0.0.1:0"]
+                submission = ["127.0.0.1:0"]
+                submissions = []
+                pop3 = []
+                pop3s = []
+                imap = ["127.0.0.1:0"]
+                imaps = ["127.0.0.1:0"]
+                """);
+        try (TegamiServer server = TegamiServer.start(ConfigLoader.load(f), InstantSource.system())) {
+            server.store().accounts().addDomain("example.test");
+            server.store().accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(),
+                    new PasswordHasher().hash("alice-password".toCharArray()));
+
+            Properties p = new Properties();
+            p.put("mail.smtp.host", "127.0.0.1");
+            p.put("mail.smtp.port", Integer.toString(server.port("smtp")));
+            Session inbound = Session.getInstance(p);
+            MimeMessage m = new MimeMessage(inbound);
+            m.setFrom(new InternetAddress("bob@example.org"));
+            m.setRecipient(Message.RecipientType.TO, new InternetAddress("alice@example.test"));
+            m.setSubject("from the internet");
+            m.setText("hello over port 25");
+            Transport.send(m);
+
+            Properties s = new Properties();
+            s.put("mail.smtp.host", "127.0.0.1");
+            s.put("mail.smtp.port", Integer.toString(server.port("submission")));
+            s.put("mail.smtp.auth", "true");
+            s.put("mail.smtp.starttls.enable", "true");
+            s.put("mail.smtp.starttls.required", "true");
+            s.put("mail.smtp.ssl.trust", "*");
+            s.put("mail.smtp.ssl.checkserveridentity", "false");
+            Session submission = Session.getInstance(s);
+            MimeMessage own = new MimeMessage(submission);
+            own.setFrom(new InternetAddress("alice@example.test"));
+            own.setRecipient(Message.RecipientType.TO, new InternetAddress("alice@example.test"));
+            own.setSubject("note to self");
+            own.setText("hello over port 587");
+            Transport.send(own, "alice@example.test", "alice-password");
+
+            for (String protocol : new String[] {"imaps", "imap"}) {
+                Properties i = new Properties();
+                i.put("mail." + protocol + ".ssl.trust", "*");
+                i.put("mail." + protocol + ".ssl.checkserveridentity", "false");
+                i.put("mail.imap.starttls.enable", "true");
+                i.put("mail.imap.starttls.required", "true");
+                Store store = Session.getInstance(i).getStore(protocol);
+                store.connect("127.0.0.1", server.port(protocol), "alice@example.test", "alice-password");
+                try {
+                    Folder inbox = store.getFolder("INBOX");
+                    inbox.open(Folder.READ_ONLY);
+                    assertEquals(2, inbox.getMessageCount(), protocol);
+                    assertEquals("from the internet", inbox.getMessage(1).getSubject());
+                    assertEquals("hello over port 25", ((String) inbox.getMessage(1).getContent()).trim());
+                    assertTrue(inbox.getMessage(1).getHeader("Received")[0].contains("mail.example.test"));
+                    assertEquals("note to self", inbox.getMessage(2).getSubject());
+                    assertEquals("hello over port 587", ((String) inbox.getMessage(2).getContent()).trim());
+                    inbox.close(false);
+                } finally {
+                    store.close();
+                }
+            }
+        }
+    }
+}
