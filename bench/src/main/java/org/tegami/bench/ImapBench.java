@@ -47,7 +47,22 @@ public final class ImapBench {
     public static void main(String[] args) throws Exception {
         int messages = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int idle = args.length > 1 ? Integer.parseInt(args[1]) : 5000;
-        Path dir = Files.createTempDirectory(Path.of("."), "tegami-imapbench-");
+        try (TegamiServer server = startImapsOnly("tegami-imapbench-", idle + 100)) {
+            Account alice = server.store().accounts().user(EmailAddress.parse(USER).orElseThrow()).orElseThrow();
+            int port = server.port("imaps");
+            Mailbox big = server.store().mail().createMailbox(alice.id(), "Big", java.util.Optional.empty());
+            populate(server, big, messages);
+            largeMailbox(port, messages);
+            idleMemory(port, idle);
+        }
+    }
+
+    /**
+     * A server in a new directory under the working directory listening only on 993 (ephemeral port), with the
+     * bench user; {@code connections} raises the per-address connection cap for the load generator.
+     */
+    static TegamiServer startImapsOnly(String prefix, int connections) throws IOException {
+        Path dir = Files.createTempDirectory(Path.of("."), prefix);
         Path config = dir.resolve("tegami.toml");
         Files.writeString(config, """
                 hostname = "bench.example.test"
@@ -63,17 +78,12 @@ public final class ImapBench {
                 [limits]
                 connections = %d
                 connections_per_ip = %d
-                """.formatted(idle + 100, idle + 100));
-        try (TegamiServer server = TegamiServer.start(ConfigLoader.load(config), InstantSource.system())) {
-            server.store().accounts().addDomain("example.test");
-            Account alice = server.store().accounts().addUser(EmailAddress.parse(USER).orElseThrow(),
-                    new PasswordHasher().hash(PASSWORD.toCharArray()));
-            int port = server.port("imaps");
-            Mailbox big = server.store().mail().createMailbox(alice.id(), "Big", java.util.Optional.empty());
-            populate(server, big, messages);
-            largeMailbox(port, messages);
-            idleMemory(port, idle);
-        }
+                """.formatted(connections, connections));
+        TegamiServer server = TegamiServer.start(ConfigLoader.load(config), InstantSource.system());
+        server.store().accounts().addDomain("example.test");
+        server.store().accounts().addUser(EmailAddress.parse(USER).orElseThrow(),
+                new PasswordHasher().hash(PASSWORD.toCharArray()));
+        return server;
     }
 
     /** Appends {@code n} small messages from 16 threads (group commit), printing progress. */

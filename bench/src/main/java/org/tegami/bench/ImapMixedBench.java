@@ -2,10 +2,7 @@ package org.tegami.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,10 +11,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import org.tegami.auth.PasswordHasher;
 import org.tegami.mime.EmailAddress;
 import org.tegami.server.TegamiServer;
-import org.tegami.server.config.ConfigLoader;
 import org.tegami.store.Account;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
@@ -39,26 +34,8 @@ public final class ImapMixedBench {
         int clients = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         int mailboxes = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
-        Path dir = Files.createTempDirectory(Path.of("."), "tegami-imapmixed-");
-        Path config = dir.resolve("tegami.toml");
-        Files.writeString(config, """
-                hostname = "bench.example.test"
-                data_dir = "data"
-                [listen]
-                smtp = []
-                submission = []
-                submissions = []
-                pop3 = []
-                pop3s = []
-                imap = []
-                imaps = ["127.0.0.1:0"]
-                [limits]
-                connections_per_ip = %d
-                """.formatted(clients + 10));
-        try (TegamiServer server = TegamiServer.start(ConfigLoader.load(config), InstantSource.system())) {
-            server.store().accounts().addDomain("example.test");
-            Account alice = server.store().accounts().addUser(EmailAddress.parse(ImapBench.USER).orElseThrow(),
-                    new PasswordHasher().hash(ImapBench.PASSWORD.toCharArray()));
+        try (TegamiServer server = ImapBench.startImapsOnly("tegami-imapmixed-", clients + 10)) {
+            Account alice = server.store().accounts().user(EmailAddress.parse(ImapBench.USER).orElseThrow()).orElseThrow();
             byte[] msg = ("From: load@example.org\r\nSubject: mixed\r\n\r\n" + "text ".repeat(400) + "\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
             BlobId blob;

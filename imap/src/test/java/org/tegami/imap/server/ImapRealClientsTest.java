@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tegami.testkit.Processes;
 import org.tegami.store.MessageMeta;
 
 /** Real IMAP clients against a live server: Angus Mail (993 and STARTTLS), Python's imaplib, mbsync. */
@@ -146,14 +147,6 @@ class ImapRealClientsTest {
         }
     }
 
-    private String run(Path dir, String... cmd) throws Exception {
-        Process pr = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(pr.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, pr.exitValue(), String.join(" ", cmd) + " said:\n" + out);
-        return out;
-    }
-
     @Test
     void pythonImaplibStartTlsSearchFetchStoreExpungeAppend() throws Exception {
         String script = """
@@ -176,7 +169,7 @@ class ImapRealClientsTest {
                 print(m.append("Drafts", "(\\\\Draft)", None, b"Subject: from python\\r\\n\\r\\nhi\\r\\n"))
                 print(m.logout()[0])
                 """;
-        String out = run(tmp, "python3", "-c", script, Integer.toString(server.port("imap")));
+        String out = Processes.run(tmp, "python3", "-c", script, Integer.toString(server.port("imap")));
         assertTrue(out.contains("refused: ") && out.contains("[PRIVACYREQUIRED]"), "no login before STARTTLS: " + out);
         assertEquals(2, out.split("\\('OK', \\[b'3'\\]\\)", -1).length - 1, "SELECT: 3 messages, SEARCH: message 3: " + out);
         assertTrue(out.contains("b'Subject: Lunch\\r\\n\\r\\n'"), out);
@@ -219,7 +212,7 @@ class ImapRealClientsTest {
                 """.formatted(server.port("imaps"), tmp.resolve("tls").resolve("tls").resolve("selfsigned-cert.pem"),
                 mail, mail));
         // pull
-        run(tmp, "mbsync", "-c", rc.toString(), "-a");
+        Processes.run(tmp, "mbsync", "-c", rc.toString(), "-a");
         List<Path> local = maildir(mail.resolve("INBOX"));
         assertEquals(3, local.size(), "pulled the three messages: " + local);
         assertTrue(Files.isDirectory(mail.resolve("Archive")), "folders created locally");
@@ -235,7 +228,7 @@ class ImapRealClientsTest {
         server.store().mail().setFlags(inbox.id(), java.util.Set.of(new org.tegami.store.Uid(2)),
                 org.tegami.store.MailStore.FlagMode.ADD, java.util.Set.of("\\Flagged"), java.util.Optional.empty());
 
-        run(tmp, "mbsync", "-c", rc.toString(), "-a");
+        Processes.run(tmp, "mbsync", "-c", rc.toString(), "-a");
         List<MessageMeta> remote = server.messages(ImapTestServer.ALICE, "INBOX");
         assertEquals(List.of(1L, 2L), remote.stream().map(m -> m.uid().value()).toList(), "the deleted one was expunged");
         assertTrue(remote.get(0).flags().contains("\\Seen"), "\\Seen pushed: " + remote.get(0).flags());

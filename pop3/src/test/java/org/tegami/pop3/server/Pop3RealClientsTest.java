@@ -14,12 +14,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tegami.testkit.Processes;
 
 /** Real POP3 clients against a live server: Angus Mail (995 and STLS on 110), Python's poplib, fetchmail. */
 class Pop3RealClientsTest {
@@ -80,14 +80,6 @@ class Pop3RealClientsTest {
         assertEquals(List.of("one/18", "two/21"), angusSubjects("pop3", p));
     }
 
-    private String run(Path dir, String... cmd) throws Exception {
-        Process pr = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(pr.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, pr.exitValue(), String.join(" ", cmd) + " said:\n" + out);
-        return out;
-    }
-
     @Test
     void pythonPoplibStlsDeletesAtQuit() throws Exception {
         String script = """
@@ -101,7 +93,7 @@ class Pop3RealClientsTest {
                 p.dele(1)
                 print(p.quit())
                 """;
-        String out = run(tmp, "python3", "-c", script, Integer.toString(port("pop3")));
+        String out = Processes.run(tmp, "python3", "-c", script, Integer.toString(port("pop3")));
         assertTrue(out.contains("(2, 92)"), out);
         assertTrue(out.contains("[b'Subject: two', b'', b'line1', b'line2', b'line3']"), out);
         assertEquals(List.of(2L), server.inbox(Pop3TestServer.ALICE).stream().map(m -> m.uid().value()).toList());
@@ -120,7 +112,7 @@ class Pop3RealClientsTest {
             Path rc = tmp.resolve("fetchmailrc-" + mode);
             Files.writeString(rc, "set no bouncemail\n" + common + " " + mode + "\n");
             Files.setPosixFilePermissions(rc, PosixFilePermissions.fromString("rw-------"));
-            run(tmp, "fetchmail", "-f", rc.toString(), "--idfile", tmp.resolve("ids").toString(),
+            Processes.run(tmp, "fetchmail", "-f", rc.toString(), "--idfile", tmp.resolve("ids").toString(),
                     "--pidfile", tmp.resolve("pid").toString(), "--nodetach", "--nosyslog");
             if (mode.equals("keep")) {
                 assertEquals(2, server.inbox(Pop3TestServer.ALICE).size(), "keep mode leaves the mail on the server");
