@@ -23,7 +23,8 @@ public final class Connection implements AutoCloseable {
     private Socket socket;
     private InputStream in;
     private OutputStream out;
-    private final byte[] buf = new byte[16 * 1024];
+    // 8 KiB each way: thousands of idle IMAP sessions hold these (IMAP issue: under 64 KiB per IDLE connection)
+    private final byte[] buf = new byte[8 * 1024];
     private int pos;
     private int lim;
     private final InetSocketAddress remote;
@@ -39,7 +40,7 @@ public final class Connection implements AutoCloseable {
     private void attach(Socket s) throws IOException {
         this.socket = s;
         this.in = s.getInputStream();
-        this.out = new BufferedOutputStream(s.getOutputStream(), 16 * 1024);
+        this.out = new BufferedOutputStream(s.getOutputStream(), 8 * 1024);
     }
 
     public InetAddress remoteAddress() {

@@ -22,6 +22,18 @@ public interface MailStore {
     /** All messages of a mailbox in UID order. */
     List<MessageMeta> messages(MailboxId mailbox);
 
+    /** Messages with UIDs from {@code first} to {@code last} inclusive, in UID order. */
+    List<MessageMeta> messages(MailboxId mailbox, Uid first, Uid last);
+
+    /**
+     * A new view of a mailbox, read in one snapshot: its counters and every message's UID, flags and modseq in UID
+     * order (IMAP SELECT). Empty when the mailbox does not exist.
+     */
+    Optional<MailboxView> view(MailboxId mailbox);
+
+    /** See {@link #view}. */
+    record MailboxView(Mailbox mailbox, List<MessageState> messages) {}
+
     /** Messages whose modseq is above {@code since}, in UID order (new messages and flag changes). */
     List<MessageMeta> changedSince(MailboxId mailbox, ModSeq since);
 
@@ -61,8 +73,7 @@ public interface MailStore {
     /**
      * What changed in a mailbox since {@code since}, read in one consistent snapshot so that nothing committed in
      * between is missed or seen twice: the mailbox's current counters, messages with a higher modseq (new or with
-     * changed flags) and UIDs expunged with a higher modseq. {@code since} 0 asks for a fresh view: every message
-     * and no tombstones. Empty when the mailbox no longer exists.
+     * changed flags) and UIDs expunged with a higher modseq. Empty when the mailbox no longer exists.
      */
     Optional<MailboxChanges> changesSince(MailboxId mailbox, ModSeq since);
 

@@ -424,4 +424,22 @@ public interface StoreContract {
         store().blobs().putIndex(b, "second");
         assertEquals(Optional.of("first"), reopen().blobs().index(b));
     }
+
+    @Test
+    default void viewHasStateOfEveryMessageAndRangesHaveDetails() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        for (int i = 0; i < 4; i++) {
+            byte[] m = ("Subject: " + i + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            deliver(store(), blob(store(), m), m.length, Set.of(a.id()), Optional.empty());
+        }
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        store().mail().setFlags(inbox.id(), uids(2), MailStore.FlagMode.ADD, Set.of("\\Seen", "$Work"), Optional.empty());
+        MailStore.MailboxView v = store().mail().view(inbox.id()).orElseThrow();
+        assertEquals(List.of(1L, 2L, 3L, 4L), v.messages().stream().map(m -> m.uid().value()).toList());
+        assertEquals(Set.of("\\Seen", "$Work"), v.messages().get(1).flags());
+        assertEquals(v.mailbox().highestModSeq(), v.messages().get(1).modSeq());
+        assertEquals(List.of(2L, 3L), store().mail().messages(inbox.id(), new Uid(2), new Uid(3)).stream()
+                .map(m -> m.uid().value()).toList());
+        assertEquals(Optional.empty(), store().mail().view(new MailboxId(999_999)));
+    }
 }

@@ -20,7 +20,7 @@ public final class StreamImapReader implements ImapReader {
     private final InputStream in;
     private final Continuation continuation;
     private final int maxLine;
-    private final byte[] buf = new byte[8192];
+    private final byte[] buf = new byte[4096];
     private int pos;
     private int end;
 

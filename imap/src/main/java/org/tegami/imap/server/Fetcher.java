@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -21,6 +22,7 @@ import org.tegami.imap.proto.ImapWriter;
 import org.tegami.imap.message.MessageStructure;
 import org.tegami.store.MailStore;
 import org.tegami.store.MessageMeta;
+import org.tegami.store.MessageState;
 import org.tegami.store.ModSeq;
 import org.tegami.store.Uid;
 
@@ -60,10 +62,15 @@ final class Fetcher {
             if (!vanished.isEmpty()) s.send("* VANISHED (EARLIER) " + Uids.compact(vanished) + "\r\n");
         }
         markSeen(sel, seqs, c);
+        boolean needsDetails = c.items().stream().anyMatch(i -> !(i instanceof FetchItem.Uid || i instanceof FetchItem.Flags
+                || i instanceof FetchItem.ModSeq));
+        Map<Uid, MessageMeta> details = needsDetails ? sel.details(seqs) : Map.of();
         for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) {
-            MessageMeta m = sel.get(i);
+            MessageState m = sel.get(i);
             if (c.changedSince().isPresent() && m.modSeq().value() <= c.changedSince().get()) continue;
-            s.send(response(i, m, c, withModSeq));
+            MessageMeta meta = details.get(m.uid());
+            if (needsDetails && meta == null) continue; // expunged by another session, not yet reported
+            s.send(response(i, m, meta, c, withModSeq));
         }
         s.sync(c.uid()); // RFC 9051 §7.4.1: no EXPUNGE during FETCH, but during UID FETCH
         s.ok(tag, (c.uid() ? "UID FETCH" : "FETCH") + " completed");
@@ -89,7 +96,9 @@ final class Fetcher {
     /** Messages whose \Seen this FETCH set: their FLAGS are included even if not asked for. */
     private final Set<Uid> seen = new HashSet<>();
 
-    private byte[] response(int seq, MessageMeta m, ImapCommand.Fetch c, boolean withModSeq) throws IOException {
+    /** One FETCH response; {@code meta} (the message's bytes, size, date) is null when no item needs it. */
+    private byte[] response(int seq, MessageState m, MessageMeta meta, ImapCommand.Fetch c, boolean withModSeq)
+            throws IOException {
         Out out = new Out();
         List<String> parts = new ArrayList<>();
         boolean utf8 = s.utf8();
@@ -116,32 +125,32 @@ final class Fetcher {
                 }
                 case FetchItem.ModSeq ms -> { }
                 case FetchItem.InternalDate d ->
-                        parts.add("INTERNALDATE \"" + INTERNAL_DATE.format(m.internalDate()) + "\"");
-                case FetchItem.Rfc822Size z -> parts.add("RFC822.SIZE " + m.size());
-                case FetchItem.Envelope e -> parts.add("ENVELOPE " + s.env.structures().summary(m.blob(), utf8).envelope());
-                case FetchItem.Body b -> parts.add("BODY " + s.env.structures().summary(m.blob(), utf8).body());
+                        parts.add("INTERNALDATE \"" + INTERNAL_DATE.format(meta.internalDate()) + "\"");
+                case FetchItem.Rfc822Size z -> parts.add("RFC822.SIZE " + meta.size());
+                case FetchItem.Envelope e -> parts.add("ENVELOPE " + s.env.structures().summary(meta.blob(), utf8).envelope());
+                case FetchItem.Body b -> parts.add("BODY " + s.env.structures().summary(meta.blob(), utf8).body());
                 case FetchItem.BodyStructure b ->
-                        parts.add("BODYSTRUCTURE " + s.env.structures().summary(m.blob(), utf8).bodyStructure());
+                        parts.add("BODYSTRUCTURE " + s.env.structures().summary(meta.blob(), utf8).bodyStructure());
                 case FetchItem.Rfc822 r -> {
-                    if (raw == null) raw = s.env.structures().read(m.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.blob());
                     flush(out, parts);
                     literal(out, "RFC822", raw);
                 }
                 case FetchItem.Rfc822Header r -> {
-                    if (raw == null) raw = s.env.structures().read(m.blob());
-                    if (structure == null) structure = s.env.structures().get(m.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.blob());
+                    if (structure == null) structure = s.env.structures().get(meta.blob());
                     flush(out, parts);
                     literal(out, "RFC822.HEADER", structure.section(raw, List.of(), "HEADER", List.of()).orElse(new byte[0]));
                 }
                 case FetchItem.Rfc822Text r -> {
-                    if (raw == null) raw = s.env.structures().read(m.blob());
-                    if (structure == null) structure = s.env.structures().get(m.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.blob());
+                    if (structure == null) structure = s.env.structures().get(meta.blob());
                     flush(out, parts);
                     literal(out, "RFC822.TEXT", structure.section(raw, List.of(), "TEXT", List.of()).orElse(new byte[0]));
                 }
                 case FetchItem.BodySection b -> {
-                    if (raw == null) raw = s.env.structures().read(m.blob());
-                    if (structure == null) structure = s.env.structures().get(m.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.blob());
+                    if (structure == null) structure = s.env.structures().get(meta.blob());
                     flush(out, parts);
                     section(out, b, raw, structure);
                 }

@@ -14,6 +14,7 @@ import org.tegami.imap.proto.MailboxName;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
+import org.tegami.store.MessageState;
 import org.tegami.store.Uid;
 
 /**
@@ -94,7 +95,7 @@ final class Mailboxes {
         for (MessageMeta m : changes.changed()) {
             int seq = sel.seqOf(m.uid().value());
             if (seq < 0) continue;
-            MessageMeta now = sel.get(seq);
+            MessageState now = sel.get(seq);
             s.send("* " + seq + " FETCH (UID " + now.uid() + " FLAGS " + Flags.list(now.flags()) + " MODSEQ ("
                     + now.modSeq().value() + "))\r\n");
         }

@@ -22,6 +22,7 @@ import org.tegami.store.BlobStore;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
+import org.tegami.store.MessageState;
 import org.tegami.store.ModSeq;
 import org.tegami.store.Uid;
 
@@ -84,7 +85,7 @@ final class MessageCommands {
     private static Set<Uid> deleted(SelectedMailbox sel, BitSet within) {
         Set<Uid> out = new HashSet<>();
         for (int i = 1; i <= sel.count(); i++) {
-            MessageMeta m = sel.get(i);
+            MessageState m = sel.get(i);
             if (m.flags().contains(Flags.DELETED) && (within == null || within.get(i))) out.add(m.uid());
         }
         return out;
@@ -124,7 +125,7 @@ final class MessageCommands {
         for (MessageMeta m : u.changed()) changed.add(m.uid());
         List<Long> failed = new ArrayList<>();
         for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) {
-            MessageMeta m = sel.get(i);
+            MessageState m = sel.get(i);
             if (u.failed().contains(m.uid())) {
                 failed.add(c.uid() ? m.uid().value() : i);
                 continue;

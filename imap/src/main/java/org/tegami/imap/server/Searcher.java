@@ -15,6 +15,8 @@ import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.SearchKey;
 import org.tegami.imap.message.MessageText;
 import org.tegami.store.MessageMeta;
+import org.tegami.store.MessageState;
+import org.tegami.store.Uid;
 
 /**
  * SEARCH and UID SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4) with ESEARCH return options (RFC 4731), SAVE and
@@ -42,11 +44,17 @@ final class Searcher {
         if (modseqKey) s.condstore = true;
         List<Integer> hits = new ArrayList<>();
         long highestModSeq = 0;
+        Map<Uid, MessageMeta> details = Map.of();
+        if (needsDetails(c.key()) && sel.count() > 0) {
+            BitSet all = new BitSet();
+            all.set(1, sel.count() + 1);
+            details = sel.details(all);
+        }
         for (int i = 1; i <= sel.count(); i++) {
-            Candidate m = new Candidate(i, sel.get(i));
+            Candidate m = new Candidate(i, sel.get(i), details.get(sel.get(i).uid()));
             if (matches(c.key(), m, sets)) {
                 hits.add(i);
-                highestModSeq = Math.max(highestModSeq, m.meta.modSeq().value());
+                highestModSeq = Math.max(highestModSeq, m.state.modSeq().value());
             }
         }
         List<Long> numbers = new ArrayList<>(hits.size());
@@ -110,32 +118,75 @@ final class Searcher {
         };
     }
 
-    /** One message under test, with its content parsed only if a key needs it. */
+    /** Whether a key looks at more than UID, flags and modseq: size, dates or content. */
+    private static boolean needsDetails(SearchKey key) {
+        return switch (key) {
+            case SearchKey.Header k -> true;
+            case SearchKey.Body k -> true;
+            case SearchKey.Text k -> true;
+            case SearchKey.Before k -> true;
+            case SearchKey.On k -> true;
+            case SearchKey.Since k -> true;
+            case SearchKey.SentBefore k -> true;
+            case SearchKey.SentOn k -> true;
+            case SearchKey.SentSince k -> true;
+            case SearchKey.Larger k -> true;
+            case SearchKey.Smaller k -> true;
+            case SearchKey.Not n -> needsDetails(n.key());
+            case SearchKey.Or o -> needsDetails(o.a()) || needsDetails(o.b());
+            case SearchKey.And a -> a.keys().stream().anyMatch(Searcher::needsDetails);
+            default -> false;
+        };
+    }
+
+    /**
+     * One message under test, with its content parsed only if a key needs it. {@code meta} is null when no key
+     * needs it, or when the message was expunged by another session meanwhile (then such keys do not match).
+     */
     private final class Candidate {
         final int seq;
+        final MessageState state;
         final MessageMeta meta;
         private MessageText text;
 
-        Candidate(int seq, MessageMeta meta) {
+        Candidate(int seq, MessageState state, MessageMeta meta) {
             this.seq = seq;
+            this.state = state;
             this.meta = meta;
         }
 
-        MessageText text() throws IOException {
+        boolean header(String field, String value) throws IOException {
+            return meta != null && text().header(field, value);
+        }
+
+        boolean body(String value) throws IOException {
+            return meta != null && text().body(value);
+        }
+
+        boolean text(String value) throws IOException {
+            return meta != null && text().text(value);
+        }
+
+        private MessageText text() throws IOException {
             if (text == null) text = MessageText.of(s.env.structures().read(meta.blob()));
             return text;
         }
 
         Optional<LocalDate> sent() throws IOException {
-            return s.env.structures().summary(meta.blob(), true).sentDate();
+            return meta == null ? Optional.empty() : s.env.structures().summary(meta.blob(), true).sentDate();
         }
 
-        LocalDate internal() {
-            return meta.internalDate().atZone(ZoneOffset.UTC).toLocalDate();
+        /** The internal date's day (UTC), or empty when unknown. */
+        Optional<LocalDate> internal() {
+            return meta == null ? Optional.empty() : Optional.of(meta.internalDate().atZone(ZoneOffset.UTC).toLocalDate());
+        }
+
+        long size() {
+            return meta == null ? -1 : meta.size();
         }
 
         boolean has(String flag) {
-            for (String f : meta.flags()) if (f.equalsIgnoreCase(flag)) return true;
+            for (String f : state.flags()) if (f.equalsIgnoreCase(flag)) return true;
             return false;
         }
     }
@@ -159,17 +210,17 @@ final class Searcher {
             case SearchKey.Old k -> true;
             case SearchKey.Keyword k -> m.has(k.flag());
             case SearchKey.Unkeyword k -> !m.has(k.flag());
-            case SearchKey.Header k -> m.text().header(k.field(), k.value());
-            case SearchKey.Body k -> m.text().body(k.value());
-            case SearchKey.Text k -> m.text().text(k.value());
-            case SearchKey.Before k -> m.internal().isBefore(k.date());
-            case SearchKey.On k -> m.internal().equals(k.date());
-            case SearchKey.Since k -> !m.internal().isBefore(k.date());
+            case SearchKey.Header k -> m.header(k.field(), k.value());
+            case SearchKey.Body k -> m.body(k.value());
+            case SearchKey.Text k -> m.text(k.value());
+            case SearchKey.Before k -> m.internal().map(d -> d.isBefore(k.date())).orElse(false);
+            case SearchKey.On k -> m.internal().map(d -> d.equals(k.date())).orElse(false);
+            case SearchKey.Since k -> m.internal().map(d -> !d.isBefore(k.date())).orElse(false);
             case SearchKey.SentBefore k -> m.sent().map(d -> d.isBefore(k.date())).orElse(false);
             case SearchKey.SentOn k -> m.sent().map(d -> d.equals(k.date())).orElse(false);
             case SearchKey.SentSince k -> m.sent().map(d -> !d.isBefore(k.date())).orElse(false);
-            case SearchKey.Larger k -> m.meta.size() > k.size();
-            case SearchKey.Smaller k -> m.meta.size() < k.size();
+            case SearchKey.Larger k -> m.size() > k.size();
+            case SearchKey.Smaller k -> m.size() >= 0 && m.size() < k.size();
             case SearchKey.UidSet k -> sets.get(key).get(m.seq);
             case SearchKey.SeqSet k -> sets.get(key).get(m.seq);
             case SearchKey.Not k -> !matches(k.key(), m, sets);
@@ -178,7 +229,7 @@ final class Searcher {
                 for (SearchKey sub : k.keys()) if (!matches(sub, m, sets)) yield false;
                 yield true;
             }
-            case SearchKey.ModSeq k -> m.meta.modSeq().value() >= k.modSeq();
+            case SearchKey.ModSeq k -> m.state.modSeq().value() >= k.modSeq();
         };
     }
 }

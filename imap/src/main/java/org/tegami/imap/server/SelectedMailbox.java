@@ -3,7 +3,9 @@ package org.tegami.imap.server;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -13,6 +15,7 @@ import org.tegami.store.ChangeFeed;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
+import org.tegami.store.MessageState;
 import org.tegami.store.ModSeq;
 import org.tegami.store.Uid;
 
@@ -27,7 +30,7 @@ final class SelectedMailbox implements AutoCloseable {
     private final MailStore store;
     final boolean readOnly;
     private Mailbox mailbox;
-    private final ArrayList<MessageMeta> messages;
+    private final ArrayList<MessageState> messages;
     /** The modseq up to which changes have been reported. */
     private ModSeq known;
     private final ChangeFeed.Subscription subscription;
@@ -41,9 +44,9 @@ final class SelectedMailbox implements AutoCloseable {
         this.readOnly = readOnly;
         // subscribe first, so a change committed between the subscription and the read is still noticed
         this.subscription = store.changes().subscribe(mailbox.id(), this::changed);
-        var snapshot = store.changesSince(mailbox.id(), new ModSeq(0)).orElseThrow();
+        var snapshot = store.view(mailbox.id()).orElseThrow();
         this.mailbox = snapshot.mailbox();
-        this.messages = new ArrayList<>(snapshot.changed());
+        this.messages = new ArrayList<>(snapshot.messages());
         this.known = snapshot.mailbox().highestModSeq();
     }
 
@@ -70,8 +73,24 @@ final class SelectedMailbox implements AutoCloseable {
     }
 
     /** The message with this 1-based sequence number. */
-    MessageMeta get(int seq) {
+    MessageState get(int seq) {
         return messages.get(seq - 1);
+    }
+
+    /**
+     * Where the bytes of the given messages are, their size and internal date, read in one query over their UID
+     * range. A message expunged meanwhile (still in this view until reported) is missing from the map.
+     */
+    Map<Uid, MessageMeta> details(BitSet seqs) {
+        if (seqs.isEmpty()) return Map.of();
+        Uid first = get(seqs.nextSetBit(0)).uid();
+        Uid last = get(seqs.length() - 1).uid();
+        Map<Uid, MessageMeta> out = new HashMap<>();
+        for (MessageMeta m : store.messages(mailbox.id(), first, last)) {
+            int seq = seqOf(m.uid().value());
+            if (seq > 0 && seqs.get(seq)) out.put(m.uid(), m);
+        }
+        return out;
     }
 
     long highestUid() {
@@ -155,14 +174,14 @@ final class SelectedMailbox implements AutoCloseable {
     void updated(List<MessageMeta> changed) {
         for (MessageMeta m : changed) {
             int s = seqOf(m.uid().value());
-            if (s > 0) messages.set(s - 1, m);
+            if (s > 0) messages.set(s - 1, MessageState.of(m));
         }
     }
 
     /** Flags and keywords in use, for the FLAGS response (RFC 9051 §7.3.5). */
     Set<String> keywords() {
         Set<String> out = new TreeSet<>();
-        for (MessageMeta m : messages) {
+        for (MessageState m : messages) {
             for (String f : m.flags()) if (!f.startsWith("\\")) out.add(f);
         }
         return out;
@@ -204,14 +223,15 @@ final class SelectedMailbox implements AutoCloseable {
         }
         long lastUid = highestUid();
         int before = messages.size();
-        for (MessageMeta m : c.changed()) {
+        for (MessageMeta changed : c.changed()) {
+            MessageState m = MessageState.of(changed);
             if (m.uid().value() > lastUid) {
                 messages.add(m);
                 continue;
             }
             int s = seqOf(m.uid().value());
             if (s < 0) continue; // expunged since, or the caller's own move
-            MessageMeta old = messages.get(s - 1);
+            MessageState old = messages.get(s - 1);
             boolean flagsChanged = !old.flags().equals(m.flags());
             messages.set(s - 1, m);
             if (flagsChanged || (mode.condstore() && !old.modSeq().equals(m.modSeq()))) {

@@ -20,6 +20,7 @@ import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MailboxId;
 import org.tegami.store.MessageMeta;
+import org.tegami.store.MessageState;
 import org.tegami.store.ModSeq;
 import org.tegami.store.QueueId;
 import org.tegami.store.Uid;
@@ -180,10 +181,6 @@ final class SqlMail implements MailStore, ChangeFeed {
         return db.read(tx -> {
             Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
             if (mb.isEmpty()) return Optional.empty();
-            if (since.value() == 0) { // a fresh view: every message in primary-key order, no tombstones needed
-                return Optional.of(new MailboxChanges(mb.get(), messages(tx, "WHERE mailbox_id = ? ORDER BY uid",
-                        mailbox.value()), List.of()));
-            }
             List<MessageMeta> changed = mb.get().highestModSeq().value() <= since.value() ? List.of()
                     : messages(tx, "WHERE mailbox_id = ? AND modseq > ? ORDER BY uid", mailbox.value(), since.value());
             List<Uid> expunged = mb.get().highestModSeq().value() <= since.value() ? List.of()
@@ -238,6 +235,34 @@ final class SqlMail implements MailStore, ChangeFeed {
     @Override
     public List<MessageMeta> messages(MailboxId mailbox) {
         return db.read(tx -> messages(tx, "WHERE mailbox_id = ? ORDER BY uid", mailbox.value()));
+    }
+
+    @Override
+    public List<MessageMeta> messages(MailboxId mailbox, Uid first, Uid last) {
+        return db.read(tx -> messages(tx, "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid", mailbox.value(),
+                first.value(), last.value()));
+    }
+
+    @Override
+    public Optional<MailboxView> view(MailboxId mailbox) {
+        return db.read(tx -> {
+            Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
+            if (mb.isEmpty()) return Optional.empty();
+            // only the three columns a view needs: a large SELECT reads 100,000 rows
+            List<MessageState> out = new ArrayList<>();
+            try (PreparedStatement ps = SqlAccounts.prepare(tx,
+                    "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid", mailbox.value());
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new MessageState(new Uid(rs.getLong(1)), flags(rs.getString(2)), new ModSeq(rs.getLong(3))));
+                }
+            }
+            return Optional.of(new MailboxView(mb.get(), out));
+        });
+    }
+
+    private static Set<String> flags(String column) {
+        return column.isEmpty() ? Set.of() : Set.copyOf(Arrays.asList(column.split(" ")));
     }
 
     @Override
@@ -346,8 +371,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, args);
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                String flags = rs.getString(6);
-                Set<String> f = flags.isEmpty() ? Set.of() : Set.copyOf(Arrays.asList(flags.split(" ")));
+                Set<String> f = flags(rs.getString(6));
                 out.add(new MessageMeta(new MailboxId(rs.getLong(1)), new Uid(rs.getLong(2)), new BlobId(rs.getString(3)),
                         rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7))));
             }
