@@ -10,6 +10,10 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import org.tegami.net.tls.TlsContext;
@@ -41,6 +45,31 @@ public final class Connection implements AutoCloseable {
         this.socket = s;
         this.in = s.getInputStream();
         this.out = new BufferedOutputStream(s.getOutputStream(), 8 * 1024);
+        this.compressed = false;
+    }
+
+    private boolean compressed;
+    private Inflater inflater;
+    private Deflater deflater;
+
+    /**
+     * Starts raw DEFLATE (RFC 1951) both ways, as IMAP COMPRESS=DEFLATE does (RFC 4978 §3): what is written is
+     * compressed and sync-flushed on every {@link #flush()}, what is read is inflated. Bytes received before this
+     * call and not yet consumed are dropped, as for STARTTLS. Memory stays bounded: the inflater hands out at most
+     * what the caller's bounded reads ask for.
+     */
+    public void startCompression() throws IOException {
+        flush();
+        pos = lim = 0;
+        inflater = new Inflater(true);
+        deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+        in = new InflaterInputStream(socket.getInputStream(), inflater, 4 * 1024);
+        out = new BufferedOutputStream(new DeflaterOutputStream(socket.getOutputStream(), deflater, 4 * 1024, true), 8 * 1024);
+        compressed = true;
+    }
+
+    public boolean isCompressed() {
+        return compressed;
     }
 
     public InetAddress remoteAddress() {
@@ -191,5 +220,7 @@ public final class Connection implements AutoCloseable {
         } catch (IOException ignored) {
             // closing anyway
         }
+        if (inflater != null) inflater.end(); // native zlib memory
+        if (deflater != null) deflater.end();
     }
 }

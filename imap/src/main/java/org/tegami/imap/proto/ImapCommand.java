@@ -114,6 +114,12 @@ public sealed interface ImapCommand {
 
     record Expunge() implements ImapCommand {}
 
+    /** RFC 8437: back to the not-authenticated state. */
+    record Unauthenticate() implements ImapCommand {}
+
+    /** RFC 4978; the mechanism upper-cased ({@code DEFLATE} is the only one defined). */
+    record Compress(String mechanism) implements ImapCommand {}
+
     /** RFC 9051 §6.4.9, RFC 4315. */
     record UidExpunge(SequenceSet set) implements ImapCommand {}
 

@@ -100,6 +100,12 @@ public final class ImapParser {
             case "CHECK" -> none(lx, new ImapCommand.Check());
             case "CLOSE" -> none(lx, new ImapCommand.Close());
             case "UNSELECT" -> none(lx, new ImapCommand.Unselect());
+            case "UNAUTHENTICATE" -> none(lx, new ImapCommand.Unauthenticate());
+            case "COMPRESS" -> {
+                lx.sp();
+                String mechanism = lx.atom().toUpperCase(Locale.ROOT);
+                yield end(lx, new ImapCommand.Compress(mechanism));
+            }
             case "EXPUNGE" -> none(lx, new ImapCommand.Expunge());
             case "AUTHENTICATE" -> authenticate(lx);
             case "LOGIN" -> {

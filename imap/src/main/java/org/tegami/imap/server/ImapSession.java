@@ -200,6 +200,15 @@ final class ImapSession {
             case ImapCommand.Status c -> mailboxes.status(tag, c);
             case ImapCommand.Append c -> messages.append(tag, c);
             case ImapCommand.Idle c -> messages.idle(tag);
+            case ImapCommand.Compress c -> compress(tag, c.mechanism());
+            case ImapCommand.Unauthenticate c -> {
+                // RFC 8437: as if the connection were new, but TLS (and compression) stay
+                unselect();
+                account = null;
+                rev2 = condstore = qresync = false;
+                errors = 0;
+                ok(tag, "Not authenticated any more");
+            }
             default -> {
                 if (selected == null) throw new ImapSyntaxException(tag, "No mailbox selected", false);
                 messages.execute(tag, cmd);
@@ -224,8 +233,21 @@ final class ImapSession {
         }
         caps.addAll(List.of("IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED",
                 "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC",
-                "STATUS=SIZE"));
+                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize()));
+        if (!conn.isCompressed()) caps.add("COMPRESS=DEFLATE");
         return String.join(" ", caps);
+    }
+
+    /** RFC 4978 §3: raw DEFLATE both ways from the end of the OK line on. */
+    private void compress(String tag, String mechanism) throws IOException, ImapSyntaxException {
+        if (!mechanism.equals("DEFLATE")) throw new ImapSyntaxException(tag, "Unknown compression mechanism", false);
+        if (conn.isCompressed()) {
+            send(tag + " NO [COMPRESSIONACTIVE] DEFLATE is already active\r\n");
+            return;
+        }
+        ok(tag, "DEFLATE active");
+        conn.startCompression();
+        reader = newReader(); // nothing may be pipelined behind COMPRESS: what was is dropped
     }
 
     private void startTls(String tag) throws IOException, ImapSyntaxException {
