@@ -85,7 +85,7 @@ public final class TegamiServer implements AutoCloseable {
             bind(bound, cfg, "submissions", TlsMode.IMPLICIT, tls, limiter, submission, SmtpServer.BUSY);
             bind(bound, cfg, "pop3", TlsMode.STARTTLS, tls, limiter, pop3, Pop3Server.BUSY);
             bind(bound, cfg, "pop3s", TlsMode.IMPLICIT, tls, limiter, pop3, Pop3Server.BUSY);
-            var imap = new ImapServer(new ImapEnvironment(cfg.hostname(), store, auth, tls, cfg.limits().messageSize()));
+            var imap = new ImapServer(new ImapEnvironment(cfg.hostname(), store, auth, tls, cfg.limits().messageSize(), clock));
             bind(bound, cfg, "imap", TlsMode.STARTTLS, tls, limiter, imap, ImapServer.BUSY);
             bind(bound, cfg, "imaps", TlsMode.IMPLICIT, tls, limiter, imap, ImapServer.BUSY);
             // Client autoconfiguration (Thunderbird, Autodiscover, Apple): only what is really enabled is listed.

@@ -134,6 +134,16 @@ public sealed interface ImapCommand {
         }
     }
 
+    /** One SORT criterion (RFC 5256 §3, RFC 5957): ARRIVAL, CC, DATE, FROM, SIZE, SUBJECT, TO, DISPLAYFROM, DISPLAYTO. */
+    record SortCriterion(boolean reverse, String key) {}
+
+    /** RFC 5256 §3 SORT and UID SORT; the charset is required there; several keys form one {@link SearchKey.And}. */
+    record Sort(boolean uid, List<SortCriterion> criteria, String charset, SearchKey key) implements ImapCommand {
+        public Sort {
+            criteria = List.copyOf(criteria);
+        }
+    }
+
     /** RFC 9051 §6.4.5; macros are expanded; CHANGEDSINCE and VANISHED from RFC 7162 §3.1.4 and §3.2.6. */
     record Fetch(boolean uid, SequenceSet set, List<FetchItem> items, Optional<Long> changedSince, boolean vanished)
             implements ImapCommand {

@@ -157,6 +157,7 @@ public final class ImapParser {
                     case "FETCH" -> FetchParser.fetch(lx, true);
                     case "STORE" -> store(lx, true);
                     case "SEARCH" -> SearchParser.search(lx, true);
+                    case "SORT" -> SearchParser.sort(lx, true);
                     case "COPY" -> copyOrMove(lx, true, false);
                     case "MOVE" -> copyOrMove(lx, true, true);
                     case "EXPUNGE" -> {
@@ -169,6 +170,7 @@ public final class ImapParser {
             case "FETCH" -> FetchParser.fetch(lx, false);
             case "STORE" -> store(lx, false);
             case "SEARCH" -> SearchParser.search(lx, false);
+            case "SORT" -> SearchParser.sort(lx, false);
             case "COPY" -> copyOrMove(lx, false, false);
             case "MOVE" -> copyOrMove(lx, false, true);
             case "ID" -> id(lx);

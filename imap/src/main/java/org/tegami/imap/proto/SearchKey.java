@@ -82,6 +82,12 @@ public sealed interface SearchKey {
         }
     }
 
+    /** RFC 5032 WITHIN: internal date at least {@code seconds} ago. */
+    record Older(long seconds) implements SearchKey {}
+
+    /** RFC 5032 WITHIN: internal date less than {@code seconds} ago. */
+    record Younger(long seconds) implements SearchKey {}
+
     /** RFC 7162 §3.1.5: messages whose mod-sequence is at least {@code modSeq}; entry name and type are ignored. */
     record ModSeq(long modSeq) implements SearchKey {}
 }

@@ -40,6 +40,36 @@ final class SearchParser {
         return new ImapCommand.Search(uid, charset, key, returns);
     }
 
+    private static final Set<String> SORT_KEYS = Set.of("ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO",
+            "DISPLAYFROM", "DISPLAYTO");
+
+    /** RFC 5256 §5: SORT SP sort-criteria SP charset 1*(SP search-key). */
+    static ImapCommand sort(ImapLexer lx, boolean uid) throws IOException, ImapSyntaxException {
+        lx.sp();
+        List<ImapCommand.SortCriterion> criteria = new ArrayList<>();
+        lx.open();
+        do {
+            String k = lx.atom().toUpperCase(Locale.ROOT);
+            boolean reverse = k.equals("REVERSE");
+            if (reverse) {
+                lx.sp();
+                k = lx.atom().toUpperCase(Locale.ROOT);
+            }
+            if (!SORT_KEYS.contains(k)) throw lx.error("Unknown sort criterion");
+            criteria.add(new ImapCommand.SortCriterion(reverse, k));
+        } while (lx.tryChar(' '));
+        lx.close();
+        lx.sp();
+        String charset = lx.astring().toUpperCase(Locale.ROOT);
+        List<SearchKey> keys = new ArrayList<>();
+        do {
+            lx.sp();
+            keys.add(key(lx));
+        } while (lx.peek() == ' ');
+        lx.end();
+        return new ImapCommand.Sort(uid, criteria, charset, keys.size() == 1 ? keys.getFirst() : new SearchKey.And(keys));
+    }
+
     private static String peekKeyword(ImapLexer lx) {
         // a look-ahead that does not consume: RETURN and CHARSET are not search keys
         StringBuilder sb = new StringBuilder();
@@ -123,8 +153,17 @@ final class SearchParser {
                 yield new SearchKey.Or(a, arg(lx, () -> nested(lx)));
             }
             case "MODSEQ" -> modSeq(lx);
+            case "OLDER" -> new SearchKey.Older(arg(lx, () -> positive(lx)));
+            case "YOUNGER" -> new SearchKey.Younger(arg(lx, () -> positive(lx)));
             default -> throw lx.error("Unknown search key");
         };
+    }
+
+    /** RFC 5032 §4: an interval in seconds, nz-number. */
+    private static long positive(ImapLexer lx) throws ImapSyntaxException {
+        long n = lx.number();
+        if (n < 1) throw lx.error("Interval must be at least 1 second");
+        return n;
     }
 
     /** NOT and OR nest without parentheses, so they count toward the depth limit too. */

@@ -69,6 +69,7 @@ final class MessageCommands {
             case ImapCommand.UidExpunge c -> expunge(tag, sel, c.set());
             case ImapCommand.Fetch c -> fetcher.fetch(tag, c);
             case ImapCommand.Search c -> searcher.search(tag, c);
+            case ImapCommand.Sort c -> searcher.sort(tag, c);
             case ImapCommand.Store c -> store(tag, sel, c);
             case ImapCommand.Copy c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), false);
             case ImapCommand.Move c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), true);
@@ -207,7 +208,7 @@ final class MessageCommands {
         }
         Set<String> flags = new LinkedHashSet<>();
         for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
-        Instant date = c.date().map(d -> d.toInstant()).orElseGet(Instant::now);
+        Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
         try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
             try (InputStream in = s.reader().openLiteral(c.literalSize(), c.nonSync())) {
                 in.transferTo(w.stream());

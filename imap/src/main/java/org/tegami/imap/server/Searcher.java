@@ -14,6 +14,7 @@ import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.SearchKey;
 import org.tegami.imap.message.MessageText;
+import org.tegami.imap.message.SortKeys;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.MessageState;
 import org.tegami.store.Uid;
@@ -30,33 +31,49 @@ final class Searcher {
         this.s = session;
     }
 
-    void search(String tag, ImapCommand.Search c) throws IOException, ImapSyntaxException {
+    /** The messages a search matched, ascending, and the highest modseq among them when a MODSEQ key was used. */
+    private record Hits(List<Integer> seqs, boolean modseqKey, long highestModSeq, Map<Uid, MessageMeta> details) {}
+
+    /** Evaluates a search; empty (after answering NO [BADCHARSET]) for a charset we do not know. */
+    private Optional<Hits> evaluate(String tag, Optional<String> charset, SearchKey key, boolean withDetails)
+            throws IOException {
         SelectedMailbox sel = s.selected;
-        if (c.charset().isPresent()) {
-            String cs = c.charset().get().toUpperCase(Locale.ROOT);
+        if (charset.isPresent()) {
+            String cs = charset.get().toUpperCase(Locale.ROOT);
             if (!cs.equals("UTF-8") && !cs.equals("US-ASCII")) {
                 s.send(tag + " NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset\r\n"); // RFC 9051 §6.4.4
-                return;
+                return Optional.empty();
             }
         }
+        now = s.env.clock().instant();
         Map<SearchKey, BitSet> sets = new IdentityHashMap<>();
-        boolean modseqKey = prepare(c.key(), sel, sets);
+        boolean modseqKey = prepare(key, sel, sets);
         if (modseqKey) s.condstore = true;
         List<Integer> hits = new ArrayList<>();
         long highestModSeq = 0;
         Map<Uid, MessageMeta> details = Map.of();
-        if (needsDetails(c.key()) && sel.count() > 0) {
+        if ((withDetails || needsDetails(key)) && sel.count() > 0) {
             BitSet all = new BitSet();
             all.set(1, sel.count() + 1);
             details = sel.details(all);
         }
         for (int i = 1; i <= sel.count(); i++) {
             Candidate m = new Candidate(i, sel.get(i), details.get(sel.get(i).uid()));
-            if (matches(c.key(), m, sets)) {
+            if (matches(key, m, sets)) {
                 hits.add(i);
                 highestModSeq = Math.max(highestModSeq, m.state.modSeq().value());
             }
         }
+        return Optional.of(new Hits(hits, modseqKey, highestModSeq, details));
+    }
+
+    void search(String tag, ImapCommand.Search c) throws IOException, ImapSyntaxException {
+        SelectedMailbox sel = s.selected;
+        Optional<Hits> found = evaluate(tag, c.charset(), c.key(), false);
+        if (found.isEmpty()) return;
+        List<Integer> hits = found.get().seqs();
+        boolean modseqKey = found.get().modseqKey();
+        long highestModSeq = found.get().highestModSeq();
         List<Long> numbers = new ArrayList<>(hits.size());
         for (int i : hits) numbers.add(c.uid() ? sel.get(i).uid().value() : i);
         List<String> ret = c.returnOptions();
@@ -93,6 +110,65 @@ final class Searcher {
         }
         s.sync(c.uid());
         s.ok(tag, (c.uid() ? "UID SEARCH" : "SEARCH") + " completed");
+    }
+
+    /**
+     * SORT and UID SORT (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO): the matching messages ordered by the
+     * criteria in turn, ties broken by sequence number.
+     */
+    void sort(String tag, ImapCommand.Sort c) throws IOException {
+        SelectedMailbox sel = s.selected;
+        Optional<Hits> found = evaluate(tag, Optional.of(c.charset()), c.key(), true);
+        if (found.isEmpty()) return;
+        Map<Uid, MessageMeta> details = found.get().details();
+        List<Integer> seqs = new ArrayList<>(found.get().seqs());
+        Map<Integer, SortKeys> keys = new java.util.HashMap<>();
+        boolean needsHeaders = c.criteria().stream().anyMatch(k -> !k.key().equals("ARRIVAL") && !k.key().equals("SIZE"));
+        for (int seq : seqs) {
+            MessageMeta m = details.get(sel.get(seq).uid());
+            if (needsHeaders && m != null) keys.put(seq, SortKeys.of(s.env.structures().get(m.blob())));
+        }
+        java.util.Comparator<Integer> order = (a, b) -> 0;
+        for (ImapCommand.SortCriterion k : c.criteria()) {
+            java.util.Comparator<Integer> one = switch (k.key()) {
+                case "ARRIVAL" -> java.util.Comparator.comparing(q -> arrival(details, sel, q));
+                case "SIZE" -> java.util.Comparator.comparingLong(q -> size(details, sel, q));
+                // RFC 5256 §3: a missing or unparseable Date sorts by the internal date
+                case "DATE" -> java.util.Comparator.comparing(q -> keys.containsKey(q)
+                        ? keys.get(q).date().orElseGet(() -> arrival(details, sel, q)) : arrival(details, sel, q));
+                default -> java.util.Comparator.comparing(q -> text(keys.get(q), k.key()));
+            };
+            order = order.thenComparing(k.reverse() ? one.reversed() : one);
+        }
+        seqs.sort(order.thenComparing(java.util.Comparator.naturalOrder()));
+        StringBuilder sb = new StringBuilder("* SORT");
+        for (int q : seqs) sb.append(' ').append(c.uid() ? sel.get(q).uid().value() : q);
+        s.send(sb.append("\r\n").toString());
+        s.sync(c.uid());
+        s.ok(tag, (c.uid() ? "UID SORT" : "SORT") + " completed");
+    }
+
+    private static java.time.Instant arrival(Map<Uid, MessageMeta> details, SelectedMailbox sel, int seq) {
+        MessageMeta m = details.get(sel.get(seq).uid());
+        return m == null ? java.time.Instant.EPOCH : m.internalDate();
+    }
+
+    private static long size(Map<Uid, MessageMeta> details, SelectedMailbox sel, int seq) {
+        MessageMeta m = details.get(sel.get(seq).uid());
+        return m == null ? 0 : m.size();
+    }
+
+    private static String text(SortKeys k, String criterion) {
+        if (k == null) return "";
+        return switch (criterion) {
+            case "SUBJECT" -> k.subject();
+            case "FROM" -> k.from();
+            case "TO" -> k.to();
+            case "CC" -> k.cc();
+            case "DISPLAYFROM" -> k.displayFrom();
+            case "DISPLAYTO" -> k.displayTo();
+            default -> "";
+        };
     }
 
     /** Resolves the sequence and UID sets once; returns whether a MODSEQ key is present. */
@@ -132,6 +208,8 @@ final class Searcher {
             case SearchKey.SentSince k -> true;
             case SearchKey.Larger k -> true;
             case SearchKey.Smaller k -> true;
+            case SearchKey.Older k -> true;
+            case SearchKey.Younger k -> true;
             case SearchKey.Not n -> needsDetails(n.key());
             case SearchKey.Or o -> needsDetails(o.a()) || needsDetails(o.b());
             case SearchKey.And a -> a.keys().stream().anyMatch(Searcher::needsDetails);
@@ -191,6 +269,9 @@ final class Searcher {
         }
     }
 
+    /** The time the current command started, for OLDER and YOUNGER. */
+    private java.time.Instant now = java.time.Instant.EPOCH;
+
     private boolean matches(SearchKey key, Candidate m, Map<SearchKey, BitSet> sets) throws IOException {
         return switch (key) {
             case SearchKey.All k -> true;
@@ -230,6 +311,9 @@ final class Searcher {
                 yield true;
             }
             case SearchKey.ModSeq k -> m.state.modSeq().value() >= k.modSeq();
+            // RFC 5032 §3: relative to the time the command runs
+            case SearchKey.Older k -> m.meta != null && !m.meta.internalDate().isAfter(now.minusSeconds(k.seconds()));
+            case SearchKey.Younger k -> m.meta != null && m.meta.internalDate().isAfter(now.minusSeconds(k.seconds()));
         };
     }
 }

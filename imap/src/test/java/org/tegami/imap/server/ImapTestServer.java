@@ -71,7 +71,7 @@ final class ImapTestServer implements AutoCloseable {
             TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
             var env = new ImapEnvironment(HOSTNAME, store, new Authenticator(accounts, hasher, new LoginThrottle(clock)),
                     tls, Duration.ofMinutes(30), MAX_MESSAGE, ImapLimits.DEFAULTS,
-                    new StructureCache(store.blobs(), 100));
+                    new StructureCache(store.blobs(), 100), clock);
             var limiter = new ConnectionLimiter(100, 100);
             var any = new InetSocketAddress("127.0.0.1", 0);
             var imap = new ImapServer(env);

@@ -1,0 +1,91 @@
+package org.tegami.imap.message;
+
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.codec.DecoderUtil;
+import org.apache.james.mime4j.dom.address.Address;
+import org.apache.james.mime4j.dom.address.AddressList;
+import org.apache.james.mime4j.dom.address.Group;
+import org.apache.james.mime4j.dom.address.Mailbox;
+import org.apache.james.mime4j.field.address.LenientAddressParser;
+
+/**
+ * What SORT compares (RFC 5256 §3, RFC 5957): the sent date, the base subject and the first address of From, To
+ * and Cc (mailbox local part, and the display name for DISPLAYFROM/DISPLAYTO), upper-cased the i;ascii-casemap way.
+ */
+public record SortKeys(Optional<Instant> date, String subject, String from, String to, String cc, String displayFrom,
+        String displayTo) {
+
+    public static SortKeys of(MessageStructure m) {
+        Header h = m.header();
+        Optional<Instant> date = h.get("Date").flatMap(SortKeys::parseDate);
+        String subject = BaseSubject.of(h.get("Subject").map(SortKeys::decode).orElse(""));
+        Optional<Mailbox> from = first(h.get("From"));
+        Optional<Mailbox> to = first(h.get("To"));
+        Optional<Mailbox> cc = first(h.get("Cc"));
+        return new SortKeys(date, fold(subject), fold(local(from)), fold(local(to)), fold(local(cc)),
+                fold(display(from)), fold(display(to)));
+    }
+
+    private static String decode(String v) {
+        try {
+            return DecoderUtil.decodeEncodedWords(v, DecodeMonitor.SILENT);
+        } catch (RuntimeException e) {
+            return v;
+        }
+    }
+
+    /** i;ascii-casemap: only a-z are folded, so the order does not depend on the JVM's locale. */
+    private static String fold(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 'a' && c <= 'z' ? (char) (c - 32) : c);
+        }
+        return sb.toString();
+    }
+
+    private static Optional<Mailbox> first(Optional<String> value) {
+        if (value.isEmpty()) return Optional.empty();
+        try {
+            AddressList list = LenientAddressParser.DEFAULT.parseAddressList(value.get());
+            for (Address a : list) {
+                if (a instanceof Mailbox m) return Optional.of(m);
+                if (a instanceof Group g && !g.getMailboxes().isEmpty()) return Optional.of(g.getMailboxes().get(0));
+            }
+        } catch (RuntimeException e) {
+            // unparseable: sorts as empty
+        }
+        return Optional.empty();
+    }
+
+    private static String local(Optional<Mailbox> m) {
+        return m.map(Mailbox::getLocalPart).orElse("");
+    }
+
+    /** RFC 5957 §2: the display name, or the addr-spec when there is none. */
+    private static String display(Optional<Mailbox> m) {
+        if (m.isEmpty()) return "";
+        String name = m.get().getName();
+        return name != null && !name.isBlank() ? decode(name).trim() : m.get().getAddress();
+    }
+
+    private static Optional<Instant> parseDate(String v) {
+        String s = v.replaceAll("\\([^)]*\\)", " ").replaceAll("\\s+", " ").trim(); // drop comments such as (UTC)
+        int comma = s.indexOf(',');
+        if (comma >= 0) s = s.substring(comma + 1).trim();
+        for (String pattern : new String[] {"d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yyyy HH:mm:ss z"}) {
+            try {
+                return Optional.of(ZonedDateTime.parse(s, DateTimeFormatter.ofPattern(pattern, Locale.ENGLISH)).toInstant());
+            } catch (DateTimeParseException e) {
+                // try the next form
+            }
+        }
+        return Optional.empty();
+    }
+}
