@@ -19,17 +19,32 @@ import org.apache.james.mime4j.field.address.LenientAddressParser;
  * and Cc (mailbox local part, and the display name for DISPLAYFROM/DISPLAYTO), upper-cased the i;ascii-casemap way.
  */
 public record SortKeys(Optional<Instant> date, String subject, String from, String to, String cc, String displayFrom,
-        String displayTo) {
+        String displayTo, Optional<String> messageId, java.util.List<String> references, boolean replyOrForward) {
+
+    private static final java.util.regex.Pattern MSG_ID = java.util.regex.Pattern.compile("<[^<>\\s]+>");
 
     public static SortKeys of(MessageStructure m) {
         Header h = m.header();
         Optional<Instant> date = h.get("Date").flatMap(SortKeys::parseDate);
-        String subject = BaseSubject.of(h.get("Subject").map(SortKeys::decode).orElse(""));
+        String decoded = h.get("Subject").map(SortKeys::decode).orElse("");
+        String subject = BaseSubject.of(decoded);
+        boolean replyOrForward = !subject.equals(decoded.replaceAll("\\s+", " ").strip());
         Optional<Mailbox> from = first(h.get("From"));
         Optional<Mailbox> to = first(h.get("To"));
         Optional<Mailbox> cc = first(h.get("Cc"));
+        // RFC 5256 §4 REFERENCES: the parents are the References ids, else the first In-Reply-To id
+        java.util.List<String> refs = ids(h.get("References").orElse(""));
+        if (refs.isEmpty()) refs = ids(h.get("In-Reply-To").orElse("")).stream().limit(1).toList();
+        Optional<String> id = ids(h.get("Message-ID").orElse("")).stream().findFirst();
         return new SortKeys(date, fold(subject), fold(local(from)), fold(local(to)), fold(local(cc)),
-                fold(display(from)), fold(display(to)));
+                fold(display(from)), fold(display(to)), id, refs, replyOrForward);
+    }
+
+    private static java.util.List<String> ids(String value) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        var m = MSG_ID.matcher(value);
+        while (m.find() && out.size() < 100) out.add(m.group());
+        return out;
     }
 
     private static String decode(String v) {

@@ -144,6 +144,9 @@ public sealed interface ImapCommand {
         }
     }
 
+    /** RFC 5256 §3 THREAD and UID THREAD; algorithm upper-cased (ORDEREDSUBJECT, REFERENCES). */
+    record Thread(boolean uid, String algorithm, String charset, SearchKey key) implements ImapCommand {}
+
     /** RFC 9051 §6.4.5; macros are expanded; CHANGEDSINCE and VANISHED from RFC 7162 §3.1.4 and §3.2.6. */
     record Fetch(boolean uid, SequenceSet set, List<FetchItem> items, Optional<Long> changedSince, boolean vanished)
             implements ImapCommand {

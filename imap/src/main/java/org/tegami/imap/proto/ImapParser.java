@@ -158,6 +158,7 @@ public final class ImapParser {
                     case "STORE" -> store(lx, true);
                     case "SEARCH" -> SearchParser.search(lx, true);
                     case "SORT" -> SearchParser.sort(lx, true);
+                    case "THREAD" -> SearchParser.thread(lx, true);
                     case "COPY" -> copyOrMove(lx, true, false);
                     case "MOVE" -> copyOrMove(lx, true, true);
                     case "EXPUNGE" -> {
@@ -171,6 +172,7 @@ public final class ImapParser {
             case "STORE" -> store(lx, false);
             case "SEARCH" -> SearchParser.search(lx, false);
             case "SORT" -> SearchParser.sort(lx, false);
+            case "THREAD" -> SearchParser.thread(lx, false);
             case "COPY" -> copyOrMove(lx, false, false);
             case "MOVE" -> copyOrMove(lx, false, true);
             case "ID" -> id(lx);

@@ -61,13 +61,28 @@ final class SearchParser {
         lx.close();
         lx.sp();
         String charset = lx.astring().toUpperCase(Locale.ROOT);
+        return new ImapCommand.Sort(uid, criteria, charset, criteria(lx));
+    }
+
+    /** RFC 5256 §5: THREAD SP thread-alg SP charset 1*(SP search-key). */
+    static ImapCommand thread(ImapLexer lx, boolean uid) throws IOException, ImapSyntaxException {
+        lx.sp();
+        String algorithm = lx.atom().toUpperCase(Locale.ROOT);
+        if (!algorithm.equals("ORDEREDSUBJECT") && !algorithm.equals("REFERENCES")) throw lx.error("Unknown thread algorithm");
+        lx.sp();
+        String charset = lx.astring().toUpperCase(Locale.ROOT);
+        return new ImapCommand.Thread(uid, algorithm, charset, criteria(lx));
+    }
+
+    /** 1*(SP search-key) to the end of the command, as one key. */
+    private static SearchKey criteria(ImapLexer lx) throws IOException, ImapSyntaxException {
         List<SearchKey> keys = new ArrayList<>();
         do {
             lx.sp();
             keys.add(key(lx));
         } while (lx.peek() == ' ');
         lx.end();
-        return new ImapCommand.Sort(uid, criteria, charset, keys.size() == 1 ? keys.getFirst() : new SearchKey.And(keys));
+        return keys.size() == 1 ? keys.getFirst() : new SearchKey.And(keys);
     }
 
     private static String peekKeyword(ImapLexer lx) {

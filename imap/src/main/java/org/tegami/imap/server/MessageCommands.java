@@ -70,6 +70,7 @@ final class MessageCommands {
             case ImapCommand.Fetch c -> fetcher.fetch(tag, c);
             case ImapCommand.Search c -> searcher.search(tag, c);
             case ImapCommand.Sort c -> searcher.sort(tag, c);
+            case ImapCommand.Thread c -> searcher.thread(tag, c);
             case ImapCommand.Store c -> store(tag, sel, c);
             case ImapCommand.Copy c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), false);
             case ImapCommand.Move c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), true);

@@ -15,6 +15,7 @@ import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.SearchKey;
 import org.tegami.imap.message.MessageText;
 import org.tegami.imap.message.SortKeys;
+import org.tegami.imap.message.Threader;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.MessageState;
 import org.tegami.store.Uid;
@@ -146,6 +147,26 @@ final class Searcher {
         s.send(sb.append("\r\n").toString());
         s.sync(c.uid());
         s.ok(tag, (c.uid() ? "UID SORT" : "SORT") + " completed");
+    }
+
+    /** THREAD and UID THREAD (RFC 5256 §4): the matching messages as threads. */
+    void thread(String tag, ImapCommand.Thread c) throws IOException {
+        SelectedMailbox sel = s.selected;
+        Optional<Hits> found = evaluate(tag, Optional.of(c.charset()), c.key(), true);
+        if (found.isEmpty()) return;
+        Map<Uid, MessageMeta> details = found.get().details();
+        List<Threader.Message> msgs = new ArrayList<>();
+        for (int seq : found.get().seqs()) {
+            MessageMeta m = details.get(sel.get(seq).uid());
+            if (m == null) continue;
+            SortKeys k = SortKeys.of(s.env.structures().get(m.blob()));
+            // RFC 5256 §4: threads are ordered by sent date, the internal date when there is none
+            msgs.add(new Threader.Message(c.uid() ? m.uid().value() : seq, k, k.date().orElse(m.internalDate())));
+        }
+        String threads = c.algorithm().equals("REFERENCES") ? Threader.references(msgs) : Threader.orderedSubject(msgs);
+        s.send("* THREAD" + (threads.isEmpty() ? "" : " " + threads) + "\r\n");
+        s.sync(c.uid());
+        s.ok(tag, (c.uid() ? "UID THREAD" : "THREAD") + " completed");
     }
 
     private static java.time.Instant arrival(Map<Uid, MessageMeta> details, SelectedMailbox sel, int seq) {
