@@ -40,6 +40,36 @@ public final class MessageText {
         return new MessageText(s.header(), lower(body.toString()));
     }
 
+    /** RFC 8970 §4: at most 200 characters of preview text. */
+    static final int PREVIEW_CHARS = 200;
+
+    /**
+     * RFC 8970: the start of the first text part (text/plain preferred, else text/html with the tags removed),
+     * decoded, whitespace collapsed, at most 200 characters; empty when there is no text.
+     */
+    public static String preview(byte[] raw) {
+        MessageStructure s = MessageStructure.parse(raw);
+        Part text = null;
+        for (Part p : MessageStructure.leaves(s.root())) {
+            if (!p.type.equals("text")) continue;
+            if (p.subtype.equals("plain")) {
+                text = p;
+                break;
+            }
+            if (text == null && p.subtype.equals("html")) text = p;
+        }
+        if (text == null) return "";
+        String t = decodeBody(raw, text);
+        if (t.length() > 64 * 1024) t = t.substring(0, 64 * 1024);
+        if (text.subtype.equals("html")) {
+            t = t.replaceAll("(?is)<(script|style)[^>]*>.*?</\\1>", " ").replaceAll("<[^>]*>", " ")
+                    .replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+        }
+        t = t.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
+        if (t.codePointCount(0, t.length()) > PREVIEW_CHARS) t = t.substring(0, t.offsetByCodePoints(0, PREVIEW_CHARS));
+        return t;
+    }
+
     /** A field of that name (case-insensitive) contains the needle; an empty needle matches when it exists. */
     public boolean header(String field, String needle) {
         String n = lower(needle);

@@ -22,6 +22,15 @@ public sealed interface FetchItem {
 
     record ModSeq() implements FetchItem {}
 
+    /** RFC 8474 §5.1: the message's object id. */
+    record EmailId() implements FetchItem {}
+
+    /** RFC 8474 §5.2: the thread's object id. */
+    record ThreadId() implements FetchItem {}
+
+    /** RFC 8970: a short plain-text preview of the message; {@code LAZY} may be given and is answered eagerly. */
+    record Preview() implements FetchItem {}
+
     /** {@code RFC822}: like {@code BODY[]} but sets \Seen (RFC 3501 only). */
     record Rfc822() implements FetchItem {}
 

@@ -71,6 +71,18 @@ final class FetchParser {
             case "BODYSTRUCTURE" -> new FetchItem.BodyStructure();
             case "UID" -> new FetchItem.Uid();
             case "MODSEQ" -> new FetchItem.ModSeq();
+            case "EMAILID" -> new FetchItem.EmailId();
+            case "THREADID" -> new FetchItem.ThreadId();
+            case "PREVIEW" -> {
+                // RFC 8970 §3: PREVIEW [SP "(" "LAZY" ")"]
+                if (lx.peek() == ' ' && lx.peekAt(1) == '(') {
+                    lx.sp();
+                    lx.open();
+                    if (!lx.atom().equalsIgnoreCase("LAZY")) throw lx.error("Unknown PREVIEW modifier");
+                    lx.close();
+                }
+                yield new FetchItem.Preview();
+            }
             case "RFC822" -> new FetchItem.Rfc822();
             case "RFC822.HEADER" -> new FetchItem.Rfc822Header();
             case "RFC822.TEXT" -> new FetchItem.Rfc822Text();

@@ -21,7 +21,7 @@ import java.util.Set;
  */
 public final class ImapParser {
     private static final Set<String> STATUS_ITEMS = Set.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
-            "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "APPENDLIMIT");
+            "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "APPENDLIMIT", "MAILBOXID");
     private static final List<String> MONTHS = List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG",
             "SEP", "OCT", "NOV", "DEC");
     /** RFC 2971 §3.3: at most 30 field-value pairs. */

@@ -82,6 +82,12 @@ public sealed interface SearchKey {
         }
     }
 
+    /** RFC 8474 §6: messages with this EMAILID. */
+    record EmailId(String id) implements SearchKey {}
+
+    /** RFC 8474 §6: messages with this THREADID. */
+    record ThreadId(String id) implements SearchKey {}
+
     /** RFC 5032 WITHIN: internal date at least {@code seconds} ago. */
     record Older(long seconds) implements SearchKey {}
 

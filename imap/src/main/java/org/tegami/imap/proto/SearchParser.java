@@ -168,6 +168,8 @@ final class SearchParser {
                 yield new SearchKey.Or(a, arg(lx, () -> nested(lx)));
             }
             case "MODSEQ" -> modSeq(lx);
+            case "EMAILID" -> new SearchKey.EmailId(arg(lx, lx::atom));
+            case "THREADID" -> new SearchKey.ThreadId(arg(lx, lx::atom));
             case "OLDER" -> new SearchKey.Older(arg(lx, () -> positive(lx)));
             case "YOUNGER" -> new SearchKey.Younger(arg(lx, () -> positive(lx)));
             default -> throw lx.error("Unknown search key");

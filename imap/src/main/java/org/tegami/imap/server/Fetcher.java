@@ -63,7 +63,7 @@ final class Fetcher {
         }
         markSeen(sel, seqs, c);
         boolean needsDetails = c.items().stream().anyMatch(i -> !(i instanceof FetchItem.Uid || i instanceof FetchItem.Flags
-                || i instanceof FetchItem.ModSeq));
+                || i instanceof FetchItem.ModSeq || i instanceof FetchItem.ThreadId));
         Map<Uid, MessageMeta> details = needsDetails ? sel.details(seqs) : Map.of();
         for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) {
             MessageState m = sel.get(i);
@@ -124,6 +124,13 @@ final class Fetcher {
                     flagsDone = true;
                 }
                 case FetchItem.ModSeq ms -> { }
+                case FetchItem.EmailId e -> parts.add("EMAILID (" + ObjectIds.email(meta.blob()) + ")");
+                case FetchItem.ThreadId t -> parts.add("THREADID NIL"); // RFC 8474 §5.2: no thread ids are kept
+                case FetchItem.Preview p -> {
+                    if (raw == null) raw = s.env.structures().read(meta.blob());
+                    String preview = org.tegami.imap.message.MessageText.preview(raw);
+                    parts.add("PREVIEW " + (preview.isEmpty() ? "NIL" : ImapWriter.string(preview, utf8)));
+                }
                 case FetchItem.InternalDate d ->
                         parts.add("INTERNALDATE \"" + INTERNAL_DATE.format(meta.internalDate()) + "\"");
                 case FetchItem.Rfc822Size z -> parts.add("RFC822.SIZE " + meta.size());

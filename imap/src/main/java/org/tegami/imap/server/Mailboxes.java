@@ -76,6 +76,7 @@ final class Mailboxes {
         s.send("* OK [UIDVALIDITY " + mb.uidValidity() + "] UIDs valid\r\n");
         s.send("* OK [UIDNEXT " + mb.uidNext() + "] Predicted next UID\r\n");
         s.send("* OK [HIGHESTMODSEQ " + sel.highestModSeq().value() + "] Highest\r\n"); // RFC 7162 §3.1.2.1
+        s.send("* OK [MAILBOXID (" + ObjectIds.mailbox(mb) + ")] Ok\r\n"); // RFC 8474 §4.2
         if (s.rev2) s.send("* LIST () \"/\" " + s.wireName(mb.name()) + "\r\n"); // RFC 9051 §6.3.2
         if (qr.isPresent() && qr.get().uidValidity() == mb.uidValidity()) resync(sel, qr.get());
         s.send(tag + " OK [" + (readOnly ? "READ-ONLY" : "READ-WRITE") + "] " + (readOnly ? "EXAMINE" : "SELECT")
@@ -124,7 +125,8 @@ final class Mailboxes {
             s.send(tag + " NO [ALREADYEXISTS] Mailbox already exists\r\n");
             return;
         }
-        s.ok(tag, "CREATE completed");
+        String id = s.findMailbox(name).map(ObjectIds::mailbox).orElseThrow();
+        s.send(tag + " OK [MAILBOXID (" + id + ")] CREATE completed\r\n"); // RFC 8474 §4.1
     }
 
     private boolean createQuietly(String name, Optional<String> use) {
@@ -266,6 +268,10 @@ final class Mailboxes {
                 ? store().messages(mb.id()) : List.of();
         List<String> out = new ArrayList<>();
         for (String item : items) {
+            if (item.equals("MAILBOXID")) { // RFC 8474 §4.3
+                out.add("MAILBOXID (" + ObjectIds.mailbox(mb) + ")");
+                continue;
+            }
             long v = switch (item) {
                 case "MESSAGES" -> msgs.size();
                 case "UIDNEXT" -> mb.uidNext();

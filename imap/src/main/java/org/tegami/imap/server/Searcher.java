@@ -231,6 +231,7 @@ final class Searcher {
             case SearchKey.Smaller k -> true;
             case SearchKey.Older k -> true;
             case SearchKey.Younger k -> true;
+            case SearchKey.EmailId k -> true;
             case SearchKey.Not n -> needsDetails(n.key());
             case SearchKey.Or o -> needsDetails(o.a()) || needsDetails(o.b());
             case SearchKey.And a -> a.keys().stream().anyMatch(Searcher::needsDetails);
@@ -332,6 +333,8 @@ final class Searcher {
                 yield true;
             }
             case SearchKey.ModSeq k -> m.state.modSeq().value() >= k.modSeq();
+            case SearchKey.EmailId k -> m.meta != null && ObjectIds.email(m.meta.blob()).equals(k.id());
+            case SearchKey.ThreadId k -> false; // no message has a THREADID (FETCH answers NIL)
             // RFC 5032 §3: relative to the time the command runs
             case SearchKey.Older k -> m.meta != null && !m.meta.internalDate().isAfter(now.minusSeconds(k.seconds()));
             case SearchKey.Younger k -> m.meta != null && m.meta.internalDate().isAfter(now.minusSeconds(k.seconds()));
