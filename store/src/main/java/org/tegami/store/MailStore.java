@@ -50,6 +50,15 @@ public interface MailStore {
     Uid append(MailboxId mailbox, BlobId blob, long size, java.time.Instant internalDate, java.util.Set<String> flags);
 
     /**
+     * Adds several messages to one mailbox in one transaction: all or none (IMAP MULTIAPPEND, RFC 3502). UIDs are
+     * consecutive, in the given order.
+     */
+    List<Uid> appendAll(MailboxId mailbox, List<NewMessage> messages);
+
+    /** A message for {@link #appendAll}. */
+    record NewMessage(BlobId blob, long size, java.time.Instant internalDate, java.util.Set<String> flags) {}
+
+    /**
      * Changes flags (IMAP STORE, RFC 9051 §6.4.6; CONDSTORE UNCHANGEDSINCE, RFC 7162 §3.1.3). Messages whose
      * modseq is above {@code unchangedSince} are left alone and reported in {@link FlagUpdate#failed()}; each
      * changed message gets a new modseq. Unknown UIDs are ignored.

@@ -442,4 +442,19 @@ public interface StoreContract {
                 .map(m -> m.uid().value()).toList());
         assertEquals(Optional.empty(), store().mail().view(new MailboxId(999_999)));
     }
+
+    @Test
+    default void appendAllAddsConsecutiveUidsInOneTransaction() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        Mailbox drafts = store().mail().mailbox(a.id(), "Drafts").orElseThrow();
+        byte[] one = "Subject: 1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] two = "Subject: 2\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        List<Uid> uids = store().mail().appendAll(drafts.id(), List.of(
+                new MailStore.NewMessage(blob(store(), one), one.length, NOW, Set.of("\\Draft")),
+                new MailStore.NewMessage(blob(store(), two), two.length, NOW, Set.of())));
+        assertEquals(List.of(new Uid(1), new Uid(2)), uids);
+        List<MessageMeta> stored = reopen().mail().messages(drafts.id());
+        assertEquals(List.of(Set.of("\\Draft"), Set.of()), stored.stream().map(MessageMeta::flags).toList());
+        assertArrayEquals(two, read(store(), stored.get(1).blob()));
+    }
 }

@@ -13,6 +13,7 @@ import org.apache.james.mime4j.dom.address.AddressList;
 import org.apache.james.mime4j.dom.address.Group;
 import org.apache.james.mime4j.dom.address.Mailbox;
 import org.apache.james.mime4j.field.address.LenientAddressParser;
+import org.tegami.mime.message.MessageStructure;
 
 /**
  * What SORT compares (RFC 5256 §3, RFC 5957): the sent date, the base subject and the first address of From, To
@@ -23,19 +24,18 @@ public record SortKeys(Optional<Instant> date, String subject, String from, Stri
 
     private static final java.util.regex.Pattern MSG_ID = java.util.regex.Pattern.compile("<[^<>\\s]+>");
 
-    public static SortKeys of(MessageStructure m) {
-        Header h = m.header();
-        Optional<Instant> date = h.get("Date").flatMap(SortKeys::parseDate);
-        String decoded = h.get("Subject").map(SortKeys::decode).orElse("");
+    public static SortKeys of(MessageStructure h) {
+        Optional<Instant> date = h.header("Date").flatMap(SortKeys::parseDate);
+        String decoded = h.header("Subject").map(SortKeys::decode).orElse("");
         String subject = BaseSubject.of(decoded);
         boolean replyOrForward = !subject.equals(decoded.replaceAll("\\s+", " ").strip());
-        Optional<Mailbox> from = first(h.get("From"));
-        Optional<Mailbox> to = first(h.get("To"));
-        Optional<Mailbox> cc = first(h.get("Cc"));
+        Optional<Mailbox> from = first(h.header("From"));
+        Optional<Mailbox> to = first(h.header("To"));
+        Optional<Mailbox> cc = first(h.header("Cc"));
         // RFC 5256 §4 REFERENCES: the parents are the References ids, else the first In-Reply-To id
-        java.util.List<String> refs = ids(h.get("References").orElse(""));
-        if (refs.isEmpty()) refs = ids(h.get("In-Reply-To").orElse("")).stream().limit(1).toList();
-        Optional<String> id = ids(h.get("Message-ID").orElse("")).stream().findFirst();
+        java.util.List<String> refs = ids(h.header("References").orElse(""));
+        if (refs.isEmpty()) refs = ids(h.header("In-Reply-To").orElse("")).stream().limit(1).toList();
+        Optional<String> id = ids(h.header("Message-ID").orElse("")).stream().findFirst();
         return new SortKeys(date, fold(subject), fold(local(from)), fold(local(to)), fold(local(cc)),
                 fold(display(from)), fold(display(to)), id, refs, replyOrForward);
     }

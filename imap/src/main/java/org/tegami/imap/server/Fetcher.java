@@ -19,7 +19,7 @@ import org.tegami.imap.proto.FetchItem;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.ImapWriter;
-import org.tegami.imap.message.MessageStructure;
+import org.tegami.mime.message.MessageStructure;
 import org.tegami.store.MailStore;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.MessageState;
@@ -128,7 +128,7 @@ final class Fetcher {
                 case FetchItem.ThreadId t -> parts.add("THREADID NIL"); // RFC 8474 §5.2: no thread ids are kept
                 case FetchItem.Preview p -> {
                     if (raw == null) raw = s.env.structures().read(meta.blob());
-                    String preview = org.tegami.imap.message.MessageText.preview(raw);
+                    String preview = org.tegami.mime.message.MessageText.preview(raw);
                     parts.add("PREVIEW " + (preview.isEmpty() ? "NIL" : ImapWriter.string(preview, utf8)));
                 }
                 case FetchItem.InternalDate d ->

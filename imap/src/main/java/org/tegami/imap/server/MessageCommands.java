@@ -17,7 +17,6 @@ import java.util.concurrent.Semaphore;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.SequenceSet;
-import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
@@ -191,47 +190,61 @@ final class MessageCommands {
 
     // --- APPEND -----------------------------------------------------------------------------------------------
 
-    void append(String tag, ImapCommand.Append c) throws IOException, ImapSyntaxException {
-        String name = s.mailboxName(tag, c.mailbox());
-        if (c.literalSize() > s.env.maxMessageSize()) {
-            // RFC 7888 §4 / RFC 9051 §7.1: refused before "+"; a non-synchronizing literal is already on its way
-            s.send(tag + " NO [TOOBIG] Message larger than " + s.env.maxMessageSize() + " octets\r\n");
-            if (c.nonSync()) {
-                s.send("* BYE Cannot skip a non-synchronizing literal that large\r\n");
-                s.endSession();
-            }
-            return;
-        }
+    /**
+     * APPEND, and MULTIAPPEND (RFC 3502): every message is streamed into a blob, then all are added in one
+     * transaction, so either all or none are stored, and OK comes only once they are durable.
+     */
+    void append(String tag, ImapCommand.Append first) throws IOException, ImapSyntaxException {
+        String name = s.mailboxName(tag, first.mailbox());
         Optional<Mailbox> target = s.findMailbox(name);
-        if (target.isEmpty() && !c.nonSync()) {
-            s.send(tag + " NO [TRYCREATE] No such mailbox\r\n");
+        if (target.isEmpty() && !first.nonSync() && first.literalSize() <= s.env.maxMessageSize()) {
+            s.send(tag + " NO [TRYCREATE] No such mailbox\r\n"); // before "+": the client sends nothing more
             return;
         }
-        Set<String> flags = new LinkedHashSet<>();
-        for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
-        Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
-        try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
-            try (InputStream in = s.reader().openLiteral(c.literalSize(), c.nonSync())) {
-                in.transferTo(w.stream());
-            }
-            Optional<ImapCommand.Append> more = s.parser().appendEnd(s.reader(), tag, c.mailbox(), true);
-            if (more.isPresent()) {
-                // MULTIAPPEND (RFC 3502) is not advertised; a client that sends it anyway gets a clear error
-                throw new ImapSyntaxException(tag, "MULTIAPPEND is not supported", true);
+        List<BlobStore.BlobWriter> writers = new ArrayList<>();
+        try {
+            List<MailStore.NewMessage> batch = new ArrayList<>();
+            boolean empty = false;
+            ImapCommand.Append c = first;
+            while (true) {
+                if (c.literalSize() > s.env.maxMessageSize()) {
+                    // RFC 7888 §4 / RFC 9051 §7.1: refused before "+"; a non-synchronizing literal is already on its way
+                    s.send(tag + " NO [TOOBIG] Message larger than " + s.env.maxMessageSize() + " octets\r\n");
+                    if (c.nonSync()) {
+                        s.send("* BYE Cannot skip a non-synchronizing literal that large\r\n");
+                        s.endSession();
+                    }
+                    return;
+                }
+                BlobStore.BlobWriter w = s.env.store().blobs().create();
+                writers.add(w);
+                try (InputStream in = s.reader().openLiteral(c.literalSize(), c.nonSync())) {
+                    in.transferTo(w.stream());
+                }
+                Optional<ImapCommand.Append> more = s.parser().appendEnd(s.reader(), tag, first.mailbox(), true);
+                empty |= c.literalSize() == 0;
+                Set<String> flags = new LinkedHashSet<>();
+                for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
+                Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
+                batch.add(new MailStore.NewMessage(w.commit(), c.literalSize(), date, flags));
+                if (more.isEmpty()) break;
+                c = more.get();
             }
             if (target.isEmpty()) {
                 s.send(tag + " NO [TRYCREATE] No such mailbox\r\n");
                 return;
             }
-            if (c.literalSize() == 0) {
+            if (empty) {
                 s.send(tag + " NO Empty message\r\n");
                 return;
             }
-            BlobId blob = w.commit();
-            Uid uid = store().append(target.get().id(), blob, c.literalSize(), date, flags); // durable when it returns
+            List<Uid> uids = store().appendAll(target.get().id(), batch); // durable when it returns
             s.sync(true);
-            // RFC 4315 §3: APPENDUID uidvalidity uid
-            s.send(tag + " OK [APPENDUID " + target.get().uidValidity() + " " + uid + "] APPEND completed\r\n");
+            // RFC 4315 §3 / RFC 3502 §6.3.11: APPENDUID uidvalidity uid-set
+            s.send(tag + " OK [APPENDUID " + target.get().uidValidity() + " "
+                    + Uids.compact(uids.stream().map(Uid::value).toList()) + "] APPEND completed\r\n");
+        } finally {
+            writers.forEach(BlobStore.BlobWriter::close);
         }
     }
 

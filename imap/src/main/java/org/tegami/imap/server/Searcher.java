@@ -13,7 +13,7 @@ import java.util.Optional;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.SearchKey;
-import org.tegami.imap.message.MessageText;
+import org.tegami.mime.message.MessageText;
 import org.tegami.imap.message.SortKeys;
 import org.tegami.imap.message.Threader;
 import org.tegami.store.MessageMeta;

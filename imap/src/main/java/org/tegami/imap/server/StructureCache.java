@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
-import org.tegami.imap.message.MessageStructure;
+import org.tegami.mime.message.MessageStructure;
 import org.tegami.imap.proto.ImapWriter;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;

@@ -86,20 +86,31 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public Uid append(MailboxId mailbox, BlobId blob, long size, Instant internalDate, Set<String> flags) {
-        FileBlobStore.Pending inline = blobs.pending(blob);
-        Uid uid = db.write(tx -> {
-            if (inline != null) FileBlobStore.insert(tx, blob, inline.data);
-            Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
-                    .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
-            Uid u = append(tx, mb, blob, size, internalDate);
-            if (!flags.isEmpty()) {
-                SqlAccounts.update(tx, "UPDATE messages SET flags = ? WHERE mailbox_id = ? AND uid = ?",
-                        String.join(" ", new java.util.TreeSet<>(flags)), mailbox.value(), u.value());
+        return appendAll(mailbox, List.of(new NewMessage(blob, size, internalDate, flags))).getFirst();
+    }
+
+    @Override
+    public List<Uid> appendAll(MailboxId mailbox, List<NewMessage> messages) {
+        List<FileBlobStore.Pending> inline = new ArrayList<>();
+        for (NewMessage m : messages) inline.add(blobs.pending(m.blob()));
+        List<Uid> uids = db.write(tx -> {
+            List<Uid> out = new ArrayList<>();
+            for (int i = 0; i < messages.size(); i++) {
+                NewMessage m = messages.get(i);
+                if (inline.get(i) != null) FileBlobStore.insert(tx, m.blob(), inline.get(i).data);
+                Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
+                        .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+                Uid u = append(tx, mb, m.blob(), m.size(), m.internalDate());
+                if (!m.flags().isEmpty()) {
+                    SqlAccounts.update(tx, "UPDATE messages SET flags = ? WHERE mailbox_id = ? AND uid = ?",
+                            String.join(" ", new java.util.TreeSet<>(m.flags())), mailbox.value(), u.value());
+                }
+                out.add(u);
             }
-            return u;
+            return out;
         });
-        if (inline != null) inline.durable = true;
-        return uid;
+        for (FileBlobStore.Pending p : inline) if (p != null) p.durable = true;
+        return uids;
     }
 
     @Override

@@ -1,0 +1,197 @@
+package org.tegami.mime.message;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.james.mime4j.codec.Base64InputStream;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.codec.DecoderUtil;
+import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
+
+/**
+ * Decoded text of one message for IMAP SEARCH (RFC 9051 §6.4.4): case-insensitive substring matching over
+ * RFC 2047-decoded header fields and over the decoded text/* parts. Immutable, thread-safe.
+ * Case folding is {@link Locale#ROOT} lower-casing, so a Turkish default locale changes nothing.
+ */
+public final class MessageText {
+
+    /** Decoded body text kept for searching, in chars. */
+    static final int MAX_BODY_CHARS = 4 << 20;
+    /** Decoded header text kept for searching, in chars. */
+    static final int MAX_HEADER_CHARS = 1 << 20;
+
+    private record Header(String name, String value) {}
+
+    private final List<Header> headers;
+    private final String body;
+
+    private MessageText(List<Header> headers, String body) {
+        this.headers = headers;
+        this.body = body;
+    }
+
+    /** Decodes the message; never throws on any content. */
+    public static MessageText of(byte[] raw) {
+        byte[] b = raw == null ? new byte[0] : raw;
+        Part root = MimeParser.parse(b);
+        List<Header> headers = new ArrayList<>();
+        int chars = 0;
+        for (Part.Field f : root.fields) {
+            String v = fold(decodeWords(f.value()));
+            chars += v.length() + f.name().length();
+            if (chars > MAX_HEADER_CHARS) break;
+            headers.add(new Header(f.name(), v));
+        }
+        StringBuilder sb = new StringBuilder();
+        collect(b, root, sb);
+        return new MessageText(List.copyOf(headers), fold(sb.toString()));
+    }
+
+    /**
+     * Whether a header field named {@code field} (case-insensitive) has an unfolded, RFC 2047-decoded value
+     * containing {@code needle}; an empty needle matches any present field (RFC 9051 §6.4.4 HEADER).
+     */
+    public boolean header(String field, String needle) {
+        String name = field.toLowerCase(Locale.ROOT);
+        String n = fold(needle);
+        for (Header h : headers) {
+            if (h.name().equals(name) && h.value().contains(n)) return true;
+        }
+        return false;
+    }
+
+    /** Whether the decoded text/* parts (at any depth, also inside message/rfc822) contain {@code needle}. */
+    public boolean body(String needle) {
+        return body.contains(fold(needle));
+    }
+
+    /** Whether any header field (name or value) or the body contains {@code needle} (RFC 9051 §6.4.4 TEXT). */
+    public boolean text(String needle) {
+        String n = fold(needle);
+        for (Header h : headers) {
+            if (h.value().contains(n) || (h.name() + ": " + h.value()).contains(n)) return true;
+        }
+        return body.contains(n);
+    }
+
+    private static String fold(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+
+    private static String decodeWords(String v) {
+        try {
+            return DecoderUtil.decodeEncodedWords(v, DecodeMonitor.SILENT);
+        } catch (RuntimeException e) {
+            return v;
+        }
+    }
+
+    /** RFC 8970 §4: at most 200 characters of preview text. */
+    static final int PREVIEW_CHARS = 200;
+
+    /**
+     * RFC 8970 PREVIEW: the start of the first text part (text/plain preferred, else text/html with its tags
+     * removed), decoded, whitespace collapsed, at most 200 characters; empty when there is no text.
+     */
+    public static String preview(byte[] raw) {
+        byte[] b = raw == null ? new byte[0] : raw;
+        Part text = firstText(MimeParser.parse(b), "PLAIN");
+        boolean html = false;
+        if (text == null) {
+            text = firstText(MimeParser.parse(b), "HTML");
+            html = text != null;
+        }
+        if (text == null) return "";
+        String t = decode(b, text, 64 * 1024);
+        if (html) {
+            t = t.replaceAll("(?is)<(script|style)[^>]*>.*?</\\1>", " ").replaceAll("<[^>]*>", " ")
+                    .replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+        }
+        t = t.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
+        if (t.codePointCount(0, t.length()) > PREVIEW_CHARS) t = t.substring(0, t.offsetByCodePoints(0, PREVIEW_CHARS));
+        return t;
+    }
+
+    /** The first text part of this subtype, depth first (embedded messages included), or null. */
+    private static Part firstText(Part p, String subtype) {
+        if (p.multipart) {
+            for (Part c : p.children) {
+                Part found = firstText(c, subtype);
+                if (found != null) return found;
+            }
+            return null;
+        }
+        if (p.message != null) return firstText(p.message, subtype);
+        return p.isText() && p.subtype.equals(subtype) ? p : null;
+    }
+
+    private static void collect(byte[] b, Part p, StringBuilder sb) {
+        if (sb.length() >= MAX_BODY_CHARS) return;
+        if (p.multipart) {
+            for (Part c : p.children) collect(b, c, sb);
+        } else if (p.message != null) {
+            collect(b, p.message, sb);
+        } else if (p.isText()) {
+            String t = decode(b, p, MAX_BODY_CHARS - sb.length());
+            int room = MAX_BODY_CHARS - sb.length();
+            sb.append(t, 0, Math.min(t.length(), room));
+            // keep parts apart so a match cannot span two of them
+            if (sb.length() < MAX_BODY_CHARS) sb.append('\n');
+        }
+    }
+
+    private static String decode(byte[] b, Part p, int maxChars) {
+        int from = Math.min(p.bodyStart, b.length);
+        int to = Math.max(from, Math.min(p.end, b.length));
+        InputStream in = new ByteArrayInputStream(b, from, to - from);
+        String enc = p.encoding.strip().toLowerCase(Locale.ROOT);
+        if (enc.equals("base64")) in = new Base64InputStream(in, DecodeMonitor.SILENT);
+        else if (enc.equals("quoted-printable")) in = new QuotedPrintableInputStream(in, DecodeMonitor.SILENT);
+        // a char never takes fewer than one byte in the charsets we meet, 4 bytes per char bounds UTF-32
+        byte[] bytes = readBounded(in, (long) maxChars * 4);
+        return charset(bytes, p.param("charset"));
+    }
+
+    private static byte[] readBounded(InputStream in, long max) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        try {
+            int n;
+            while (out.size() < max && (n = in.read(buf, 0, (int) Math.min(buf.length, max - out.size()))) != -1) {
+                out.write(buf, 0, n);
+            }
+        } catch (Exception e) {
+            // malformed encoding: search what was decoded so far
+        }
+        return out.toByteArray();
+    }
+
+    private static String charset(byte[] bytes, String name) {
+        Charset cs = null;
+        if (name != null && !name.isBlank() && !name.equalsIgnoreCase("us-ascii")) {
+            try {
+                cs = Charset.forName(name.strip());
+            } catch (RuntimeException e) {
+                cs = null;
+            }
+        }
+        if (cs != null) return new String(bytes, cs);
+        // unknown or missing charset (or us-ascii with 8-bit content): UTF-8, then ISO-8859-1
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+    }
+}
