@@ -25,7 +25,8 @@ import org.tegami.store.BlobStore;
 public final class StructureCache {
     private static final Logger LOG = System.getLogger(StructureCache.class.getName());
     public static final int DEFAULT_ENTRIES = 5_000;
-    private static final String FORMAT = "imap1";
+    // bump when the rendering changes, so entries written by an older version are recomputed
+    private static final String FORMAT = "imap2";
     /** At most this many index writes in flight; beyond that a summary is simply recomputed another time. */
     private static final int MAX_PENDING_WRITES = 64;
 

@@ -67,7 +67,7 @@ class StructureCacheTest {
 
     @Test
     void unknownFormatsAreRecomputed() {
-        assertEquals(Optional.empty(), StructureCache.decode("imap0\n-\n()\n()\n()"));
+        assertEquals(Optional.empty(), StructureCache.decode("imap1\n-\n()\n()\n()"));
         assertEquals(Optional.empty(), StructureCache.decode("garbage"));
     }
 }
