@@ -40,11 +40,6 @@ final class Fetcher {
 
     void fetch(String tag, ImapCommand.Fetch c) throws IOException, ImapSyntaxException {
         SelectedMailbox sel = s.selected;
-        for (FetchItem item : c.items()) {
-            if (item instanceof FetchItem.Binary || item instanceof FetchItem.BinarySize) {
-                throw new ImapSyntaxException(tag, "BINARY is not supported", false);
-            }
-        }
         if (c.vanished() && (!c.uid() || !s.qresync || c.changedSince().isEmpty())) {
             // RFC 7162 §3.2.6: only UID FETCH with CHANGEDSINCE, after ENABLE QRESYNC
             throw new ImapSyntaxException(tag, "VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC", false);
@@ -70,15 +65,22 @@ final class Fetcher {
             if (c.changedSince().isPresent() && m.modSeq().value() <= c.changedSince().get()) continue;
             MessageMeta meta = details.get(m.uid());
             if (needsDetails && meta == null) continue; // expunged by another session, not yet reported
-            s.send(response(i, m, meta, c, withModSeq));
+            byte[] r = response(i, m, meta, c, withModSeq);
+            if (r != null) s.send(r);
         }
         s.sync(c.uid()); // RFC 9051 §7.4.1: no EXPUNGE during FETCH, but during UID FETCH
+        if (unknownCte) {
+            unknownCte = false;
+            s.send(tag + " NO [UNKNOWN-CTE] A part has a transfer encoding that cannot be decoded\r\n"); // RFC 3516 §4.3
+            return;
+        }
         s.ok(tag, (c.uid() ? "UID FETCH" : "FETCH") + " completed");
     }
 
     /** RFC 9051 §6.4.5: BODY[...] without .PEEK (and RFC822, RFC822.TEXT) sets \Seen. */
     private void markSeen(SelectedMailbox sel, BitSet seqs, ImapCommand.Fetch c) {
         boolean sets = c.items().stream().anyMatch(i -> (i instanceof FetchItem.BodySection b && !b.peek())
+                || (i instanceof FetchItem.Binary bin && !bin.peek())
                 || i instanceof FetchItem.Rfc822 || i instanceof FetchItem.Rfc822Text);
         if (!sets || sel.readOnly) return;
         Set<Uid> unseen = new HashSet<>();
@@ -93,10 +95,48 @@ final class Fetcher {
         for (MessageMeta m : u.changed()) seen.add(m.uid());
     }
 
+    /** Set when a BINARY item met a transfer encoding it cannot undo; the command then ends NO [UNKNOWN-CTE]. */
+    private boolean unknownCte;
+
+    private static String partName(List<Integer> part) {
+        return part.stream().map(String::valueOf).collect(Collectors.joining("."));
+    }
+
+    /** RFC 3516 §4.2: the decoded part, as a literal8 ({@code ~{n}}) when it holds a NUL octet. */
+    private void binary(Out out, FetchItem.Binary b, Optional<MessageStructure.Binary> decoded) throws IOException {
+        if (decoded.isPresent() && decoded.get().unknownEncoding()) {
+            unknownCte = true;
+            return;
+        }
+        StringBuilder name = new StringBuilder("BINARY[").append(partName(b.part())).append(']');
+        byte[] data = decoded.map(MessageStructure.Binary::data).orElse(null);
+        if (b.partial().isPresent()) {
+            long off = b.partial().get().offset();
+            name.append('<').append(off).append('>');
+            if (data != null) {
+                int from = (int) Math.min(off, data.length);
+                int to = (int) Math.min((long) from + b.partial().get().length(), data.length);
+                data = Arrays.copyOfRange(data, from, to);
+            }
+        }
+        if (out.items++ > 0) out.write(' ');
+        if (data == null) {
+            out.write((name + " NIL").getBytes(StandardCharsets.US_ASCII));
+            return;
+        }
+        boolean nul = false;
+        for (byte x : data) nul |= x == 0;
+        out.write((name + " " + (nul ? "~" : "") + "{" + data.length + "}\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(data);
+    }
+
     /** Messages whose \Seen this FETCH set: their FLAGS are included even if not asked for. */
     private final Set<Uid> seen = new HashSet<>();
 
-    /** One FETCH response; {@code meta} (the message's bytes, size, date) is null when no item needs it. */
+    /**
+     * One FETCH response, or null when no item could be answered; {@code meta} (the message's bytes, size, date)
+     * is null when no item needs it.
+     */
     private byte[] response(int seq, MessageState m, MessageMeta meta, ImapCommand.Fetch c, boolean withModSeq)
             throws IOException {
         Out out = new Out();
@@ -161,13 +201,28 @@ final class Fetcher {
                     flush(out, parts);
                     section(out, b, raw, structure);
                 }
-                case FetchItem.Binary b -> { }
-                case FetchItem.BinarySize b -> { }
+                case FetchItem.Binary b -> {
+                    if (raw == null) raw = s.env.structures().read(meta.blob());
+                    if (structure == null) structure = s.env.structures().get(meta.blob());
+                    flush(out, parts);
+                    binary(out, b, structure.binary(raw, b.part()));
+                }
+                case FetchItem.BinarySize b -> {
+                    if (raw == null) raw = s.env.structures().read(meta.blob());
+                    if (structure == null) structure = s.env.structures().get(meta.blob());
+                    var decoded = structure.binary(raw, b.part());
+                    if (decoded.isPresent() && decoded.get().unknownEncoding()) {
+                        unknownCte = true;
+                    } else {
+                        parts.add("BINARY.SIZE[" + partName(b.part()) + "] " + decoded.map(d -> d.data().length).orElse(0));
+                    }
+                }
             }
         }
         if (!flagsDone && seen.contains(m.uid())) parts.add("FLAGS " + Flags.list(m.flags()));
         if (withModSeq && !modSeqDone) parts.add("MODSEQ (" + m.modSeq().value() + ")");
         flush(out, parts);
+        if (out.items == 0) return null; // nothing could be answered (UNKNOWN-CTE): no empty FETCH response
         out.write(")\r\n".getBytes(StandardCharsets.US_ASCII));
         return out.toByteArray();
     }

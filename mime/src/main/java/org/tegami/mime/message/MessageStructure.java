@@ -87,7 +87,6 @@ public final class MessageStructure {
         };
     }
 
-    /** Number of MIME parts in the tree (for tests and limits). */
     /**
      * The unfolded value of the first top-level header field of that name (case-insensitive), undecoded, for
      * IMAP SORT and THREAD (RFC 5256), which need Subject, From, To, Cc, Date, Message-ID and References.
@@ -96,6 +95,42 @@ public final class MessageStructure {
         return Optional.ofNullable(root.value(name.toLowerCase(Locale.ROOT)));
     }
 
+    /** A part's content with its transfer encoding removed (RFC 3516), or the encoding was not one we can undo. */
+    public record Binary(byte[] data, boolean unknownEncoding) {}
+
+    /**
+     * RFC 3516 §4.2 BINARY[part]: the whole message for an empty part, otherwise the part's body decoded from
+     * base64 or quoted-printable (7bit, 8bit and binary are returned as they are; multiparts and embedded
+     * messages too, as their encoding must be an identity). Empty when the part does not exist.
+     */
+    public Optional<Binary> binary(byte[] raw, List<Integer> part) {
+        if (part.isEmpty()) return Optional.of(new Binary(slice(raw, root.start, root.end), false));
+        Part p = find(part);
+        if (p == null) return Optional.empty();
+        byte[] body = slice(raw, p.bodyStart, p.end);
+        if (p.multipart || p.message != null) return Optional.of(new Binary(body, false));
+        String enc = p.encoding.strip().toUpperCase(Locale.ROOT);
+        java.io.InputStream in = new java.io.ByteArrayInputStream(body);
+        switch (enc) {
+            case "7BIT", "8BIT", "BINARY" -> {
+                return Optional.of(new Binary(body, false));
+            }
+            case "BASE64" -> in = new org.apache.james.mime4j.codec.Base64InputStream(in,
+                    org.apache.james.mime4j.codec.DecodeMonitor.SILENT);
+            case "QUOTED-PRINTABLE" -> in = new org.apache.james.mime4j.codec.QuotedPrintableInputStream(in,
+                    org.apache.james.mime4j.codec.DecodeMonitor.SILENT);
+            default -> {
+                return Optional.of(new Binary(new byte[0], true));
+            }
+        }
+        try (java.io.InputStream decoded = in) {
+            return Optional.of(new Binary(decoded.readAllBytes(), false)); // never larger than the encoded body
+        } catch (java.io.IOException e) {
+            return Optional.of(new Binary(new byte[0], true));
+        }
+    }
+
+    /** Number of MIME parts in the tree (for tests and limits). */
     int partCount() {
         return count(root);
     }
