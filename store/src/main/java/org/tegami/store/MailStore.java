@@ -55,6 +55,12 @@ public interface MailStore {
      */
     List<Uid> appendAll(MailboxId mailbox, List<NewMessage> messages);
 
+    /**
+     * Adds a message to {@code to} and expunges {@code old} from {@code from} in one transaction (IMAP REPLACE,
+     * RFC 8508 §3: the new version of a draft never coexists with, nor is lost with, the old one).
+     */
+    Uid replace(MailboxId from, Uid old, MailboxId to, NewMessage message);
+
     /** A message for {@link #appendAll}. */
     record NewMessage(BlobId blob, long size, java.time.Instant internalDate, java.util.Set<String> flags) {}
 

@@ -457,4 +457,19 @@ public interface StoreContract {
         assertEquals(List.of(Set.of("\\Draft"), Set.of()), stored.stream().map(MessageMeta::flags).toList());
         assertArrayEquals(two, read(store(), stored.get(1).blob()));
     }
+
+    @Test
+    default void replaceAppendsAndExpungesTogether() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        Mailbox drafts = store().mail().mailbox(a.id(), "Drafts").orElseThrow();
+        byte[] v1 = "Subject: v1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] v2 = "Subject: v2\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        Uid old = store().mail().append(drafts.id(), blob(store(), v1), v1.length, NOW, Set.of("\\Draft"));
+        ModSeq before = store().mail().mailbox(a.id(), "Drafts").orElseThrow().highestModSeq();
+        Uid now = store().mail().replace(drafts.id(), old, drafts.id(),
+                new MailStore.NewMessage(blob(store(), v2), v2.length, NOW, Set.of("\\Draft")));
+        Store s = reopen();
+        assertEquals(List.of(now), s.mail().messages(drafts.id()).stream().map(MessageMeta::uid).toList());
+        assertEquals(List.of(old), s.mail().expungedSince(drafts.id(), before));
+    }
 }

@@ -101,6 +101,9 @@ public sealed interface ImapCommand {
         }
     }
 
+    /** RFC 8508: replace message {@code number} (a sequence number, or a UID) by {@code message}, appended to its mailbox. */
+    record Replace(boolean uid, long number, Append message) implements ImapCommand {}
+
     /** RFC 9051 §6.3.13, RFC 2177. */
     record Idle() implements ImapCommand {}
 

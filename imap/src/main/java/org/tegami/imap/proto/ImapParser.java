@@ -159,6 +159,7 @@ public final class ImapParser {
                     case "SEARCH" -> SearchParser.search(lx, true);
                     case "SORT" -> SearchParser.sort(lx, true);
                     case "THREAD" -> SearchParser.thread(lx, true);
+                    case "REPLACE" -> replace(lx, true);
                     case "COPY" -> copyOrMove(lx, true, false);
                     case "MOVE" -> copyOrMove(lx, true, true);
                     case "EXPUNGE" -> {
@@ -173,6 +174,7 @@ public final class ImapParser {
             case "SEARCH" -> SearchParser.search(lx, false);
             case "SORT" -> SearchParser.sort(lx, false);
             case "THREAD" -> SearchParser.thread(lx, false);
+            case "REPLACE" -> replace(lx, false);
             case "COPY" -> copyOrMove(lx, false, false);
             case "MOVE" -> copyOrMove(lx, false, true);
             case "ID" -> id(lx);
@@ -303,6 +305,17 @@ public final class ImapParser {
     }
 
     // RFC 9051 §6.3.12: [SP flag-list] [SP date-time] SP literal; RFC 3516 §4.4 allows literal8 ("~{n}")
+    /** RFC 8508 §6: REPLACE SP seq-number SP mailbox SP append-message (the literal is left to the server). */
+    private static ImapCommand replace(ImapLexer lx, boolean uid) throws IOException, ImapSyntaxException {
+        lx.sp();
+        long number = lx.number();
+        if (number < 1 || number > SequenceSet.MAX_NUMBER) throw lx.error("Invalid message number");
+        lx.sp();
+        String mailbox = lx.mailbox();
+        lx.sp();
+        return new ImapCommand.Replace(uid, number, appendMessage(lx, mailbox));
+    }
+
     private static ImapCommand.Append appendMessage(ImapLexer lx, String mailbox) throws ImapSyntaxException {
         List<String> flags = List.of();
         if (lx.peek() == '(') {

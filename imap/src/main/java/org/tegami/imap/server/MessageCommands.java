@@ -70,6 +70,7 @@ final class MessageCommands {
             case ImapCommand.Search c -> searcher.search(tag, c);
             case ImapCommand.Sort c -> searcher.sort(tag, c);
             case ImapCommand.Thread c -> searcher.thread(tag, c);
+            case ImapCommand.Replace c -> replace(tag, sel, c);
             case ImapCommand.Store c -> store(tag, sel, c);
             case ImapCommand.Copy c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), false);
             case ImapCommand.Move c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), true);
@@ -195,8 +196,7 @@ final class MessageCommands {
      * transaction, so either all or none are stored, and OK comes only once they are durable.
      */
     void append(String tag, ImapCommand.Append first) throws IOException, ImapSyntaxException {
-        String name = s.mailboxName(tag, first.mailbox());
-        Optional<Mailbox> target = s.findMailbox(name);
+        Optional<Mailbox> target = s.findMailbox(literalMailbox(tag, first));
         if (target.isEmpty() && !first.nonSync() && first.literalSize() <= s.env.maxMessageSize()) {
             s.send(tag + " NO [TRYCREATE] No such mailbox\r\n"); // before "+": the client sends nothing more
             return;
@@ -218,15 +218,9 @@ final class MessageCommands {
                 }
                 BlobStore.BlobWriter w = s.env.store().blobs().create();
                 writers.add(w);
-                try (InputStream in = s.reader().openLiteral(c.literalSize(), c.nonSync())) {
-                    in.transferTo(w.stream());
-                }
+                batch.add(receive(w, c));
                 Optional<ImapCommand.Append> more = s.parser().appendEnd(s.reader(), tag, first.mailbox(), true);
                 empty |= c.literalSize() == 0;
-                Set<String> flags = new LinkedHashSet<>();
-                for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
-                Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
-                batch.add(new MailStore.NewMessage(w.commit(), c.literalSize(), date, flags));
                 if (more.isEmpty()) break;
                 c = more.get();
             }
@@ -245,6 +239,68 @@ final class MessageCommands {
                     + Uids.compact(uids.stream().map(Uid::value).toList()) + "] APPEND completed\r\n");
         } finally {
             writers.forEach(BlobStore.BlobWriter::close);
+        }
+    }
+
+    /**
+     * The target of an APPEND or REPLACE; a bad name ends the connection when a non-synchronizing literal is on its
+     * way, since its octets would otherwise be read as commands (RFC 7888 §4).
+     */
+    private String literalMailbox(String tag, ImapCommand.Append a) throws ImapSyntaxException {
+        try {
+            return s.mailboxName(tag, a.mailbox());
+        } catch (ImapSyntaxException e) {
+            throw new ImapSyntaxException(tag, e.text(), a.nonSync());
+        }
+    }
+
+    /** Streams an APPEND literal into a blob and returns the message to store, with its flags and date. */
+    private MailStore.NewMessage receive(BlobStore.BlobWriter w, ImapCommand.Append c) throws IOException {
+        try (InputStream in = s.reader().openLiteral(c.literalSize(), c.nonSync())) {
+            in.transferTo(w.stream());
+        }
+        Set<String> flags = new LinkedHashSet<>();
+        for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
+        Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
+        return new MailStore.NewMessage(w.commit(), c.literalSize(), date, flags);
+    }
+
+    /**
+     * REPLACE and UID REPLACE (RFC 8508): the new message is appended and the old one expunged in one transaction;
+     * APPENDUID comes untagged, then the EXPUNGE, then the tagged OK (§3.3).
+     */
+    private void replace(String tag, SelectedMailbox sel, ImapCommand.Replace c) throws IOException, ImapSyntaxException {
+        ImapCommand.Append a = c.message();
+        if (!c.uid() && c.number() > sel.count()) throw new ImapSyntaxException(tag, "Invalid message sequence number", false);
+        int seq = c.uid() ? sel.seqOf(c.number()) : (int) c.number();
+        Optional<Mailbox> target = s.findMailbox(literalMailbox(tag, a));
+        String refusal = a.literalSize() > s.env.maxMessageSize()
+                ? "NO [TOOBIG] Message larger than " + s.env.maxMessageSize() + " octets"
+                : sel.readOnly ? "NO [READ-ONLY] Mailbox is read-only"
+                : seq < 1 ? "NO [NONEXISTENT] No such message"
+                : target.isEmpty() ? "NO [TRYCREATE] No such mailbox"
+                : a.literalSize() == 0 ? "NO Empty message" : null;
+        if (refusal != null && (!a.nonSync() || a.literalSize() > s.env.maxMessageSize())) {
+            s.send(tag + " " + refusal + "\r\n"); // before "+": the client sends nothing more
+            if (a.nonSync()) {
+                s.send("* BYE Cannot skip a non-synchronizing literal that large\r\n");
+                s.endSession();
+            }
+            return;
+        }
+        try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
+            MailStore.NewMessage m = receive(w, a);
+            if (s.parser().appendEnd(s.reader(), tag, a.mailbox(), true).isPresent()) {
+                throw new ImapSyntaxException(tag, "REPLACE takes one message", true);
+            }
+            if (refusal != null) {
+                s.send(tag + " " + refusal + "\r\n");
+                return;
+            }
+            Uid uid = store().replace(sel.mailbox().id(), sel.get(seq).uid(), target.get().id(), m);
+            s.send("* OK [APPENDUID " + target.get().uidValidity() + " " + uid + "] Replacement saved\r\n");
+            s.sync(true);
+            s.ok(tag, (c.uid() ? "UID REPLACE" : "REPLACE") + " completed");
         }
     }
 

@@ -91,26 +91,46 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public List<Uid> appendAll(MailboxId mailbox, List<NewMessage> messages) {
-        List<FileBlobStore.Pending> inline = new ArrayList<>();
-        for (NewMessage m : messages) inline.add(blobs.pending(m.blob()));
-        List<Uid> uids = db.write(tx -> {
-            List<Uid> out = new ArrayList<>();
-            for (int i = 0; i < messages.size(); i++) {
-                NewMessage m = messages.get(i);
-                if (inline.get(i) != null) FileBlobStore.insert(tx, m.blob(), inline.get(i).data);
-                Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
-                        .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
-                Uid u = append(tx, mb, m.blob(), m.size(), m.internalDate());
-                if (!m.flags().isEmpty()) {
-                    SqlAccounts.update(tx, "UPDATE messages SET flags = ? WHERE mailbox_id = ? AND uid = ?",
-                            String.join(" ", new java.util.TreeSet<>(m.flags())), mailbox.value(), u.value());
-                }
-                out.add(u);
-            }
-            return out;
-        });
+        List<FileBlobStore.Pending> inline = pending(messages);
+        List<Uid> uids = db.write(tx -> appendAll(tx, mailbox, messages, inline));
         for (FileBlobStore.Pending p : inline) if (p != null) p.durable = true;
         return uids;
+    }
+
+    @Override
+    public Uid replace(MailboxId from, Uid old, MailboxId to, NewMessage message) {
+        List<FileBlobStore.Pending> inline = pending(List.of(message));
+        Uid uid = db.write(tx -> {
+            Uid u = appendAll(tx, to, List.of(message), inline).getFirst();
+            expunge(tx, from, Set.of(old));
+            return u;
+        });
+        for (FileBlobStore.Pending p : inline) if (p != null) p.durable = true;
+        return uid;
+    }
+
+    private List<FileBlobStore.Pending> pending(List<NewMessage> messages) {
+        List<FileBlobStore.Pending> inline = new ArrayList<>();
+        for (NewMessage m : messages) inline.add(blobs.pending(m.blob()));
+        return inline;
+    }
+
+    private List<Uid> appendAll(Db.Tx tx, MailboxId mailbox, List<NewMessage> messages, List<FileBlobStore.Pending> inline)
+            throws SQLException {
+        List<Uid> out = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            NewMessage m = messages.get(i);
+            if (inline.get(i) != null) FileBlobStore.insert(tx, m.blob(), inline.get(i).data);
+            Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
+                    .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+            Uid u = append(tx, mb, m.blob(), m.size(), m.internalDate());
+            if (!m.flags().isEmpty()) {
+                SqlAccounts.update(tx, "UPDATE messages SET flags = ? WHERE mailbox_id = ? AND uid = ?",
+                        String.join(" ", new java.util.TreeSet<>(m.flags())), mailbox.value(), u.value());
+            }
+            out.add(u);
+        }
+        return out;
     }
 
     @Override
@@ -211,24 +231,28 @@ final class SqlMail implements MailStore, ChangeFeed {
     public void expunge(MailboxId mailbox, Set<Uid> uids) {
         if (uids.isEmpty()) return;
         db.write(tx -> {
-            Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
-                    .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
-            long modseq = mb.highestModSeq().value() + 1;
-            int removed = 0;
-            for (Uid uid : uids) {
-                if (SqlAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", mailbox.value(), uid.value()) > 0) {
-                    // RFC 7162 §3.2.10: remember expunged UIDs with their modseq for VANISHED (EARLIER).
-                    SqlAccounts.update(tx, "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)",
-                            mailbox.value(), uid.value(), modseq);
-                    removed++;
-                }
-            }
-            if (removed > 0) {
-                SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
-                tx.afterCommit(() -> notify(mailbox));
-            }
+            expunge(tx, mailbox, uids);
             return null;
         });
+    }
+
+    private void expunge(Db.Tx tx, MailboxId mailbox, Set<Uid> uids) throws SQLException {
+        Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
+                .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+        long modseq = mb.highestModSeq().value() + 1;
+        int removed = 0;
+        for (Uid uid : uids) {
+            if (SqlAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", mailbox.value(), uid.value()) > 0) {
+                // RFC 7162 §3.2.10: remember expunged UIDs with their modseq for VANISHED (EARLIER).
+                SqlAccounts.update(tx, "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)",
+                        mailbox.value(), uid.value(), modseq);
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
+            tx.afterCommit(() -> notify(mailbox));
+        }
     }
 
     @Override
