@@ -140,10 +140,15 @@ public sealed interface ImapCommand {
     /** One SORT criterion (RFC 5256 §3, RFC 5957): ARRIVAL, CC, DATE, FROM, SIZE, SUBJECT, TO, DISPLAYFROM, DISPLAYTO. */
     record SortCriterion(boolean reverse, String key) {}
 
-    /** RFC 5256 §3 SORT and UID SORT; the charset is required there; several keys form one {@link SearchKey.And}. */
-    record Sort(boolean uid, List<SortCriterion> criteria, String charset, SearchKey key) implements ImapCommand {
+    /**
+     * RFC 5256 §3 SORT and UID SORT; the charset is required there; several keys form one {@link SearchKey.And};
+     * {@code returnOptions} from ESORT (RFC 5267 §3.2: MIN MAX ALL COUNT), empty for a plain SORT.
+     */
+    record Sort(boolean uid, List<SortCriterion> criteria, String charset, SearchKey key, List<String> returnOptions)
+            implements ImapCommand {
         public Sort {
             criteria = List.copyOf(criteria);
+            returnOptions = List.copyOf(returnOptions);
         }
     }
 

@@ -46,6 +46,14 @@ final class SearchParser {
     /** RFC 5256 §5: SORT SP sort-criteria SP charset 1*(SP search-key). */
     static ImapCommand sort(ImapLexer lx, boolean uid) throws IOException, ImapSyntaxException {
         lx.sp();
+        List<String> returns = List.of();
+        if (peekKeyword(lx).equals("RETURN")) { // RFC 5267 §3.2 ESORT
+            lx.atom();
+            lx.sp();
+            returns = returnOptions(lx);
+            if (returns.contains("SAVE")) throw lx.error("SAVE is not a SORT return option");
+            lx.sp();
+        }
         List<ImapCommand.SortCriterion> criteria = new ArrayList<>();
         lx.open();
         do {
@@ -61,7 +69,7 @@ final class SearchParser {
         lx.close();
         lx.sp();
         String charset = lx.astring().toUpperCase(Locale.ROOT);
-        return new ImapCommand.Sort(uid, criteria, charset, criteria(lx));
+        return new ImapCommand.Sort(uid, criteria, charset, criteria(lx), returns);
     }
 
     /** RFC 5256 §5: THREAD SP thread-alg SP charset 1*(SP search-key). */

@@ -233,7 +233,7 @@ final class ImapSession {
         }
         caps.addAll(List.of("IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED",
                 "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC",
-                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE"));
+                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT"));
         if (!conn.isCompressed()) caps.add("COMPRESS=DEFLATE");
         return String.join(" ", caps);
     }

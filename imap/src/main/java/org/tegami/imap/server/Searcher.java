@@ -142,9 +142,25 @@ final class Searcher {
             order = order.thenComparing(k.reverse() ? one.reversed() : one);
         }
         seqs.sort(order.thenComparing(java.util.Comparator.naturalOrder()));
-        StringBuilder sb = new StringBuilder("* SORT");
-        for (int q : seqs) sb.append(' ').append(c.uid() ? sel.get(q).uid().value() : q);
-        s.send(sb.append("\r\n").toString());
+        List<Long> numbers = new ArrayList<>(seqs.size());
+        for (int q : seqs) numbers.add(c.uid() ? sel.get(q).uid().value() : q);
+        if (c.returnOptions().isEmpty()) {
+            StringBuilder sb = new StringBuilder("* SORT");
+            for (long n : numbers) sb.append(' ').append(n);
+            s.send(sb.append("\r\n").toString());
+        } else {
+            // RFC 5267 §3.2: MIN and MAX are the first and last in sort order, ALL keeps the sort order
+            List<String> opts = c.returnOptions();
+            StringBuilder sb = new StringBuilder("* ESEARCH (TAG \"").append(tag).append("\")");
+            if (c.uid()) sb.append(" UID");
+            if (!numbers.isEmpty()) {
+                if (opts.contains("MIN")) sb.append(" MIN ").append(numbers.getFirst());
+                if (opts.contains("MAX")) sb.append(" MAX ").append(numbers.getLast());
+                if (opts.contains("ALL")) sb.append(" ALL ").append(Uids.compact(numbers));
+            }
+            if (opts.contains("COUNT")) sb.append(" COUNT ").append(numbers.size());
+            s.send(sb.append("\r\n").toString());
+        }
         s.sync(c.uid());
         s.ok(tag, (c.uid() ? "UID SORT" : "SORT") + " completed");
     }

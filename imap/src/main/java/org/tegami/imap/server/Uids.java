@@ -6,7 +6,7 @@ import java.util.List;
 final class Uids {
     private Uids() {}
 
-    /** The numbers, which must be ascending, as ranges. */
+    /** The numbers in their order, each run of consecutive ascending numbers as a range (ESORT ALL keeps sort order). */
     static String compact(List<Long> ascending) {
         StringBuilder sb = new StringBuilder();
         int i = 0;
