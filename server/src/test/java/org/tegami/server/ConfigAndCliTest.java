@@ -141,6 +141,14 @@ class ConfigAndCliTest {
         assertEquals("0|the queue is empty\n|", String.join("|", cli("", "queue", "list")));
         assertEquals("2", cli("", "user", "frobnicate")[0], "usage error");
         assertTrue(cli("", "user", "add", "--help")[1].contains("--password-stdin"));
+        assertEquals("0|alice@example.test: no quota\n|", String.join("|", cli("", "user", "quota", "alice@example.test")));
+        assertEquals("0|alice@example.test: storage 0 KiB of 512000 KiB, 0 of unlimited messages\n|",
+                String.join("|", cli("", "user", "quota", "alice@example.test", "--storage", "500M")));
+        assertEquals("0|alice@example.test: storage 0 KiB of 512000 KiB, 0 of 1000 messages\n|",
+                String.join("|", cli("", "user", "quota", "alice@example.test", "--messages", "1000")));
+        assertEquals("1||tegami: --storage: not a size: lots (examples: 500M, 2G)\n",
+                String.join("|", cli("", "user", "quota", "alice@example.test", "--storage", "lots")));
+        assertEquals("0|alice@example.test: no quota\n|", String.join("|", cli("", "user", "quota", "alice@example.test", "--none")));
     }
 
     @Test

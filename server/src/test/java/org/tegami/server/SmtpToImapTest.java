@@ -96,4 +96,66 @@ class SmtpToImapTest {
             }
         }
     }
+
+    /** Reads one (possibly multi-line) SMTP reply and returns its last line. */
+    private static String reply(java.io.BufferedReader in) throws java.io.IOException {
+        String line;
+        do {
+            line = in.readLine();
+        } while (line != null && line.length() > 3 && line.charAt(3) == '-');
+        return line;
+    }
+
+    @Test
+    void quotaIsEnforcedAtRcptAndAtTheEndOfData() throws Exception {
+        Path f = dir.resolve("tegami.toml");
+        Files.writeString(f, """
+                hostname = "mail.example.test"
+                data_dir = "d"
+                [listen]
+                smtp = ["127.0.0.1:0"]
+                submission = []
+                submissions = []
+                pop3 = []
+                pop3s = []
+                imap = []
+                imaps = []
+                """);
+        try (TegamiServer server = TegamiServer.start(ConfigLoader.load(f), InstantSource.system())) {
+            server.store().accounts().addDomain("example.test");
+            var alice = server.store().accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(), "x");
+            server.store().accounts().setQuota(alice.id(), java.util.OptionalLong.of(2), java.util.OptionalLong.of(1));
+            try (var sock = new java.net.Socket("127.0.0.1", server.port("smtp"))) {
+                sock.setSoTimeout(5000);
+                var in = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream(),
+                        java.nio.charset.StandardCharsets.US_ASCII));
+                var out = sock.getOutputStream();
+                reply(in);
+                java.util.function.Function<String, String> cmd = line -> {
+                    try {
+                        out.write((line + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        out.flush();
+                        return reply(in);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                };
+                cmd.apply("EHLO client.test");
+                cmd.apply("MAIL FROM:<bob@example.org>");
+                assertEquals("250 2.1.5 Recipient OK", cmd.apply("RCPT TO:<alice@example.test>"));
+                cmd.apply("DATA");
+                // 3 KiB: more than the 2 KiB storage quota, which only the end of DATA can know
+                assertEquals("552 5.2.2 Mailbox full: this message exceeds the recipient's quota",
+                        cmd.apply("Subject: big\r\n\r\n" + ("x".repeat(70) + "\r\n").repeat(45) + "."));
+                cmd.apply("MAIL FROM:<bob@example.org>");
+                cmd.apply("RCPT TO:<alice@example.test>");
+                cmd.apply("DATA");
+                assertTrue(cmd.apply("Subject: small\r\n\r\nhi\r\n.").startsWith("250 2.0.0 OK"));
+                cmd.apply("MAIL FROM:<bob@example.org>");
+                // the 1-message quota is now reached: refused at RCPT, temporarily
+                assertEquals("452 4.2.2 Mailbox full, try again later", cmd.apply("RCPT TO:<alice@example.test>"));
+            }
+            assertEquals(1, server.store().accounts().quota(alice.id()).orElseThrow().usedMessages());
+        }
+    }
 }

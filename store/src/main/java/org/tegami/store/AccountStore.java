@@ -44,6 +44,16 @@ public interface AccountStore {
 
     int userCount();
 
+    /**
+     * Sets a user's limits (RFC 9208 STORAGE in KiB and MESSAGE); both empty removes the quota.
+     *
+     * @return false when there is no such user
+     */
+    boolean setQuota(AccountId account, java.util.OptionalLong storageKib, java.util.OptionalLong messages);
+
+    /** The user's limits and current usage; empty when the user has no quota (unlimited). */
+    Optional<Quota> quota(AccountId account);
+
     /** Adds or replaces an alias. {@code source} is {@code local@domain} or {@code @domain} (catch-all). */
     void putAlias(String source, List<String> targets);
 

@@ -472,4 +472,25 @@ public interface StoreContract {
         assertEquals(List.of(now), s.mail().messages(drafts.id()).stream().map(MessageMeta::uid).toList());
         assertEquals(List.of(old), s.mail().expungedSince(drafts.id(), before));
     }
+
+    @Test
+    default void quotaCountsEveryMailboxOfTheUser() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        assertEquals(Optional.empty(), store().accounts().quota(a.id()), "no quota by default");
+        assertTrue(store().accounts().setQuota(a.id(), java.util.OptionalLong.of(1), java.util.OptionalLong.of(3)));
+        byte[] m = "Subject: q\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        deliver(store(), blob(store(), m), m.length, Set.of(a.id()), Optional.empty());
+        Mailbox sent = store().mail().mailbox(a.id(), "Sent").orElseThrow();
+        store().mail().append(sent.id(), blob(store(), m), m.length, NOW, Set.of());
+        Quota q = reopen().accounts().quota(a.id()).orElseThrow();
+        assertEquals(2 * m.length, q.usedBytes());
+        assertEquals(2, q.usedMessages());
+        assertEquals(1, q.usedKib());
+        assertTrue(q.allows(1024 - 2 * m.length, 1));
+        assertFalse(q.allows(1024 - 2 * m.length + 1, 1), "one octet over the storage limit");
+        assertFalse(q.allows(0, 2), "one message over the message limit");
+        assertTrue(store().accounts().setQuota(a.id(), java.util.OptionalLong.empty(), java.util.OptionalLong.empty()));
+        assertEquals(Optional.empty(), store().accounts().quota(a.id()));
+        assertFalse(store().accounts().setQuota(new AccountId(999_999), java.util.OptionalLong.of(1), java.util.OptionalLong.empty()));
+    }
 }

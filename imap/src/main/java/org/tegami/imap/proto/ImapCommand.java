@@ -104,6 +104,19 @@ public sealed interface ImapCommand {
     /** RFC 8508: replace message {@code number} (a sequence number, or a UID) by {@code message}, appended to its mailbox. */
     record Replace(boolean uid, long number, Append message) implements ImapCommand {}
 
+    /** RFC 9208 §4.2: the quota of a quota root. */
+    record GetQuota(String root) implements ImapCommand {}
+
+    /** RFC 9208 §4.3: the quota roots of a mailbox and their quotas. */
+    record GetQuotaRoot(String mailbox) implements ImapCommand {}
+
+    /** RFC 9208 §4.1: set limits (resource name upper-cased to limit). */
+    record SetQuota(String root, Map<String, Long> limits) implements ImapCommand {
+        public SetQuota {
+            limits = Map.copyOf(limits);
+        }
+    }
+
     /** RFC 9051 §6.3.13, RFC 2177. */
     record Idle() implements ImapCommand {}
 

@@ -101,6 +101,29 @@ public final class ImapParser {
             case "CLOSE" -> none(lx, new ImapCommand.Close());
             case "UNSELECT" -> none(lx, new ImapCommand.Unselect());
             case "UNAUTHENTICATE" -> none(lx, new ImapCommand.Unauthenticate());
+            case "GETQUOTA" -> {
+                lx.sp();
+                String root = lx.astring();
+                yield end(lx, new ImapCommand.GetQuota(root));
+            }
+            case "GETQUOTAROOT" -> new ImapCommand.GetQuotaRoot(oneMailbox(lx));
+            case "SETQUOTA" -> {
+                // RFC 9208 §4.1: SETQUOTA SP quota-root SP "(" [setquota-resource *(SP setquota-resource)] ")"
+                lx.sp();
+                String root = lx.astring();
+                lx.sp();
+                lx.open();
+                Map<String, Long> limits = new LinkedHashMap<>();
+                if (!lx.tryClose()) {
+                    do {
+                        String resource = lx.atom().toUpperCase(Locale.ROOT);
+                        lx.sp();
+                        limits.put(resource, lx.number());
+                    } while (lx.tryChar(' '));
+                    lx.close();
+                }
+                yield end(lx, new ImapCommand.SetQuota(root, limits));
+            }
             case "COMPRESS" -> {
                 lx.sp();
                 String mechanism = lx.atom().toUpperCase(Locale.ROOT);

@@ -201,6 +201,10 @@ final class ImapSession {
             case ImapCommand.Append c -> messages.append(tag, c);
             case ImapCommand.Idle c -> messages.idle(tag);
             case ImapCommand.Compress c -> compress(tag, c.mechanism());
+            case ImapCommand.GetQuotaRoot c -> mailboxes.quotaRoot(tag, c.mailbox());
+            case ImapCommand.GetQuota c -> mailboxes.quota(tag, c.root());
+            case ImapCommand.SetQuota c ->
+                    send(tag + " NO [NOPERM] Quotas are set by the administrator: tegami user quota\r\n");
             case ImapCommand.Unauthenticate c -> {
                 // RFC 8437: as if the connection were new, but TLS (and compression) stay
                 unselect();
@@ -233,7 +237,7 @@ final class ImapSession {
         }
         caps.addAll(List.of("IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED",
                 "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC",
-                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT"));
+                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE"));
         if (!conn.isCompressed()) caps.add("COMPRESS=DEFLATE");
         return String.join(" ", caps);
     }
@@ -404,6 +408,11 @@ final class ImapSession {
             return;
         }
         for (String line : s.lines()) send("* " + line + "\r\n");
+    }
+
+    /** Whether {@code count} more messages of {@code bytes} octets fit this user's quota (RFC 9208 §4.1.4). */
+    boolean fitsQuota(long bytes, long count) {
+        return env.store().accounts().quota(account.id()).map(q -> q.allows(bytes, count)).orElse(true);
     }
 
     void unselect() {

@@ -204,6 +204,38 @@ final class Mailboxes {
         return !name.startsWith("/") && !name.contains("//") && name.indexOf('*') < 0 && name.indexOf('%') < 0;
     }
 
+    // --- QUOTA (RFC 9208): one quota root, "", per user, set by the administrator ----------------------------
+
+    void quotaRoot(String tag, String wire) throws IOException, ImapSyntaxException {
+        String name = s.mailboxName(tag, wire);
+        if (s.findMailbox(name).isEmpty()) {
+            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
+            return;
+        }
+        var quota = s.env.store().accounts().quota(s.account.id());
+        s.send("* QUOTAROOT " + s.wireName(name) + (quota.isPresent() ? " \"\"" : "") + "\r\n");
+        if (quota.isPresent()) s.send(quotaLine(quota.get()));
+        s.ok(tag, "GETQUOTAROOT completed");
+    }
+
+    void quota(String tag, String root) throws IOException {
+        var quota = s.env.store().accounts().quota(s.account.id());
+        if (!root.isEmpty() || quota.isEmpty()) {
+            s.send(tag + " NO [NONEXISTENT] No such quota root\r\n");
+            return;
+        }
+        s.send(quotaLine(quota.get()));
+        s.ok(tag, "GETQUOTA completed");
+    }
+
+    /** RFC 9208 §5.1: only the resources that have a limit. */
+    private static String quotaLine(org.tegami.store.Quota q) {
+        List<String> r = new ArrayList<>();
+        q.storageKib().ifPresent(l -> r.add("STORAGE " + q.usedKib() + " " + l));
+        q.messages().ifPresent(l -> r.add("MESSAGE " + q.usedMessages() + " " + l));
+        return "* QUOTA \"\" (" + String.join(" ", r) + ")\r\n";
+    }
+
     // --- LIST / LSUB / STATUS ---------------------------------------------------------------------------------
 
     void list(String tag, ImapCommand.ListCmd c) throws IOException, ImapSyntaxException {

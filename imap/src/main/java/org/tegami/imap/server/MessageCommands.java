@@ -170,6 +170,13 @@ final class MessageCommands {
             s.ok(tag, what + " completed, nothing to do");
             return;
         }
+        if (!move) {
+            long bytes = sel.details(seqs).values().stream().mapToLong(MessageMeta::size).sum();
+            if (!s.fitsQuota(bytes, uids.size())) {
+                s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n"); // RFC 9208 §4.1.4; MOVE adds nothing
+                return;
+            }
+        }
         List<Uid[]> pairs = store().copy(sel.mailbox().id(), uids, target.get().id(), move);
         List<Long> from = new ArrayList<>();
         List<Long> to = new ArrayList<>();
@@ -199,6 +206,11 @@ final class MessageCommands {
         Optional<Mailbox> target = s.findMailbox(literalMailbox(tag, first));
         if (target.isEmpty() && !first.nonSync() && first.literalSize() <= s.env.maxMessageSize()) {
             s.send(tag + " NO [TRYCREATE] No such mailbox\r\n"); // before "+": the client sends nothing more
+            return;
+        }
+        if (target.isPresent() && !first.nonSync() && first.literalSize() <= s.env.maxMessageSize()
+                && !s.fitsQuota(first.literalSize(), 1)) {
+            s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n"); // RFC 9208 §4.1.4, before "+"
             return;
         }
         List<BlobStore.BlobWriter> writers = new ArrayList<>();
@@ -232,6 +244,10 @@ final class MessageCommands {
                 s.send(tag + " NO Empty message\r\n");
                 return;
             }
+            if (!s.fitsQuota(batch.stream().mapToLong(MailStore.NewMessage::size).sum(), batch.size())) {
+                s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n");
+                return;
+            }
             List<Uid> uids = store().appendAll(target.get().id(), batch); // durable when it returns
             s.sync(true);
             // RFC 4315 §3 / RFC 3502 §6.3.11: APPENDUID uidvalidity uid-set
@@ -252,6 +268,12 @@ final class MessageCommands {
         } catch (ImapSyntaxException e) {
             throw new ImapSyntaxException(tag, e.text(), a.nonSync());
         }
+    }
+
+    private static BitSet single(int seq) {
+        BitSet b = new BitSet();
+        b.set(seq);
+        return b;
     }
 
     /** Streams an APPEND literal into a blob and returns the message to store, with its flags and date. */
@@ -292,6 +314,10 @@ final class MessageCommands {
             MailStore.NewMessage m = receive(w, a);
             if (s.parser().appendEnd(s.reader(), tag, a.mailbox(), true).isPresent()) {
                 throw new ImapSyntaxException(tag, "REPLACE takes one message", true);
+            }
+            if (refusal == null) {
+                long old = sel.details(single(seq)).values().stream().mapToLong(MessageMeta::size).sum();
+                if (!s.fitsQuota(m.size() - old, 0)) refusal = "NO [OVERQUOTA] Mailbox quota exceeded";
             }
             if (refusal != null) {
                 s.send(tag + " " + refusal + "\r\n");

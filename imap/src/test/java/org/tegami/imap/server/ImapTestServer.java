@@ -34,7 +34,8 @@ import org.tegami.testkit.TranscriptRunner;
 /**
  * A live IMAP server on loopback for tests: {@code imap} (STARTTLS) and {@code imaps} (implicit TLS) on
  * ephemeral ports over an embedded store in a temporary directory. alice's INBOX has {@link #MESSAGES} (UIDs 1-3,
- * internal date {@link #NOW}); bob's is empty. The message size limit is {@link #MAX_MESSAGE} octets.
+ * internal date {@link #NOW}); bob's is empty, with a quota of 1 KiB and 2 messages. The message size limit is
+ * {@link #MAX_MESSAGE} octets.
  */
 final class ImapTestServer implements AutoCloseable {
     static final String HOSTNAME = "mail.example.test";
@@ -66,7 +67,8 @@ final class ImapTestServer implements AutoCloseable {
             var accounts = store.accounts();
             accounts.addDomain("example.test");
             Account alice = accounts.addUser(address(ALICE), hasher.hash(ALICE_PASSWORD.toCharArray()));
-            accounts.addUser(address(BOB), hasher.hash(BOB_PASSWORD.toCharArray()));
+            Account bob = accounts.addUser(address(BOB), hasher.hash(BOB_PASSWORD.toCharArray()));
+            accounts.setQuota(bob.id(), java.util.OptionalLong.of(1), java.util.OptionalLong.of(2)); // 1 KiB, 2 messages
             for (String m : MESSAGES) deliver(alice, m);
             TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
             var env = new ImapEnvironment(HOSTNAME, store, new Authenticator(accounts, hasher, new LoginThrottle(clock)),

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.OptionalLong;
 import org.tegami.auth.PasswordHasher;
 import org.tegami.core.TegamiException;
 import org.tegami.mime.EmailAddress;
@@ -15,9 +16,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code tegami user add|passwd|remove|list}. */
+/** {@code tegami user add|passwd|remove|list|quota}. */
 @Command(name = "user", mixinStandardHelpOptions = true, description = "Manage users (mailboxes).",
-        subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Remove.class, UserCommand.ListUsers.class})
+        subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Remove.class, UserCommand.ListUsers.class,
+            UserCommand.QuotaCommand.class})
 public final class UserCommand {
     static final int MIN_PASSWORD = 8;
 
@@ -123,6 +125,67 @@ public final class UserCommand {
         public void run() {
             try (Store s = config.openStore()) {
                 s.accounts().users().forEach(u -> System.out.println(u.address()));
+            }
+        }
+    }
+
+    @Command(name = "quota", mixinStandardHelpOptions = true,
+            description = "Show or set a user's quota (IMAP QUOTA, RFC 9208): storage over all folders and a message count."
+                    + " Over quota, IMAP APPEND/COPY get NO [OVERQUOTA] and SMTP delivery 452 4.2.2 / 552 5.2.2.")
+    static final class QuotaCommand implements Runnable {
+        @Mixin Cli.ConfigOption config;
+        @Parameters(paramLabel = "ADDRESS") String address;
+        @Option(names = "--storage", paramLabel = "SIZE", description = "Storage limit, e.g. 500M, 2G (K, M, G, T: 1024-based).")
+        String storage;
+        @Option(names = "--messages", paramLabel = "N", description = "Message count limit.")
+        Long messages;
+        @Option(names = "--none", description = "Remove the quota (unlimited).")
+        boolean none;
+
+        @Override
+        public void run() {
+            EmailAddress a = Cli.address(address);
+            try (Store s = config.openStore()) {
+                var account = s.accounts().user(a).orElseThrow(() -> new IllegalArgumentException("no user " + a));
+                if (none || storage != null || messages != null) {
+                    var current = s.accounts().quota(account.id());
+                    OptionalLong st = none ? OptionalLong.empty() : storage != null ? OptionalLong.of(kib(storage))
+                            : current.map(q -> q.storageKib()).orElse(OptionalLong.empty());
+                    OptionalLong ms = none ? OptionalLong.empty() : messages != null ? OptionalLong.of(positive(messages))
+                            : current.map(q -> q.messages()).orElse(OptionalLong.empty());
+                    s.accounts().setQuota(account.id(), st, ms);
+                }
+                System.out.println(describe(a, s.accounts().quota(account.id())));
+            }
+        }
+
+        static String describe(EmailAddress a, java.util.Optional<org.tegami.store.Quota> quota) {
+            if (quota.isEmpty()) return a + ": no quota";
+            var q = quota.get();
+            return a + ": storage " + q.usedKib() + " KiB of " + (q.storageKib().isPresent() ? q.storageKib().getAsLong() + " KiB" : "unlimited")
+                    + ", " + q.usedMessages() + " of " + (q.messages().isPresent() ? Long.toString(q.messages().getAsLong()) : "unlimited")
+                    + " messages";
+        }
+
+        private static long positive(long n) {
+            if (n < 1) throw new IllegalArgumentException("--messages must be at least 1 (use --none for no limit)");
+            return n;
+        }
+
+        /** {@code 500M} → 512000 KiB; a plain number is bytes. */
+        static long kib(String size) {
+            String t = size.strip().toUpperCase(java.util.Locale.ROOT);
+            long unit = 1;
+            if (!t.isEmpty() && "KMGT".indexOf(t.charAt(t.length() - 1)) >= 0) {
+                unit = 1L << (10 * ("KMGT".indexOf(t.charAt(t.length() - 1)) + 1));
+                t = t.substring(0, t.length() - 1);
+            }
+            try {
+                long bytes = Math.multiplyExact(Long.parseLong(t), unit);
+                if (bytes < 1024) throw new IllegalArgumentException("--storage must be at least 1K");
+                return bytes / 1024;
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException("--storage: not a size: " + size + " (examples: 500M, 2G)");
             }
         }
     }

@@ -146,6 +146,14 @@ final class MessageReceiver {
             s.reply(failure.get());
             return;
         }
+        // RFC 3463 5.2.2: when every recipient is local and none has room for this message, refuse it; with other
+        // recipients it is delivered to all, and a full mailbox refuses at RCPT from then on
+        if (env.remote.isEmpty() && !env.localAccounts.isEmpty() && env.localAccounts.stream().allMatch(a ->
+                s.env.store().accounts().quota(a).map(q -> !q.allows(sink.blobSize(), 1)).orElse(false))) {
+            s.resetTransaction();
+            s.reply(552, "5.2.2", "Mailbox full: this message exceeds the recipient's quota");
+            return;
+        }
         try {
             BlobId blob = sink.commit();
             Optional<DeliveryRequest.Outbound> out = env.remote.isEmpty() ? Optional.empty()

@@ -17,6 +17,7 @@ import org.tegami.smtp.proto.SmtpParser;
 import org.tegami.smtp.proto.SmtpReply;
 import org.tegami.smtp.proto.SmtpSyntaxException;
 import org.tegami.store.Account;
+import org.tegami.store.Quota;
 
 /**
  * One SMTP connection: a straight read–parse–execute–reply loop on the connection's virtual thread.
@@ -256,6 +257,11 @@ final class SmtpSession {
         }
         switch (where) {
             case Recipient.Local l -> {
+                // RFC 3463 4.2.2: a mailbox at its quota now may have room later, so this is temporary
+                if (l.accounts().stream().anyMatch(a -> env.store().accounts().quota(a).map(Quota::full).orElse(false))) {
+                    reply(452, "4.2.2", "Mailbox full, try again later");
+                    return;
+                }
                 envelope.localAccounts.addAll(l.accounts());
                 envelope.recipients.add(to);
                 reply(250, "2.1.5", "Recipient OK");

@@ -83,6 +83,13 @@ final class Schema {
             // v6: data derived from a blob once (IMAP ENVELOPE/BODYSTRUCTURE), see BlobStore#index.
             """
             CREATE TABLE blob_index(hex TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+            """,
+            // v7: per-user quotas (RFC 9208), NULL meaning no limit for that resource.
+            """
+            CREATE TABLE quotas(
+                account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+                storage_kib INTEGER,
+                messages INTEGER);
             """);
 
     static void migrate(Connection c) throws SQLException {

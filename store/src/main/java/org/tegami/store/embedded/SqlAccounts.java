@@ -103,6 +103,43 @@ final class SqlAccounts implements AccountStore {
     }
 
     @Override
+    public boolean setQuota(AccountId account, java.util.OptionalLong storageKib, java.util.OptionalLong messages) {
+        return db.write(tx -> {
+            if (strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) return false;
+            if (storageKib.isEmpty() && messages.isEmpty()) {
+                update(tx, "DELETE FROM quotas WHERE account_id = ?", account.value());
+            } else {
+                update(tx, "INSERT OR REPLACE INTO quotas(account_id, storage_kib, messages) VALUES (?, ?, ?)",
+                        account.value(), storageKib.isPresent() ? storageKib.getAsLong() : null,
+                        messages.isPresent() ? messages.getAsLong() : null);
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public Optional<org.tegami.store.Quota> quota(AccountId account) {
+        return db.read(tx -> {
+            java.util.OptionalLong storage;
+            java.util.OptionalLong messages;
+            try (PreparedStatement ps = prepare(tx, "SELECT storage_kib, messages FROM quotas WHERE account_id = ?",
+                    account.value()); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty(); // no quota: no need to add anything up
+                long st = rs.getLong(1);
+                storage = rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(st);
+                long ms = rs.getLong(2);
+                messages = rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(ms);
+            }
+            try (PreparedStatement ps = prepare(tx, "SELECT COALESCE(SUM(m.size), 0), COUNT(*) FROM messages m"
+                    + " JOIN mailboxes b ON m.mailbox_id = b.id WHERE b.account_id = ?", account.value());
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return Optional.of(new org.tegami.store.Quota(storage, messages, rs.getLong(1), rs.getLong(2)));
+            }
+        });
+    }
+
+    @Override
     public boolean setPasswordHash(EmailAddress address, String passwordHash) {
         return db.write(tx -> update(tx, "UPDATE accounts SET password_hash = ? WHERE addr_key = ?",
                 passwordHash, address.key()) > 0);
