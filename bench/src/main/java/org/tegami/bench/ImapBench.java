@@ -132,6 +132,18 @@ public final class ImapBench {
                     median(select), ms(select));
             System.out.printf("FETCH 1:* (UID FLAGS) on %,d messages: median %.1f ms (goal < 300 ms), %,d bytes; runs %s%n",
                     messages, median(fetch), fetchBytes, ms(fetch));
+            // IMAP extensions issue: SORT and THREAD on the same mailbox (goal: under 500 ms each)
+            for (String cmd : new String[] {"SORT (ARRIVAL) UTF-8 ALL", "SORT (SUBJECT) UTF-8 ALL", "SORT (FROM) UTF-8 ALL",
+                    "THREAD REFERENCES UTF-8 ALL"}) {
+                long[] runs = new long[5];
+                for (int i = 0; i < runs.length; i++) {
+                    long t0 = System.nanoTime();
+                    c.command("x " + cmd);
+                    runs[i] = System.nanoTime() - t0;
+                }
+                System.out.printf("%s on %,d messages: median %.1f ms (goal < 500 ms); runs %s%n", cmd, messages,
+                        median(runs), ms(runs));
+            }
         }
     }
 

@@ -13,12 +13,13 @@ public final class BaseSubject {
     private static final Pattern LEADER = Pattern.compile("(?i)^(?:(?:" + BLOB + ")*(?:re|fwd?)\\s*(?:" + BLOB + ")?:\\s*|\\s+)");
     private static final Pattern LEADING_BLOB = Pattern.compile("^" + BLOB);
     private static final Pattern FWD = Pattern.compile("(?i)^\\[fwd:(.*)\\]$");
+    private static final Pattern SPACES = Pattern.compile("\\s+");
 
     private BaseSubject() {}
 
     /** The base subject of an already decoded subject (step 1's RFC 2047 decoding is the caller's). */
     public static String of(String decoded) {
-        String s = decoded.replaceAll("\\s+", " "); // step 1: whitespace runs become one space
+        String s = SPACES.matcher(decoded).replaceAll(" "); // step 1: whitespace runs become one space
         while (true) {
             s = TRAILER.matcher(s).replaceFirst(""); // step 2
             while (true) { // steps 3-5

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.apache.james.mime4j.codec.DecodeMonitor;
@@ -23,12 +24,18 @@ public record SortKeys(Optional<Instant> date, String subject, String from, Stri
         String displayTo, Optional<String> messageId, java.util.List<String> references, boolean replyOrForward) {
 
     private static final java.util.regex.Pattern MSG_ID = java.util.regex.Pattern.compile("<[^<>\\s]+>");
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
+    private static final java.util.regex.Pattern COMMENTS = java.util.regex.Pattern.compile("\\([^)]*\\)");
+    /** RFC 5322 §3.3 date-time after the optional day of week, with and without seconds, numeric or named zone. */
+    private static final List<DateTimeFormatter> DATES = java.util.stream.Stream.of(
+            "d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yyyy HH:mm:ss z")
+            .map(p -> DateTimeFormatter.ofPattern(p, Locale.ENGLISH)).toList();
 
     public static SortKeys of(MessageStructure h) {
         Optional<Instant> date = h.header("Date").flatMap(SortKeys::parseDate);
         String decoded = h.header("Subject").map(SortKeys::decode).orElse("");
         String subject = BaseSubject.of(decoded);
-        boolean replyOrForward = !subject.equals(decoded.replaceAll("\\s+", " ").strip());
+        boolean replyOrForward = !subject.equals(SPACES.matcher(decoded).replaceAll(" ").strip());
         Optional<Mailbox> from = first(h.header("From"));
         Optional<Mailbox> to = first(h.header("To"));
         Optional<Mailbox> cc = first(h.header("Cc"));
@@ -91,12 +98,12 @@ public record SortKeys(Optional<Instant> date, String subject, String from, Stri
     }
 
     private static Optional<Instant> parseDate(String v) {
-        String s = v.replaceAll("\\([^)]*\\)", " ").replaceAll("\\s+", " ").trim(); // drop comments such as (UTC)
+        String s = SPACES.matcher(COMMENTS.matcher(v).replaceAll(" ")).replaceAll(" ").trim(); // drop comments such as (UTC)
         int comma = s.indexOf(',');
         if (comma >= 0) s = s.substring(comma + 1).trim();
-        for (String pattern : new String[] {"d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yyyy HH:mm:ss z"}) {
+        for (DateTimeFormatter f : DATES) {
             try {
-                return Optional.of(ZonedDateTime.parse(s, DateTimeFormatter.ofPattern(pattern, Locale.ENGLISH)).toInstant());
+                return Optional.of(ZonedDateTime.parse(s, f).toInstant());
             } catch (DateTimeParseException e) {
                 // try the next form
             }

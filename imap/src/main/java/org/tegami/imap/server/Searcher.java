@@ -127,7 +127,7 @@ final class Searcher {
         boolean needsHeaders = c.criteria().stream().anyMatch(k -> !k.key().equals("ARRIVAL") && !k.key().equals("SIZE"));
         for (int seq : seqs) {
             MessageMeta m = details.get(sel.get(seq).uid());
-            if (needsHeaders && m != null) keys.put(seq, SortKeys.of(s.env.structures().get(m.blob())));
+            if (needsHeaders && m != null) keys.put(seq, s.env.structures().sortKeys(m.blob()));
         }
         java.util.Comparator<Integer> order = (a, b) -> 0;
         for (ImapCommand.SortCriterion k : c.criteria()) {
@@ -175,7 +175,7 @@ final class Searcher {
         for (int seq : found.get().seqs()) {
             MessageMeta m = details.get(sel.get(seq).uid());
             if (m == null) continue;
-            SortKeys k = SortKeys.of(s.env.structures().get(m.blob()));
+            SortKeys k = s.env.structures().sortKeys(m.blob());
             // RFC 5256 §4: threads are ordered by sent date, the internal date when there is none
             msgs.add(new Threader.Message(c.uid() ? m.uid().value() : seq, k, k.date().orElse(m.internalDate())));
         }

@@ -36,12 +36,14 @@ public final class StructureCache {
     private final BlobStore blobs;
     private final Map<BlobId, MessageStructure> structures;
     private final Map<BlobId, Summary> summaries;
+    private final Map<BlobId, org.tegami.imap.message.SortKeys> sortKeys;
     private final Semaphore writes = new Semaphore(MAX_PENDING_WRITES);
 
     public StructureCache(BlobStore blobs, int entries) {
         this.blobs = blobs;
         this.structures = lru(entries);
         this.summaries = lru(entries * 4);
+        this.sortKeys = lru(entries * 20); // a few hundred bytes each: SORT and THREAD over 100k-message mailboxes
     }
 
     private static <V> Map<BlobId, V> lru(int entries) {
@@ -121,6 +123,19 @@ public final class StructureCache {
         if (f.length != 5 || !f[0].equals(FORMAT)) return Optional.empty(); // another version's format: recompute
         Optional<LocalDate> sent = f[1].equals("-") ? Optional.empty() : Optional.of(LocalDate.parse(f[1]));
         return Optional.of(new Summary(f[2], f[3], f[4], sent, true));
+    }
+
+    /** What SORT and THREAD compare (RFC 5256), derived once per blob. */
+    public org.tegami.imap.message.SortKeys sortKeys(BlobId blob) throws IOException {
+        synchronized (sortKeys) {
+            var k = sortKeys.get(blob);
+            if (k != null) return k;
+        }
+        var k = org.tegami.imap.message.SortKeys.of(get(blob));
+        synchronized (sortKeys) {
+            sortKeys.put(blob, k);
+        }
+        return k;
     }
 
     /** The parsed structure, for sections. */
