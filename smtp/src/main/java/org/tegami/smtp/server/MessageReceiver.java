@@ -148,8 +148,9 @@ final class MessageReceiver {
         }
         // RFC 3463 5.2.2: when every recipient is local and none has room for this message, refuse it; with other
         // recipients it is delivered to all, and a full mailbox refuses at RCPT from then on
-        if (env.remote.isEmpty() && !env.localAccounts.isEmpty() && env.localAccounts.stream().allMatch(a ->
-                s.env.store().accounts().quota(a).map(q -> !q.allows(sink.blobSize(), 1)).orElse(false))) {
+        if (env.remote.isEmpty() && !env.localAccounts.isEmpty() && env.quotaAccounts.containsAll(env.localAccounts)
+                && env.localAccounts.stream().allMatch(a ->
+                        s.env.store().accounts().quota(a).map(q -> !q.allows(sink.blobSize(), 1)).orElse(false))) {
             s.resetTransaction();
             s.reply(552, "5.2.2", "Mailbox full: this message exceeds the recipient's quota");
             return;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +18,7 @@ import org.tegami.smtp.proto.SmtpParser;
 import org.tegami.smtp.proto.SmtpReply;
 import org.tegami.smtp.proto.SmtpSyntaxException;
 import org.tegami.store.Account;
+import org.tegami.store.AccountId;
 import org.tegami.store.Quota;
 
 /**
@@ -257,11 +259,18 @@ final class SmtpSession {
         }
         switch (where) {
             case Recipient.Local l -> {
-                // RFC 3463 4.2.2: a mailbox at its quota now may have room later, so this is temporary
-                if (l.accounts().stream().anyMatch(a -> env.store().accounts().quota(a).map(Quota::full).orElse(false))) {
-                    reply(452, "4.2.2", "Mailbox full, try again later");
-                    return;
+                List<AccountId> limited = new ArrayList<>();
+                for (AccountId a : l.accounts()) {
+                    Optional<Quota> q = env.store().accounts().quota(a);
+                    if (q.isEmpty()) continue;
+                    // RFC 3463 4.2.2: a mailbox at its quota now may have room later, so this is temporary
+                    if (q.get().full()) {
+                        reply(452, "4.2.2", "Mailbox full, try again later");
+                        return;
+                    }
+                    limited.add(a);
                 }
+                envelope.quotaAccounts.addAll(limited);
                 envelope.localAccounts.addAll(l.accounts());
                 envelope.recipients.add(to);
                 reply(250, "2.1.5", "Recipient OK");
