@@ -92,16 +92,8 @@ final class Searcher {
         if (!ret.isEmpty() || s.rev2) {
             List<String> opts = ret.isEmpty() ? List.of("ALL") : ret;
             if (!(opts.size() == 1 && opts.contains("SAVE"))) {
-                StringBuilder sb = new StringBuilder("* ESEARCH (TAG \"").append(tag).append("\")");
-                if (c.uid()) sb.append(" UID");
-                if (!numbers.isEmpty()) {
-                    if (opts.contains("MIN")) sb.append(" MIN ").append(numbers.getFirst());
-                    if (opts.contains("MAX")) sb.append(" MAX ").append(numbers.getLast());
-                    if (opts.contains("ALL")) sb.append(" ALL ").append(Uids.compact(numbers));
-                }
-                if (opts.contains("COUNT")) sb.append(" COUNT ").append(numbers.size());
-                if (modseqKey && !numbers.isEmpty()) sb.append(" MODSEQ ").append(highestModSeq);
-                s.send(sb.append("\r\n").toString());
+                String modseq = modseqKey && !numbers.isEmpty() ? " MODSEQ " + highestModSeq : "";
+                s.send(esearch(tag, c.uid(), numbers, opts) + modseq + "\r\n");
             }
         } else {
             StringBuilder sb = new StringBuilder("* SEARCH");
@@ -111,6 +103,22 @@ final class Searcher {
         }
         s.sync(c.uid());
         s.ok(tag, (c.uid() ? "UID SEARCH" : "SEARCH") + " completed");
+    }
+
+    /**
+     * An ESEARCH response (RFC 4731 §3.1) without its line end: MIN and MAX are the first and last of
+     * {@code numbers}, ALL keeps their order (ascending for SEARCH, sort order for ESORT).
+     */
+    private static String esearch(String tag, boolean uid, List<Long> numbers, List<String> opts) {
+        StringBuilder sb = new StringBuilder("* ESEARCH (TAG \"").append(tag).append("\")");
+        if (uid) sb.append(" UID");
+        if (!numbers.isEmpty()) {
+            if (opts.contains("MIN")) sb.append(" MIN ").append(numbers.getFirst());
+            if (opts.contains("MAX")) sb.append(" MAX ").append(numbers.getLast());
+            if (opts.contains("ALL")) sb.append(" ALL ").append(Uids.compact(numbers));
+        }
+        if (opts.contains("COUNT")) sb.append(" COUNT ").append(numbers.size());
+        return sb.toString();
     }
 
     /**
@@ -150,16 +158,7 @@ final class Searcher {
             s.send(sb.append("\r\n").toString());
         } else {
             // RFC 5267 §3.2: MIN and MAX are the first and last in sort order, ALL keeps the sort order
-            List<String> opts = c.returnOptions();
-            StringBuilder sb = new StringBuilder("* ESEARCH (TAG \"").append(tag).append("\")");
-            if (c.uid()) sb.append(" UID");
-            if (!numbers.isEmpty()) {
-                if (opts.contains("MIN")) sb.append(" MIN ").append(numbers.getFirst());
-                if (opts.contains("MAX")) sb.append(" MAX ").append(numbers.getLast());
-                if (opts.contains("ALL")) sb.append(" ALL ").append(Uids.compact(numbers));
-            }
-            if (opts.contains("COUNT")) sb.append(" COUNT ").append(numbers.size());
-            s.send(sb.append("\r\n").toString());
+            s.send(esearch(tag, c.uid(), numbers, c.returnOptions()) + "\r\n");
         }
         s.sync(c.uid());
         s.ok(tag, (c.uid() ? "UID SORT" : "SORT") + " completed");
