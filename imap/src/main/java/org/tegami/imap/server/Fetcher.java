@@ -56,6 +56,7 @@ final class Fetcher {
             }
             if (!vanished.isEmpty()) s.send("* VANISHED (EARLIER) " + Uids.compact(vanished) + "\r\n");
         }
+        seen.clear();
         markSeen(sel, seqs, c);
         boolean needsDetails = c.items().stream().anyMatch(i -> !(i instanceof FetchItem.Uid || i instanceof FetchItem.Flags
                 || i instanceof FetchItem.ModSeq || i instanceof FetchItem.ThreadId));
@@ -91,7 +92,6 @@ final class Fetcher {
         var u = s.env.store().mail().setFlags(sel.mailbox().id(), unseen, MailStore.FlagMode.ADD, Set.of(Flags.SEEN),
                 Optional.empty());
         sel.updated(u.changed());
-        seen.clear();
         for (MessageMeta m : u.changed()) seen.add(m.uid());
     }
 
