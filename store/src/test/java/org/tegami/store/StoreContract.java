@@ -454,6 +454,7 @@ public interface StoreContract {
                 new MailStore.NewMessage(blob(store(), two), two.length, NOW, Set.of())));
         assertEquals(List.of(new Uid(1), new Uid(2)), uids);
         List<MessageMeta> stored = reopen().mail().messages(drafts.id());
+        assertTrue(stored.stream().allMatch(m -> m.saveDate().isPresent()), "RFC 8514: the save date is kept");
         assertEquals(List.of(Set.of("\\Draft"), Set.of()), stored.stream().map(MessageMeta::flags).toList());
         assertArrayEquals(two, read(store(), stored.get(1).blob()));
     }

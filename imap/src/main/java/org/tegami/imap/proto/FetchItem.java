@@ -28,6 +28,9 @@ public sealed interface FetchItem {
     /** RFC 8474 §5.2: the thread's object id. */
     record ThreadId() implements FetchItem {}
 
+    /** RFC 8514: when the message was put in this mailbox. */
+    record SaveDate() implements FetchItem {}
+
     /** RFC 8970: a short plain-text preview of the message; {@code LAZY} may be given and is answered eagerly. */
     record Preview() implements FetchItem {}
 

@@ -72,6 +72,7 @@ final class FetchParser {
             case "UID" -> new FetchItem.Uid();
             case "MODSEQ" -> new FetchItem.ModSeq();
             case "EMAILID" -> new FetchItem.EmailId();
+            case "SAVEDATE" -> new FetchItem.SaveDate();
             case "THREADID" -> new FetchItem.ThreadId();
             case "PREVIEW" -> {
                 // RFC 8970 §3: PREVIEW [SP "(" "LAZY" ")"]

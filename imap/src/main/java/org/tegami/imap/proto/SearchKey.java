@@ -82,6 +82,16 @@ public sealed interface SearchKey {
         }
     }
 
+    /** RFC 8514 §4: save date before the day. */
+    record SavedBefore(LocalDate date) implements SearchKey {}
+
+    record SavedOn(LocalDate date) implements SearchKey {}
+
+    record SavedSince(LocalDate date) implements SearchKey {}
+
+    /** RFC 8514 §4: every message when the mailbox keeps save dates. */
+    record SaveDateSupported() implements SearchKey {}
+
     /** RFC 8474 §6: messages with this EMAILID. */
     record EmailId(String id) implements SearchKey {}
 

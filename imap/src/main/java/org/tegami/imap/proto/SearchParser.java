@@ -177,6 +177,10 @@ final class SearchParser {
             }
             case "MODSEQ" -> modSeq(lx);
             case "EMAILID" -> new SearchKey.EmailId(arg(lx, lx::atom));
+            case "SAVEDBEFORE" -> new SearchKey.SavedBefore(arg(lx, () -> ImapParser.date(lx)));
+            case "SAVEDON" -> new SearchKey.SavedOn(arg(lx, () -> ImapParser.date(lx)));
+            case "SAVEDSINCE" -> new SearchKey.SavedSince(arg(lx, () -> ImapParser.date(lx)));
+            case "SAVEDATESUPPORTED" -> new SearchKey.SaveDateSupported();
             case "THREADID" -> new SearchKey.ThreadId(arg(lx, lx::atom));
             case "OLDER" -> new SearchKey.Older(arg(lx, () -> positive(lx)));
             case "YOUNGER" -> new SearchKey.Younger(arg(lx, () -> positive(lx)));

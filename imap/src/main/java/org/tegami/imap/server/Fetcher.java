@@ -166,6 +166,8 @@ final class Fetcher {
                 case FetchItem.ModSeq ms -> { }
                 case FetchItem.EmailId e -> parts.add("EMAILID (" + ObjectIds.email(meta.blob()) + ")");
                 case FetchItem.ThreadId t -> parts.add("THREADID NIL"); // RFC 8474 §5.2: no thread ids are kept
+                case FetchItem.SaveDate d -> parts.add("SAVEDATE " + meta.saveDate() // RFC 8514 §3: NIL when unknown
+                        .map(t -> "\"" + INTERNAL_DATE.format(t) + "\"").orElse("NIL"));
                 case FetchItem.Preview p -> {
                     if (raw == null) raw = s.env.structures().read(meta.blob());
                     String preview = org.tegami.mime.message.MessageText.preview(raw);

@@ -247,6 +247,9 @@ final class Searcher {
             case SearchKey.Older k -> true;
             case SearchKey.Younger k -> true;
             case SearchKey.EmailId k -> true;
+            case SearchKey.SavedBefore k -> true;
+            case SearchKey.SavedOn k -> true;
+            case SearchKey.SavedSince k -> true;
             case SearchKey.Not n -> needsDetails(n.key());
             case SearchKey.Or o -> needsDetails(o.a()) || needsDetails(o.b());
             case SearchKey.And a -> a.keys().stream().anyMatch(Searcher::needsDetails);
@@ -294,6 +297,11 @@ final class Searcher {
         /** The internal date's day (UTC), or empty when unknown. */
         Optional<LocalDate> internal() {
             return meta == null ? Optional.empty() : Optional.of(meta.internalDate().atZone(ZoneOffset.UTC).toLocalDate());
+        }
+
+        /** The save date's day (UTC), when known. */
+        Optional<LocalDate> saved() {
+            return meta == null ? Optional.empty() : meta.saveDate().map(t -> t.atZone(ZoneOffset.UTC).toLocalDate());
         }
 
         long size() {
@@ -350,6 +358,11 @@ final class Searcher {
             case SearchKey.ModSeq k -> m.state.modSeq().value() >= k.modSeq();
             case SearchKey.EmailId k -> m.meta != null && ObjectIds.email(m.meta.blob()).equals(k.id());
             case SearchKey.ThreadId k -> false; // no message has a THREADID (FETCH answers NIL)
+            // RFC 8514 §4: a message without a save date matches none of these
+            case SearchKey.SavedBefore k -> m.saved().map(d -> d.isBefore(k.date())).orElse(false);
+            case SearchKey.SavedOn k -> m.saved().map(d -> d.equals(k.date())).orElse(false);
+            case SearchKey.SavedSince k -> m.saved().map(d -> !d.isBefore(k.date())).orElse(false);
+            case SearchKey.SaveDateSupported k -> true;
             // RFC 5032 §3: relative to the time the command runs
             case SearchKey.Older k -> m.meta != null && !m.meta.internalDate().isAfter(now.minusSeconds(k.seconds()));
             case SearchKey.Younger k -> m.meta != null && m.meta.internalDate().isAfter(now.minusSeconds(k.seconds()));

@@ -25,7 +25,7 @@ public final class EmbeddedStore implements Store {
     private final SqlMail mail;
     private final SqlQueue queue;
 
-    private EmbeddedStore(Path dataDir, LongSupplier uidValidity, int inlineMax) throws IOException {
+    private EmbeddedStore(Path dataDir, InstantSource clock, LongSupplier uidValidity, int inlineMax) throws IOException {
         Files.createDirectories(dataDir);
         db = new Db(dataDir.resolve("meta.db"));
         try {
@@ -36,7 +36,7 @@ public final class EmbeddedStore implements Store {
         }
         accounts = new SqlAccounts(db, uidValidity);
         queue = new SqlQueue(db);
-        mail = new SqlMail(db, queue, blobs, uidValidity);
+        mail = new SqlMail(db, queue, blobs, uidValidity, clock);
     }
 
     public static EmbeddedStore open(Path dataDir, InstantSource clock) {
@@ -46,13 +46,17 @@ public final class EmbeddedStore implements Store {
     }
 
     public static EmbeddedStore open(Path dataDir, InstantSource clock, LongSupplier uidValiditySource) {
-        return open(dataDir, uidValiditySource, FileBlobStore.INLINE_MAX);
+        return open(dataDir, clock, uidValiditySource, FileBlobStore.INLINE_MAX);
     }
 
     /** With blobs up to {@code inlineMax} bytes kept in SQLite; 0 makes every blob a file (tests, measurements). */
     static EmbeddedStore open(Path dataDir, LongSupplier uidValiditySource, int inlineMax) {
+        return open(dataDir, InstantSource.system(), uidValiditySource, inlineMax);
+    }
+
+    private static EmbeddedStore open(Path dataDir, InstantSource clock, LongSupplier uidValiditySource, int inlineMax) {
         try {
-            return new EmbeddedStore(dataDir, uidValiditySource, inlineMax);
+            return new EmbeddedStore(dataDir, clock, uidValiditySource, inlineMax);
         } catch (IOException e) {
             throw new StoreException("cannot open the data directory " + dataDir + ": " + e.getMessage()
                     + " (check that it exists and is writable by this user)", e);

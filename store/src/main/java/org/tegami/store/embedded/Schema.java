@@ -90,6 +90,10 @@ final class Schema {
                 account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
                 storage_kib INTEGER,
                 messages INTEGER);
+            """,
+            // v8: when each message was put in its mailbox (RFC 8514 SAVEDATE); NULL for older messages.
+            """
+            ALTER TABLE messages ADD COLUMN save_date INTEGER;
             """);
 
     static void migrate(Connection c) throws SQLException {

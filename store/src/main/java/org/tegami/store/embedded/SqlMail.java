@@ -27,7 +27,7 @@ import org.tegami.store.Uid;
 
 /** Mailboxes and messages in SQLite, with an in-process change feed fired after each commit. */
 final class SqlMail implements MailStore, ChangeFeed {
-    private static final String MESSAGE_COLUMNS = "mailbox_id, uid, blob, size, internal_date, flags, modseq";
+    private static final String MESSAGE_COLUMNS = "mailbox_id, uid, blob, size, internal_date, flags, modseq, save_date";
     private static final String MAILBOX_COLUMNS =
             "id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use, subscribed";
 
@@ -38,8 +38,13 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     private final java.util.function.LongSupplier uidValidity;
 
-    SqlMail(Db db, SqlQueue queue, FileBlobStore blobs, java.util.function.LongSupplier uidValidity) {
+    /** For the save date (RFC 8514) of every message put in a mailbox. */
+    private final java.time.InstantSource clock;
+
+    SqlMail(Db db, SqlQueue queue, FileBlobStore blobs, java.util.function.LongSupplier uidValidity,
+            java.time.InstantSource clock) {
         this.db = db;
+        this.clock = clock;
         this.uidValidity = uidValidity;
         this.queue = queue;
         this.blobs = blobs;
@@ -76,8 +81,8 @@ final class SqlMail implements MailStore, ChangeFeed {
     private Uid append(Db.Tx tx, Mailbox mb, BlobId blob, long size, Instant date) throws SQLException {
         long uid = mb.uidNext();
         long modseq = mb.highestModSeq().value() + 1;
-        SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, '', ?)",
-                mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), modseq);
+        SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, '', ?, ?)",
+                mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), modseq, clock.millis());
         SqlAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?",
                 uid + 1, modseq, mb.id().value());
         tx.afterCommit(() -> notify(mb.id()));
@@ -160,7 +165,8 @@ final class SqlMail implements MailStore, ChangeFeed {
                 modseq++;
                 SqlAccounts.update(tx, "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
                         String.join(" ", next), modseq, mailbox.value(), m.uid().value());
-                changed.add(new MessageMeta(m.mailbox(), m.uid(), m.blob(), m.size(), m.internalDate(), next, new ModSeq(modseq)));
+                changed.add(new MessageMeta(m.mailbox(), m.uid(), m.blob(), m.size(), m.internalDate(), next, new ModSeq(modseq),
+                        m.saveDate()));
             }
             if (!changed.isEmpty()) {
                 SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
@@ -184,9 +190,9 @@ final class SqlMail implements MailStore, ChangeFeed {
             for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", from.value())) {
                 if (!uids.contains(m.uid())) continue;
                 modseq++;
-                SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+                SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         to.value(), uidNext, m.blob().hex(), m.size(), m.internalDate().toEpochMilli(),
-                        String.join(" ", new java.util.TreeSet<>(m.flags())), modseq);
+                        String.join(" ", new java.util.TreeSet<>(m.flags())), modseq, clock.millis());
                 pairs.add(new Uid[] {m.uid(), new Uid(uidNext)});
                 uidNext++;
             }
@@ -407,8 +413,10 @@ final class SqlMail implements MailStore, ChangeFeed {
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 Set<String> f = flags(rs.getString(6));
+                long saved = rs.getLong(8);
+                Optional<Instant> saveDate = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(saved));
                 out.add(new MessageMeta(new MailboxId(rs.getLong(1)), new Uid(rs.getLong(2)), new BlobId(rs.getString(3)),
-                        rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7))));
+                        rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7)), saveDate));
             }
         }
         return out;
