@@ -93,11 +93,18 @@ public sealed interface ImapCommand {
      * literal, streams the octets and then calls {@link ImapParser#appendEnd} for the rest of the line.
      *
      * @param binary true for {@code ~{n}} (RFC 3516 §4.4 literal8)
+     * @param utf8   true for {@code UTF8 (~{n})} (RFC 6855 §4): the closing parenthesis follows the octets
      */
     record Append(String mailbox, List<String> flags, Optional<OffsetDateTime> date, long literalSize,
-            boolean nonSync, boolean binary) implements ImapCommand {
+            boolean nonSync, boolean binary, boolean utf8) implements ImapCommand {
         public Append {
             flags = List.copyOf(flags);
+        }
+
+        /** A plain APPEND message, without the RFC 6855 {@code UTF8 (...)} wrapper. */
+        public Append(String mailbox, List<String> flags, Optional<OffsetDateTime> date, long literalSize,
+                boolean nonSync, boolean binary) {
+            this(mailbox, flags, date, literalSize, nonSync, binary, false);
         }
     }
 

@@ -59,8 +59,15 @@ public final class ImapParser {
      */
     public Optional<ImapCommand.Append> appendEnd(ImapReader in, String tag, String mailbox, boolean authenticated)
             throws IOException, ImapSyntaxException {
+        return appendEnd(in, tag, mailbox, authenticated, false);
+    }
+
+    /** As above, after a message sent as {@code UTF8 (~{n})}: its closing parenthesis comes first (RFC 6855 §4). */
+    public Optional<ImapCommand.Append> appendEnd(ImapReader in, String tag, String mailbox, boolean authenticated,
+            boolean utf8) throws IOException, ImapSyntaxException {
         ImapLexer lx = new ImapLexer(in, limits, authenticated, in.line());
         lx.tag = tag;
+        if (utf8) lx.close();
         if (lx.atEnd()) return Optional.empty();
         lx.sp();
         return Optional.of(appendMessage(lx, mailbox));
@@ -350,9 +357,17 @@ public final class ImapParser {
             date = Optional.of(dateTime(lx));
             lx.sp();
         }
+        boolean utf8 = false;
+        if (lx.peek() == 'U' || lx.peek() == 'u') { // RFC 6855 §4: append-data = "UTF8" SP "(" literal8 ")"
+            if (!lx.atom().equalsIgnoreCase("UTF8")) throw lx.error("Expected a literal or UTF8");
+            lx.sp();
+            lx.open();
+            if (lx.peek() != '~') throw lx.error("UTF8 takes a literal8 (~{n})");
+            utf8 = true;
+        }
         boolean binary = lx.tryChar('~');
         ImapLexer.LiteralHeader h = lx.literalHeader();
-        return new ImapCommand.Append(mailbox, flags, date, h.size(), h.nonSync(), binary);
+        return new ImapCommand.Append(mailbox, flags, date, h.size(), h.nonSync(), binary, utf8);
     }
 
     static List<String> flagList(ImapLexer lx) throws ImapSyntaxException {

@@ -52,6 +52,8 @@ final class ImapSession {
     boolean rev2;
     boolean condstore;
     boolean qresync;
+    /** RFC 6855 after ENABLE UTF8=ACCEPT: UTF-8 in quoted strings and mailbox names, and APPEND UTF8 (...). */
+    boolean utf8Accept;
     private boolean logout;
     private int errors;
     private final MessageCommands messages;
@@ -92,9 +94,9 @@ final class ImapSession {
         return parser;
     }
 
-    /** UTF-8 in quoted strings and mailbox names: IMAP4rev2 (RFC 9051 §6.3.1). */
+    /** UTF-8 in quoted strings and mailbox names: IMAP4rev2 (RFC 9051 §6.3.1) or UTF8=ACCEPT (RFC 6855 §3). */
     boolean utf8() {
-        return rev2;
+        return rev2 || utf8Accept;
     }
 
     void run() throws IOException {
@@ -209,7 +211,7 @@ final class ImapSession {
                 // RFC 8437: as if the connection were new, but TLS (and compression) stay
                 unselect();
                 account = null;
-                rev2 = condstore = qresync = false;
+                rev2 = condstore = qresync = utf8Accept = false;
                 errors = 0;
                 ok(tag, "Not authenticated any more");
             }
@@ -237,7 +239,7 @@ final class ImapSession {
         }
         caps.addAll(List.of("IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED",
                 "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC",
-                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "SAVEDATE"));
+                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT"));
         if (!conn.isCompressed()) caps.add("COMPRESS=DEFLATE");
         return String.join(" ", caps);
     }
@@ -359,6 +361,10 @@ final class ImapSession {
                 case "CONDSTORE" -> {
                     condstore = true;
                     enabled.add("CONDSTORE");
+                }
+                case "UTF8=ACCEPT" -> {
+                    utf8Accept = true;
+                    enabled.add("UTF8=ACCEPT");
                 }
                 case "QRESYNC" -> { // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
                     condstore = true;

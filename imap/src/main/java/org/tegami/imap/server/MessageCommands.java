@@ -203,6 +203,9 @@ final class MessageCommands {
      * transaction, so either all or none are stored, and OK comes only once they are durable.
      */
     void append(String tag, ImapCommand.Append first) throws IOException, ImapSyntaxException {
+        if (first.utf8() && !s.utf8Accept) {
+            throw new ImapSyntaxException(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT", first.nonSync()); // RFC 6855 §4
+        }
         Optional<Mailbox> target = s.findMailbox(literalMailbox(tag, first));
         if (target.isEmpty() && !first.nonSync() && first.literalSize() <= s.env.maxMessageSize()) {
             s.send(tag + " NO [TRYCREATE] No such mailbox\r\n"); // before "+": the client sends nothing more
@@ -231,7 +234,10 @@ final class MessageCommands {
                 BlobStore.BlobWriter w = s.env.store().blobs().create();
                 writers.add(w);
                 batch.add(receive(w, c));
-                Optional<ImapCommand.Append> more = s.parser().appendEnd(s.reader(), tag, first.mailbox(), true);
+                Optional<ImapCommand.Append> more = s.parser().appendEnd(s.reader(), tag, first.mailbox(), true, c.utf8());
+                if (more.isPresent() && more.get().utf8() && !s.utf8Accept) {
+                    throw new ImapSyntaxException(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT", more.get().nonSync());
+                }
                 empty |= c.literalSize() == 0;
                 if (more.isEmpty()) break;
                 c = more.get();
@@ -312,7 +318,7 @@ final class MessageCommands {
         }
         try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
             MailStore.NewMessage m = receive(w, a);
-            if (s.parser().appendEnd(s.reader(), tag, a.mailbox(), true).isPresent()) {
+            if (s.parser().appendEnd(s.reader(), tag, a.mailbox(), true, a.utf8()).isPresent()) {
                 throw new ImapSyntaxException(tag, "REPLACE takes one message", true);
             }
             if (refusal == null) {
