@@ -121,5 +121,14 @@ public interface MailStore {
     /** Marks a mailbox subscribed or not (RFC 9051 §6.3.7, §6.3.8). */
     void subscribe(MailboxId mailbox, boolean subscribed);
 
+    /**
+     * Annotations (IMAP METADATA, RFC 5464) of a mailbox, or of the server for this user when {@code mailbox} is
+     * empty: entry name (lower-cased, e.g. {@code /private/comment}) to value, sorted by name.
+     */
+    java.util.SortedMap<String, String> metadata(AccountId account, Optional<MailboxId> mailbox);
+
+    /** Sets (present value) or removes (empty) entries atomically. */
+    void setMetadata(AccountId account, Optional<MailboxId> mailbox, java.util.Map<String, Optional<String>> entries);
+
     ChangeFeed changes();
 }

@@ -494,4 +494,20 @@ public interface StoreContract {
         assertEquals(Optional.empty(), store().accounts().quota(a.id()));
         assertFalse(store().accounts().setQuota(new AccountId(999_999), java.util.OptionalLong.of(1), java.util.OptionalLong.empty()));
     }
+
+    @Test
+    default void metadataPerMailboxAndServerGoesWithTheMailbox() {
+        Account a = user(store(), "alice@example.test");
+        Mailbox work = store().mail().createMailbox(a.id(), "Work", Optional.empty());
+        store().mail().setMetadata(a.id(), Optional.of(work.id()), java.util.Map.of("/private/comment", Optional.of("hi"),
+                "/shared/comment", Optional.of("all")));
+        store().mail().setMetadata(a.id(), Optional.empty(), java.util.Map.of("/private/vendor/x", Optional.of("1")));
+        assertEquals(java.util.Map.of("/private/comment", "hi", "/shared/comment", "all"),
+                reopen().mail().metadata(a.id(), Optional.of(work.id())));
+        store().mail().setMetadata(a.id(), Optional.of(work.id()), java.util.Map.of("/shared/comment", Optional.empty()));
+        assertEquals(java.util.Map.of("/private/comment", "hi"), store().mail().metadata(a.id(), Optional.of(work.id())));
+        store().mail().deleteMailbox(work.id());
+        assertEquals(java.util.Map.of(), store().mail().metadata(a.id(), Optional.of(work.id())));
+        assertEquals(java.util.Map.of("/private/vendor/x", "1"), store().mail().metadata(a.id(), Optional.empty()));
+    }
 }

@@ -111,6 +111,22 @@ public sealed interface ImapCommand {
     /** RFC 8508: replace message {@code number} (a sequence number, or a UID) by {@code message}, appended to its mailbox. */
     record Replace(boolean uid, long number, Append message) implements ImapCommand {}
 
+    /** RFC 5464 §4.3: set (value present) or remove (empty) entries; mailbox {@code ""} means the server. */
+    record SetMetadata(String mailbox, Map<String, Optional<String>> entries) implements ImapCommand {
+        public SetMetadata {
+            entries = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(entries));
+        }
+    }
+
+    /**
+     * RFC 5464 §4.2; {@code depth} 0, 1 or -1 for infinity; {@code maxSize} from the MAXSIZE option.
+     */
+    record GetMetadata(String mailbox, List<String> entries, int depth, Optional<Long> maxSize) implements ImapCommand {
+        public GetMetadata {
+            entries = List.copyOf(entries);
+        }
+    }
+
     /** RFC 9208 §4.2: the quota of a quota root. */
     record GetQuota(String root) implements ImapCommand {}
 

@@ -114,6 +114,8 @@ public final class ImapParser {
                 yield end(lx, new ImapCommand.GetQuota(root));
             }
             case "GETQUOTAROOT" -> new ImapCommand.GetQuotaRoot(oneMailbox(lx));
+            case "SETMETADATA" -> setMetadata(lx);
+            case "GETMETADATA" -> getMetadata(lx);
             case "SETQUOTA" -> {
                 // RFC 9208 §4.1: SETQUOTA SP quota-root SP "(" [setquota-resource *(SP setquota-resource)] ")"
                 lx.sp();
@@ -335,6 +337,79 @@ public final class ImapParser {
     }
 
     // RFC 9051 §6.3.12: [SP flag-list] [SP date-time] SP literal; RFC 3516 §4.4 allows literal8 ("~{n}")
+    /** RFC 5464 §5: a mailbox or {@code ""} for the server. */
+    private static String metadataMailbox(ImapLexer lx) throws ImapSyntaxException, IOException {
+        String name = lx.astring();
+        if (name.isEmpty()) return name;
+        if (!MailboxName.isValid(name)) throw lx.error("Invalid mailbox name");
+        return MailboxName.normalize(name);
+    }
+
+    /** RFC 5464 §3.2: an entry name, lower-cased: /private/... or /shared/..., no wildcards, no empty levels. */
+    private static String entry(ImapLexer lx) throws ImapSyntaxException, IOException {
+        String e = lx.astring().toLowerCase(Locale.ROOT);
+        boolean ok = (e.startsWith("/private/") || e.startsWith("/shared/")) && !e.endsWith("/") && !e.contains("//")
+                && e.indexOf('*') < 0 && e.indexOf('%') < 0 && e.chars().allMatch(c -> c > 0x19 && c != 0x7f);
+        if (!ok) throw lx.error("Invalid metadata entry name");
+        return e;
+    }
+
+    private static ImapCommand setMetadata(ImapLexer lx) throws ImapSyntaxException, IOException {
+        lx.sp();
+        String mailbox = metadataMailbox(lx);
+        lx.sp();
+        lx.open();
+        Map<String, Optional<String>> entries = new LinkedHashMap<>();
+        do {
+            String e = entry(lx);
+            lx.sp();
+            entries.put(e, Optional.ofNullable(lx.nstring()));
+        } while (lx.tryChar(' '));
+        lx.close();
+        return end(lx, new ImapCommand.SetMetadata(mailbox, entries));
+    }
+
+    private static ImapCommand getMetadata(ImapLexer lx) throws ImapSyntaxException, IOException {
+        lx.sp();
+        int depth = 0;
+        Optional<Long> maxSize = Optional.empty();
+        if (lx.peek() == '(') {
+            lx.open();
+            do {
+                String o = lx.atom().toUpperCase(Locale.ROOT);
+                lx.sp();
+                switch (o) {
+                    case "MAXSIZE" -> maxSize = Optional.of(lx.number());
+                    case "DEPTH" -> {
+                        String d = lx.atom().toLowerCase(Locale.ROOT);
+                        depth = switch (d) {
+                            case "0" -> 0;
+                            case "1" -> 1;
+                            case "infinity" -> -1;
+                            default -> throw lx.error("DEPTH is 0, 1 or infinity");
+                        };
+                    }
+                    default -> throw lx.error("Unknown GETMETADATA option");
+                }
+            } while (lx.tryChar(' '));
+            lx.close();
+            lx.sp();
+        }
+        String mailbox = metadataMailbox(lx);
+        lx.sp();
+        List<String> entries = new ArrayList<>();
+        if (lx.peek() == '(') {
+            lx.open();
+            do {
+                entries.add(entry(lx));
+            } while (lx.tryChar(' '));
+            lx.close();
+        } else {
+            entries.add(entry(lx));
+        }
+        return end(lx, new ImapCommand.GetMetadata(mailbox, entries, depth, maxSize));
+    }
+
     /** RFC 8508 §6: REPLACE SP seq-number SP mailbox SP append-message (the literal is left to the server). */
     private static ImapCommand replace(ImapLexer lx, boolean uid) throws IOException, ImapSyntaxException {
         lx.sp();

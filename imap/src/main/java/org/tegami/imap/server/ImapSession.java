@@ -58,6 +58,7 @@ final class ImapSession {
     private int errors;
     private final MessageCommands messages;
     private final Mailboxes mailboxes;
+    private final Metadata metadata;
 
     ImapSession(ImapEnvironment env, Connection conn) {
         this.env = env;
@@ -66,6 +67,7 @@ final class ImapSession {
         this.reader = newReader();
         this.messages = new MessageCommands(this);
         this.mailboxes = new Mailboxes(this);
+        this.metadata = new Metadata(this);
     }
 
     private StreamImapReader newReader() {
@@ -204,6 +206,8 @@ final class ImapSession {
             case ImapCommand.Idle c -> messages.idle(tag);
             case ImapCommand.Compress c -> compress(tag, c.mechanism());
             case ImapCommand.GetQuotaRoot c -> mailboxes.quotaRoot(tag, c.mailbox());
+            case ImapCommand.SetMetadata c -> metadata.set(tag, c);
+            case ImapCommand.GetMetadata c -> metadata.get(tag, c);
             case ImapCommand.GetQuota c -> mailboxes.quota(tag, c.root());
             case ImapCommand.SetQuota c ->
                     send(tag + " NO [NOPERM] Quotas are set by the administrator: tegami user quota\r\n");
@@ -239,7 +243,7 @@ final class ImapSession {
         }
         caps.addAll(List.of("IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED",
                 "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC",
-                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT"));
+                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA"));
         if (!conn.isCompressed()) caps.add("COMPRESS=DEFLATE");
         return String.join(" ", caps);
     }

@@ -94,6 +94,15 @@ final class Schema {
             // v8: when each message was put in its mailbox (RFC 8514 SAVEDATE); NULL for older messages.
             """
             ALTER TABLE messages ADD COLUMN save_date INTEGER;
+            """,
+            // v9: IMAP METADATA (RFC 5464) entries; mailbox_id 0 holds the server entries of the account.
+            """
+            CREATE TABLE metadata(
+                account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                mailbox_id INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY(account_id, mailbox_id, name)) WITHOUT ROWID;
             """);
 
     static void migrate(Connection c) throws SQLException {

@@ -331,6 +331,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         boolean deleted = db.write(tx -> {
             SqlAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ?", mailbox.value());
             SqlAccounts.update(tx, "DELETE FROM expunged WHERE mailbox_id = ?", mailbox.value());
+            SqlAccounts.update(tx, "DELETE FROM metadata WHERE mailbox_id = ?", mailbox.value());
             return SqlAccounts.update(tx, "DELETE FROM mailboxes WHERE id = ?", mailbox.value()) > 0;
         });
         if (deleted) notify(mailbox); // sessions that have it selected learn it is gone
@@ -373,6 +374,36 @@ final class SqlMail implements MailStore, ChangeFeed {
     public void subscribe(MailboxId mailbox, boolean subscribed) {
         db.write(tx -> SqlAccounts.update(tx, "UPDATE mailboxes SET subscribed = ? WHERE id = ?", subscribed ? 1 : 0,
                 mailbox.value()));
+    }
+
+    @Override
+    public java.util.SortedMap<String, String> metadata(AccountId account, Optional<MailboxId> mailbox) {
+        return db.read(tx -> {
+            java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
+            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT name, value FROM metadata WHERE account_id = ?"
+                    + " AND mailbox_id = ?", account.value(), mailbox.map(MailboxId::value).orElse(0L));
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void setMetadata(AccountId account, Optional<MailboxId> mailbox, java.util.Map<String, Optional<String>> entries) {
+        long box = mailbox.map(MailboxId::value).orElse(0L);
+        db.write(tx -> {
+            for (var e : entries.entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    SqlAccounts.update(tx, "DELETE FROM metadata WHERE account_id = ? AND mailbox_id = ? AND name = ?",
+                            account.value(), box, e.getKey());
+                } else {
+                    SqlAccounts.update(tx, "INSERT OR REPLACE INTO metadata(account_id, mailbox_id, name, value) VALUES (?, ?, ?, ?)",
+                            account.value(), box, e.getKey(), e.getValue().get());
+                }
+            }
+            return null;
+        });
     }
 
     @Override

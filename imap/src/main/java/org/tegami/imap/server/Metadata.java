@@ -1,0 +1,101 @@
+package org.tegami.imap.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ImapWriter;
+import org.tegami.store.Mailbox;
+import org.tegami.store.MailboxId;
+
+/**
+ * METADATA (RFC 5464): private and shared annotations on mailboxes and, with the mailbox {@code ""}, on the server
+ * for this user. Values and the number of entries are bounded (§4.3 MAXSIZE and TOOMANY).
+ */
+final class Metadata {
+    /** Largest value in octets (RFC 5464 §4.3 [METADATA MAXSIZE]). */
+    static final int MAX_VALUE = 64 * 1024;
+    /** Most entries per mailbox, or on the server (RFC 5464 §4.3 [METADATA TOOMANY]). */
+    static final int MAX_ENTRIES = 100;
+
+    private final ImapSession s;
+
+    Metadata(ImapSession session) {
+        this.s = session;
+    }
+
+    /** The mailbox the command names, empty for the server; absent after answering NONEXISTENT. */
+    private Optional<Optional<MailboxId>> target(String tag, String wire) throws IOException, ImapSyntaxException {
+        if (wire.isEmpty()) return Optional.of(Optional.empty());
+        Optional<Mailbox> mb = s.findMailbox(s.mailboxName(tag, wire));
+        if (mb.isEmpty()) {
+            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
+            return Optional.empty();
+        }
+        return Optional.of(Optional.of(mb.get().id()));
+    }
+
+    void set(String tag, ImapCommand.SetMetadata c) throws IOException, ImapSyntaxException {
+        Optional<Optional<MailboxId>> box = target(tag, c.mailbox());
+        if (box.isEmpty()) return;
+        for (Optional<String> v : c.entries().values()) {
+            if (v.isPresent() && v.get().getBytes(StandardCharsets.UTF_8).length > MAX_VALUE) {
+                s.send(tag + " NO [METADATA MAXSIZE " + MAX_VALUE + "] Value too large\r\n");
+                return;
+            }
+        }
+        SortedMap<String, String> current = s.env.store().mail().metadata(s.account.id(), box.get());
+        java.util.Set<String> after = new java.util.HashSet<>(current.keySet());
+        c.entries().forEach((k, v) -> {
+            if (v.isPresent()) after.add(k);
+            else after.remove(k);
+        });
+        if (after.size() > MAX_ENTRIES) {
+            s.send(tag + " NO [METADATA TOOMANY] At most " + MAX_ENTRIES + " entries\r\n");
+            return;
+        }
+        s.env.store().mail().setMetadata(s.account.id(), box.get(), c.entries());
+        s.ok(tag, "SETMETADATA completed");
+    }
+
+    void get(String tag, ImapCommand.GetMetadata c) throws IOException, ImapSyntaxException {
+        Optional<Optional<MailboxId>> box = target(tag, c.mailbox());
+        if (box.isEmpty()) return;
+        SortedMap<String, String> all = s.env.store().mail().metadata(s.account.id(), box.get());
+        List<String> out = new ArrayList<>();
+        long longest = 0;
+        for (String entry : c.entries()) {
+            if (c.depth() == 0 && !all.containsKey(entry)) {
+                out.add(entry + " NIL"); // §4.2: a requested entry that does not exist
+                continue;
+            }
+            for (Map.Entry<String, String> e : all.entrySet()) {
+                if (!within(entry, e.getKey(), c.depth())) continue;
+                long size = e.getValue().getBytes(StandardCharsets.UTF_8).length;
+                if (c.maxSize().isPresent() && size > c.maxSize().get()) { // §4.2.1: left out, reported as LONGENTRIES
+                    longest = Math.max(longest, size);
+                    continue;
+                }
+                out.add(e.getKey() + " " + ImapWriter.string(e.getValue(), s.utf8()));
+            }
+        }
+        if (!out.isEmpty()) {
+            String name = c.mailbox().isEmpty() ? "\"\"" : s.wireName(s.mailboxName(tag, c.mailbox()));
+            s.send("* METADATA " + name + " (" + String.join(" ", out) + ")\r\n");
+        }
+        if (longest > 0) s.send(tag + " OK [METADATA LONGENTRIES " + longest + "] GETMETADATA completed\r\n");
+        else s.ok(tag, "GETMETADATA completed");
+    }
+
+    /** RFC 5464 §4.2.2 DEPTH: the entry itself, and its children (1) or all its descendants (infinity, -1). */
+    private static boolean within(String requested, String name, int depth) {
+        if (name.equals(requested)) return true;
+        if (depth == 0 || !name.startsWith(requested + "/")) return false;
+        return depth < 0 || name.indexOf('/', requested.length() + 1) < 0;
+    }
+}
