@@ -30,6 +30,7 @@ final class FetchParser {
             }
         }
         Optional<Long> changedSince = Optional.empty();
+        Optional<ImapCommand.PartialRange> partial = Optional.empty();
         boolean vanished = false;
         if (lx.tryChar(' ')) {
             lx.open();
@@ -41,6 +42,10 @@ final class FetchParser {
                         changedSince = Optional.of(lx.number());
                     }
                     case "VANISHED" -> vanished = true;
+                    case "PARTIAL" -> { // RFC 9394 §3.2
+                        lx.sp();
+                        partial = Optional.of(SearchParser.partialRange(lx));
+                    }
                     default -> throw lx.error("Unknown FETCH modifier");
                 }
             } while (lx.tryChar(' '));
@@ -48,7 +53,7 @@ final class FetchParser {
         }
         // RFC 7162 §3.2.6: VANISHED only in UID FETCH and only together with CHANGEDSINCE
         if (vanished && (!uid || changedSince.isEmpty())) throw lx.error("VANISHED requires UID FETCH with CHANGEDSINCE");
-        return ImapParser.end(lx, new ImapCommand.Fetch(uid, set, items, changedSince, vanished));
+        return ImapParser.end(lx, new ImapCommand.Fetch(uid, set, items, changedSince, vanished, partial));
     }
 
     private static String peekWord(ImapLexer lx) {

@@ -166,10 +166,37 @@ public sealed interface ImapCommand {
      * RFC 9051 §6.4.4; {@code returnOptions} (ESEARCH, RFC 4731 §3.1) upper-cased, e.g. {@code MIN}, {@code SAVE};
      * an empty {@code RETURN ()} is given as {@code ALL}. Several top-level keys form one {@link SearchKey.And}.
      */
-    record Search(boolean uid, Optional<String> charset, SearchKey key, List<String> returnOptions)
-            implements ImapCommand {
+    record Search(boolean uid, Optional<String> charset, SearchKey key, List<String> returnOptions,
+            Optional<PartialRange> partial) implements ImapCommand {
         public Search {
             returnOptions = List.copyOf(returnOptions);
+        }
+
+        public Search(boolean uid, Optional<String> charset, SearchKey key, List<String> returnOptions) {
+            this(uid, charset, key, returnOptions, Optional.empty());
+        }
+    }
+
+    /**
+     * RFC 9394 §3 partial-range: positions in a result, 1-based from the start ({@code 1:100}) or, negative, from the
+     * end ({@code -1:-100} is the last hundred); {@code first} and {@code last} as written.
+     */
+    record PartialRange(long first, long last) {
+        /** The slice of {@code ascending} this range names, in ascending order. */
+        public <T> List<T> of(List<T> ascending) {
+            long lo = Math.min(Math.abs(first), Math.abs(last));
+            long hi = Math.max(Math.abs(first), Math.abs(last));
+            int n = ascending.size();
+            long from = first > 0 ? lo - 1 : n - hi;
+            long to = first > 0 ? hi : n - lo + 1;
+            from = Math.max(0, from);
+            to = Math.min(n, to);
+            return from >= to ? List.of() : ascending.subList((int) from, (int) to);
+        }
+
+        @Override
+        public String toString() {
+            return first + ":" + last;
         }
     }
 
@@ -192,10 +219,14 @@ public sealed interface ImapCommand {
     record Thread(boolean uid, String algorithm, String charset, SearchKey key) implements ImapCommand {}
 
     /** RFC 9051 §6.4.5; macros are expanded; CHANGEDSINCE and VANISHED from RFC 7162 §3.1.4 and §3.2.6. */
-    record Fetch(boolean uid, SequenceSet set, List<FetchItem> items, Optional<Long> changedSince, boolean vanished)
-            implements ImapCommand {
+    record Fetch(boolean uid, SequenceSet set, List<FetchItem> items, Optional<Long> changedSince, boolean vanished,
+            Optional<PartialRange> partial) implements ImapCommand {
         public Fetch {
             items = List.copyOf(items);
+        }
+
+        public Fetch(boolean uid, SequenceSet set, List<FetchItem> items, Optional<Long> changedSince, boolean vanished) {
+            this(uid, set, items, changedSince, vanished, Optional.empty());
         }
     }
 

@@ -9,19 +9,20 @@ import java.util.Set;
 
 /** SEARCH (RFC 9051 §6.4.4) with ESEARCH return options (RFC 4731 §3.1), SEARCHRES (RFC 5182) and MODSEQ (RFC 7162). */
 final class SearchParser {
-    private static final Set<String> RETURN = Set.of("MIN", "MAX", "ALL", "COUNT", "SAVE");
+    private static final Set<String> RETURN = Set.of("MIN", "MAX", "ALL", "COUNT", "SAVE", "PARTIAL");
 
     private SearchParser() {}
 
     static ImapCommand search(ImapLexer lx, boolean uid) throws IOException, ImapSyntaxException {
         lx.sp();
         List<String> returns = List.of();
+        List<ImapCommand.PartialRange> partial = new ArrayList<>(1);
         Optional<String> charset = Optional.empty();
         String first = peekKeyword(lx);
         if (first.equals("RETURN")) {
             lx.atom();
             lx.sp();
-            returns = returnOptions(lx);
+            returns = returnOptions(lx, partial);
             lx.sp();
             first = peekKeyword(lx);
         }
@@ -37,7 +38,7 @@ final class SearchParser {
         } while (lx.tryChar(' '));
         lx.end();
         SearchKey key = keys.size() == 1 ? keys.getFirst() : new SearchKey.And(keys);
-        return new ImapCommand.Search(uid, charset, key, returns);
+        return new ImapCommand.Search(uid, charset, key, returns, partial.stream().findFirst());
     }
 
     private static final Set<String> SORT_KEYS = Set.of("ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO",
@@ -105,12 +106,39 @@ final class SearchParser {
     }
 
     private static List<String> returnOptions(ImapLexer lx) throws ImapSyntaxException {
+        List<ImapCommand.PartialRange> none = new ArrayList<>(1);
+        List<String> opts = returnOptions(lx, none);
+        if (!none.isEmpty()) throw lx.error("PARTIAL is not a SORT return option");
+        return opts;
+    }
+
+    /** RFC 9394 §3: partial-range = nz-number ":" nz-number / "-" nz-number ":" "-" nz-number. */
+    static ImapCommand.PartialRange partialRange(ImapLexer lx) throws ImapSyntaxException {
+        boolean negative = lx.tryChar('-');
+        long first = lx.number();
+        if (!lx.tryChar(':')) throw lx.error("Expected a partial range such as 1:100 or -1:-100");
+        if (negative != lx.tryChar('-')) throw lx.error("Both ends of a partial range have the same sign");
+        long last = lx.number();
+        if (first < 1 || last < 1 || first > SequenceSet.MAX_NUMBER || last > SequenceSet.MAX_NUMBER) {
+            throw lx.error("Invalid partial range");
+        }
+        return negative ? new ImapCommand.PartialRange(-first, -last) : new ImapCommand.PartialRange(first, last);
+    }
+
+    /** The RETURN options; a PARTIAL range goes into {@code partial}. */
+    private static List<String> returnOptions(ImapLexer lx, List<ImapCommand.PartialRange> partial)
+            throws ImapSyntaxException {
         List<String> opts = new ArrayList<>();
         lx.open();
         if (!lx.tryClose()) {
             do {
                 String o = lx.atom().toUpperCase(Locale.ROOT);
                 if (!RETURN.contains(o)) throw lx.error("Unknown SEARCH return option");
+                if (o.equals("PARTIAL")) {
+                    lx.sp();
+                    partial.clear();
+                    partial.add(partialRange(lx));
+                }
                 if (!opts.contains(o)) opts.add(o);
             } while (lx.tryChar(' '));
             lx.close();

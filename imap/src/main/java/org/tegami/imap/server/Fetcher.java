@@ -45,6 +45,11 @@ final class Fetcher {
             throw new ImapSyntaxException(tag, "VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC", false);
         }
         BitSet seqs = MessageCommands.messages(tag, sel, c.uid(), c.set());
+        if (c.partial().isPresent()) { // RFC 9394 §3.2: only the messages at these positions of the set
+            List<Integer> all = seqs.stream().boxed().toList();
+            seqs = new BitSet();
+            for (int q : c.partial().get().of(all)) seqs.set(q);
+        }
         if (c.changedSince().isPresent()) s.condstore = true; // RFC 7162 §3.1
         boolean withModSeq = c.changedSince().isPresent()
                 || c.items().stream().anyMatch(i -> i instanceof FetchItem.ModSeq);

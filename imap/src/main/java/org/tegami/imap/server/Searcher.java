@@ -93,7 +93,12 @@ final class Searcher {
             List<String> opts = ret.isEmpty() ? List.of("ALL") : ret;
             if (!(opts.size() == 1 && opts.contains("SAVE"))) {
                 String modseq = modseqKey && !numbers.isEmpty() ? " MODSEQ " + highestModSeq : "";
-                s.send(esearch(tag, c.uid(), numbers, opts) + modseq + "\r\n");
+                // RFC 9394 §3.1: PARTIAL (range set-or-NIL), the slice of the result the range names
+                String partial = c.partial().map(p -> {
+                    List<Long> slice = p.of(numbers);
+                    return " PARTIAL (" + p + " " + (slice.isEmpty() ? "NIL" : Uids.compact(slice)) + ")";
+                }).orElse("");
+                s.send(esearch(tag, c.uid(), numbers, opts) + partial + modseq + "\r\n");
             }
         } else {
             StringBuilder sb = new StringBuilder("* SEARCH");
