@@ -218,6 +218,20 @@ public sealed interface ImapCommand {
     /** RFC 5256 §3 THREAD and UID THREAD; algorithm upper-cased (ORDEREDSUBJECT, REFERENCES). */
     record Thread(boolean uid, String algorithm, String charset, SearchKey key) implements ImapCommand {}
 
+    /** An RFC 7377 source: a filter name (lower-cased, e.g. {@code personal}, {@code subtree}) and its mailboxes. */
+    record SearchSource(String filter, List<String> mailboxes) {
+        public SearchSource {
+            mailboxes = List.copyOf(mailboxes);
+        }
+    }
+
+    /** RFC 7377 ESEARCH: a SEARCH over several mailboxes, answered with UIDs per mailbox. */
+    record MultiSearch(List<SearchSource> sources, Search search) implements ImapCommand {
+        public MultiSearch {
+            sources = List.copyOf(sources);
+        }
+    }
+
     /** RFC 9051 §6.4.5; macros are expanded; CHANGEDSINCE and VANISHED from RFC 7162 §3.1.4 and §3.2.6. */
     record Fetch(boolean uid, SequenceSet set, List<FetchItem> items, Optional<Long> changedSince, boolean vanished,
             Optional<PartialRange> partial) implements ImapCommand {

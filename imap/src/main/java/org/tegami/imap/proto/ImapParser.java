@@ -115,6 +115,7 @@ public final class ImapParser {
             }
             case "GETQUOTAROOT" -> new ImapCommand.GetQuotaRoot(oneMailbox(lx));
             case "SETMETADATA" -> setMetadata(lx);
+            case "ESEARCH" -> SearchParser.multiSearch(lx);
             case "GETMETADATA" -> getMetadata(lx);
             case "SETQUOTA" -> {
                 // RFC 9208 §4.1: SETQUOTA SP quota-root SP "(" [setquota-resource *(SP setquota-resource)] ")"

@@ -41,6 +41,45 @@ final class SearchParser {
         return new ImapCommand.Search(uid, charset, key, returns, partial.stream().findFirst());
     }
 
+    private static final Set<String> FILTERS = Set.of("selected", "selected-delayed", "inboxes", "personal", "subscribed",
+            "subtree", "subtree-one", "mailboxes");
+
+    /** RFC 7377 §2: ESEARCH [SP "IN" SP "(" filters ")"] search-return and keys as for UID SEARCH. */
+    static ImapCommand multiSearch(ImapLexer lx) throws IOException, ImapSyntaxException {
+        List<ImapCommand.SearchSource> sources = new ArrayList<>();
+        if (lx.peek() == ' ' && (lx.peekAt(1) == 'I' || lx.peekAt(1) == 'i') && (lx.peekAt(2) == 'N' || lx.peekAt(2) == 'n')
+                && lx.peekAt(3) == ' ') {
+            lx.sp();
+            lx.atom();
+            lx.sp();
+            lx.open();
+            do {
+                String f = lx.atom().toLowerCase(Locale.ROOT);
+                if (!FILTERS.contains(f)) throw lx.error("Unknown ESEARCH source");
+                List<String> boxes = new ArrayList<>();
+                if (f.equals("subtree") || f.equals("subtree-one") || f.equals("mailboxes")) {
+                    lx.sp();
+                    if (lx.peek() == '(') {
+                        lx.open();
+                        do {
+                            boxes.add(lx.mailbox());
+                        } while (lx.tryChar(' '));
+                        lx.close();
+                    } else {
+                        boxes.add(lx.mailbox());
+                    }
+                }
+                sources.add(new ImapCommand.SearchSource(f, boxes));
+            } while (lx.tryChar(' '));
+            lx.close();
+        } else {
+            sources.add(new ImapCommand.SearchSource("selected", List.of()));
+        }
+        ImapCommand.Search search = (ImapCommand.Search) search(lx, true);
+        if (search.returnOptions().contains("SAVE")) throw lx.error("SAVE cannot be used with ESEARCH"); // RFC 7377 §2
+        return new ImapCommand.MultiSearch(sources, search);
+    }
+
     private static final Set<String> SORT_KEYS = Set.of("ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO",
             "DISPLAYFROM", "DISPLAYTO");
 

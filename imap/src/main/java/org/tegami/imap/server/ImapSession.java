@@ -207,6 +207,7 @@ final class ImapSession {
             case ImapCommand.Compress c -> compress(tag, c.mechanism());
             case ImapCommand.GetQuotaRoot c -> mailboxes.quotaRoot(tag, c.mailbox());
             case ImapCommand.SetMetadata c -> metadata.set(tag, c);
+            case ImapCommand.MultiSearch c -> messages.multiSearch(tag, c);
             case ImapCommand.GetMetadata c -> metadata.get(tag, c);
             case ImapCommand.GetQuota c -> mailboxes.quota(tag, c.root());
             case ImapCommand.SetQuota c ->
@@ -243,7 +244,7 @@ final class ImapSession {
         }
         caps.addAll(List.of("IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED",
                 "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC",
-                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL"));
+                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH"));
         if (!conn.isCompressed()) caps.add("COMPRESS=DEFLATE");
         return String.join(" ", caps);
     }

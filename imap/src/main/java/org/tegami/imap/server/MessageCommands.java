@@ -78,6 +78,10 @@ final class MessageCommands {
         }
     }
 
+    void multiSearch(String tag, ImapCommand.MultiSearch c) throws IOException, ImapSyntaxException {
+        searcher.multiSearch(tag, c);
+    }
+
     /** The message numbers a command names; {@code BAD} for sequence numbers beyond the mailbox (RFC 9051 §9). */
     static BitSet messages(String tag, SelectedMailbox sel, boolean uid, SequenceSet set) throws ImapSyntaxException {
         if (!uid && !sel.validSeqs(set)) throw new ImapSyntaxException(tag, "Invalid message sequence number", false);

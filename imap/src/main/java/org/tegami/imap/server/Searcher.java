@@ -38,7 +38,11 @@ final class Searcher {
     /** Evaluates a search; empty (after answering NO [BADCHARSET]) for a charset we do not know. */
     private Optional<Hits> evaluate(String tag, Optional<String> charset, SearchKey key, boolean withDetails)
             throws IOException {
-        SelectedMailbox sel = s.selected;
+        return evaluate(s.selected, tag, charset, key, withDetails);
+    }
+
+    private Optional<Hits> evaluate(SelectedMailbox sel, String tag, Optional<String> charset, SearchKey key,
+            boolean withDetails) throws IOException {
         if (charset.isPresent()) {
             String cs = charset.get().toUpperCase(Locale.ROOT);
             if (!cs.equals("UTF-8") && !cs.equals("US-ASCII")) {
@@ -115,7 +119,12 @@ final class Searcher {
      * {@code numbers}, ALL keeps their order (ascending for SEARCH, sort order for ESORT).
      */
     private static String esearch(String tag, boolean uid, List<Long> numbers, List<String> opts) {
-        StringBuilder sb = new StringBuilder("* ESEARCH (TAG \"").append(tag).append("\")");
+        return esearchWith("(TAG \"" + tag + "\")", uid, numbers, opts);
+    }
+
+    /** The same with any search correlator (RFC 4466 §2.6.2), e.g. with MAILBOX and UIDVALIDITY (RFC 7377). */
+    private static String esearchWith(String correlator, boolean uid, List<Long> numbers, List<String> opts) {
+        StringBuilder sb = new StringBuilder("* ESEARCH ").append(correlator);
         if (uid) sb.append(" UID");
         if (!numbers.isEmpty()) {
             if (opts.contains("MIN")) sb.append(" MIN ").append(numbers.getFirst());
@@ -124,6 +133,73 @@ final class Searcher {
         }
         if (opts.contains("COUNT")) sb.append(" COUNT ").append(numbers.size());
         return sb.toString();
+    }
+
+    /**
+     * ESEARCH over several mailboxes (RFC 7377): one response per mailbox with matches, tagged with its name and
+     * UIDVALIDITY, always in UIDs. Mailboxes other than the selected one are searched through a read-only view.
+     */
+    void multiSearch(String tag, ImapCommand.MultiSearch c) throws IOException, ImapSyntaxException {
+        if (usesSequenceNumbers(c.search().key())) {
+            throw new ImapSyntaxException(tag, "Sequence numbers cannot be used with ESEARCH", false); // RFC 7377 §2
+        }
+        java.util.LinkedHashMap<org.tegami.store.MailboxId, org.tegami.store.Mailbox> boxes = new java.util.LinkedHashMap<>();
+        List<org.tegami.store.Mailbox> all = s.env.store().mail().mailboxes(s.account.id());
+        for (ImapCommand.SearchSource src : c.sources()) {
+            for (org.tegami.store.Mailbox mb : all) {
+                if (inSource(src, mb, tag)) boxes.putIfAbsent(mb.id(), mb);
+            }
+        }
+        List<String> opts = c.search().returnOptions().isEmpty() ? List.of("ALL") : c.search().returnOptions();
+        for (org.tegami.store.Mailbox mb : boxes.values()) {
+            boolean current = s.selected != null && s.selected.mailbox().id().equals(mb.id());
+            SelectedMailbox view = current ? s.selected : new SelectedMailbox(s.env.store().mail(), mb, true);
+            try {
+                Optional<Hits> found = evaluate(view, tag, c.search().charset(), c.search().key(), false);
+                if (found.isEmpty()) return; // BADCHARSET was answered
+                List<Long> uids = new ArrayList<>();
+                for (int q : found.get().seqs()) uids.add(view.get(q).uid().value());
+                if (uids.isEmpty() && !opts.contains("COUNT")) continue;
+                String correlator = "(TAG \"" + tag + "\" MAILBOX " + s.wireName(mb.name()) + " UIDVALIDITY "
+                        + mb.uidValidity() + ")";
+                s.send(esearchWith(correlator, true, uids, opts) + "\r\n");
+            } finally {
+                if (!current) view.close();
+            }
+        }
+        s.ok(tag, "ESEARCH completed");
+    }
+
+    private boolean inSource(ImapCommand.SearchSource src, org.tegami.store.Mailbox mb, String tag)
+            throws ImapSyntaxException {
+        return switch (src.filter()) {
+            case "selected", "selected-delayed" -> s.selected != null && s.selected.mailbox().id().equals(mb.id());
+            case "inboxes" -> mb.name().equals(org.tegami.store.Mailbox.INBOX);
+            case "personal" -> true;
+            case "subscribed" -> mb.subscribed();
+            default -> {
+                boolean any = false;
+                for (String wire : src.mailboxes()) {
+                    String name = s.mailboxName(tag, wire);
+                    any |= mb.name().equals(name)
+                            || (src.filter().equals("subtree") && mb.name().startsWith(name + Mailboxes.SEPARATOR))
+                            || (src.filter().equals("subtree-one") && mb.name().startsWith(name + Mailboxes.SEPARATOR)
+                                    && mb.name().indexOf(Mailboxes.SEPARATOR, name.length() + 1) < 0);
+                }
+                yield any;
+            }
+        };
+    }
+
+    private static boolean usesSequenceNumbers(SearchKey key) {
+        return switch (key) {
+            case SearchKey.SeqSet q -> true;
+            case SearchKey.UidSet u -> u.set().saved();
+            case SearchKey.Not n -> usesSequenceNumbers(n.key());
+            case SearchKey.Or o -> usesSequenceNumbers(o.a()) || usesSequenceNumbers(o.b());
+            case SearchKey.And a -> a.keys().stream().anyMatch(Searcher::usesSequenceNumbers);
+            default -> false;
+        };
     }
 
     /**
