@@ -150,12 +150,12 @@ final class Fetcher {
         boolean uidDone = false;
         boolean flagsDone = false;
         boolean modSeqDone = false;
-        if (c.uid() || s.qresync) { // RFC 7162 §3.2.4: under QRESYNC every FETCH response carries the UID
+        if ((c.uid() || s.qresync) && !s.uidOnly) { // RFC 7162 §3.2.4: under QRESYNC every FETCH response has the UID
             parts.add("UID " + m.uid());
             uidDone = true;
         }
-        StringBuilder head = new StringBuilder("* ").append(seq).append(" FETCH (");
-        out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+        uidDone |= s.uidOnly; // RFC 9586: the UIDFETCH response is keyed by the UID
+        out.write(("* " + SelectedMailbox.fetchStart(seq, m.uid(), false, s.uidOnly)).getBytes(StandardCharsets.US_ASCII));
         byte[] raw = null;
         MessageStructure structure = null;
         for (FetchItem item : c.items()) {

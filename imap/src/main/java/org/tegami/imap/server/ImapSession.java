@@ -52,6 +52,8 @@ final class ImapSession {
     boolean rev2;
     boolean condstore;
     boolean qresync;
+    /** RFC 9586 after ENABLE UIDONLY: no sequence numbers either way, UIDFETCH and VANISHED instead. */
+    boolean uidOnly;
     /** RFC 6855 after ENABLE UTF8=ACCEPT: UTF-8 in quoted strings and mailbox names, and APPEND UTF8 (...). */
     boolean utf8Accept;
     private boolean logout;
@@ -216,7 +218,7 @@ final class ImapSession {
                 // RFC 8437: as if the connection were new, but TLS (and compression) stay
                 unselect();
                 account = null;
-                rev2 = condstore = qresync = utf8Accept = false;
+                rev2 = condstore = qresync = utf8Accept = uidOnly = false;
                 errors = 0;
                 ok(tag, "Not authenticated any more");
             }
@@ -244,7 +246,7 @@ final class ImapSession {
         }
         caps.addAll(List.of("IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED",
                 "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC",
-                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH"));
+                "STATUS=SIZE", "UNAUTHENTICATE", "APPENDLIMIT=" + env.maxMessageSize(), "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH", "UIDONLY"));
         if (!conn.isCompressed()) caps.add("COMPRESS=DEFLATE");
         return String.join(" ", caps);
     }
@@ -367,6 +369,10 @@ final class ImapSession {
                     condstore = true;
                     enabled.add("CONDSTORE");
                 }
+                case "UIDONLY" -> {
+                    uidOnly = true;
+                    enabled.add("UIDONLY");
+                }
                 case "UTF8=ACCEPT" -> {
                     utf8Accept = true;
                     enabled.add("UTF8=ACCEPT");
@@ -412,7 +418,7 @@ final class ImapSession {
     /** Reports what changed in the selected mailbox since the last report (RFC 9051 §7.4.1, §5.2). */
     void sync(boolean allowExpunge) throws IOException {
         if (selected == null) return;
-        var s = selected.sync(new SelectedMailbox.Mode(allowExpunge, condstore, qresync));
+        var s = selected.sync(new SelectedMailbox.Mode(allowExpunge, condstore, qresync, uidOnly));
         if (s.gone()) {
             send("* BYE The selected mailbox was deleted\r\n");
             logout = true;

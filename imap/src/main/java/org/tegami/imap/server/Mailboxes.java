@@ -97,8 +97,8 @@ final class Mailboxes {
             int seq = sel.seqOf(m.uid().value());
             if (seq < 0) continue;
             MessageState now = sel.get(seq);
-            s.send("* " + seq + " FETCH (UID " + now.uid() + " FLAGS " + Flags.list(now.flags()) + " MODSEQ ("
-                    + now.modSeq().value() + "))\r\n");
+            s.send("* " + SelectedMailbox.fetchStart(seq, now.uid(), true, s.uidOnly) + "FLAGS " + Flags.list(now.flags())
+                    + " MODSEQ (" + now.modSeq().value() + "))\r\n");
         }
     }
 

@@ -49,6 +49,11 @@ final class MessageCommands {
 
     void execute(String tag, ImapCommand cmd) throws IOException, ImapSyntaxException {
         SelectedMailbox sel = s.selected;
+        if (s.uidOnly && usesSequenceNumbers(cmd)) {
+            // RFC 9586 §3.2: once UIDONLY is enabled, message sequence numbers are refused
+            s.send(tag + " BAD [UIDREQUIRED] Use UID commands: UIDONLY is enabled\r\n");
+            return;
+        }
         switch (cmd) {
             case ImapCommand.Check c -> {
                 s.sync(true);
@@ -76,6 +81,20 @@ final class MessageCommands {
             case ImapCommand.Move c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), true);
             default -> throw new ImapSyntaxException(tag, "Command not valid in this state", false);
         }
+    }
+
+    private static boolean usesSequenceNumbers(ImapCommand cmd) {
+        return switch (cmd) {
+            case ImapCommand.Fetch c -> !c.uid();
+            case ImapCommand.Store c -> !c.uid();
+            case ImapCommand.Copy c -> !c.uid();
+            case ImapCommand.Move c -> !c.uid();
+            case ImapCommand.Search c -> !c.uid() || Searcher.usesSequenceNumbers(c.key());
+            case ImapCommand.Sort c -> !c.uid() || Searcher.usesSequenceNumbers(c.key());
+            case ImapCommand.Thread c -> !c.uid() || Searcher.usesSequenceNumbers(c.key());
+            case ImapCommand.Replace c -> !c.uid();
+            default -> false;
+        };
     }
 
     void multiSearch(String tag, ImapCommand.MultiSearch c) throws IOException, ImapSyntaxException {
@@ -140,8 +159,7 @@ final class MessageCommands {
             // changed message is reported with its MODSEQ even under .SILENT
             boolean report = !c.silent() || (s.condstore && changed.contains(m.uid()));
             if (!report) continue;
-            StringBuilder sb = new StringBuilder("* ").append(i).append(" FETCH (");
-            if (c.uid() || s.qresync) sb.append("UID ").append(m.uid()).append(' ');
+            StringBuilder sb = new StringBuilder("* ").append(SelectedMailbox.fetchStart(i, m.uid(), c.uid() || s.qresync, s.uidOnly));
             if (!c.silent()) sb.append("FLAGS ").append(Flags.list(m.flags())).append(s.condstore ? " " : "");
             if (s.condstore) sb.append("MODSEQ (").append(m.modSeq().value()).append(')');
             s.send(sb.append(")\r\n").toString());

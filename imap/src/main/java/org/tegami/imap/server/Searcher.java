@@ -191,10 +191,10 @@ final class Searcher {
         };
     }
 
-    private static boolean usesSequenceNumbers(SearchKey key) {
+    /** Whether a search names messages by sequence number. */
+    static boolean usesSequenceNumbers(SearchKey key) {
         return switch (key) {
             case SearchKey.SeqSet q -> true;
-            case SearchKey.UidSet u -> u.set().saved();
             case SearchKey.Not n -> usesSequenceNumbers(n.key());
             case SearchKey.Or o -> usesSequenceNumbers(o.a()) || usesSequenceNumbers(o.b());
             case SearchKey.And a -> a.keys().stream().anyMatch(Searcher::usesSequenceNumbers);

@@ -188,7 +188,16 @@ final class SelectedMailbox implements AutoCloseable {
     }
 
     /** How {@link #sync} reports changes to this client. */
-    record Mode(boolean allowExpunge, boolean condstore, boolean qresync) {}
+    record Mode(boolean allowExpunge, boolean condstore, boolean qresync, boolean uidOnly) {}
+
+    /**
+     * The start of an untagged FETCH response: {@code 3 FETCH (} with the UID item when {@code withUid}, or under
+     * UIDONLY (RFC 9586 §3.3) {@code 42 UIDFETCH (} keyed by the UID, which then is not repeated as an item.
+     */
+    static String fetchStart(int seq, Uid uid, boolean withUid, boolean uidOnly) {
+        if (uidOnly) return uid + " UIDFETCH (";
+        return seq + " FETCH (" + (withUid ? "UID " + uid + " " : "");
+    }
 
     /** What the catch-up found; {@code gone} when the mailbox was deleted. */
     record Sync(List<String> lines, boolean gone) {}
@@ -214,7 +223,7 @@ final class SelectedMailbox implements AutoCloseable {
                 long uid = messages.get(i).uid().value();
                 if (!gone.contains(uid)) continue;
                 messages.remove(i);
-                if (mode.qresync()) vanished.add(uid);
+                if (mode.qresync() || mode.uidOnly()) vanished.add(uid); // RFC 9586 §3.3: UIDONLY reports VANISHED
                 else lines.add((i + 1) + " EXPUNGE"); // descending, so each number is still valid when sent
             }
             if (!vanished.isEmpty()) lines.add("VANISHED " + Uids.compact(vanished.reversed()));
@@ -235,8 +244,7 @@ final class SelectedMailbox implements AutoCloseable {
             boolean flagsChanged = !old.flags().equals(m.flags());
             messages.set(s - 1, m);
             if (flagsChanged || (mode.condstore() && !old.modSeq().equals(m.modSeq()))) {
-                StringBuilder sb = new StringBuilder().append(s).append(" FETCH (");
-                if (mode.qresync()) sb.append("UID ").append(m.uid()).append(' ');
+                StringBuilder sb = new StringBuilder(fetchStart(s, m.uid(), mode.qresync(), mode.uidOnly()));
                 sb.append("FLAGS ").append(Flags.list(m.flags()));
                 if (mode.condstore()) sb.append(" MODSEQ (").append(m.modSeq().value()).append(')');
                 lines.add(sb.append(')').toString());
