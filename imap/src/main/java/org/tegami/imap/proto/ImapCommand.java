@@ -108,6 +108,22 @@ public sealed interface ImapCommand {
         }
     }
 
+    /** One part of a CATENATE (RFC 4469 §5): literal text, or an IMAP URL of a message or section to copy. */
+    sealed interface CatPart {
+        record Text(byte[] octets) implements CatPart {}
+
+        record Url(String url) implements CatPart {}
+    }
+
+    /** RFC 4469: APPEND of a message assembled from text and parts of messages already stored. */
+    record Catenate(String mailbox, List<String> flags, Optional<OffsetDateTime> date, List<CatPart> parts)
+            implements ImapCommand {
+        public Catenate {
+            flags = List.copyOf(flags);
+            parts = List.copyOf(parts);
+        }
+    }
+
     /** RFC 8508: replace message {@code number} (a sequence number, or a UID) by {@code message}, appended to its mailbox. */
     record Replace(boolean uid, long number, Append message) implements ImapCommand {}
 

@@ -195,7 +195,14 @@ final class ImapLexer {
         return new LiteralHeader(size, nonSync);
     }
 
-    private String literal() throws ImapSyntaxException, IOException {
+    /** A literal's octets as they are (CATENATE TEXT parts, RFC 4469): may hold 8-bit text, not NUL. */
+    byte[] literalBytes() throws ImapSyntaxException, IOException {
+        byte[] bytes = readLiteral();
+        for (byte b : bytes) if (b == 0) throw error("NUL in literal");
+        return bytes;
+    }
+
+    private byte[] readLiteral() throws ImapSyntaxException, IOException {
         LiteralHeader h = literalHeader();
         long max = limits.literal(authenticated);
         // RFC 7888 §4: a rejected non-synchronizing literal is already on its way, so the connection must close
@@ -204,11 +211,24 @@ final class ImapLexer {
         }
         literalTotal += h.size();
         byte[] bytes = reader.literal((int) h.size(), h.nonSync());
-        // read the rest of the command first, so that an error below leaves the connection framed
-        nextLine();
+        nextLine(); // read the rest of the command first, so that an error below leaves the connection framed
+        return bytes;
+    }
+
+    private String literal() throws ImapSyntaxException, IOException {
+        byte[] bytes = readLiteral();
         // RFC 9051 §9: literal = "{" number64 ["+"] "}" CRLF *CHAR8, and CHAR8 excludes NUL
         for (byte b : bytes) if (b == 0) throw error("NUL in literal");
         return Utf8.decode(bytes).orElseThrow(() -> error("Invalid UTF-8 in literal"));
+    }
+
+    /** The cursor within the current line, to look ahead and come back ({@link #rewind}) without literals between. */
+    int position() {
+        return pos;
+    }
+
+    void rewind(int position) {
+        pos = position;
     }
 
     private void nextLine() throws ImapSyntaxException, IOException {

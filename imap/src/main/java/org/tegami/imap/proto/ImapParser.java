@@ -181,7 +181,7 @@ public final class ImapParser {
                 lx.sp();
                 String mailbox = lx.mailbox();
                 lx.sp();
-                yield appendMessage(lx, mailbox);
+                yield catenateOrAppend(lx, mailbox);
             }
             case "UID" -> {
                 lx.sp();
@@ -420,6 +420,41 @@ public final class ImapParser {
         String mailbox = lx.mailbox();
         lx.sp();
         return new ImapCommand.Replace(uid, number, appendMessage(lx, mailbox));
+    }
+
+    /** RFC 4469 §5: append-opts SP "CATENATE" SP "(" cat-part *(SP cat-part) ")", else a plain APPEND message. */
+    private static ImapCommand catenateOrAppend(ImapLexer lx, String mailbox) throws ImapSyntaxException, IOException {
+        int start = lx.position();
+        List<String> flags = List.of();
+        if (lx.peek() == '(') {
+            flags = flagList(lx);
+            lx.sp();
+        }
+        Optional<OffsetDateTime> date = Optional.empty();
+        if (lx.peek() == '"') {
+            date = Optional.of(dateTime(lx));
+            lx.sp();
+        }
+        if (lx.peek() != 'C' && lx.peek() != 'c') {
+            lx.rewind(start);
+            return appendMessage(lx, mailbox);
+        }
+        if (!lx.atom().equalsIgnoreCase("CATENATE")) throw lx.error("Expected a literal or CATENATE");
+        lx.sp();
+        lx.open();
+        List<ImapCommand.CatPart> parts = new ArrayList<>();
+        do {
+            String kind = lx.atom().toUpperCase(Locale.ROOT);
+            lx.sp();
+            parts.add(switch (kind) {
+                case "TEXT" -> new ImapCommand.CatPart.Text(lx.literalBytes());
+                case "URL" -> new ImapCommand.CatPart.Url(lx.astring());
+                default -> throw lx.error("CATENATE parts are TEXT or URL");
+            });
+        } while (lx.tryChar(' '));
+        lx.close();
+        if (!lx.atEnd()) throw lx.error("CATENATE cannot be combined with MULTIAPPEND");
+        return new ImapCommand.Catenate(mailbox, flags, date, parts);
     }
 
     private static ImapCommand.Append appendMessage(ImapLexer lx, String mailbox) throws ImapSyntaxException {

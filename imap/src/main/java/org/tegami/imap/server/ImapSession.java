@@ -61,6 +61,7 @@ final class ImapSession {
     private final MessageCommands messages;
     private final Mailboxes mailboxes;
     private final Metadata metadata;
+    private final CatenateCommand catenate;
 
     ImapSession(ImapEnvironment env, Connection conn) {
         this.env = env;
@@ -70,6 +71,7 @@ final class ImapSession {
         this.messages = new MessageCommands(this);
         this.mailboxes = new Mailboxes(this);
         this.metadata = new Metadata(this);
+        this.catenate = new CatenateCommand(this);
     }
 
     private StreamImapReader newReader() {
@@ -205,6 +207,7 @@ final class ImapSession {
             }
             case ImapCommand.Status c -> mailboxes.status(tag, c);
             case ImapCommand.Append c -> messages.append(tag, c);
+            case ImapCommand.Catenate c -> catenate.run(tag, c);
             case ImapCommand.Idle c -> messages.idle(tag);
             case ImapCommand.Compress c -> compress(tag, c.mechanism());
             case ImapCommand.GetQuotaRoot c -> mailboxes.quotaRoot(tag, c.mailbox());
@@ -237,7 +240,7 @@ final class ImapSession {
             "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC", "STATUS=SIZE",
             "UNAUTHENTICATE", "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES",
             "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE",
-            "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH", "UIDONLY");
+            "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH", "UIDONLY", "CATENATE");
 
     String capabilities() {
         List<String> caps = new ArrayList<>(List.of("IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ENABLE", "ID"));
