@@ -222,15 +222,6 @@ final class ImapLexer {
         return Utf8.decode(bytes).orElseThrow(() -> error("Invalid UTF-8 in literal"));
     }
 
-    /** The cursor within the current line, to look ahead and come back ({@link #rewind}) without literals between. */
-    int position() {
-        return pos;
-    }
-
-    void rewind(int position) {
-        pos = position;
-    }
-
     private void nextLine() throws ImapSyntaxException, IOException {
         try {
             setLine(reader.line());

@@ -424,21 +424,8 @@ public final class ImapParser {
 
     /** RFC 4469 §5: append-opts SP "CATENATE" SP "(" cat-part *(SP cat-part) ")", else a plain APPEND message. */
     private static ImapCommand catenateOrAppend(ImapLexer lx, String mailbox) throws ImapSyntaxException, IOException {
-        int start = lx.position();
-        List<String> flags = List.of();
-        if (lx.peek() == '(') {
-            flags = flagList(lx);
-            lx.sp();
-        }
-        Optional<OffsetDateTime> date = Optional.empty();
-        if (lx.peek() == '"') {
-            date = Optional.of(dateTime(lx));
-            lx.sp();
-        }
-        if (lx.peek() != 'C' && lx.peek() != 'c') {
-            lx.rewind(start);
-            return appendMessage(lx, mailbox);
-        }
+        AppendOpts opts = appendOpts(lx);
+        if (lx.peek() != 'C' && lx.peek() != 'c') return appendData(lx, mailbox, opts);
         if (!lx.atom().equalsIgnoreCase("CATENATE")) throw lx.error("Expected a literal or CATENATE");
         lx.sp();
         lx.open();
@@ -454,10 +441,13 @@ public final class ImapParser {
         } while (lx.tryChar(' '));
         lx.close();
         if (!lx.atEnd()) throw lx.error("CATENATE cannot be combined with MULTIAPPEND");
-        return new ImapCommand.Catenate(mailbox, flags, date, parts);
+        return new ImapCommand.Catenate(mailbox, opts.flags(), opts.date(), parts);
     }
 
-    private static ImapCommand.Append appendMessage(ImapLexer lx, String mailbox) throws ImapSyntaxException {
+    /** RFC 9051 §9 append-opts: [SP flag-list] [SP date-time], each followed by its SP here. */
+    private record AppendOpts(List<String> flags, Optional<OffsetDateTime> date) {}
+
+    private static AppendOpts appendOpts(ImapLexer lx) throws ImapSyntaxException {
         List<String> flags = List.of();
         if (lx.peek() == '(') {
             flags = flagList(lx);
@@ -468,6 +458,17 @@ public final class ImapParser {
             date = Optional.of(dateTime(lx));
             lx.sp();
         }
+        return new AppendOpts(flags, date);
+    }
+
+    private static ImapCommand.Append appendMessage(ImapLexer lx, String mailbox) throws ImapSyntaxException {
+        return appendData(lx, mailbox, appendOpts(lx));
+    }
+
+    /** The message literal of an APPEND, plain, binary ({@code ~{n}}) or wrapped as {@code UTF8 (~{n})}. */
+    private static ImapCommand.Append appendData(ImapLexer lx, String mailbox, AppendOpts opts) throws ImapSyntaxException {
+        List<String> flags = opts.flags();
+        Optional<OffsetDateTime> date = opts.date();
         boolean utf8 = false;
         if (lx.peek() == 'U' || lx.peek() == 'u') { // RFC 6855 §4: append-data = "UTF8" SP "(" literal8 ")"
             if (!lx.atom().equalsIgnoreCase("UTF8")) throw lx.error("Expected a literal or UTF8");
