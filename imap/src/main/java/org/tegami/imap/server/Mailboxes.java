@@ -116,25 +116,29 @@ final class Mailboxes {
             s.send(tag + " NO [ALREADYEXISTS] Mailbox already exists\r\n");
             return;
         }
-        // RFC 9051 §6.3.4: create the superior names that do not exist yet
+        createParents(name);
+        Optional<Mailbox> created = createQuietly(name, c.specialUse().stream().findFirst());
+        if (created.isEmpty()) {
+            s.send(tag + " NO [ALREADYEXISTS] Mailbox already exists\r\n");
+            return;
+        }
+        s.send(tag + " OK [MAILBOXID (" + ObjectIds.mailbox(created.get()) + ")] CREATE completed\r\n"); // RFC 8474 §4.1
+    }
+
+    /** RFC 9051 §6.3.4 (CREATE) and §6.3.6 (RENAME): the superior names that do not exist yet are created. */
+    private void createParents(String name) {
         for (int i = name.indexOf(SEPARATOR); i > 0; i = name.indexOf(SEPARATOR, i + 1)) {
             String parent = name.substring(0, i);
             if (s.findMailbox(parent).isEmpty()) createQuietly(parent, Optional.empty());
         }
-        if (!createQuietly(name, c.specialUse().stream().findFirst())) {
-            s.send(tag + " NO [ALREADYEXISTS] Mailbox already exists\r\n");
-            return;
-        }
-        String id = s.findMailbox(name).map(ObjectIds::mailbox).orElseThrow();
-        s.send(tag + " OK [MAILBOXID (" + id + ")] CREATE completed\r\n"); // RFC 8474 §4.1
     }
 
-    private boolean createQuietly(String name, Optional<String> use) {
+    /** The new mailbox, or empty when one of that name exists (perhaps just created by another session). */
+    private Optional<Mailbox> createQuietly(String name, Optional<String> use) {
         try {
-            store().createMailbox(s.account.id(), name, use);
-            return true;
+            return Optional.of(store().createMailbox(s.account.id(), name, use));
         } catch (IllegalArgumentException e) {
-            return false; // created concurrently by another session
+            return Optional.empty();
         }
     }
 
@@ -170,10 +174,7 @@ final class Mailboxes {
             s.send(tag + " NO [CANNOT] Cannot move a mailbox into itself\r\n");
             return;
         }
-        for (int i = to.indexOf(SEPARATOR); i > 0; i = to.indexOf(SEPARATOR, i + 1)) {
-            String parent = to.substring(0, i);
-            if (s.findMailbox(parent).isEmpty()) createQuietly(parent, Optional.empty());
-        }
+        createParents(to);
         try {
             store().renameMailbox(s.account.id(), from, to, SEPARATOR);
         } catch (IllegalArgumentException e) {

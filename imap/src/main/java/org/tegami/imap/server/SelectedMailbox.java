@@ -209,6 +209,9 @@ final class SelectedMailbox implements AutoCloseable {
      * RFC 9051 §7.4.1) expunged messages stay in the view, and are reported later.
      */
     Sync sync(Mode mode) {
+        // The change feed fires before a commit's write returns, so nothing changed unless it rang: most commands
+        // (a FETCH loop, NOOP polling) then skip the store read entirely.
+        if (!dirty) return new Sync(List.of(), false);
         dirty = false;
         Optional<MailStore.MailboxChanges> found = store.changesSince(mailbox.id(), known);
         if (found.isEmpty()) return new Sync(List.of(), true);

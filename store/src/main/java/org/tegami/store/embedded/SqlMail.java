@@ -66,7 +66,7 @@ final class SqlMail implements MailStore, ChangeFeed {
             for (AccountId account : r.accounts()) {
                 Mailbox inbox = mailboxes(tx, "WHERE account_id = ? AND name = 'INBOX'", account.value()).stream()
                         .findFirst().orElseThrow(() -> new SQLException("account " + account + " has no INBOX"));
-                stored.add(new Delivered.Stored(account, inbox.id(), append(tx, inbox, r.blob(), r.size(), r.internalDate())));
+                stored.add(new Delivered.Stored(account, inbox.id(), append(tx, inbox, r.blob(), r.size(), r.internalDate(), Set.of())));
             }
             Optional<QueueId> queued = Optional.empty();
             if (r.outbound().isPresent()) {
@@ -78,11 +78,12 @@ final class SqlMail implements MailStore, ChangeFeed {
     }
 
     /** Adds one message at UIDNEXT with a new modseq; the notification runs after the commit. */
-    private Uid append(Db.Tx tx, Mailbox mb, BlobId blob, long size, Instant date) throws SQLException {
+    private Uid append(Db.Tx tx, Mailbox mb, BlobId blob, long size, Instant date, Set<String> flags) throws SQLException {
         long uid = mb.uidNext();
         long modseq = mb.highestModSeq().value() + 1;
-        SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, '', ?, ?)",
-                mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), modseq, clock.millis());
+        SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), String.join(" ", new java.util.TreeSet<>(flags)),
+                modseq, clock.millis());
         SqlAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?",
                 uid + 1, modseq, mb.id().value());
         tx.afterCommit(() -> notify(mb.id()));
@@ -128,12 +129,7 @@ final class SqlMail implements MailStore, ChangeFeed {
             if (inline.get(i) != null) FileBlobStore.insert(tx, m.blob(), inline.get(i).data);
             Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
-            Uid u = append(tx, mb, m.blob(), m.size(), m.internalDate());
-            if (!m.flags().isEmpty()) {
-                SqlAccounts.update(tx, "UPDATE messages SET flags = ? WHERE mailbox_id = ? AND uid = ?",
-                        String.join(" ", new java.util.TreeSet<>(m.flags())), mailbox.value(), u.value());
-            }
-            out.add(u);
+            out.add(append(tx, mb, m.blob(), m.size(), m.internalDate(), m.flags()));
         }
         return out;
     }
@@ -221,16 +217,19 @@ final class SqlMail implements MailStore, ChangeFeed {
             List<MessageMeta> changed = mb.get().highestModSeq().value() <= since.value() ? List.of()
                     : messages(tx, "WHERE mailbox_id = ? AND modseq > ? ORDER BY uid", mailbox.value(), since.value());
             List<Uid> expunged = mb.get().highestModSeq().value() <= since.value() ? List.of()
-                    : SqlAccounts.strings(tx, "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
-                            mailbox.value(), since.value()).stream().map(u -> new Uid(Long.parseLong(u))).toList();
+                    : expungedSince(tx, mailbox, since);
             return Optional.of(new MailboxChanges(mb.get(), changed, expunged));
         });
     }
 
     @Override
     public List<Uid> expungedSince(MailboxId mailbox, ModSeq since) {
-        return db.read(tx -> SqlAccounts.strings(tx, "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
-                mailbox.value(), since.value()).stream().map(u -> new Uid(Long.parseLong(u))).toList());
+        return db.read(tx -> expungedSince(tx, mailbox, since));
+    }
+
+    private static List<Uid> expungedSince(Db.Tx tx, MailboxId mailbox, ModSeq since) throws SQLException {
+        return SqlAccounts.strings(tx, "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+                mailbox.value(), since.value()).stream().map(u -> new Uid(Long.parseLong(u))).toList();
     }
 
     @Override
