@@ -69,8 +69,17 @@ public interface MailStore {
      * modseq is above {@code unchangedSince} are left alone and reported in {@link FlagUpdate#failed()}; each
      * changed message gets a new modseq. Unknown UIDs are ignored.
      */
+    default FlagUpdate setFlags(MailboxId mailbox, java.util.Set<Uid> uids, FlagMode mode, java.util.Set<String> flags,
+                                java.util.Optional<ModSeq> unchangedSince) {
+        return setFlags(mailbox, uids, mode, flags, unchangedSince, f -> true);
+    }
+
+    /**
+     * As above, touching only the flags {@code changeable} accepts (RFC 4314 §4: the rights of a shared mailbox's
+     * user decide which flags a STORE may change); REPLACE keeps the others as they are.
+     */
     FlagUpdate setFlags(MailboxId mailbox, java.util.Set<Uid> uids, FlagMode mode, java.util.Set<String> flags,
-                        java.util.Optional<ModSeq> unchangedSince);
+                        java.util.Optional<ModSeq> unchangedSince, java.util.function.Predicate<String> changeable);
 
     /** How {@link #setFlags} combines the given flags with the current ones. */
     enum FlagMode { ADD, REMOVE, REPLACE }
@@ -79,11 +88,17 @@ public interface MailStore {
     record FlagUpdate(List<MessageMeta> changed, java.util.Set<Uid> failed) {}
 
     /**
-     * Copies messages in UID order to another mailbox of the same account, atomically (IMAP COPY, and with
-     * {@code move} also expunging the originals: MOVE, RFC 6851). Returns the source and new UIDs pairwise
-     * (UIDPLUS COPYUID, RFC 4315).
+     * Copies messages in UID order to another mailbox, atomically (IMAP COPY, and with {@code move} also expunging
+     * the originals: MOVE, RFC 6851). Returns the source and new UIDs pairwise (UIDPLUS COPYUID, RFC 4315). The
+     * target may belong to another account (a mailbox shared with the user, RFC 4314).
      */
-    List<Uid[]> copy(MailboxId from, java.util.Set<Uid> uids, MailboxId to, boolean move);
+    default List<Uid[]> copy(MailboxId from, java.util.Set<Uid> uids, MailboxId to, boolean move) {
+        return copy(from, uids, to, move, f -> true);
+    }
+
+    /** As above, the copies keeping only the flags {@code keepFlag} accepts (RFC 4314 §4, COPY). */
+    List<Uid[]> copy(MailboxId from, java.util.Set<Uid> uids, MailboxId to, boolean move,
+                     java.util.function.Predicate<String> keepFlag);
 
     /**
      * What changed in a mailbox since {@code since}, read in one consistent snapshot so that nothing committed in
@@ -129,6 +144,28 @@ public interface MailStore {
 
     /** Sets (present value) or removes (empty) entries atomically. */
     void setMetadata(AccountId account, Optional<MailboxId> mailbox, java.util.Map<String, Optional<String>> entries);
+
+    /**
+     * The access control list of a mailbox (IMAP ACL, RFC 4314): the rights granted to other users and to anyone,
+     * ordered by identifier. The owner's own rights are implicit and not listed.
+     */
+    List<AclEntry> acl(MailboxId mailbox);
+
+    /**
+     * Grants {@code rights} (lower-case RFC 4314 §2.1 letters) on a mailbox to one user, or to every user when
+     * {@code grantee} is empty; empty rights remove the entry. Sessions that have the mailbox selected are notified,
+     * so that they re-check their rights.
+     */
+    void setRights(MailboxId mailbox, Optional<AccountId> grantee, String rights);
+
+    /**
+     * The mailboxes of other accounts on which {@code account}, directly or as "anyone", has any right, by owner
+     * address and name, each with the union of those rights and whether {@code account} subscribed to it.
+     */
+    List<SharedMailbox> sharedWith(AccountId account);
+
+    /** Subscribes {@code account} to another account's mailbox, or not (RFC 9051 §6.3.7). */
+    void subscribeShared(AccountId account, MailboxId mailbox, boolean subscribed);
 
     ChangeFeed changes();
 }

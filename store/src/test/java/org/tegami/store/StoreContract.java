@@ -510,4 +510,58 @@ public interface StoreContract {
         assertEquals(java.util.Map.of(), store().mail().metadata(a.id(), Optional.of(work.id())));
         assertEquals(java.util.Map.of("/private/vendor/x", "1"), store().mail().metadata(a.id(), Optional.empty()));
     }
+
+    @Test
+    default void aclGrantsListsSharesAndGoesWithMailboxAndGrantee() {
+        Account alice = user(store(), "alice@example.test");
+        Account bob = user(store(), "bob@example.test");
+        Account carol = user(store(), "carol@example.test");
+        Mailbox work = store().mail().createMailbox(alice.id(), "Work", Optional.empty());
+        Mailbox team = store().mail().createMailbox(alice.id(), "Team", Optional.empty());
+        store().mail().setRights(work.id(), Optional.of(bob.id()), "lrs");
+        store().mail().setRights(team.id(), Optional.empty(), "lr");
+        store().mail().setRights(team.id(), Optional.of(bob.id()), "iw");
+        assertEquals(List.of(new AclEntry(Optional.empty(), "anyone", "lr"),
+                new AclEntry(Optional.of(bob.id()), "bob@example.test", "iw")), reopen().mail().acl(team.id()));
+        List<SharedMailbox> bobs = store().mail().sharedWith(bob.id());
+        assertEquals(List.of("Team:ilrw", "Work:lrs"), bobs.stream().map(m -> m.mailbox().name() + ":" + m.rights()).toList());
+        assertEquals("alice@example.test", bobs.getFirst().owner().toString());
+        assertEquals(List.of("Team:lr"), store().mail().sharedWith(carol.id()).stream()
+                .map(m -> m.mailbox().name() + ":" + m.rights()).toList(), "anyone reaches carol too");
+        assertEquals(List.of(), store().mail().sharedWith(alice.id()), "the owner's own mailboxes are not shared with her");
+
+        store().mail().subscribeShared(bob.id(), work.id(), true);
+        assertTrue(store().mail().sharedWith(bob.id()).get(1).subscribed());
+        assertFalse(store().mail().mailbox(alice.id(), "Work").orElseThrow().subscribed(), "the owner's own flag is apart");
+        store().mail().setRights(work.id(), Optional.of(bob.id()), "");
+        assertEquals(List.of(), store().mail().acl(work.id()));
+        store().mail().deleteMailbox(team.id());
+        assertEquals(List.of(), store().mail().sharedWith(carol.id()), "a deleted mailbox takes its ACL along");
+
+        store().mail().setRights(work.id(), Optional.of(carol.id()), "lr");
+        assertTrue(store().accounts().removeUser(addr("carol@example.test")));
+        Account carol2 = user(store(), "carol@example.test");
+        assertEquals(List.of(), store().mail().acl(work.id()), "a removed user's grants do not pass to a new one");
+        assertEquals(List.of(), store().mail().sharedWith(carol2.id()));
+    }
+
+    @Test
+    default void copyToAnotherAccountAndFlagsLimitedByRights() throws IOException {
+        Account alice = user(store(), "alice@example.test");
+        Account bob = user(store(), "bob@example.test");
+        Mailbox inbox = store().mail().mailbox(alice.id(), "INBOX").orElseThrow();
+        Mailbox shared = store().mail().createMailbox(bob.id(), "Shared", Optional.empty());
+        byte[] m = "Subject: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        Uid uid = store().mail().append(inbox.id(), blob(store(), m), m.length, NOW, Set.of("\\Seen", "\\Deleted", "$Work"));
+        List<Uid[]> pairs = store().mail().copy(inbox.id(), Set.of(uid), shared.id(), false, f -> !f.equals("\\Deleted"));
+        MessageMeta copied = store().mail().messages(shared.id()).getFirst();
+        assertEquals(pairs.getFirst()[1], copied.uid());
+        assertEquals(Set.of("\\Seen", "$Work"), copied.flags());
+        var u = store().mail().setFlags(shared.id(), Set.of(copied.uid()), MailStore.FlagMode.REPLACE, Set.of("\\Flagged"),
+                Optional.empty(), f -> !f.equals("\\Seen"));
+        assertEquals(Set.of("\\Seen", "\\Flagged"), u.changed().getFirst().flags(), "REPLACE keeps what may not change");
+        u = store().mail().setFlags(shared.id(), Set.of(copied.uid()), MailStore.FlagMode.REMOVE, Set.of("\\Seen", "\\Flagged"),
+                Optional.empty(), f -> !f.equals("\\Seen"));
+        assertEquals(Set.of("\\Seen"), u.changed().getFirst().flags());
+    }
 }

@@ -57,8 +57,9 @@ public sealed interface ImapCommand {
     record Unsubscribe(String mailbox) implements ImapCommand {}
 
     /** RFC 5258 §3 RETURN options; {@code status} from RFC 5819 (upper-cased status items, empty when absent). */
-    record ReturnOptions(boolean subscribed, boolean children, boolean specialUse, List<String> status) {
-        public static final ReturnOptions NONE = new ReturnOptions(false, false, false, List.of());
+    /** LIST RETURN options (RFC 5258 §6, RFC 5819, RFC 6154, and MYRIGHTS: RFC 8440). */
+    record ReturnOptions(boolean subscribed, boolean children, boolean specialUse, List<String> status, boolean myRights) {
+        public static final ReturnOptions NONE = new ReturnOptions(false, false, false, List.of(), false);
 
         public ReturnOptions {
             status = List.copyOf(status);
@@ -148,6 +149,21 @@ public sealed interface ImapCommand {
 
     /** RFC 9208 §4.3: the quota roots of a mailbox and their quotas. */
     record GetQuotaRoot(String mailbox) implements ImapCommand {}
+
+    /** RFC 4314 §3.1: rights replaced, or added ({@code +}) or removed ({@code -}). */
+    record SetAcl(String mailbox, String identifier, String rights) implements ImapCommand {}
+
+    /** RFC 4314 §3.2. */
+    record DeleteAcl(String mailbox, String identifier) implements ImapCommand {}
+
+    /** RFC 4314 §3.3. */
+    record GetAcl(String mailbox) implements ImapCommand {}
+
+    /** RFC 4314 §3.4. */
+    record ListRights(String mailbox, String identifier) implements ImapCommand {}
+
+    /** RFC 4314 §3.5. */
+    record MyRights(String mailbox) implements ImapCommand {}
 
     /** RFC 9208 §4.1: set limits (resource name upper-cased to limit). */
     record SetQuota(String root, Map<String, Long> limits) implements ImapCommand {

@@ -114,6 +114,9 @@ public final class ImapParser {
                 yield end(lx, new ImapCommand.GetQuota(root));
             }
             case "GETQUOTAROOT" -> new ImapCommand.GetQuotaRoot(oneMailbox(lx));
+            case "GETACL" -> new ImapCommand.GetAcl(oneMailbox(lx)); // RFC 4314 §3
+            case "MYRIGHTS" -> new ImapCommand.MyRights(oneMailbox(lx));
+            case "SETACL", "DELETEACL", "LISTRIGHTS" -> acl(lx, name);
             case "SETMETADATA" -> setMetadata(lx);
             case "ESEARCH" -> SearchParser.multiSearch(lx);
             case "GETMETADATA" -> getMetadata(lx);
@@ -218,6 +221,20 @@ public final class ImapParser {
     static <T extends ImapCommand> T end(ImapLexer lx, T command) throws ImapSyntaxException {
         lx.end();
         return command;
+    }
+
+    /** RFC 4314 §7: SETACL mailbox identifier mod-rights, DELETEACL and LISTRIGHTS mailbox identifier. */
+    private static ImapCommand acl(ImapLexer lx, String name) throws ImapSyntaxException, IOException {
+        lx.sp();
+        String mailbox = lx.mailbox();
+        lx.sp();
+        String identifier = lx.astring();
+        if (name.equals("SETACL")) {
+            lx.sp();
+            return end(lx, new ImapCommand.SetAcl(mailbox, identifier, lx.astring()));
+        }
+        return end(lx, name.equals("DELETEACL") ? new ImapCommand.DeleteAcl(mailbox, identifier)
+                : new ImapCommand.ListRights(mailbox, identifier));
     }
 
     private static ImapCommand none(ImapLexer lx, ImapCommand command) throws ImapSyntaxException {

@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** LIST with LIST-EXTENDED (RFC 5258 §6), LIST-STATUS (RFC 5819 §6) and SPECIAL-USE (RFC 6154 §6). */
+/** LIST with LIST-EXTENDED (RFC 5258 §6), LIST-STATUS (RFC 5819 §6) and SPECIAL-USE (RFC 6154 §6)
+ * and LIST-MYRIGHTS (RFC 8440). */
 final class ListParser {
     private static final Set<String> SELECT = Set.of("SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE");
 
@@ -55,6 +56,7 @@ final class ListParser {
         boolean subscribed = false;
         boolean children = false;
         boolean specialUse = false;
+        boolean myRights = false;
         List<String> status = List.of();
         lx.open();
         if (!lx.tryClose()) {
@@ -64,6 +66,7 @@ final class ListParser {
                     case "SUBSCRIBED" -> subscribed = true;
                     case "CHILDREN" -> children = true;
                     case "SPECIAL-USE" -> specialUse = true;
+                    case "MYRIGHTS" -> myRights = true; // RFC 8440 §3
                     case "STATUS" -> {
                         lx.sp();
                         status = ImapParser.statusItems(lx);
@@ -73,6 +76,6 @@ final class ListParser {
             } while (lx.tryChar(' '));
             lx.close();
         }
-        return new ImapCommand.ReturnOptions(subscribed, children, specialUse, status);
+        return new ImapCommand.ReturnOptions(subscribed, children, specialUse, status, myRights);
     }
 }

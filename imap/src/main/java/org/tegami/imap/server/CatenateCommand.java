@@ -36,9 +36,13 @@ final class CatenateCommand {
     }
 
     void run(String tag, ImapCommand.Catenate c) throws IOException, ImapSyntaxException {
-        Optional<Mailbox> target = s.findMailbox(s.mailboxName(tag, c.mailbox()));
+        Optional<Access.Target> target = s.findMailbox(s.mailboxName(tag, c.mailbox()));
         if (target.isEmpty()) {
             s.send(tag + " NO [TRYCREATE] No such mailbox\r\n");
+            return;
+        }
+        if (!target.get().rights().has('i')) {
+            s.send(tag + " NO [NOPERM] " + Access.denied('i') + "\r\n"); // RFC 4314 §4
             return;
         }
         ByteArrayOutputStream message = new ByteArrayOutputStream();
@@ -62,18 +66,19 @@ final class CatenateCommand {
             s.send(tag + " NO Empty message\r\n");
             return;
         }
-        if (!s.fitsQuota(message.size(), 1)) {
+        if (!s.fitsQuota(target.get().mailbox(), message.size(), 1)) {
             s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n");
             return;
         }
         Set<String> flags = new LinkedHashSet<>();
-        for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
+        for (String f : c.flags()) if (Flags.storable(f) && target.get().rights().mayChange(f)) flags.add(f);
         Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
         try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
             message.writeTo(w.stream());
-            Uid uid = s.env.store().mail().append(target.get().id(), w.commit(), message.size(), date, flags);
+            Mailbox into = target.get().mailbox();
+            Uid uid = s.env.store().mail().append(into.id(), w.commit(), message.size(), date, flags);
             s.sync(true);
-            s.send(tag + " OK [APPENDUID " + target.get().uidValidity() + " " + uid + "] APPEND completed\r\n");
+            s.send(tag + " OK [APPENDUID " + into.uidValidity() + " " + uid + "] APPEND completed\r\n");
         }
     }
 
@@ -87,7 +92,7 @@ final class CatenateCommand {
         } catch (IllegalArgumentException | ImapSyntaxException e) {
             return Optional.empty();
         }
-        Optional<Mailbox> mb = s.findMailbox(name);
+        Optional<Mailbox> mb = s.findMailbox(name).filter(t -> t.rights().has('r')).map(Access.Target::mailbox);
         if (mb.isEmpty() || (m.group(2) != null && Long.parseLong(m.group(2)) != mb.get().uidValidity())) {
             return Optional.empty();
         }

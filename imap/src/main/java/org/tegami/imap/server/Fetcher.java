@@ -88,7 +88,7 @@ final class Fetcher {
         boolean sets = c.items().stream().anyMatch(i -> (i instanceof FetchItem.BodySection b && !b.peek())
                 || (i instanceof FetchItem.Binary bin && !bin.peek())
                 || i instanceof FetchItem.Rfc822 || i instanceof FetchItem.Rfc822Text);
-        if (!sets || sel.readOnly) return;
+        if (!sets || sel.readOnly || !sel.rights().has('s')) return; // RFC 4314 §4, FETCH
         Set<Uid> unseen = new HashSet<>();
         for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) {
             if (!sel.get(i).flags().contains(Flags.SEEN)) unseen.add(sel.get(i).uid());

@@ -30,6 +30,18 @@ final class Flags {
         return SYSTEM.contains(flag) || !flag.startsWith("\\");
     }
 
+    /**
+     * The PERMANENTFLAGS list (RFC 9051 §7.1): none when read-only, else what the user's rights let them change
+     * (RFC 4314 §5.1.1: it MUST reflect them), with {@code \*} when they may create keywords.
+     */
+    static String permanent(Rights rights, boolean readOnly) {
+        if (readOnly) return "()";
+        List<String> out = new java.util.ArrayList<>();
+        for (String f : SYSTEM) if (rights.mayChange(f)) out.add(f);
+        if (rights.has('w')) out.add("\\*");
+        return "(" + String.join(" ", out) + ")";
+    }
+
     static Set<String> of(Collection<String> flags) {
         return Set.copyOf(flags);
     }

@@ -62,6 +62,7 @@ final class ImapSession {
     private final Mailboxes mailboxes;
     private final Metadata metadata;
     private final CatenateCommand catenate;
+    final Access access;
 
     ImapSession(ImapEnvironment env, Connection conn) {
         this.env = env;
@@ -72,6 +73,7 @@ final class ImapSession {
         this.mailboxes = new Mailboxes(this);
         this.metadata = new Metadata(this);
         this.catenate = new CatenateCommand(this);
+        this.access = new Access(this);
     }
 
     private StreamImapReader newReader() {
@@ -202,9 +204,15 @@ final class ImapSession {
             case ImapCommand.ListCmd c -> mailboxes.list(tag, c);
             case ImapCommand.Lsub c -> mailboxes.lsub(tag, c);
             case ImapCommand.Namespace c -> {
-                send("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n"); // RFC 2342: one personal namespace
+                // RFC 2342 §5: the personal namespace, and the other users' mailboxes shared with this one (RFC 4314)
+                send("* NAMESPACE ((\"\" \"/\")) ((\"" + Access.PREFIX + "\" \"/\")) NIL\r\n");
                 ok(tag, "NAMESPACE completed");
             }
+            case ImapCommand.MyRights c -> access.myRights(tag, c);
+            case ImapCommand.GetAcl c -> access.getAcl(tag, c);
+            case ImapCommand.SetAcl c -> access.setAcl(tag, c);
+            case ImapCommand.DeleteAcl c -> access.deleteAcl(tag, c);
+            case ImapCommand.ListRights c -> access.listRights(tag, c);
             case ImapCommand.Status c -> mailboxes.status(tag, c);
             case ImapCommand.Append c -> messages.append(tag, c);
             case ImapCommand.Catenate c -> catenate.run(tag, c);
@@ -240,7 +248,8 @@ final class ImapSession {
             "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC", "STATUS=SIZE",
             "UNAUTHENTICATE", "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES",
             "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE",
-            "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH", "UIDONLY", "CATENATE");
+            "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH", "UIDONLY", "CATENATE",
+            "ACL", "RIGHTS=texkn", "LIST-MYRIGHTS");
 
     String capabilities() {
         List<String> caps = new ArrayList<>(List.of("IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ENABLE", "ID"));
@@ -421,13 +430,15 @@ final class ImapSession {
         return ImapWriter.mailbox(name, utf8());
     }
 
-    Optional<Mailbox> findMailbox(String name) {
-        return env.store().mail().mailbox(account.id(), name);
+    /** The mailbox a name refers to, if it exists for this user (their own, or shared with them: {@link Access}). */
+    Optional<Access.Target> findMailbox(String name) {
+        return access.find(name);
     }
 
     /** Reports what changed in the selected mailbox since the last report (RFC 9051 §7.4.1, §5.2). */
     void sync(boolean allowExpunge) throws IOException {
         if (selected == null) return;
+        if (selected.shared() && selected.dirty() && !recheckRights()) return;
         var s = selected.sync(new SelectedMailbox.Mode(allowExpunge, condstore, qresync, uidOnly));
         if (s.gone()) {
             send("* BYE The selected mailbox was deleted\r\n");
@@ -437,9 +448,28 @@ final class ImapSession {
         for (String line : s.lines()) send("* " + line + "\r\n");
     }
 
-    /** Whether {@code count} more messages of {@code bytes} octets fit this user's quota (RFC 9208 §4.1.4). */
-    boolean fitsQuota(long bytes, long count) {
-        return env.store().accounts().quota(account.id()).map(q -> q.allows(bytes, count)).orElse(true);
+    /**
+     * RFC 4314 §5.1.1: another user's mailbox may have had its ACL changed. Without the r right any more the
+     * session ends (it MAY send BYE); with other rights changed, PERMANENTFLAGS says what may be changed now.
+     */
+    private boolean recheckRights() throws IOException {
+        Rights now = access.rightsOf(selected.mailbox());
+        if (!now.has('r')) {
+            send("* BYE [NOPERM] Access to the selected mailbox was withdrawn\r\n");
+            unselect();
+            logout = true;
+            return false;
+        }
+        if (!now.equals(selected.rights())) {
+            selected.as(selected.name(), now);
+            send("* OK [PERMANENTFLAGS " + Flags.permanent(now, selected.readOnly) + "] Rights changed\r\n");
+        }
+        return true;
+    }
+
+    /** Whether {@code count} more messages of {@code bytes} octets fit the quota of the mailbox's owner (RFC 9208 §4.1.4). */
+    boolean fitsQuota(Mailbox mailbox, long bytes, long count) {
+        return env.store().accounts().quota(mailbox.account()).map(q -> q.allows(bytes, count)).orElse(true);
     }
 
     void unselect() {

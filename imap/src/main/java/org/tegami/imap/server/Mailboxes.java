@@ -49,20 +49,20 @@ final class Mailboxes {
             s.unselect();
             s.send("* OK [CLOSED] Previous mailbox closed\r\n"); // RFC 7162 §3.2.11, RFC 9051 §6.3.2
         }
-        Optional<Mailbox> found = s.findMailbox(name);
-        if (found.isEmpty()) {
-            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
-            return;
-        }
+        Optional<Access.Target> found = s.access.require(tag, name, 'r'); // RFC 4314 §4
+        if (found.isEmpty()) return;
         if (condstoreParam) s.condstore = true; // RFC 7162 §3.1.8
-        SelectedMailbox sel = new SelectedMailbox(store(), found.get(), readOnly);
+        Rights rights = found.get().rights();
+        boolean examine = readOnly;
+        readOnly |= !rights.readWrite(); // RFC 4314 §5.2
+        SelectedMailbox sel = new SelectedMailbox(store(), found.get().mailbox(), readOnly);
+        sel.as(found.get().name(), rights);
         s.selected = sel;
         Mailbox mb = sel.mailbox();
         List<String> flags = new ArrayList<>(Flags.SYSTEM);
         flags.addAll(sel.keywords());
         s.send("* FLAGS " + Flags.list(flags) + "\r\n");
-        s.send("* OK [PERMANENTFLAGS " + (readOnly ? "()" : "(" + String.join(" ", Flags.SYSTEM) + " \\*)")
-                + "] Flags permitted\r\n");
+        s.send("* OK [PERMANENTFLAGS " + Flags.permanent(rights, readOnly) + "] Flags permitted\r\n");
         s.send("* " + sel.count() + " EXISTS\r\n");
         if (!s.rev2) {
             s.send("* 0 RECENT\r\n"); // \Recent is not kept (RFC 9051 removed it); RFC 3501 allows 0
@@ -77,9 +77,9 @@ final class Mailboxes {
         s.send("* OK [UIDNEXT " + mb.uidNext() + "] Predicted next UID\r\n");
         s.send("* OK [HIGHESTMODSEQ " + sel.highestModSeq().value() + "] Highest\r\n"); // RFC 7162 §3.1.2.1
         s.send("* OK [MAILBOXID (" + ObjectIds.mailbox(mb) + ")] Ok\r\n"); // RFC 8474 §4.2
-        if (s.rev2) s.send("* LIST () \"/\" " + s.wireName(mb.name()) + "\r\n"); // RFC 9051 §6.3.2
+        if (s.rev2) s.send("* LIST () \"/\" " + s.wireName(sel.name()) + "\r\n"); // RFC 9051 §6.3.2
         if (qr.isPresent() && qr.get().uidValidity() == mb.uidValidity()) resync(sel, qr.get());
-        s.send(tag + " OK [" + (readOnly ? "READ-ONLY" : "READ-WRITE") + "] " + (readOnly ? "EXAMINE" : "SELECT")
+        s.send(tag + " OK [" + (readOnly ? "READ-ONLY" : "READ-WRITE") + "] " + (examine ? "EXAMINE" : "SELECT")
                 + " completed\r\n");
     }
 
@@ -116,8 +116,10 @@ final class Mailboxes {
             s.send(tag + " NO [ALREADYEXISTS] Mailbox already exists\r\n");
             return;
         }
-        createParents(name);
-        Optional<Mailbox> created = createQuietly(name, c.specialUse().stream().findFirst());
+        Optional<Place> place = place(tag, name);
+        if (place.isEmpty()) return;
+        createParents(place.get());
+        Optional<Mailbox> created = createQuietly(place.get().account(), place.get().name(), c.specialUse().stream().findFirst());
         if (created.isEmpty()) {
             s.send(tag + " NO [ALREADYEXISTS] Mailbox already exists\r\n");
             return;
@@ -125,36 +127,69 @@ final class Mailboxes {
         s.send(tag + " OK [MAILBOXID (" + ObjectIds.mailbox(created.get()) + ")] CREATE completed\r\n"); // RFC 8474 §4.1
     }
 
+    /**
+     * Where a new mailbox name goes: the user's own account, or another user's when the name lies under
+     * {@code Other Users/} and the user has the k right on the nearest existing parent there (RFC 4314 §4, CREATE
+     * and RENAME). Absent after answering NO: the same NOPERM whether or not that user or parent exists.
+     */
+    private Optional<Place> place(String tag, String name) throws IOException {
+        if (!Access.isShared(name)) return Optional.of(new Place(s.account.id(), name));
+        Optional<Access.Location> at = s.access.locate(name);
+        if (at.isPresent()) {
+            String local = at.get().name();
+            for (int i = local.lastIndexOf(SEPARATOR); i > 0; i = local.lastIndexOf(SEPARATOR, i - 1)) {
+                Optional<Mailbox> parent = store().mailbox(at.get().owner().id(), local.substring(0, i));
+                if (parent.isEmpty()) continue;
+                if (s.access.rightsOf(parent.get()).has('k')) return Optional.of(new Place(at.get().owner().id(), local));
+                break;
+            }
+        }
+        s.send(tag + " NO [NOPERM] " + Access.denied('k') + " on the parent mailbox\r\n");
+        return Optional.empty();
+    }
+
+    /** A mailbox name in an account. */
+    private record Place(org.tegami.store.AccountId account, String name) {}
+
     /** RFC 9051 §6.3.4 (CREATE) and §6.3.6 (RENAME): the superior names that do not exist yet are created. */
-    private void createParents(String name) {
+    private void createParents(Place place) {
+        String name = place.name();
         for (int i = name.indexOf(SEPARATOR); i > 0; i = name.indexOf(SEPARATOR, i + 1)) {
             String parent = name.substring(0, i);
-            if (s.findMailbox(parent).isEmpty()) createQuietly(parent, Optional.empty());
+            if (store().mailbox(place.account(), parent).isEmpty()) createQuietly(place.account(), parent, Optional.empty());
         }
     }
 
-    /** The new mailbox, or empty when one of that name exists (perhaps just created by another session). */
-    private Optional<Mailbox> createQuietly(String name, Optional<String> use) {
+    /**
+     * The new mailbox, or empty when one of that name exists (perhaps just created by another session). It
+     * inherits its parent's ACL (RFC 4314 §4, CREATE: SHOULD).
+     */
+    private Optional<Mailbox> createQuietly(org.tegami.store.AccountId account, String name, Optional<String> use) {
+        Mailbox created;
         try {
-            return Optional.of(store().createMailbox(s.account.id(), name, use));
+            created = store().createMailbox(account, name, use);
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+        int up = name.lastIndexOf(SEPARATOR);
+        if (up > 0) {
+            store().mailbox(account, name.substring(0, up)).ifPresent(parent -> {
+                for (var e : store().acl(parent.id())) store().setRights(created.id(), e.grantee(), e.rights());
+            });
+        }
+        return Optional.of(created);
     }
 
     void delete(String tag, String wire) throws IOException, ImapSyntaxException {
         String name = stripSeparator(s.mailboxName(tag, wire));
-        if (name.equals(Mailbox.INBOX)) {
+        Optional<Access.Target> mb = s.access.require(tag, name, 'x'); // RFC 4314 §4
+        if (mb.isEmpty()) return;
+        if (mb.get().mailbox().name().equals(Mailbox.INBOX)) {
             s.send(tag + " NO [CANNOT] INBOX cannot be deleted\r\n"); // RFC 9051 §6.3.5
             return;
         }
-        Optional<Mailbox> mb = s.findMailbox(name);
-        if (mb.isEmpty()) {
-            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
-            return;
-        }
-        if (s.selected != null && s.selected.mailbox().id().equals(mb.get().id())) s.unselect();
-        store().deleteMailbox(mb.get().id());
+        if (s.selected != null && s.selected.mailbox().id().equals(mb.get().mailbox().id())) s.unselect();
+        store().deleteMailbox(mb.get().mailbox().id());
         s.ok(tag, "DELETE completed");
     }
 
@@ -162,10 +197,8 @@ final class Mailboxes {
         String from = stripSeparator(s.mailboxName(tag, fromWire));
         String to = stripSeparator(s.mailboxName(tag, toWire));
         if (!validHierarchy(to)) throw new ImapSyntaxException(tag, "Invalid mailbox name", false);
-        if (s.findMailbox(from).isEmpty()) {
-            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
-            return;
-        }
+        Optional<Access.Target> source = s.access.require(tag, from, 'x'); // RFC 4314 §4: x on the old name
+        if (source.isEmpty()) return;
         if (to.equals(Mailbox.INBOX) || s.findMailbox(to).isPresent()) {
             s.send(tag + " NO [ALREADYEXISTS] Target mailbox already exists\r\n");
             return;
@@ -174,9 +207,15 @@ final class Mailboxes {
             s.send(tag + " NO [CANNOT] Cannot move a mailbox into itself\r\n");
             return;
         }
-        createParents(to);
+        Optional<Place> target = place(tag, to); // and k on the new parent
+        if (target.isEmpty()) return;
+        if (!target.get().account().equals(source.get().mailbox().account())) {
+            s.send(tag + " NO [CANNOT] Mailboxes cannot move between users\r\n");
+            return;
+        }
+        createParents(target.get());
         try {
-            store().renameMailbox(s.account.id(), from, to, SEPARATOR);
+            store().renameMailbox(target.get().account(), source.get().mailbox().name(), target.get().name(), SEPARATOR);
         } catch (IllegalArgumentException e) {
             s.send(tag + " NO [ALREADYEXISTS] A mailbox below the new name already exists\r\n");
             return;
@@ -186,12 +225,13 @@ final class Mailboxes {
 
     void subscribe(String tag, String wire, boolean on) throws IOException, ImapSyntaxException {
         String name = stripSeparator(s.mailboxName(tag, wire));
-        Optional<Mailbox> mb = s.findMailbox(name);
+        Optional<Access.Target> mb = on ? s.access.require(tag, name, 'l') : s.findMailbox(name); // RFC 4314 §4
         if (mb.isEmpty()) {
-            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
+            if (!on) s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
             return;
         }
-        store().subscribe(mb.get().id(), on);
+        if (mb.get().own()) store().subscribe(mb.get().mailbox().id(), on);
+        else store().subscribeShared(s.account.id(), mb.get().mailbox().id(), on);
         s.ok(tag, (on ? "SUBSCRIBE" : "UNSUBSCRIBE") + " completed");
     }
 
@@ -209,11 +249,13 @@ final class Mailboxes {
 
     void quotaRoot(String tag, String wire) throws IOException, ImapSyntaxException {
         String name = s.mailboxName(tag, wire);
-        if (s.findMailbox(name).isEmpty()) {
+        Optional<Access.Target> mb = s.findMailbox(name);
+        if (mb.isEmpty()) {
             s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
             return;
         }
-        var quota = s.env.store().accounts().quota(s.account.id());
+        // another user's mailbox counts against their quota, which is theirs to see: no root is named
+        var quota = mb.get().own() ? s.env.store().accounts().quota(s.account.id()) : Optional.<org.tegami.store.Quota>empty();
         s.send("* QUOTAROOT " + s.wireName(name) + (quota.isPresent() ? " \"\"" : "") + "\r\n");
         if (quota.isPresent()) s.send(quotaLine(quota.get()));
         s.ok(tag, "GETQUOTAROOT completed");
@@ -257,19 +299,22 @@ final class Mailboxes {
             String name = e.getKey();
             Entry en = e.getValue();
             if (patterns.stream().noneMatch(p -> p.matcher(name).matches())) continue;
-            if (subscribedOnly && (en.mailbox == null || !en.mailbox.subscribed())) continue;
+            if (subscribedOnly && (en.mailbox == null || !en.subscribed)) continue;
             if (specialOnly && (en.mailbox == null || en.mailbox.specialUse().isEmpty())) continue;
             List<String> attrs = new ArrayList<>();
             if (en.mailbox == null) {
                 attrs.add("\\Noselect"); // an implied parent of existing mailboxes
             } else {
                 en.mailbox.specialUse().ifPresent(attrs::add);
-                if (showSubscribed && en.mailbox.subscribed()) attrs.add("\\Subscribed");
+                if (showSubscribed && en.subscribed) attrs.add("\\Subscribed");
             }
             attrs.add(en.children ? "\\HasChildren" : "\\HasNoChildren");
             s.send("* LIST (" + String.join(" ", attrs) + ") \"/\" " + s.wireName(name) + "\r\n");
-            if (!ret.status().isEmpty() && en.mailbox != null) {
+            if (!ret.status().isEmpty() && en.mailbox != null && en.rights.has('r')) { // RFC 5819 §2 with RFC 4314 §4
                 s.send("* STATUS " + s.wireName(name) + " " + statusItems(en.mailbox, ret.status()) + "\r\n");
+            }
+            if (ret.myRights() && en.mailbox != null) { // RFC 8440 §3
+                s.send("* MYRIGHTS " + s.wireName(name) + " " + en.rights.wire() + "\r\n");
             }
         }
         s.ok(tag, "LIST completed");
@@ -277,21 +322,19 @@ final class Mailboxes {
 
     void lsub(String tag, ImapCommand.Lsub c) throws IOException, ImapSyntaxException {
         Pattern p = pattern(tag, c.reference(), c.pattern());
-        for (Mailbox mb : store().mailboxes(s.account.id())) {
-            if (!mb.subscribed() || !p.matcher(mb.name()).matches()) continue;
-            s.send("* LSUB (" + mb.specialUse().orElse("") + ") \"/\" " + s.wireName(mb.name()) + "\r\n");
+        for (Map.Entry<String, Entry> e : tree().entrySet()) {
+            Mailbox mb = e.getValue().mailbox;
+            if (mb == null || !e.getValue().subscribed || !p.matcher(e.getKey()).matches()) continue;
+            s.send("* LSUB (" + mb.specialUse().orElse("") + ") \"/\" " + s.wireName(e.getKey()) + "\r\n");
         }
         s.ok(tag, "LSUB completed");
     }
 
     void status(String tag, ImapCommand.Status c) throws IOException, ImapSyntaxException {
         String name = s.mailboxName(tag, c.mailbox());
-        Optional<Mailbox> mb = s.findMailbox(name);
-        if (mb.isEmpty()) {
-            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
-            return;
-        }
-        s.send("* STATUS " + s.wireName(mb.get().name()) + " " + statusItems(mb.get(), c.items()) + "\r\n");
+        Optional<Access.Target> mb = s.access.require(tag, name, 'r'); // RFC 4314 §4
+        if (mb.isEmpty()) return;
+        s.send("* STATUS " + s.wireName(mb.get().name()) + " " + statusItems(mb.get().mailbox(), c.items()) + "\r\n");
         s.ok(tag, "STATUS completed");
     }
 
@@ -322,23 +365,36 @@ final class Mailboxes {
         return "(" + String.join(" ", out) + ")";
     }
 
-    /** A mailbox or an implied parent, and whether anything lies below it. */
+    /** A mailbox or an implied parent, whether anything lies below it, and the user's rights and subscription. */
     private static final class Entry {
         Mailbox mailbox;
         boolean children;
+        Rights rights = Rights.NONE;
+        boolean subscribed;
     }
 
-    /** Every mailbox of the account and every implied parent name, sorted. */
+    /**
+     * Every mailbox the user may list and every implied parent name, sorted: their own, then those other users
+     * share with them under {@code Other Users/} (RFC 4314 §4: LIST needs l; a parent without it is only implied).
+     */
     private Map<String, Entry> tree() {
         Map<String, Entry> out = new TreeMap<>((a, b) -> a.equals(b) ? 0 : a.equals(Mailbox.INBOX) ? -1
                 : b.equals(Mailbox.INBOX) ? 1 : a.compareTo(b));
-        for (Mailbox mb : store().mailboxes(s.account.id())) {
-            out.computeIfAbsent(mb.name(), k -> new Entry()).mailbox = mb;
-            for (int i = mb.name().indexOf(SEPARATOR); i > 0; i = mb.name().indexOf(SEPARATOR, i + 1)) {
-                out.computeIfAbsent(mb.name().substring(0, i), k -> new Entry()).children = true;
-            }
+        for (Mailbox mb : store().mailboxes(s.account.id())) add(out, mb.name(), mb, Rights.OWNER, mb.subscribed());
+        for (Access.Listed l : s.access.listable()) {
+            add(out, l.target().name(), l.target().mailbox(), l.target().rights(), l.subscribed());
         }
         return out;
+    }
+
+    private static void add(Map<String, Entry> tree, String name, Mailbox mb, Rights rights, boolean subscribed) {
+        Entry e = tree.computeIfAbsent(name, k -> new Entry());
+        e.mailbox = mb;
+        e.rights = rights;
+        e.subscribed = subscribed;
+        for (int i = name.indexOf(SEPARATOR); i > 0; i = name.indexOf(SEPARATOR, i + 1)) {
+            tree.computeIfAbsent(name.substring(0, i), k -> new Entry()).children = true;
+        }
     }
 
     /**

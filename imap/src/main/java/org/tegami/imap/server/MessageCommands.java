@@ -64,8 +64,8 @@ final class MessageCommands {
                 s.ok(tag, "UNSELECT completed");
             }
             case ImapCommand.Close c -> {
-                // RFC 9051 §6.4.1: expunge silently when read-write, no EXPUNGE responses
-                if (!sel.readOnly) store().expunge(sel.mailbox().id(), deleted(sel, null));
+                // RFC 9051 §6.4.1: expunge silently when read-write, no EXPUNGE responses; RFC 4314 §4: only with e
+                if (!sel.readOnly && sel.rights().has('e')) store().expunge(sel.mailbox().id(), deleted(sel, null));
                 s.unselect();
                 s.ok(tag, "CLOSE completed");
             }
@@ -121,6 +121,10 @@ final class MessageCommands {
             s.send(tag + " NO [READ-ONLY] Mailbox is read-only\r\n");
             return;
         }
+        if (!sel.rights().has('e')) {
+            s.send(tag + " NO [NOPERM] " + Access.denied('e') + "\r\n"); // RFC 4314 §4
+            return;
+        }
         BitSet within = uids == null ? null : messages(tag, sel, true, uids);
         store().expunge(sel.mailbox().id(), deleted(sel, within));
         s.sync(true);
@@ -136,6 +140,14 @@ final class MessageCommands {
         if (c.unchangedSince().isPresent()) s.condstore = true; // RFC 7162 §3.1: first CONDSTORE-enabling command
         Set<String> flags = new LinkedHashSet<>();
         for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
+        Rights rights = sel.rights();
+        // RFC 4314 §4: each flag needs its right; the others are left alone, and only when none may change is it NO
+        boolean allowed = c.mode() == ImapCommand.StoreMode.REPLACE ? rights.hasAnyFlagRight()
+                : flags.isEmpty() || flags.stream().anyMatch(rights::mayChange);
+        if (!allowed) {
+            s.send(tag + " NO [NOPERM] Permission denied: changing these flags needs the s, t or w right (RFC 4314)\r\n");
+            return;
+        }
         Set<Uid> uids = new HashSet<>();
         for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) uids.add(sel.get(i).uid());
         MailStore.FlagMode mode = switch (c.mode()) {
@@ -144,7 +156,8 @@ final class MessageCommands {
             case REPLACE -> MailStore.FlagMode.REPLACE;
         };
         MailStore.FlagUpdate u = uids.isEmpty() ? new MailStore.FlagUpdate(List.of(), Set.of())
-                : store().setFlags(sel.mailbox().id(), uids, mode, flags, c.unchangedSince().map(ModSeq::new));
+                : store().setFlags(sel.mailbox().id(), uids, mode, flags, c.unchangedSince().map(ModSeq::new),
+                        rights::mayChange);
         sel.updated(u.changed());
         Set<Uid> changed = new HashSet<>();
         for (MessageMeta m : u.changed()) changed.add(m.uid());
@@ -176,13 +189,21 @@ final class MessageCommands {
             throws IOException, ImapSyntaxException {
         String what = move ? "MOVE" : "COPY";
         BitSet seqs = messages(tag, sel, uid, set);
-        Optional<Mailbox> target = s.findMailbox(s.mailboxName(tag, wire));
-        if (target.isEmpty()) {
+        Optional<Access.Target> found = s.findMailbox(s.mailboxName(tag, wire));
+        if (found.isEmpty()) {
             s.send(tag + " NO [TRYCREATE] No such mailbox\r\n");
             return;
         }
+        Mailbox target = found.get().mailbox();
         if (move && sel.readOnly) {
             s.send(tag + " NO [READ-ONLY] Mailbox is read-only\r\n");
+            return;
+        }
+        // RFC 4314 §4: i on the target; MOVE is COPY, STORE \Deleted and EXPUNGE (RFC 6851 §3.3): t and e here
+        char missing = !found.get().rights().has('i') ? 'i' : move && !sel.rights().has('t') ? 't'
+                : move && !sel.rights().has('e') ? 'e' : 0;
+        if (missing != 0) {
+            s.send(tag + " NO [NOPERM] " + Access.denied(missing) + "\r\n");
             return;
         }
         Set<Uid> uids = new HashSet<>();
@@ -192,14 +213,15 @@ final class MessageCommands {
             s.ok(tag, what + " completed, nothing to do");
             return;
         }
-        if (!move) {
+        if (!move || !target.account().equals(sel.mailbox().account())) {
             long bytes = sel.details(seqs).values().stream().mapToLong(MessageMeta::size).sum();
-            if (!s.fitsQuota(bytes, uids.size())) {
-                s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n"); // RFC 9208 §4.1.4; MOVE adds nothing
+            if (!s.fitsQuota(target, bytes, uids.size())) {
+                // RFC 9208 §4.1.4; a MOVE within one account adds nothing
+                s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n");
                 return;
             }
         }
-        List<Uid[]> pairs = store().copy(sel.mailbox().id(), uids, target.get().id(), move);
+        List<Uid[]> pairs = store().copy(sel.mailbox().id(), uids, target.id(), move, found.get().rights()::mayChange);
         List<Long> from = new ArrayList<>();
         List<Long> to = new ArrayList<>();
         for (Uid[] p : pairs) {
@@ -207,7 +229,7 @@ final class MessageCommands {
             to.add(p[1].value());
         }
         // RFC 4315 §3: COPYUID uidvalidity source-uids destination-uids, in the same order
-        String copyUid = "COPYUID " + target.get().uidValidity() + " " + Uids.list(from) + " " + Uids.list(to);
+        String copyUid = "COPYUID " + target.uidValidity() + " " + Uids.list(from) + " " + Uids.list(to);
         if (move) {
             s.send("* OK [" + copyUid + "] Moved\r\n"); // RFC 6851 §4.3: before the EXPUNGE responses
             s.sync(true);
@@ -228,13 +250,17 @@ final class MessageCommands {
         if (first.utf8() && !s.utf8Accept) {
             throw new ImapSyntaxException(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT", first.nonSync()); // RFC 6855 §4
         }
-        Optional<Mailbox> target = s.findMailbox(literalMailbox(tag, first));
-        if (target.isEmpty() && !first.nonSync() && first.literalSize() <= s.env.maxMessageSize()) {
+        Optional<Access.Target> target = s.findMailbox(literalMailbox(tag, first));
+        boolean canRefuse = !first.nonSync() && first.literalSize() <= s.env.maxMessageSize();
+        if (target.isEmpty() && canRefuse) {
             s.send(tag + " NO [TRYCREATE] No such mailbox\r\n"); // before "+": the client sends nothing more
             return;
         }
-        if (target.isPresent() && !first.nonSync() && first.literalSize() <= s.env.maxMessageSize()
-                && !s.fitsQuota(first.literalSize(), 1)) {
+        if (target.isPresent() && canRefuse && !target.get().rights().has('i')) {
+            s.send(tag + " NO [NOPERM] " + Access.denied('i') + "\r\n"); // RFC 4314 §4
+            return;
+        }
+        if (target.isPresent() && canRefuse && !s.fitsQuota(target.get().mailbox(), first.literalSize(), 1)) {
             s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n"); // RFC 9208 §4.1.4, before "+"
             return;
         }
@@ -255,7 +281,7 @@ final class MessageCommands {
                 }
                 BlobStore.BlobWriter w = s.env.store().blobs().create();
                 writers.add(w);
-                batch.add(receive(w, c));
+                batch.add(receive(w, c, target.map(Access.Target::rights).orElse(Rights.NONE)));
                 Optional<ImapCommand.Append> more = s.parser().appendEnd(s.reader(), tag, first.mailbox(), true, c.utf8());
                 if (more.isPresent() && more.get().utf8() && !s.utf8Accept) {
                     throw new ImapSyntaxException(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT", more.get().nonSync());
@@ -268,18 +294,23 @@ final class MessageCommands {
                 s.send(tag + " NO [TRYCREATE] No such mailbox\r\n");
                 return;
             }
+            if (!target.get().rights().has('i')) {
+                s.send(tag + " NO [NOPERM] " + Access.denied('i') + "\r\n");
+                return;
+            }
             if (empty) {
                 s.send(tag + " NO Empty message\r\n");
                 return;
             }
-            if (!s.fitsQuota(batch.stream().mapToLong(MailStore.NewMessage::size).sum(), batch.size())) {
+            Mailbox into = target.get().mailbox();
+            if (!s.fitsQuota(into, batch.stream().mapToLong(MailStore.NewMessage::size).sum(), batch.size())) {
                 s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n");
                 return;
             }
-            List<Uid> uids = store().appendAll(target.get().id(), batch); // durable when it returns
+            List<Uid> uids = store().appendAll(into.id(), batch); // durable when it returns
             s.sync(true);
             // RFC 4315 §3 / RFC 3502 §6.3.11: APPENDUID uidvalidity uid-set
-            s.send(tag + " OK [APPENDUID " + target.get().uidValidity() + " "
+            s.send(tag + " OK [APPENDUID " + into.uidValidity() + " "
                     + Uids.compact(uids.stream().map(Uid::value).toList()) + "] APPEND completed\r\n");
         } finally {
             writers.forEach(BlobStore.BlobWriter::close);
@@ -304,13 +335,16 @@ final class MessageCommands {
         return b;
     }
 
-    /** Streams an APPEND literal into a blob and returns the message to store, with its flags and date. */
-    private MailStore.NewMessage receive(BlobStore.BlobWriter w, ImapCommand.Append c) throws IOException {
+    /**
+     * Streams an APPEND literal into a blob and returns the message to store, with its date and the flags the
+     * user's rights on the target let them set (RFC 4314 §4: the others are dropped, not refused).
+     */
+    private MailStore.NewMessage receive(BlobStore.BlobWriter w, ImapCommand.Append c, Rights rights) throws IOException {
         try (InputStream in = s.reader().openLiteral(c.literalSize(), c.nonSync())) {
             in.transferTo(w.stream());
         }
         Set<String> flags = new LinkedHashSet<>();
-        for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
+        for (String f : c.flags()) if (Flags.storable(f) && rights.mayChange(f)) flags.add(f);
         Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
         return new MailStore.NewMessage(w.commit(), c.literalSize(), date, flags);
     }
@@ -323,12 +357,16 @@ final class MessageCommands {
         ImapCommand.Append a = c.message();
         if (!c.uid() && c.number() > sel.count()) throw new ImapSyntaxException(tag, "Invalid message sequence number", false);
         int seq = c.uid() ? sel.seqOf(c.number()) : (int) c.number();
-        Optional<Mailbox> target = s.findMailbox(literalMailbox(tag, a));
+        Optional<Access.Target> target = s.findMailbox(literalMailbox(tag, a));
+        // RFC 8508 §3.4 with RFC 4314 §4: i on the target, and t and e to expunge the old message
+        char missing = target.isPresent() && !target.get().rights().has('i') ? 'i' : !sel.rights().has('t') ? 't'
+                : !sel.rights().has('e') ? 'e' : 0;
         String refusal = a.literalSize() > s.env.maxMessageSize()
                 ? "NO [TOOBIG] Message larger than " + s.env.maxMessageSize() + " octets"
                 : sel.readOnly ? "NO [READ-ONLY] Mailbox is read-only"
                 : seq < 1 ? "NO [NONEXISTENT] No such message"
                 : target.isEmpty() ? "NO [TRYCREATE] No such mailbox"
+                : missing != 0 ? "NO [NOPERM] " + Access.denied(missing)
                 : a.literalSize() == 0 ? "NO Empty message" : null;
         if (refusal != null && (!a.nonSync() || a.literalSize() > s.env.maxMessageSize())) {
             s.send(tag + " " + refusal + "\r\n"); // before "+": the client sends nothing more
@@ -339,20 +377,23 @@ final class MessageCommands {
             return;
         }
         try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
-            MailStore.NewMessage m = receive(w, a);
+            MailStore.NewMessage m = receive(w, a, target.map(Access.Target::rights).orElse(Rights.NONE));
             if (s.parser().appendEnd(s.reader(), tag, a.mailbox(), true, a.utf8()).isPresent()) {
                 throw new ImapSyntaxException(tag, "REPLACE takes one message", true);
             }
             if (refusal == null) {
-                long old = sel.details(single(seq)).values().stream().mapToLong(MessageMeta::size).sum();
-                if (!s.fitsQuota(m.size() - old, 0)) refusal = "NO [OVERQUOTA] Mailbox quota exceeded";
+                boolean sameOwner = target.get().mailbox().account().equals(sel.mailbox().account());
+                long old = sameOwner ? sel.details(single(seq)).values().stream().mapToLong(MessageMeta::size).sum() : 0;
+                if (!s.fitsQuota(target.get().mailbox(), m.size() - old, sameOwner ? 0 : 1)) {
+                    refusal = "NO [OVERQUOTA] Mailbox quota exceeded";
+                }
             }
             if (refusal != null) {
                 s.send(tag + " " + refusal + "\r\n");
                 return;
             }
-            Uid uid = store().replace(sel.mailbox().id(), sel.get(seq).uid(), target.get().id(), m);
-            s.send("* OK [APPENDUID " + target.get().uidValidity() + " " + uid + "] Replacement saved\r\n");
+            Uid uid = store().replace(sel.mailbox().id(), sel.get(seq).uid(), target.get().mailbox().id(), m);
+            s.send("* OK [APPENDUID " + target.get().mailbox().uidValidity() + " " + uid + "] Replacement saved\r\n");
             s.sync(true);
             s.ok(tag, (c.uid() ? "UID REPLACE" : "REPLACE") + " completed");
         }
@@ -384,6 +425,10 @@ final class MessageCommands {
                             if (stop.get() || s.selected != sel || s.loggedOut()) return;
                             s.sync(true);
                             s.flush();
+                            if (s.loggedOut()) { // BYE was sent (mailbox deleted, rights withdrawn): stop reading too
+                                s.conn.close();
+                                return;
+                            }
                         }
                     }
                 } catch (InterruptedException e) {

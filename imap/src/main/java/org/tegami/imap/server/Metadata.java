@@ -10,7 +10,7 @@ import java.util.SortedMap;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.ImapWriter;
-import org.tegami.store.Mailbox;
+import org.tegami.store.AccountId;
 import org.tegami.store.MailboxId;
 
 /**
@@ -29,19 +29,28 @@ final class Metadata {
         this.s = session;
     }
 
-    /** The mailbox the command names, empty for the server; absent after answering NONEXISTENT. */
-    private Optional<Optional<MailboxId>> target(String tag, String wire) throws IOException, ImapSyntaxException {
-        if (wire.isEmpty()) return Optional.of(Optional.empty());
-        Optional<Mailbox> mb = s.findMailbox(s.mailboxName(tag, wire));
-        if (mb.isEmpty()) {
-            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
+    /**
+     * Whose entries on which mailbox a command reaches: the user's own, or, on another user's mailbox (RFC 4314),
+     * the owner's shared entries only: reading needs r, writing n (RFC 5464 §3.3), and private entries there are
+     * refused rather than kept per reader.
+     */
+    private record Place(AccountId account, Optional<MailboxId> mailbox, boolean own) {}
+
+    /** Absent after answering NO. */
+    private Optional<Place> place(String tag, String wire, boolean write, java.util.Collection<String> entries)
+            throws IOException, ImapSyntaxException {
+        if (wire.isEmpty()) return Optional.of(new Place(s.account.id(), Optional.empty(), true));
+        Optional<Access.Target> mb = s.access.require(tag, s.mailboxName(tag, wire), write ? 'n' : 'r');
+        if (mb.isEmpty()) return Optional.empty();
+        if (!mb.get().own() && write && entries.stream().anyMatch(e -> e.startsWith("/private"))) {
+            s.send(tag + " NO [NOPERM] Private annotations cannot be set on another user's mailbox\r\n");
             return Optional.empty();
         }
-        return Optional.of(Optional.of(mb.get().id()));
+        return Optional.of(new Place(mb.get().mailbox().account(), Optional.of(mb.get().mailbox().id()), mb.get().own()));
     }
 
     void set(String tag, ImapCommand.SetMetadata c) throws IOException, ImapSyntaxException {
-        Optional<Optional<MailboxId>> box = target(tag, c.mailbox());
+        Optional<Place> box = place(tag, c.mailbox(), true, c.entries().keySet());
         if (box.isEmpty()) return;
         for (Optional<String> v : c.entries().values()) {
             if (v.isPresent() && v.get().getBytes(StandardCharsets.UTF_8).length > MAX_VALUE) {
@@ -49,7 +58,7 @@ final class Metadata {
                 return;
             }
         }
-        SortedMap<String, String> current = s.env.store().mail().metadata(s.account.id(), box.get());
+        SortedMap<String, String> current = s.env.store().mail().metadata(box.get().account(), box.get().mailbox());
         java.util.Set<String> after = new java.util.HashSet<>(current.keySet());
         c.entries().forEach((k, v) -> {
             if (v.isPresent()) after.add(k);
@@ -59,14 +68,16 @@ final class Metadata {
             s.send(tag + " NO [METADATA TOOMANY] At most " + MAX_ENTRIES + " entries\r\n");
             return;
         }
-        s.env.store().mail().setMetadata(s.account.id(), box.get(), c.entries());
+        s.env.store().mail().setMetadata(box.get().account(), box.get().mailbox(), c.entries());
         s.ok(tag, "SETMETADATA completed");
     }
 
     void get(String tag, ImapCommand.GetMetadata c) throws IOException, ImapSyntaxException {
-        Optional<Optional<MailboxId>> box = target(tag, c.mailbox());
+        Optional<Place> box = place(tag, c.mailbox(), false, List.of());
         if (box.isEmpty()) return;
-        SortedMap<String, String> all = s.env.store().mail().metadata(s.account.id(), box.get());
+        SortedMap<String, String> all = new java.util.TreeMap<>(
+                s.env.store().mail().metadata(box.get().account(), box.get().mailbox()));
+        if (!box.get().own()) all.keySet().removeIf(e -> e.startsWith("/private"));
         List<String> out = new ArrayList<>();
         long longest = 0;
         for (String entry : c.entries()) {

@@ -143,15 +143,21 @@ final class Searcher {
         if (usesSequenceNumbers(c.search().key())) {
             throw new ImapSyntaxException(tag, "Sequence numbers cannot be used with ESEARCH", false); // RFC 7377 §2
         }
-        java.util.LinkedHashMap<org.tegami.store.MailboxId, org.tegami.store.Mailbox> boxes = new java.util.LinkedHashMap<>();
-        List<org.tegami.store.Mailbox> all = s.env.store().mail().mailboxes(s.account.id());
+        // the user's own mailboxes, then those shared with them that they may list and read (RFC 4314 §4)
+        List<Access.Listed> all = new ArrayList<>();
+        for (org.tegami.store.Mailbox mb : s.env.store().mail().mailboxes(s.account.id())) {
+            all.add(new Access.Listed(new Access.Target(mb, mb.name(), Rights.OWNER), mb.subscribed()));
+        }
+        for (Access.Listed l : s.access.listable()) if (l.target().rights().has('r')) all.add(l);
+        java.util.LinkedHashMap<org.tegami.store.MailboxId, Access.Target> boxes = new java.util.LinkedHashMap<>();
         for (ImapCommand.SearchSource src : c.sources()) {
-            for (org.tegami.store.Mailbox mb : all) {
-                if (inSource(src, mb, tag)) boxes.putIfAbsent(mb.id(), mb);
+            for (Access.Listed l : all) {
+                if (inSource(src, l, tag)) boxes.putIfAbsent(l.target().mailbox().id(), l.target());
             }
         }
         List<String> opts = c.search().returnOptions().isEmpty() ? List.of("ALL") : c.search().returnOptions();
-        for (org.tegami.store.Mailbox mb : boxes.values()) {
+        for (Access.Target t : boxes.values()) {
+            org.tegami.store.Mailbox mb = t.mailbox();
             boolean current = s.selected != null && s.selected.mailbox().id().equals(mb.id());
             SelectedMailbox view = current ? s.selected : new SelectedMailbox(s.env.store().mail(), mb, true);
             try {
@@ -160,7 +166,7 @@ final class Searcher {
                 List<Long> uids = new ArrayList<>();
                 for (int q : found.get().seqs()) uids.add(view.get(q).uid().value());
                 if (uids.isEmpty() && !opts.contains("COUNT")) continue;
-                String correlator = "(TAG \"" + tag + "\" MAILBOX " + s.wireName(mb.name()) + " UIDVALIDITY "
+                String correlator = "(TAG \"" + tag + "\" MAILBOX " + s.wireName(t.name()) + " UIDVALIDITY "
                         + mb.uidValidity() + ")";
                 s.send(esearchWith(correlator, true, uids, opts) + "\r\n");
             } finally {
@@ -170,21 +176,23 @@ final class Searcher {
         s.ok(tag, "ESEARCH completed");
     }
 
-    private boolean inSource(ImapCommand.SearchSource src, org.tegami.store.Mailbox mb, String tag)
+    private boolean inSource(ImapCommand.SearchSource src, Access.Listed candidate, String tag)
             throws ImapSyntaxException {
+        Access.Target t = candidate.target();
         return switch (src.filter()) {
-            case "selected", "selected-delayed" -> s.selected != null && s.selected.mailbox().id().equals(mb.id());
-            case "inboxes" -> mb.name().equals(org.tegami.store.Mailbox.INBOX);
-            case "personal" -> true;
-            case "subscribed" -> mb.subscribed();
+            case "selected", "selected-delayed" -> s.selected != null && s.selected.mailbox().id().equals(t.mailbox().id());
+            case "inboxes" -> t.own() && t.name().equals(org.tegami.store.Mailbox.INBOX);
+            case "personal" -> t.own();
+            case "subscribed" -> candidate.subscribed();
             default -> {
                 boolean any = false;
+                String box = t.name();
                 for (String wire : src.mailboxes()) {
                     String name = s.mailboxName(tag, wire);
-                    any |= mb.name().equals(name)
-                            || (src.filter().equals("subtree") && mb.name().startsWith(name + Mailboxes.SEPARATOR))
-                            || (src.filter().equals("subtree-one") && mb.name().startsWith(name + Mailboxes.SEPARATOR)
-                                    && mb.name().indexOf(Mailboxes.SEPARATOR, name.length() + 1) < 0);
+                    any |= box.equals(name)
+                            || (src.filter().equals("subtree") && box.startsWith(name + Mailboxes.SEPARATOR))
+                            || (src.filter().equals("subtree-one") && box.startsWith(name + Mailboxes.SEPARATOR)
+                                    && box.indexOf(Mailboxes.SEPARATOR, name.length() + 1) < 0);
                 }
                 yield any;
             }

@@ -36,6 +36,9 @@ final class SelectedMailbox implements AutoCloseable {
     private final ChangeFeed.Subscription subscription;
     private volatile boolean dirty;
     private volatile Runnable wake = () -> {};
+    /** The name the user selected it by (another user's mailbox: under "Other Users/"), and their rights on it. */
+    private String name;
+    private volatile Rights rights = Rights.OWNER;
     /** UIDs of the last SEARCH ... RETURN (SAVE) (RFC 5182), kept as UIDs so expunges cannot shift them. */
     private List<Long> saved = List.of();
 
@@ -46,6 +49,7 @@ final class SelectedMailbox implements AutoCloseable {
         this.subscription = store.changes().subscribe(mailbox.id(), this::changed);
         var snapshot = store.view(mailbox.id()).orElseThrow();
         this.mailbox = snapshot.mailbox();
+        this.name = mailbox.name();
         this.messages = new ArrayList<>(snapshot.messages());
         this.known = snapshot.mailbox().highestModSeq();
     }
@@ -62,6 +66,25 @@ final class SelectedMailbox implements AutoCloseable {
 
     boolean dirty() {
         return dirty;
+    }
+
+    /** Sets the name the user knows this mailbox by and their rights on it (RFC 4314); by default its owner's. */
+    void as(String name, Rights rights) {
+        this.name = name;
+        this.rights = rights;
+    }
+
+    String name() {
+        return name;
+    }
+
+    Rights rights() {
+        return rights;
+    }
+
+    /** Whether this is another user's mailbox, whose rights can change while it is selected. */
+    boolean shared() {
+        return rights != Rights.OWNER;
     }
 
     Mailbox mailbox() {

@@ -34,8 +34,8 @@ import org.tegami.testkit.TranscriptRunner;
 /**
  * A live IMAP server on loopback for tests: {@code imap} (STARTTLS) and {@code imaps} (implicit TLS) on
  * ephemeral ports over an embedded store in a temporary directory. alice's INBOX has {@link #MESSAGES} (UIDs 1-3,
- * internal date {@link #NOW}); bob's is empty, with a quota of 1 KiB and 2 messages. The message size limit is
- * {@link #MAX_MESSAGE} octets.
+ * internal date {@link #NOW}); bob's is empty, with a quota of 1 KiB and 2 messages; carol's is empty. The message
+ * size limit is {@link #MAX_MESSAGE} octets.
  */
 final class ImapTestServer implements AutoCloseable {
     static final String HOSTNAME = "mail.example.test";
@@ -44,6 +44,9 @@ final class ImapTestServer implements AutoCloseable {
     static final String ALICE_PASSWORD = "alice-password";
     static final String BOB = "bob@example.test";
     static final String BOB_PASSWORD = "bob-password";
+    /** A third user, with no rights on anyone's mailboxes unless a test grants them. */
+    static final String CAROL = "carol@example.test";
+    static final String CAROL_PASSWORD = "carol-password";
     static final long MAX_MESSAGE = 1024 * 1024;
     static final List<String> MESSAGES = List.of(
             "From: Carol <carol@example.org>\r\nTo: alice@example.test\r\nSubject: Lunch\r\n"
@@ -68,6 +71,7 @@ final class ImapTestServer implements AutoCloseable {
             accounts.addDomain("example.test");
             Account alice = accounts.addUser(address(ALICE), hasher.hash(ALICE_PASSWORD.toCharArray()));
             Account bob = accounts.addUser(address(BOB), hasher.hash(BOB_PASSWORD.toCharArray()));
+            accounts.addUser(address(CAROL), hasher.hash(CAROL_PASSWORD.toCharArray()));
             accounts.setQuota(bob.id(), java.util.OptionalLong.of(1), java.util.OptionalLong.of(2)); // 1 KiB, 2 messages
             for (String m : MESSAGES) deliver(alice, m);
             TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);

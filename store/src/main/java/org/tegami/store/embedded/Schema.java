@@ -103,6 +103,20 @@ final class Schema {
                 name TEXT NOT NULL,
                 value TEXT NOT NULL,
                 PRIMARY KEY(account_id, mailbox_id, name)) WITHOUT ROWID;
+            """,
+            // v10: IMAP ACL (RFC 4314). grantee_id 0 is "anyone"; a removed user's grants go with them
+            // (SqlAccounts.removeUser), a deleted mailbox's by cascade. Users subscribe to others' mailboxes apart.
+            """
+            CREATE TABLE acl(
+                mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                grantee_id INTEGER NOT NULL,
+                rights TEXT NOT NULL,
+                PRIMARY KEY(mailbox_id, grantee_id)) WITHOUT ROWID;
+            CREATE INDEX acl_grantee ON acl(grantee_id);
+            CREATE TABLE shared_subscriptions(
+                account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                PRIMARY KEY(account_id, mailbox_id)) WITHOUT ROWID;
             """);
 
     static void migrate(Connection c) throws SQLException {

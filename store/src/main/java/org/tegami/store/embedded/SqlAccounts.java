@@ -147,7 +147,10 @@ final class SqlAccounts implements AccountStore {
 
     @Override
     public boolean removeUser(EmailAddress address) {
-        return db.write(tx -> update(tx, "DELETE FROM accounts WHERE addr_key = ?", address.key()) > 0);
+        return db.write(tx -> {
+            update(tx, "DELETE FROM acl WHERE grantee_id IN (SELECT id FROM accounts WHERE addr_key = ?)", address.key());
+            return update(tx, "DELETE FROM accounts WHERE addr_key = ?", address.key()) > 0;
+        });
     }
 
     @Override

@@ -12,6 +12,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.tegami.store.AccountId;
+import org.tegami.store.AclEntry;
+import org.tegami.store.SharedMailbox;
 import org.tegami.store.BlobId;
 import org.tegami.store.ChangeFeed;
 import org.tegami.store.Delivered;
@@ -135,7 +137,10 @@ final class SqlMail implements MailStore, ChangeFeed {
     }
 
     @Override
-    public FlagUpdate setFlags(MailboxId mailbox, Set<Uid> uids, FlagMode mode, Set<String> flags, Optional<ModSeq> unchangedSince) {
+    public FlagUpdate setFlags(MailboxId mailbox, Set<Uid> uids, FlagMode mode, Set<String> given,
+                               Optional<ModSeq> unchangedSince, java.util.function.Predicate<String> changeable) {
+        Set<String> flags = new java.util.TreeSet<>(given);
+        flags.removeIf(changeable.negate());
         return db.write(tx -> {
             Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
@@ -153,7 +158,7 @@ final class SqlMail implements MailStore, ChangeFeed {
                     case ADD -> next.addAll(flags);
                     case REMOVE -> next.removeAll(flags);
                     case REPLACE -> {
-                        next.clear();
+                        next.removeIf(changeable);
                         next.addAll(flags);
                     }
                 }
@@ -173,13 +178,13 @@ final class SqlMail implements MailStore, ChangeFeed {
     }
 
     @Override
-    public List<Uid[]> copy(MailboxId from, Set<Uid> uids, MailboxId to, boolean move) {
+    public List<Uid[]> copy(MailboxId from, Set<Uid> uids, MailboxId to, boolean move,
+                            java.util.function.Predicate<String> keepFlag) {
         return db.write(tx -> {
             Mailbox target = mailboxes(tx, "WHERE id = ?", to.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + to));
             Mailbox source = mailboxes(tx, "WHERE id = ?", from.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + from));
-            if (!source.account().equals(target.account())) throw new SQLException("copy across accounts");
             List<Uid[]> pairs = new ArrayList<>();
             long uidNext = target.uidNext();
             long modseq = target.highestModSeq().value();
@@ -188,7 +193,8 @@ final class SqlMail implements MailStore, ChangeFeed {
                 modseq++;
                 SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         to.value(), uidNext, m.blob().hex(), m.size(), m.internalDate().toEpochMilli(),
-                        String.join(" ", new java.util.TreeSet<>(m.flags())), modseq, clock.millis());
+                        String.join(" ", new java.util.TreeSet<>(m.flags().stream().filter(keepFlag).toList())), modseq,
+                        clock.millis());
                 pairs.add(new Uid[] {m.uid(), new Uid(uidNext)});
                 uidNext++;
             }
@@ -417,6 +423,73 @@ final class SqlMail implements MailStore, ChangeFeed {
             l.remove(listener);
             return l.isEmpty() ? null : l;
         });
+    }
+
+    @Override
+    public List<AclEntry> acl(MailboxId mailbox) {
+        return db.read(tx -> {
+            List<AclEntry> out = new ArrayList<>();
+            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT acl.grantee_id, accounts.address, acl.rights FROM acl"
+                    + " LEFT JOIN accounts ON accounts.id = acl.grantee_id WHERE acl.mailbox_id = ?", mailbox.value());
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long id = rs.getLong(1);
+                    out.add(id == 0 ? new AclEntry(Optional.empty(), AclEntry.ANYONE, rs.getString(3))
+                            : new AclEntry(Optional.of(new AccountId(id)), rs.getString(2), rs.getString(3)));
+                }
+            }
+            out.sort(java.util.Comparator.comparing(AclEntry::identifier));
+            return out;
+        });
+    }
+
+    @Override
+    public void setRights(MailboxId mailbox, Optional<AccountId> grantee, String rights) {
+        long id = grantee.map(AccountId::value).orElse(0L);
+        db.write(tx -> rights.isEmpty()
+                ? SqlAccounts.update(tx, "DELETE FROM acl WHERE mailbox_id = ? AND grantee_id = ?", mailbox.value(), id)
+                : SqlAccounts.update(tx, "INSERT OR REPLACE INTO acl(mailbox_id, grantee_id, rights) VALUES (?, ?, ?)",
+                        mailbox.value(), id, rights));
+        notify(mailbox); // selected sessions re-check their rights (RFC 4314 §5.1.1)
+    }
+
+    @Override
+    public List<SharedMailbox> sharedWith(AccountId account) {
+        return db.read(tx -> {
+            java.util.Map<Long, String> rights = new java.util.HashMap<>();
+            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT mailbox_id, rights FROM acl WHERE grantee_id IN (0, ?)",
+                    account.value()); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) rights.merge(rs.getLong(1), rs.getString(2), String::concat);
+            }
+            Set<Long> subscribed = new java.util.HashSet<>();
+            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT mailbox_id FROM shared_subscriptions WHERE account_id = ?",
+                    account.value()); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) subscribed.add(rs.getLong(1));
+            }
+            List<SharedMailbox> out = new ArrayList<>();
+            for (var e : rights.entrySet()) {
+                Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", e.getKey()).stream().findFirst();
+                if (mb.isEmpty() || mb.get().account().equals(account)) continue;
+                String owner = SqlAccounts.strings(tx, "SELECT address FROM accounts WHERE id = ?",
+                        mb.get().account().value()).getFirst();
+                String union = e.getValue().chars().distinct().sorted()
+                        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+                out.add(new SharedMailbox(mb.get(), org.tegami.mime.EmailAddress.parse(owner).orElseThrow(), union,
+                        subscribed.contains(e.getKey())));
+            }
+            out.sort(java.util.Comparator.comparing((SharedMailbox m) -> m.owner().toString())
+                    .thenComparing(m -> m.mailbox().name()));
+            return out;
+        });
+    }
+
+    @Override
+    public void subscribeShared(AccountId account, MailboxId mailbox, boolean subscribed) {
+        db.write(tx -> subscribed
+                ? SqlAccounts.update(tx, "INSERT OR IGNORE INTO shared_subscriptions(account_id, mailbox_id) VALUES (?, ?)",
+                        account.value(), mailbox.value())
+                : SqlAccounts.update(tx, "DELETE FROM shared_subscriptions WHERE account_id = ? AND mailbox_id = ?",
+                        account.value(), mailbox.value()));
     }
 
     private void notify(MailboxId mailbox) {
