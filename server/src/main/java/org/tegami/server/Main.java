@@ -1,5 +1,6 @@
 package org.tegami.server;
 
+import org.tegami.server.cli.AclCommand;
 import org.tegami.server.cli.AliasCommand;
 import org.tegami.server.cli.CheckCommand;
 import org.tegami.server.cli.DkimCommand;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
 /** The {@code tegami} command: serve, and the admin commands that work while the server runs. */
 @Command(name = "tegami", mixinStandardHelpOptions = true, version = "Tegami 0.1.0",
         description = "A complete, secure mail server.",
-        subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class,
+        subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class, AclCommand.class,
                 QueueCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

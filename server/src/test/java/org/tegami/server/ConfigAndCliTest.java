@@ -152,6 +152,33 @@ class ConfigAndCliTest {
     }
 
     @Test
+    void aclCommandSharesMailboxesAsImapSetaclDoes() throws Exception {
+        config("hostname = \"mail.example.test\"\n");
+        cli("", "domain", "add", "example.test");
+        cli("long enough\n", "user", "add", "alice@example.test", "--password-stdin");
+        cli("long enough\n", "user", "add", "bob@example.test", "--password-stdin");
+        assertEquals("0|INBOX of alice@example.test: bob@example.test lrs\n|",
+                String.join("|", cli("", "acl", "set", "alice@example.test", "inbox", "bob@example.test", "lrs")));
+        assertEquals("0|INBOX of alice@example.test: bob@example.test lrswxted\n|",
+                String.join("|", cli("", "acl", "set", "alice@example.test", "INBOX", "bob@example.test", "+wd")));
+        assertEquals("0|INBOX of alice@example.test: anyone lr, bob@example.test lrswxted\n|",
+                String.join("|", cli("", "acl", "set", "alice@example.test", "INBOX", "anyone", "lr")));
+        assertEquals("0|INBOX: anyone lr, bob@example.test lrswxted\n|",
+                String.join("|", cli("", "acl", "list", "alice@example.test", "INBOX")));
+        assertEquals("0|INBOX of alice@example.test: anyone lr\n|",
+                String.join("|", cli("", "acl", "remove", "alice@example.test", "INBOX", "bob@example.test")));
+        assertEquals("1||tegami: The q right is not supported\n",
+                String.join("|", cli("", "acl", "set", "alice@example.test", "INBOX", "bob@example.test", "lrq")));
+        assertEquals("1||tegami: the owner always has every right\n",
+                String.join("|", cli("", "acl", "set", "alice@example.test", "INBOX", "alice@example.test", "lr")));
+        assertEquals("1||tegami: no mailbox \"Nope\" of alice@example.test (see the names with: tegami acl list alice@example.test)\n",
+                String.join("|", cli("", "acl", "set", "alice@example.test", "Nope", "bob@example.test", "lr")));
+        assertEquals("1||tegami: no user ghost@example.test\n",
+                String.join("|", cli("", "acl", "set", "alice@example.test", "INBOX", "ghost@example.test", "lr")));
+        assertTrue(cli("", "acl", "set", "--help")[1].replaceAll("\\s+", " ").contains("lrswite (read and write)"));
+    }
+
+    @Test
     void adminCommandsRemoveChangeAndRefuse() throws Exception {
         config("hostname = \"mail.example.test\"\n");
         cli("", "domain", "add", "example.test");

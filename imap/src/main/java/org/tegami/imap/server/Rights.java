@@ -5,11 +5,11 @@ import java.util.Locale;
 /**
  * A set of IMAP ACL rights (RFC 4314 §2.1), kept as letters in the canonical order {@link #ALL}. The virtual
  * rights {@code c} (= {@code k}) and {@code d} (= {@code x t e}) of §2.1.1 are expanded on the way in and added
- * on the way out.
+ * on the way out. Public for the {@code tegami acl} command.
  */
-record Rights(String letters) {
+public record Rights(String letters) {
     /** Every right Tegami knows: RFC 4314 §2.1, and {@code n} for shared annotations (RFC 5464 §3.4). */
-    static final String ALL = "lrswipkxtean";
+    public static final String ALL = "lrswipkxtean";
     static final Rights OWNER = new Rights(ALL);
     static final Rights NONE = new Rights("");
     /** RFC 4314 §4, MYRIGHTS: any of these makes a mailbox exist for a user. */
@@ -18,7 +18,7 @@ record Rights(String letters) {
     private static final String WRITE = "iestw";
 
     /** Only the known letters, in canonical order. */
-    static Rights of(String letters) {
+    public static Rights of(String letters) {
         StringBuilder b = new StringBuilder();
         for (char c : ALL.toCharArray()) if (letters.indexOf(c) >= 0) b.append(c);
         return new Rights(b.toString());
@@ -30,7 +30,7 @@ record Rights(String letters) {
      *
      * @throws IllegalArgumentException naming an unknown or upper-case right, which must be answered BAD
      */
-    static Rights parse(String wire) {
+    public static Rights parse(String wire) {
         StringBuilder b = new StringBuilder();
         for (char c : wire.toCharArray()) {
             if (c == 'c') b.append('k');
@@ -51,11 +51,11 @@ record Rights(String letters) {
         return false;
     }
 
-    Rights plus(Rights other) {
+    public Rights plus(Rights other) {
         return of(letters + other.letters);
     }
 
-    Rights minus(Rights other) {
+    public Rights minus(Rights other) {
         StringBuilder b = new StringBuilder();
         for (char c : letters.toCharArray()) if (!other.has(c)) b.append(c);
         return new Rights(b.toString());
@@ -84,7 +84,7 @@ record Rights(String letters) {
     }
 
     /** As MYRIGHTS and ACL responses show them: with {@code c} and {@code d} when a member is present (§2.1.1). */
-    String wire() {
+    public String wire() {
         return letters + (has('k') ? "c" : "") + (hasAny("xte") ? "d" : "");
     }
 }
