@@ -10,6 +10,13 @@ public interface ChangeFeed {
 
     Subscription subscribe(MailboxId mailbox, Runnable listener);
 
+    /**
+     * Wakes a listener when the mailboxes an account sees change: one is created, deleted or renamed, subscribed
+     * or unsubscribed, shared with it or no longer, or its annotations (METADATA) or the account's server
+     * annotations change (what IMAP NOTIFY reports, RFC 5465 §5.4-§5.7). Same calling rules as {@link #subscribe}.
+     */
+    Subscription subscribeAccount(AccountId account, Runnable listener);
+
     interface Subscription extends AutoCloseable {
         @Override
         void close();

@@ -564,4 +564,27 @@ public interface StoreContract {
                 Optional.empty(), f -> !f.equals("\\Seen"));
         assertEquals(Set.of("\\Seen"), u.changed().getFirst().flags());
     }
+
+    @Test
+    default void accountFeedRingsForMailboxListChangesUntilClosed() {
+        Account alice = user(store(), "alice@example.test");
+        Account bob = user(store(), "bob@example.test");
+        AtomicInteger rings = new AtomicInteger();
+        ChangeFeed.Subscription sub = store().mail().changes().subscribeAccount(alice.id(), rings::incrementAndGet);
+        Mailbox work = store().mail().createMailbox(alice.id(), "Work", Optional.empty());
+        assertEquals(1, rings.get(), "create");
+        store().mail().subscribe(work.id(), true);
+        assertEquals(2, rings.get(), "subscribe");
+        store().mail().setMetadata(alice.id(), Optional.of(work.id()), java.util.Map.of("/private/x", Optional.of("1")));
+        assertEquals(3, rings.get(), "metadata");
+        Mailbox bobs = store().mail().createMailbox(bob.id(), "Shared", Optional.empty());
+        assertEquals(3, rings.get(), "another account's new mailbox is not alice's business");
+        store().mail().setRights(bobs.id(), Optional.of(alice.id()), "lr");
+        assertEquals(4, rings.get(), "shared with her");
+        store().mail().renameMailbox(alice.id(), "Work", "Play", '/');
+        assertEquals(5, rings.get(), "rename");
+        sub.close();
+        store().mail().deleteMailbox(work.id());
+        assertEquals(5, rings.get(), "closed");
+    }
 }

@@ -56,6 +56,17 @@ final class FetchParser {
         return ImapParser.end(lx, new ImapCommand.Fetch(uid, set, items, changedSince, vanished, partial));
     }
 
+    /** A parenthesized list of fetch attributes (also NOTIFY's MessageNew list, RFC 5465 §8). */
+    static List<FetchItem> items(ImapLexer lx) throws IOException, ImapSyntaxException {
+        List<FetchItem> items = new ArrayList<>();
+        lx.open();
+        do {
+            items.add(item(lx));
+        } while (lx.tryChar(' '));
+        lx.close();
+        return items;
+    }
+
     private static String peekWord(ImapLexer lx) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; ; i++) {

@@ -150,6 +150,30 @@ public sealed interface ImapCommand {
     /** RFC 9208 §4.3: the quota roots of a mailbox and their quotas. */
     record GetQuotaRoot(String mailbox) implements ImapCommand {}
 
+    /** RFC 5465 §3.1: NOTIFY SET (groups non-empty) or NOTIFY NONE (no groups). */
+    record Notify(boolean status, List<EventGroup> groups) implements ImapCommand {
+        public Notify {
+            groups = List.copyOf(groups);
+        }
+    }
+
+    /**
+     * RFC 5465 §8 event-group: a filter ({@code selected}, {@code selected-delayed}, {@code inboxes},
+     * {@code personal}, {@code subscribed}, {@code subtree}, {@code mailboxes}; lower case), its mailboxes, the event
+     * names (RFC spelling; unknown ones as sent; empty for NONE) and MessageNew's fetch attributes.
+     */
+    record EventGroup(String filter, List<String> mailboxes, List<String> events, List<FetchItem> fetch) {
+        public EventGroup {
+            mailboxes = List.copyOf(mailboxes);
+            events = List.copyOf(events);
+            fetch = List.copyOf(fetch);
+        }
+
+        public boolean selected() {
+            return filter.startsWith("selected");
+        }
+    }
+
     /** RFC 4314 §3.1: rights replaced, or added ({@code +}) or removed ({@code -}). */
     record SetAcl(String mailbox, String identifier, String rights) implements ImapCommand {}
 

@@ -114,6 +114,7 @@ public final class ImapParser {
                 yield end(lx, new ImapCommand.GetQuota(root));
             }
             case "GETQUOTAROOT" -> new ImapCommand.GetQuotaRoot(oneMailbox(lx));
+            case "NOTIFY" -> NotifyParser.notify(lx);
             case "GETACL" -> new ImapCommand.GetAcl(oneMailbox(lx)); // RFC 4314 §3
             case "MYRIGHTS" -> new ImapCommand.MyRights(oneMailbox(lx));
             case "SETACL", "DELETEACL", "LISTRIGHTS" -> acl(lx, name);

@@ -83,6 +83,23 @@ final class Fetcher {
         s.ok(tag, (c.uid() ? "UID FETCH" : "FETCH") + " completed");
     }
 
+    /**
+     * Unsolicited FETCH responses, with the UID, for messages that just arrived in the selected mailbox (NOTIFY
+     * MessageNew with fetch attributes, RFC 5465 §5.2). Nothing is marked \Seen.
+     */
+    void unsolicited(BitSet seqs, List<FetchItem> items) throws IOException {
+        SelectedMailbox sel = s.selected;
+        ImapCommand.Fetch c = new ImapCommand.Fetch(true, org.tegami.imap.proto.SequenceSet.single(1), items, Optional.empty(),
+                false, Optional.empty());
+        Map<Uid, MessageMeta> details = sel.details(seqs);
+        boolean withModSeq = items.stream().anyMatch(i -> i instanceof FetchItem.ModSeq);
+        for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) {
+            MessageMeta meta = details.get(sel.get(i).uid());
+            byte[] r = meta == null ? null : response(i, sel.get(i), meta, c, withModSeq);
+            if (r != null) s.send(r);
+        }
+    }
+
     /** RFC 9051 §6.4.5: BODY[...] without .PEEK (and RFC822, RFC822.TEXT) sets \Seen. */
     private void markSeen(SelectedMailbox sel, BitSet seqs, ImapCommand.Fetch c) {
         boolean sets = c.items().stream().anyMatch(i -> (i instanceof FetchItem.BodySection b && !b.peek())

@@ -63,6 +63,12 @@ final class ImapSession {
     private final Metadata metadata;
     private final CatenateCommand catenate;
     final Access access;
+    final Notifier notifier;
+    /**
+     * Held while a command runs, and by the threads that write unsolicited responses (IDLE, NOTIFY) while they do,
+     * so that those never land inside a command's responses or race its changes to the selected mailbox.
+     */
+    final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
     ImapSession(ImapEnvironment env, Connection conn) {
         this.env = env;
@@ -74,6 +80,7 @@ final class ImapSession {
         this.metadata = new Metadata(this);
         this.catenate = new CatenateCommand(this);
         this.access = new Access(this);
+        this.notifier = new Notifier(this);
     }
 
     private StreamImapReader newReader() {
@@ -120,13 +127,17 @@ final class ImapSession {
                     syntaxError(e);
                     continue;
                 }
+                lock.lock();
                 try {
                     execute(req.tag(), req.command());
+                    notifier.selectionChanged();
                 } catch (ImapSyntaxException e) {
                     syntaxError(e);
                 } catch (StoreException e) {
                     LOG.log(Level.ERROR, "store failure in IMAP session", e);
                     send(req.tag() + " NO [SERVERBUG] Internal error, try again later\r\n");
+                } finally {
+                    lock.unlock();
                 }
             }
         } catch (SocketTimeoutException e) {
@@ -134,7 +145,13 @@ final class ImapSession {
         } catch (EOFException e) {
             // client went away
         } finally {
-            if (selected != null) selected.close();
+            lock.lock();
+            try {
+                notifier.close();
+                if (selected != null) selected.close();
+            } finally {
+                lock.unlock();
+            }
             try {
                 flush();
             } catch (IOException ignored) {
@@ -208,6 +225,7 @@ final class ImapSession {
                 send("* NAMESPACE ((\"\" \"/\")) ((\"" + Access.PREFIX + "\" \"/\")) NIL\r\n");
                 ok(tag, "NAMESPACE completed");
             }
+            case ImapCommand.Notify c -> notifier.command(tag, c);
             case ImapCommand.MyRights c -> access.myRights(tag, c);
             case ImapCommand.GetAcl c -> access.getAcl(tag, c);
             case ImapCommand.SetAcl c -> access.setAcl(tag, c);
@@ -227,6 +245,7 @@ final class ImapSession {
                     send(tag + " NO [NOPERM] Quotas are set by the administrator: tegami user quota\r\n");
             case ImapCommand.Unauthenticate c -> {
                 // RFC 8437: as if the connection were new, but TLS (and compression) stay
+                notifier.close();
                 unselect();
                 account = null;
                 rev2 = condstore = qresync = utf8Accept = uidOnly = false;
@@ -249,7 +268,7 @@ final class ImapSession {
             "UNAUTHENTICATE", "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES",
             "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE",
             "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH", "UIDONLY", "CATENATE",
-            "ACL", "RIGHTS=texkn", "LIST-MYRIGHTS");
+            "ACL", "RIGHTS=texkn", "LIST-MYRIGHTS", "NOTIFY");
 
     String capabilities() {
         List<String> caps = new ArrayList<>(List.of("IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ENABLE", "ID"));
@@ -439,7 +458,8 @@ final class ImapSession {
     void sync(boolean allowExpunge) throws IOException {
         if (selected == null) return;
         if (selected.shared() && selected.dirty() && !recheckRights()) return;
-        var s = selected.sync(new SelectedMailbox.Mode(allowExpunge, condstore, qresync, uidOnly));
+        var s = selected.sync(new SelectedMailbox.Mode(allowExpunge, condstore, qresync, uidOnly,
+                qresync || notifier.watchesSelected()));
         if (s.gone()) {
             send("* BYE The selected mailbox was deleted\r\n");
             logout = true;
@@ -475,6 +495,10 @@ final class ImapSession {
     void unselect() {
         if (selected != null) selected.close();
         selected = null;
+    }
+
+    Fetcher fetcher() {
+        return messages.fetcher();
     }
 
     void ok(String tag, String text) throws IOException {

@@ -97,6 +97,10 @@ final class MessageCommands {
         };
     }
 
+    Fetcher fetcher() {
+        return fetcher;
+    }
+
     void multiSearch(String tag, ImapCommand.MultiSearch c) throws IOException, ImapSyntaxException {
         searcher.multiSearch(tag, c);
     }
@@ -421,7 +425,8 @@ final class MessageCommands {
                     while (true) {
                         wake.acquire();
                         wake.drainPermits();
-                        synchronized (sel) {
+                        s.lock.lock();
+                        try {
                             if (stop.get() || s.selected != sel || s.loggedOut()) return;
                             s.sync(true);
                             s.flush();
@@ -429,6 +434,8 @@ final class MessageCommands {
                                 s.conn.close();
                                 return;
                             }
+                        } finally {
+                            s.lock.unlock();
                         }
                     }
                 } catch (InterruptedException e) {
@@ -439,6 +446,7 @@ final class MessageCommands {
             });
         }
         byte[] line;
+        s.lock.unlock(); // while waiting for DONE, the notifiers (this one, and NOTIFY's) may write
         try {
             line = s.reader().line();
         } finally {
@@ -452,14 +460,13 @@ final class MessageCommands {
                     Thread.currentThread().interrupt();
                 }
             }
+            s.lock.lock(); // after the join: the notifier may be waiting for the lock
         }
         String done = new String(line, java.nio.charset.StandardCharsets.US_ASCII);
         if (!done.toUpperCase(Locale.ROOT).equals("DONE")) {
             throw new ImapSyntaxException(tag, "Expected DONE to end IDLE", false);
         }
-        synchronized (sel == null ? this : sel) {
-            s.sync(true);
-        }
+        s.sync(true);
         s.ok(tag, "IDLE terminated");
     }
 }

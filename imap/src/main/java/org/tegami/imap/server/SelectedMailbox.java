@@ -211,7 +211,8 @@ final class SelectedMailbox implements AutoCloseable {
     }
 
     /** How {@link #sync} reports changes to this client. */
-    record Mode(boolean allowExpunge, boolean condstore, boolean qresync, boolean uidOnly) {}
+    /** How to report: {@code withUid} adds the UID to flag-change FETCHes (QRESYNC, and NOTIFY: RFC 5465 §5.1). */
+    record Mode(boolean allowExpunge, boolean condstore, boolean qresync, boolean uidOnly, boolean withUid) {}
 
     /**
      * The start of an untagged FETCH response: {@code 3 FETCH (} with the UID item when {@code withUid}, or under
@@ -270,7 +271,7 @@ final class SelectedMailbox implements AutoCloseable {
             boolean flagsChanged = !old.flags().equals(m.flags());
             messages.set(s - 1, m);
             if (flagsChanged || (mode.condstore() && !old.modSeq().equals(m.modSeq()))) {
-                StringBuilder sb = new StringBuilder(fetchStart(s, m.uid(), mode.qresync(), mode.uidOnly()));
+                StringBuilder sb = new StringBuilder(fetchStart(s, m.uid(), mode.withUid(), mode.uidOnly()));
                 sb.append("FLAGS ").append(Flags.list(m.flags()));
                 if (mode.condstore()) sb.append(" MODSEQ (").append(m.modSeq().value()).append(')');
                 lines.add(sb.append(')').toString());

@@ -37,6 +37,7 @@ final class SqlMail implements MailStore, ChangeFeed {
     private final SqlQueue queue;
     private final FileBlobStore blobs;
     private final ConcurrentHashMap<MailboxId, CopyOnWriteArrayList<Runnable>> listeners = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<AccountId, CopyOnWriteArrayList<Runnable>> accountListeners = new ConcurrentHashMap<>();
 
     private final java.util.function.LongSupplier uidValidity;
 
@@ -318,7 +319,9 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public Mailbox createMailbox(AccountId account, String name, Optional<String> specialUse) {
-        return db.write(tx -> insertMailbox(tx, account, name, specialUse));
+        Mailbox created = db.write(tx -> insertMailbox(tx, account, name, specialUse));
+        notifyAccount(account);
+        return created;
     }
 
     private Mailbox insertMailbox(Db.Tx tx, AccountId account, String name, Optional<String> specialUse) throws SQLException {
@@ -339,7 +342,10 @@ final class SqlMail implements MailStore, ChangeFeed {
             SqlAccounts.update(tx, "DELETE FROM metadata WHERE mailbox_id = ?", mailbox.value());
             return SqlAccounts.update(tx, "DELETE FROM mailboxes WHERE id = ?", mailbox.value()) > 0;
         });
-        if (deleted) notify(mailbox); // sessions that have it selected learn it is gone
+        if (deleted) {
+            notify(mailbox); // sessions that have it selected learn it is gone
+            notifyAccounts(); // and those watching mailbox lists (it may have been shared)
+        }
         return deleted;
     }
 
@@ -373,12 +379,14 @@ final class SqlMail implements MailStore, ChangeFeed {
             }
             return null;
         });
+        notifyAccounts();
     }
 
     @Override
     public void subscribe(MailboxId mailbox, boolean subscribed) {
         db.write(tx -> SqlAccounts.update(tx, "UPDATE mailboxes SET subscribed = ? WHERE id = ?", subscribed ? 1 : 0,
                 mailbox.value()));
+        notifyAccounts();
     }
 
     @Override
@@ -409,6 +417,7 @@ final class SqlMail implements MailStore, ChangeFeed {
             }
             return null;
         });
+        notifyAccount(account);
     }
 
     @Override
@@ -451,6 +460,7 @@ final class SqlMail implements MailStore, ChangeFeed {
                 : SqlAccounts.update(tx, "INSERT OR REPLACE INTO acl(mailbox_id, grantee_id, rights) VALUES (?, ?, ?)",
                         mailbox.value(), id, rights));
         notify(mailbox); // selected sessions re-check their rights (RFC 4314 §5.1.1)
+        notifyAccounts(); // and the grantees' mailbox lists changed
     }
 
     @Override
@@ -490,6 +500,26 @@ final class SqlMail implements MailStore, ChangeFeed {
                         account.value(), mailbox.value())
                 : SqlAccounts.update(tx, "DELETE FROM shared_subscriptions WHERE account_id = ? AND mailbox_id = ?",
                         account.value(), mailbox.value()));
+        notifyAccount(account);
+    }
+
+    @Override
+    public Subscription subscribeAccount(AccountId account, Runnable listener) {
+        accountListeners.computeIfAbsent(account, k -> new CopyOnWriteArrayList<>()).add(listener);
+        return () -> accountListeners.computeIfPresent(account, (k, l) -> {
+            l.remove(listener);
+            return l.isEmpty() ? null : l;
+        });
+    }
+
+    private void notifyAccount(AccountId account) {
+        var l = accountListeners.get(account);
+        if (l != null) l.forEach(Runnable::run);
+    }
+
+    /** For changes that other accounts may see (shared mailboxes); only sessions using IMAP NOTIFY listen. */
+    private void notifyAccounts() {
+        accountListeners.values().forEach(l -> l.forEach(Runnable::run));
     }
 
     private void notify(MailboxId mailbox) {
