@@ -62,6 +62,8 @@ final class ImapSession {
     private final Mailboxes mailboxes;
     private final Metadata metadata;
     private final CatenateCommand catenate;
+    /** The searches kept up to date for the selected mailbox (RFC 5267 §4). */
+    final SearchUpdates updates;
 
     ImapSession(ImapEnvironment env, Connection conn) {
         this.env = env;
@@ -72,6 +74,7 @@ final class ImapSession {
         this.mailboxes = new Mailboxes(this);
         this.metadata = new Metadata(this);
         this.catenate = new CatenateCommand(this);
+        this.updates = new SearchUpdates(this);
     }
 
     private StreamImapReader newReader() {
@@ -240,7 +243,8 @@ final class ImapSession {
             "SPECIAL-USE", "CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "CONDSTORE", "QRESYNC", "STATUS=SIZE",
             "UNAUTHENTICATE", "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES",
             "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE",
-            "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH", "UIDONLY", "CATENATE");
+            "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH", "UIDONLY", "CATENATE",
+            "CONTEXT=SEARCH", "CONTEXT=SORT", "INPROGRESS");
 
     String capabilities() {
         List<String> caps = new ArrayList<>(List.of("IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ENABLE", "ID"));
@@ -435,6 +439,8 @@ final class ImapSession {
             return;
         }
         for (String line : s.lines()) send("* " + line + "\r\n");
+        // RFC 5267 §4.3: after the EXPUNGE/EXISTS/FETCH they follow from, so the client's view is already current
+        for (String line : updates.apply(s.changed(), s.removed())) send("* " + line + "\r\n");
     }
 
     /** Whether {@code count} more messages of {@code bytes} octets fit this user's quota (RFC 9208 §4.1.4). */
@@ -445,6 +451,7 @@ final class ImapSession {
     void unselect() {
         if (selected != null) selected.close();
         selected = null;
+        updates.clear(); // RFC 5267 §4.2: a search context lives only as long as its mailbox is selected
     }
 
     void ok(String tag, String text) throws IOException {
