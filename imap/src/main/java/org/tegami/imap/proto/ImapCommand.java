@@ -261,13 +261,25 @@ public sealed interface ImapCommand {
 
     /**
      * RFC 5256 §3 SORT and UID SORT; the charset is required there; several keys form one {@link SearchKey.And};
-     * {@code returnOptions} from ESORT (RFC 5267 §3.2: MIN MAX ALL COUNT), empty for a plain SORT.
+     * {@code returnOptions} from ESORT (RFC 5267 §3.2: MIN MAX ALL COUNT; §4: PARTIAL, UPDATE, CONTEXT), empty for a
+     * plain SORT.
      */
-    record Sort(boolean uid, List<SortCriterion> criteria, String charset, SearchKey key, List<String> returnOptions)
-            implements ImapCommand {
+    record Sort(boolean uid, List<SortCriterion> criteria, String charset, SearchKey key, List<String> returnOptions,
+            Optional<PartialRange> partial) implements ImapCommand {
         public Sort {
             criteria = List.copyOf(criteria);
             returnOptions = List.copyOf(returnOptions);
+        }
+
+        public Sort(boolean uid, List<SortCriterion> criteria, String charset, SearchKey key, List<String> returnOptions) {
+            this(uid, criteria, charset, key, returnOptions, Optional.empty());
+        }
+    }
+
+    /** RFC 5267 §4.2.1: stop the updates of the searches started with these tags (RETURN (UPDATE)). */
+    record CancelUpdate(List<String> tags) implements ImapCommand {
+        public CancelUpdate {
+            tags = List.copyOf(tags);
         }
     }
 

@@ -215,6 +215,7 @@ public final class ImapParser {
             case "COPY" -> copyOrMove(lx, false, false);
             case "MOVE" -> copyOrMove(lx, false, true);
             case "ID" -> id(lx);
+            case "CANCELUPDATE" -> cancelUpdate(lx);
             default -> throw lx.error("Unknown command");
         };
     }
@@ -562,6 +563,17 @@ public final class ImapParser {
         String mailbox = lx.mailbox();
         lx.end();
         return move ? new ImapCommand.Move(uid, set, mailbox) : new ImapCommand.Copy(uid, set, mailbox);
+    }
+
+    /** RFC 5267 §5: "CANCELUPDATE" 1*(SP quoted), each the tag of a search with RETURN (UPDATE). */
+    private static ImapCommand cancelUpdate(ImapLexer lx) throws IOException, ImapSyntaxException {
+        List<String> tags = new ArrayList<>();
+        do {
+            lx.sp();
+            if (lx.peek() != '"') throw lx.error("CANCELUPDATE takes quoted tags");
+            tags.add(lx.string());
+        } while (!lx.atEnd());
+        return new ImapCommand.CancelUpdate(tags);
     }
 
     private static ImapCommand id(ImapLexer lx) throws IOException, ImapSyntaxException {

@@ -7,9 +7,14 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
-/** SEARCH (RFC 9051 §6.4.4) with ESEARCH return options (RFC 4731 §3.1), SEARCHRES (RFC 5182) and MODSEQ (RFC 7162). */
+/**
+ * SEARCH (RFC 9051 §6.4.4) with ESEARCH return options (RFC 4731 §3.1), SEARCHRES (RFC 5182), MODSEQ (RFC 7162)
+ * and the context options UPDATE and CONTEXT (RFC 5267 §4).
+ */
 final class SearchParser {
-    private static final Set<String> RETURN = Set.of("MIN", "MAX", "ALL", "COUNT", "SAVE", "PARTIAL");
+    private static final Set<String> RETURN = Set.of("MIN", "MAX", "ALL", "COUNT", "SAVE", "PARTIAL", "UPDATE", "CONTEXT");
+    /** The options that ask for result data; UPDATE and CONTEXT only modify how the search is kept. */
+    private static final Set<String> RESULT = Set.of("MIN", "MAX", "ALL", "COUNT", "SAVE", "PARTIAL");
 
     private SearchParser() {}
 
@@ -77,6 +82,8 @@ final class SearchParser {
         }
         ImapCommand.Search search = (ImapCommand.Search) search(lx, true);
         if (search.returnOptions().contains("SAVE")) throw lx.error("SAVE cannot be used with ESEARCH"); // RFC 7377 §2
+        // RFC 5267 §4.3 keeps a search of the selected mailbox up to date; RFC 7377 defines no such context
+        if (search.returnOptions().contains("UPDATE")) throw lx.error("UPDATE cannot be used with ESEARCH");
         return new ImapCommand.MultiSearch(sources, search);
     }
 
@@ -87,10 +94,11 @@ final class SearchParser {
     static ImapCommand sort(ImapLexer lx, boolean uid) throws IOException, ImapSyntaxException {
         lx.sp();
         List<String> returns = List.of();
-        if (peekKeyword(lx).equals("RETURN")) { // RFC 5267 §3.2 ESORT
+        List<ImapCommand.PartialRange> partial = new ArrayList<>(1);
+        if (peekKeyword(lx).equals("RETURN")) { // RFC 5267 §3.2 ESORT; PARTIAL, UPDATE and CONTEXT from §4
             lx.atom();
             lx.sp();
-            returns = returnOptions(lx);
+            returns = returnOptions(lx, partial);
             if (returns.contains("SAVE")) throw lx.error("SAVE is not a SORT return option");
             lx.sp();
         }
@@ -109,7 +117,7 @@ final class SearchParser {
         lx.close();
         lx.sp();
         String charset = lx.astring().toUpperCase(Locale.ROOT);
-        return new ImapCommand.Sort(uid, criteria, charset, criteria(lx), returns);
+        return new ImapCommand.Sort(uid, criteria, charset, criteria(lx), returns, partial.stream().findFirst());
     }
 
     /** RFC 5256 §5: THREAD SP thread-alg SP charset 1*(SP search-key). */
@@ -144,13 +152,6 @@ final class SearchParser {
         return sb.toString().toUpperCase(Locale.ROOT);
     }
 
-    private static List<String> returnOptions(ImapLexer lx) throws ImapSyntaxException {
-        List<ImapCommand.PartialRange> none = new ArrayList<>(1);
-        List<String> opts = returnOptions(lx, none);
-        if (!none.isEmpty()) throw lx.error("PARTIAL is not a SORT return option");
-        return opts;
-    }
-
     /** RFC 9394 §3: partial-range = nz-number ":" nz-number / "-" nz-number ":" "-" nz-number. */
     static ImapCommand.PartialRange partialRange(ImapLexer lx) throws ImapSyntaxException {
         boolean negative = lx.tryChar('-');
@@ -182,8 +183,9 @@ final class SearchParser {
             } while (lx.tryChar(' '));
             lx.close();
         }
-        // RFC 4731 §3.1: RETURN () is the same as RETURN (ALL)
-        if (opts.isEmpty()) opts.add("ALL");
+        // RFC 4731 §3.1: RETURN () is the same as RETURN (ALL); so is a RETURN with only UPDATE or CONTEXT, which
+        // ask for no data themselves (RFC 5267 §4.2, §4.3)
+        if (opts.stream().noneMatch(RESULT::contains)) opts.add("ALL");
         return opts;
     }
 

@@ -69,6 +69,8 @@ final class ImapSession {
      * so that those never land inside a command's responses or race its changes to the selected mailbox.
      */
     final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    /** The searches kept up to date for the selected mailbox (RFC 5267 §4). */
+    final SearchUpdates updates;
 
     ImapSession(ImapEnvironment env, Connection conn) {
         this.env = env;
@@ -81,6 +83,7 @@ final class ImapSession {
         this.catenate = new CatenateCommand(this);
         this.access = new Access(this);
         this.notifier = new Notifier(this);
+        this.updates = new SearchUpdates(this);
     }
 
     private StreamImapReader newReader() {
@@ -268,7 +271,7 @@ final class ImapSession {
             "UNAUTHENTICATE", "WITHIN", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES",
             "OBJECTID", "PREVIEW", "MULTIAPPEND", "BINARY", "REPLACE", "ESORT", "QUOTA", "QUOTA=RES-STORAGE",
             "QUOTA=RES-MESSAGE", "SAVEDATE", "UTF8=ACCEPT", "METADATA", "PARTIAL", "MULTISEARCH", "UIDONLY", "CATENATE",
-            "ACL", "RIGHTS=texkn", "LIST-MYRIGHTS", "NOTIFY");
+            "ACL", "RIGHTS=texkn", "LIST-MYRIGHTS", "NOTIFY", "CONTEXT=SEARCH", "CONTEXT=SORT", "INPROGRESS");
 
     String capabilities() {
         List<String> caps = new ArrayList<>(List.of("IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ENABLE", "ID"));
@@ -466,6 +469,8 @@ final class ImapSession {
             return;
         }
         for (String line : s.lines()) send("* " + line + "\r\n");
+        // RFC 5267 §4.3: after the EXPUNGE/EXISTS/FETCH they follow from, so the client's view is already current
+        for (String line : updates.apply(s.changed(), s.removed())) send("* " + line + "\r\n");
     }
 
     /**
@@ -495,6 +500,7 @@ final class ImapSession {
     void unselect() {
         if (selected != null) selected.close();
         selected = null;
+        updates.clear(); // RFC 5267 §4.2: a search context lives only as long as its mailbox is selected
     }
 
     Fetcher fetcher() {

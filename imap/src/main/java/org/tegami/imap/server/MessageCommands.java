@@ -27,8 +27,8 @@ import org.tegami.store.Uid;
 
 /**
  * APPEND, IDLE and the selected-state commands (RFC 9051 §6.4): CHECK, CLOSE, UNSELECT, EXPUNGE, UID EXPUNGE
- * (RFC 4315), STORE (with UNCHANGEDSINCE, RFC 7162), COPY and MOVE (RFC 6851) with COPYUID; FETCH and SEARCH are
- * delegated to {@link Fetcher} and {@link Searcher}.
+ * (RFC 4315), STORE (with UNCHANGEDSINCE, RFC 7162), COPY and MOVE (RFC 6851) with COPYUID, CANCELUPDATE (RFC 5267
+ * §4.2.1); FETCH and SEARCH are delegated to {@link Fetcher} and {@link Searcher}.
  */
 final class MessageCommands {
     private static final Logger LOG = System.getLogger(MessageCommands.class.getName());
@@ -79,6 +79,14 @@ final class MessageCommands {
             case ImapCommand.Store c -> store(tag, sel, c);
             case ImapCommand.Copy c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), false);
             case ImapCommand.Move c -> copy(tag, sel, c.uid(), c.set(), c.mailbox(), true);
+            case ImapCommand.CancelUpdate c -> {
+                // RFC 5267 §4.2.1; every tag is checked first, so a BAD leaves all searches as they were
+                for (String t : c.tags()) {
+                    if (!s.updates.has(t)) throw new ImapSyntaxException(tag, "No search updates with tag " + t, false);
+                }
+                c.tags().forEach(s.updates::cancel);
+                s.ok(tag, "CANCELUPDATE completed");
+            }
             default -> throw new ImapSyntaxException(tag, "Command not valid in this state", false);
         }
     }
@@ -130,7 +138,11 @@ final class MessageCommands {
             return;
         }
         BitSet within = uids == null ? null : messages(tag, sel, true, uids);
-        store().expunge(sel.mailbox().id(), deleted(sel, within));
+        Set<Uid> gone = deleted(sel, within);
+        new Progress(s, tag, gone.size(), "Still expunging").during(() -> {
+            store().expunge(sel.mailbox().id(), gone);
+            return null;
+        });
         s.sync(true);
         s.ok(tag, (uids == null ? "EXPUNGE" : "UID EXPUNGE") + " completed");
     }
@@ -225,7 +237,8 @@ final class MessageCommands {
                 return;
             }
         }
-        List<Uid[]> pairs = store().copy(sel.mailbox().id(), uids, target.id(), move, found.get().rights()::mayChange);
+        List<Uid[]> pairs = new Progress(s, tag, uids.size(), move ? "Still moving" : "Still copying")
+                .during(() -> store().copy(sel.mailbox().id(), uids, target.id(), move, found.get().rights()::mayChange));
         List<Long> from = new ArrayList<>();
         List<Long> to = new ArrayList<>();
         for (Uid[] p : pairs) {
@@ -411,14 +424,18 @@ final class MessageCommands {
      */
     void idle(String tag) throws IOException, ImapSyntaxException {
         SelectedMailbox sel = s.selected;
-        s.sync(true);
-        s.send("+ idling\r\n");
-        s.flush();
         Thread notifier = null;
         Semaphore wake = new Semaphore(0);
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        s.sync(true); // the session lock is held: no notifier writes in between
+        s.send("+ idling\r\n");
+        s.flush();
         if (sel != null) {
+            // a change between the catch-up and this registration only set the dirty flag: no wake-up is lost
             sel.onChange(wake::release);
+            if (sel.dirty()) wake.release();
+        }
+        if (sel != null) {
             // never interrupted: interrupting a virtual thread blocked in socket I/O would close the socket
             notifier = Thread.ofVirtual().name("imap-idle").start(() -> {
                 try {

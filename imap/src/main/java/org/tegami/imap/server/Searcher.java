@@ -23,7 +23,8 @@ import org.tegami.store.Uid;
 /**
  * SEARCH and UID SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4) with ESEARCH return options (RFC 4731), SAVE and
  * {@code $} (SEARCHRES, RFC 5182) and MODSEQ (RFC 7162 §3.1.5). Header and body keys match the decoded text
- * (RFC 2047 words, transfer encodings, charsets) case-insensitively.
+ * (RFC 2047 words, transfer encodings, charsets) case-insensitively. RETURN (UPDATE) hands the result to
+ * {@link SearchUpdates} (RFC 5267 §4); the scan reports its progress (RFC 9585) through {@link Progress}.
  */
 final class Searcher {
     private final ImapSession s;
@@ -38,11 +39,11 @@ final class Searcher {
     /** Evaluates a search; empty (after answering NO [BADCHARSET]) for a charset we do not know. */
     private Optional<Hits> evaluate(String tag, Optional<String> charset, SearchKey key, boolean withDetails)
             throws IOException {
-        return evaluate(s.selected, tag, charset, key, withDetails);
+        return evaluate(s.selected, tag, charset, key, withDetails, new Progress(s, tag, s.selected.count(), "Still searching"));
     }
 
     private Optional<Hits> evaluate(SelectedMailbox sel, String tag, Optional<String> charset, SearchKey key,
-            boolean withDetails) throws IOException {
+            boolean withDetails, Progress progress) throws IOException {
         if (charset.isPresent()) {
             String cs = charset.get().toUpperCase(Locale.ROOT);
             if (!cs.equals("UTF-8") && !cs.equals("US-ASCII")) {
@@ -68,8 +69,43 @@ final class Searcher {
                 hits.add(i);
                 highestModSeq = Math.max(highestModSeq, m.state.modSeq().value());
             }
+            progress.step();
         }
         return Optional.of(new Hits(hits, modseqKey, highestModSeq, details));
+    }
+
+    /** Which of these UIDs of the selected mailbox match {@code key} now, ascending (for search updates). */
+    List<Long> matchingUids(SearchKey key, java.util.Collection<Long> uids) throws IOException {
+        SelectedMailbox sel = s.selected;
+        BitSet seqs = new BitSet();
+        for (long u : uids) {
+            int q = sel.seqOf(u);
+            if (q > 0) seqs.set(q);
+        }
+        if (seqs.isEmpty()) return List.of();
+        now = s.env.clock().instant();
+        Map<SearchKey, BitSet> sets = new IdentityHashMap<>();
+        prepare(key, sel, sets);
+        Map<Uid, MessageMeta> details = needsDetails(key) ? sel.details(seqs) : Map.of();
+        List<Long> out = new ArrayList<>();
+        for (int q = seqs.nextSetBit(0); q >= 0; q = seqs.nextSetBit(q + 1)) {
+            if (matches(key, new Candidate(q, sel.get(q), details.get(sel.get(q).uid())), sets)) out.add(sel.get(q).uid().value());
+        }
+        return out;
+    }
+
+    /** These UIDs of the selected mailbox in the order of the sort criteria (for SORT updates, RFC 5267 §4.5). */
+    List<Long> sortedUids(List<ImapCommand.SortCriterion> criteria, java.util.Collection<Long> uids) throws IOException {
+        SelectedMailbox sel = s.selected;
+        BitSet seqs = new BitSet();
+        for (long u : uids) {
+            int q = sel.seqOf(u);
+            if (q > 0) seqs.set(q);
+        }
+        List<Integer> ordered = order(sel, criteria, seqs.stream().boxed().toList(), sel.details(seqs));
+        List<Long> out = new ArrayList<>(ordered.size());
+        for (int q : ordered) out.add(sel.get(q).uid().value());
+        return out;
     }
 
     void search(String tag, ImapCommand.Search c) throws IOException, ImapSyntaxException {
@@ -83,6 +119,7 @@ final class Searcher {
         for (int i : hits) numbers.add(c.uid() ? sel.get(i).uid().value() : i);
         List<String> ret = c.returnOptions();
         boolean save = ret.contains("SAVE");
+        boolean update = ret.contains("UPDATE");
         if (save) {
             // RFC 5182 §2.4: with MIN and/or MAX (and neither ALL nor COUNT) only those are saved
             boolean onlyMinMax = (ret.contains("MIN") || ret.contains("MAX")) && !ret.contains("ALL") && !ret.contains("COUNT");
@@ -95,7 +132,8 @@ final class Searcher {
         }
         if (!ret.isEmpty() || s.rev2) {
             List<String> opts = ret.isEmpty() ? List.of("ALL") : ret;
-            if (!(opts.size() == 1 && opts.contains("SAVE"))) {
+            // RFC 5182 §2.4: RETURN (SAVE) alone answers nothing; UPDATE and CONTEXT ask for nothing themselves
+            if (opts.stream().anyMatch(o -> !o.equals("SAVE") && !o.equals("UPDATE") && !o.equals("CONTEXT"))) {
                 String modseq = modseqKey && !numbers.isEmpty() ? " MODSEQ " + highestModSeq : "";
                 // RFC 9394 §3.1: PARTIAL (range set-or-NIL), the slice of the result the range names
                 String partial = c.partial().map(p -> {
@@ -110,8 +148,24 @@ final class Searcher {
             if (modseqKey && !numbers.isEmpty()) sb.append(" (MODSEQ ").append(highestModSeq).append(')');
             s.send(sb.append("\r\n").toString());
         }
+        if (update) keep(tag, c.key(), List.of(), uidsOf(sel, hits));
         s.sync(c.uid());
         s.ok(tag, (c.uid() ? "UID SEARCH" : "SEARCH") + " completed");
+    }
+
+    private static List<Long> uidsOf(SelectedMailbox sel, List<Integer> seqs) {
+        List<Long> out = new ArrayList<>(seqs.size());
+        for (int q : seqs) out.add(sel.get(q).uid().value());
+        return out;
+    }
+
+    /**
+     * RETURN (UPDATE): keeps the search so later changes are reported (RFC 5267 §4.3), or says why not with an
+     * untagged NO [NOUPDATE "tag"]; the search itself was answered either way.
+     */
+    private void keep(String tag, SearchKey key, List<ImapCommand.SortCriterion> sort, List<Long> uids) throws IOException {
+        Optional<String> refused = s.updates.register(tag, key, sort, uids);
+        if (refused.isPresent()) s.send("* NO [NOUPDATE \"" + tag + "\"] " + refused.get() + "\r\n");
     }
 
     /**
@@ -156,12 +210,14 @@ final class Searcher {
             }
         }
         List<String> opts = c.search().returnOptions().isEmpty() ? List.of("ALL") : c.search().returnOptions();
+        // the other mailboxes' sizes are known only once each is opened, so the goal stays NIL (RFC 9585 §5)
+        Progress progress = new Progress(s, tag, 0, "Still searching");
         for (Access.Target t : boxes.values()) {
             org.tegami.store.Mailbox mb = t.mailbox();
             boolean current = s.selected != null && s.selected.mailbox().id().equals(mb.id());
             SelectedMailbox view = current ? s.selected : new SelectedMailbox(s.env.store().mail(), mb, true);
             try {
-                Optional<Hits> found = evaluate(view, tag, c.search().charset(), c.search().key(), false);
+                Optional<Hits> found = evaluate(view, tag, c.search().charset(), c.search().key(), false, progress);
                 if (found.isEmpty()) return; // BADCHARSET was answered
                 List<Long> uids = new ArrayList<>();
                 for (int q : found.get().seqs()) uids.add(view.get(q).uid().value());
@@ -199,6 +255,18 @@ final class Searcher {
         };
     }
 
+    /** Whether a search names the saved result {@code $} (RFC 5182), as {@code $} or {@code UID $}. */
+    static boolean usesSaved(SearchKey key) {
+        return switch (key) {
+            case SearchKey.SeqSet q -> q.set().saved();
+            case SearchKey.UidSet u -> u.set().saved();
+            case SearchKey.Not n -> usesSaved(n.key());
+            case SearchKey.Or o -> usesSaved(o.a()) || usesSaved(o.b());
+            case SearchKey.And a -> a.keys().stream().anyMatch(Searcher::usesSaved);
+            default -> false;
+        };
+    }
+
     /** Whether a search names messages by sequence number. */
     static boolean usesSequenceNumbers(SearchKey key) {
         return switch (key) {
@@ -218,16 +286,39 @@ final class Searcher {
         SelectedMailbox sel = s.selected;
         Optional<Hits> found = evaluate(tag, Optional.of(c.charset()), c.key(), true);
         if (found.isEmpty()) return;
-        Map<Uid, MessageMeta> details = found.get().details();
-        List<Integer> seqs = new ArrayList<>(found.get().seqs());
+        List<Integer> seqs = order(sel, c.criteria(), found.get().seqs(), found.get().details());
+        List<Long> numbers = new ArrayList<>(seqs.size());
+        for (int q : seqs) numbers.add(c.uid() ? sel.get(q).uid().value() : q);
+        if (c.returnOptions().isEmpty()) {
+            StringBuilder sb = new StringBuilder("* SORT");
+            for (long n : numbers) sb.append(' ').append(n);
+            s.send(sb.append("\r\n").toString());
+        } else {
+            // RFC 5267 §3.2: MIN and MAX are the first and last in sort order, ALL keeps the sort order; §4.4: PARTIAL
+            // is a slice of the sorted result
+            String partial = c.partial().map(p -> {
+                List<Long> slice = p.of(numbers);
+                return " PARTIAL (" + p + " " + (slice.isEmpty() ? "NIL" : Uids.compact(slice)) + ")";
+            }).orElse("");
+            s.send(esearch(tag, c.uid(), numbers, c.returnOptions()) + partial + "\r\n");
+        }
+        if (c.returnOptions().contains("UPDATE")) keep(tag, c.key(), c.criteria(), uidsOf(sel, seqs));
+        s.sync(c.uid());
+        s.ok(tag, (c.uid() ? "UID SORT" : "SORT") + " completed");
+    }
+
+    /** Orders messages by the criteria in turn, ties broken by sequence number (RFC 5256 §3). */
+    private List<Integer> order(SelectedMailbox sel, List<ImapCommand.SortCriterion> criteria, List<Integer> hits,
+            Map<Uid, MessageMeta> details) throws IOException {
+        List<Integer> seqs = new ArrayList<>(hits);
         Map<Integer, SortKeys> keys = new java.util.HashMap<>();
-        boolean needsHeaders = c.criteria().stream().anyMatch(k -> !k.key().equals("ARRIVAL") && !k.key().equals("SIZE"));
+        boolean needsHeaders = criteria.stream().anyMatch(k -> !k.key().equals("ARRIVAL") && !k.key().equals("SIZE"));
         for (int seq : seqs) {
             MessageMeta m = details.get(sel.get(seq).uid());
             if (needsHeaders && m != null) keys.put(seq, s.env.structures().sortKeys(m.blob()));
         }
         java.util.Comparator<Integer> order = (a, b) -> 0;
-        for (ImapCommand.SortCriterion k : c.criteria()) {
+        for (ImapCommand.SortCriterion k : criteria) {
             java.util.Comparator<Integer> one = switch (k.key()) {
                 case "ARRIVAL" -> java.util.Comparator.comparing(q -> arrival(details, sel, q));
                 case "SIZE" -> java.util.Comparator.comparingLong(q -> size(details, sel, q));
@@ -239,18 +330,7 @@ final class Searcher {
             order = order.thenComparing(k.reverse() ? one.reversed() : one);
         }
         seqs.sort(order.thenComparing(java.util.Comparator.naturalOrder()));
-        List<Long> numbers = new ArrayList<>(seqs.size());
-        for (int q : seqs) numbers.add(c.uid() ? sel.get(q).uid().value() : q);
-        if (c.returnOptions().isEmpty()) {
-            StringBuilder sb = new StringBuilder("* SORT");
-            for (long n : numbers) sb.append(' ').append(n);
-            s.send(sb.append("\r\n").toString());
-        } else {
-            // RFC 5267 §3.2: MIN and MAX are the first and last in sort order, ALL keeps the sort order
-            s.send(esearch(tag, c.uid(), numbers, c.returnOptions()) + "\r\n");
-        }
-        s.sync(c.uid());
-        s.ok(tag, (c.uid() ? "UID SORT" : "SORT") + " completed");
+        return seqs;
     }
 
     /** THREAD and UID THREAD (RFC 5256 §4): the matching messages as threads. */

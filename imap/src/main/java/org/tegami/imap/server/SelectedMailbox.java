@@ -41,6 +41,8 @@ final class SelectedMailbox implements AutoCloseable {
     private volatile Rights rights = Rights.OWNER;
     /** UIDs of the last SEARCH ... RETURN (SAVE) (RFC 5182), kept as UIDs so expunges cannot shift them. */
     private List<Long> saved = List.of();
+    /** UIDs this session changed itself since the last catch-up, for the search updates (RFC 5267 §4.3). */
+    private final Set<Long> touched = new HashSet<>();
 
     SelectedMailbox(MailStore store, Mailbox mailbox, boolean readOnly) {
         this.store = store;
@@ -198,6 +200,7 @@ final class SelectedMailbox implements AutoCloseable {
         for (MessageMeta m : changed) {
             int s = seqOf(m.uid().value());
             if (s > 0) messages.set(s - 1, MessageState.of(m));
+            touched.add(m.uid().value());
         }
     }
 
@@ -223,8 +226,22 @@ final class SelectedMailbox implements AutoCloseable {
         return seq + " FETCH (" + (withUid ? "UID " + uid + " " : "");
     }
 
-    /** What the catch-up found; {@code gone} when the mailbox was deleted. */
-    record Sync(List<String> lines, boolean gone) {}
+    /**
+     * What the catch-up found; {@code gone} when the mailbox was deleted. {@code changed} holds the UIDs now in the
+     * view that arrived or whose state changed (by any session), {@code removed} those that left the view.
+     */
+    record Sync(List<String> lines, boolean gone, Set<Long> changed, Set<Long> removed) {
+        Sync(List<String> lines, boolean gone) {
+            this(lines, gone, Set.of(), Set.of());
+        }
+    }
+
+    private Set<Long> drainTouched() {
+        if (touched.isEmpty()) return Set.of();
+        Set<Long> out = new HashSet<>(touched);
+        touched.clear();
+        return out;
+    }
 
     /**
      * Catches up with the store and returns the untagged responses that tell the client: EXPUNGE (or VANISHED
@@ -235,12 +252,14 @@ final class SelectedMailbox implements AutoCloseable {
     Sync sync(Mode mode) {
         // The change feed fires before a commit's write returns, so nothing changed unless it rang: most commands
         // (a FETCH loop, NOOP polling) then skip the store read entirely.
-        if (!dirty) return new Sync(List.of(), false);
+        if (!dirty) return new Sync(List.of(), false, drainTouched(), Set.of());
         dirty = false;
         Optional<MailStore.MailboxChanges> found = store.changesSince(mailbox.id(), known);
         if (found.isEmpty()) return new Sync(List.of(), true);
         MailStore.MailboxChanges c = found.get();
         List<String> lines = new ArrayList<>();
+        Set<Long> changedUids = new HashSet<>(drainTouched());
+        Set<Long> removed = new HashSet<>();
         boolean complete = mode.allowExpunge();
         if (mode.allowExpunge() && !c.expunged().isEmpty()) {
             Set<Long> gone = new HashSet<>();
@@ -250,6 +269,7 @@ final class SelectedMailbox implements AutoCloseable {
                 long uid = messages.get(i).uid().value();
                 if (!gone.contains(uid)) continue;
                 messages.remove(i);
+                removed.add(uid);
                 if (mode.qresync() || mode.uidOnly()) vanished.add(uid); // RFC 9586 §3.3: UIDONLY reports VANISHED
                 else lines.add((i + 1) + " EXPUNGE"); // descending, so each number is still valid when sent
             }
@@ -263,10 +283,12 @@ final class SelectedMailbox implements AutoCloseable {
             MessageState m = MessageState.of(changed);
             if (m.uid().value() > lastUid) {
                 messages.add(m);
+                changedUids.add(m.uid().value());
                 continue;
             }
             int s = seqOf(m.uid().value());
             if (s < 0) continue; // expunged since, or the caller's own move
+            changedUids.add(m.uid().value());
             MessageState old = messages.get(s - 1);
             boolean flagsChanged = !old.flags().equals(m.flags());
             messages.set(s - 1, m);
@@ -281,7 +303,8 @@ final class SelectedMailbox implements AutoCloseable {
         mailbox = c.mailbox();
         if (complete) known = c.mailbox().highestModSeq();
         else dirty = true;
-        return new Sync(lines, false);
+        changedUids.removeAll(removed);
+        return new Sync(lines, false, changedUids, removed);
     }
 
     /** The view after a catch-up, for MODSEQ in SELECT responses. */

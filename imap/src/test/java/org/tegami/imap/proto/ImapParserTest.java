@@ -179,7 +179,16 @@ class ImapParserTest {
                         new ReturnOptions(false, false, false, List.of(), true))),
                 row("b20 SELECT Sent (QRESYNC (1 2 (1:3 5:7)))\r\n", "b20",
                         new ImapCommand.Select("Sent", false, Optional.of(new ImapCommand.Qresync(1, 2, Optional.empty(),
-                                Optional.of(seq(1, 3)), Optional.of(seq(5, 7)))))));
+                                Optional.of(seq(1, 3)), Optional.of(seq(5, 7)))))),
+                // RFC 5267 §4: UPDATE and CONTEXT ask for no data, so ALL is implied; PARTIAL on SORT; CANCELUPDATE
+                row("c1 UID SEARCH RETURN (UPDATE) UNSEEN\r\n", "c1",
+                        new ImapCommand.Search(true, Optional.empty(), new SearchKey.Unseen(), List.of("UPDATE", "ALL"))),
+                row("c2 SEARCH RETURN (COUNT CONTEXT UPDATE) FLAGGED\r\n", "c2",
+                        new ImapCommand.Search(false, Optional.empty(), new SearchKey.Flagged(), List.of("COUNT", "CONTEXT", "UPDATE"))),
+                row("c3 UID SORT RETURN (UPDATE PARTIAL 1:10) (DATE) UTF-8 ALL\r\n", "c3",
+                        new ImapCommand.Sort(true, List.of(new ImapCommand.SortCriterion(false, "DATE")), "UTF-8", new SearchKey.All(),
+                                List.of("UPDATE", "PARTIAL"), Optional.of(new ImapCommand.PartialRange(1, 10)))),
+                row("c4 CANCELUPDATE \"c1\" \"c3\"\r\n", "c4", new ImapCommand.CancelUpdate(List.of("c1", "c3"))));
     }
 
     @ParameterizedTest

@@ -63,6 +63,14 @@ final class ImapTestServer implements AutoCloseable {
     private final List<Listener> listeners;
 
     ImapTestServer(Path dataDir, Path tlsDir) {
+        this(dataDir, tlsDir, ImapEnvironment.PROGRESS_INTERVAL);
+    }
+
+    /**
+     * @param progressInterval RFC 9585 progress rate; {@link Duration#ZERO} reports after every message, and since
+     *                         the clock is fixed any other value never reports
+     */
+    ImapTestServer(Path dataDir, Path tlsDir, Duration progressInterval) {
         InstantSource clock = InstantSource.fixed(NOW);
         store = EmbeddedStore.open(dataDir, clock);
         try {
@@ -77,7 +85,7 @@ final class ImapTestServer implements AutoCloseable {
             TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
             var env = new ImapEnvironment(HOSTNAME, store, new Authenticator(accounts, hasher, new LoginThrottle(clock)),
                     tls, Duration.ofMinutes(30), MAX_MESSAGE, ImapLimits.DEFAULTS,
-                    new StructureCache(store.blobs(), 100), clock);
+                    new StructureCache(store.blobs(), 100), clock, progressInterval);
             var limiter = new ConnectionLimiter(100, 100);
             var any = new InetSocketAddress("127.0.0.1", 0);
             var imap = new ImapServer(env);
