@@ -254,6 +254,17 @@ final class ImapLexer {
         return MailboxName.normalize(name);
     }
 
+    /** A mailbox or a parenthesized list of them (RFC 7377 and RFC 5465 {@code one-or-more-mailbox}). */
+    java.util.List<String> oneOrMoreMailboxes() throws ImapSyntaxException, IOException {
+        if (!tryOpen()) return java.util.List.of(mailbox());
+        java.util.List<String> boxes = new java.util.ArrayList<>();
+        do {
+            boxes.add(mailbox());
+        } while (tryChar(' '));
+        close();
+        return boxes;
+    }
+
     /** RFC 9051 §9 {@code list-mailbox}: like astring but also allowing the wildcards {@code %} and {@code *}. */
     String listMailbox() throws ImapSyntaxException, IOException {
         int c = peek();

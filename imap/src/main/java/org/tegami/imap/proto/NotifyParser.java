@@ -58,17 +58,10 @@ final class NotifyParser {
         lx.open();
         String filter = lx.atom().toLowerCase(Locale.ROOT);
         if (!FILTERS.contains(filter)) throw lx.error("Unknown NOTIFY mailbox filter");
-        List<String> boxes = new ArrayList<>();
+        List<String> boxes = List.of();
         if (filter.equals("subtree") || filter.equals("mailboxes")) {
             lx.sp();
-            if (lx.tryOpen()) {
-                do {
-                    boxes.add(lx.mailbox());
-                } while (lx.tryChar(' '));
-                lx.close();
-            } else {
-                boxes.add(lx.mailbox());
-            }
+            boxes = lx.oneOrMoreMailboxes();
         }
         lx.sp();
         List<String> events = new ArrayList<>();

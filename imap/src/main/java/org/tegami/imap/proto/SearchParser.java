@@ -61,18 +61,10 @@ final class SearchParser {
             do {
                 String f = lx.atom().toLowerCase(Locale.ROOT);
                 if (!FILTERS.contains(f)) throw lx.error("Unknown ESEARCH source");
-                List<String> boxes = new ArrayList<>();
+                List<String> boxes = List.of();
                 if (f.equals("subtree") || f.equals("subtree-one") || f.equals("mailboxes")) {
                     lx.sp();
-                    if (lx.peek() == '(') {
-                        lx.open();
-                        do {
-                            boxes.add(lx.mailbox());
-                        } while (lx.tryChar(' '));
-                        lx.close();
-                    } else {
-                        boxes.add(lx.mailbox());
-                    }
+                    boxes = lx.oneOrMoreMailboxes();
                 }
                 sources.add(new ImapCommand.SearchSource(f, boxes));
             } while (lx.tryChar(' '));
