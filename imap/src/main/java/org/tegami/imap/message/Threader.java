@@ -24,17 +24,9 @@ public final class Threader {
         Message message;
         Node parent;
         final List<Node> children = new ArrayList<>();
-
-        Instant date() {
-            // RFC 5256 §4 (6): a placeholder sorts by the earliest message below it
-            if (message != null) return message.date();
-            return children.stream().map(Node::date).min(Comparator.naturalOrder()).orElse(Instant.EPOCH);
-        }
-
-        long number() {
-            if (message != null) return message.number();
-            return children.stream().mapToLong(Node::number).min().orElse(0);
-        }
+        /** Sort keys, set by {@link #finish} once the tree is built (computing them on each comparison was slow). */
+        Instant date = Instant.EPOCH;
+        long number;
 
         boolean isAncestorOf(Node other) {
             for (Node n = other; n != null; n = n.parent) if (n == this) return true;
@@ -42,7 +34,7 @@ public final class Threader {
         }
     }
 
-    private static final Comparator<Node> BY_DATE = Comparator.comparing(Node::date).thenComparingLong(Node::number);
+    private static final Comparator<Node> BY_DATE = Comparator.comparing((Node n) -> n.date).thenComparingLong(n -> n.number);
 
     private Threader() {}
 
@@ -59,6 +51,7 @@ public final class Threader {
             for (Message m : g.subList(1, g.size())) link(root, node(m));
             roots.add(root);
         }
+        for (Node r : roots) finish(r);
         roots.sort(BY_DATE);
         return render(roots);
     }
@@ -109,6 +102,7 @@ public final class Threader {
             }
         }
         List<Node> merged = new ArrayList<>();
+        Set<Node> replaced = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Node r : roots) {
             String subj = subject(r);
             Node keep = subj.isEmpty() ? r : subjects.get(subj);
@@ -124,15 +118,16 @@ public final class Threader {
                 link(keep, r);
             } else {
                 Node dummy = new Node();
-                merged.remove(keep);
+                replaced.add(keep); // removed from merged below: ArrayList.remove here made this quadratic
                 replaceInSubjects(subjects, keep, dummy);
                 link(dummy, keep);
                 link(dummy, r);
                 merged.add(dummy);
             }
         }
+        merged.removeIf(replaced::contains);
         // (6) siblings by date, then the threads by date
-        for (Node r : merged) sortTree(r);
+        for (Node r : merged) finish(r);
         merged.sort(BY_DATE);
         return render(merged);
     }
@@ -173,9 +168,32 @@ public final class Threader {
         return out;
     }
 
-    private static void sortTree(Node n) {
-        n.children.sort(BY_DATE);
-        for (Node c : n.children) sortTree(c);
+    /**
+     * RFC 5256 §4 (6): sorts each node's children by date and sets its own sort keys: a message's date and number,
+     * or for a placeholder those of the earliest message below it. Iterative, so long reply chains cannot
+     * overflow the stack.
+     */
+    private static void finish(Node root) {
+        java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>();
+        List<Node> order = new ArrayList<>();
+        stack.push(root);
+        while (!stack.isEmpty()) {
+            Node n = stack.pop();
+            order.add(n);
+            for (Node c : n.children) stack.push(c);
+        }
+        for (int i = order.size() - 1; i >= 0; i--) { // children before their parents
+            Node n = order.get(i);
+            n.children.sort(BY_DATE);
+            if (n.message != null) {
+                n.date = n.message.date();
+                n.number = n.message.number();
+            } else if (!n.children.isEmpty()) {
+                Node first = n.children.getFirst();
+                n.date = first.date;
+                n.number = first.number;
+            }
+        }
     }
 
     private static Node node(Message m) {
