@@ -16,7 +16,7 @@ import org.tegami.imap.proto.SearchKey;
  * The searches a client asked to keep up to date with {@code RETURN (UPDATE)} (CONTEXT=SEARCH and CONTEXT=SORT,
  * RFC 5267 §4): at most {@link #MAX} per session, all dropped when the selected mailbox changes. After each catch-up
  * with the store, the messages that arrived, changed or left the view are tested against each kept search, and the
- * differences go to the client as {@code * ESEARCH (TAG "t") UID REMOVETO (...)} and then {@code ADDTO (...)}, always
+ * differences go to the client as {@code * ESEARCH (TAG "t") UID REMOVEFROM (...)} and then {@code ADDTO (...)}, always
  * in UIDs, since sequence numbers shift under the client (RFC 5267 §4.3).
  *
  * <p>Removals caused by an expunge come only with the catch-up that reports the expunge, so they follow the same
@@ -109,7 +109,7 @@ final class SearchUpdates {
                 c.members.removeAll(gone);
                 c.members.addAll(added);
                 c.result = new ArrayList<>(new TreeSet<>(c.members));
-                if (!gone.isEmpty()) lines.add(start + "REMOVETO (0 " + Uids.compact(new ArrayList<>(gone)) + ")");
+                if (!gone.isEmpty()) lines.add(start + "REMOVEFROM (0 " + Uids.compact(new ArrayList<>(gone)) + ")");
                 if (!added.isEmpty()) lines.add(start + "ADDTO (0 " + Uids.compact(new ArrayList<>(added)) + ")");
             } else {
                 sorted(c, gone, added, start, lines);
@@ -138,7 +138,7 @@ final class SearchUpdates {
             long u = c.result.get(i);
             if (added.contains(u)) additions.add((i + 1) + " " + u);
         }
-        if (!removals.isEmpty()) lines.add(start + "REMOVETO (" + String.join(" ", removals) + ")");
+        if (!removals.isEmpty()) lines.add(start + "REMOVEFROM (" + String.join(" ", removals) + ")");
         if (!additions.isEmpty()) lines.add(start + "ADDTO (" + String.join(" ", additions) + ")");
     }
 }
