@@ -300,12 +300,12 @@ final class Mailboxes {
             Entry en = e.getValue();
             if (patterns.stream().noneMatch(p -> p.matcher(name).matches())) continue;
             if (subscribedOnly && (en.mailbox == null || !en.subscribed)) continue;
-            if (specialOnly && (en.mailbox == null || en.mailbox.specialUse().isEmpty())) continue;
+            if (specialOnly && en.specialUse().isEmpty()) continue;
             List<String> attrs = new ArrayList<>();
             if (en.mailbox == null) {
                 attrs.add("\\Noselect"); // an implied parent of existing mailboxes
             } else {
-                en.mailbox.specialUse().ifPresent(attrs::add);
+                en.specialUse().ifPresent(attrs::add);
                 if (showSubscribed && en.subscribed) attrs.add("\\Subscribed");
             }
             attrs.add(en.children ? "\\HasChildren" : "\\HasNoChildren");
@@ -325,7 +325,7 @@ final class Mailboxes {
         for (Map.Entry<String, Entry> e : tree().entrySet()) {
             Mailbox mb = e.getValue().mailbox;
             if (mb == null || !e.getValue().subscribed || !p.matcher(e.getKey()).matches()) continue;
-            s.send("* LSUB (" + mb.specialUse().orElse("") + ") \"/\" " + s.wireName(e.getKey()) + "\r\n");
+            s.send("* LSUB (" + e.getValue().specialUse().orElse("") + ") \"/\" " + s.wireName(e.getKey()) + "\r\n");
         }
         s.ok(tag, "LSUB completed");
     }
@@ -371,6 +371,14 @@ final class Mailboxes {
         boolean children;
         Rights rights = Rights.NONE;
         boolean subscribed;
+
+        /**
+         * RFC 6154 attributes of the user's own mailboxes only: another user's Sent must not become a client's
+         * Sent folder.
+         */
+        Optional<String> specialUse() {
+            return mailbox == null || rights != Rights.OWNER ? Optional.empty() : mailbox.specialUse();
+        }
     }
 
     /**

@@ -334,7 +334,7 @@ final class Notifier implements AutoCloseable {
 
     private static String attributes(Listed l, Set<String> names) {
         List<String> a = new ArrayList<>();
-        l.mailbox().specialUse().ifPresent(a::add);
+        if (l.rights() == Rights.OWNER) l.mailbox().specialUse().ifPresent(a::add); // never another user's (RFC 6154)
         if (l.subscribed()) a.add("\\Subscribed");
         boolean children = names.stream().anyMatch(n -> n.startsWith(l.name() + Mailboxes.SEPARATOR));
         a.add(children ? "\\HasChildren" : "\\HasNoChildren");

@@ -181,6 +181,42 @@ class ImapRealClientsTest {
     }
 
     @Test
+    void pythonImaplibSharesAFolderWithAcl() throws Exception {
+        // imaplib's own ACL and NAMESPACE calls (RFC 4314, RFC 2342): alice shares Archive with bob, bob reads it
+        String script = """
+                import imaplib, ssl, sys
+                ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+                a = imaplib.IMAP4_SSL("127.0.0.1", int(sys.argv[1]), ssl_context=ctx)
+                a.login("alice@example.test", "alice-password")
+                print("append", a.append("Archive", None, None, b"Subject: shared\\r\\n\\r\\nfor bob\\r\\n")[0])
+                print("setacl", a.setacl("Archive", "bob@example.test", "lrs"))
+                print("getacl", a.getacl("Archive"))
+                b = imaplib.IMAP4_SSL("127.0.0.1", int(sys.argv[1]), ssl_context=ctx)
+                b.login("bob@example.test", "bob-password")
+                print("namespace", b.namespace())
+                print("list", b.list('"Other Users/"', "*"))
+                box = '"Other Users/alice@example.test/Archive"'
+                print("myrights", b.myrights(box))
+                print("select", b.select(box))
+                typ, data = b.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+                print("fetch", data[0][1])
+                print("store", b.store("1", "+FLAGS", "(\\\\Flagged)"))
+                print("inbox", b.select('"Other Users/alice@example.test/INBOX"'))
+                b.logout(); a.logout()
+                """;
+        String out = Processes.run(tmp, "python3", "-c", script, Integer.toString(server.port("imaps")));
+        assertTrue(out.contains("setacl ('OK', [b'SETACL completed'])"), out);
+        assertTrue(out.contains("getacl ('OK', [b'Archive alice@example.test lrswipkxteancd bob@example.test lrs'])"), out);
+        assertTrue(out.contains("namespace ('OK', [b'((\"\" \"/\")) ((\"Other Users/\" \"/\")) NIL'])"), out);
+        assertTrue(out.contains("b'(\\\\HasNoChildren) \"/\" \"Other Users/alice@example.test/Archive\"'"), out);
+        assertTrue(out.contains("myrights ('OK', [b'\"Other Users/alice@example.test/Archive\" lrs'])"), out);
+        assertTrue(out.contains("select ('OK', [b'1'])"), out);
+        assertTrue(out.contains("fetch b'Subject: shared\\r\\n\\r\\n'"), out);
+        assertTrue(out.contains("store ('NO', [b'[NOPERM]"), "bob may not set \\Flagged with lrs: " + out);
+        assertTrue(out.contains("inbox ('NO', [b'[NONEXISTENT] No such mailbox'])"), "alice's INBOX is not shared: " + out);
+    }
+
+    @Test
     void mbsyncTwoWaySync() throws Exception {
         Path mail = Files.createDirectory(tmp.resolve("mail"));
         Path rc = tmp.resolve("mbsyncrc");
