@@ -151,7 +151,7 @@ final class Access {
         Optional<Target> t = require(tag, s.mailboxName(tag, c.mailbox()), 'a');
         if (t.isEmpty()) return;
         // RFC 4314 §3.7: the owner always has every right; anyone else can be granted each one alone
-        String rights = c.identifier().equalsIgnoreCase(owner(t.get().mailbox())) ? Rights.ALL
+        String rights = c.identifier().equalsIgnoreCase(owner(t.get().mailbox())) ? Rights.OWNER.wire()
                 : "\"\" " + String.join(" ", (Rights.ALL + "cd").split(""));
         s.send("* LISTRIGHTS " + s.wireName(t.get().name()) + " " + quoted(c.identifier()) + " " + rights + "\r\n");
         s.ok(tag, "LISTRIGHTS completed");

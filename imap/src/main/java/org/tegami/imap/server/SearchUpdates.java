@@ -20,8 +20,8 @@ import org.tegami.imap.proto.SearchKey;
  * in UIDs, since sequence numbers shift under the client (RFC 5267 §4.3).
  *
  * <p>Removals caused by an expunge come only with the catch-up that reports the expunge, so they follow the same
- * RFC 9051 §7.4.1 rule as EXPUNGE itself. Used by the session thread, and during IDLE by the notifier under the
- * selected mailbox's lock, as {@link SelectedMailbox} is.
+ * RFC 9051 §7.4.1 rule as EXPUNGE itself. Used under the session's lock, by the session thread or a notifier
+ * (IDLE, NOTIFY), as {@link SelectedMailbox} is.
  */
 final class SearchUpdates {
     /** Most searches one session may keep updated; a further one is answered but refused with NOUPDATE. */
