@@ -99,4 +99,35 @@ class ConnectionTest {
         assertFalse(v6.tryAcquire(InetAddress.getByName("2001:db8::2")), "same /64");
         assertTrue(v6.tryAcquire(InetAddress.getByName("2001:db8:0:1::1")));
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60) // without the deadline the write would block for ever
+    void aPeerThatStopsReadingIsCutOffAfterTheWriteDeadline() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), ss.getLocalPort());
+             Connection c = new Connection(ss.accept())) {
+            c.setWriteDeadline(java.time.Duration.ofMillis(500));
+            byte[] chunk = new byte[64 * 1024];
+            long start = System.nanoTime();
+            IOException failed = null;
+            try {
+                for (int i = 0; i < 100_000; i++) c.output().write(chunk); // 6 GB: far beyond any socket buffer
+            } catch (IOException e) {
+                failed = e;
+            }
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            assertTrue(failed != null, "the blocked write must fail, not hang");
+            assertTrue(seconds < 30, "cut off after about the deadline, took " + seconds + " s");
+            assertEquals(-1, drain(client), "the client sees the connection end");
+        }
+    }
+
+    /** Reads until the end of stream; -1 once there. */
+    private static int drain(Socket client) throws IOException {
+        byte[] b = new byte[1 << 20];
+        while (client.getInputStream().read(b) >= 0) {
+            // the server's buffered bytes, then the end
+        }
+        return -1;
+    }
 }
