@@ -202,8 +202,27 @@ final class ImapLexer {
         return bytes;
     }
 
+    /** The size the next literal may have, and the NO it gets beyond that; -1 when only the limits apply. */
+    private long literalCap = -1;
+    private String literalCapText;
+
+    /**
+     * An nstring whose literal, if it is one, may hold at most {@code cap} octets: a larger one is refused with a
+     * tagged NO {@code text} before "+", so the client never sends it (RFC 5464 §4.3 for METADATA values).
+     */
+    String nstringWithin(long cap, String text) throws ImapSyntaxException, IOException {
+        literalCap = cap;
+        literalCapText = text;
+        try {
+            return nstring();
+        } finally {
+            literalCap = -1;
+        }
+    }
+
     private byte[] readLiteral() throws ImapSyntaxException, IOException {
         LiteralHeader h = literalHeader();
+        if (literalCap >= 0 && h.size() > literalCap) throw ImapSyntaxException.no(tag, literalCapText, h.nonSync());
         long max = limits.literal(authenticated);
         // RFC 7888 §4: a rejected non-synchronizing literal is already on its way, so the connection must close
         if (h.size() > max || literalTotal + h.size() > max || (h.nonSync() && h.size() > limits.nonSyncLiteral())) {

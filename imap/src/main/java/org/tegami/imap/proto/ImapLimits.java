@@ -23,6 +23,8 @@ public record ImapLimits(int line, int tag, int depth, int ranges, int literalBe
     public static final int RANGES = 10_000;
     public static final int LITERAL_BEFORE_AUTH = 8 * 1024;
     public static final int LITERAL_AFTER_AUTH = 64 * 1024 * 1024;
+    /** Largest METADATA value (RFC 5464 §4.3 [METADATA MAXSIZE]): a larger literal is refused before "+". */
+    public static final int METADATA_VALUE = 64 * 1024;
     /** RFC 7888 §4: LITERAL- allows non-synchronizing literals of at most 4096 octets. */
     public static final int LITERAL_MINUS = 4096;
 

@@ -383,7 +383,8 @@ public final class ImapParser {
         do {
             String e = entry(lx);
             lx.sp();
-            entries.put(e, Optional.ofNullable(lx.nstring()));
+            entries.put(e, Optional.ofNullable(lx.nstringWithin(ImapLimits.METADATA_VALUE,
+                    "[METADATA MAXSIZE " + ImapLimits.METADATA_VALUE + "] Value too large")));
         } while (lx.tryChar(' '));
         lx.close();
         return end(lx, new ImapCommand.SetMetadata(mailbox, entries));

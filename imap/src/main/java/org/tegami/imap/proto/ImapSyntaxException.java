@@ -9,12 +9,29 @@ public final class ImapSyntaxException extends Exception {
     private final String tag;
     private final String text;
     private final boolean close;
+    /** A refusal found while parsing (a literal over a command's own limit), answered NO rather than BAD. */
+    private final boolean no;
 
     public ImapSyntaxException(String tag, String text, boolean close) {
-        super(tag + " BAD " + text, null, false, false);
+        this(tag, text, close, false);
+    }
+
+    private ImapSyntaxException(String tag, String text, boolean close, boolean no) {
+        super(tag + (no ? " NO " : " BAD ") + text, null, false, false);
         this.tag = tag;
         this.text = text;
         this.close = close;
+        this.no = no;
+    }
+
+    /** A tagged NO found while parsing, e.g. {@code [METADATA MAXSIZE n]} before a literal's "+". */
+    static ImapSyntaxException no(String tag, String text, boolean close) {
+        return new ImapSyntaxException(tag, text, close, true);
+    }
+
+    /** Whether this is a refusal (NO), not a syntax error (BAD). */
+    public boolean refusal() {
+        return no;
     }
 
     public String tag() {
@@ -32,10 +49,10 @@ public final class ImapSyntaxException extends Exception {
 
     /** The response line to send, without CRLF. */
     public String line() {
-        return tag + " BAD " + text;
+        return tag + (no ? " NO " : " BAD ") + text;
     }
 
     ImapSyntaxException withTag(String newTag) {
-        return new ImapSyntaxException(newTag, text, close);
+        return new ImapSyntaxException(newTag, text, close, no);
     }
 }

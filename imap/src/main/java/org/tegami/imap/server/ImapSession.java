@@ -165,7 +165,7 @@ final class ImapSession {
 
     private void syntaxError(ImapSyntaxException e) throws IOException {
         send(e.line() + "\r\n");
-        errors++;
+        if (!e.refusal()) errors++;
         if (e.close()) {
             send("* BYE Cannot recover from that command, closing connection\r\n");
             logout = true;

@@ -19,7 +19,7 @@ import org.tegami.store.MailboxId;
  */
 final class Metadata {
     /** Largest value in octets (RFC 5464 §4.3 [METADATA MAXSIZE]). */
-    static final int MAX_VALUE = 64 * 1024;
+    static final int MAX_VALUE = org.tegami.imap.proto.ImapLimits.METADATA_VALUE;
     /** Most entries per mailbox, or on the server (RFC 5464 §4.3 [METADATA TOOMANY]). */
     static final int MAX_ENTRIES = 100;
 
