@@ -32,8 +32,13 @@ public interface BlobStore {
      */
     java.util.Optional<String> index(BlobId id);
 
-    /** Stores derived data for a blob; a second call for the same blob keeps the first. Durable when it returns. */
-    void putIndex(BlobId id, String data);
+    /** Stores derived data for a blob, replacing what was there (a newer format, say). Durable when it returns. */
+    default void putIndex(BlobId id, String data) {
+        putIndex(java.util.Map.of(id, data));
+    }
+
+    /** Stores derived data for many blobs in one transaction (a first SORT over a large mailbox derives thousands). */
+    void putIndex(java.util.Map<BlobId, String> entries);
 
     /** A blob being written. Not thread-safe; one writer per message. */
     interface BlobWriter extends AutoCloseable {

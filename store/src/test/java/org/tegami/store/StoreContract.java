@@ -417,12 +417,14 @@ public interface StoreContract {
     }
 
     @Test
-    default void blobIndexIsKeptOnceAndSurvivesARestart() throws IOException {
+    default void blobIndexIsReplacedAndSurvivesARestart() throws IOException {
         BlobId b = blob(store(), "Subject: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        BlobId c = blob(store(), "Subject: y\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         assertEquals(Optional.empty(), store().blobs().index(b));
         store().blobs().putIndex(b, "first");
-        store().blobs().putIndex(b, "second");
-        assertEquals(Optional.of("first"), reopen().blobs().index(b));
+        store().blobs().putIndex(java.util.Map.of(b, "second", c, "third"));
+        assertEquals(Optional.of("second"), reopen().blobs().index(b), "a newer derivation replaces the old");
+        assertEquals(Optional.of("third"), store().blobs().index(c));
     }
 
     @Test

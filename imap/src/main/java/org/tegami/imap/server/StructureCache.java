@@ -8,7 +8,10 @@ import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.tegami.imap.message.SortKeys;
 import org.tegami.mime.message.MessageStructure;
 import org.tegami.imap.proto.ImapWriter;
 import org.tegami.store.BlobId;
@@ -26,9 +29,9 @@ public final class StructureCache {
     private static final Logger LOG = System.getLogger(StructureCache.class.getName());
     public static final int DEFAULT_ENTRIES = 5_000;
     // bump when the rendering changes, so entries written by an older version are recomputed
-    private static final String FORMAT = "imap2";
-    /** At most this many index writes in flight; beyond that a summary is simply recomputed another time. */
-    private static final int MAX_PENDING_WRITES = 64;
+    private static final String FORMAT = "imap3";
+    /** At most this many index entries queued for writing (a few hundred bytes each). */
+    private static final int MAX_PENDING_WRITES = 10_000;
 
     /** What FETCH and SEARCH need from a message's MIME structure, rendered for a client. */
     public record Summary(String envelope, String body, String bodyStructure, Optional<LocalDate> sentDate, boolean ascii) {}
@@ -36,8 +39,9 @@ public final class StructureCache {
     private final BlobStore blobs;
     private final Map<BlobId, MessageStructure> structures;
     private final Map<BlobId, Summary> summaries;
-    private final Map<BlobId, org.tegami.imap.message.SortKeys> sortKeys;
-    private final Semaphore writes = new Semaphore(MAX_PENDING_WRITES);
+    private final Map<BlobId, SortKeys> sortKeys;
+    private final Map<BlobId, String> pendingWrites = new LinkedHashMap<>();
+    private boolean writing;
 
     public StructureCache(BlobStore blobs, int entries) {
         this.blobs = blobs;
@@ -62,23 +66,35 @@ public final class StructureCache {
             s = summaries.get(blob);
         }
         if (s != null && (s.ascii() || utf8)) return s;
+        Optional<Stored> stored = Optional.empty();
         if (s == null) {
-            Optional<Summary> stored = blobs.index(blob).flatMap(StructureCache::decode);
-            if (stored.isPresent()) {
-                remember(blob, stored.get());
-                return stored.get();
+            stored = blobs.index(blob).flatMap(StructureCache::decodeStored);
+            stored.flatMap(Stored::keys).ifPresent(k -> rememberKeys(blob, k));
+            if (stored.flatMap(Stored::summary).isPresent()) {
+                remember(blob, stored.get().summary().get());
+                return stored.get().summary().get();
             }
         }
         MessageStructure m = get(blob);
-        Summary rendered = new Summary(m.envelope(str -> ImapWriter.string(str, utf8)),
+        Summary rendered = render(m, utf8);
+        Optional<Summary> ascii = asciiOf(rendered);
+        ascii.ifPresent(a -> remember(blob, a));
+        // written once per blob: when nothing was stored, or only the sort keys and now the summary too
+        if (s == null && (stored.isEmpty() || ascii.isPresent())) persist(blob, ascii, keys(blob, m));
+        return ascii.orElse(rendered);
+    }
+
+    private static Summary render(MessageStructure m, boolean utf8) {
+        return new Summary(m.envelope(str -> ImapWriter.string(str, utf8)),
                 m.bodyStructure(false, str -> ImapWriter.string(str, utf8)),
                 m.bodyStructure(true, str -> ImapWriter.string(str, utf8)), m.sentDate(), false);
-        // plain ASCII on one line means no literal and no UTF-8 was needed: the same text for every client
-        if (!plain(rendered)) return rendered;
-        Summary ascii = new Summary(rendered.envelope(), rendered.body(), rendered.bodyStructure(), rendered.sentDate(), true);
-        remember(blob, ascii);
-        persist(blob, ascii);
-        return ascii;
+    }
+
+    /** Plain ASCII on one line means no literal and no UTF-8 was needed: the same text for every client. */
+    private static Optional<Summary> asciiOf(Summary rendered) {
+        if (!plain(rendered)) return Optional.empty();
+        return Optional.of(new Summary(rendered.envelope(), rendered.body(), rendered.bodyStructure(), rendered.sentDate(),
+                true));
     }
 
     private void remember(BlobId blob, Summary s) {
@@ -87,18 +103,54 @@ public final class StructureCache {
         }
     }
 
-    /** Writes the index entry in the background: nobody waits for derived data. */
-    private void persist(BlobId blob, Summary s) {
-        if (!writes.tryAcquire()) return;
-        Thread.ofVirtual().name("imap-index").start(() -> {
-            try {
-                blobs.putIndex(blob, encode(s));
-            } catch (RuntimeException e) {
-                LOG.log(Level.DEBUG, "could not store the index of " + blob + ": " + e.getMessage());
-            } finally {
-                writes.release();
+    private void rememberKeys(BlobId blob, SortKeys k) {
+        synchronized (sortKeys) {
+            sortKeys.put(blob, k);
+        }
+    }
+
+    private SortKeys keys(BlobId blob, MessageStructure m) {
+        synchronized (sortKeys) {
+            SortKeys k = sortKeys.get(blob);
+            if (k != null) return k;
+        }
+        SortKeys k = SortKeys.of(m);
+        rememberKeys(blob, k);
+        return k;
+    }
+
+    /**
+     * Queues the index entry for the background writer: nobody waits for derived data. Entries are written in
+     * batches (one transaction each), so a first SORT over 100,000 messages stores them all in a few commits;
+     * beyond {@value #MAX_PENDING_WRITES} queued, an entry is dropped and simply derived again another time.
+     */
+    private void persist(BlobId blob, Optional<Summary> s, SortKeys k) {
+        synchronized (pendingWrites) {
+            if (pendingWrites.size() >= MAX_PENDING_WRITES) return;
+            pendingWrites.put(blob, encode(s, k));
+            if (writing) return;
+            writing = true;
+        }
+        Thread.ofVirtual().name("imap-index").start(this::drain);
+    }
+
+    private void drain() {
+        while (true) {
+            Map<BlobId, String> batch;
+            synchronized (pendingWrites) {
+                if (pendingWrites.isEmpty()) {
+                    writing = false;
+                    return;
+                }
+                batch = new LinkedHashMap<>(pendingWrites);
+                pendingWrites.clear();
             }
-        });
+            try {
+                blobs.putIndex(batch);
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "could not store " + batch.size() + " index entries: " + e.getMessage());
+            }
+        }
     }
 
     private static boolean plain(Summary s) {
@@ -113,28 +165,86 @@ public final class StructureCache {
         return true;
     }
 
-    static String encode(Summary s) {
-        return String.join("\n", FORMAT, s.sentDate().map(LocalDate::toString).orElse("-"), s.envelope(), s.body(),
-                s.bodyStructure());
+    /** What the blob index holds for a message: its summary when plain ASCII, and its sort keys. */
+    record Stored(Optional<Summary> summary, Optional<SortKeys> keys) {}
+
+    /**
+     * One line per field: format, sent date, then (when stored) the summary, then the sort keys with backslash,
+     * CR and LF escaped (subjects and names may be any UTF-8).
+     */
+    static String encode(Optional<Summary> s, SortKeys k) {
+        List<String> f = new ArrayList<>(List.of(FORMAT, s.flatMap(Summary::sentDate).map(LocalDate::toString).orElse("-"),
+                s.isPresent() ? "1" : "0", s.map(Summary::envelope).orElse(""), s.map(Summary::body).orElse(""),
+                s.map(Summary::bodyStructure).orElse("")));
+        f.add(k.date().map(d -> Long.toString(d.toEpochMilli())).orElse("-"));
+        for (String t : List.of(k.subject(), k.from(), k.to(), k.cc(), k.displayFrom(), k.displayTo())) f.add(escape(t));
+        f.add(k.messageId().map(StructureCache::escape).orElse("-"));
+        f.add(escape(String.join(" ", k.references())));
+        f.add(k.replyOrForward() ? "1" : "0");
+        return String.join("\n", f);
     }
 
     static Optional<Summary> decode(String data) {
-        String[] f = data.split("\n", -1);
-        if (f.length != 5 || !f[0].equals(FORMAT)) return Optional.empty(); // another version's format: recompute
-        Optional<LocalDate> sent = f[1].equals("-") ? Optional.empty() : Optional.of(LocalDate.parse(f[1]));
-        return Optional.of(new Summary(f[2], f[3], f[4], sent, true));
+        return decodeStored(data).flatMap(Stored::summary);
     }
 
-    /** What SORT and THREAD compare (RFC 5256), derived once per blob. */
-    public org.tegami.imap.message.SortKeys sortKeys(BlobId blob) throws IOException {
+    /** The stored entry; an older format ({@code imap2}: summary only) still gives its summary; others nothing. */
+    static Optional<Stored> decodeStored(String data) {
+        String[] f = data.split("\n", -1);
+        try {
+            if (f.length == 5 && f[0].equals("imap2")) {
+                return Optional.of(new Stored(Optional.of(new Summary(f[2], f[3], f[4], date(f[1]), true)), Optional.empty()));
+            }
+            if (f.length != 16 || !f[0].equals(FORMAT)) return Optional.empty(); // another version's format: recompute
+            Optional<Summary> summary = f[2].equals("1")
+                    ? Optional.of(new Summary(f[3], f[4], f[5], date(f[1]), true)) : Optional.empty();
+            SortKeys k = new SortKeys(f[6].equals("-") ? Optional.empty() : Optional.of(Instant.ofEpochMilli(Long.parseLong(f[6]))),
+                    unescape(f[7]), unescape(f[8]), unescape(f[9]), unescape(f[10]), unescape(f[11]), unescape(f[12]),
+                    f[13].equals("-") ? Optional.empty() : Optional.of(unescape(f[13])),
+                    f[14].isEmpty() ? List.of() : List.of(unescape(f[14]).split(" ")), f[15].equals("1"));
+            return Optional.of(new Stored(summary, Optional.of(k)));
+        } catch (RuntimeException e) {
+            return Optional.empty(); // damaged: derived again
+        }
+    }
+
+    private static Optional<LocalDate> date(String field) {
+        return field.equals("-") ? Optional.empty() : Optional.of(LocalDate.parse(field));
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
+    }
+
+    private static String unescape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\\' || i + 1 == s.length()) {
+                b.append(c);
+                continue;
+            }
+            char n = s.charAt(++i);
+            b.append(n == 'n' ? '\n' : n == 'r' ? '\r' : n);
+        }
+        return b.toString();
+    }
+
+    /** What SORT and THREAD compare (RFC 5256), derived once per blob and kept beside the summary. */
+    public SortKeys sortKeys(BlobId blob) throws IOException {
         synchronized (sortKeys) {
-            var k = sortKeys.get(blob);
+            SortKeys k = sortKeys.get(blob);
             if (k != null) return k;
         }
-        var k = org.tegami.imap.message.SortKeys.of(get(blob));
-        synchronized (sortKeys) {
-            sortKeys.put(blob, k);
+        Optional<Stored> stored = blobs.index(blob).flatMap(StructureCache::decodeStored);
+        if (stored.flatMap(Stored::keys).isPresent()) {
+            rememberKeys(blob, stored.get().keys().get());
+            return stored.get().keys().get();
         }
+        MessageStructure m = get(blob);
+        SortKeys k = keys(blob, m);
+        Optional<Summary> summary = stored.flatMap(Stored::summary).or(() -> asciiOf(render(m, false)));
+        persist(blob, summary, k);
         return k;
     }
 

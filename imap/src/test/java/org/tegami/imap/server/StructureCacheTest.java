@@ -54,14 +54,67 @@ class StructureCacheTest {
     }
 
     @Test
-    void rawUtf8HeadersAreNotStoredAndRenderPerClient() throws Exception {
+    void rawUtf8SummariesAreNotStoredAndRenderPerClient() throws Exception {
         try (Store store = EmbeddedStore.open(dir, InstantSource.fixed(Instant.EPOCH))) {
             BlobId b = blob(store, "Subject: Grüße\r\n\r\nx\r\n");
             StructureCache cache = new StructureCache(store.blobs(), 10);
             assertTrue(cache.summary(b, true).envelope().startsWith("(NIL \"Grüße\" "), "quoted UTF-8 for IMAP4rev2");
             assertTrue(cache.summary(b, false).envelope().startsWith("(NIL {7}\r\nGrüße "), "a literal for IMAP4rev1");
-            Thread.sleep(200);
-            assertEquals(Optional.empty(), store.blobs().index(b));
+            awaitIndex(store, b);
+            var stored = StructureCache.decodeStored(store.blobs().index(b).orElseThrow()).orElseThrow();
+            assertEquals(Optional.empty(), stored.summary(), "only the sort keys are stored");
+            assertEquals("GRüßE", stored.keys().orElseThrow().subject());
+        }
+    }
+
+    /** The store's blobs, counting how often a message's bytes are read. */
+    private static BlobStore counting(BlobStore blobs, java.util.concurrent.atomic.AtomicInteger opens) {
+        return (BlobStore) java.lang.reflect.Proxy.newProxyInstance(BlobStore.class.getClassLoader(),
+                new Class<?>[] {BlobStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("open")) opens.incrementAndGet();
+                    try {
+                        return method.invoke(blobs, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void sortKeysAreStoredAndAFirstSortAfterARestartReadsNoMessage() throws Exception {
+        String message = "Date: Fri, 3 Jan 2025 10:00:00 +0100\r\nSubject: Re: Grüße\\ aus\r\n Köln\r\n"
+                + "From: \"Zoë\" <zoe@example.org>\r\nMessage-ID: <1@x>\r\nReferences: <0@x> <a\\b@x>\r\n\r\nbody\r\n";
+        BlobId b;
+        org.tegami.imap.message.SortKeys first;
+        try (Store store = EmbeddedStore.open(dir, InstantSource.fixed(Instant.EPOCH))) {
+            b = blob(store, message);
+            first = new StructureCache(store.blobs(), 10).sortKeys(b);
+            assertEquals("GRüßE\\ AUS KöLN", first.subject(), "base subject, unfolded, a-z upper-cased");
+            assertTrue(first.replyOrForward());
+            awaitIndex(store, b);
+        }
+        try (Store store = EmbeddedStore.open(dir, InstantSource.fixed(Instant.EPOCH))) {
+            var opens = new java.util.concurrent.atomic.AtomicInteger();
+            StructureCache cache = new StructureCache(counting(store.blobs(), opens), 10);
+            assertEquals(first, cache.sortKeys(b), "the same keys, escapes and all");
+            assertEquals(0, opens.get(), "read from the blob index, not parsed again");
+            cache.summary(b, false);
+            assertEquals(1, opens.get(), "a non-ASCII summary is still rendered from the message");
+        }
+    }
+
+    @Test
+    void anOlderEntryGivesItsSummaryAndIsUpgradedWithTheSortKeys() throws Exception {
+        try (Store store = EmbeddedStore.open(dir, InstantSource.fixed(Instant.EPOCH))) {
+            BlobId b = blob(store, "Subject: Hi\r\n\r\nbody\r\n");
+            store.blobs().putIndex(b, "imap2\n-\n(NIL \"Hi\")\n(b)\n(bs)");
+            StructureCache cache = new StructureCache(store.blobs(), 10);
+            assertEquals("(NIL \"Hi\")", cache.summary(b, false).envelope(), "the old entry is used as it is");
+            assertEquals("HI", new StructureCache(store.blobs(), 10).sortKeys(b).subject());
+            for (int i = 0; i < 100 && store.blobs().index(b).orElseThrow().startsWith("imap2"); i++) Thread.sleep(20);
+            var upgraded = StructureCache.decodeStored(store.blobs().index(b).orElseThrow()).orElseThrow();
+            assertEquals("(NIL \"Hi\")", upgraded.summary().orElseThrow().envelope(), "the summary is kept");
+            assertEquals("HI", upgraded.keys().orElseThrow().subject());
         }
     }
 

@@ -115,8 +115,14 @@ final class FileBlobStore implements BlobStore {
     }
 
     @Override
-    public void putIndex(BlobId id, String data) {
-        db.write(tx -> SqlAccounts.update(tx, "INSERT OR IGNORE INTO blob_index(hex, data) VALUES (?, ?)", id.hex(), data));
+    public void putIndex(java.util.Map<BlobId, String> entries) {
+        db.write(tx -> {
+            for (var e : entries.entrySet()) {
+                SqlAccounts.update(tx, "INSERT OR REPLACE INTO blob_index(hex, data) VALUES (?, ?)", e.getKey().hex(),
+                        e.getValue());
+            }
+            return null;
+        });
     }
 
     @Override
