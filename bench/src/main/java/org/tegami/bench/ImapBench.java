@@ -186,13 +186,13 @@ public final class ImapBench {
         }
     }
 
-    private static double median(long[] nanos) {
+    static double median(long[] nanos) {
         long[] s = nanos.clone();
         Arrays.sort(s);
         return s[s.length / 2] / 1e6;
     }
 
-    private static String ms(long[] nanos) {
+    static String ms(long[] nanos) {
         StringBuilder sb = new StringBuilder();
         for (long n : nanos) sb.append(String.format("%.0f ", n / 1e6));
         return sb.toString().trim();

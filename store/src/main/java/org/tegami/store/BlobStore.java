@@ -32,6 +32,13 @@ public interface BlobStore {
      */
     java.util.Optional<String> index(BlobId id);
 
+    /** The derived data of many blobs at once (those that have some), for a SORT over a whole mailbox. */
+    default java.util.Map<BlobId, String> index(java.util.Collection<BlobId> ids) {
+        java.util.Map<BlobId, String> out = new java.util.HashMap<>();
+        for (BlobId id : ids) index(id).ifPresent(d -> out.put(id, d));
+        return out;
+    }
+
     /** Stores derived data for a blob, replacing what was there (a newer format, say). Durable when it returns. */
     default void putIndex(BlobId id, String data) {
         putIndex(java.util.Map.of(id, data));

@@ -102,7 +102,7 @@ final class Searcher {
             int q = sel.seqOf(u);
             if (q > 0) seqs.set(q);
         }
-        List<Integer> ordered = order(sel, criteria, seqs.stream().boxed().toList(), sel.details(seqs));
+        List<Integer> ordered = order(sel, criteria, seqs.stream().boxed().toList(), sel.details(seqs), Progress.NONE);
         List<Long> out = new ArrayList<>(ordered.size());
         for (int q : ordered) out.add(sel.get(q).uid().value());
         return out;
@@ -286,7 +286,8 @@ final class Searcher {
         SelectedMailbox sel = s.selected;
         Optional<Hits> found = evaluate(tag, Optional.of(c.charset()), c.key(), true);
         if (found.isEmpty()) return;
-        List<Integer> seqs = order(sel, c.criteria(), found.get().seqs(), found.get().details());
+        List<Integer> seqs = order(sel, c.criteria(), found.get().seqs(), found.get().details(),
+                new Progress(s, tag, found.get().details().size(), "Still sorting"));
         List<Long> numbers = new ArrayList<>(seqs.size());
         for (int q : seqs) numbers.add(c.uid() ? sel.get(q).uid().value() : q);
         if (c.returnOptions().isEmpty()) {
@@ -309,13 +310,17 @@ final class Searcher {
 
     /** Orders messages by the criteria in turn, ties broken by sequence number (RFC 5256 §3). */
     private List<Integer> order(SelectedMailbox sel, List<ImapCommand.SortCriterion> criteria, List<Integer> hits,
-            Map<Uid, MessageMeta> details) throws IOException {
+            Map<Uid, MessageMeta> details, Progress progress) throws IOException {
         List<Integer> seqs = new ArrayList<>(hits);
         Map<Integer, SortKeys> keys = new java.util.HashMap<>();
         boolean needsHeaders = criteria.stream().anyMatch(k -> !k.key().equals("ARRIVAL") && !k.key().equals("SIZE"));
-        for (int seq : seqs) {
-            MessageMeta m = details.get(sel.get(seq).uid());
-            if (needsHeaders && m != null) keys.put(seq, s.env.structures().sortKeys(m.blob()));
+        if (needsHeaders) {
+            Map<org.tegami.store.BlobId, SortKeys> byBlob = s.env.structures().sortKeys(
+                    details.values().stream().map(MessageMeta::blob).toList(), progress);
+            for (int seq : seqs) {
+                MessageMeta m = details.get(sel.get(seq).uid());
+                if (m != null) keys.put(seq, byBlob.get(m.blob()));
+            }
         }
         java.util.Comparator<Integer> order = (a, b) -> 0;
         for (ImapCommand.SortCriterion k : criteria) {
@@ -340,10 +345,12 @@ final class Searcher {
         if (found.isEmpty()) return;
         Map<Uid, MessageMeta> details = found.get().details();
         List<Threader.Message> msgs = new ArrayList<>();
+        Map<org.tegami.store.BlobId, SortKeys> byBlob = s.env.structures().sortKeys(
+                details.values().stream().map(MessageMeta::blob).toList(), new Progress(s, tag, details.size(), "Still threading"));
         for (int seq : found.get().seqs()) {
             MessageMeta m = details.get(sel.get(seq).uid());
             if (m == null) continue;
-            SortKeys k = s.env.structures().sortKeys(m.blob());
+            SortKeys k = byBlob.get(m.blob());
             // RFC 5256 §4: threads are ordered by sent date, the internal date when there is none
             msgs.add(new Threader.Message(c.uid() ? m.uid().value() : seq, k, k.date().orElse(m.internalDate())));
         }

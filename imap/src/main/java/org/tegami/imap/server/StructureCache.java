@@ -230,6 +230,37 @@ public final class StructureCache {
         return b.toString();
     }
 
+    /**
+     * The sort keys of many messages: from memory, then those stored in the blob index in a few bulk reads, then
+     * the rest parsed (a SORT or THREAD over a whole mailbox after a restart).
+     */
+    Map<BlobId, SortKeys> sortKeys(java.util.Collection<BlobId> blobs, Progress progress) throws IOException {
+        Map<BlobId, SortKeys> out = new java.util.HashMap<>();
+        List<BlobId> missing = new ArrayList<>();
+        synchronized (sortKeys) {
+            for (BlobId b : blobs) {
+                SortKeys k = sortKeys.get(b);
+                if (k != null) out.put(b, k);
+                else missing.add(b);
+            }
+        }
+        for (int i = 0; i < out.size(); i++) progress.step(); // counted outside the lock: step() may write
+        Map<BlobId, String> stored = this.blobs.index(missing);
+        for (BlobId b : missing) {
+            if (out.containsKey(b)) continue; // the same blob twice
+            Optional<SortKeys> k = Optional.ofNullable(stored.get(b)).flatMap(StructureCache::decodeStored)
+                    .flatMap(Stored::keys);
+            if (k.isPresent()) {
+                rememberKeys(b, k.get());
+                out.put(b, k.get());
+            } else {
+                out.put(b, sortKeys(b));
+            }
+            progress.step(); // RFC 9585: parsing a large mailbox for the first time takes seconds
+        }
+        return out;
+    }
+
     /** What SORT and THREAD compare (RFC 5256), derived once per blob and kept beside the summary. */
     public SortKeys sortKeys(BlobId blob) throws IOException {
         synchronized (sortKeys) {

@@ -115,6 +115,25 @@ final class FileBlobStore implements BlobStore {
     }
 
     @Override
+    public java.util.Map<BlobId, String> index(java.util.Collection<BlobId> ids) {
+        java.util.Map<String, BlobId> byHex = new java.util.HashMap<>();
+        for (BlobId id : ids) byHex.put(id.hex(), id);
+        List<String> hexes = new java.util.ArrayList<>(byHex.keySet());
+        java.util.Map<BlobId, String> out = new java.util.HashMap<>();
+        for (int from = 0; from < hexes.size(); from += 500) { // SQLite's bound-parameter limit, with room
+            List<String> chunk = hexes.subList(from, Math.min(hexes.size(), from + 500));
+            String sql = "SELECT hex, data FROM blob_index WHERE hex IN (" + "?,".repeat(chunk.size() - 1) + "?)";
+            db.read(tx -> {
+                try (var ps = SqlAccounts.prepare(tx, sql, chunk.toArray()); var rs = ps.executeQuery()) {
+                    while (rs.next()) out.put(byHex.get(rs.getString(1)), rs.getString(2));
+                }
+                return null;
+            });
+        }
+        return out;
+    }
+
+    @Override
     public void putIndex(java.util.Map<BlobId, String> entries) {
         db.write(tx -> {
             for (var e : entries.entrySet()) {
