@@ -29,6 +29,8 @@ public final class Threader {
         long number;
 
         boolean isAncestorOf(Node other) {
+            if (other == this) return true;
+            if (children.isEmpty()) return false; // a new message's container: no walk up a long chain
             for (Node n = other; n != null; n = n.parent) if (n == this) return true;
             return false;
         }
@@ -89,7 +91,7 @@ public final class Threader {
         List<Node> roots = new ArrayList<>();
         for (Node n : seen) if (n.parent == null) roots.add(n);
         // (4) prune empty containers
-        roots = prune(roots, true);
+        roots = prune(roots);
         // (5) group the root set by base subject
         Map<String, Node> subjects = new HashMap<>();
         for (Node r : roots) {
@@ -147,20 +149,38 @@ public final class Threader {
         return r.children.isEmpty() || r.children.getFirst().message == null ? "" : r.children.getFirst().message.keys().subject();
     }
 
-    /** RFC 5256 §4 (4): drop empty leaves, promote the children of empty containers (at the root only if one). */
-    private static List<Node> prune(List<Node> nodes, boolean root) {
-        List<Node> out = new ArrayList<>();
-        for (Node n : nodes) {
-            List<Node> kids = prune(new ArrayList<>(n.children), false);
+    /**
+     * RFC 5256 §4 (4): drop empty leaves, promote the children of empty containers (at the root only if one).
+     * Iterative, children before parents: a reply chain of any depth cannot overflow the stack.
+     */
+    private static List<Node> prune(List<Node> roots) {
+        List<Node> order = new ArrayList<>();
+        java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>(roots);
+        while (!stack.isEmpty()) {
+            Node n = stack.pop();
+            order.add(n);
+            for (Node c : n.children) stack.push(c);
+        }
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Node n = order.get(i);
+            List<Node> kids = new ArrayList<>();
+            for (Node k : n.children) {
+                if (k.message == null) kids.addAll(k.children); // empty: gone, its (pruned) children move up
+                else kids.add(k);
+            }
             n.children.clear();
             for (Node k : kids) {
                 k.parent = n;
                 n.children.add(k);
             }
+        }
+        List<Node> out = new ArrayList<>();
+        for (Node n : roots) {
             if (n.message == null && n.children.isEmpty()) continue;
-            if (n.message == null && (!root || n.children.size() == 1)) {
-                for (Node k : n.children) k.parent = root ? null : n.parent;
-                out.addAll(n.children);
+            if (n.message == null && n.children.size() == 1) {
+                Node only = n.children.getFirst();
+                only.parent = null;
+                out.add(only);
                 continue;
             }
             out.add(n);
@@ -220,22 +240,32 @@ public final class Threader {
 
     /**
      * RFC 5256 §5 thread-members / thread-nested: a message, then its only child as a chain, or its children as
-     * adjacent lists; a placeholder shows only its children's lists.
+     * adjacent lists; a placeholder shows only its children's lists. Iterative, like {@link #prune}.
      */
-    private static void render(Node n, StringBuilder sb) {
-        if (n.message != null) {
-            sb.append(n.message.number());
-            if (n.children.size() == 1) {
-                sb.append(' ');
-                render(n.children.getFirst(), sb);
-                return;
+    private static void render(Node root, StringBuilder sb) {
+        java.util.ArrayDeque<Object> work = new java.util.ArrayDeque<>(); // nodes to render and text to append
+        work.push(root);
+        while (!work.isEmpty()) {
+            Object next = work.pop();
+            if (next instanceof String text) {
+                sb.append(text);
+                continue;
             }
-            if (!n.children.isEmpty()) sb.append(' ');
-        }
-        for (Node c : n.children) {
-            sb.append('(');
-            render(c, sb);
-            sb.append(')');
+            Node n = (Node) next;
+            if (n.message != null) {
+                sb.append(n.message.number());
+                if (n.children.size() == 1) {
+                    sb.append(' ');
+                    work.push(n.children.getFirst());
+                    continue;
+                }
+                if (!n.children.isEmpty()) sb.append(' ');
+            }
+            for (int i = n.children.size() - 1; i >= 0; i--) {
+                work.push(")");
+                work.push(n.children.get(i));
+                work.push("(");
+            }
         }
     }
 }

@@ -54,4 +54,19 @@ class ThreaderTest {
                 msg(1, "A", null), msg(2, "B", null), msg(3, "Re: A", null),
                 msg(4, "C", null), msg(5, "Re: C", null), msg(6, "Fwd: C", null))));
     }
+
+    @Test
+    void aReplyChainOfAHundredThousandMessagesDoesNotOverflowTheStack() {
+        // anyone can mail such a chain to a user; threading it must not kill the session
+        List<Threader.Message> chain = new java.util.ArrayList<>();
+        chain.add(msg(1, "Chain", "<1@x>"));
+        for (int i = 2; i <= 100_000; i++) chain.add(msg(i, "Re: Chain", "<" + i + "@x>", "<" + (i - 1) + "@x>"));
+        String threads = Threader.references(chain);
+        assertEquals("(1 2 3 4 ", threads.substring(0, 9));
+        assertEquals(" 99999 100000)", threads.substring(threads.length() - 14));
+        assertEquals(1, threads.chars().filter(c -> c == '(').count(), "one chain, no nesting");
+        // and a placeholder root whose only child is the chain's head
+        chain.set(0, msg(1, "Re: Chain", "<1@x>", "<0@x>"));
+        assertEquals("(1 2 3 ", Threader.references(chain).substring(0, 7));
+    }
 }
