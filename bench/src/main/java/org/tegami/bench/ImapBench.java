@@ -62,6 +62,20 @@ public final class ImapBench {
      * bench user; {@code connections} raises the per-address connection cap for the load generator.
      */
     static TegamiServer startImapsOnly(String prefix, int connections) throws IOException {
+        return startImapsOnly(imapsOnlyConfig(prefix, connections));
+    }
+
+    /** Starts the server of an {@link #imapsOnlyConfig} and adds the bench user. */
+    static TegamiServer startImapsOnly(Path config) throws IOException {
+        TegamiServer server = TegamiServer.start(ConfigLoader.load(config), InstantSource.system());
+        server.store().accounts().addDomain("example.test");
+        server.store().accounts().addUser(EmailAddress.parse(USER).orElseThrow(),
+                new PasswordHasher().hash(PASSWORD.toCharArray()));
+        return server;
+    }
+
+    /** The configuration file of such a server, in a new directory under the working directory. */
+    static Path imapsOnlyConfig(String prefix, int connections) throws IOException {
         Path dir = Files.createTempDirectory(Path.of("."), prefix);
         Path config = dir.resolve("tegami.toml");
         Files.writeString(config, """
@@ -79,11 +93,7 @@ public final class ImapBench {
                 connections = %d
                 connections_per_ip = %d
                 """.formatted(connections, connections));
-        TegamiServer server = TegamiServer.start(ConfigLoader.load(config), InstantSource.system());
-        server.store().accounts().addDomain("example.test");
-        server.store().accounts().addUser(EmailAddress.parse(USER).orElseThrow(),
-                new PasswordHasher().hash(PASSWORD.toCharArray()));
-        return server;
+        return config;
     }
 
     /** Appends {@code n} small messages from 16 threads (group commit), printing progress. */

@@ -2,7 +2,6 @@ package org.tegami.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -14,7 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.tegami.auth.PasswordHasher;
 import org.tegami.mime.EmailAddress;
 import org.tegami.server.TegamiServer;
 import org.tegami.server.config.ConfigLoader;
@@ -37,24 +35,9 @@ public final class ImapSortColdBench {
 
     public static void main(String[] args) throws Exception {
         int messages = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-        Path dir = Files.createTempDirectory(Path.of("."), "tegami-sortbench-");
-        Path config = dir.resolve("tegami.toml");
-        Files.writeString(config, """
-                hostname = "bench.example.test"
-                data_dir = "data"
-                [listen]
-                smtp = []
-                submission = []
-                submissions = []
-                pop3 = []
-                pop3s = []
-                imap = []
-                imaps = ["127.0.0.1:0"]
-                """);
-        try (TegamiServer server = TegamiServer.start(ConfigLoader.load(config), InstantSource.system())) {
-            server.store().accounts().addDomain("example.test");
-            Account alice = server.store().accounts().addUser(EmailAddress.parse(ImapBench.USER).orElseThrow(),
-                    new PasswordHasher().hash(ImapBench.PASSWORD.toCharArray()));
+        Path config = ImapBench.imapsOnlyConfig("tegami-sortbench-", 100);
+        try (TegamiServer server = ImapBench.startImapsOnly(config)) {
+            Account alice = server.store().accounts().user(EmailAddress.parse(ImapBench.USER).orElseThrow()).orElseThrow();
             Mailbox box = server.store().mail().createMailbox(alice.id(), "Threads", Optional.empty());
             populate(server, box, messages);
             try (ImapBench.Client c = login(server)) {
