@@ -44,6 +44,13 @@ public interface MailStore {
     void expunge(MailboxId mailbox, java.util.Set<Uid> uids);
 
     /**
+     * IMAP EXPUNGE (RFC 9051 §6.4.3) and UID EXPUNGE (RFC 4315): removes the messages that have {@code \Deleted} at
+     * the moment of the commit (only those among {@code within}, when given), so that a flag cleared by another
+     * session a moment ago is respected. Returns the UIDs removed.
+     */
+    java.util.Set<Uid> expungeDeleted(MailboxId mailbox, Optional<java.util.Set<Uid>> within);
+
+    /**
      * Adds a message to a mailbox (IMAP APPEND, RFC 9051 §6.3.12): next UID, new modseq, the given flags and
      * internal date; durable when it returns.
      */

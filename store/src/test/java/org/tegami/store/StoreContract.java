@@ -589,4 +589,20 @@ public interface StoreContract {
         store().mail().deleteMailbox(work.id());
         assertEquals(5, rings.get(), "closed");
     }
+
+    @Test
+    default void expungeDeletedTakesTheFlagsAtCommitNotTheCallersView() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        byte[] m = "Subject: e\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        Uid one = store().mail().append(inbox.id(), blob(store(), m), m.length, NOW, Set.of("\\Deleted"));
+        Uid two = store().mail().append(inbox.id(), blob(store(), m), m.length, NOW, Set.of("\\Deleted"));
+        Uid three = store().mail().append(inbox.id(), blob(store(), m), m.length, NOW, Set.of("\\Deleted"));
+        store().mail().setFlags(inbox.id(), Set.of(two), MailStore.FlagMode.REMOVE, Set.of("\\Deleted"), Optional.empty());
+        assertEquals(Set.of(one), store().mail().expungeDeleted(inbox.id(), Optional.of(Set.of(one, two))),
+                "two was undeleted meanwhile, three is outside the set");
+        assertEquals(Set.of(three), store().mail().expungeDeleted(inbox.id(), Optional.empty()));
+        assertEquals(List.of(two), store().mail().messages(inbox.id()).stream().map(MessageMeta::uid).toList());
+        assertEquals(List.of(one, three), store().mail().expungedSince(inbox.id(), new ModSeq(0)));
+    }
 }

@@ -257,6 +257,9 @@ final class ImapSession {
             }
             default -> {
                 if (selected == null) throw new ImapSyntaxException(tag, "No mailbox selected", false);
+                // another user's mailbox: its ACL may have changed since the last command (here, or by `tegami acl`
+                // in another process, which no change feed reports), so the rights are read again before any check
+                if (selected.shared() && !recheckRights()) return;
                 messages.execute(tag, cmd);
             }
         }

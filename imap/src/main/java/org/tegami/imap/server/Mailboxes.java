@@ -203,14 +203,16 @@ final class Mailboxes {
             s.send(tag + " NO [ALREADYEXISTS] Target mailbox already exists\r\n");
             return;
         }
-        if (to.startsWith(from + SEPARATOR)) {
-            s.send(tag + " NO [CANNOT] Cannot move a mailbox into itself\r\n");
-            return;
-        }
         Optional<Place> target = place(tag, to); // and k on the new parent
         if (target.isEmpty()) return;
         if (!target.get().account().equals(source.get().mailbox().account())) {
             s.send(tag + " NO [CANNOT] Mailboxes cannot move between users\r\n");
+            return;
+        }
+        // compared as resolved, not as typed: an address or INBOX in another case names the same mailbox
+        String sourceName = source.get().mailbox().name();
+        if (target.get().name().equals(sourceName) || target.get().name().startsWith(sourceName + SEPARATOR)) {
+            s.send(tag + " NO [CANNOT] Cannot move a mailbox into itself\r\n");
             return;
         }
         createParents(target.get());

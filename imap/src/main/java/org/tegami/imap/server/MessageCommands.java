@@ -65,7 +65,7 @@ final class MessageCommands {
             }
             case ImapCommand.Close c -> {
                 // RFC 9051 §6.4.1: expunge silently when read-write, no EXPUNGE responses; RFC 4314 §4: only with e
-                if (!sel.readOnly && sel.rights().has('e')) store().expunge(sel.mailbox().id(), deleted(sel, null));
+                if (!sel.readOnly && sel.rights().has('e')) store().expungeDeleted(sel.mailbox().id(), Optional.empty());
                 s.unselect();
                 s.ok(tag, "CLOSE completed");
             }
@@ -119,15 +119,6 @@ final class MessageCommands {
         return sel.resolve(set, uid);
     }
 
-    private static Set<Uid> deleted(SelectedMailbox sel, BitSet within) {
-        Set<Uid> out = new HashSet<>();
-        for (int i = 1; i <= sel.count(); i++) {
-            MessageState m = sel.get(i);
-            if (m.flags().contains(Flags.DELETED) && (within == null || within.get(i))) out.add(m.uid());
-        }
-        return out;
-    }
-
     private void expunge(String tag, SelectedMailbox sel, SequenceSet uids) throws IOException, ImapSyntaxException {
         if (sel.readOnly) {
             s.send(tag + " NO [READ-ONLY] Mailbox is read-only\r\n");
@@ -137,12 +128,16 @@ final class MessageCommands {
             s.send(tag + " NO [NOPERM] " + Access.denied('e') + "\r\n"); // RFC 4314 §4
             return;
         }
-        BitSet within = uids == null ? null : messages(tag, sel, true, uids);
-        Set<Uid> gone = deleted(sel, within);
-        new Progress(s, tag, gone.size(), "Still expunging").during(() -> {
-            store().expunge(sel.mailbox().id(), gone);
-            return null;
-        });
+        Optional<Set<Uid>> within = Optional.empty();
+        if (uids != null) {
+            BitSet seqs = messages(tag, sel, true, uids);
+            Set<Uid> named = new HashSet<>();
+            for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) named.add(sel.get(i).uid());
+            within = Optional.of(named);
+        }
+        Optional<Set<Uid>> only = within;
+        // the store decides what has \Deleted at commit time: the view here may be a moment behind another session
+        new Progress(s, tag, 0, "Still expunging").during(() -> store().expungeDeleted(sel.mailbox().id(), only));
         s.sync(true);
         s.ok(tag, (uids == null ? "EXPUNGE" : "UID EXPUNGE") + " completed");
     }

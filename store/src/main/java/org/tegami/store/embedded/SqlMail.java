@@ -248,6 +248,18 @@ final class SqlMail implements MailStore, ChangeFeed {
         });
     }
 
+    @Override
+    public Set<Uid> expungeDeleted(MailboxId mailbox, Optional<Set<Uid>> within) {
+        return db.write(tx -> {
+            Set<Uid> gone = new java.util.HashSet<>();
+            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ?", mailbox.value())) {
+                if (m.flags().contains("\\Deleted") && (within.isEmpty() || within.get().contains(m.uid()))) gone.add(m.uid());
+            }
+            if (!gone.isEmpty()) expunge(tx, mailbox, gone);
+            return gone;
+        });
+    }
+
     private void expunge(Db.Tx tx, MailboxId mailbox, Set<Uid> uids) throws SQLException {
         Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                 .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
