@@ -220,12 +220,30 @@ final class Access {
         return org.tegami.imap.proto.ImapWriter.astring(identifier, s.utf8());
     }
 
-    /** A shared mailbox as LIST shows it, and whether this user subscribed to it. */
-    record Listed(Target target, boolean subscribed) {}
+    /** A mailbox as LIST shows it to this user, and whether they subscribed to it. */
+    record Listed(Target target, boolean subscribed) {
+        String name() {
+            return target.name();
+        }
 
-    /** The shared mailboxes this user may list (RFC 4314 §4: LIST needs l), under their other-users names. */
+        Mailbox mailbox() {
+            return target.mailbox();
+        }
+
+        Rights rights() {
+            return target.rights();
+        }
+    }
+
+    /**
+     * Every mailbox this user may list: their own, then those other users share with them with the l right (RFC 4314
+     * §4) under their other-users names. LIST, multi-mailbox ESEARCH and NOTIFY all start from this.
+     */
     List<Listed> listable() {
         List<Listed> out = new ArrayList<>();
+        for (Mailbox mb : store().mailboxes(s.account.id())) {
+            out.add(new Listed(new Target(mb, mb.name(), Rights.OWNER), mb.subscribed()));
+        }
         for (var m : store().sharedWith(s.account.id())) {
             Rights r = Rights.of(m.rights());
             if (!r.has('l')) continue;

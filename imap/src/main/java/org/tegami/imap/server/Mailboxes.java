@@ -390,10 +390,7 @@ final class Mailboxes {
     private Map<String, Entry> tree() {
         Map<String, Entry> out = new TreeMap<>((a, b) -> a.equals(b) ? 0 : a.equals(Mailbox.INBOX) ? -1
                 : b.equals(Mailbox.INBOX) ? 1 : a.compareTo(b));
-        for (Mailbox mb : store().mailboxes(s.account.id())) add(out, mb.name(), mb, Rights.OWNER, mb.subscribed());
-        for (Access.Listed l : s.access.listable()) {
-            add(out, l.target().name(), l.target().mailbox(), l.target().rights(), l.subscribed());
-        }
+        for (Access.Listed l : s.access.listable()) add(out, l.name(), l.mailbox(), l.rights(), l.subscribed());
         return out;
     }
 

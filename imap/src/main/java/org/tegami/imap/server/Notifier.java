@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.tegami.imap.proto.FetchItem;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.server.Access.Listed;
 import org.tegami.store.ChangeFeed;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MailboxId;
@@ -60,7 +61,6 @@ final class Notifier implements AutoCloseable {
 
     private record Watched(String name, Set<String> events, ChangeFeed.Subscription feed, List<Long> last) {}
 
-    private record Listed(String name, Mailbox mailbox, boolean subscribed, Rights rights) {}
 
     Notifier(ImapSession session) {
         this.s = session;
@@ -97,12 +97,12 @@ final class Notifier implements AutoCloseable {
         running = run;
         wake = signal;
         Thread.ofVirtual().name("imap-notify").start(() -> loop(run, signal));
+        listed = listable();
         if (!rewatch(c.status())) {
             stop();
             s.send(tag + " NO [NOTIFICATIONOVERFLOW] More than " + MAX_WATCHED + " mailboxes to watch\r\n");
             return;
         }
-        listed = listable();
         snapshotMetadata();
         accountFeed = s.env.store().mail().changes().subscribeAccount(s.account.id(), () -> {
             accountChanged = true;
@@ -195,7 +195,7 @@ final class Notifier implements AutoCloseable {
         }
         if (accountChanged) {
             accountChanged = false;
-            mailboxEvents();
+            mailboxEvents(); // refreshes what can be listed, which rewatch then uses
             if (!rewatch(false)) overflow();
         }
         for (Map.Entry<MailboxId, Watched> e : List.copyOf(watched.entrySet())) status(e.getKey(), e.getValue(), false);
@@ -209,12 +209,13 @@ final class Notifier implements AutoCloseable {
     // --- message events on other mailboxes (STATUS) -----------------------------------------------------------
 
     /**
-     * Works out again which other mailboxes are watched for message events (the filters may match new mailboxes,
-     * §6.4), subscribing to the new ones; false when there would be too many.
+     * Works out again, from what the user can list now ({@link #listed}), which other mailboxes are watched for
+     * message events (the filters may match new mailboxes, §6.4), subscribing to the new ones; false when there
+     * would be too many.
      */
     private boolean rewatch(boolean sendStatus) throws IOException {
         Map<MailboxId, Watched> next = new LinkedHashMap<>();
-        for (Listed l : listable().values()) {
+        for (Listed l : listed.values()) {
             Set<String> events = new LinkedHashSet<>();
             for (ImapCommand.EventGroup g : spec.groups()) {
                 if (!g.selected() && matches(g, l)) {
@@ -370,13 +371,7 @@ final class Notifier implements AutoCloseable {
     /** Every mailbox the user can list (RFC 4314 l): their own and those shared with them. */
     private Map<MailboxId, Listed> listable() {
         Map<MailboxId, Listed> out = new LinkedHashMap<>();
-        for (Mailbox mb : s.env.store().mail().mailboxes(s.account.id())) {
-            out.put(mb.id(), new Listed(mb.name(), mb, mb.subscribed(), Rights.OWNER));
-        }
-        for (Access.Listed l : s.access.listable()) {
-            out.put(l.target().mailbox().id(), new Listed(l.target().name(), l.target().mailbox(), l.subscribed(),
-                    l.target().rights()));
-        }
+        for (Listed l : s.access.listable()) out.put(l.mailbox().id(), l);
         return out;
     }
 }

@@ -199,10 +199,7 @@ final class Searcher {
         }
         // the user's own mailboxes, then those shared with them that they may list and read (RFC 4314 §4)
         List<Access.Listed> all = new ArrayList<>();
-        for (org.tegami.store.Mailbox mb : s.env.store().mail().mailboxes(s.account.id())) {
-            all.add(new Access.Listed(new Access.Target(mb, mb.name(), Rights.OWNER), mb.subscribed()));
-        }
-        for (Access.Listed l : s.access.listable()) if (l.target().rights().has('r')) all.add(l);
+        for (Access.Listed l : s.access.listable()) if (l.rights().has('r')) all.add(l);
         java.util.LinkedHashMap<org.tegami.store.MailboxId, Access.Target> boxes = new java.util.LinkedHashMap<>();
         for (ImapCommand.SearchSource src : c.sources()) {
             for (Access.Listed l : all) {

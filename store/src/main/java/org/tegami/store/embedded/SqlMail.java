@@ -252,7 +252,9 @@ final class SqlMail implements MailStore, ChangeFeed {
     public Set<Uid> expungeDeleted(MailboxId mailbox, Optional<Set<Uid>> within) {
         return db.write(tx -> {
             Set<Uid> gone = new java.util.HashSet<>();
-            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ?", mailbox.value())) {
+            // flags are stored space-separated; the LIKE narrows the rows SQLite hands over (EXPUNGE is frequent),
+            // the exact test is below
+            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? AND flags LIKE '%\\Deleted%'", mailbox.value())) {
                 if (m.flags().contains("\\Deleted") && (within.isEmpty() || within.get().contains(m.uid()))) gone.add(m.uid());
             }
             if (!gone.isEmpty()) expunge(tx, mailbox, gone);
