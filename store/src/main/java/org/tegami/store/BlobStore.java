@@ -47,6 +47,14 @@ public interface BlobStore {
     /** Stores derived data for many blobs in one transaction (a first SORT over a large mailbox derives thousands). */
     void putIndex(java.util.Map<BlobId, String> entries);
 
+    /**
+     * Deletes every blob that no message and no queue entry names any more: expunged and moved-away mail, removed
+     * users' mail, delivered queue entries, and blobs committed for writes that were then refused. A blob named
+     * again while the collector runs is kept. Only the serving process calls this (periodically); returns how many
+     * blobs were deleted.
+     */
+    long collect() throws IOException;
+
     /** A blob being written. Not thread-safe; one writer per message. */
     interface BlobWriter extends AutoCloseable {
         /** Where to write the bytes; do not close it, call {@link #commit()} or {@link #close()}. */

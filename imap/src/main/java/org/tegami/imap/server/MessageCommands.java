@@ -278,7 +278,7 @@ final class MessageCommands {
         }
         List<BlobStore.BlobWriter> writers = new ArrayList<>();
         try {
-            List<MailStore.NewMessage> batch = new ArrayList<>();
+            List<Received> received = new ArrayList<>();
             boolean empty = false;
             ImapCommand.Append c = first;
             while (true) {
@@ -293,7 +293,7 @@ final class MessageCommands {
                 }
                 BlobStore.BlobWriter w = s.env.store().blobs().create();
                 writers.add(w);
-                batch.add(receive(w, c, target.map(Access.Target::rights).orElse(Rights.NONE)));
+                received.add(receive(w, c, target.map(Access.Target::rights).orElse(Rights.NONE)));
                 Optional<ImapCommand.Append> more = s.parser().appendEnd(s.reader(), tag, first.mailbox(), true, c.utf8());
                 if (more.isPresent() && more.get().utf8() && !s.utf8Accept) {
                     throw new ImapSyntaxException(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT", more.get().nonSync());
@@ -315,10 +315,13 @@ final class MessageCommands {
                 return;
             }
             Mailbox into = target.get().mailbox();
-            if (!s.fitsQuota(into, batch.stream().mapToLong(MailStore.NewMessage::size).sum(), batch.size())) {
+            if (!s.fitsQuota(into, received.stream().mapToLong(Received::size).sum(), received.size())) {
                 s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n");
                 return;
             }
+            // Only now are the blobs committed: a refused APPEND leaves nothing behind in the store.
+            List<MailStore.NewMessage> batch = new ArrayList<>();
+            for (Received r : received) batch.add(r.commit());
             List<Uid> uids = store().appendAll(into.id(), batch); // durable when it returns
             s.sync(true);
             // RFC 4315 §3 / RFC 3502 §6.3.11: APPENDUID uidvalidity uid-set
@@ -351,14 +354,21 @@ final class MessageCommands {
      * Streams an APPEND literal into a blob and returns the message to store, with its date and the flags the
      * user's rights on the target let them set (RFC 4314 §4: the others are dropped, not refused).
      */
-    private MailStore.NewMessage receive(BlobStore.BlobWriter w, ImapCommand.Append c, Rights rights) throws IOException {
+    private Received receive(BlobStore.BlobWriter w, ImapCommand.Append c, Rights rights) throws IOException {
         try (InputStream in = s.reader().openLiteral(c.literalSize(), c.nonSync())) {
             in.transferTo(w.stream());
         }
         Set<String> flags = new LinkedHashSet<>();
         for (String f : c.flags()) if (Flags.storable(f) && rights.mayChange(f)) flags.add(f);
         Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
-        return new MailStore.NewMessage(w.commit(), c.literalSize(), date, flags);
+        return new Received(w, c.literalSize(), date, flags);
+    }
+
+    /** A message read into a blob not yet committed: committed only once it is sure to be stored. */
+    private record Received(BlobStore.BlobWriter writer, long size, Instant date, Set<String> flags) {
+        MailStore.NewMessage commit() throws IOException {
+            return new MailStore.NewMessage(writer.commit(), size, date, flags);
+        }
     }
 
     /**
@@ -389,7 +399,7 @@ final class MessageCommands {
             return;
         }
         try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
-            MailStore.NewMessage m = receive(w, a, target.map(Access.Target::rights).orElse(Rights.NONE));
+            Received m = receive(w, a, target.map(Access.Target::rights).orElse(Rights.NONE));
             if (s.parser().appendEnd(s.reader(), tag, a.mailbox(), true, a.utf8()).isPresent()) {
                 throw new ImapSyntaxException(tag, "REPLACE takes one message", true);
             }
@@ -404,7 +414,7 @@ final class MessageCommands {
                 s.send(tag + " " + refusal + "\r\n");
                 return;
             }
-            Uid uid = store().replace(sel.mailbox().id(), sel.get(seq).uid(), target.get().mailbox().id(), m);
+            Uid uid = store().replace(sel.mailbox().id(), sel.get(seq).uid(), target.get().mailbox().id(), m.commit());
             s.send("* OK [APPENDUID " + target.get().mailbox().uidValidity() + " " + uid + "] Replacement saved\r\n");
             s.sync(true);
             s.ok(tag, (c.uid() ? "UID REPLACE" : "REPLACE") + " completed");

@@ -130,7 +130,7 @@ final class SelfSignedCertificate {
 
     private static void write(Path dir, Path certFile, Path keyFile, PemLoader.KeyMaterial m) {
         try {
-            Files.createDirectories(dir);
+            org.tegami.core.PrivateFiles.directories(dir);
             StringWriter key = new StringWriter();
             try (JcaPEMWriter w = new JcaPEMWriter(key)) {
                 w.writeObject(new JcaPKCS8Generator(m.key(), null));

@@ -6,7 +6,6 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -57,17 +56,18 @@ public final class DkimKeys {
         Path d = dir.resolve(domain.toLowerCase(Locale.ROOT));
         List<DkimKey> made = new ArrayList<>();
         try {
-            Files.createDirectories(d);
+            org.tegami.core.PrivateFiles.directories(d);
             for (DkimKey.Algorithm alg : DkimKey.Algorithm.values()) {
                 String selector = base + (alg == DkimKey.Algorithm.RSA ? "r" : "e");
                 Path f = d.resolve(selector + "." + alg.keyType + ".pem");
                 if (Files.exists(f)) throw new TegamiException("a DKIM key " + f + " exists already (one per month and algorithm)");
                 DkimKey k = DkimKey.generate(domain, selector, alg);
                 Path tmp = d.resolve(selector + ".tmp");
+                Files.deleteIfExists(tmp);
+                Files.createFile(tmp, org.tegami.core.PrivateFiles.fileMode()); // 0600 before the key is in it
                 Files.writeString(tmp, "-----BEGIN PRIVATE KEY-----\n"
                         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(k.privateKey().getEncoded())
                         + "\n-----END PRIVATE KEY-----\n");
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
                 Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 made.add(k);
             }

@@ -90,6 +90,8 @@ final class Db implements AutoCloseable {
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA busy_timeout=10000"); // another process (the admin CLI) may hold the write lock
             s.execute("PRAGMA foreign_keys=ON");
+            // Deleted rows (expunged mail, removed users, password hashes) are overwritten, not left in free pages.
+            s.execute("PRAGMA secure_delete=ON");
         }
         return c;
     }

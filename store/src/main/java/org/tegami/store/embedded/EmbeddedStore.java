@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.tegami.core.PrivateFiles;
 import org.tegami.core.StoreException;
 import org.tegami.store.AccountStore;
 import org.tegami.store.BlobStore;
@@ -26,7 +27,7 @@ public final class EmbeddedStore implements Store {
     private final SqlQueue queue;
 
     private EmbeddedStore(Path dataDir, InstantSource clock, LongSupplier uidValidity, int inlineMax) throws IOException {
-        Files.createDirectories(dataDir);
+        privateDataDirectory(dataDir);
         db = new Db(dataDir.resolve("meta.db"));
         try {
             blobs = new FileBlobStore(dataDir, db, inlineMax);
@@ -37,6 +38,28 @@ public final class EmbeddedStore implements Store {
         accounts = new SqlAccounts(db, uidValidity);
         queue = new SqlQueue(db);
         mail = new SqlMail(db, queue, blobs, uidValidity, clock);
+    }
+
+    /**
+     * The data directory holds password hashes and everyone's mail: 0700, and the database files 0600 (SQLite
+     * creates its -wal and -shm files with the database file's mode). An older, wider directory is tightened.
+     */
+    private static void privateDataDirectory(Path dataDir) throws IOException {
+        boolean existed = Files.isDirectory(dataDir);
+        PrivateFiles.directories(dataDir);
+        if (existed && PrivateFiles.restrict(dataDir)) {
+            System.getLogger(EmbeddedStore.class.getName()).log(System.Logger.Level.WARNING,
+                    "the data directory " + dataDir + " was readable by other users; it is now 0700");
+        }
+        Path meta = dataDir.resolve("meta.db");
+        if (!Files.exists(meta)) {
+            try {
+                Files.createFile(meta, PrivateFiles.fileMode());
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another process created it
+            }
+        }
+        for (String f : new String[] {"meta.db", "meta.db-wal", "meta.db-shm"}) PrivateFiles.restrict(dataDir.resolve(f));
     }
 
     public static EmbeddedStore open(Path dataDir, InstantSource clock) {

@@ -17,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.tegami.core.PrivateFiles;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
 
@@ -38,6 +39,18 @@ final class FileBlobStore implements BlobStore {
      * which saves a group commit per message; {@link Writer#close()} writes any left over.
      */
     private final java.util.concurrent.ConcurrentHashMap<BlobId, Pending> pending = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Committed file blobs whose content was already stored: the writer's own fsync'd copy, kept until the writer
+     * closes, so that a delivery can put it back if the collector deleted the stored one meanwhile ({@link #claim}).
+     */
+    private final java.util.concurrent.ConcurrentHashMap<BlobId, Path> spares = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Blobs the collector decided to delete whose files go after its commit; a write that names one again before
+     * then (in a later savepoint of the same group commit) takes it back. Touched on the writer thread only.
+     */
+    private final java.util.Set<String> doomed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Committed file blobs that some delivery may or may not name: the collector checks them. */
+    private final java.util.Set<String> candidates = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * A committed inline blob. An entry leaves the map only when its writer closes, which happens after that
@@ -55,8 +68,10 @@ final class FileBlobStore implements BlobStore {
     FileBlobStore(Path dataDir, Db db, int inlineMax) throws IOException {
         this.db = db;
         this.inlineMax = inlineMax;
-        root = Files.createDirectories(dataDir.resolve("blobs"));
-        tmp = Files.createDirectories(dataDir.resolve("tmp"));
+        root = PrivateFiles.directories(dataDir.resolve("blobs"));
+        tmp = PrivateFiles.directories(dataDir.resolve("tmp"));
+        PrivateFiles.restrict(root);
+        PrivateFiles.restrict(tmp);
         try (Stream<Path> leftovers = Files.list(tmp)) { // from writes cut short by a crash
             for (Path p : leftovers.toList()) Files.deleteIfExists(p);
         }
@@ -80,6 +95,124 @@ final class FileBlobStore implements BlobStore {
     /** Inserts an inline blob (within the caller's transaction). */
     static void insert(Db.Tx tx, BlobId id, byte[] data) throws java.sql.SQLException {
         SqlAccounts.update(tx, "INSERT OR IGNORE INTO blobs(hex, data) VALUES (?, ?)", id.hex(), data);
+    }
+
+    /**
+     * Called on the writer thread by every write that makes a message or queue entry name {@code id}, with the
+     * blob's bytes when they are still to be inserted ({@link #pending}): takes the blob back from the collector if it was about to go, and makes sure the bytes are
+     * there (putting back the writer's spare copy if the collector deleted the stored file). Throws, failing only
+     * that write, when the bytes are gone: then nothing is acknowledged that cannot be read.
+     */
+    void claim(Db.Tx tx, BlobId id, Pending inline) throws java.sql.SQLException {
+        doomed.remove(id.hex());
+        if (inline != null) {
+            // A small blob is inserted in the same transaction as the first message that names it (one fsync).
+            insert(tx, id, inline.data);
+            return;
+        }
+        Path p = path(id);
+        if (Files.exists(p)) return;
+        Path spare = spares.get(id);
+        if (spare != null && Files.exists(spare)) {
+            try {
+                ensureDir(p.getParent());
+                Files.move(spare, p, StandardCopyOption.ATOMIC_MOVE);
+                fsyncDir(p.getParent());
+                return;
+            } catch (IOException e) {
+                throw new java.sql.SQLException("cannot restore blob " + id + ": " + e.getMessage(), e);
+            }
+        }
+        if (SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex()).isEmpty()) {
+            throw new java.sql.SQLException("blob " + id + " is not stored");
+        }
+    }
+
+    /**
+     * Deletes the blobs that nothing names any more (no message, no queue entry): those whose last reference was
+     * removed (the store's triggers list them in {@code blob_orphans}), blobs committed by writes that were then
+     * refused, and, once per data directory, every blob file found on disk (stores older than the collector).
+     * Inline blobs and derived index data go in the collector's transaction (SQLite's secure_delete overwrites
+     * their pages); files after its commit. Only the serving process may call this: a write that names a blob
+     * must run on the same writer thread as the collector ({@link #claim}). Returns the number of blobs deleted.
+     */
+    @Override
+    public long collect() throws IOException {
+        scanFilesOnce();
+        if (!candidates.isEmpty()) {
+            List<String> found = List.copyOf(candidates);
+            db.write(tx -> {
+                for (String hex : found) SqlAccounts.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", hex);
+                return null;
+            });
+            candidates.removeAll(found);
+        }
+        long deleted = 0;
+        String after = "";
+        while (true) {
+            String from = after;
+            long[] count = new long[1];
+            String last = db.write(tx -> {
+                List<String> batch = SqlAccounts.strings(tx,
+                        "SELECT hex FROM blob_orphans WHERE hex > ? ORDER BY hex LIMIT 500", from);
+                List<String> mine = new java.util.ArrayList<>();
+                for (String hex : batch) {
+                    boolean named = !SqlAccounts.strings(tx, "SELECT 1 FROM messages WHERE blob = ? LIMIT 1", hex).isEmpty()
+                            || !SqlAccounts.strings(tx, "SELECT 1 FROM queue WHERE blob = ? LIMIT 1", hex).isEmpty()
+                            || pending.containsKey(new BlobId(hex)) || spares.containsKey(new BlobId(hex));
+                    if (named) {
+                        SqlAccounts.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                        continue;
+                    }
+                    int rows = SqlAccounts.update(tx, "DELETE FROM blobs WHERE hex = ?", hex);
+                    SqlAccounts.update(tx, "DELETE FROM blob_index WHERE hex = ?", hex);
+                    if (Files.exists(path(new BlobId(hex)))) {
+                        mine.add(hex); // the row stays until a later pass finds the file gone (a crash in between)
+                        doomed.add(hex);
+                        count[0]++;
+                    } else {
+                        SqlAccounts.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                        count[0] += rows;
+                    }
+                }
+                tx.afterCommit(() -> {
+                    for (String hex : mine) {
+                        if (!doomed.remove(hex)) continue; // named again in the same group commit
+                        try {
+                            Files.deleteIfExists(path(new BlobId(hex)));
+                        } catch (IOException e) {
+                            System.getLogger(FileBlobStore.class.getName()).log(System.Logger.Level.WARNING,
+                                    "cannot delete blob file " + hex + ": " + e.getMessage());
+                        }
+                    }
+                });
+                return batch.isEmpty() ? null : batch.getLast();
+            });
+            deleted += count[0];
+            if (last == null) return deleted;
+            after = last;
+        }
+    }
+
+    /** Lists every blob file once per data directory, so that files left by older versions are checked too. */
+    private void scanFilesOnce() throws IOException {
+        if (!"0".equals(db.read(tx -> SqlAccounts.strings(tx,
+                "SELECT value FROM counters WHERE name = 'blob_files_scanned'")).stream().findFirst().orElse("1"))) {
+            return;
+        }
+        List<String> all;
+        try (Stream<Path> files = Files.find(root, 3, (p, a) -> a.isRegularFile())) {
+            all = files.map(p -> p.getFileName().toString()).filter(n -> n.length() == 64).toList();
+        }
+        for (int from = 0; from <= all.size(); from += 1000) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + 1000));
+            boolean lastChunk = from + 1000 > all.size();
+            db.write(tx -> {
+                for (String hex : chunk) SqlAccounts.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", hex);
+                if (lastChunk) SqlAccounts.update(tx, "UPDATE counters SET value = 1 WHERE name = 'blob_files_scanned'");
+                return null;
+            });
+        }
     }
 
     @Override
@@ -155,7 +288,7 @@ final class FileBlobStore implements BlobStore {
         if (Files.isDirectory(dir)) return;
         ensureDir(dir.getParent());
         try {
-            Files.createDirectory(dir);
+            PrivateFiles.directories(dir);
         } catch (FileAlreadyExistsException raced) {
             return;
         }
@@ -181,6 +314,7 @@ final class FileBlobStore implements BlobStore {
         private FileChannel channel;
         private boolean done;
         private BlobId committedInline;
+        private BlobId committedFile;
         private Pending mine;
 
         Writer() {
@@ -208,7 +342,8 @@ final class FileBlobStore implements BlobStore {
 
         private OutputStream spill() throws IOException {
             file = tmp.resolve(UUID.randomUUID() + ".tmp");
-            channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PrivateFiles.fileMode());
             OutputStream f = Channels.newOutputStream(channel);
             memory.writeTo(f);
             memory.reset();
@@ -244,8 +379,12 @@ final class FileBlobStore implements BlobStore {
             channel.force(true);
             channel.close();
             Path target = path(id);
+            committedFile = id;
+            candidates.add(id.hex()); // refused after commit (quota, rights) or named by nothing: the collector sees
             if (Files.exists(target)) {
-                Files.delete(file); // same content already stored: content addressing dedups it
+                // Same content already stored: content addressing dedups it. Our copy stays until close, in case
+                // the collector deletes the stored one before our delivery names it.
+                spares.put(id, file);
                 return id;
             }
             ensureDir(target.getParent());
@@ -263,11 +402,25 @@ final class FileBlobStore implements BlobStore {
                 try {
                     if (!p.durable) db.write(tx -> { // no delivery stored it: make it durable now
                         insert(tx, id, p.data);
+                        // and let the collector check it: a write refused after commit names nothing
+                        SqlAccounts.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", id.hex());
                         return null;
                     });
                 } finally {
                     pending.remove(id, p);
                 }
+                return;
+            }
+            if (committedFile != null) {
+                Path spare = file;
+                if (spares.remove(committedFile, spare)) {
+                    try {
+                        Files.deleteIfExists(spare);
+                    } catch (IOException ignored) {
+                        // a leftover tmp file is removed at the next start
+                    }
+                }
+                committedFile = null;
                 return;
             }
             if (done) return;

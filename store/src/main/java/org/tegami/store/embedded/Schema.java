@@ -117,6 +117,22 @@ final class Schema {
                 account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
                 mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
                 PRIMARY KEY(account_id, mailbox_id)) WITHOUT ROWID;
+            """,
+            // v11: ids are never reused (a stale session holding an old id must find nothing, never another user's
+            // data): rowids without AUTOINCREMENT hand a deleted row's id to the next insert, so ids now come from
+            // counters. Blobs no message or queue entry names any more are collected (BlobCollector): the triggers
+            // note each dropped reference, on every path including cascades, in whatever process deletes.
+            """
+            INSERT INTO counters(name, value) SELECT 'account_id', COALESCE(MAX(id), 0) FROM accounts;
+            INSERT INTO counters(name, value) SELECT 'mailbox_id', COALESCE(MAX(id), 0) FROM mailboxes;
+            INSERT INTO counters(name, value) SELECT 'queue_id', COALESCE(MAX(id), 0) FROM queue;
+            INSERT INTO counters(name, value) VALUES ('blob_files_scanned', 0);
+            CREATE INDEX messages_by_blob ON messages(blob);
+            CREATE INDEX queue_by_blob ON queue(blob);
+            CREATE TABLE blob_orphans(hex TEXT PRIMARY KEY) WITHOUT ROWID;
+            CREATE TRIGGER messages_blob_orphan AFTER DELETE ON messages BEGIN INSERT OR IGNORE INTO blob_orphans(hex) VALUES (old.blob); END;
+            CREATE TRIGGER queue_blob_orphan AFTER DELETE ON queue BEGIN INSERT OR IGNORE INTO blob_orphans(hex) VALUES (old.blob); END;
+            INSERT OR IGNORE INTO blob_orphans(hex) SELECT hex FROM blobs;
             """);
 
     static void migrate(Connection c) throws SQLException {
@@ -132,7 +148,8 @@ final class Schema {
             for (int v = version; v < MIGRATIONS.size(); v++) {
                 s.execute("BEGIN IMMEDIATE");
                 try {
-                    for (String stmt : MIGRATIONS.get(v).split(";")) {
+                    // Statements end at a ';' that ends a line (a trigger body keeps its inner ';' on one line).
+                    for (String stmt : MIGRATIONS.get(v).split(";[ \\t]*\\n")) {
                         if (!stmt.isBlank()) s.execute(stmt);
                     }
                     s.execute("PRAGMA user_version=" + (v + 1));

@@ -64,30 +64,29 @@ final class SqlAccounts implements AccountStore {
             if (!strings(tx, "SELECT address FROM accounts WHERE addr_key = ?", address.key()).isEmpty()) {
                 throw new IllegalArgumentException("the user " + address + " already exists");
             }
-            long id;
-            try (PreparedStatement ps = tx.c.prepareStatement(
-                    "INSERT INTO accounts(address, addr_key, password_hash) VALUES (?, ?, ?) RETURNING id")) {
-                ps.setString(1, address.toString());
-                ps.setString(2, address.key());
-                ps.setString(3, passwordHash);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    id = rs.getLong(1);
-                }
-            }
+            long id = nextId(tx, "account_id");
+            update(tx, "INSERT INTO accounts(id, address, addr_key, password_hash) VALUES (?, ?, ?, ?)",
+                    id, address.toString(), address.key(), passwordHash);
             long uv = nextUidValidity(tx, uidValidity);
             for (String[] mb : DEFAULT_MAILBOXES) {
-                try (PreparedStatement ps = tx.c.prepareStatement("INSERT INTO mailboxes(account_id, name, uidvalidity,"
-                        + " uidnext, highestmodseq, special_use, subscribed) VALUES (?, ?, ?, 1, 1, ?, 1)")) {
-                    ps.setLong(1, id);
-                    ps.setString(2, mb[0]);
-                    ps.setLong(3, uv);
-                    ps.setString(4, mb[1]);
-                    ps.executeUpdate();
-                }
+                update(tx, "INSERT INTO mailboxes(id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use,"
+                        + " subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 1)", nextId(tx, "mailbox_id"), id, mb[0], uv, mb[1]);
             }
             return new Account(new AccountId(id), address, passwordHash);
         });
+    }
+
+    /**
+     * The next value of an id counter ({@code account_id}, {@code mailbox_id}, {@code queue_id}): an id is never
+     * handed out twice, even after its row is deleted, so a stale session or cache holding an old id finds nothing
+     * rather than somebody else's data.
+     */
+    static long nextId(Db.Tx tx, String counter) throws SQLException {
+        try (PreparedStatement ps = prepare(tx, "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value",
+                counter); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) throw new SQLException("no id counter " + counter);
+            return rs.getLong(1);
+        }
     }
 
     /**

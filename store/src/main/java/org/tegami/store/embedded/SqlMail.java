@@ -63,8 +63,7 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     private Delivered deliver(DeliveryRequest r, FileBlobStore.Pending inline) {
         return db.write(tx -> {
-            // A small blob is inserted in the same transaction as the first message that names it (one fsync).
-            if (inline != null) FileBlobStore.insert(tx, r.blob(), inline.data);
+            blobs.claim(tx, r.blob(), inline);
             List<Delivered.Stored> stored = new ArrayList<>();
             for (AccountId account : r.accounts()) {
                 Mailbox inbox = mailboxes(tx, "WHERE account_id = ? AND name = 'INBOX'", account.value()).stream()
@@ -129,7 +128,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         List<Uid> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             NewMessage m = messages.get(i);
-            if (inline.get(i) != null) FileBlobStore.insert(tx, m.blob(), inline.get(i).data);
+            blobs.claim(tx, m.blob(), inline.get(i));
             Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
             out.add(append(tx, mb, m.blob(), m.size(), m.internalDate(), m.flags()));
@@ -343,8 +342,9 @@ final class SqlMail implements MailStore, ChangeFeed {
             throw new IllegalArgumentException("mailbox exists: " + name);
         }
         long uv = SqlAccounts.nextUidValidity(tx, uidValidity);
-        SqlAccounts.update(tx, "INSERT INTO mailboxes(account_id, name, uidvalidity, uidnext, highestmodseq, special_use,"
-                + " subscribed) VALUES (?, ?, ?, 1, 1, ?, 0)", account.value(), name, uv, specialUse.orElse(null));
+        SqlAccounts.update(tx, "INSERT INTO mailboxes(id, account_id, name, uidvalidity, uidnext, highestmodseq,"
+                + " special_use, subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 0)", SqlAccounts.nextId(tx, "mailbox_id"),
+                account.value(), name, uv, specialUse.orElse(null));
         return mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).getFirst();
     }
 

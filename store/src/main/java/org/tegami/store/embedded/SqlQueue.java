@@ -32,14 +32,10 @@ final class SqlQueue implements QueueStore {
     }
 
     static QueueId enqueue(Db.Tx tx, BlobId blob, long size, Instant now, DeliveryRequest.Outbound out) throws SQLException {
-        long id;
-        try (PreparedStatement ps = SqlAccounts.prepare(tx, "INSERT INTO queue(blob, size, skip_bytes, sender, created,"
-                        + " next_attempt) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                blob.hex(), size, out.skipBytes(), out.sender(), now.toEpochMilli(), now.toEpochMilli());
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            id = rs.getLong(1);
-        }
+        long id = SqlAccounts.nextId(tx, "queue_id");
+        SqlAccounts.update(tx, "INSERT INTO queue(id, blob, size, skip_bytes, sender, created, next_attempt)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?)", id, blob.hex(), size, out.skipBytes(), out.sender(),
+                now.toEpochMilli(), now.toEpochMilli());
         for (int i = 0; i < out.recipients().size(); i++) {
             SqlAccounts.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient) VALUES (?, ?, ?)",
                     id, i, out.recipients().get(i));

@@ -145,10 +145,65 @@ class EmbeddedStoreFilesTest {
     }
 
     @Test
+    void dataDirectoryAndItsFilesAreReadableByTheOwnerOnly() throws Exception {
+        Path data = dir.resolve("data");
+        try (EmbeddedStore s = EmbeddedStore.open(data, uvSource(), 0)) {
+            Account a = user(s, "alice@example.test");
+            BlobId id = write(s, bytes(10_000, 7));
+            s.mail().deliver(new DeliveryRequest(id, 10_000, NOW, Set.of(a.id()), Optional.empty()));
+            assertEquals("rwx------", mode(data));
+            for (String f : List.of("meta.db", "meta.db-wal", "meta.db-shm")) assertEquals("rw-------", mode(data.resolve(f)), f);
+            assertEquals("rwx------", mode(data.resolve("blobs")));
+            assertEquals("rwx------", mode(data.resolve("tmp")));
+            Path blob = s.blobs() instanceof FileBlobStore f ? f.path(id) : null;
+            assertEquals("rw-------", mode(blob));
+            assertEquals("rwx------", mode(blob.getParent()));
+        }
+        // A data directory made by an older version (or by hand) with the umask's modes is tightened on open.
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(data.resolve("meta.db"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        EmbeddedStore.open(data, uvSource(), 0).close();
+        assertEquals("rwx------", mode(data));
+        assertEquals("rw-------", mode(data.resolve("meta.db")));
+    }
+
+    private static java.util.function.LongSupplier uvSource() {
+        AtomicLong uv = new AtomicLong(1000);
+        return uv::incrementAndGet;
+    }
+
+    private static String mode(Path p) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
+    void blobFilesFromBeforeTheCollectorAreCheckedOnceAndDeletedWhenNothingNamesThem() throws Exception {
+        EmbeddedStore s = open(0);
+        Account a = user(s, "alice@example.test");
+        BlobId kept = write(s, bytes(5000, 1));
+        s.mail().deliver(new DeliveryRequest(kept, 5000, NOW, Set.of(a.id()), Optional.empty()));
+        s.blobs().collect();
+        // A file an older version left behind after its message was expunged: no trigger ever listed it.
+        byte[] stray = bytes(3000, 2);
+        BlobId strayId = BlobId.of(java.security.MessageDigest.getInstance("SHA-256").digest(stray));
+        FileBlobStore blobs = (FileBlobStore) s.blobs();
+        Files.createDirectories(blobs.path(strayId).getParent());
+        Files.write(blobs.path(strayId), stray);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            st.execute("UPDATE counters SET value = 0 WHERE name = 'blob_files_scanned'"); // as after the upgrade
+        }
+        assertEquals(1, s.blobs().collect());
+        assertTrue(Files.notExists(blobs.path(strayId)));
+        assertTrue(Files.exists(blobs.path(kept)), "a blob a message names is kept");
+        assertEquals(1, count("SELECT value FROM counters WHERE name = 'blob_files_scanned'"));
+    }
+
+    @Test
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(10, count("PRAGMA user_version"));
+        assertEquals(11, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));

@@ -5,10 +5,10 @@ import java.time.InstantSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.store.Store;
-import org.tegami.store.StoreContract;
+import org.tegami.store.StoreLifecycleContract;
 
-/** Runs the store contract against the embedded SQLite + files store in a temporary directory. */
-class EmbeddedStoreTest implements StoreContract {
+/** Runs the store contracts against the embedded SQLite + files store in a temporary directory. */
+class EmbeddedStoreTest implements StoreLifecycleContract {
     @TempDir
     Path dir;
     private Store store;
