@@ -48,15 +48,17 @@ public final class TegamiServer implements AutoCloseable {
     private final List<Bound> listeners;
     private final List<AutoconfigHttp> http;
     private final QueueRunner queue;
+    private final BlobCollection collection;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
-                         QueueRunner queue) {
+                         QueueRunner queue, BlobCollection collection) {
         this.config = config;
         this.store = store;
         this.tls = tls;
         this.listeners = listeners;
         this.http = http;
         this.queue = queue;
+        this.collection = collection;
     }
 
     /** Opens the store, loads TLS material and binds every listener; on any failure closes what it opened. */
@@ -115,7 +117,8 @@ public final class TegamiServer implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue);
+        return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
+                new BlobCollection(store.blobs()));
     }
 
     private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,
@@ -157,6 +160,7 @@ public final class TegamiServer implements AutoCloseable {
         listeners.forEach(b -> b.listener().close());
         http.forEach(AutoconfigHttp::close);
         queue.close();
+        collection.close();
         store.close();
     }
 }

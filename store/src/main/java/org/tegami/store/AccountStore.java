@@ -40,6 +40,14 @@ public interface AccountStore {
 
     Optional<Account> user(AccountId id);
 
+    /**
+     * Whether the user a session logged in as still exists (the same id with the same address): an admin may
+     * remove a user from another process while their sessions are open, and those sessions must then end.
+     */
+    default boolean stillExists(Account account) {
+        return user(account.id()).filter(u -> u.address().key().equals(account.address().key())).isPresent();
+    }
+
     List<Account> users();
 
     int userCount();

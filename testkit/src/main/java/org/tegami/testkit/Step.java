@@ -34,4 +34,10 @@ public sealed interface Step {
 
     /** {@code CLOSED}: the server must close the connection (EOF) within the read timeout. */
     record Closed(int line) implements Step {}
+
+    /**
+     * {@code ADMIN: words}: something an operator or the world does meanwhile (add or remove a user, deliver mail,
+     * wait), carried out by the test's {@link TranscriptRunner.Admin}.
+     */
+    record Admin(int line, String command) implements Step {}
 }

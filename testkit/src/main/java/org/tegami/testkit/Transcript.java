@@ -142,6 +142,9 @@ public record Transcript(String name, List<String> sourceLines, Optional<String>
         if (t.equals("CLOSED")) {
             return new Step.Closed(no);
         }
+        if (t.startsWith("ADMIN:")) {
+            return new Step.Admin(no, t.substring(6).strip());
+        }
         if (t.startsWith("SESSION:")) {
             Matcher m = SESSION.matcher(t);
             if (!m.matches()) {

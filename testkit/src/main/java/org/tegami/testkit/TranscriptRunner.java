@@ -42,6 +42,7 @@ public final class TranscriptRunner {
     private final Map<String, InetSocketAddress> ports;
     private final Set<String> implicitTls;
     private final SSLContext tls;
+    private final Admin admin;
 
     /** Uses {@link #DEFAULT_IMPLICIT_TLS} to decide which listeners handshake at connect. */
     public TranscriptRunner(Map<String, InetSocketAddress> ports, SSLContext trustAllClient) {
@@ -49,12 +50,29 @@ public final class TranscriptRunner {
     }
 
     public TranscriptRunner(Map<String, InetSocketAddress> ports, Set<String> implicitTls, SSLContext trustAllClient) {
+        this(ports, implicitTls, trustAllClient, null);
+    }
+
+    private TranscriptRunner(Map<String, InetSocketAddress> ports, Set<String> implicitTls, SSLContext trustAllClient,
+                             Admin admin) {
         if (ports.isEmpty()) {
             throw new IllegalArgumentException("no listeners");
         }
         this.ports = Map.copyOf(ports);
         this.implicitTls = Set.copyOf(implicitTls);
         this.tls = trustAllClient;
+        this.admin = admin;
+    }
+
+    /** Carries out a transcript's {@code ADMIN:} lines (placeholders already substituted). */
+    @FunctionalInterface
+    public interface Admin {
+        void run(String command) throws Exception;
+    }
+
+    /** The same runner, with {@code ADMIN:} lines carried out by {@code admin}. */
+    public TranscriptRunner withAdmin(Admin admin) {
+        return new TranscriptRunner(ports, implicitTls, tls, admin);
     }
 
     /** Replays {@code t}; returns the captured variables so a test can look the server's state up afterwards. */
@@ -136,6 +154,14 @@ public final class TranscriptRunner {
                         throw fail("no open session " + close.name() + " to close", null, null);
                     }
                     c.close();
+                }
+                case Step.Admin a -> {
+                    if (admin == null) throw fail("ADMIN: lines need a runner made withAdmin(...)", null, null);
+                    try {
+                        admin.run(substitute(a.command()));
+                    } catch (Exception e) {
+                        throw fail("ADMIN: " + a.command() + " failed: " + e, null, null);
+                    }
                 }
                 case Step.Closed ignored -> {
                     String got = current.expectEof();

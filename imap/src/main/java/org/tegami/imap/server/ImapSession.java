@@ -58,6 +58,8 @@ final class ImapSession {
     boolean utf8Accept;
     private boolean logout;
     private int errors;
+    private static final long ACCOUNT_RECHECK_NANOS = 1_000_000_000L;
+    private long accountCheckedAt = System.nanoTime();
     private final MessageCommands messages;
     private final Mailboxes mailboxes;
     private final Metadata metadata;
@@ -212,6 +214,11 @@ final class ImapSession {
     }
 
     private void authenticated(String tag, ImapCommand cmd) throws IOException, ImapSyntaxException {
+        if (!accountStillExists()) {
+            send("* BYE This account was removed\r\n"); // RFC 9051 §7.1.5: the server is closing the connection
+            logout = true;
+            return;
+        }
         switch (cmd) {
             case ImapCommand.Enable c -> enable(tag, c);
             case ImapCommand.Select c -> mailboxes.select(tag, c.mailbox(), false, c.condstore(), c.qresync());
@@ -339,6 +346,7 @@ final class ImapSession {
             case AuthResult.Throttled t -> send(tag + " NO [UNAVAILABLE] Too many failed logins, try again later\r\n");
             case AuthResult.Success s -> {
                 account = s.account();
+                accountCheckedAt = System.nanoTime();
                 errors = 0;
                 send(tag + " OK [CAPABILITY " + capabilities() + "] Logged in\r\n");
             }
@@ -458,6 +466,17 @@ final class ImapSession {
     /** The mailbox a name refers to, if it exists for this user (their own, or shared with them: {@link Access}). */
     Optional<Access.Target> findMailbox(String name) {
         return access.find(name);
+    }
+
+    /**
+     * Whether the logged-in user still exists; an admin may have removed them, from another process too, so no
+     * change feed tells. Read from the store at most once a second, so that a command loop costs no extra reads.
+     */
+    private boolean accountStillExists() {
+        long now = System.nanoTime();
+        if (now - accountCheckedAt < ACCOUNT_RECHECK_NANOS) return true;
+        accountCheckedAt = now;
+        return env.store().accounts().stillExists(account);
     }
 
     /** Reports what changed in the selected mailbox since the last report (RFC 9051 §7.4.1, §5.2). */

@@ -255,7 +255,12 @@ final class SelectedMailbox implements AutoCloseable {
         if (!dirty) return new Sync(List.of(), false, drainTouched(), Set.of());
         dirty = false;
         Optional<MailStore.MailboxChanges> found = store.changesSince(mailbox.id(), known);
-        if (found.isEmpty()) return new Sync(List.of(), true);
+        // The same mailbox, not a new one under its id: ids are never reused, and UIDVALIDITY and owner are checked
+        // besides, so a stale view can never show another mailbox's messages (RFC 9051 §2.3.1.1).
+        if (found.isEmpty() || found.get().mailbox().uidValidity() != mailbox.uidValidity()
+                || !found.get().mailbox().account().equals(mailbox.account())) {
+            return new Sync(List.of(), true);
+        }
         MailStore.MailboxChanges c = found.get();
         List<String> lines = new ArrayList<>();
         Set<Long> changedUids = new HashSet<>(drainTouched());

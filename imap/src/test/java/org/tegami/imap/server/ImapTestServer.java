@@ -28,6 +28,7 @@ import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.Store;
 import org.tegami.store.embedded.EmbeddedStore;
+import org.tegami.testkit.StoreAdmin;
 import org.tegami.testkit.TestTls;
 import org.tegami.testkit.TranscriptRunner;
 
@@ -127,7 +128,7 @@ final class ImapTestServer implements AutoCloseable {
     }
 
     TranscriptRunner runner() {
-        return new TranscriptRunner(ports(), TestTls.trustAllClientContext());
+        return new TranscriptRunner(ports(), TestTls.trustAllClientContext()).withAdmin(new StoreAdmin(store, NOW));
     }
 
     List<MessageMeta> messages(String user, String mailbox) {

@@ -39,6 +39,9 @@ final class Pop3Session {
     private final Connection conn;
     private String pendingUser;
     private Account account;
+    /** When the account and maildrop were last found to exist; read again at most once a second. */
+    private long checkedAt;
+    private static final long RECHECK_NANOS = 1_000_000_000L;
     private Maildrop drop;
     private boolean quit;
     private int errors;
@@ -256,6 +259,7 @@ final class Pop3Session {
             return;
         }
         account = a;
+        checkedAt = System.nanoTime();
         ok("Logged in, " + drop.count() + " messages (" + drop.liveOctets() + " octets)");
     }
 
@@ -301,6 +305,11 @@ final class Pop3Session {
         }
         // RFC 1939 §6: UPDATE state. The deletions are durable before we say +OK.
         var uids = drop.deletedUids();
+        if (!uids.isEmpty() && !maildropStillExists()) {
+            // RFC 2449 §8.1.2 SYS/PERM: the user or their INBOX was removed while this session was open
+            err("[SYS/PERM] This maildrop no longer exists; nothing was deleted");
+            return;
+        }
         try {
             if (!uids.isEmpty()) env.store().mail().expunge(drop.mailbox.id(), uids);
             ok(env.hostname() + " POP3 server signing off (" + drop.liveCount() + " messages left)");
@@ -315,7 +324,26 @@ final class Pop3Session {
             error("Command not valid before authentication");
             return false;
         }
+        long now = System.nanoTime();
+        if (now - checkedAt >= RECHECK_NANOS) {
+            checkedAt = now;
+            if (!maildropStillExists()) {
+                err("[SYS/PERM] This maildrop no longer exists"); // removed by an admin, from any process
+                quit = true;
+                return false;
+            }
+        }
         return true;
+    }
+
+    /**
+     * Whether the user is still there with the INBOX this session opened (same id and UIDVALIDITY): ids are never
+     * reused, and this check also ends a session whose user was removed while it was open.
+     */
+    private boolean maildropStillExists() {
+        if (!env.store().accounts().stillExists(account)) return false;
+        return env.store().mail().mailbox(account.id(), Mailbox.INBOX)
+                .filter(m -> m.id().equals(drop.mailbox.id()) && m.uidValidity() == drop.mailbox.uidValidity()).isPresent();
     }
 
     private void error(String text) throws IOException {

@@ -27,6 +27,7 @@ import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.Store;
 import org.tegami.store.embedded.EmbeddedStore;
+import org.tegami.testkit.StoreAdmin;
 import org.tegami.testkit.TestTls;
 import org.tegami.testkit.TranscriptRunner;
 
@@ -94,7 +95,7 @@ final class Pop3TestServer implements AutoCloseable {
     }
 
     TranscriptRunner runner() {
-        return new TranscriptRunner(ports(), TestTls.trustAllClientContext());
+        return new TranscriptRunner(ports(), TestTls.trustAllClientContext()).withAdmin(new StoreAdmin(store, NOW));
     }
 
     List<MessageMeta> inbox(String user) {

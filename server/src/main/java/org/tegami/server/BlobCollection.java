@@ -1,0 +1,47 @@
+package org.tegami.server;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import org.tegami.store.BlobStore;
+
+/**
+ * Runs the store's blob collector in the serving process: once at start, then every {@link #INTERVAL}, so that
+ * expunged mail, removed users' mail and delivered queue entries leave nothing on disk. A failure is logged and the
+ * next run tries again; no Throwable ends the thread.
+ */
+final class BlobCollection implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(BlobCollection.class.getName());
+    static final Duration INTERVAL = Duration.ofMinutes(1);
+
+    private final Thread thread;
+
+    BlobCollection(BlobStore blobs) {
+        thread = Thread.ofPlatform().name("blob-collector").daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    long n = blobs.collect();
+                    if (n > 0) LOG.log(Level.INFO, () -> "deleted " + n + " blobs no message names any more");
+                } catch (Throwable e) { // an OutOfMemoryError or a store failure must not end collection for good
+                    if (e instanceof org.tegami.core.StoreException se && se.getMessage().contains("closed")) return;
+                    LOG.log(Level.ERROR, "blob collection failed; trying again in " + INTERVAL.toSeconds() + " s", e);
+                }
+                try {
+                    Thread.sleep(INTERVAL);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
