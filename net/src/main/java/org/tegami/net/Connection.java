@@ -38,12 +38,23 @@ public final class Connection implements AutoCloseable {
     private final Socket tcp;
     private Duration writeDeadline = WriteDeadline.DEFAULT;
     private WriteDeadline guard;
+    private Runnable onAuthenticated = () -> { };
 
     public Connection(Socket socket) throws IOException {
         this.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
         this.local = (InetSocketAddress) socket.getLocalSocketAddress();
         this.tcp = socket;
         attach(socket);
+    }
+
+    /** What to run when the session's user logs in (the connection cap stops counting it as evictable). */
+    public void onAuthenticated(Runnable r) {
+        onAuthenticated = r;
+    }
+
+    /** The session's user has logged in: the connection is no longer one that may be evicted when the server is full. */
+    public void authenticated() {
+        onAuthenticated.run();
     }
 
     private void attach(Socket s) throws IOException {

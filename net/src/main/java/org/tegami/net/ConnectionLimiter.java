@@ -1,48 +1,137 @@
 package org.tegami.net;
 
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * Caps open connections overall and per client address, shared by all listeners. IPv6 clients are counted per
- * /64, since one host usually owns the whole prefix. No address is exempt, loopback included.
+ * Caps open connections overall, per client address and per service, shared by all listeners. IPv6 clients are
+ * counted per /64, since one host usually owns the whole prefix. No address is exempt, loopback included.
+ *
+ * <p>Capacity cannot be held hostage by connections that never log in: when the server (or a capped service, such
+ * as port 25) is full, the oldest connection that has not authenticated is closed to admit the new one, as
+ * Dovecot's login processes do. Authenticated sessions are never evicted. So idle port-25 or pre-login
+ * connections from many addresses delay users by at most one reconnect, and never lock them out of 993 or 587.
+ *
+ * <p>Thread-safe; one short lock per accept and close, no I/O under it.
  */
 public final class ConnectionLimiter {
+    private static final Logger LOG = System.getLogger(ConnectionLimiter.class.getName());
+
     private final int maxTotal;
     private final int maxPerIp;
-    private final AtomicInteger total = new AtomicInteger();
-    private final ConcurrentHashMap<String, AtomicInteger> perIp = new ConcurrentHashMap<>();
+    private final Map<String, Integer> serviceCaps = new HashMap<>();
+    private int total;
+    private final Map<String, Integer> perIp = new HashMap<>();
+    private final Map<String, Integer> perService = new HashMap<>();
+    /** Connections not (yet) authenticated, oldest first: the ones that may be evicted. */
+    private final LinkedHashSet<Slot> unauthenticated = new LinkedHashSet<>();
 
     public ConnectionLimiter(int maxTotal, int maxPerIp) {
         this.maxTotal = maxTotal;
         this.maxPerIp = maxPerIp;
     }
 
-    /** Reserves a slot; the caller must {@link #release} it once when {@code true} is returned. */
-    public boolean tryAcquire(InetAddress client) {
-        if (total.incrementAndGet() > maxTotal) {
-            total.decrementAndGet();
-            return false;
-        }
-        String key = key(client);
-        AtomicInteger n = perIp.computeIfAbsent(key, k -> new AtomicInteger());
-        if (n.incrementAndGet() > maxPerIp) {
-            release(client);
-            return false;
-        }
-        return true;
+    /** Caps the connections of one service (a listener name, e.g. {@code smtp}) below the overall cap. */
+    public synchronized ConnectionLimiter limitService(String service, int max) {
+        serviceCaps.put(service, max);
+        return this;
     }
 
-    public void release(InetAddress client) {
-        total.decrementAndGet();
-        perIp.computeIfPresent(key(client), (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+    /** One admitted connection: {@link #authenticated()} once its user logs in, {@link #release()} when it ends. */
+    public final class Slot {
+        private final String service;
+        private final String ip;
+        private final Closeable connection;
+        private boolean counted = true;
+
+        private Slot(String service, String ip, Closeable connection) {
+            this.service = service;
+            this.ip = ip;
+            this.connection = connection;
+        }
+
+        /** The user logged in: this connection is never evicted from now on. */
+        public void authenticated() {
+            synchronized (ConnectionLimiter.this) {
+                unauthenticated.remove(this);
+            }
+        }
+
+        /** Gives the slot back; a no-op after an eviction (whose newcomer took it over) or a second call. */
+        public void release() {
+            synchronized (ConnectionLimiter.this) {
+                uncount(this);
+            }
+        }
     }
 
-    public int open() {
-        return total.get();
+    /**
+     * Admits a connection of {@code service} from {@code client}, evicting (closing) the oldest unauthenticated
+     * connection when the server or the service is full; empty when the connection must be turned away.
+     */
+    public Optional<Slot> tryAcquire(String service, InetAddress client, Closeable connection) {
+        Slot victim = null;
+        Slot slot;
+        synchronized (this) {
+            String ip = key(client);
+            if (perIp.getOrDefault(ip, 0) >= maxPerIp) return Optional.empty();
+            Integer cap = serviceCaps.get(service);
+            if (cap != null && perService.getOrDefault(service, 0) >= cap) {
+                victim = oldestUnauthenticated(service);
+                if (victim == null) return Optional.empty();
+            } else if (total >= maxTotal) {
+                victim = oldestUnauthenticated(null);
+                if (victim == null) return Optional.empty();
+            }
+            if (victim != null) uncount(victim);
+            slot = new Slot(service, ip, connection);
+            total++;
+            perIp.merge(ip, 1, Integer::sum);
+            perService.merge(service, 1, Integer::sum);
+            unauthenticated.add(slot);
+        }
+        if (victim != null) {
+            Slot v = victim;
+            LOG.log(Level.INFO, () -> "full: closed the oldest connection not logged in (" + v.service + " from "
+                    + v.ip + ") to admit one to " + service);
+            try {
+                v.connection.close();
+            } catch (IOException ignored) {
+                // it is going away either way
+            }
+        }
+        return Optional.of(slot);
+    }
+
+    private Slot oldestUnauthenticated(String service) {
+        for (Iterator<Slot> it = unauthenticated.iterator(); it.hasNext(); ) {
+            Slot s = it.next();
+            if (service == null || s.service.equals(service)) return s;
+        }
+        return null;
+    }
+
+    private void uncount(Slot s) {
+        if (!s.counted) return;
+        s.counted = false;
+        unauthenticated.remove(s);
+        total--;
+        perIp.computeIfPresent(s.ip, (k, n) -> n <= 1 ? null : n - 1);
+        perService.computeIfPresent(s.service, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    public synchronized int open() {
+        return total;
     }
 
     static String key(InetAddress a) {

@@ -124,7 +124,8 @@ public final class Listener implements AutoCloseable {
 
     private void serve(Socket s) {
         var client = s.getInetAddress();
-        if (!limiter.tryAcquire(client)) {
+        var slot = limiter.tryAcquire(name, client, s);
+        if (slot.isEmpty()) {
             try (s) {
                 if (mode == TlsMode.STARTTLS && busyLine != null) {
                     s.setSoTimeout(5000);
@@ -137,6 +138,7 @@ public final class Listener implements AutoCloseable {
         }
         open.add(s);
         try (Connection c = new Connection(s)) {
+            c.onAuthenticated(slot.get()::authenticated);
             s.setTcpNoDelay(true);
             if (mode == TlsMode.IMPLICIT) {
                 c.setReadTimeout(java.time.Duration.ofSeconds(30)); // handshake must not hang a slot
@@ -149,7 +151,7 @@ public final class Listener implements AutoCloseable {
             LOG.log(Level.ERROR, name + ": session from " + client + " failed", e);
         } finally {
             open.remove(s);
-            limiter.release(client);
+            slot.get().release();
         }
     }
 

@@ -81,23 +81,68 @@ class ConnectionTest {
         }
     }
 
+    /** A stand-in connection that records whether the limiter closed (evicted) it. */
+    private static final class Held implements java.io.Closeable {
+        boolean closed;
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
     @Test
     void limiterCapsTotalAndPerAddressAndIpv6Prefix() throws Exception {
         ConnectionLimiter l = new ConnectionLimiter(3, 2);
         InetAddress a = InetAddress.getByName("127.0.0.1");
         InetAddress b = InetAddress.getByName("127.0.0.2");
-        assertTrue(l.tryAcquire(a));
-        assertTrue(l.tryAcquire(a));
-        assertFalse(l.tryAcquire(a), "per-IP cap, loopback included");
-        assertTrue(l.tryAcquire(b));
-        assertFalse(l.tryAcquire(InetAddress.getByName("127.0.0.3")), "total cap");
-        l.release(a);
-        assertTrue(l.tryAcquire(InetAddress.getByName("127.0.0.3")));
+        var a1 = l.tryAcquire("imaps", a, new Held()).orElseThrow();
+        a1.authenticated();
+        l.tryAcquire("imaps", a, new Held()).orElseThrow().authenticated();
+        assertTrue(l.tryAcquire("imaps", a, new Held()).isEmpty(), "per-IP cap, loopback included");
+        l.tryAcquire("imaps", b, new Held()).orElseThrow().authenticated();
+        assertTrue(l.tryAcquire("imaps", InetAddress.getByName("127.0.0.3"), new Held()).isEmpty(),
+                "total cap, and every connection is logged in so none may be evicted");
+        a1.release();
+        a1.release(); // a second release changes nothing
+        assertTrue(l.tryAcquire("imaps", InetAddress.getByName("127.0.0.3"), new Held()).isPresent());
         assertEquals(3, l.open());
         ConnectionLimiter v6 = new ConnectionLimiter(10, 1);
-        assertTrue(v6.tryAcquire(InetAddress.getByName("2001:db8::1")));
-        assertFalse(v6.tryAcquire(InetAddress.getByName("2001:db8::2")), "same /64");
-        assertTrue(v6.tryAcquire(InetAddress.getByName("2001:db8:0:1::1")));
+        assertTrue(v6.tryAcquire("imaps", InetAddress.getByName("2001:db8::1"), new Held()).isPresent());
+        assertTrue(v6.tryAcquire("imaps", InetAddress.getByName("2001:db8::2"), new Held()).isEmpty(), "same /64");
+        assertTrue(v6.tryAcquire("imaps", InetAddress.getByName("2001:db8:0:1::1"), new Held()).isPresent());
+    }
+
+    @Test
+    void aFullServerEvictsTheOldestConnectionThatHasNotLoggedInNeverALoggedInOne() throws Exception {
+        ConnectionLimiter l = new ConnectionLimiter(4, 10).limitService("smtp", 2);
+        InetAddress attacker = InetAddress.getByName("127.0.0.9");
+        Held user = new Held();
+        l.tryAcquire("imaps", InetAddress.getByName("127.0.0.1"), user).orElseThrow().authenticated();
+        Held mx1 = new Held();
+        Held mx2 = new Held();
+        l.tryAcquire("smtp", attacker, mx1).orElseThrow();
+        l.tryAcquire("smtp", attacker, mx2).orElseThrow();
+        // port 25 is at its own cap: a third port-25 connection replaces the oldest idle one there
+        Held mx3 = new Held();
+        assertTrue(l.tryAcquire("smtp", attacker, mx3).isPresent());
+        assertTrue(mx1.closed && !mx2.closed, "the oldest port-25 connection goes first");
+        Held pre = new Held();
+        l.tryAcquire("imaps", attacker, pre).orElseThrow(); // 4 of 4: user, mx2, mx3, pre
+        Held newcomer = new Held();
+        var admitted = l.tryAcquire("submission", InetAddress.getByName("127.0.0.2"), newcomer);
+        assertTrue(admitted.isPresent(), "a full server still admits a user");
+        assertTrue(mx2.closed, "the oldest connection that never logged in made room");
+        assertFalse(user.closed, "a logged-in session is never evicted");
+        assertEquals(4, l.open());
+        admitted.get().authenticated();
+        Held more = new Held();
+        l.tryAcquire("imaps", attacker, more).orElseThrow(); // evicts mx3
+        l.tryAcquire("imaps", attacker, new Held()).orElseThrow(); // evicts pre
+        assertTrue(mx3.closed && pre.closed);
+        assertTrue(l.tryAcquire("imaps", attacker, new Held()).isPresent(), "evicts the attacker's own oldest");
+        assertTrue(more.closed);
+        assertFalse(user.closed || newcomer.closed);
     }
 
     @Test

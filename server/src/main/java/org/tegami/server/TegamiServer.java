@@ -75,7 +75,10 @@ public final class TegamiServer implements AutoCloseable {
         try {
             var accounts = store.accounts();
             var auth = new Authenticator(accounts, new PasswordHasher(), new LoginThrottle(clock));
-            var limiter = new ConnectionLimiter(cfg.limits().connectionsTotal(), cfg.limits().connectionsPerIp());
+            // Port 25 may hold at most half of all connections, so mail from the internet never crowds out users;
+            // and when full, connections that have not logged in are evicted oldest first (ConnectionLimiter).
+            var limiter = new ConnectionLimiter(cfg.limits().connectionsTotal(), cfg.limits().connectionsPerIp())
+                    .limitService("smtp", Math.max(1, cfg.limits().connectionsTotal() / 2));
             var smtpEnv = new SmtpEnvironment(cfg.hostname(), cfg.limits(), store, auth,
                     new RecipientResolver(accounts), tls, clock, new SendRate(cfg.limits().messagesPerHour()));
             var pop3 = new Pop3Server(new Pop3Environment(cfg.hostname(), store, auth, tls, Duration.ofMinutes(10),

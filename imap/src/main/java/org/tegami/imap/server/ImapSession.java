@@ -347,6 +347,7 @@ final class ImapSession {
             case AuthResult.Success s -> {
                 account = s.account();
                 accountCheckedAt = System.nanoTime();
+                conn.authenticated();
                 errors = 0;
                 send(tag + " OK [CAPABILITY " + capabilities() + "] Logged in\r\n");
             }

@@ -260,6 +260,7 @@ final class Pop3Session {
         }
         account = a;
         checkedAt = System.nanoTime();
+        conn.authenticated();
         ok("Logged in, " + drop.count() + " messages (" + drop.liveOctets() + " octets)");
     }
 

@@ -79,6 +79,7 @@ final class SmtpAuth {
         switch (r) {
             case AuthResult.Success ok -> {
                 s.user = ok.account();
+                s.conn.authenticated();
                 s.reply(235, "2.7.0", "Authentication successful");
             }
             case AuthResult.Failure f -> s.reply(535, "5.7.8", "Authentication credentials invalid");
