@@ -57,7 +57,9 @@ public final class StartupSummary {
 
     /** The table a provider's help page would show, from the listeners really bound. */
     private static void clientSettings(TegamiServer s, PrintStream out) {
-        String[][] rows = {{"incoming", "POP3", "pop3s", "SSL/TLS"}, {"incoming", "POP3", "pop3", "STARTTLS"},
+        // IMAP first: it keeps mail on the server for every device; POP3 downloads the INBOX to one
+        String[][] rows = {{"incoming", "IMAP", "imaps", "SSL/TLS"}, {"incoming", "IMAP", "imap", "STARTTLS"},
+                {"incoming", "POP3", "pop3s", "SSL/TLS"}, {"incoming", "POP3", "pop3", "STARTTLS"},
                 {"outgoing", "SMTP", "submissions", "SSL/TLS"}, {"outgoing", "SMTP", "submission", "STARTTLS"}};
         out.println("  mail client settings (user name: the full email address; password: normal)");
         String last = "";

@@ -87,7 +87,8 @@ class ServerStartTest {
                     String.format("    %-12s %-22s %-13s %s", "imap", "127.0.0.1:" + imap, "STARTTLS",
                             "IMAP4rev2/rev1 mailboxes (login over TLS only)"),
                     "  mail client settings (user name: the full email address; password: normal)",
-                    // A loopback listener is shown by address: "localhost" may resolve to ::1 first.
+                    // A loopback listener is shown by address: "localhost" may resolve to ::1 first. IMAP comes first.
+                    String.format("    %-9s %-5s %-28s port %-5d %s", "incoming", "IMAP", "127.0.0.1", imap, "STARTTLS"),
                     String.format("    %-9s %-5s %-28s port %-5d %s", "outgoing", "SMTP", "127.0.0.1", subs, "SSL/TLS"),
                     "  certificate   CN=mail.example.test (issuer CN=mail.example.test), valid until 2027-01-01",
                     "  WARNING       the certificate is self-signed: clients will warn. Set [tls] cert and key to"

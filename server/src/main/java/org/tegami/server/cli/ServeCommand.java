@@ -68,20 +68,28 @@ public final class ServeCommand implements Runnable {
     }
 
     private static void printDemo(String password) {
-        System.out.println();
+        System.out.print(demoText(password));
+    }
+
+    /** What {@code serve --local} prints after the summary: the demo account and how to connect. */
+    static String demoText(String password) {
+        StringBuilder out = new StringBuilder("\n");
         if (password != null) {
-            System.out.println("Demo account created (the password is shown only this once):");
-            System.out.println("  user      " + DEMO_USER);
-            System.out.println("  password  " + password);
+            out.append("Demo account created (the password is shown only this once):\n");
+            out.append("  user      ").append(DEMO_USER).append('\n');
+            out.append("  password  ").append(password).append('\n');
         } else {
-            System.out.println("Demo account " + DEMO_USER + " exists; set a new password with:");
-            System.out.println("  ./tegami user passwd " + DEMO_USER);
+            out.append("Demo account ").append(DEMO_USER).append(" exists; set a new password with:\n");
+            out.append("  ./tegami user passwd ").append(DEMO_USER).append('\n');
         }
-        System.out.println();
-        System.out.println("Point your mail client at 127.0.0.1 with the settings above (user " + DEMO_USER
-                + "), and accept the self-signed certificate when it asks. IMAP is not available yet: choose POP3.");
-        System.out.println("Mail from the internet would arrive on port " + LOCAL_PORTS.get("smtp") + " for @" + DEMO_DOMAIN + ".");
-        System.out.println();
+        out.append('\n');
+        out.append("Point your mail client at 127.0.0.1 with the settings above (user ").append(DEMO_USER)
+                .append("; IMAP on port ").append(LOCAL_PORTS.get("imaps"))
+                .append(" with SSL/TLS, so that every device sees the same folders), and accept the self-signed"
+                        + " certificate when it asks.\n");
+        out.append("Mail from the internet would arrive on port ").append(LOCAL_PORTS.get("smtp")).append(" for @")
+                .append(DEMO_DOMAIN).append(".\n\n");
+        return out.toString();
     }
 
     private static String randomPassword() {
