@@ -117,6 +117,15 @@ final class Schema {
                 account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
                 mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
                 PRIMARY KEY(account_id, mailbox_id)) WITHOUT ROWID;
+            """,
+            // v11 (issue 12): an entry is leased to one delivery at a time (claimed_until, epoch ms; 0 = free), the
+            // submitting user gets its bounces, and the DKIM domain is the one checked at submission. Entries from
+            // before have no submitter and are not signed.
+            """
+            ALTER TABLE queue ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE queue ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+            ALTER TABLE queue ADD COLUMN submitter INTEGER;
+            ALTER TABLE queue ADD COLUMN dkim_domain TEXT NOT NULL DEFAULT '';
             """);
 
     static void migrate(Connection c) throws SQLException {
