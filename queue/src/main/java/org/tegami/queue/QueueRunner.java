@@ -35,11 +35,11 @@ import org.tegami.store.QueueId;
 import org.tegami.store.Store;
 
 /**
- * Delivers the outbound queue: claims due entries (a lease, so each is attempted by one delivery at a time), routes each recipient domain through {@link MxResolver},
- * sends with {@link SmtpClient}, and records the outcome durably. 4xx and connection failures retry with
- * exponential backoff and jitter; 5xx, null MX and expiry produce one bounce to the sender (never for the null
- * sender). Each attempt's outcome is committed before the next, so a restart resends at most the message that
- * was in flight.
+ * Delivers the outbound queue: claims due entries (a lease, so each is attempted by one delivery at a time),
+ * routes each recipient domain through {@link MxResolver}, sends with {@link SmtpClient}, and records the
+ * outcome durably. 4xx and connection failures retry with exponential backoff and jitter; 5xx, null MX and
+ * expiry produce one bounce to the sender (never for the null sender). Each attempt's outcome is committed
+ * before the next, so a restart resends at most the messages that were in flight.
  */
 public final class QueueRunner implements AutoCloseable {
     private static final Logger LOG = System.getLogger(QueueRunner.class.getName());
