@@ -118,6 +118,7 @@ class QueueRunnerTest {
     private static final class CountingPeer implements AutoCloseable {
         final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         final java.util.Map<String, Integer> arrivals = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.Map<String, String> texts = new java.util.concurrent.ConcurrentHashMap<>();
 
         CountingPeer() throws Exception {
             Thread.ofVirtual().start(() -> {
@@ -144,10 +145,13 @@ class QueueRunnerTest {
                         case "DATA" -> {
                             out.write("354 go\r\n".getBytes(StandardCharsets.US_ASCII));
                             String subject = "?";
+                            StringBuilder text = new StringBuilder();
                             for (String l; (l = in.readLine()) != null && !l.equals("."); ) {
                                 if (l.startsWith("Subject: ")) subject = l.substring(9);
+                                text.append(l).append('\n');
                             }
                             arrivals.merge(subject, 1, Integer::sum);
+                            texts.put(subject, text.toString());
                             yield "250 2.0.0 queued\r\n";
                         }
                         case "QUIT" -> "221 bye\r\n";
@@ -211,6 +215,70 @@ class QueueRunnerTest {
                     }
                 }
             }
+        }
+    }
+
+    private static void enqueue(EmbeddedStore store, String text, DeliveryRequest.Outbound out) throws Exception {
+        byte[] msg = text.getBytes(StandardCharsets.US_ASCII);
+        try (BlobStore.BlobWriter w = store.blobs().create()) {
+            w.stream().write(msg);
+            store.mail().deliver(new DeliveryRequest(w.commit(), msg.length, Instant.now(), Set.of(), Optional.of(out)));
+        }
+    }
+
+    /** Issue 12: the DKIM domain is the one checked at submission, never the From: the message carries. */
+    @Test
+    void signsOnlyForTheDomainCheckedAtSubmission() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().add("remote.test. 300 IN MX 10 mx.remote.test.")
+                .add("mx.remote.test. 300 IN A 127.0.0.1");
+             CountingPeer peer = new CountingPeer();
+             EmbeddedStore store = EmbeddedStore.open(dir.resolve("store"), InstantSource.system())) {
+            store.accounts().addDomain("a.test");
+            store.accounts().addDomain("other.test");
+            var keys = new org.tegami.queue.dkim.DkimKeys(dir.resolve("dkim"));
+            keys.generate("a.test");
+            keys.generate("other.test");
+            var rcpt = List.of("b@remote.test");
+            enqueue(store, "From: <ceo@other.test>\r\nSubject: forged\r\n\r\nx\r\n",
+                    new DeliveryRequest.Outbound("alice@a.test", rcpt, 0, Optional.empty(), "a.test"));
+            enqueue(store, "From: <ceo@other.test>\r\nSubject: unchecked\r\n\r\nx\r\n",
+                    new DeliveryRequest.Outbound("ceo@other.test", rcpt, 0));
+            enqueue(store, "From: <alice@a.test>\r\nSubject: checked\r\n\r\nx\r\n",
+                    new DeliveryRequest.Outbound("alice@a.test", rcpt, 0, Optional.empty(), "a.test"));
+            var settings = new QueueRunner.Settings(peer.server.getLocalPort(), Duration.ofMinutes(1), Duration.ofHours(1),
+                    Duration.ofDays(5), 4, Duration.ofMillis(20), null, java.util.Map.of(), null);
+            try (QueueRunner runner = new QueueRunner(store, keys, "mail.a.test", new MxResolver(List.of(dns.address())),
+                    InstantSource.system(), settings).start()) {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (System.nanoTime() < deadline && peer.texts.size() < 3) Thread.sleep(20);
+            }
+            assertTrue(peer.texts.get("checked").contains("; d=a.test; "), peer.texts.get("checked"));
+            assertTrue(peer.texts.get("forged").contains("; d=a.test; ") && !peer.texts.get("forged").contains("d=other.test"),
+                    "never other.test's key: " + peer.texts.get("forged"));
+            assertTrue(!peer.texts.get("unchecked").contains("DKIM-Signature"), "nothing checked, nothing signed");
+        }
+    }
+
+    /** Issue 12: mail sent as an alias bounces to the user who sent it, not to the alias's first member. */
+    @Test
+    void aBounceGoesToTheSubmitterNotTheAliasesFirstMember() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().add("nomail.test. 300 IN MX 0 .");
+             EmbeddedStore store = EmbeddedStore.open(dir, InstantSource.system())) {
+            store.accounts().addDomain("local.test");
+            var carol = store.accounts().addUser(org.tegami.mime.EmailAddress.parse("carol@local.test").orElseThrow(), "x");
+            var alice = store.accounts().addUser(org.tegami.mime.EmailAddress.parse("alice@local.test").orElseThrow(), "x");
+            store.accounts().putAlias("team@local.test", List.of("carol@local.test", "alice@local.test"));
+            enqueue(store, "From: <team@local.test>\r\nSubject: from the team\r\n\r\nx\r\n",
+                    new DeliveryRequest.Outbound("team@local.test", List.of("x@nomail.test"), 0, Optional.of(alice.id()), "local.test"));
+            try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
+                    InstantSource.system(), QueueRunner.DEFAULTS.withMaxAge(Duration.ofDays(5))).start()) {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (System.nanoTime() < deadline && !store.queue().list().isEmpty()) Thread.sleep(20);
+            }
+            var aliceInbox = store.mail().mailbox(alice.id(), "INBOX").orElseThrow();
+            var carolInbox = store.mail().mailbox(carol.id(), "INBOX").orElseThrow();
+            assertEquals(1, store.mail().messages(aliceInbox.id()).size(), "alice sent it: she gets the bounce");
+            assertEquals(0, store.mail().messages(carolInbox.id()).size(), "carol did not, and must not read it");
         }
     }
 
