@@ -13,7 +13,7 @@ import org.tegami.store.AccountStore;
 
 /**
  * Checks a username (the full address, case-insensitive) and password for every protocol, through the shared
- * {@link LoginThrottle}. Unknown users cost the same time as wrong passwords. A stored hash with weaker
+ * {@link LoginThrottle}: an address that guessed too often is refused, an account under attack is only slowed. Unknown users cost the same time as wrong passwords. A stored hash with weaker
  * parameters than today's is replaced after a successful login. Callers run on virtual threads, so the failure
  * delay is a plain sleep. Passwords are neither logged nor kept after the call.
  */
@@ -36,13 +36,16 @@ public final class Authenticator {
         String key = address.map(EmailAddress::key).orElse(username.strip().toLowerCase(Locale.ROOT));
         Optional<Duration> refused = throttle.refusal(client, key);
         if (refused.isPresent()) return new AuthResult.Throttled(refused.get());
+        // Before the check, whatever the password: so an answer's timing does not tell a right guess early.
+        sleep(throttle.accountDelay(key));
         char[] pw = password.toCharArray();
         try {
             Optional<Account> account = address.flatMap(accounts::user);
             if (account.isEmpty()) {
                 hasher.verifyDummy(pw);
             } else if (hasher.verify(pw, account.get().passwordHash())) {
-                throttle.recordSuccess(client, key);
+                // Failures are not cleared: a good login must not unlock guessing from this address, nor (an owner's
+                // phone logs in every few minutes) end the slow-down for guesses at this account from elsewhere.
                 rehashIfWeak(account.get(), pw);
                 return new AuthResult.Success(account.get());
             }

@@ -13,11 +13,15 @@ import java.util.Optional;
 import org.tegami.mime.EmailAddress;
 
 /**
- * Failed-login throttle shared by SMTP, IMAP and POP3. Failures are counted per client address (IPv6 per /64)
- * and per account over a sliding {@link #WINDOW}: from the third failure each one is answered after a growing
- * delay (1, 2, 4, then 8 s), and after {@link #REFUSE_AFTER} failures logins are refused until old failures age
- * out. No address is exempt, loopback included. Memory is bounded: at most {@link #MAX_KEYS} keys of at most
- * {@link #REFUSE_AFTER} timestamps each; the least recently used key is dropped first.
+ * Failed-login throttle shared by SMTP, IMAP and POP3. Failures are counted over a sliding {@link #WINDOW} per
+ * client address (IPv6 per /64) and per account. The address count refuses: from the third failure each one is
+ * answered after a growing delay (1, 2, 4, then 8 s), and after {@link #REFUSE_AFTER} failures logins from that
+ * address are refused, for every account, until old failures age out (so an address is throttled for each
+ * account it guesses too). The account count only slows down, never refuses: every login for an account under attack waits a delay that
+ * grows with its failures up to {@link #ACCOUNT_DELAY_CAP}, so guesses spread over many addresses are slowed, yet
+ * nobody can lock the owner out of their account (issue 12). No address is exempt, loopback included. Memory is
+ * bounded: at most {@link #MAX_KEYS} keys of at most {@link #REFUSE_AFTER} timestamps each; the least recently
+ * used key is dropped first.
  *
  * <p>Thread-safe: every method holds the instance lock briefly and never blocks inside it.
  */
@@ -25,6 +29,7 @@ public final class LoginThrottle {
     static final int REFUSE_AFTER = 10;
     static final Duration WINDOW = Duration.ofMinutes(15);
     static final Duration MIN_REFUSAL = Duration.ofMinutes(1);
+    static final Duration ACCOUNT_DELAY_CAP = Duration.ofSeconds(4);
     static final int MAX_KEYS = 100_000;
 
     private final InstantSource clock;
@@ -45,10 +50,13 @@ public final class LoginThrottle {
         };
     }
 
-    /** Present while logins from this address or for this account are refused: how long until they are not. */
+    /**
+     * Present while logins from this address are refused: how long until they are not. The account's failures from
+     * other addresses never refuse (see {@link #accountDelay}); {@code account} is not consulted.
+     */
     public synchronized Optional<Duration> refusal(InetAddress ip, String account) {
         long now = clock.millis();
-        long until = Math.max(refusedUntil(ipKey(ip), now), refusedUntil(accountKey(account), now));
+        long until = refusedUntil(ipKey(ip), now);
         if (until <= now) return Optional.empty();
         return Optional.of(Duration.ofMillis(until - now));
     }
@@ -64,12 +72,16 @@ public final class LoginThrottle {
     /** How long to wait before answering the failure just recorded: 0, 0, 1, 2, 4, 8, 8 … seconds. */
     public synchronized Duration delayAfterFailure(InetAddress ip, String account) {
         long now = clock.millis();
-        return delayFor(Math.max(recent(ipKey(ip), now), recent(accountKey(account), now)));
+        return delayFor(recent(ipKey(ip), now));
     }
 
-    /** A success clears the account's failures (not the address's: one good login must not unlock guessing). */
-    public synchronized void recordSuccess(InetAddress ip, String account) {
-        failures.remove(accountKey(account));
+    /**
+     * How long every login for this account waits before its password is checked, right or wrong: 0, 0, 1, 2, then
+     * 4 s by the account's recent failures from anywhere. A slow-down, not a lock: the owner gets in.
+     */
+    public synchronized Duration accountDelay(String account) {
+        Duration d = delayFor(recent(accountKey(account), clock.millis()));
+        return d.compareTo(ACCOUNT_DELAY_CAP) > 0 ? ACCOUNT_DELAY_CAP : d;
     }
 
     /** Keys currently held, for tests of the memory bound. */

@@ -65,20 +65,23 @@ class AuthenticatorTest {
     void failuresAreCountedUnderTheFoldedAddress() throws Exception {
         auth.authenticate("ALICE@example.test", "wrong", ip);
         auth.authenticate("alice@EXAMPLE.test", "wrong", ip);
-        // A third failure for the same mailbox, from elsewhere, gets the 1 s delay only if both were counted.
+        // A third failure for the same mailbox, from elsewhere, slows the account by 1 s only if both were counted.
         InetAddress other = InetAddress.getByName("192.0.2.7");
         throttle.recordFailure(other, ALICE);
-        assertEquals(Duration.ofSeconds(1), throttle.delayAfterFailure(other, ALICE));
+        assertEquals(Duration.ofSeconds(1), throttle.accountDelay(ALICE));
     }
 
     @Test
-    void successClearsTheAccountsFailures() throws Exception {
+    void aGoodLoginDoesNotClearFailures() throws Exception {
         auth.authenticate(ALICE, "wrong", ip);
         auth.authenticate(ALICE, "wrong", ip);
         assertEquals(new AuthResult.Success(alice), auth.authenticate(ALICE, "pw-alice-1", ip));
-        InetAddress other = InetAddress.getByName("192.0.2.7");
-        throttle.recordFailure(other, ALICE);
-        assertEquals(Duration.ZERO, throttle.delayAfterFailure(other, ALICE));
+        throttle.recordFailure(ip, "bob@example.test");
+        assertEquals(Duration.ofSeconds(1), throttle.delayAfterFailure(ip, "bob@example.test"),
+                "one good login does not unlock guessing from this address");
+        assertEquals(Duration.ofSeconds(0), throttle.accountDelay(ALICE));
+        throttle.recordFailure(InetAddress.getByName("192.0.2.7"), ALICE);
+        assertEquals(Duration.ofSeconds(1), throttle.accountDelay(ALICE), "nor ends the slow-down of the account");
     }
 
     @Test

@@ -81,12 +81,32 @@ class LoginThrottleTest {
     }
 
     @Test
-    void anAccountIsRefusedFromEveryAddress() {
+    void anAccountIsOnlySlowedFromOtherAddresses() {
         for (int i = 0; i < 10; i++) throttle.recordFailure(ip("192.0.2." + i), ALICE);
-        assertEquals(Optional.of(Duration.ofMinutes(15)), throttle.refusal(ip("198.51.100.1"), ALICE));
-        assertEquals(Optional.of(Duration.ofMinutes(15)), throttle.refusal(ip("198.51.100.1"), "ALICE@Example.TEST"),
-                "account names fold like addresses");
-        assertEquals(Optional.empty(), throttle.refusal(ip("198.51.100.1"), "bob@example.test"));
+        assertEquals(Optional.empty(), throttle.refusal(ip("198.51.100.1"), ALICE), "issue 12: the owner is not locked out");
+        assertEquals(Duration.ofSeconds(4), throttle.accountDelay(ALICE), "capped");
+        assertEquals(Duration.ofSeconds(4), throttle.accountDelay("ALICE@Example.TEST"), "account names fold like addresses");
+        assertEquals(Duration.ZERO, throttle.accountDelay("bob@example.test"));
+        assertEquals(Duration.ZERO, throttle.delayAfterFailure(ip("198.51.100.1"), ALICE), "a fresh address has no failures");
+    }
+
+    @Test
+    void theAccountDelayGrowsWithFailuresFromAnywhere() {
+        List<Duration> delays = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            delays.add(throttle.accountDelay(ALICE));
+            throttle.recordFailure(ip("192.0.2." + i), ALICE);
+        }
+        assertEquals(List.of(0L, 0L, 0L, 1L, 2L, 4L, 4L), delays.stream().map(Duration::toSeconds).toList());
+        clock.advance(LoginThrottle.WINDOW);
+        assertEquals(Duration.ZERO, throttle.accountDelay(ALICE), "aged out");
+    }
+
+    @Test
+    void anAddressThatGuessedOneAccountIsRefusedForIt() {
+        for (int i = 0; i < 10; i++) throttle.recordFailure(LOOPBACK, ALICE);
+        assertEquals(Optional.of(Duration.ofMinutes(15)), throttle.refusal(LOOPBACK, ALICE));
+        assertEquals(Optional.empty(), throttle.refusal(ip("127.0.0.2"), ALICE));
     }
 
     @Test
@@ -96,15 +116,6 @@ class LoginThrottleTest {
         assertEquals(Optional.empty(), throttle.refusal(ip("127.0.0.2"), "fresh@example.test"));
         assertEquals(Duration.ZERO, throttle.delayAfterFailure(ip("127.0.0.2"), "user3@example.test"),
                 "one failure for user3");
-    }
-
-    @Test
-    void successClearsTheAccountButNotTheAddress() {
-        for (int i = 0; i < 10; i++) throttle.recordFailure(LOOPBACK, ALICE);
-        throttle.recordSuccess(LOOPBACK, "Alice@example.test");
-        assertEquals(Optional.empty(), throttle.refusal(ip("192.0.2.1"), ALICE));
-        assertEquals(Optional.of(Duration.ofMinutes(15)), throttle.refusal(LOOPBACK, "bob@example.test"));
-        assertEquals(Duration.ZERO, throttle.delayAfterFailure(ip("192.0.2.1"), ALICE));
     }
 
     @Test
@@ -154,6 +165,8 @@ class LoginThrottleTest {
         for (int t = 0; t < 8; t++) {
             assertEquals(Duration.ofSeconds(4), throttle.delayAfterFailure(ip("192.0.2." + t), "user" + t), "5 each");
         }
-        assertEquals(Optional.of(Duration.ofMinutes(15)), throttle.refusal(ip("203.0.113.1"), ALICE), "40 for alice");
+        for (int i = 0; i < 5; i++) {
+            assertEquals(Duration.ofSeconds(8), throttle.delayAfterFailure(ip("198.51.100." + i), ALICE), "8 each");
+        }
     }
 }

@@ -224,6 +224,55 @@ public final class Connection implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads one line of at most {@code max} bytes including its terminator into {@code into}, without allocating
+     * unless the line is longer than any before it. A longer line is consumed and discarded as in
+     * {@link #readLine(int)}.
+     */
+    public LineBuffer.End readLine(LineBuffer into, int max) throws IOException {
+        int n = 0;
+        boolean tooLong = false;
+        int last = -1; // the byte before the current position, across buffer refills
+        into.length = 0;
+        into.bareCr = false;
+        while (true) {
+            if (!fill()) return LineBuffer.End.EOF;
+            int start = pos;
+            int i = start;
+            while (i < lim && buf[i] != '\n') i++;
+            int chunk = i - start;
+            if (chunk > 0) last = buf[i - 1];
+            if (!tooLong) {
+                if (n + chunk + 1 > max) {
+                    tooLong = true;
+                } else {
+                    if (n + chunk > into.bytes.length) {
+                        into.bytes = Arrays.copyOf(into.bytes, Math.min(max, Math.max(into.bytes.length * 2, n + chunk)));
+                    }
+                    System.arraycopy(buf, start, into.bytes, n, chunk);
+                    n += chunk;
+                }
+            }
+            pos = i;
+            if (i < lim) { // found LF
+                pos++;
+                if (tooLong) return last == '\r' ? LineBuffer.End.TOO_LONG_CRLF : LineBuffer.End.TOO_LONG_BARE_LF;
+                if (n > 0 && into.bytes[n - 1] == '\r') {
+                    into.length = n - 1;
+                    for (int k = 0; k < n - 1; k++) {
+                        if (into.bytes[k] == '\r') {
+                            into.bareCr = true;
+                            break;
+                        }
+                    }
+                    return LineBuffer.End.CRLF;
+                }
+                into.length = n;
+                return LineBuffer.End.BARE_LF;
+            }
+        }
+    }
+
     public OutputStream output() {
         return out;
     }

@@ -35,11 +35,11 @@ import org.tegami.store.QueueId;
 import org.tegami.store.Store;
 
 /**
- * Delivers the outbound queue: picks due entries, routes each recipient domain through {@link MxResolver},
- * sends with {@link SmtpClient}, and records the outcome durably. 4xx and connection failures retry with
- * exponential backoff and jitter; 5xx, null MX and expiry produce one bounce to the sender (never for the null
- * sender). Each attempt's outcome is committed before the next, so a restart resends at most the message that
- * was in flight.
+ * Delivers the outbound queue: claims due entries (a lease, so each is attempted by one delivery at a time),
+ * routes each recipient domain through {@link MxResolver}, sends with {@link SmtpClient}, and records the
+ * outcome durably. 4xx and connection failures retry with exponential backoff and jitter; 5xx, null MX and
+ * expiry produce one bounce to the sender (never for the null sender). Each attempt's outcome is committed
+ * before the next, so a restart resends at most the messages that were in flight.
  */
 public final class QueueRunner implements AutoCloseable {
     private static final Logger LOG = System.getLogger(QueueRunner.class.getName());
@@ -88,6 +88,13 @@ public final class QueueRunner implements AutoCloseable {
     public static final Settings DEFAULTS = new Settings(25, Duration.ofMinutes(1), Duration.ofHours(1),
             Duration.ofDays(5), 20, Duration.ofSeconds(1), null, Map.of(), null);
 
+    /**
+     * How long a claimed entry stays ours without an outcome: longer than any one attempt (RFC 5321 §4.5.3.2
+     * timeouts over a few MX hosts), so an entry is re-claimed only when its owner died (and then by another node;
+     * the owner itself releases its claims when it starts again).
+     */
+    static final Duration LEASE = Duration.ofHours(1);
+
     /** When the sender hears that delivery is slow (a common MTA default, e.g. Postfix's delay_warning_time). */
     static final Duration DELAY_NOTICE_AFTER = Duration.ofHours(4);
 
@@ -106,6 +113,8 @@ public final class QueueRunner implements AutoCloseable {
     private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
     private final Thread poller;
     private volatile boolean closed;
+    /** Runs after each scan of the queue, before its entries are started; tests widen the race window with it. */
+    volatile Runnable afterScan = () -> { };
 
     public QueueRunner(Store store, DkimKeys dkim, String hostname, MxResolver mx, InstantSource clock, Settings settings) {
         this.store = store;
@@ -120,6 +129,9 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     public QueueRunner start() {
+        // Leases this node held when it last stopped (or crashed) end now rather than when they run out.
+        int released = store.queue().releaseClaims(hostname);
+        if (released > 0) LOG.log(Level.INFO, "released " + released + " queue entries claimed before the last stop");
         store.queue().onEnqueue(this::wake);
         poller.start();
         return this;
@@ -134,7 +146,12 @@ public final class QueueRunner implements AutoCloseable {
         while (!closed) {
             try {
                 int started = 0;
-                for (QueueEntry e : store.queue().due(clock.instant(), 500)) {
+                // Claim only what free slots can start now, so no lease runs out while an entry waits for a slot.
+                int free = slots.availablePermits();
+                Instant now = clock.instant();
+                List<QueueEntry> due = free == 0 ? List.of() : store.queue().claim(now, free, now.plus(LEASE), hostname);
+                afterScan.run();
+                for (QueueEntry e : due) {
                     if (closed || !inFlight.add(e.id())) continue;
                     started++;
                     slots.acquire();
@@ -147,6 +164,7 @@ public final class QueueRunner implements AutoCloseable {
                         } finally {
                             inFlight.remove(e.id());
                             slots.release();
+                            wake(); // a slot is free: claim the next due entry now
                         }
                     });
                 }
@@ -230,22 +248,19 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     /**
-     * DKIM-Signature fields for the message when its From: domain is one of ours and has keys (DMARC aligns on
-     * the From: domain); empty otherwise.
+     * DKIM-Signature fields for the message when the domain recorded at submission (its From: domain, checked to
+     * belong to the submitter) is one of ours and has keys (DMARC aligns on the From: domain); empty otherwise.
+     * The domain is never read from the message here: its From: field is whatever the client wrote.
      */
     private byte[] signature(QueueEntry e) {
-        if (dkim == null) return new byte[0];
-        try (InputStream in = body(e)) {
-            var parsed = DkimSigner.parse(in);
-            String from = parsed.fields().stream().filter(f -> f.regionMatches(true, 0, "from:", 0, 5)).findFirst().orElse("");
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("@([A-Za-z0-9.-]+)\\s*>?\\s*$").matcher(from.strip());
-            if (!m.find()) return new byte[0];
-            String domain = m.group(1).toLowerCase(Locale.ROOT);
+        if (dkim == null || e.dkimDomain().isEmpty()) return new byte[0];
+        String domain = e.dkimDomain().toLowerCase(Locale.ROOT);
+        try {
             if (!store.accounts().isLocalDomain(domain)) return new byte[0];
             List<DkimKey> keys = dkim.forDomain(domain);
             if (keys.isEmpty()) return new byte[0];
-            try (InputStream again = body(e)) {
-                return DkimSigner.sign(keys, again, clock.instant()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            try (InputStream in = body(e)) {
+                return DkimSigner.sign(keys, in, clock.instant()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             }
         } catch (IOException | RuntimeException ex) {
             LOG.log(Level.WARNING, "not signing queue entry " + e.id() + ": " + ex.getMessage());
@@ -359,7 +374,11 @@ public final class QueueRunner implements AutoCloseable {
         return Duration.ofMillis((long) (capped * jitter));
     }
 
-    /** One DSN for all recipients that failed, to the envelope sender; never for the null sender (RFC 5321 §6.1). */
+    /**
+     * One DSN for all recipients that failed, to the envelope sender; never for the null sender (RFC 5321 §6.1).
+     * It goes to the user who submitted the message, even when the sender is an alias shared with others (they
+     * did not send it, and the DSN quotes it).
+     */
     private void bounce(QueueEntry e, Map<String, DeliveryStatus.PermFailed> failed, Instant retryUntil) {
         if (e.sender().isEmpty()) return;
         try (InputStream original = body(e); BlobStore.BlobWriter w = store.blobs().create()) {
@@ -367,19 +386,25 @@ public final class QueueRunner implements AutoCloseable {
             w.stream().write(("Return-Path: <>\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             w.stream().write(dsn);
             BlobId blob = w.commit();
-            Optional<Account> local = localAccount(e.sender());
+            Optional<Account> local = e.submitter().flatMap(id -> store.accounts().user(id));
+            if (local.isEmpty()) local = localAccount(e.sender());
             if (local.isPresent()) {
                 store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(local.get().id()), Optional.empty()));
             } else {
+                // Our own From: MAILER-DAEMON@hostname: signed only if the hostname is a domain of ours with keys.
                 store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(),
-                        Optional.of(new DeliveryRequest.Outbound("", List.of(e.sender()), "Return-Path: <>\r\n".length()))));
+                        Optional.of(new DeliveryRequest.Outbound("", List.of(e.sender()), "Return-Path: <>\r\n".length(),
+                                Optional.empty(), hostname))));
             }
         } catch (IOException | RuntimeException ex) {
             LOG.log(Level.ERROR, "could not create the bounce for queue entry " + e.id(), ex);
         }
     }
 
-    /** The local user a sender address belongs to: itself, without +detail, or the first user of its alias. */
+    /**
+     * For entries without a submitter: the local user a sender address belongs to: itself, without +detail, or
+     * the first user of its alias.
+     */
     private Optional<Account> localAccount(String sender) {
         Optional<EmailAddress> a = EmailAddress.parse(sender);
         if (a.isEmpty() || !store.accounts().isLocalDomain(a.get().domain())) return Optional.empty();

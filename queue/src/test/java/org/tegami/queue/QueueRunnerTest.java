@@ -114,6 +114,174 @@ class QueueRunnerTest {
         }
     }
 
+    /** A peer that accepts everything and counts each message by its Subject. */
+    private static final class CountingPeer implements AutoCloseable {
+        final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final java.util.Map<String, Integer> arrivals = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.Map<String, String> texts = new java.util.concurrent.ConcurrentHashMap<>();
+
+        CountingPeer() throws Exception {
+            Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        Thread.ofVirtual().start(() -> session(s));
+                    } catch (Exception e) {
+                        // closed
+                    }
+                }
+            });
+        }
+
+        private void session(Socket s) {
+            try (s) {
+                var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                OutputStream out = s.getOutputStream();
+                out.write("220 peer ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                for (String line; (line = in.readLine()) != null; ) {
+                    String reply = switch (line.length() >= 4 ? line.substring(0, 4) : line) {
+                        case "EHLO" -> "250-peer\r\n250 PIPELINING\r\n";
+                        case "MAIL", "RCPT", "RSET", "NOOP" -> "250 ok\r\n";
+                        case "DATA" -> {
+                            out.write("354 go\r\n".getBytes(StandardCharsets.US_ASCII));
+                            String subject = "?";
+                            StringBuilder text = new StringBuilder();
+                            for (String l; (l = in.readLine()) != null && !l.equals("."); ) {
+                                if (l.startsWith("Subject: ")) subject = l.substring(9);
+                                text.append(l).append('\n');
+                            }
+                            arrivals.merge(subject, 1, Integer::sum);
+                            texts.put(subject, text.toString());
+                            yield "250 2.0.0 queued\r\n";
+                        }
+                        case "QUIT" -> "221 bye\r\n";
+                        default -> "500 what\r\n";
+                    };
+                    out.write(reply.getBytes(StandardCharsets.US_ASCII));
+                    if (line.startsWith("QUIT")) break;
+                }
+            } catch (Exception e) {
+                // session over
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+        }
+    }
+
+    /**
+     * Issue 12: the list of due entries could be stale, so an entry delivered just after it was read was started
+     * again. Rounds of 60 messages for one remote domain, each must arrive exactly once.
+     */
+    @Test
+    void eachQueuedMessageIsDeliveredExactlyOnce() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().add("remote.test. 300 IN MX 10 mx.remote.test.")
+                .add("mx.remote.test. 300 IN A 127.0.0.1");
+             CountingPeer peer = new CountingPeer();
+             EmbeddedStore store = EmbeddedStore.open(dir, InstantSource.system())) {
+            var settings = new QueueRunner.Settings(peer.server.getLocalPort(), Duration.ofMinutes(1), Duration.ofHours(1),
+                    Duration.ofDays(5), 4, Duration.ofMillis(20), null, java.util.Map.of(), null);
+            try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
+                    InstantSource.system(), settings)) {
+                // A slow scan: entries read as due may finish delivery before the scan's list is walked.
+                runner.afterScan = () -> {
+                    try {
+                        Thread.sleep(30);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
+                runner.start();
+                for (int round = 0; round < 3; round++) {
+                    int n = 60;
+                    for (int i = 0; i < n; i++) {
+                        byte[] msg = ("From: <a@local.test>\r\nSubject: r" + round + "-" + i + "\r\n\r\nhi\r\n")
+                                .getBytes(StandardCharsets.US_ASCII);
+                        try (BlobStore.BlobWriter w = store.blobs().create()) {
+                            w.stream().write(msg);
+                            store.mail().deliver(new DeliveryRequest(w.commit(), msg.length, Instant.now(), Set.of(),
+                                    Optional.of(new DeliveryRequest.Outbound("a@local.test", List.of("b@remote.test"), 0))));
+                        }
+                    }
+                    long deadline = System.nanoTime() + 20_000_000_000L;
+                    while (System.nanoTime() < deadline && !store.queue().list().isEmpty()) Thread.sleep(20);
+                    assertEquals(List.of(), store.queue().list(), "round " + round + " delivered");
+                    Thread.sleep(300); // a duplicate started late still arrives
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, peer.arrivals.getOrDefault("r" + round + "-" + i, 0),
+                                "round " + round + " message " + i + " arrived once; all: " + new java.util.TreeMap<>(peer.arrivals));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void enqueue(EmbeddedStore store, String text, DeliveryRequest.Outbound out) throws Exception {
+        byte[] msg = text.getBytes(StandardCharsets.US_ASCII);
+        try (BlobStore.BlobWriter w = store.blobs().create()) {
+            w.stream().write(msg);
+            store.mail().deliver(new DeliveryRequest(w.commit(), msg.length, Instant.now(), Set.of(), Optional.of(out)));
+        }
+    }
+
+    /** Issue 12: the DKIM domain is the one checked at submission, never the From: the message carries. */
+    @Test
+    void signsOnlyForTheDomainCheckedAtSubmission() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().add("remote.test. 300 IN MX 10 mx.remote.test.")
+                .add("mx.remote.test. 300 IN A 127.0.0.1");
+             CountingPeer peer = new CountingPeer();
+             EmbeddedStore store = EmbeddedStore.open(dir.resolve("store"), InstantSource.system())) {
+            store.accounts().addDomain("a.test");
+            store.accounts().addDomain("other.test");
+            var keys = new org.tegami.queue.dkim.DkimKeys(dir.resolve("dkim"));
+            keys.generate("a.test");
+            keys.generate("other.test");
+            var rcpt = List.of("b@remote.test");
+            enqueue(store, "From: <ceo@other.test>\r\nSubject: forged\r\n\r\nx\r\n",
+                    new DeliveryRequest.Outbound("alice@a.test", rcpt, 0, Optional.empty(), "a.test"));
+            enqueue(store, "From: <ceo@other.test>\r\nSubject: unchecked\r\n\r\nx\r\n",
+                    new DeliveryRequest.Outbound("ceo@other.test", rcpt, 0));
+            enqueue(store, "From: <alice@a.test>\r\nSubject: checked\r\n\r\nx\r\n",
+                    new DeliveryRequest.Outbound("alice@a.test", rcpt, 0, Optional.empty(), "a.test"));
+            var settings = new QueueRunner.Settings(peer.server.getLocalPort(), Duration.ofMinutes(1), Duration.ofHours(1),
+                    Duration.ofDays(5), 4, Duration.ofMillis(20), null, java.util.Map.of(), null);
+            try (QueueRunner runner = new QueueRunner(store, keys, "mail.a.test", new MxResolver(List.of(dns.address())),
+                    InstantSource.system(), settings).start()) {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (System.nanoTime() < deadline && peer.texts.size() < 3) Thread.sleep(20);
+            }
+            assertTrue(peer.texts.get("checked").contains("; d=a.test; "), peer.texts.get("checked"));
+            assertTrue(peer.texts.get("forged").contains("; d=a.test; ") && !peer.texts.get("forged").contains("d=other.test"),
+                    "never other.test's key: " + peer.texts.get("forged"));
+            assertTrue(!peer.texts.get("unchecked").contains("DKIM-Signature"), "nothing checked, nothing signed");
+        }
+    }
+
+    /** Issue 12: mail sent as an alias bounces to the user who sent it, not to the alias's first member. */
+    @Test
+    void aBounceGoesToTheSubmitterNotTheAliasesFirstMember() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().add("nomail.test. 300 IN MX 0 .");
+             EmbeddedStore store = EmbeddedStore.open(dir, InstantSource.system())) {
+            store.accounts().addDomain("local.test");
+            var carol = store.accounts().addUser(org.tegami.mime.EmailAddress.parse("carol@local.test").orElseThrow(), "x");
+            var alice = store.accounts().addUser(org.tegami.mime.EmailAddress.parse("alice@local.test").orElseThrow(), "x");
+            store.accounts().putAlias("team@local.test", List.of("carol@local.test", "alice@local.test"));
+            enqueue(store, "From: <team@local.test>\r\nSubject: from the team\r\n\r\nx\r\n",
+                    new DeliveryRequest.Outbound("team@local.test", List.of("x@nomail.test"), 0, Optional.of(alice.id()), "local.test"));
+            try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
+                    InstantSource.system(), QueueRunner.DEFAULTS.withMaxAge(Duration.ofDays(5))).start()) {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (System.nanoTime() < deadline && !store.queue().list().isEmpty()) Thread.sleep(20);
+            }
+            var aliceInbox = store.mail().mailbox(alice.id(), "INBOX").orElseThrow();
+            var carolInbox = store.mail().mailbox(carol.id(), "INBOX").orElseThrow();
+            assertEquals(1, store.mail().messages(aliceInbox.id()).size(), "alice sent it: she gets the bounce");
+            assertEquals(0, store.mail().messages(carolInbox.id()).size(), "carol did not, and must not read it");
+        }
+    }
+
     @Test
     void backoffGrowsAndIsCapped() {
         var r = new QueueRunner(null, null, "h", null, InstantSource.system(), QueueRunner.DEFAULTS);

@@ -25,10 +25,19 @@ public record DeliveryRequest(
      * @param recipients  forward-paths, each {@code local@domain}
      * @param skipBytes   bytes at the start of the blob that are not sent onward (the {@code Return-Path:} line
      *                    that local delivery adds, RFC 5321 §4.4)
+     * @param submitter   the authenticated user who submitted the message, who gets its bounces
+     * @param dkimDomain  the domain the message may be DKIM-signed for (its From: address, checked to be the
+     *                    submitter's), or empty: never taken from the message itself
      */
-    public record Outbound(String sender, List<String> recipients, long skipBytes) {
+    public record Outbound(String sender, List<String> recipients, long skipBytes, Optional<AccountId> submitter,
+                           String dkimDomain) {
         public Outbound {
             recipients = List.copyOf(recipients);
+        }
+
+        /** Without a submitter, not to be signed. */
+        public Outbound(String sender, List<String> recipients, long skipBytes) {
+            this(sender, recipients, skipBytes, Optional.empty(), "");
         }
     }
 }

@@ -2,8 +2,14 @@ package org.tegami.store;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
-/** A message waiting in the outbound queue. */
+/**
+ * A message waiting in the outbound queue.
+ *
+ * @param submitter  the user who submitted it (bounces go to them), if known
+ * @param dkimDomain the checked domain to sign for, or empty (see {@link DeliveryRequest.Outbound})
+ */
 public record QueueEntry(
         QueueId id,
         BlobId blob,
@@ -15,8 +21,17 @@ public record QueueEntry(
         Instant nextAttempt,
         int attempts,
         String lastError,
-        boolean delayNotified) {
+        boolean delayNotified,
+        Optional<AccountId> submitter,
+        String dkimDomain) {
     public QueueEntry {
         recipients = List.copyOf(recipients);
+    }
+
+    /** An entry without a submitter, not to be signed. */
+    public QueueEntry(QueueId id, BlobId blob, long size, long skipBytes, String sender, List<String> recipients,
+                      Instant created, Instant nextAttempt, int attempts, String lastError, boolean delayNotified) {
+        this(id, blob, size, skipBytes, sender, recipients, created, nextAttempt, attempts, lastError, delayNotified,
+                Optional.empty(), "");
     }
 }

@@ -17,8 +17,19 @@ public interface QueueStore {
     List<QueueEntry> due(java.time.Instant now, int limit);
 
     /**
+     * Claims up to {@code limit} due entries that nobody holds, oldest first, in one write: each is leased to
+     * {@code owner} until {@code leaseUntil}, so no other scan (however stale its view) gets it again before
+     * {@link #reschedule} ends the lease or the lease runs out (an owner that crashed only delays its entries).
+     */
+    List<QueueEntry> claim(java.time.Instant now, int limit, java.time.Instant leaseUntil, String owner);
+
+    /** Ends every lease {@code owner} holds (at its start: what it held when it stopped). @return how many */
+    int releaseClaims(String owner);
+
+    /**
      * Records the outcome of an attempt durably: the recipients still to try (the others were delivered or
-     * bounced), when to try next, and the last error. With no recipients left the entry is removed.
+     * bounced), when to try next, and the last error; ends the entry's lease. With no recipients left the entry is
+     * removed.
      */
     void reschedule(QueueId id, List<String> remaining, java.time.Instant nextAttempt, int attempts, String lastError);
 

@@ -278,6 +278,28 @@ public interface StoreContract {
     }
 
     @Test
+    default void aClaimedQueueEntryIsNobodyElsesUntilItsLeaseEnds() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        byte[] msg = "Subject: out\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        QueueId q = deliver(store(), blob(store(), msg), msg.length, Set.of(), Optional.of(new DeliveryRequest.Outbound(
+                "alice@example.test", List.of("bob@remote.test"), 0, Optional.of(a.id()), "example.test"))).queued().orElseThrow();
+        Instant lease = NOW.plusSeconds(60);
+        List<QueueEntry> mine = store().queue().claim(NOW, 10, lease, "node-a");
+        assertEquals(List.of(q), mine.stream().map(QueueEntry::id).toList());
+        assertEquals(Optional.of(a.id()), mine.getFirst().submitter());
+        assertEquals("example.test", mine.getFirst().dkimDomain());
+        assertEquals(List.of(), store().queue().claim(NOW, 10, lease, "node-b"), "leased");
+        assertEquals(List.of(), store().queue().claim(NOW.plusSeconds(59), 10, lease, "node-b"));
+        assertEquals(List.of(q), store().queue().claim(NOW.plusSeconds(60), 10, NOW.plusSeconds(120), "node-b")
+                .stream().map(QueueEntry::id).toList(), "the owner died: the lease ran out");
+        assertEquals(0, store().queue().releaseClaims("node-a"), "no longer node-a's");
+        assertEquals(1, store().queue().releaseClaims("node-b"));
+        assertEquals(1, store().queue().claim(NOW, 10, lease, "node-a").size(), "released: free again");
+        store().queue().reschedule(q, List.of("bob@remote.test"), NOW, 1, "451 later");
+        assertEquals(1, store().queue().claim(NOW, 10, lease, "node-b").size(), "an outcome ends the lease");
+    }
+
+    @Test
     default void removeUserDeletesTheirMailboxesAndMessages() throws IOException {
         Account a = user(store(), "alice@example.test");
         Account b = user(store(), "bob@example.test");

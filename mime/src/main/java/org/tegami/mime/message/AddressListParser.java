@@ -31,7 +31,16 @@ final class AddressListParser {
     private AddressListParser() {}
 
     static List<Address> parse(String s) {
-        List<Token> t = tokens(s);
+        return parse(s, new boolean[1]);
+    }
+
+    /**
+     * As {@link #parse(String)}; {@code irregular[0]} is set when anything was dropped or guessed (stray specials,
+     * text after {@code >}, an unterminated quote, comment or angle address, a special in a display name), which
+     * a strict caller refuses: other readers may see another address in what this parser skipped.
+     */
+    static List<Address> parse(String s, boolean[] irregular) {
+        List<Token> t = tokens(s, irregular);
         List<Address> out = new ArrayList<>();
         boolean inGroup = false;
         int i = 0;
@@ -39,11 +48,13 @@ final class AddressListParser {
         while (i < n && out.size() < MAX_ADDRESSES) {
             Token tok = t.get(i);
             if (tok.is(',') || tok.is('>') || tok.is('@')) {
+                if (!tok.is(',')) irregular[0] = true;
                 i++;
                 continue;
             }
             if (tok.is(';')) {
                 if (inGroup) out.add(Address.GROUP_END);
+                else irregular[0] = true;
                 inGroup = false;
                 i++;
                 continue;
@@ -52,18 +63,23 @@ final class AddressListParser {
             while (j < n && !(t.get(j).is(',') || t.get(j).is(';') || t.get(j).is(':') || t.get(j).is('<'))) j++;
             if (j < n && t.get(j).is(':')) {
                 if (!inGroup) {
+                    if (hasSpecial(t, i, j)) irregular[0] = true;
                     String name = phrase(t, i, j);
                     out.add(new Address(null, null, name == null ? "" : name, null));
                     inGroup = true;
+                } else {
+                    irregular[0] = true; // RFC 5322 §3.4: groups do not nest
                 }
                 i = j + 1;
                 continue;
             }
             if (j < n && t.get(j).is('<')) {
+                if (hasSpecial(t, i, j)) irregular[0] = true;
                 String name = phrase(t, i, j);
                 int k = j + 1;
                 int m = k;
                 while (m < n && !t.get(m).is('>')) m++;
+                if (m == n) irregular[0] = true;
                 // obs-route: "<@a,@b:user@host>"
                 String adl = null;
                 int colon = -1;
@@ -77,16 +93,21 @@ final class AddressListParser {
                     adl = concat(t, k, colon);
                     k = colon + 1;
                 }
+                if (!plainAddrSpec(t, k, m)) irregular[0] = true;
                 Address a = addrSpec(t, k, m, name, adl);
                 if (a != null) out.add(a);
                 i = m + 1;
-                while (i < n && !(t.get(i).is(',') || t.get(i).is(';'))) i++;
+                while (i < n && !(t.get(i).is(',') || t.get(i).is(';'))) {
+                    if (t.get(i).kind != Kind.COMMENT) irregular[0] = true;
+                    i++;
+                }
                 continue;
             }
             String comment = null;
             for (int x = i; x < j; x++) {
                 if (t.get(x).kind == Kind.COMMENT && !t.get(x).value.isBlank()) comment = t.get(x).value.strip();
             }
+            if (!plainAddrSpec(t, i, j)) irregular[0] = true;
             Address a = addrSpec(t, i, j, comment, null);
             if (a != null) out.add(a);
             i = j;
@@ -104,6 +125,23 @@ final class AddressListParser {
         String domain = at < 0 ? "" : concat(t, at + 1, to);
         if (local.isEmpty() && domain.isEmpty() && name == null) return null;
         return new Address(name, adl, local.isEmpty() ? MISSING_MAILBOX : local, domain.isEmpty() ? MISSING_DOMAIN : domain);
+    }
+
+    /** Comments aside, exactly local-part (one atom or quoted string) "@" domain (one atom or literal). */
+    private static boolean plainAddrSpec(List<Token> t, int from, int to) {
+        List<Token> parts = new ArrayList<>();
+        for (int x = from; x < to; x++) {
+            if (t.get(x).kind != Kind.COMMENT) parts.add(t.get(x));
+        }
+        return parts.size() == 3 && (parts.get(0).kind == Kind.ATOM || parts.get(0).kind == Kind.QUOTED)
+                && parts.get(1).is('@') && parts.get(2).kind == Kind.ATOM;
+    }
+
+    private static boolean hasSpecial(List<Token> t, int from, int to) {
+        for (int x = from; x < to; x++) {
+            if (t.get(x).kind == Kind.SPECIAL) return true;
+        }
+        return false;
     }
 
     private static String concat(List<Token> t, int from, int to) {
@@ -127,7 +165,7 @@ final class AddressListParser {
         return s.isEmpty() ? null : s;
     }
 
-    private static List<Token> tokens(String s) {
+    private static List<Token> tokens(String s, boolean[] irregular) {
         List<Token> out = new ArrayList<>();
         int i = 0;
         int n = s.length();
@@ -149,6 +187,7 @@ final class AddressListParser {
                     if (d == ')' && --depth == 0) break;
                     sb.append(d);
                 }
+                if (depth > 0) irregular[0] = true;
                 out.add(new Token(Kind.COMMENT, sb.toString()));
             } else if (c == '"') {
                 StringBuilder sb = new StringBuilder();
@@ -158,6 +197,7 @@ final class AddressListParser {
                     if (d == '\\' && i < n) d = s.charAt(i++);
                     sb.append(d);
                 }
+                if (i >= n) irregular[0] = true;
                 i++;
                 out.add(new Token(Kind.QUOTED, sb.toString()));
             } else if (",;:<>@".indexOf(c) >= 0) {
@@ -165,11 +205,13 @@ final class AddressListParser {
                 i++;
             } else if (c == '[') {
                 int e = s.indexOf(']', i);
+                if (e < 0) irregular[0] = true;
                 e = e < 0 ? n : e + 1;
                 out.add(new Token(Kind.ATOM, s.substring(i, e)));
                 i = e;
             } else {
                 // anything else, a stray ')' included, is atom text
+                if (c == ')') irregular[0] = true;
                 int st = i++;
                 while (i < n && " \t\r\n(\",;:<>@[".indexOf(s.charAt(i)) < 0) i++;
                 out.add(new Token(Kind.ATOM, s.substring(st, i)));

@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.Optional;
 import org.tegami.core.StoreException;
 import org.tegami.mime.EmailAddress;
-import org.tegami.net.LineResult;
+import org.tegami.net.LineBuffer;
 import org.tegami.smtp.proto.SmtpCommand;
 import org.tegami.smtp.proto.SmtpReply;
+import org.tegami.store.Account;
 import org.tegami.store.BlobId;
 import org.tegami.store.Delivered;
 import org.tegami.store.DeliveryRequest;
@@ -46,40 +47,55 @@ final class MessageReceiver {
             s.reply(354, "", "End data with <CR><LF>.<CR><LF>");
             s.conn.flush();
             s.conn.setReadTimeout(s.env.limits().smtpDataTimeout());
-            int maxLine = s.env.limits().smtpTextLine();
+            int maxLine = maxLine(s);
+            // One buffer for every line: a 50 MiB DATA must not allocate an array per line (issue 12).
+            LineBuffer line = new LineBuffer();
             // RFC 5321 §4.1.1.4: the data ends only at CRLF "." CRLF. The CRLF of DATA counts as the first one;
             // after a line that ended in a bare LF, a "." line is text, so neither <LF>.<LF> nor <LF>.<CR><LF>
             // can end the data here (SMTP smuggling, CVE-2023-51764).
             boolean afterCrlf = true;
             while (true) {
-                LineResult r = s.conn.readLine(maxLine);
-                switch (r) {
-                    case LineResult.Eof e -> {
+                switch (s.conn.readLine(line, maxLine)) {
+                    case EOF -> {
                         s.closeAfterReply();
                         return; // nothing acknowledged, nothing kept
                     }
-                    case LineResult.TooLong t -> {
+                    case TOO_LONG_CRLF -> {
                         sink.fail(MessageSink.Problem.LINE_TOO_LONG);
-                        if (!t.crlf()) sink.fail(MessageSink.Problem.BARE_LINE_ENDING);
-                        afterCrlf = t.crlf();
+                        afterCrlf = true;
                     }
-                    case LineResult.BareLf b -> {
+                    case TOO_LONG_BARE_LF -> {
+                        sink.fail(MessageSink.Problem.LINE_TOO_LONG);
                         sink.fail(MessageSink.Problem.BARE_LINE_ENDING);
                         afterCrlf = false;
                     }
-                    case LineResult.Line line -> {
+                    case BARE_LF -> {
+                        sink.fail(MessageSink.Problem.BARE_LINE_ENDING);
+                        afterCrlf = false;
+                    }
+                    case CRLF -> {
                         byte[] b = line.bytes();
-                        if (afterCrlf && b.length == 1 && b[0] == '.') {
+                        int n = line.length();
+                        if (afterCrlf && n == 1 && b[0] == '.') {
                             finish(s, sink, id);
                             return;
                         }
                         // RFC 5321 §4.5.2: remove the first of a leading dot.
-                        sink.line(b, b.length > 0 && b[0] == '.' ? 1 : 0, line.bareCr() || !afterCrlf);
+                        int off = n > 0 && b[0] == '.' ? 1 : 0;
+                        sink.line(b, off, n - off, line.bareCr() || !afterCrlf);
                         afterCrlf = true;
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Longest text line: submission keeps RFC 5321's 1000 (clients encode, and what it accepts may be relayed);
+     * port 25 takes up to 64 KiB, as some senders write longer lines and Postfix accepts them (see Limits).
+     */
+    private static int maxLine(SmtpSession s) {
+        return s.role == SmtpServer.Role.SUBMISSION ? s.env.limits().smtpTextLine() : s.env.limits().inboundTextLine();
     }
 
     static void bdat(SmtpSession s, SmtpCommand.Bdat c) throws IOException {
@@ -126,8 +142,9 @@ final class MessageReceiver {
 
     private static MessageSink open(SmtpSession s, String id) throws IOException {
         Envelope env = s.envelope;
-        MessageSink sink = new MessageSink(s.env.store().blobs().create(), s.env.limits().messageSize(),
-                s.env.limits().smtpTextLine());
+        // Submission keeps the header section to check who the message says it is from.
+        MessageSink sink = new MessageSink(s.env.store().blobs().create(), s.env.limits().messageSize(), maxLine(s),
+                s.user != null ? s.env.limits().headerSection() : 0);
         env.messageId = id;
         Instant now = s.env.clock().instant();
         Optional<String> forRcpt = env.recipients.size() == 1
@@ -155,12 +172,25 @@ final class MessageReceiver {
             s.reply(552, "5.2.2", "Mailbox full: this message exceeds the recipient's quota");
             return;
         }
+        String dkimDomain = "";
+        if (s.user != null) {
+            switch (AuthorCheck.check(sink.header(), s.env.limits().headerSection(), s.user, s.env.resolver())) {
+                case AuthorCheck.Refused r -> {
+                    LOG.log(Level.INFO, () -> "refused " + id + " from " + s.user.address() + ": " + r.reply().lines());
+                    s.resetTransaction();
+                    s.reply(r.reply());
+                    return;
+                }
+                case AuthorCheck.Allowed a -> dkimDomain = a.dkimDomain();
+            }
+        }
         try {
             BlobId blob = sink.commit();
             Optional<DeliveryRequest.Outbound> out = env.remote.isEmpty() ? Optional.empty()
                     : Optional.of(new DeliveryRequest.Outbound(env.reversePath(),
                             env.remote.stream().map(EmailAddress::toString).toList(),
-                            TraceHeaders.returnPath(env.reversePath()).length));
+                            TraceHeaders.returnPath(env.reversePath()).length,
+                            Optional.ofNullable(s.user).map(Account::id), dkimDomain));
             Delivered d = s.env.store().mail().deliver(new DeliveryRequest(
                     blob, sink.blobSize(), s.env.clock().instant(), env.localAccounts, out));
             LOG.log(Level.INFO, () -> "accepted " + id + " from <" + env.reversePath() + "> for "

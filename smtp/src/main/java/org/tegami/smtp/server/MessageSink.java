@@ -18,8 +18,8 @@ final class MessageSink implements AutoCloseable {
         TOO_BIG(SmtpReply.of(552, "5.3.4", "Message size exceeds fixed maximum message size")),
         // RFC 5321 §2.3.8: CR and LF only as CRLF. Accepting bare ones enables SMTP smuggling (CVE-2023-51764).
         BARE_LINE_ENDING(SmtpReply.of(554, "5.6.0", "Message refused: bare CR or LF found, lines must end with CRLF")),
-        // RFC 5321 §4.5.3.1.6
-        LINE_TOO_LONG(SmtpReply.of(500, "5.5.2", "Line too long: text lines are limited to 1000 octets including CRLF"));
+        // RFC 5321 §4.5.3.1.9 names "500 Line too long"; the limit is ours (see Limits): the text is in failure()
+        LINE_TOO_LONG(null);
 
         final SmtpReply reply;
 
@@ -34,16 +34,20 @@ final class MessageSink implements AutoCloseable {
     private final OutputStream out;
     private final long maxSize;
     private final int maxLine;
+    /** The header section being kept for the submission check; null when nobody needs it (port 25). */
+    private final HeaderSection header;
     private long size;
     private int lineLen;
     private boolean prevCr;
     private Problem problem;
 
-    MessageSink(BlobWriter writer, long maxSize, int maxLine) {
+    /** @param maxHeader bytes of header section to keep for {@link #header()}, 0 to keep none */
+    MessageSink(BlobWriter writer, long maxSize, int maxLine, int maxHeader) {
         this.writer = writer;
         this.out = writer.stream();
         this.maxSize = maxSize;
         this.maxLine = maxLine;
+        this.header = maxHeader > 0 ? new HeaderSection(maxHeader) : null;
     }
 
     /** Writes trace headers the server adds; they do not count against the client's size limit. */
@@ -55,13 +59,13 @@ final class MessageSink implements AutoCloseable {
         if (problem == null) problem = p;
     }
 
-    /** One DATA line, dot-unstuffed, without its CRLF. */
-    void line(byte[] content, int off, boolean bareCr) throws IOException {
+    /** One DATA line, dot-unstuffed, without its CRLF: {@code len} bytes from {@code off}. */
+    void line(byte[] content, int off, int len, boolean bareCr) throws IOException {
         if (bareCr) fail(Problem.BARE_LINE_ENDING);
-        int len = content.length - off;
         size += len + 2;
         if (size > maxSize) fail(Problem.TOO_BIG);
         if (problem != null) return;
+        if (header != null) header.line(content, off, len);
         out.write(content, off, len);
         out.write(CRLF);
     }
@@ -78,7 +82,9 @@ final class MessageSink implements AutoCloseable {
             lineLen = c == '\n' ? 0 : lineLen + 1;
             if (lineLen + 1 > maxLine) fail(Problem.LINE_TOO_LONG); // +1: the LF still to come
         }
-        if (problem == null) out.write(b, off, len);
+        if (problem != null) return;
+        if (header != null) header.raw(b, off, len);
+        out.write(b, off, len);
     }
 
     /** Ends BDAT data: a trailing bare CR is refused; a last line without CRLF gets one (RFC 5322 §2.1). */
@@ -88,7 +94,16 @@ final class MessageSink implements AutoCloseable {
     }
 
     Optional<SmtpReply> failure() {
+        if (problem == Problem.LINE_TOO_LONG) {
+            return Optional.of(SmtpReply.of(500, "5.5.2", "Line too long: text lines are limited to " + maxLine
+                    + " octets including CRLF"));
+        }
         return Optional.ofNullable(problem).map(p -> p.reply);
+    }
+
+    /** The header section kept for the submission check; only when constructed with {@code maxHeader > 0}. */
+    HeaderSection header() {
+        return header;
     }
 
     /** Size of the client's message text (without the server's trace headers). */

@@ -216,6 +216,12 @@ final class SmtpSession {
             reply(450, "4.7.1", "Sending limit of " + env.sendRate().perHour() + " messages per hour reached, try again later");
             return;
         }
+        if (role == SmtpServer.Role.SUBMISSION && c.sender().isEmpty()) {
+            // RFC 5321 §4.5.5: <> is for notifications the mail system itself sends, which never come through here;
+            // a user's message with it could not bounce back to them
+            reply(553, "5.7.1", "The null sender <> is for delivery notifications; send as " + user.address());
+            return;
+        }
         if (c.sender().isPresent()) {
             EmailAddress from = c.sender().get();
             if (from.isUtf8() && !utf8) {

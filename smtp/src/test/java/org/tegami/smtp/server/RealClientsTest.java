@@ -119,7 +119,7 @@ class RealClientsTest {
                     s.starttls(context=ctx)
                     s.login("alice@example.test", sys.argv[2])
                     refused = s.sendmail("alice@example.test", ["bob@example.test", "alice@example.test"],
-                                         b"Subject: python smtplib\\r\\n\\r\\nHello from smtplib.\\r\\n")
+                                         b"From: <alice@example.test>\\r\\nSubject: python smtplib\\r\\n\\r\\nHello from smtplib.\\r\\n")
                     print("refused", refused)
                 """;
         Process p = new ProcessBuilder("python3", "-c", script, String.valueOf(server.port("submission")), ALICE_PASSWORD)
@@ -135,7 +135,7 @@ class RealClientsTest {
         for (String user : List.of(ALICE, BOB)) {
             String text = bodyOfLastMessage(user, "python smtplib");
             assertTrue(text.startsWith("Return-Path: <alice@example.test>\r\nReceived: from python.example.test ([127.0.0.1])\r\n"), text);
-            assertTrue(text.endsWith("\r\nSubject: python smtplib\r\n\r\nHello from smtplib.\r\n"), text);
+            assertTrue(text.endsWith("\r\nFrom: <alice@example.test>\r\nSubject: python smtplib\r\n\r\nHello from smtplib.\r\n"), text);
         }
     }
 }

@@ -178,6 +178,7 @@ class SmtpDeliveryTest {
                 S: 250 2.1.5 Recipient OK
                 C: DATA
                 S: 354 End data with <CR><LF>.<CR><LF>
+                C: From: Alice <alice+out@Example.TEST>
                 C: Subject: out
                 C:
                 C: Hi.
@@ -191,7 +192,7 @@ class SmtpDeliveryTest {
                 + "Received: from laptop\\.example\\.test \\(\\[127\\.0\\.0\\.1]\\)\r\n"
                 + "\tby mail\\.example\\.test \\(Tegami\\) with ESMTPSA \\(TLSv1\\.3 TLS_[A-Z0-9_]+\\)\r\n"
                 + "\tid " + vars.get("id") + "; " + Pattern.quote(DATE) + "\r\n"
-                + "Subject: out\r\n\r\nHi\\.\r\n"), b);
+                + "From: Alice <alice\\+out@Example\\.TEST>\r\nSubject: out\r\n\r\nHi\\.\r\n"), b);
         List<QueueEntry> queue = server.store().queue().list();
         assertEquals(1, queue.size());
         QueueEntry q = queue.getFirst();
@@ -199,6 +200,9 @@ class SmtpDeliveryTest {
         assertEquals(List.of("friend@remote.test"), q.recipients());
         assertEquals(m.blob(), q.blob());
         assertEquals(returnPath.length(), q.skipBytes());
+        assertEquals(server.store().accounts().user(SmtpTestServer.address(ALICE)).map(a -> a.id()), q.submitter(),
+                "bounces go to the user who sent it");
+        assertEquals("example.test", q.dkimDomain(), "the checked From: domain, the only one the queue may sign for");
         assertEquals(List.of(), server.inbox(ALICE));
     }
 

@@ -35,6 +35,7 @@ class SmtpRateLimitTest {
                     S: 250 2.1.5 Recipient OK
                     C: DATA
                     S: 354 End data with <CR><LF>.<CR><LF>
+                    C: From: <alice@example.test>
                     C: Subject: one
                     C:
                     C: .

@@ -120,7 +120,7 @@ final class Schema {
             """,
             // v11: ids are never reused (a stale session holding an old id must find nothing, never another user's
             // data): rowids without AUTOINCREMENT hand a deleted row's id to the next insert, so ids now come from
-            // counters. Blobs no message or queue entry names any more are collected (BlobCollector): the triggers
+            // counters. Blobs no message or queue entry names any more are collected (FileBlobStore.collect): the triggers
             // note each dropped reference, on every path including cascades, in whatever process deletes.
             """
             INSERT INTO counters(name, value) SELECT 'account_id', COALESCE(MAX(id), 0) FROM accounts;
@@ -133,6 +133,15 @@ final class Schema {
             CREATE TRIGGER messages_blob_orphan AFTER DELETE ON messages BEGIN INSERT OR IGNORE INTO blob_orphans(hex) VALUES (old.blob); END;
             CREATE TRIGGER queue_blob_orphan AFTER DELETE ON queue BEGIN INSERT OR IGNORE INTO blob_orphans(hex) VALUES (old.blob); END;
             INSERT OR IGNORE INTO blob_orphans(hex) SELECT hex FROM blobs;
+            """,
+            // v12: an entry is leased to one delivery at a time (claimed_until, epoch ms; 0 = free), the
+            // submitting user gets its bounces, and the DKIM domain is the one checked at submission. Entries from
+            // before have no submitter and are not signed.
+            """
+            ALTER TABLE queue ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE queue ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+            ALTER TABLE queue ADD COLUMN submitter INTEGER;
+            ALTER TABLE queue ADD COLUMN dkim_domain TEXT NOT NULL DEFAULT '';
             """);
 
     static void migrate(Connection c) throws SQLException {

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.tegami.store.AccountId;
 import org.tegami.store.BlobId;
 import org.tegami.store.DeliveryRequest;
 import org.tegami.store.QueueEntry;
@@ -33,9 +34,10 @@ final class SqlQueue implements QueueStore {
 
     static QueueId enqueue(Db.Tx tx, BlobId blob, long size, Instant now, DeliveryRequest.Outbound out) throws SQLException {
         long id = SqlAccounts.nextId(tx, "queue_id");
-        SqlAccounts.update(tx, "INSERT INTO queue(id, blob, size, skip_bytes, sender, created, next_attempt)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?)", id, blob.hex(), size, out.skipBytes(), out.sender(),
-                now.toEpochMilli(), now.toEpochMilli());
+        SqlAccounts.update(tx, "INSERT INTO queue(id, blob, size, skip_bytes, sender, created, next_attempt, submitter,"
+                + " dkim_domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", id, blob.hex(), size, out.skipBytes(), out.sender(),
+                now.toEpochMilli(), now.toEpochMilli(), out.submitter().map(AccountId::value).orElse(null),
+                out.dkimDomain());
         for (int i = 0; i < out.recipients().size(); i++) {
             SqlAccounts.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient) VALUES (?, ?, ?)",
                     id, i, out.recipients().get(i));
@@ -64,6 +66,31 @@ final class SqlQueue implements QueueStore {
     }
 
     @Override
+    public List<QueueEntry> claim(Instant now, int limit, Instant leaseUntil, String owner) {
+        return db.write(tx -> {
+            // One statement, so the choice and the lease are one step: a scan that read the queue earlier cannot
+            // pick an entry that another delivery has since taken or finished.
+            List<Long> ids = new ArrayList<>();
+            try (PreparedStatement ps = SqlAccounts.prepare(tx, "UPDATE queue SET claimed_until = ?, claimed_by = ?"
+                            + " WHERE id IN (SELECT id FROM queue WHERE next_attempt <= ? AND claimed_until <= ?"
+                            + " ORDER BY next_attempt, id LIMIT ?) RETURNING id",
+                    leaseUntil.toEpochMilli(), owner, now.toEpochMilli(), now.toEpochMilli(), limit);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) ids.add(rs.getLong(1));
+            }
+            if (ids.isEmpty()) return List.of();
+            String in = String.join(",", java.util.Collections.nCopies(ids.size(), "?"));
+            return entries(tx, "WHERE id IN (" + in + ") ORDER BY next_attempt, id", ids.toArray());
+        });
+    }
+
+    @Override
+    public int releaseClaims(String owner) {
+        return db.write(tx -> SqlAccounts.update(tx, "UPDATE queue SET claimed_until = 0, claimed_by = ''"
+                + " WHERE claimed_by = ?", owner));
+    }
+
+    @Override
     public void reschedule(QueueId id, List<String> remaining, Instant nextAttempt, int attempts, String lastError) {
         db.write(tx -> {
             if (remaining.isEmpty()) {
@@ -75,7 +102,8 @@ final class SqlQueue implements QueueStore {
                 SqlAccounts.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient) VALUES (?, ?, ?)",
                         id.value(), i, remaining.get(i));
             }
-            SqlAccounts.update(tx, "UPDATE queue SET next_attempt = ?, attempts = ?, last_error = ? WHERE id = ?",
+            SqlAccounts.update(tx, "UPDATE queue SET next_attempt = ?, attempts = ?, last_error = ?,"
+                    + " claimed_until = 0, claimed_by = '' WHERE id = ?",
                     nextAttempt.toEpochMilli(), attempts, lastError, id.value());
             return null;
         });
@@ -94,14 +122,16 @@ final class SqlQueue implements QueueStore {
     private static List<QueueEntry> entries(Db.Tx tx, String where, Object... args) throws SQLException {
         List<QueueEntry> out = new ArrayList<>();
         try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT id, blob, size, skip_bytes, sender, created,"
-                + " next_attempt, attempts, last_error, delay_notified FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
+                + " next_attempt, attempts, last_error, delay_notified, submitter, dkim_domain FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long id = rs.getLong(1);
                 List<String> rcpts = SqlAccounts.strings(tx,
                         "SELECT recipient FROM queue_recipients WHERE queue_id = ? ORDER BY position", id);
                 out.add(new QueueEntry(new QueueId(id), new BlobId(rs.getString(2)), rs.getLong(3), rs.getLong(4),
                         rs.getString(5), rcpts, Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)),
-                        rs.getInt(8), rs.getString(9), rs.getInt(10) != 0));
+                        rs.getInt(8), rs.getString(9), rs.getInt(10) != 0,
+                        rs.getObject(11) == null ? Optional.empty() : Optional.of(new AccountId(rs.getLong(11))),
+                        rs.getString(12)));
             }
         }
         return out;
