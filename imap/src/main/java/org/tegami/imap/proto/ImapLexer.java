@@ -220,6 +220,8 @@ final class ImapLexer {
         }
     }
 
+    static final String LITERAL_BUDGET_TEXT = "[LIMIT] Too much literal data held at once; try again later";
+
     private byte[] readLiteral() throws ImapSyntaxException, IOException {
         LiteralHeader h = literalHeader();
         if (literalCap >= 0 && h.size() > literalCap) throw ImapSyntaxException.no(tag, literalCapText, h.nonSync());
@@ -228,6 +230,8 @@ final class ImapLexer {
         if (h.size() > max || literalTotal + h.size() > max || (h.nonSync() && h.size() > limits.nonSyncLiteral())) {
             throw new ImapSyntaxException(tag, "[TOOBIG] Literal too large", h.nonSync());
         }
+        // before "+": a client refused here sends nothing, so the command simply ends (RFC 5530 §3 LIMIT)
+        if (!reader.reserve(h.size())) throw ImapSyntaxException.no(tag, LITERAL_BUDGET_TEXT, h.nonSync());
         literalTotal += h.size();
         byte[] bytes = reader.literal((int) h.size(), h.nonSync());
         nextLine(); // read the rest of the command first, so that an error below leaves the connection framed
