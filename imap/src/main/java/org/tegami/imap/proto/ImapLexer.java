@@ -195,11 +195,9 @@ final class ImapLexer {
         return new LiteralHeader(size, nonSync);
     }
 
-    /** A literal's octets as they are (CATENATE TEXT parts, RFC 4469): may hold 8-bit text, not NUL. */
-    byte[] literalBytes() throws ImapSyntaxException, IOException {
-        byte[] bytes = readLiteral();
-        for (byte b : bytes) if (b == 0) throw error("NUL in literal");
-        return bytes;
+    /** Where the command's lines and literals come from (CATENATE hands it on to the server with the lexer). */
+    ImapReader reader() {
+        return reader;
     }
 
     /** The size the next literal may have, and the NO it gets beyond that; -1 when only the limits apply. */

@@ -156,6 +156,9 @@ public final class StructureCache {
                 blobs.putIndex(batch);
             } catch (RuntimeException e) {
                 LOG.log(Level.DEBUG, "could not store " + batch.size() + " index entries: " + e.getMessage());
+            } catch (Error e) {
+                // not rethrown: "writing" would stay true and no index entry would ever be written again
+                LOG.log(Level.ERROR, "could not store " + batch.size() + " index entries", e);
             }
         }
     }

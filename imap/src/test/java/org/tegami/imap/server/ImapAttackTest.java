@@ -178,6 +178,28 @@ class ImapAttackTest {
         assertEquals("* BYE Cannot recover from that command, closing connection", c.line());
     }
 
+    @Test
+    void catenateTextIsStreamedAndRefusedBeforePlusWhenTooBig() throws IOException {
+        Client c = new Client().login(ImapTestServer.ALICE, ImapTestServer.ALICE_PASSWORD);
+        String text = "Subject: big\r\n\r\n" + "0123456789abcdefghijklmnopqrstuvwxyz\r\n".repeat(8000); // 304 KB
+        c.send("a1 APPEND Drafts CATENATE (TEXT {" + text.length() + "}");
+        assertTrue(c.line().startsWith("+ "));
+        c.out.write(text.getBytes(StandardCharsets.US_ASCII));
+        c.send(" URL \"/INBOX/;UID=3/;SECTION=TEXT\")");
+        assertTrue(c.untilTagged("a1").getLast().startsWith("a1 OK [APPENDUID "));
+        c.send("a2 STATUS Drafts (MESSAGES SIZE)");
+        assertEquals(List.of("* STATUS Drafts (MESSAGES 1 SIZE " + (text.length() + 29) + ")", "a2 OK STATUS completed"),
+                c.untilTagged("a2"));
+        // over the message size limit: refused instead of "+", and the connection goes on
+        c.send("a3 APPEND Drafts CATENATE (TEXT {" + text.length() + "}");
+        assertTrue(c.line().startsWith("+ "));
+        c.out.write(text.getBytes(StandardCharsets.US_ASCII));
+        c.send(" TEXT {" + ImapTestServer.MAX_MESSAGE + "}");
+        assertEquals("a3 NO [TOOBIG] Message larger than " + ImapTestServer.MAX_MESSAGE + " octets", c.line());
+        c.send("a4 NOOP");
+        assertEquals("a4 OK NOOP completed", c.line());
+    }
+
     // --- attack 4: LIST -------------------------------------------------------------------------------------
 
     @Test
