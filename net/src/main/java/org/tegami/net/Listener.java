@@ -117,8 +117,30 @@ public final class Listener implements AutoCloseable {
             } catch (IOException e) {
                 LOG.log(Level.WARNING, name + ": accept failed: " + e.getMessage());
                 continue;
+            } catch (RuntimeException | Error e) {
+                acceptFailed(e); // an acceptor that died would leave the port open and unanswered for good
+                continue;
             }
-            Thread.ofVirtual().name(name + "-" + s.getRemoteSocketAddress()).start(() -> serve(s));
+            try {
+                Thread.ofVirtual().name(name + "-" + s.getRemoteSocketAddress()).start(() -> serve(s));
+            } catch (RuntimeException | Error e) {
+                acceptFailed(e);
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // turned away
+                }
+            }
+        }
+    }
+
+    /** Logs what broke accepting (an OutOfMemoryError, say) and pauses, so a lasting failure does not spin. */
+    private void acceptFailed(Throwable e) {
+        LOG.log(Level.ERROR, name + ": accepting a connection failed: " + e, e);
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -76,30 +76,43 @@ final class WriteDeadline extends FilterOutputStream {
         return started != 0 && now - started > deadlineNanos;
     }
 
+    /**
+     * Starts the watchdog, or starts it again if it ever died: it must outlive anything thrown inside it (an
+     * OutOfMemoryError included), or every connection whose peer stops reading would hang forever (issue 12).
+     */
     private static void startWatchdog() {
         synchronized (START) {
-            if (watchdog != null) return;
-            watchdog = Thread.ofPlatform().daemon().name("write-deadline").start(() -> {
-                while (true) {
-                    try {
-                        Thread.sleep(250);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    long now = System.nanoTime();
-                    for (WriteDeadline w : ACTIVE) {
-                        if (!w.stalled(now)) continue;
-                        LOG.log(Level.INFO, "closing a connection whose peer stopped reading: "
-                                + w.socket.getRemoteSocketAddress());
-                        w.release();
-                        try {
-                            w.socket.close();
-                        } catch (IOException ignored) {
-                            // closing anyway
-                        }
-                    }
-                }
-            });
+            if (watchdog != null && watchdog.isAlive()) return;
+            watchdog = Thread.ofPlatform().daemon().name("write-deadline").start(WriteDeadline::watch);
+        }
+    }
+
+    private static void watch() {
+        while (true) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                closeStalled(System.nanoTime());
+            } catch (Throwable t) {
+                LOG.log(Level.ERROR, "write watchdog: " + t, t);
+            }
+        }
+    }
+
+    private static void closeStalled(long now) {
+        for (WriteDeadline w : ACTIVE) {
+            if (!w.stalled(now)) continue;
+            w.release();
+            try {
+                LOG.log(Level.INFO, "closing a connection whose peer stopped reading: " + w.socket.getRemoteSocketAddress());
+                w.socket.close();
+            } catch (Throwable t) {
+                // one connection's failure must not keep the others open
+                LOG.log(Level.ERROR, "write watchdog could not close a connection: " + t, t);
+            }
         }
     }
 }

@@ -184,6 +184,15 @@ public final class QueueRunner implements AutoCloseable {
                 } catch (InterruptedException ie) {
                     return;
                 }
+            } catch (Error ex) {
+                // a dead poller would leave every queued message undelivered until a restart (issue 12)
+                LOG.log(Level.ERROR, "queue poll failed", ex);
+                if (closed) return;
+                try {
+                    Thread.sleep(settings.poll());
+                } catch (InterruptedException ie) {
+                    return;
+                }
             }
         }
     }

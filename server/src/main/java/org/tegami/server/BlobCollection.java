@@ -18,21 +18,32 @@ final class BlobCollection implements AutoCloseable {
 
     BlobCollection(BlobStore blobs) {
         thread = Thread.ofPlatform().name("blob-collector").daemon().start(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (true) {
                 try {
-                    long n = blobs.collect();
-                    if (n > 0) LOG.log(Level.INFO, () -> "deleted " + n + " blobs no message names any more");
-                } catch (Throwable e) { // an OutOfMemoryError or a store failure must not end collection for good
-                    if (e instanceof org.tegami.core.StoreException se && se.getMessage().contains("closed")) return;
-                    LOG.log(Level.ERROR, "blob collection failed; trying again in " + INTERVAL.toSeconds() + " s", e);
-                }
-                try {
+                    runOnce(blobs);
                     Thread.sleep(INTERVAL);
                 } catch (InterruptedException e) {
                     return;
+                } catch (Throwable e) {
+                    // Even logging can fail (an OutOfMemoryError while the heap is full): never let that end the thread.
+                    if (e instanceof org.tegami.core.StoreException se && String.valueOf(se.getMessage()).contains("closed")) {
+                        return;
+                    }
                 }
             }
         });
+    }
+
+    private static void runOnce(BlobStore blobs) throws InterruptedException {
+        try {
+            long n = blobs.collect();
+            if (n > 0) LOG.log(Level.INFO, () -> "deleted " + n + " blobs no message names any more");
+        } catch (org.tegami.core.StoreException e) {
+            if (String.valueOf(e.getMessage()).contains("closed")) throw e;
+            LOG.log(Level.ERROR, "blob collection failed; trying again in " + INTERVAL.toSeconds() + " s", e);
+        } catch (Exception | Error e) {
+            LOG.log(Level.ERROR, "blob collection failed; trying again in " + INTERVAL.toSeconds() + " s", e);
+        }
     }
 
     @Override

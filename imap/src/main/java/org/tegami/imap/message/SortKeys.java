@@ -23,9 +23,21 @@ import org.tegami.mime.message.MessageStructure;
 public record SortKeys(Optional<Instant> date, String subject, String from, String to, String cc, String displayFrom,
         String displayTo, Optional<String> messageId, java.util.List<String> references, boolean replyOrForward) {
 
+    /**
+     * Longest key kept, in chars: enough to order any real subject or name, and it bounds what the cache (100,000
+     * entries) and the blob index hold per message whatever the headers say (issue 12). Keys equal in their first
+     * 512 chars sort, and ORDEREDSUBJECT threads them, as equal.
+     */
+    public static final int MAX_KEY = 512;
+    /** Longest message id kept; real ones are under 100 characters, longer ones are ignored. */
+    static final int MAX_ID = 250;
+    /** Most characters of References kept: the last ids, the nearest ancestors, which THREAD links first. */
+    static final int MAX_REFERENCES = 2048;
+    /** The keys of a message whose headers could not be read: it sorts as having none. */
+    public static final SortKeys EMPTY = new SortKeys(Optional.empty(), "", "", "", "", "", "", Optional.empty(),
+            List.of(), false);
     private static final java.util.regex.Pattern MSG_ID = java.util.regex.Pattern.compile("<[^<>\\s]+>");
     private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
-    private static final java.util.regex.Pattern COMMENTS = java.util.regex.Pattern.compile("\\([^)]*\\)");
     /** RFC 5322 §3.3 date-time after the optional day of week, with and without seconds, numeric or named zone. */
     private static final List<DateTimeFormatter> DATES = java.util.stream.Stream.of(
             "d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yyyy HH:mm:ss z")
@@ -40,17 +52,46 @@ public record SortKeys(Optional<Instant> date, String subject, String from, Stri
         Optional<Mailbox> to = first(h.header("To"));
         Optional<Mailbox> cc = first(h.header("Cc"));
         // RFC 5256 §4 REFERENCES: the parents are the References ids, else the first In-Reply-To id
-        java.util.List<String> refs = ids(h.header("References").orElse(""));
+        java.util.List<String> refs = lastIds(h.header("References").orElse(""));
         if (refs.isEmpty()) refs = ids(h.header("In-Reply-To").orElse("")).stream().limit(1).toList();
         Optional<String> id = ids(h.header("Message-ID").orElse("")).stream().findFirst();
         return new SortKeys(date, fold(subject), fold(local(from)), fold(local(to)), fold(local(cc)),
                 fold(display(from)), fold(display(to)), id, refs, replyOrForward);
     }
 
+    public SortKeys {
+        subject = cap(subject);
+        from = cap(from);
+        to = cap(to);
+        cc = cap(cc);
+        displayFrom = cap(displayFrom);
+        displayTo = cap(displayTo);
+    }
+
+    private static String cap(String key) {
+        return key.length() <= MAX_KEY ? key : key.substring(0, MAX_KEY);
+    }
+
+    /** The last ids that fit in {@link #MAX_REFERENCES} characters, in order; memory stays bounded meanwhile. */
+    private static java.util.List<String> lastIds(String value) {
+        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
+        int chars = 0;
+        var m = MSG_ID.matcher(value);
+        while (m.find()) {
+            if (m.end() - m.start() > MAX_ID) continue;
+            last.addLast(m.group());
+            chars += m.end() - m.start();
+            while (chars > MAX_REFERENCES) chars -= last.pollFirst().length();
+        }
+        return java.util.List.copyOf(last);
+    }
+
     private static java.util.List<String> ids(String value) {
         java.util.List<String> out = new java.util.ArrayList<>();
         var m = MSG_ID.matcher(value);
-        while (m.find() && out.size() < 100) out.add(m.group());
+        while (m.find() && out.size() < 100) {
+            if (m.end() - m.start() <= MAX_ID) out.add(m.group());
+        }
         return out;
     }
 
@@ -97,8 +138,28 @@ public record SortKeys(Optional<Instant> date, String subject, String from, Stri
         return name != null && !name.isBlank() ? decode(name).trim() : m.get().getAddress();
     }
 
+    /**
+     * Each "(" up to the next ")" replaced by a space, as the regex {@code \([^)]*\)} did, but in linear time: that
+     * regex rescanned the rest of the header from every "(", so a Date of many "(" took minutes (issue 12).
+     */
+    static String withoutComments(String v) {
+        StringBuilder sb = new StringBuilder(v.length());
+        int i = 0;
+        while (i < v.length()) {
+            int open = v.indexOf('(', i);
+            int close = open < 0 ? -1 : v.indexOf(')', open);
+            if (close < 0) { // no comment closes after here
+                sb.append(v, i, v.length());
+                break;
+            }
+            sb.append(v, i, open).append(' ');
+            i = close + 1;
+        }
+        return sb.toString();
+    }
+
     private static Optional<Instant> parseDate(String v) {
-        String s = SPACES.matcher(COMMENTS.matcher(v).replaceAll(" ")).replaceAll(" ").trim(); // drop comments such as (UTC)
+        String s = SPACES.matcher(withoutComments(v)).replaceAll(" ").trim(); // drop comments such as (UTC)
         int comma = s.indexOf(',');
         if (comma >= 0) s = s.substring(comma + 1).trim();
         for (DateTimeFormatter f : DATES) {

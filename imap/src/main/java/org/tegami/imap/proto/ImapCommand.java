@@ -111,17 +111,20 @@ public sealed interface ImapCommand {
 
     /** One part of a CATENATE (RFC 4469 §5): literal text, or an IMAP URL of a message or section to copy. */
     sealed interface CatPart {
-        record Text(byte[] octets) implements CatPart {}
+        /** A literal of {@code size} octets, not read yet: the server streams it into the message. */
+        record Text(long size, boolean nonSync) implements CatPart {}
 
         record Url(String url) implements CatPart {}
     }
 
-    /** RFC 4469: APPEND of a message assembled from text and parts of messages already stored. */
-    record Catenate(String mailbox, List<String> flags, Optional<OffsetDateTime> date, List<CatPart> parts)
+    /**
+     * RFC 4469: APPEND of a message assembled from text and parts of messages already stored; the parts are read
+     * as the server assembles it.
+     */
+    record Catenate(String mailbox, List<String> flags, Optional<OffsetDateTime> date, CatenateParts parts)
             implements ImapCommand {
         public Catenate {
             flags = List.copyOf(flags);
-            parts = List.copyOf(parts);
         }
     }
 

@@ -195,11 +195,9 @@ final class ImapLexer {
         return new LiteralHeader(size, nonSync);
     }
 
-    /** A literal's octets as they are (CATENATE TEXT parts, RFC 4469): may hold 8-bit text, not NUL. */
-    byte[] literalBytes() throws ImapSyntaxException, IOException {
-        byte[] bytes = readLiteral();
-        for (byte b : bytes) if (b == 0) throw error("NUL in literal");
-        return bytes;
+    /** Where the command's lines and literals come from (CATENATE hands it on to the server with the lexer). */
+    ImapReader reader() {
+        return reader;
     }
 
     /** The size the next literal may have, and the NO it gets beyond that; -1 when only the limits apply. */
@@ -220,6 +218,8 @@ final class ImapLexer {
         }
     }
 
+    static final String LITERAL_BUDGET_TEXT = "[LIMIT] Too much literal data held at once; try again later";
+
     private byte[] readLiteral() throws ImapSyntaxException, IOException {
         LiteralHeader h = literalHeader();
         if (literalCap >= 0 && h.size() > literalCap) throw ImapSyntaxException.no(tag, literalCapText, h.nonSync());
@@ -228,6 +228,8 @@ final class ImapLexer {
         if (h.size() > max || literalTotal + h.size() > max || (h.nonSync() && h.size() > limits.nonSyncLiteral())) {
             throw new ImapSyntaxException(tag, "[TOOBIG] Literal too large", h.nonSync());
         }
+        // before "+": a client refused here sends nothing, so the command simply ends (RFC 5530 §3 LIMIT)
+        if (!reader.reserve(h.size())) throw ImapSyntaxException.no(tag, LITERAL_BUDGET_TEXT, h.nonSync());
         literalTotal += h.size();
         byte[] bytes = reader.literal((int) h.size(), h.nonSync());
         nextLine(); // read the rest of the command first, so that an error below leaves the connection framed

@@ -2,7 +2,8 @@ package org.tegami.imap.proto;
 
 /**
  * The byte and count limits the IMAP parser enforces, each checked before the bytes it guards are buffered or
- * before the {@code +} continuation request is sent.
+ * before the {@code +} continuation request is sent. Literal octets are buffered as they arrive, never as declared;
+ * the server also caps what all connections hold at once (server {@code LiteralBudget}).
  *
  * @param line              longest command line in octets, excluding CRLF and literals
  * @param tag               longest tag in characters
@@ -10,7 +11,8 @@ package org.tegami.imap.proto;
  * @param ranges            most ranges in one sequence set
  * @param literalBeforeAuth largest literal accepted before authentication (LOGIN, AUTHENTICATE)
  * @param literalAfterAuth  largest literal accepted after authentication, except the APPEND message, which the
- *                          server checks against its message size limit; also caps the sum of a command's literals
+ *                          server streams to disk and checks against its message size limit; also caps the sum of
+ *                          a command's literals
  * @param nonSyncLiteral    largest non-synchronizing literal: 4096 when LITERAL- is advertised (RFC 7888 §4),
  *                          otherwise {@link Long#MAX_VALUE} so that only the two literal limits apply
  */
@@ -22,7 +24,11 @@ public record ImapLimits(int line, int tag, int depth, int ranges, int literalBe
     public static final int DEPTH = 32;
     public static final int RANGES = 10_000;
     public static final int LITERAL_BEFORE_AUTH = 8 * 1024;
-    public static final int LITERAL_AFTER_AUTH = 64 * 1024 * 1024;
+    /**
+     * 64 KiB: the largest any command needs (a METADATA value, {@link #METADATA_VALUE}); SEARCH strings, LOGIN,
+     * names and ID values are far smaller. It was 64 MiB, which let a few connections exhaust the heap (issue 12).
+     */
+    public static final int LITERAL_AFTER_AUTH = 64 * 1024;
     /** Largest METADATA value (RFC 5464 §4.3 [METADATA MAXSIZE]): a larger literal is refused before "+". */
     public static final int METADATA_VALUE = 64 * 1024;
     /** RFC 7888 §4: LITERAL- allows non-synchronizing literals of at most 4096 octets. */

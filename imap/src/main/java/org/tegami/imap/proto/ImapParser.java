@@ -442,26 +442,17 @@ public final class ImapParser {
         return new ImapCommand.Replace(uid, number, appendMessage(lx, mailbox));
     }
 
-    /** RFC 4469 §5: append-opts SP "CATENATE" SP "(" cat-part *(SP cat-part) ")", else a plain APPEND message. */
-    private static ImapCommand catenateOrAppend(ImapLexer lx, String mailbox) throws ImapSyntaxException, IOException {
+    /**
+     * RFC 4469 §5: append-opts SP "CATENATE" SP "(" cat-part *(SP cat-part) ")", else a plain APPEND message. The
+     * parts are left to the server to read ({@link CatenateParts}), so that TEXT literals are streamed, not held.
+     */
+    private ImapCommand catenateOrAppend(ImapLexer lx, String mailbox) throws ImapSyntaxException {
         AppendOpts opts = appendOpts(lx);
         if (lx.peek() != 'C' && lx.peek() != 'c') return appendData(lx, mailbox, opts);
         if (!lx.atom().equalsIgnoreCase("CATENATE")) throw lx.error("Expected a literal or CATENATE");
         lx.sp();
         lx.open();
-        List<ImapCommand.CatPart> parts = new ArrayList<>();
-        do {
-            String kind = lx.atom().toUpperCase(Locale.ROOT);
-            lx.sp();
-            parts.add(switch (kind) {
-                case "TEXT" -> new ImapCommand.CatPart.Text(lx.literalBytes());
-                case "URL" -> new ImapCommand.CatPart.Url(lx.astring());
-                default -> throw lx.error("CATENATE parts are TEXT or URL");
-            });
-        } while (lx.tryChar(' '));
-        lx.close();
-        if (!lx.atEnd()) throw lx.error("CATENATE cannot be combined with MULTIAPPEND");
-        return new ImapCommand.Catenate(mailbox, opts.flags(), opts.date(), parts);
+        return new ImapCommand.Catenate(mailbox, opts.flags(), opts.date(), new CatenateParts(lx, lx.reader(), limits));
     }
 
     /** RFC 9051 §9 append-opts: [SP flag-list] [SP date-time], each followed by its SP here. */

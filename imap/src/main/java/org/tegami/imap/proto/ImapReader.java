@@ -19,7 +19,16 @@ public interface ImapReader {
 
     /**
      * Reads a literal body already admitted by the parser; for a synchronizing literal ({@code nonSync} false)
-     * first sends {@code + } continuation request (RFC 9051 §7.5).
+     * first sends {@code + } continuation request (RFC 9051 §7.5). Memory grows with the octets that arrive, not
+     * with {@code size}: a client may declare a literal and never send it.
      */
     byte[] literal(int size, boolean nonSync) throws IOException;
+
+    /**
+     * Claims room for {@code octets} of literal data held in memory until the command ends, before its "+" is
+     * sent; false when the process or user already holds its share, and the literal must be refused.
+     */
+    default boolean reserve(long octets) {
+        return true;
+    }
 }

@@ -11,6 +11,18 @@ import java.util.Locale;
 /** Mailbox name helpers: INBOX normalisation and modified UTF-7 (RFC 3501 §5.1.3) for IMAP4rev1 clients. */
 public final class MailboxName {
     public static final String INBOX = "INBOX";
+    /**
+     * Longest level of a new mailbox name, in UTF-8 octets: 255 is NAME_MAX of common file systems and Dovecot's
+     * limit, so a name can always become a directory (export, maildir) and clients display it.
+     */
+    public static final int MAX_LEVEL_OCTETS = 255;
+    /** Deepest hierarchy of a new name; deeper trees are unusable in clients and only cost LIST and RENAME work. */
+    public static final int MAX_DEPTH = 32;
+    /**
+     * Longest new name in UTF-8 octets, all levels and separators: keeps names, LIST responses and LIST pattern
+     * matching (which costs the name's length times the pattern's) small (issue 12).
+     */
+    public static final int MAX_OCTETS = 1024;
 
     private MailboxName() {}
 
@@ -27,6 +39,33 @@ public final class MailboxName {
             if (c == 0 || c == '\r' || c == '\n') return false;
         }
         return true;
+    }
+
+    /**
+     * Why a name is too long or too deep to be created (CREATE, RENAME target), as the text of a {@code NO [LIMIT]}
+     * (RFC 5530 §3), or null when it is within {@link #MAX_OCTETS}, {@link #MAX_LEVEL_OCTETS} and {@link #MAX_DEPTH}.
+     */
+    public static String overLimit(String name, char separator) {
+        int total = 0;
+        int level = 0;
+        int depth = 1;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == separator) {
+                depth++;
+                level = 0;
+                total++;
+                continue;
+            }
+            // UTF-8 octets of the UTF-16 unit: a surrogate pair is 4 octets, 2 per half
+            int octets = c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+            level += octets;
+            total += octets;
+            if (level > MAX_LEVEL_OCTETS) return "A mailbox name level is at most " + MAX_LEVEL_OCTETS + " octets";
+        }
+        if (depth > MAX_DEPTH) return "Mailbox names are at most " + MAX_DEPTH + " levels deep";
+        if (total > MAX_OCTETS) return "A mailbox name is at most " + MAX_OCTETS + " octets";
+        return null;
     }
 
     /** Encodes to modified UTF-7: printable ASCII as is, {@code &} as {@code &-}, the rest as {@code &base64-}. */

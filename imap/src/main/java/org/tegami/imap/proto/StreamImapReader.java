@@ -17,12 +17,42 @@ public final class StreamImapReader implements ImapReader {
         void send() throws IOException;
     }
 
+    /**
+     * Literal octets that may be held in memory at once, shared by connections (issue 12: eighteen connections
+     * that each declared a large literal took a 1 GiB heap down).
+     */
+    public interface Budget {
+        /** Claims {@code octets}; false, claiming nothing, when that would exceed the budget. */
+        boolean take(long octets);
+
+        /** Returns octets claimed earlier. */
+        void give(long octets);
+
+        /** No limit but the parser's own (tests of the parser alone). */
+        Budget UNLIMITED = new Budget() {
+            @Override
+            public boolean take(long octets) {
+                return true;
+            }
+
+            @Override
+            public void give(long octets) {
+            }
+        };
+    }
+
+    /** The first buffer for a literal; it doubles as octets arrive, up to the declared size. */
+    private static final int FIRST_LITERAL_BUFFER = 8 * 1024;
+
     private final InputStream in;
     private final Continuation continuation;
     private final int maxLine;
     private final byte[] buf = new byte[4096];
     private int pos;
     private int end;
+    private Budget budget = Budget.UNLIMITED;
+    /** Octets claimed from {@link #budget} by the command being read or run. */
+    private long held;
 
     public StreamImapReader(InputStream in, Continuation continuation, int maxLine) {
         this.in = in;
@@ -51,12 +81,36 @@ public final class StreamImapReader implements ImapReader {
 
     @Override
     public byte[] literal(int size, boolean nonSync) throws IOException {
-        byte[] out = new byte[size];
+        byte[] out = new byte[Math.min(size, FIRST_LITERAL_BUFFER)];
+        int n = 0;
         try (InputStream s = openLiteral(size, nonSync)) {
-            int n = s.readNBytes(out, 0, size);
-            if (n < size) throw new EOFException("connection closed inside a literal");
+            while (n < size) {
+                if (n == out.length) out = Arrays.copyOf(out, (int) Math.min(size, 2L * out.length));
+                int r = s.read(out, n, out.length - n);
+                if (r < 0) throw new EOFException("connection closed inside a literal");
+                n += r;
+            }
         }
         return out;
+    }
+
+    @Override
+    public boolean reserve(long octets) {
+        if (!budget.take(octets)) return false;
+        held += octets;
+        return true;
+    }
+
+    /** Gives back what the last command claimed; the session calls it once a command is done. */
+    public void release() {
+        if (held > 0) budget.give(held);
+        held = 0;
+    }
+
+    /** Claims literal room from {@code b} from now on (it changes at login and UNAUTHENTICATE). */
+    public void budget(Budget b) {
+        release();
+        budget = b;
     }
 
     /**

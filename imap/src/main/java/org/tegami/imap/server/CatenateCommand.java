@@ -1,7 +1,8 @@
 package org.tegami.imap.server;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -22,7 +23,8 @@ import org.tegami.store.Uid;
 
 /**
  * APPEND with CATENATE (RFC 4469): the message is assembled from literal text and from messages or sections this
- * user already has, named by IMAP URLs (RFC 5092) on this server, then stored like any APPEND (OK after fsync).
+ * user already has, named by IMAP URLs (RFC 5092) on this server, then stored like any APPEND (OK after fsync). The
+ * message is streamed into its blob part by part, bounded by the message size limit like APPEND.
  */
 final class CatenateCommand {
     /** {@code [imap://authority]/mailbox;UIDVALIDITY=n/;UID=n[/;SECTION=s][/;PARTIAL=o[.l]]} */
@@ -35,51 +37,83 @@ final class CatenateCommand {
         this.s = session;
     }
 
+    /**
+     * Reads the parts in order and streams each into a blob as it comes: a TEXT literal straight from the
+     * connection, a URL's octets as they are resolved; nothing but one URL's octets is held in memory (issue 12).
+     * A refusal found early is kept until the command is read to its end, or sent instead of the "+" of the next
+     * synchronizing literal, which the client then does not send.
+     */
     void run(String tag, ImapCommand.Catenate c) throws IOException, ImapSyntaxException {
-        Optional<Access.Target> target = s.findMailbox(s.mailboxName(tag, c.mailbox()));
-        if (target.isEmpty()) {
-            s.send(tag + " NO [TRYCREATE] No such mailbox\r\n");
-            return;
+        String refusal = null;
+        Optional<Access.Target> target = Optional.empty();
+        try {
+            target = s.findMailbox(s.mailboxName(tag, c.mailbox()));
+            if (target.isEmpty()) refusal = "NO [TRYCREATE] No such mailbox";
+            else if (!target.get().rights().has('i')) refusal = "NO [NOPERM] " + Access.denied('i'); // RFC 4314 §4
+        } catch (ImapSyntaxException e) {
+            refusal = "BAD " + e.text();
         }
-        if (!target.get().rights().has('i')) {
-            s.send(tag + " NO [NOPERM] " + Access.denied('i') + "\r\n"); // RFC 4314 §4
-            return;
-        }
-        ByteArrayOutputStream message = new ByteArrayOutputStream();
-        for (ImapCommand.CatPart part : c.parts()) {
-            byte[] bytes = switch (part) {
-                case ImapCommand.CatPart.Text t -> t.octets();
-                case ImapCommand.CatPart.Url u -> resolve(tag, u.url()).orElse(null);
-            };
-            if (bytes == null) {
-                // RFC 4469 §5: BADURL names the URL that could not be resolved
-                s.send(tag + " NO [BADURL " + ((ImapCommand.CatPart.Url) part).url() + "] Cannot read that URL\r\n");
-                return;
-            }
-            if ((long) message.size() + bytes.length > s.env.maxMessageSize()) {
-                s.send(tag + " NO [TOOBIG] Message larger than " + s.env.maxMessageSize() + " octets\r\n");
-                return;
-            }
-            message.writeBytes(bytes);
-        }
-        if (message.size() == 0) {
-            s.send(tag + " NO Empty message\r\n");
-            return;
-        }
-        if (!s.fitsQuota(target.get().mailbox(), message.size(), 1)) {
-            s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n");
-            return;
-        }
-        Set<String> flags = new LinkedHashSet<>();
-        for (String f : c.flags()) if (Flags.storable(f) && target.get().rights().mayChange(f)) flags.add(f);
-        Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
+        long max = s.env.maxMessageSize();
         try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
-            message.writeTo(w.stream());
+            long size = 0;
+            for (Optional<ImapCommand.CatPart> next = c.parts().next(); next.isPresent(); next = c.parts().next()) {
+                switch (next.get()) {
+                    case ImapCommand.CatPart.Text t -> {
+                        if (refusal == null && size + t.size() > max) refusal = "NO [TOOBIG] Message larger than " + max + " octets";
+                        if (refusal != null && (!t.nonSync() || t.size() > max)) {
+                            // RFC 7888 §4 / RFC 9051 §7.1: instead of "+"; a non-synchronizing literal is on its way
+                            s.send(tag + " " + refusal + "\r\n");
+                            if (t.nonSync()) {
+                                s.send("* BYE Cannot skip a non-synchronizing literal that large\r\n");
+                                s.endSession();
+                            }
+                            return;
+                        }
+                        boolean nul = copy(t, refusal == null ? w.stream() : OutputStream.nullOutputStream());
+                        // RFC 9051 §9: a literal is CHAR8, which excludes NUL
+                        if (refusal == null && nul) refusal = "BAD NUL in literal";
+                        size += t.size();
+                    }
+                    case ImapCommand.CatPart.Url u -> {
+                        if (refusal != null) continue;
+                        Optional<byte[]> bytes = resolve(tag, u.url());
+                        // RFC 4469 §5: BADURL names the URL that could not be resolved
+                        if (bytes.isEmpty()) refusal = "NO [BADURL " + u.url() + "] Cannot read that URL";
+                        else if (size + bytes.get().length > max) refusal = "NO [TOOBIG] Message larger than " + max + " octets";
+                        else {
+                            w.stream().write(bytes.get());
+                            size += bytes.get().length;
+                        }
+                    }
+                }
+            }
+            if (refusal == null && size == 0) refusal = "NO Empty message";
+            if (refusal == null && !s.fitsQuota(target.get().mailbox(), size, 1)) refusal = "NO [OVERQUOTA] Mailbox quota exceeded";
+            if (refusal != null) {
+                s.send(tag + " " + refusal + "\r\n");
+                return;
+            }
+            Set<String> flags = new LinkedHashSet<>();
+            for (String f : c.flags()) if (Flags.storable(f) && target.get().rights().mayChange(f)) flags.add(f);
+            Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
             Mailbox into = target.get().mailbox();
-            Uid uid = s.env.store().mail().append(into.id(), w.commit(), message.size(), date, flags);
+            Uid uid = s.env.store().mail().append(into.id(), w.commit(), size, date, flags);
             s.sync(true);
             s.send(tag + " OK [APPENDUID " + into.uidValidity() + " " + uid + "] APPEND completed\r\n");
         }
+    }
+
+    /** Streams a TEXT literal to {@code out}; whether it held a NUL. */
+    private boolean copy(ImapCommand.CatPart.Text t, OutputStream out) throws IOException {
+        boolean nul = false;
+        byte[] buf = new byte[8192];
+        try (InputStream in = s.reader().openLiteral(t.size(), t.nonSync())) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                for (int i = 0; i < n && !nul; i++) nul = buf[i] == 0;
+                out.write(buf, 0, n);
+            }
+        }
+        return nul;
     }
 
     /** The octets a URL names, if it is one of this user's messages (and sections) on this server. */

@@ -10,6 +10,8 @@ public final class ImapServer implements ConnectionHandler {
     public static final String BUSY = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
 
     private final ImapEnvironment env;
+    /** Shared by every connection this handler serves: one per process, as the server makes one handler. */
+    private final LiteralBudget literals = new LiteralBudget();
 
     public ImapServer(ImapEnvironment env) {
         this.env = env;
@@ -17,6 +19,6 @@ public final class ImapServer implements ConnectionHandler {
 
     @Override
     public void handle(Connection connection) throws IOException {
-        new ImapSession(env, connection).run();
+        new ImapSession(env, connection, literals).run();
     }
 }

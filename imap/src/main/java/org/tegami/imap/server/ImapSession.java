@@ -45,6 +45,7 @@ final class ImapSession {
     final ImapEnvironment env;
     final Connection conn;
     private final ImapParser parser;
+    private final LiteralBudget literals;
     private StreamImapReader reader;
     Account account;
     SelectedMailbox selected;
@@ -74,9 +75,10 @@ final class ImapSession {
     /** The searches kept up to date for the selected mailbox (RFC 5267 §4). */
     final SearchUpdates updates;
 
-    ImapSession(ImapEnvironment env, Connection conn) {
+    ImapSession(ImapEnvironment env, Connection conn, LiteralBudget literals) {
         this.env = env;
         this.conn = conn;
+        this.literals = literals;
         this.parser = new ImapParser(env.limits());
         this.reader = newReader();
         this.messages = new MessageCommands(this);
@@ -89,6 +91,7 @@ final class ImapSession {
     }
 
     private StreamImapReader newReader() {
+        if (reader != null) reader.release();
         InputStream in = new InputStream() {
             @Override
             public int read() throws IOException {
@@ -100,10 +103,17 @@ final class ImapSession {
                 return conn.read(b, off, len);
             }
         };
-        return new StreamImapReader(in, () -> {
+        StreamImapReader r = new StreamImapReader(in, () -> {
             send("+ Ready for literal data\r\n");
             flush();
         }, env.limits().line());
+        r.budget(literalBudget());
+        return r;
+    }
+
+    /** Where this connection's literals are counted: its user's share once logged in. */
+    private StreamImapReader.Budget literalBudget() {
+        return account == null ? literals.beforeLogin() : literals.forUser(account.id());
     }
 
     StreamImapReader reader() {
@@ -123,6 +133,7 @@ final class ImapSession {
         try {
             send("* OK [CAPABILITY " + capabilities() + "] " + env.hostname() + " Tegami IMAP4rev2 server ready\r\n");
             while (!logout) {
+                reader.release(); // the previous command is done with its literals
                 flush();
                 conn.setReadTimeout(account == null ? ImapEnvironment.PREAUTH_TIMEOUT : env.idleTimeout());
                 ImapRequest req;
@@ -150,6 +161,7 @@ final class ImapSession {
         } catch (EOFException e) {
             // client went away
         } finally {
+            reader.release();
             lock.lock();
             try {
                 notifier.close();
@@ -258,6 +270,7 @@ final class ImapSession {
                 notifier.close();
                 unselect();
                 account = null;
+                reader.budget(literalBudget());
                 rev2 = condstore = qresync = utf8Accept = uidOnly = false;
                 errors = 0;
                 ok(tag, "Not authenticated any more");
@@ -348,6 +361,7 @@ final class ImapSession {
                 account = s.account();
                 accountCheckedAt = System.nanoTime();
                 conn.authenticated();
+                reader.budget(literalBudget());
                 errors = 0;
                 send(tag + " OK [CAPABILITY " + capabilities() + "] Logged in\r\n");
             }

@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ListPattern;
 import org.tegami.imap.proto.MailboxName;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
@@ -117,7 +117,7 @@ final class Mailboxes {
             return;
         }
         Optional<Place> place = place(tag, name);
-        if (place.isEmpty()) return;
+        if (place.isEmpty() || overLimit(tag, place.get().name())) return;
         createParents(place.get());
         Optional<Mailbox> created = createQuietly(place.get().account(), place.get().name(), c.specialUse().stream().findFirst());
         if (created.isEmpty()) {
@@ -204,7 +204,7 @@ final class Mailboxes {
             return;
         }
         Optional<Place> target = place(tag, to); // and k on the new parent
-        if (target.isEmpty()) return;
+        if (target.isEmpty() || overLimit(tag, target.get().name())) return;
         if (!target.get().account().equals(source.get().mailbox().account())) {
             s.send(tag + " NO [CANNOT] Mailboxes cannot move between users\r\n");
             return;
@@ -240,6 +240,13 @@ final class Mailboxes {
     private static String stripSeparator(String name) {
         // RFC 9051 §6.3.4: a trailing separator only says the client intends to create children
         return name.length() > 1 && name.charAt(name.length() - 1) == SEPARATOR ? name.substring(0, name.length() - 1) : name;
+    }
+
+    /** Refuses a new name beyond the length and depth limits (as stored: in its owner's account). */
+    private boolean overLimit(String tag, String name) throws IOException {
+        String why = MailboxName.overLimit(name, SEPARATOR);
+        if (why != null) s.send(tag + " NO [LIMIT] " + why + "\r\n"); // RFC 5530 §3
+        return why != null;
     }
 
     /** No empty hierarchy levels and no wildcards (they would make the name unlistable). */
@@ -295,12 +302,12 @@ final class Mailboxes {
         boolean subscribedOnly = select.contains("SUBSCRIBED");
         boolean specialOnly = select.contains("SPECIAL-USE");
         boolean showSubscribed = subscribedOnly || ret.subscribed();
-        List<Pattern> patterns = new ArrayList<>();
+        List<ListPattern> patterns = new ArrayList<>();
         for (String p : c.patterns()) patterns.add(pattern(tag, c.reference(), p));
         for (Map.Entry<String, Entry> e : tree().entrySet()) {
             String name = e.getKey();
             Entry en = e.getValue();
-            if (patterns.stream().noneMatch(p -> p.matcher(name).matches())) continue;
+            if (patterns.stream().noneMatch(p -> p.matches(name))) continue;
             if (subscribedOnly && (en.mailbox == null || !en.subscribed)) continue;
             if (specialOnly && en.specialUse().isEmpty()) continue;
             List<String> attrs = new ArrayList<>();
@@ -323,10 +330,10 @@ final class Mailboxes {
     }
 
     void lsub(String tag, ImapCommand.Lsub c) throws IOException, ImapSyntaxException {
-        Pattern p = pattern(tag, c.reference(), c.pattern());
+        ListPattern p = pattern(tag, c.reference(), c.pattern());
         for (Map.Entry<String, Entry> e : tree().entrySet()) {
             Mailbox mb = e.getValue().mailbox;
-            if (mb == null || !e.getValue().subscribed || !p.matcher(e.getKey()).matches()) continue;
+            if (mb == null || !e.getValue().subscribed || !p.matches(e.getKey())) continue;
             s.send("* LSUB (" + e.getValue().specialUse().orElse("") + ") \"/\" " + s.wireName(e.getKey()) + "\r\n");
         }
         s.ok(tag, "LSUB completed");
@@ -408,25 +415,13 @@ final class Mailboxes {
      * A LIST pattern (RFC 9051 §6.3.9): reference and pattern joined, {@code *} matching anything and {@code %}
      * anything but the separator; {@code INBOX} matched case-insensitively.
      */
-    private Pattern pattern(String tag, String reference, String pattern) throws ImapSyntaxException {
+    private ListPattern pattern(String tag, String reference, String pattern) throws ImapSyntaxException {
         String full = s.utf8() ? reference + pattern : decode(tag, reference + pattern);
         if (full.length() >= 5 && full.substring(0, 5).equalsIgnoreCase(Mailbox.INBOX)
                 && (full.length() == 5 || "/*%".indexOf(full.charAt(5)) >= 0)) {
             full = Mailbox.INBOX + full.substring(5);
         }
-        StringBuilder re = new StringBuilder();
-        StringBuilder lit = new StringBuilder();
-        for (char ch : full.toCharArray()) {
-            if (ch == '*' || ch == '%') {
-                if (!lit.isEmpty()) re.append(Pattern.quote(lit.toString()));
-                lit.setLength(0);
-                re.append(ch == '*' ? ".*" : "[^/]*");
-            } else {
-                lit.append(ch);
-            }
-        }
-        if (!lit.isEmpty()) re.append(Pattern.quote(lit.toString()));
-        return Pattern.compile(re.toString(), Pattern.DOTALL);
+        return ListPattern.of(full, SEPARATOR);
     }
 
     private static String decode(String tag, String wire) throws ImapSyntaxException {

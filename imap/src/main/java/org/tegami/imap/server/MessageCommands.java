@@ -464,6 +464,10 @@ final class MessageCommands {
                     // IDLE ended
                 } catch (IOException e) {
                     LOG.log(Level.DEBUG, "IDLE notification failed: " + e.getMessage());
+                } catch (RuntimeException | Error e) {
+                    // without this thread the client would wait for updates forever: it reconnects and resyncs instead
+                    LOG.log(Level.ERROR, "IDLE notifier failed; closing the connection", e);
+                    s.conn.close();
                 }
             });
         }

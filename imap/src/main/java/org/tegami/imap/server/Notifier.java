@@ -172,7 +172,8 @@ final class Notifier implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "NOTIFY write failed: " + e.getMessage());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too (OutOfMemoryError): a session whose notifier died would never hear of changes again
             LOG.log(Level.ERROR, "NOTIFY notifier failed; closing the connection", e);
             s.conn.close();
         }

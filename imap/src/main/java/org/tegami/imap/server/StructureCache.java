@@ -114,7 +114,14 @@ public final class StructureCache {
             SortKeys k = sortKeys.get(blob);
             if (k != null) return k;
         }
-        SortKeys k = SortKeys.of(m);
+        SortKeys k;
+        try {
+            k = SortKeys.of(m);
+        } catch (RuntimeException | StackOverflowError e) {
+            // one message's headers must not fail every SORT and THREAD of its mailbox: it sorts as keyless
+            LOG.log(Level.WARNING, "cannot derive the sort keys of blob " + blob + "; it sorts as empty", e);
+            k = SortKeys.EMPTY;
+        }
         rememberKeys(blob, k);
         return k;
     }
@@ -149,6 +156,9 @@ public final class StructureCache {
                 blobs.putIndex(batch);
             } catch (RuntimeException e) {
                 LOG.log(Level.DEBUG, "could not store " + batch.size() + " index entries: " + e.getMessage());
+            } catch (Error e) {
+                // not rethrown: "writing" would stay true and no index entry would ever be written again
+                LOG.log(Level.ERROR, "could not store " + batch.size() + " index entries", e);
             }
         }
     }

@@ -112,12 +112,56 @@ public final class MessageText {
         if (text == null) return "";
         String t = decode(b, text, 64 * 1024);
         if (html) {
-            t = t.replaceAll("(?is)<(script|style)[^>]*>.*?</\\1>", " ").replaceAll("<[^>]*>", " ")
+            t = stripHtml(t)
                     .replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
         }
         t = t.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
         if (t.codePointCount(0, t.length()) > PREVIEW_CHARS) t = t.substring(0, t.offsetByCodePoints(0, PREVIEW_CHARS));
         return t;
+    }
+
+    /**
+     * Script and style elements, then every tag, each replaced by a space: what the regexes
+     * {@code (?is)<(script|style)[^>]*>.*?</\1>} and {@code <[^>]*>} did, in linear time. Those rescanned the rest
+     * of the text from every "<", so a part of unclosed tags took 20 s per PREVIEW (issue 12).
+     */
+    static String stripHtml(String t) {
+        StringBuilder sb = new StringBuilder(t.length());
+        // once an element has no end tag after some point, none after a later one has either: no second search
+        int[] noEndAfter = {Integer.MAX_VALUE, Integer.MAX_VALUE};
+        int i = 0;
+        for (int lt = t.indexOf('<'); lt >= 0; lt = t.indexOf('<', lt + 1)) {
+            int kind = t.regionMatches(true, lt + 1, "script", 0, 6) ? 0 : t.regionMatches(true, lt + 1, "style", 0, 5) ? 1 : -1;
+            if (kind < 0 || lt >= noEndAfter[kind]) continue;
+            String end = kind == 0 ? "</script>" : "</style>";
+            int gt = t.indexOf('>', lt);
+            int close = gt < 0 ? -1 : indexOfIgnoreCase(t, end, gt + 1);
+            if (close < 0) {
+                noEndAfter[kind] = lt;
+                continue;
+            }
+            sb.append(t, i, lt).append(' ');
+            i = close + end.length();
+            lt = i - 1;
+        }
+        sb.append(t, i, t.length());
+        String s = sb.toString();
+        sb.setLength(0);
+        i = 0;
+        for (int lt = s.indexOf('<'); lt >= 0; lt = s.indexOf('<', i)) {
+            int gt = s.indexOf('>', lt);
+            if (gt < 0) break; // no tag closes after here
+            sb.append(s, i, lt).append(' ');
+            i = gt + 1;
+        }
+        return sb.append(s, i, s.length()).toString();
+    }
+
+    private static int indexOfIgnoreCase(String t, String what, int from) {
+        for (int k = t.indexOf('<', from); k >= 0; k = t.indexOf('<', k + 1)) {
+            if (t.regionMatches(true, k, what, 0, what.length())) return k;
+        }
+        return -1;
     }
 
     /** The first text part of this subtype, depth first (embedded messages included), or null. */

@@ -155,7 +155,14 @@ final class Db implements AutoCloseable {
             }
             writes.drainTo(batch, MAX_BATCH - 1);
             boolean stop = batch.remove(STOP);
-            commit(batch);
+            try {
+                commit(batch);
+            } catch (Throwable t) {
+                // the writer must outlive anything (an OutOfMemoryError in a hook, say): without it every write hangs
+                System.getLogger(Db.class.getName()).log(System.Logger.Level.ERROR, "store writer: a commit failed", t);
+                StoreException err = new StoreException("store writer failed, the write may not be durable: " + t, t);
+                batch.forEach(task -> task.result.completeExceptionally(err)); // no-op for those already completed
+            }
             batch.clear();
             if (stop) {
                 List<Task<?>> rest = new ArrayList<>();
