@@ -70,7 +70,7 @@ public final class SoakBench {
 
     record Sample(double t, double heapUsedMiB, double heapCommittedMiB, long ygc, long fgc, int threads, double rssMiB,
                   int fds, int honestOpen, int abusiveOpen, double opsInterval, double opsTotal, double p50, double p99,
-                  long errors, double cpu, boolean alive) {}
+                  long errors, double cpu, double clientCpu, double load, boolean alive) {}
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 600;
@@ -158,10 +158,12 @@ public final class SoakBench {
 
         List<Sample> samples = new ArrayList<>();
         System.out.println("    t  heap-used  committed  ygc fgc threads    rss   fds  honest abusive  ops/s(10s) ops/s(all)"
-                + "  p50ms  p99ms errors  cpu%  server");
-        long[] cpuBefore = {cpuTicks(pid)};
+                + "  p50ms  p99ms errors  cpu% client%  load  server");
+        long[] cpuBefore = {cpuTicks(pid), ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L)};
         long tPrev = System.nanoTime();
         Double deathAt = null;
+        String histogram = null;
+        List<String> histogramLines = List.of();
         for (int i = 1; System.nanoTime() < deadline; i++) {
             long next = start + i * SAMPLE_SECONDS * 1_000_000_000L;
             long sleep = (Math.min(next, deadline) - System.nanoTime()) / 1_000_000;
@@ -172,6 +174,14 @@ public final class SoakBench {
             samples.add(s);
             if (!s.alive() && deathAt == null) deathAt = s.t();
             print(s);
+            if (histogram == null && s.alive() && s.heapUsedMiB() > 0.9 * heapMiB) {
+                histogram = String.format("t=%.0f s, heap used %.0f MiB; the clients held %d accepted APPEND {50000000}"
+                        + " and %d accepted non-APPEND {60000000} literals open", s.t(), s.heapUsedMiB(),
+                        c.appendLiteralsHeld.get(), c.otherLiteralsHeld.get());
+                histogramLines = classHistogram(pid, 12);
+                System.out.println("      heap over 90% (" + histogram + "); live objects by class (jcmd GC.class_histogram, a full GC):");
+                for (String l : histogramLines) System.out.println("      " + l);
+            }
         }
 
         // Stop the load: every loop sees the deadline; closing the sockets unblocks the ones waiting on a read.
@@ -206,6 +216,11 @@ public final class SoakBench {
         watcher.join(5000);
 
         report(stats, c, samples, watch, stop, aliveAtEnd, deathAt, dir.resolve("data"), log, keep);
+        if (histogram != null) {
+            System.out.println();
+            System.out.println("== heap over 90% first at " + histogram + ": live objects by class");
+            for (String l : histogramLines) System.out.println("  " + l);
+        }
         System.out.flush();
     }
 
@@ -353,16 +368,25 @@ public final class SoakBench {
         double cpu = ticks < 0 || cpuBefore[0] < 0 ? -1 : (ticks - cpuBefore[0]) / 100.0 / dt * 100;
         cpuBefore[0] = ticks;
         double[] iv = stats.takeInterval();
+        long clientNanos = ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+        double clientCpu = clientNanos < 0 || cpuBefore[1] < 0 ? -1 : (clientNanos - cpuBefore[1]) / 1e9 / dt * 100;
+        cpuBefore[1] = clientNanos;
+        double load;
+        try {
+            load = Double.parseDouble(loadAverage().split(" ")[0]);
+        } catch (RuntimeException e) {
+            load = -1;
+        }
         return new Sample(t, used, committed, gc.getOrDefault("YGC", -1.0).longValue(), gc.getOrDefault("FGC", -1.0).longValue(),
                 threads, rss, fds, SoakWire.HONEST_OPEN.get(), SoakWire.ABUSIVE_OPEN.get(), iv[2] / dt,
-                stats.honestOps.sum() / t, iv[0], iv[1], stats.honestErrors.sum(), cpu, alive);
+                stats.honestOps.sum() / t, iv[0], iv[1], stats.honestErrors.sum(), cpu, clientCpu, load, alive);
     }
 
     private static void print(Sample s) {
-        System.out.printf("%5.0f %8.1fM %9.1fM %4d %3d %7d %5.0fM %5d %7d %7d %11.1f %10.1f %6.1f %6.1f %6d %5.0f  %s%n",
+        System.out.printf("%5.0f %8.1fM %9.1fM %4d %3d %7d %5.0fM %5d %7d %7d %11.1f %10.1f %6.0f %6.0f %6d %5.0f %7.0f %5.1f  %s%n",
                 s.t(), s.heapUsedMiB(), s.heapCommittedMiB(), s.ygc(), s.fgc(), s.threads(), s.rssMiB(), s.fds(),
                 s.honestOpen(), s.abusiveOpen(), s.opsInterval(), s.opsTotal(), s.p50(), s.p99(), s.errors(), s.cpu(),
-                s.alive() ? "up" : "EXITED");
+                s.clientCpu(), s.load(), s.alive() ? "up" : "EXITED");
     }
 
     /** {@code jstat -gc PID}: column name to value (KiB for sizes, counts for YGC/FGC); empty if it fails. */
@@ -390,6 +414,27 @@ public final class SoakBench {
             return m.containsKey("OU") ? m : Map.of();
         } catch (IOException | InterruptedException e) {
             return Map.of();
+        }
+    }
+
+    /** The first {@code n} rows of {@code jcmd PID GC.class_histogram} (live objects, after a full GC). */
+    private static List<String> classHistogram(long pid, int n) {
+        try {
+            Path out = Files.createTempFile("soak-histogram-", ".txt");
+            try {
+                Process j = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                if (!j.waitFor(60, TimeUnit.SECONDS)) {
+                    j.destroyForcibly();
+                    return List.of("(jcmd did not answer within 60 s)");
+                }
+                List<String> rows = Files.readAllLines(out, StandardCharsets.UTF_8);
+                return rows.subList(Math.min(1, rows.size()), Math.min(rows.size(), n + 3));
+            } finally {
+                Files.deleteIfExists(out);
+            }
+        } catch (IOException | InterruptedException e) {
+            return List.of("(jcmd failed: " + e + ")");
         }
     }
 
@@ -489,12 +534,16 @@ public final class SoakBench {
                     firstOfLevel.putIfAbsent(m.group(1), String.format("t=%.1fs: %s", stats.elapsed(), abbreviate(l, 220)));
                 }
             }
+            boolean alarming = false;
             for (String a : ALARMS) {
                 if (l.contains(a)) {
+                    alarming = true;
                     counts.get(a).incrementAndGet();
                     first.putIfAbsent(a, String.format("t=%.1fs: %s", stats.elapsed(), abbreviate(l, 220)));
-                    if (firstLines.size() < 12) firstLines.add(String.format("t=%.1fs: %s", stats.elapsed(), abbreviate(l, 220)));
                 }
+            }
+            if (alarming && firstLines.size() < 12) {
+                firstLines.add(String.format("t=%.1fs: %s", stats.elapsed(), abbreviate(l, 220)));
             }
         }
     }

@@ -43,6 +43,9 @@ final class SoakClients {
     final Map<String, String> smtpAcked = new ConcurrentHashMap<>();
     final Map<String, String> appendAcked = new ConcurrentHashMap<>();
     private final AtomicInteger nextAbusiveIp = new AtomicInteger();
+    /** Literal floods whose huge literal the server accepted (+) and that are holding it open right now. */
+    final AtomicInteger appendLiteralsHeld = new AtomicInteger();
+    final AtomicInteger otherLiteralsHeld = new AtomicInteger();
     private static final byte[] HALF_CLIENT_HELLO = halfClientHello();
 
     SoakClients(int smtp, int submission, int imaps, int pop3s, long deadline, SoakStats stats, List<String> imapUsers,
@@ -471,6 +474,16 @@ final class SoakClients {
             }
         }
         if (!accepted) return w.holdReading(Math.min(leftMs(), 5000));
+        AtomicInteger gauge = append ? appendLiteralsHeld : otherLiteralsHeld;
+        gauge.incrementAndGet();
+        try {
+            return holdLiteral(w, r);
+        } finally {
+            gauge.decrementAndGet();
+        }
+    }
+
+    private boolean holdLiteral(SoakWire w, Random r) throws IOException {
         long hold = Math.min(leftMs(), 30_000 + r.nextInt(90_000));
         if (r.nextBoolean()) return w.holdReading(hold); // announced, then silence
         long end = System.nanoTime() + hold * 1_000_000;
