@@ -14,7 +14,8 @@ import org.tegami.store.AccountStore;
 /**
  * Checks a username (the full address, case-insensitive) and password for every protocol, through the shared
  * {@link LoginThrottle}: an address that guessed too often is refused, an account under attack is only slowed. Unknown users cost the same time as wrong passwords. A stored hash with weaker
- * parameters than today's is replaced after a successful login. Callers run on virtual threads, so the failure
+ * parameters than today's is replaced after a successful login. Checks run bounded and recent successes are
+ * remembered ({@link PasswordChecks}). Callers run on virtual threads, so the failure
  * delay is a plain sleep. Passwords are neither logged nor kept after the call.
  */
 public final class Authenticator {
@@ -24,10 +25,17 @@ public final class Authenticator {
     private final PasswordHasher hasher;
     private final LoginThrottle throttle;
 
+    private final PasswordChecks checks;
+
     public Authenticator(AccountStore accounts, PasswordHasher hasher, LoginThrottle throttle) {
+        this(accounts, hasher, throttle, new PasswordChecks(hasher, java.time.InstantSource.system()));
+    }
+
+    Authenticator(AccountStore accounts, PasswordHasher hasher, LoginThrottle throttle, PasswordChecks checks) {
         this.accounts = accounts;
         this.hasher = hasher;
         this.throttle = throttle;
+        this.checks = checks;
     }
 
     public AuthResult authenticate(String username, String password, InetAddress client) {
@@ -41,9 +49,13 @@ public final class Authenticator {
         char[] pw = password.toCharArray();
         try {
             Optional<Account> account = address.flatMap(accounts::user);
-            if (account.isEmpty()) {
-                hasher.verifyDummy(pw);
-            } else if (hasher.verify(pw, account.get().passwordHash())) {
+            PasswordChecks.Result r = account.isEmpty() ? checks.verifyDummy(pw)
+                    : checks.verify(pw, account.get().passwordHash());
+            if (r == PasswordChecks.Result.BUSY) {
+                // More logins waiting for a check than the server takes at once: neither a success nor a failure.
+                return new AuthResult.Throttled(Duration.ofSeconds(1));
+            }
+            if (r == PasswordChecks.Result.MATCH) {
                 // Failures are not cleared: a good login must not unlock guessing from this address, nor (an owner's
                 // phone logs in every few minutes) end the slow-down for guesses at this account from elsewhere.
                 rehashIfWeak(account.get(), pw);
