@@ -188,40 +188,14 @@ public final class Connection implements AutoCloseable {
      * discarded without buffering it, so a client cannot make us hold more than {@code max} bytes.
      */
     public LineResult readLine(int max) throws IOException {
-        byte[] line = new byte[Math.min(max, 256)];
-        int n = 0;
-        boolean tooLong = false;
-        boolean bareCr = false;
-        int last = -1; // the byte before the current position, across buffer refills
-        while (true) {
-            if (!fill()) return new LineResult.Eof();
-            // Scan the buffer for LF in bulk.
-            int start = pos;
-            int i = start;
-            while (i < lim && buf[i] != '\n') i++;
-            int chunk = i - start;
-            if (chunk > 0) last = buf[i - 1];
-            if (!tooLong) {
-                if (n + chunk + 1 > max) {
-                    tooLong = true;
-                } else {
-                    if (n + chunk > line.length) line = Arrays.copyOf(line, Math.min(max, Math.max(line.length * 2, n + chunk)));
-                    System.arraycopy(buf, start, line, n, chunk);
-                    n += chunk;
-                }
-            }
-            pos = i;
-            if (i < lim) { // found LF
-                pos++;
-                if (tooLong) return new LineResult.TooLong(last == '\r');
-                if (n > 0 && line[n - 1] == '\r') {
-                    byte[] content = Arrays.copyOf(line, n - 1);
-                    for (byte b : content) if (b == '\r') { bareCr = true; break; }
-                    return new LineResult.Line(content, bareCr);
-                }
-                return new LineResult.BareLf(Arrays.copyOf(line, n));
-            }
-        }
+        LineBuffer line = new LineBuffer(Math.min(max, 256));
+        return switch (readLine(line, max)) {
+            case EOF -> new LineResult.Eof();
+            case TOO_LONG_CRLF -> new LineResult.TooLong(true);
+            case TOO_LONG_BARE_LF -> new LineResult.TooLong(false);
+            case CRLF -> new LineResult.Line(Arrays.copyOf(line.bytes(), line.length()), line.bareCr());
+            case BARE_LF -> new LineResult.BareLf(Arrays.copyOf(line.bytes(), line.length()));
+        };
     }
 
     /**

@@ -138,28 +138,9 @@ public record SortKeys(Optional<Instant> date, String subject, String from, Stri
         return name != null && !name.isBlank() ? decode(name).trim() : m.get().getAddress();
     }
 
-    /**
-     * Each "(" up to the next ")" replaced by a space, as the regex {@code \([^)]*\)} did, but in linear time: that
-     * regex rescanned the rest of the header from every "(", so a Date of many "(" took minutes (issue 12).
-     */
-    static String withoutComments(String v) {
-        StringBuilder sb = new StringBuilder(v.length());
-        int i = 0;
-        while (i < v.length()) {
-            int open = v.indexOf('(', i);
-            int close = open < 0 ? -1 : v.indexOf(')', open);
-            if (close < 0) { // no comment closes after here
-                sb.append(v, i, v.length());
-                break;
-            }
-            sb.append(v, i, open).append(' ');
-            i = close + 1;
-        }
-        return sb.toString();
-    }
 
     private static Optional<Instant> parseDate(String v) {
-        String s = SPACES.matcher(withoutComments(v)).replaceAll(" ").trim(); // drop comments such as (UTC)
+        String s = SPACES.matcher(org.tegami.mime.message.MessageStructure.withoutComments(v)).replaceAll(" ").trim(); // drop comments such as (UTC)
         int comma = s.indexOf(',');
         if (comma >= 0) s = s.substring(comma + 1).trim();
         for (DateTimeFormatter f : DATES) {
