@@ -71,8 +71,10 @@ final class Fetcher {
             if (c.changedSince().isPresent() && m.modSeq().value() <= c.changedSince().get()) continue;
             MessageMeta meta = details.get(m.uid());
             if (needsDetails && meta == null) continue; // expunged by another session, not yet reported
-            byte[] r = response(i, m, meta, c, withModSeq);
-            if (r != null) s.send(r);
+            try (FetchBudget.Hold held = holdFor(c.items(), meta)) {
+                byte[] r = response(i, m, meta, c, withModSeq);
+                if (r != null) s.send(r);
+            }
         }
         s.sync(c.uid()); // RFC 9051 §7.4.1: no EXPUNGE during FETCH, but during UID FETCH
         if (unknownCte) {
@@ -95,9 +97,23 @@ final class Fetcher {
         boolean withModSeq = items.stream().anyMatch(i -> i instanceof FetchItem.ModSeq);
         for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) {
             MessageMeta meta = details.get(sel.get(i).uid());
-            byte[] r = meta == null ? null : response(i, sel.get(i), meta, c, withModSeq);
-            if (r != null) s.send(r);
+            if (meta == null) continue;
+            try (FetchBudget.Hold held = holdFor(items, meta)) {
+                byte[] r = response(i, sel.get(i), meta, c, withModSeq);
+                if (r != null) s.send(r);
+            }
         }
+    }
+
+    /**
+     * Room in the {@link FetchBudget} for a response over this message's bytes, held until it is written; null (no
+     * hold) when no item reads the message text.
+     */
+    private FetchBudget.Hold holdFor(List<FetchItem> items, MessageMeta meta) {
+        boolean text = meta != null && items.stream().anyMatch(i -> i instanceof FetchItem.Preview
+                || i instanceof FetchItem.Rfc822 || i instanceof FetchItem.Rfc822Header || i instanceof FetchItem.Rfc822Text
+                || i instanceof FetchItem.BodySection || i instanceof FetchItem.Binary || i instanceof FetchItem.BinarySize);
+        return text ? FetchBudget.SHARED.hold(s.account.id(), meta.size()) : null; // the fetching user, not the owner
     }
 
     /** RFC 9051 §6.4.5: BODY[...] without .PEEK (and RFC822, RFC822.TEXT) sets \Seen. */
