@@ -6,7 +6,7 @@ import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
 
 /**
- * RFC 2047 encoded words in header text, decoded leniently as Dovecot does, for SEARCH and SORT: an RFC 2231 §5
+ * RFC 2047 encoded words in header text, decoded leniently for SEARCH and SORT: an RFC 2231 §5
  * language after the charset ({@code =?UTF-8*de?Q?...?=}) is dropped, and a base64 word missing its padding is
  * padded, before mime4j decodes (it keeps the first kind undecoded and drops the tail of the second). Never throws.
  */
