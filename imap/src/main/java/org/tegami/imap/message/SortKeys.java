@@ -7,18 +7,18 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.apache.james.mime4j.codec.DecodeMonitor;
-import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.dom.address.Address;
 import org.apache.james.mime4j.dom.address.AddressList;
 import org.apache.james.mime4j.dom.address.Group;
 import org.apache.james.mime4j.dom.address.Mailbox;
 import org.apache.james.mime4j.field.address.LenientAddressParser;
+import org.tegami.mime.message.EncodedWords;
 import org.tegami.mime.message.MessageStructure;
+import org.tegami.mime.message.UnicodeCasemap;
 
 /**
  * What SORT compares (RFC 5256 §3, RFC 5957): the sent date, the base subject and the first address of From, To
- * and Cc (mailbox local part, and the display name for DISPLAYFROM/DISPLAYTO), upper-cased the i;ascii-casemap way.
+ * and Cc (mailbox local part, and the display name for DISPLAYFROM/DISPLAYTO), as i;unicode-casemap keys.
  */
 public record SortKeys(Optional<Instant> date, String subject, String from, String to, String cc, String displayFrom,
         String displayTo, Optional<String> messageId, java.util.List<String> references, boolean replyOrForward) {
@@ -96,21 +96,15 @@ public record SortKeys(Optional<Instant> date, String subject, String from, Stri
     }
 
     private static String decode(String v) {
-        try {
-            return DecoderUtil.decodeEncodedWords(v, DecodeMonitor.SILENT);
-        } catch (RuntimeException e) {
-            return v;
-        }
+        return EncodedWords.decode(v);
     }
 
-    /** i;ascii-casemap: only a-z are folded, so the order does not depend on the JVM's locale. */
+    /**
+     * RFC 5256 §3 leaves the comparator to RFC 5255; like Dovecot, keys are i;unicode-casemap (RFC 5051): "Émile"
+     * sorts with the E's, "bob" ties "BOB" (and ties go by sequence number). The key does not depend on the locale.
+     */
     private static String fold(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 'a' && c <= 'z' ? (char) (c - 32) : c);
-        }
-        return sb.toString();
+        return UnicodeCasemap.fold(s);
     }
 
     private static Optional<Mailbox> first(Optional<String> value) {

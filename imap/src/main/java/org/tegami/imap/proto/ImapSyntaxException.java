@@ -29,6 +29,14 @@ public final class ImapSyntaxException extends Exception {
         return new ImapSyntaxException(tag, text, close, true);
     }
 
+    /**
+     * A command that is well-formed but refused (tagged NO, RFC 9051 §7.1.2), e.g. a mailbox name that is not valid
+     * modified UTF-7; {@code close} as for a syntax error.
+     */
+    public static ImapSyntaxException refused(String tag, String text, boolean close) {
+        return new ImapSyntaxException(tag, text, close, true);
+    }
+
     /** Whether this is a refusal (NO), not a syntax error (BAD). */
     public boolean refusal() {
         return no;

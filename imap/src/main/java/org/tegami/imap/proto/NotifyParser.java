@@ -82,11 +82,14 @@ final class NotifyParser {
         }
         lx.close();
         boolean selected = filter.startsWith("selected");
-        // RFC 5465 §5: MessageNew and MessageExpunge together, and with them for FlagChange/AnnotationChange
-        if (events.contains("MessageNew") != events.contains("MessageExpunge")) {
-            throw lx.error("MessageNew and MessageExpunge must be given together");
+        // RFC 5465 §5: MessageNew and MessageExpunge go together for the selected mailbox, whose EXISTS and EXPUNGE
+        // must stay consistent; for other mailboxes either alone is fine (§3.1's own example asks for
+        // (subtree Lists (MessageNew)), and Dovecot accepts either alone there)
+        if (selected && events.contains("MessageNew") != events.contains("MessageExpunge")) {
+            throw lx.error("MessageNew and MessageExpunge must be given together for the selected mailbox");
         }
-        if ((events.contains("FlagChange") || events.contains("AnnotationChange")) && !events.contains("MessageNew")) {
+        if ((events.contains("FlagChange") || events.contains("AnnotationChange"))
+                && !(events.contains("MessageNew") && events.contains("MessageExpunge"))) {
             throw lx.error("FlagChange needs MessageNew and MessageExpunge");
         }
         if (selected && !MESSAGE_EVENTS.containsAll(events.stream().filter(EVENTS::containsValue).toList())) {

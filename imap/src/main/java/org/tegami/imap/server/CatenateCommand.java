@@ -51,7 +51,7 @@ final class CatenateCommand {
             if (target.isEmpty()) refusal = "NO [TRYCREATE] No such mailbox";
             else if (!target.get().rights().has('i')) refusal = "NO [NOPERM] " + Access.denied('i'); // RFC 4314 §4
         } catch (ImapSyntaxException e) {
-            refusal = "BAD " + e.text();
+            refusal = (e.refusal() ? "NO " : "BAD ") + e.text();
         }
         long max = s.env.maxMessageSize();
         try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {

@@ -465,7 +465,9 @@ final class ImapSession {
             try {
                 name = MailboxName.decodeModifiedUtf7(wire);
             } catch (IllegalArgumentException e) {
-                throw new ImapSyntaxException(tag, "Mailbox name is not valid modified UTF-7", false);
+                // RFC 3501 §5.1.3: a well-formed astring that names no mailbox is refused, NO as Dovecot answers, not
+                // BAD (RFC 9051 §7.1.2: NO is a failed command, BAD a protocol error)
+                throw ImapSyntaxException.refused(tag, "Mailbox name is not valid modified UTF-7", false);
             }
         }
         name = MailboxName.normalize(name);

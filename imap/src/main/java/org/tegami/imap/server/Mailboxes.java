@@ -302,13 +302,18 @@ final class Mailboxes {
         boolean subscribedOnly = select.contains("SUBSCRIBED");
         boolean specialOnly = select.contains("SPECIAL-USE");
         boolean showSubscribed = subscribedOnly || ret.subscribed();
+        boolean recursive = select.contains("RECURSIVEMATCH");
         List<ListPattern> patterns = new ArrayList<>();
-        for (String p : c.patterns()) patterns.add(pattern(tag, c.reference(), p));
-        for (Map.Entry<String, Entry> e : tree().entrySet()) {
+        for (String p : c.patterns()) pattern(c.reference(), p).ifPresent(patterns::add);
+        Map<String, Entry> tree = tree();
+        for (Map.Entry<String, Entry> e : tree.entrySet()) {
             String name = e.getKey();
             Entry en = e.getValue();
             if (patterns.stream().noneMatch(p -> p.matches(name))) continue;
-            if (subscribedOnly && (en.mailbox == null || !en.subscribed)) continue;
+            // RFC 5258 §3.5: with RECURSIVEMATCH a name is also returned when a child matches the selection, with
+            // CHILDINFO ("SUBSCRIBED"), whether or not it matches itself; §3.1: SUBSCRIBED needs no existing mailbox
+            boolean childInfo = recursive && subscribedOnly && subscribedBelow(tree, name);
+            if (subscribedOnly && !en.subscribed && !childInfo) continue;
             if (specialOnly && en.specialUse().isEmpty()) continue;
             List<String> attrs = new ArrayList<>();
             if (en.mailbox == null) {
@@ -318,7 +323,8 @@ final class Mailboxes {
                 if (showSubscribed && en.subscribed) attrs.add("\\Subscribed");
             }
             attrs.add(en.children ? "\\HasChildren" : "\\HasNoChildren");
-            s.send("* LIST (" + String.join(" ", attrs) + ") \"/\" " + s.wireName(name) + "\r\n");
+            s.send("* LIST (" + String.join(" ", attrs) + ") \"/\" " + s.wireName(name)
+                    + (childInfo ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "") + "\r\n");
             if (!ret.status().isEmpty() && en.mailbox != null && en.rights.has('r')) { // RFC 5819 §2 with RFC 4314 §4
                 s.send("* STATUS " + s.wireName(name) + " " + statusItems(en.mailbox, ret.status()) + "\r\n");
             }
@@ -329,14 +335,37 @@ final class Mailboxes {
         s.ok(tag, "LIST completed");
     }
 
-    void lsub(String tag, ImapCommand.Lsub c) throws IOException, ImapSyntaxException {
-        ListPattern p = pattern(tag, c.reference(), c.pattern());
-        for (Map.Entry<String, Entry> e : tree().entrySet()) {
-            Mailbox mb = e.getValue().mailbox;
-            if (mb == null || !e.getValue().subscribed || !p.matches(e.getKey())) continue;
-            s.send("* LSUB (" + e.getValue().specialUse().orElse("") + ") \"/\" " + s.wireName(e.getKey()) + "\r\n");
+    void lsub(String tag, ImapCommand.Lsub c) throws IOException {
+        Optional<ListPattern> p = pattern(c.reference(), c.pattern());
+        Map<String, Entry> tree = tree();
+        for (Map.Entry<String, Entry> e : p.isEmpty() ? Map.<String, Entry>of().entrySet() : tree.entrySet()) {
+            String name = e.getKey();
+            Entry en = e.getValue();
+            if (!p.get().matches(name)) continue;
+            if (en.mailbox != null && en.subscribed) {
+                s.send("* LSUB (" + en.specialUse().orElse("") + ") \"/\" " + s.wireName(name) + "\r\n");
+            } else if (hiddenSubscribedChild(tree, name, p.get())) {
+                // RFC 3501 §6.3.9: "%" must return foo, flagged \Noselect, when foo/bar is subscribed but foo is not
+                s.send("* LSUB (\\Noselect) \"/\" " + s.wireName(name) + "\r\n");
+            }
         }
         s.ok(tag, "LSUB completed");
+    }
+
+    /** Whether a mailbox below {@code name} is subscribed. */
+    private static boolean subscribedBelow(Map<String, Entry> tree, String name) {
+        return below(tree, name).anyMatch(en -> en.getValue().subscribed && en.getValue().mailbox != null);
+    }
+
+    /** Whether a subscribed mailbox below {@code name} is one the pattern does not match (a "%" stops above it). */
+    private static boolean hiddenSubscribedChild(Map<String, Entry> tree, String name, ListPattern p) {
+        return below(tree, name).anyMatch(en -> en.getValue().subscribed && en.getValue().mailbox != null
+                && !p.matches(en.getKey()));
+    }
+
+    private static java.util.stream.Stream<Map.Entry<String, Entry>> below(Map<String, Entry> tree, String name) {
+        String prefix = name + SEPARATOR;
+        return tree.entrySet().stream().filter(en -> en.getKey().startsWith(prefix));
     }
 
     void status(String tag, ImapCommand.Status c) throws IOException, ImapSyntaxException {
@@ -415,20 +444,21 @@ final class Mailboxes {
      * A LIST pattern (RFC 9051 §6.3.9): reference and pattern joined, {@code *} matching anything and {@code %}
      * anything but the separator; {@code INBOX} matched case-insensitively.
      */
-    private ListPattern pattern(String tag, String reference, String pattern) throws ImapSyntaxException {
-        String full = s.utf8() ? reference + pattern : decode(tag, reference + pattern);
+    private Optional<ListPattern> pattern(String reference, String pattern) {
+        String full = reference + pattern;
+        if (!s.utf8()) {
+            try {
+                full = MailboxName.decodeModifiedUtf7(full);
+            } catch (IllegalArgumentException e) {
+                // RFC 3501 §5.1.3: no name is encoded like that, so the pattern matches nothing; LIST still ends OK, as
+                // Dovecot's does (its patterns are matched against the modified UTF-7 names)
+                return Optional.empty();
+            }
+        }
         if (full.length() >= 5 && full.substring(0, 5).equalsIgnoreCase(Mailbox.INBOX)
                 && (full.length() == 5 || "/*%".indexOf(full.charAt(5)) >= 0)) {
             full = Mailbox.INBOX + full.substring(5);
         }
-        return ListPattern.of(full, SEPARATOR);
-    }
-
-    private static String decode(String tag, String wire) throws ImapSyntaxException {
-        try {
-            return MailboxName.decodeModifiedUtf7(wire);
-        } catch (IllegalArgumentException e) {
-            throw new ImapSyntaxException(tag, "Pattern is not valid modified UTF-7", false);
-        }
+        return Optional.of(ListPattern.of(full, SEPARATOR));
     }
 }

@@ -340,7 +340,8 @@ final class MessageCommands {
         try {
             return s.mailboxName(tag, a.mailbox());
         } catch (ImapSyntaxException e) {
-            throw new ImapSyntaxException(tag, e.text(), a.nonSync());
+            throw e.refusal() ? ImapSyntaxException.refused(tag, e.text(), a.nonSync())
+                    : new ImapSyntaxException(tag, e.text(), a.nonSync());
         }
     }
 

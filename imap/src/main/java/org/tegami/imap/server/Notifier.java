@@ -261,14 +261,19 @@ final class Notifier implements AutoCloseable {
         List<String> items = new ArrayList<>();
         List<Long> values = new ArrayList<>();
         if (initial) item(items, values, "UIDVALIDITY", mb.uidValidity());
-        if (w.events().contains("MessageNew")) {
+        // RFC 5465 §5.1: MessageNew reports MESSAGES and UIDNEXT; §5.2: MessageExpunge reports MESSAGES
+        if (w.events().contains("MessageNew") || w.events().contains("MessageExpunge")) {
             item(items, values, "MESSAGES", view.get().messages().size());
-            item(items, values, "UIDNEXT", mb.uidNext());
         }
+        if (w.events().contains("MessageNew")) item(items, values, "UIDNEXT", mb.uidNext());
         if (w.events().contains("FlagChange")) item(items, values, "UNSEEN", unseen);
         if (s.condstore) item(items, values, "HIGHESTMODSEQ", mb.highestModSeq().value());
         List<Long> compared = initial ? values.subList(1, values.size()) : values;
         boolean changed = w.last() != null && !w.last().equals(compared);
+        boolean expungesOnly = !w.events().contains("MessageNew") && !w.events().contains("FlagChange");
+        if (changed && expungesOnly && compared.getFirst() >= w.last().getFirst()) {
+            changed = false; // §5.2: MessageExpunge alone was asked for, and nothing was expunged (MESSAGES grew)
+        }
         watched.put(id, new Watched(w.name(), w.events(), w.feed(), List.copyOf(compared)));
         if (initial || changed) s.send("* STATUS " + s.wireName(w.name()) + " (" + String.join(" ", items) + ")\r\n");
     }

@@ -28,8 +28,9 @@ import org.tegami.store.BlobStore;
 public final class StructureCache {
     private static final Logger LOG = System.getLogger(StructureCache.class.getName());
     public static final int DEFAULT_ENTRIES = 5_000;
-    // bump when the rendering changes, so entries written by an older version are recomputed
-    private static final String FORMAT = "imap3";
+    // bump when the rendering changes, so entries written by an older version are recomputed (imap4: ENVELOPE groups
+    // without made-up addresses, sort keys in i;unicode-casemap)
+    private static final String FORMAT = "imap4";
     /** At most this many index entries queued for writing (a few hundred bytes each). */
     private static final int MAX_PENDING_WRITES = 10_000;
 

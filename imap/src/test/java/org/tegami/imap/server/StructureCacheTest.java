@@ -63,7 +63,7 @@ class StructureCacheTest {
             awaitIndex(store, b);
             var stored = StructureCache.decodeStored(store.blobs().index(b).orElseThrow()).orElseThrow();
             assertEquals(Optional.empty(), stored.summary(), "only the sort keys are stored");
-            assertEquals("GRüßE", stored.keys().orElseThrow().subject());
+            assertEquals("GRU\u0308ßE", stored.keys().orElseThrow().subject()); // i;unicode-casemap: titlecased, NFKD
         }
     }
 
@@ -89,7 +89,7 @@ class StructureCacheTest {
         try (Store store = EmbeddedStore.open(dir, InstantSource.fixed(Instant.EPOCH))) {
             b = blob(store, message);
             first = new StructureCache(store.blobs(), 10).sortKeys(b);
-            assertEquals("GRüßE\\ AUS KöLN", first.subject(), "base subject, unfolded, a-z upper-cased");
+            assertEquals("GRU\u0308ßE\\ AUS KO\u0308LN", first.subject(), "base subject, unfolded, i;unicode-casemap");
             assertTrue(first.replyOrForward());
             awaitIndex(store, b);
         }

@@ -108,7 +108,9 @@ final class AddressListParser {
                 if (t.get(x).kind == Kind.COMMENT && !t.get(x).value.isBlank()) comment = t.get(x).value.strip();
             }
             if (!plainAddrSpec(t, i, j)) irregular[0] = true;
-            Address a = addrSpec(t, i, j, comment, null);
+            // RFC 5322 §3.4: only CFWS ("team: (nobody);") is no address at all, not one with a made-up mailbox;
+            // RFC 3501 §7.4.2 then has nothing between the group's start and end markers
+            Address a = onlyComments(t, i, j) ? null : addrSpec(t, i, j, comment, null);
             if (a != null) out.add(a);
             i = j;
         }
@@ -135,6 +137,13 @@ final class AddressListParser {
         }
         return parts.size() == 3 && (parts.get(0).kind == Kind.ATOM || parts.get(0).kind == Kind.QUOTED)
                 && parts.get(1).is('@') && parts.get(2).kind == Kind.ATOM;
+    }
+
+    private static boolean onlyComments(List<Token> t, int from, int to) {
+        for (int x = from; x < to; x++) {
+            if (t.get(x).kind != Kind.COMMENT) return false;
+        }
+        return true;
     }
 
     private static boolean hasSpecial(List<Token> t, int from, int to) {

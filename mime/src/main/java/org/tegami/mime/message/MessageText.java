@@ -13,13 +13,12 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.james.mime4j.codec.Base64InputStream;
 import org.apache.james.mime4j.codec.DecodeMonitor;
-import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
 
 /**
  * Decoded text of one message for IMAP SEARCH (RFC 9051 §6.4.4): case-insensitive substring matching over
  * RFC 2047-decoded header fields and over the decoded text/* parts. Immutable, thread-safe.
- * Case folding is {@link Locale#ROOT} lower-casing, so a Turkish default locale changes nothing.
+ * Case folding is i;unicode-casemap ({@link UnicodeCasemap}), so a Turkish default locale changes nothing.
  */
 public final class MessageText {
 
@@ -77,21 +76,18 @@ public final class MessageText {
     public boolean text(String needle) {
         String n = fold(needle);
         for (Header h : headers) {
-            if (h.value().contains(n) || (h.name() + ": " + h.value()).contains(n)) return true;
+            if (h.value().contains(n) || (fold(h.name() + ": ") + h.value()).contains(n)) return true;
         }
         return body.contains(n);
     }
 
+    /** RFC 9051 §6.4.4 with RFC 5051: i;unicode-casemap, as Dovecot searches (É, é and e + U+0301 are equal). */
     private static String fold(String s) {
-        return s.toLowerCase(Locale.ROOT);
+        return UnicodeCasemap.fold(s);
     }
 
     private static String decodeWords(String v) {
-        try {
-            return DecoderUtil.decodeEncodedWords(v, DecodeMonitor.SILENT);
-        } catch (RuntimeException e) {
-            return v;
-        }
+        return EncodedWords.decode(v); // RFC 2047 §6.1, leniently (RFC 2231 languages, unpadded base64)
     }
 
     /** RFC 8970 §4: at most 200 characters of preview text. */
