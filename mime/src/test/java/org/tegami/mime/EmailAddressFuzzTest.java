@@ -1,12 +1,14 @@
 package org.tegami.mime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -31,5 +33,12 @@ class EmailAddressFuzzTest {
         e.key();
         e.isUtf8();
         e.withoutDetail('+').ifPresent(d -> assertTrue(d.localPart().length() < e.localPart().length()));
+    }
+
+    /** The round trip above failed when case folding lengthened the domain (a label past 63 characters). */
+    @Test
+    void domainIsCheckedAsStored() {
+        assertFalse(EmailAddress.parse("a@" + "\u0130".repeat(40) + ".test").isPresent());
+        assertEquals("i\u0307.test", EmailAddress.parse("a@\u0130.test").orElseThrow().domain());
     }
 }

@@ -70,14 +70,17 @@ public final class ConfigLoader {
             toml = Toml.parse(file);
         } catch (IOException e) {
             throw new TegamiException("cannot read config file " + file + ": " + e.getMessage());
+        } catch (org.tomlj.TomlParseError e) {
+            throw syntaxError(file, e); // tomlj throws some errors instead of listing them, e.g. a bad escape in a quoted key
         }
-        if (toml.hasErrors()) {
-            var err = toml.errors().getFirst();
-            throw new TegamiException(file + ":" + err.position().line() + ":" + err.position().column()
-                    + ": TOML syntax error: " + err.getMessage().replaceFirst(" \\(line \\d+, column \\d+\\)$", ""));
-        }
+        if (toml.hasErrors()) throw syntaxError(file, toml.errors().getFirst());
         Path base = file.toAbsolutePath().getParent();
         return build(file, toml, base, Optional.of(file));
+    }
+
+    private static TegamiException syntaxError(Path file, org.tomlj.TomlParseError err) {
+        return new TegamiException(file + ":" + err.position().line() + ":" + err.position().column()
+                + ": TOML syntax error: " + err.getMessage().replaceFirst(" \\(line \\d+, column \\d+\\)$", ""));
     }
 
     public static TegamiConfig load(Path file) {
