@@ -74,6 +74,22 @@ class ConfigLoaderFuzzTest {
         }
     }
 
+    /** Found by this target: an unknown key that is no bare key (a typo such as ["0.0.0.0:995"]) broke the error message. */
+    @Test
+    void unknownQuotedKeysAreReported() throws IOException {
+        Path file = DIR.resolve("quoted.toml");
+        for (String text : new String[] {"hostname = \"h.test\"\n[\"0.0.0.0:995\"]\n",
+                "hostname = \"h.test\"\n[outbound.relay_for.\"a\\\"b.test\"]\nrelay = \"x:25\"\nbogus = 1\n"}) {
+            Files.writeString(file, text);
+            try {
+                TegamiException e = assertThrows(TegamiException.class, () -> ConfigLoader.load(file));
+                assertTrue(e.getMessage().contains("unknown key"), e.getMessage());
+            } finally {
+                Files.delete(file);
+            }
+        }
+    }
+
     /** Whether loading needs neither DNS nor other files: every "host:port" string has an IP literal host. */
     private static boolean local(TomlTable t) {
         for (String key : t.keySet()) {
