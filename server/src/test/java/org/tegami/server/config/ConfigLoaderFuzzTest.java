@@ -46,6 +46,9 @@ class ConfigLoaderFuzzTest {
             pre = Toml.parse(new String(input, java.nio.charset.StandardCharsets.UTF_8));
         } catch (TomlParseError e) {
             pre = null; // not valid TOML: the loader must say so without asking DNS or reading anything
+        } catch (AssertionError e) {
+            if (inTomlj(e)) return;
+            throw e;
         }
         if (pre != null && !pre.hasErrors() && (!pre.contains("hostname") || !local(pre))) return;
         Path file = DIR.resolve("tegami.toml");
@@ -56,6 +59,8 @@ class ConfigLoaderFuzzTest {
             assertTrue(c.dataDir().isAbsolute());
         } catch (TegamiException e) {
             assertNotNull(e.getMessage());
+        } catch (AssertionError e) {
+            if (!inTomlj(e)) throw e;
         } finally {
             Files.deleteIfExists(file);
         }
@@ -88,6 +93,14 @@ class ConfigLoaderFuzzTest {
                 Files.delete(file);
             }
         }
+    }
+
+    /**
+     * An {@code assert} inside tomlj (e.g. on {@code "\\U"} without hex digits in a quoted key): the tests run with
+     * {@code -ea}; the server runs without, and then tomlj throws the {@link TomlParseError} the loader reports.
+     */
+    private static boolean inTomlj(AssertionError e) {
+        return e.getStackTrace().length > 0 && e.getStackTrace()[0].getClassName().startsWith("org.tomlj.");
     }
 
     /** Whether loading needs neither DNS nor other files: every "host:port" string has an IP literal host. */
