@@ -25,7 +25,8 @@ public record EmailAddress(String localPart, String domain) {
         int at = s.lastIndexOf('@');
         if (at <= 0 || at == s.length() - 1) return Optional.empty();
         String local = s.substring(0, at);
-        String domain = s.substring(at + 1);
+        // checked in the form the record stores: case folding can lengthen it (U+0130 becomes "i" and U+0307)
+        String domain = s.substring(at + 1).toLowerCase(Locale.ROOT);
         if (local.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_LOCAL_PART) return Optional.empty();
         if (domain.length() > MAX_DOMAIN) return Optional.empty();
         if (!validLocal(local) || !validDomain(domain)) return Optional.empty();

@@ -70,14 +70,17 @@ public final class ConfigLoader {
             toml = Toml.parse(file);
         } catch (IOException e) {
             throw new TegamiException("cannot read config file " + file + ": " + e.getMessage());
+        } catch (org.tomlj.TomlParseError e) {
+            throw syntaxError(file, e); // tomlj throws some errors instead of listing them, e.g. a bad escape in a quoted key
         }
-        if (toml.hasErrors()) {
-            var err = toml.errors().getFirst();
-            throw new TegamiException(file + ":" + err.position().line() + ":" + err.position().column()
-                    + ": TOML syntax error: " + err.getMessage().replaceFirst(" \\(line \\d+, column \\d+\\)$", ""));
-        }
+        if (toml.hasErrors()) throw syntaxError(file, toml.errors().getFirst());
         Path base = file.toAbsolutePath().getParent();
         return build(file, toml, base, Optional.of(file));
+    }
+
+    private static TegamiException syntaxError(Path file, org.tomlj.TomlParseError err) {
+        return new TegamiException(file + ":" + err.position().line() + ":" + err.position().column()
+                + ": TOML syntax error: " + err.getMessage().replaceFirst(" \\(line \\d+, column \\d+\\)$", ""));
     }
 
     public static TegamiConfig load(Path file) {
@@ -179,7 +182,7 @@ public final class ConfigLoader {
         TomlTable t = c.table("outbound.relay_for");
         if (t == null) return out;
         for (String domain : t.keySet()) {
-            String p = "outbound.relay_for.\"" + domain + "\".";
+            String p = "outbound.relay_for." + keyPart(domain) + ".";
             if (!t.isTable(List.of(domain))) throw c.error(p.substring(0, p.length() - 1), "must be a table of relay settings");
             c.onlyKeys(t.getTable(List.of(domain)), p, Set.of("relay", "relay_security", "relay_username", "relay_password"));
             var relay = relay(c, p, trust);
@@ -231,17 +234,35 @@ public final class ConfigLoader {
         }
     }
 
+    /** One part of a dotted key as TOML writes it: bare when it can be, else a basic string with escapes. */
+    static String keyPart(String k) {
+        if (!k.isEmpty() && k.chars().allMatch(c -> c < 0x80 && (Character.isLetterOrDigit(c) || c == '_' || c == '-'))) return k;
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < k.length(); i++) {
+            char c = k.charAt(i);
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20 || c == 0x7f) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
+    }
+
     /** Typed access that turns every mistake into "file:line: key: what is wrong and how to fix it". */
     private record Checker(Path file, TomlParseResult toml) {
         TegamiException error(String key, String msg) {
-            TomlPosition p = toml.inputPositionOf(key);
+            TomlPosition p;
+            try {
+                p = toml.inputPositionOf(key);
+            } catch (IllegalArgumentException e) {
+                p = null; // a key tomlj cannot read back as a dotted key: the message still names it
+            }
             return new TegamiException(file + (p == null ? "" : ":" + p.line()) + ": " + key + ": " + msg);
         }
 
         void onlyKeys(TomlTable t, String prefix, Set<String> allowed) {
             for (String k : t.keySet()) {
                 if (!allowed.contains(k)) {
-                    throw error(prefix + k, "unknown key (known here: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
+                    throw error(prefix + keyPart(k), "unknown key (known here: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
                 }
             }
         }
