@@ -152,6 +152,9 @@ public interface MailStore {
     /** Sets (present value) or removes (empty) entries atomically. */
     void setMetadata(AccountId account, Optional<MailboxId> mailbox, java.util.Map<String, Optional<String>> entries);
 
+    /** The UTF-8 octets of every annotation's name and value an account holds, on all its mailboxes and the server. */
+    long metadataOctets(AccountId account);
+
     /**
      * The access control list of a mailbox (IMAP ACL, RFC 4314): the rights granted to other users and to anyone,
      * ordered by identifier. The owner's own rights are implicit and not listed.

@@ -536,6 +536,20 @@ public interface StoreContract {
     }
 
     @Test
+    default void metadataOctetsCountNamesAndValuesInUtf8OfOneAccount() {
+        Account a = user(store(), "alice@example.test");
+        Account b = user(store(), "bob@example.test");
+        Mailbox work = store().mail().createMailbox(a.id(), "Work", Optional.empty());
+        assertEquals(0, store().mail().metadataOctets(a.id()));
+        store().mail().setMetadata(a.id(), Optional.of(work.id()), java.util.Map.of("/private/comment", Optional.of("für")));
+        store().mail().setMetadata(a.id(), Optional.empty(), java.util.Map.of("/private/x", Optional.of("1")));
+        store().mail().setMetadata(b.id(), Optional.empty(), java.util.Map.of("/private/x", Optional.of("bob's")));
+        assertEquals("/private/comment".length() + 4 + "/private/x".length() + 1, store().mail().metadataOctets(a.id()));
+        store().mail().deleteMailbox(work.id());
+        assertEquals("/private/x".length() + 1, reopen().mail().metadataOctets(a.id()));
+    }
+
+    @Test
     default void aclGrantsListsSharesAndGoesWithMailboxAndGrantee() {
         Account alice = user(store(), "alice@example.test");
         Account bob = user(store(), "bob@example.test");

@@ -94,7 +94,10 @@ final class CatenateCommand {
                 return;
             }
             Set<String> flags = new LinkedHashSet<>();
-            for (String f : c.flags()) if (Flags.storable(f) && target.get().rights().mayChange(f)) flags.add(f);
+            KeywordBudget keywords = KeywordBudget.of(s, target.get().mailbox());
+            for (String f : c.flags()) {
+                if (Flags.storable(f) && target.get().rights().mayChange(f) && keywords.admit(f)) flags.add(f);
+            }
             Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
             Mailbox into = target.get().mailbox();
             Uid uid = s.env.store().mail().append(into.id(), w.commit(), size, date, flags);

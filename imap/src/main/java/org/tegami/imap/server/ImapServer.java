@@ -12,6 +12,8 @@ public final class ImapServer implements ConnectionHandler {
     private final ImapEnvironment env;
     /** Shared by every connection this handler serves: one per process, as the server makes one handler. */
     private final LiteralBudget literals = new LiteralBudget();
+    /** Also shared by every connection, so the per-account session cap covers 143 and 993 together. */
+    private final AccountSessions sessions = new AccountSessions();
 
     public ImapServer(ImapEnvironment env) {
         this.env = env;
@@ -19,6 +21,6 @@ public final class ImapServer implements ConnectionHandler {
 
     @Override
     public void handle(Connection connection) throws IOException {
-        new ImapSession(env, connection, literals).run();
+        new ImapSession(env, connection, literals, sessions).run();
     }
 }

@@ -75,10 +75,15 @@ final class ImapSession {
     /** The searches kept up to date for the selected mailbox (RFC 5267 §4). */
     final SearchUpdates updates;
 
-    ImapSession(ImapEnvironment env, Connection conn, LiteralBudget literals) {
+    /** The sessions logged in per account (shared by the server's connections); this one counts while {@link #counted}. */
+    private final AccountSessions sessions;
+    private boolean counted;
+
+    ImapSession(ImapEnvironment env, Connection conn, LiteralBudget literals, AccountSessions sessions) {
         this.env = env;
         this.conn = conn;
         this.literals = literals;
+        this.sessions = sessions;
         this.parser = new ImapParser(env.limits());
         this.reader = newReader();
         this.messages = new MessageCommands(this);
@@ -166,6 +171,7 @@ final class ImapSession {
             try {
                 notifier.close();
                 if (selected != null) selected.close();
+                logOut();
             } finally {
                 lock.unlock();
             }
@@ -200,6 +206,7 @@ final class ImapSession {
                 ok(tag, "NOOP completed");
             }
             case ImapCommand.Logout c -> {
+                logOut(); // before the OK, so that a client reconnecting at once finds the session gone
                 send("* BYE " + env.hostname() + " logging out\r\n");
                 ok(tag, "LOGOUT completed");
                 logout = true;
@@ -269,6 +276,7 @@ final class ImapSession {
                 // RFC 8437: as if the connection were new, but TLS (and compression) stay
                 notifier.close();
                 unselect();
+                logOut();
                 account = null;
                 reader.budget(literalBudget());
                 rev2 = condstore = qresync = utf8Accept = uidOnly = false;
@@ -358,6 +366,12 @@ final class ImapSession {
             case AuthResult.Failure f -> send(tag + " NO [AUTHENTICATIONFAILED] Invalid credentials\r\n");
             case AuthResult.Throttled t -> send(tag + " NO [UNAVAILABLE] Too many failed logins, try again later\r\n");
             case AuthResult.Success s -> {
+                // each session holds its selected mailbox's view: without a cap one user's connections fill the heap
+                if (!sessions.acquire(s.account().id(), env.limits().sessions())) {
+                    send(tag + " NO [LIMIT] Too many IMAP sessions for this account, log out of another one first\r\n");
+                    return;
+                }
+                counted = true;
                 account = s.account();
                 accountCheckedAt = System.nanoTime();
                 conn.authenticated();
@@ -534,6 +548,15 @@ final class ImapSession {
     /** Whether {@code count} more messages of {@code bytes} octets fit the quota of the mailbox's owner (RFC 9208 §4.1.4). */
     boolean fitsQuota(Mailbox mailbox, long bytes, long count) {
         return env.store().accounts().quota(mailbox.account()).map(q -> q.allows(bytes, count)).orElse(true);
+    }
+
+    /**
+     * Takes this session out of its account's count, once; {@link #account} stays set until the caller clears it,
+     * as the NOTIFY thread may still be writing for it.
+     */
+    private void logOut() {
+        if (counted) sessions.release(account.id());
+        counted = false;
     }
 
     void unselect() {

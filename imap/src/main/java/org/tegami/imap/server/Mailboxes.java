@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapLimits;
 import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.ListPattern;
 import org.tegami.imap.proto.MailboxName;
@@ -117,7 +118,7 @@ final class Mailboxes {
             return;
         }
         Optional<Place> place = place(tag, name);
-        if (place.isEmpty() || overLimit(tag, place.get().name())) return;
+        if (place.isEmpty() || overLimit(tag, place.get().name()) || !roomFor(tag, place.get(), true)) return;
         createParents(place.get());
         Optional<Mailbox> created = createQuietly(place.get().account(), place.get().name(), c.specialUse().stream().findFirst());
         if (created.isEmpty()) {
@@ -150,6 +151,28 @@ final class Mailboxes {
 
     /** A mailbox name in an account. */
     private record Place(org.tegami.store.AccountId account, String name) {}
+
+    /**
+     * Whether the owner's account has room for the parents of {@code place} that do not exist yet, and for the
+     * mailbox itself when {@code itself}; otherwise answers NO [LIMIT] (RFC 5530 §3). The account is the owner's, so
+     * a user with the k right on a shared mailbox cannot fill another user's account either: one CREATE of
+     * a/a/a/... makes every level, and LIST, STATUS and NOTIFY walk them all.
+     */
+    private boolean roomFor(String tag, Place place, boolean itself) throws IOException {
+        Set<String> existing = new java.util.HashSet<>();
+        for (Mailbox mb : store().mailboxes(place.account())) existing.add(mb.name());
+        int added = itself ? 1 : 0;
+        String name = place.name();
+        for (int i = name.indexOf(SEPARATOR); i > 0; i = name.indexOf(SEPARATOR, i + 1)) {
+            if (!existing.contains(name.substring(0, i))) added++;
+        }
+        int max = s.env.limits().mailboxes();
+        if ((long) existing.size() + added > max) {
+            s.send(tag + " NO [LIMIT] At most " + max + " mailboxes per account\r\n");
+            return false;
+        }
+        return true;
+    }
 
     /** RFC 9051 §6.3.4 (CREATE) and §6.3.6 (RENAME): the superior names that do not exist yet are created. */
     private void createParents(Place place) {
@@ -215,6 +238,18 @@ final class Mailboxes {
             s.send(tag + " NO [CANNOT] Cannot move a mailbox into itself\r\n");
             return;
         }
+        // every mailbox below the old name moves below the new one and must fit the name limits there too; INBOX's
+        // children stay where they are (RFC 9051 §6.3.6)
+        if (!sourceName.equals(Mailbox.INBOX)) {
+            for (Mailbox mb : store().mailboxes(target.get().account())) {
+                if (mb.name().startsWith(sourceName + SEPARATOR)
+                        && overLimit(tag, target.get().name() + mb.name().substring(sourceName.length()))) {
+                    return;
+                }
+            }
+        }
+        // the moved children are already counted; renaming INBOX moves its messages into a new mailbox and keeps INBOX
+        if (!roomFor(tag, target.get(), sourceName.equals(Mailbox.INBOX))) return;
         createParents(target.get());
         try {
             store().renameMailbox(target.get().account(), source.get().mailbox().name(), target.get().name(), SEPARATOR);
@@ -302,6 +337,7 @@ final class Mailboxes {
         boolean subscribedOnly = select.contains("SUBSCRIBED");
         boolean specialOnly = select.contains("SPECIAL-USE");
         boolean showSubscribed = subscribedOnly || ret.subscribed();
+        if (!patternsWithinLimit(tag, c.reference(), c.patterns())) return;
         boolean recursive = select.contains("RECURSIVEMATCH");
         List<ListPattern> patterns = new ArrayList<>();
         for (String p : c.patterns()) pattern(c.reference(), p).ifPresent(patterns::add);
@@ -336,6 +372,7 @@ final class Mailboxes {
     }
 
     void lsub(String tag, ImapCommand.Lsub c) throws IOException {
+        if (!patternsWithinLimit(tag, c.reference(), List.of(c.pattern()))) return;
         Optional<ListPattern> p = pattern(c.reference(), c.pattern());
         Map<String, Entry> tree = tree();
         for (Map.Entry<String, Entry> e : p.isEmpty() ? Map.<String, Entry>of().entrySet() : tree.entrySet()) {
@@ -438,6 +475,30 @@ final class Mailboxes {
         for (int i = name.indexOf(SEPARATOR); i > 0; i = name.indexOf(SEPARATOR, i + 1)) {
             tree.computeIfAbsent(name.substring(0, i), k -> new Entry()).children = true;
         }
+    }
+
+    /**
+     * Whether the patterns, each with the reference, total at most {@link ImapLimits#LIST_PATTERN} characters and
+     * {@link ImapLimits#LIST_WILDCARDS} wildcards; otherwise answers NO [LIMIT] (RFC 5530 §3). Matching is linear,
+     * but every pattern is matched against every name, so the work is bounded by what one LIST may ask for.
+     */
+    private boolean patternsWithinLimit(String tag, String reference, List<String> patterns) throws IOException {
+        long total = 0;
+        long wildcards = 0;
+        for (String p : patterns) {
+            String full = reference + p;
+            total += full.length();
+            wildcards += full.chars().filter(ch -> ch == '*' || ch == '%').count();
+        }
+        if (total > ImapLimits.LIST_PATTERN) {
+            s.send(tag + " NO [LIMIT] LIST patterns are at most " + ImapLimits.LIST_PATTERN + " characters\r\n");
+            return false;
+        }
+        if (wildcards > ImapLimits.LIST_WILDCARDS) {
+            s.send(tag + " NO [LIMIT] LIST patterns have at most " + ImapLimits.LIST_WILDCARDS + " wildcards\r\n");
+            return false;
+        }
+        return true;
     }
 
     /**

@@ -159,6 +159,13 @@ final class MessageCommands {
             s.send(tag + " NO [NOPERM] Permission denied: changing these flags needs the s, t or w right (RFC 4314)\r\n");
             return;
         }
+        if (c.mode() != ImapCommand.StoreMode.REMOVE) {
+            Optional<String> limit = KeywordBudget.refusal(flags, sel::keywords);
+            if (limit.isPresent()) {
+                s.send(tag + " NO [LIMIT] " + limit.get() + "\r\n"); // RFC 5530 §3
+                return;
+            }
+        }
         Set<Uid> uids = new HashSet<>();
         for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) uids.add(sel.get(i).uid());
         MailStore.FlagMode mode = switch (c.mode()) {
@@ -232,8 +239,18 @@ final class MessageCommands {
                 return;
             }
         }
+        // the keywords the copies may bring into the target, decided here: the filter below runs inside the store's
+        // transaction, where the target's keywords cannot be read (RFC 9051 §6.4.7: flags SHOULD be preserved)
+        Set<String> carried = new java.util.TreeSet<>();
+        for (int i = seqs.nextSetBit(0); i >= 0; i = seqs.nextSetBit(i + 1)) {
+            for (String f : sel.get(i).flags()) if (!f.startsWith("\\")) carried.add(f);
+        }
+        KeywordBudget budget = KeywordBudget.of(s, target);
+        carried.removeIf(f -> !budget.admit(f));
+        Rights rights = found.get().rights();
         List<Uid[]> pairs = new Progress(s, tag, uids.size(), move ? "Still moving" : "Still copying")
-                .during(() -> store().copy(sel.mailbox().id(), uids, target.id(), move, found.get().rights()::mayChange));
+                .during(() -> store().copy(sel.mailbox().id(), uids, target.id(), move,
+                        f -> rights.mayChange(f) && (f.startsWith("\\") || carried.contains(f))));
         List<Long> from = new ArrayList<>();
         List<Long> to = new ArrayList<>();
         for (Uid[] p : pairs) {
@@ -277,6 +294,7 @@ final class MessageCommands {
             return;
         }
         List<BlobStore.BlobWriter> writers = new ArrayList<>();
+        KeywordBudget keywords = target.map(t -> KeywordBudget.of(s, t.mailbox())).orElse(null);
         try {
             List<Received> received = new ArrayList<>();
             boolean empty = false;
@@ -293,7 +311,7 @@ final class MessageCommands {
                 }
                 BlobStore.BlobWriter w = s.env.store().blobs().create();
                 writers.add(w);
-                received.add(receive(w, c, target.map(Access.Target::rights).orElse(Rights.NONE)));
+                received.add(receive(w, c, target.map(Access.Target::rights).orElse(Rights.NONE), keywords));
                 Optional<ImapCommand.Append> more = s.parser().appendEnd(s.reader(), tag, first.mailbox(), true, c.utf8());
                 if (more.isPresent() && more.get().utf8() && !s.utf8Accept) {
                     throw new ImapSyntaxException(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT", more.get().nonSync());
@@ -353,14 +371,18 @@ final class MessageCommands {
 
     /**
      * Streams an APPEND literal into a blob and returns the message to store, with its date and the flags the
-     * user's rights on the target let them set (RFC 4314 §4: the others are dropped, not refused).
+     * user's rights on the target let them set (RFC 4314 §4: the others are dropped, not refused), as far as the
+     * target's keyword budget allows (RFC 9051 §6.3.12: the flags SHOULD be set; null when there is no target).
      */
-    private Received receive(BlobStore.BlobWriter w, ImapCommand.Append c, Rights rights) throws IOException {
+    private Received receive(BlobStore.BlobWriter w, ImapCommand.Append c, Rights rights, KeywordBudget keywords)
+            throws IOException {
         try (InputStream in = s.reader().openLiteral(c.literalSize(), c.nonSync())) {
             in.transferTo(w.stream());
         }
         Set<String> flags = new LinkedHashSet<>();
-        for (String f : c.flags()) if (Flags.storable(f) && rights.mayChange(f)) flags.add(f);
+        for (String f : c.flags()) {
+            if (Flags.storable(f) && rights.mayChange(f) && keywords != null && keywords.admit(f)) flags.add(f);
+        }
         Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
         return new Received(w, c.literalSize(), date, flags);
     }
@@ -400,7 +422,8 @@ final class MessageCommands {
             return;
         }
         try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
-            Received m = receive(w, a, target.map(Access.Target::rights).orElse(Rights.NONE));
+            Received m = receive(w, a, target.map(Access.Target::rights).orElse(Rights.NONE),
+                    target.map(t -> KeywordBudget.of(s, t.mailbox())).orElse(null));
             if (s.parser().appendEnd(s.reader(), tag, a.mailbox(), true, a.utf8()).isPresent()) {
                 throw new ImapSyntaxException(tag, "REPLACE takes one message", true);
             }

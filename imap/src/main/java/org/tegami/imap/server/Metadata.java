@@ -22,6 +22,12 @@ final class Metadata {
     static final int MAX_VALUE = org.tegami.imap.proto.ImapLimits.METADATA_VALUE;
     /** Most entries per mailbox, or on the server (RFC 5464 §4.3 [METADATA TOOMANY]). */
     static final int MAX_ENTRIES = 100;
+    /**
+     * Most octets of entry names and values in one account, over all its mailboxes and the server, whoever set them
+     * (RFC 5464 §4.3 [METADATA TOOMANY]): annotations count against no quota, and 100 entries of 64 KiB on each of
+     * 10,000 mailboxes would be 64 GB.
+     */
+    static final int MAX_ACCOUNT_OCTETS = 1024 * 1024;
 
     private final ImapSession s;
 
@@ -68,6 +74,17 @@ final class Metadata {
             s.send(tag + " NO [METADATA TOOMANY] At most " + MAX_ENTRIES + " entries\r\n");
             return;
         }
+        long before = s.env.store().mail().metadataOctets(box.get().account());
+        long total = before;
+        for (var e : c.entries().entrySet()) {
+            String old = current.get(e.getKey());
+            if (old != null) total -= octets(e.getKey()) + octets(old);
+            if (e.getValue().isPresent()) total += octets(e.getKey()) + octets(e.getValue().get());
+        }
+        if (total > MAX_ACCOUNT_OCTETS && total > before) { // an account over the limit may still shrink
+            s.send(tag + " NO [METADATA TOOMANY] At most " + MAX_ACCOUNT_OCTETS + " octets of entries per account\r\n");
+            return;
+        }
         s.env.store().mail().setMetadata(box.get().account(), box.get().mailbox(), c.entries());
         s.ok(tag, "SETMETADATA completed");
     }
@@ -101,6 +118,10 @@ final class Metadata {
         }
         if (longest > 0) s.send(tag + " OK [METADATA LONGENTRIES " + longest + "] GETMETADATA completed\r\n");
         else s.ok(tag, "GETMETADATA completed");
+    }
+
+    private static long octets(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** RFC 5464 §4.2.2 DEPTH: the entry itself, and its children (1) or all its descendants (infinity, -1). */

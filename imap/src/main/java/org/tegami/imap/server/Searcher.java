@@ -36,7 +36,35 @@ final class Searcher {
     /** The messages a search matched, ascending, and the highest modseq among them when a MODSEQ key was used. */
     private record Hits(List<Integer> seqs, boolean modseqKey, long highestModSeq, Map<Uid, MessageMeta> details) {}
 
-    /** Evaluates a search; empty (after answering NO [BADCHARSET]) for a charset we do not know. */
+    /**
+     * Most criteria in one search, counting NOT and OR but not parentheses: each costs a test per message, and a
+     * sequence set a bit set as large as the mailbox.
+     */
+    static final int CRITERIA = 1000;
+    /** Most criteria that read the messages' text (BODY, TEXT, HEADER, FROM, SUBJECT...): each reads all of it. */
+    static final int TEXT_CRITERIA = 64;
+
+    /** How many criteria a search has in all ({@code [0]}) and how many of them read text ({@code [1]}). */
+    private static void count(SearchKey key, int[] counts) {
+        if (!(key instanceof SearchKey.And)) counts[0]++;
+        switch (key) {
+            case SearchKey.Header h -> counts[1]++;
+            case SearchKey.Body b -> counts[1]++;
+            case SearchKey.Text t -> counts[1]++;
+            case SearchKey.Not n -> count(n.key(), counts);
+            case SearchKey.Or o -> {
+                count(o.a(), counts);
+                count(o.b(), counts);
+            }
+            case SearchKey.And a -> a.keys().forEach(k -> count(k, counts));
+            default -> { }
+        }
+    }
+
+    /**
+     * Evaluates a search; empty (after answering NO [BADCHARSET]) for a charset we do not know, or (after answering
+     * NO [LIMIT]) for more criteria than {@link #CRITERIA} or {@link #TEXT_CRITERIA}.
+     */
     private Optional<Hits> evaluate(String tag, Optional<String> charset, SearchKey key, boolean withDetails)
             throws IOException {
         return evaluate(s.selected, tag, charset, key, withDetails, new Progress(s, tag, s.selected.count(), "Still searching"));
@@ -50,6 +78,17 @@ final class Searcher {
                 s.send(tag + " NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset\r\n"); // RFC 9051 §6.4.4
                 return Optional.empty();
             }
+        }
+        int[] counts = new int[2];
+        count(key, counts);
+        if (counts[0] > CRITERIA) {
+            s.send(tag + " NO [LIMIT] At most " + CRITERIA + " criteria in one search\r\n"); // RFC 5530 §3
+            return Optional.empty();
+        }
+        if (counts[1] > TEXT_CRITERIA) {
+            s.send(tag + " NO [LIMIT] At most " + TEXT_CRITERIA + " BODY, TEXT, HEADER and address or SUBJECT criteria"
+                    + " in one search\r\n");
+            return Optional.empty();
         }
         now = s.env.clock().instant();
         Map<SearchKey, BitSet> sets = new IdentityHashMap<>();
@@ -215,7 +254,7 @@ final class Searcher {
             SelectedMailbox view = current ? s.selected : new SelectedMailbox(s.env.store().mail(), mb, true);
             try {
                 Optional<Hits> found = evaluate(view, tag, c.search().charset(), c.search().key(), false, progress);
-                if (found.isEmpty()) return; // BADCHARSET was answered
+                if (found.isEmpty()) return; // BADCHARSET or LIMIT was answered
                 List<Long> uids = new ArrayList<>();
                 for (int q : found.get().seqs()) uids.add(view.get(q).uid().value());
                 if (uids.isEmpty() && !opts.contains("COUNT")) continue;

@@ -72,6 +72,11 @@ final class ImapTestServer implements AutoCloseable {
      *                         the clock is fixed any other value never reports
      */
     ImapTestServer(Path dataDir, Path tlsDir, Duration progressInterval) {
+        this(dataDir, tlsDir, progressInterval, ImapLimits.DEFAULTS);
+    }
+
+    /** As above, with other limits (a test lowers one to reach it quickly). */
+    ImapTestServer(Path dataDir, Path tlsDir, Duration progressInterval, ImapLimits limits) {
         InstantSource clock = InstantSource.fixed(NOW);
         store = EmbeddedStore.open(dataDir, clock);
         try {
@@ -85,7 +90,7 @@ final class ImapTestServer implements AutoCloseable {
             for (String m : MESSAGES) deliver(alice, m);
             TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
             var env = new ImapEnvironment(HOSTNAME, store, new Authenticator(accounts, hasher, new LoginThrottle(clock)),
-                    tls, Duration.ofMinutes(30), MAX_MESSAGE, ImapLimits.DEFAULTS,
+                    tls, Duration.ofMinutes(30), MAX_MESSAGE, limits,
                     new StructureCache(store.blobs(), 100), clock, progressInterval);
             var limiter = new ConnectionLimiter(100, 100);
             var any = new InetSocketAddress("127.0.0.1", 0);

@@ -60,25 +60,54 @@ public final class MessageText {
      */
     public boolean header(String field, String needle) {
         String name = field.toLowerCase(Locale.ROOT);
-        String n = fold(needle);
+        String n = null;
         for (Header h : headers) {
-            if (h.name().equals(name) && h.value().contains(n)) return true;
+            if (!h.name().equals(name) || needle.length() > h.value().length()) continue;
+            if (n == null) n = fold(needle);
+            if (contains(h.value(), n)) return true;
         }
         return false;
     }
 
     /** Whether the decoded text/* parts (at any depth, also inside message/rfc822) contain {@code needle}. */
     public boolean body(String needle) {
-        return body.contains(fold(needle));
+        return needle.length() <= body.length() && contains(body, fold(needle));
     }
 
     /** Whether any header field (name or value) or the body contains {@code needle} (RFC 9051 §6.4.4 TEXT). */
     public boolean text(String needle) {
         String n = fold(needle);
         for (Header h : headers) {
-            if (h.value().contains(n) || (fold(h.name() + ": ") + h.value()).contains(n)) return true;
+            if (contains(h.value(), n) || contains(fold(h.name() + ": ") + h.value(), n)) return true;
         }
-        return body.contains(n);
+        return contains(body, n);
+    }
+
+    /** Needles up to this long are left to {@link String#contains}, whose cost is this many times the text's. */
+    static final int SHORT_NEEDLE = 16;
+
+    /**
+     * Whether {@code text} contains {@code needle}, in time linear in the text: {@link String#contains} compares up
+     * to the whole needle at every position, so a 30,000-character needle costs minutes on a few MB of text. Longer
+     * needles go through Knuth-Morris-Pratt. Folding never shortens a string, so a needle longer than the text is
+     * out before anything is folded or built.
+     */
+    static boolean contains(String text, String needle) {
+        int m = needle.length();
+        if (m > text.length()) return false;
+        if (m <= SHORT_NEEDLE) return text.contains(needle);
+        int[] border = new int[m]; // border[i]: longest proper prefix of needle[0..i] that is also its suffix
+        for (int i = 1, k = 0; i < m; i++) {
+            while (k > 0 && needle.charAt(i) != needle.charAt(k)) k = border[k - 1];
+            if (needle.charAt(i) == needle.charAt(k)) k++;
+            border[i] = k;
+        }
+        for (int i = 0, k = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            while (k > 0 && c != needle.charAt(k)) k = border[k - 1];
+            if (c == needle.charAt(k) && ++k == m) return true;
+        }
+        return false;
     }
 
     /** RFC 9051 §6.4.4 with RFC 5051: i;unicode-casemap, as Dovecot searches (É, é and e + U+0301 are equal). */

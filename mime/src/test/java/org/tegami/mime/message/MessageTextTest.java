@@ -122,4 +122,34 @@ class MessageTextTest {
             Locale.setDefault(saved);
         }
     }
+
+    /** The linear substring search agrees with String.contains, around the length where it takes over. */
+    @Test
+    void longNeedlesMatchAsStringContainsDoes() {
+        java.util.Random r = new java.util.Random(9051);
+        for (int i = 0; i < 50_000; i++) {
+            String text = random(r, 1 + r.nextInt(80));
+            String needle = r.nextBoolean() && text.length() > 20
+                    ? text.substring(r.nextInt(text.length() - 20)).substring(0, 17 + r.nextInt(3)) // present
+                    : random(r, MessageText.SHORT_NEEDLE + 1 + r.nextInt(10));
+            org.junit.jupiter.api.Assertions.assertEquals(text.contains(needle), MessageText.contains(text, needle),
+                    needle + " in " + text);
+        }
+    }
+
+    @Test
+    void aLongNeedleCostsTimeLinearInTheText() {
+        String body = "a".repeat(4_000_000);
+        MessageText t = MessageText.of(msg("Subject: x", "", body));
+        long start = System.nanoTime();
+        assertFalse(t.body("a".repeat(100_000) + "b")); // String.contains: 4e11 comparisons
+        assertTrue(t.body("A".repeat(100_000)));
+        assertTrue(System.nanoTime() - start < 5_000_000_000L);
+    }
+
+    private static String random(java.util.Random r, int length) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < length; i++) sb.append("aab".charAt(r.nextInt(3)));
+        return sb.toString();
+    }
 }

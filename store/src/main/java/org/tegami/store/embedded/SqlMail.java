@@ -417,6 +417,18 @@ final class SqlMail implements MailStore, ChangeFeed {
     }
 
     @Override
+    public long metadataOctets(AccountId account) {
+        return db.read(tx -> {
+            // length() of a BLOB counts octets; of TEXT it would count characters
+            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT COALESCE(SUM(length(CAST(name AS BLOB))"
+                    + " + length(CAST(value AS BLOB))), 0) FROM metadata WHERE account_id = ?", account.value());
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    @Override
     public void setMetadata(AccountId account, Optional<MailboxId> mailbox, java.util.Map<String, Optional<String>> entries) {
         long box = mailbox.map(MailboxId::value).orElse(0L);
         db.write(tx -> {
