@@ -117,6 +117,21 @@ public interface MailStore {
     /** See {@link #changesSince}. */
     record MailboxChanges(Mailbox mailbox, List<MessageMeta> changed, List<Uid> expunged) {}
 
+    /**
+     * IMAP4rev1 {@code \Recent} (RFC 3501 §2.3.2): the first UID of a mailbox that no session has claimed as recent
+     * yet (every message from there on is recent to whichever session claims it first); {@link Long#MAX_VALUE} when
+     * the mailbox does not exist. A read: an EXAMINE looks without claiming.
+     */
+    long recentFloor(MailboxId mailbox);
+
+    /**
+     * Claims the messages from the recent floor up to {@code upTo} inclusive for the caller, atomically across
+     * sessions, processes and nodes: returns the floor as it was, and leaves it above {@code upTo}, so that the UIDs
+     * from the returned value to {@code upTo} are recent to this caller and to no one else. With {@code upTo} below
+     * the floor nothing changes and nothing is claimed. {@link Long#MAX_VALUE} when the mailbox does not exist.
+     */
+    long claimRecent(MailboxId mailbox, long upTo);
+
     /** UIDs expunged with a modseq above {@code since}, ascending (QRESYNC VANISHED, RFC 7162 §3.2.10). */
     List<Uid> expungedSince(MailboxId mailbox, ModSeq since);
 

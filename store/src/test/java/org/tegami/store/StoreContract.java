@@ -641,4 +641,25 @@ public interface StoreContract {
         assertEquals(List.of(two), store().mail().messages(inbox.id()).stream().map(MessageMeta::uid).toList());
         assertEquals(List.of(one, three), store().mail().expungedSince(inbox.id(), new ModSeq(0)));
     }
+
+    @Test
+    default void recentMessagesAreClaimedByOneSessionOnly() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        byte[] msg = "Subject: x\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 2; i++) deliver(store(), blob(store(), msg), msg.length, Set.of(a.id()), Optional.empty());
+        assertTrue(store().mail().recentFloor(inbox.id()) <= 1, "a new mailbox's messages are recent");
+        long floor = store().mail().recentFloor(inbox.id());
+        assertEquals(floor, store().mail().claimRecent(inbox.id(), 2), "the first claim gets UIDs 1 and 2");
+        assertEquals(3, store().mail().recentFloor(inbox.id()));
+        Store other = second(); // another process on the same data
+        assertEquals(3, other.mail().claimRecent(inbox.id(), 2), "claimed already: nothing for a second session");
+        assertEquals(3, other.mail().recentFloor(inbox.id()));
+        deliver(store(), blob(store(), msg), msg.length, Set.of(a.id()), Optional.empty());
+        assertEquals(3, other.mail().claimRecent(inbox.id(), 3), "the new message goes to the first who claims it");
+        assertEquals(4, store().mail().claimRecent(inbox.id(), 3));
+        assertEquals(4, store().mail().recentFloor(inbox.id()), "a peek changes nothing");
+        assertEquals(Long.MAX_VALUE, store().mail().recentFloor(new MailboxId(999_999)));
+        assertEquals(Long.MAX_VALUE, store().mail().claimRecent(new MailboxId(999_999), 5));
+    }
 }

@@ -238,9 +238,18 @@ public sealed interface ImapCommand {
 
     /**
      * RFC 9394 §3 partial-range: positions in a result, 1-based from the start ({@code 1:100}) or, negative, from the
-     * end ({@code -1:-100} is the last hundred); {@code first} and {@code last} as written.
+     * end ({@code -1:-100} is the last hundred); normalised so that {@code first} is nearer that end.
      */
     record PartialRange(long first, long last) {
+        public PartialRange {
+            // RFC 9394 §3.1: 4:2 is the range 2:4 and -4:-2 the range -2:-4, and the response echoes it that way
+            if (Math.abs(first) > Math.abs(last)) {
+                long t = first;
+                first = last;
+                last = t;
+            }
+        }
+
         /** The slice of {@code ascending} this range names, in ascending order. */
         public <T> List<T> of(List<T> ascending) {
             long lo = Math.min(Math.abs(first), Math.abs(last));

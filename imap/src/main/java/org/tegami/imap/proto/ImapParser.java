@@ -506,7 +506,13 @@ public final class ImapParser {
 
     /** RFC 9051 §9 {@code flag}: system flags in canonical case; \Recent cannot be set by a client. */
     static String flag(ImapLexer lx) throws ImapSyntaxException {
-        if (!lx.tryChar('\\')) return lx.atom();
+        if (!lx.tryChar('\\')) {
+            String keyword = lx.atom();
+            // RFC 9051 §4.5: NIL is the absence of a value, not a keyword; BAD as Dovecot answers ("Flags list
+            // contains non-atoms"), so no message ever gets a keyword "NIL"
+            if (keyword.equalsIgnoreCase("NIL")) throw lx.error("NIL is not a flag");
+            return keyword;
+        }
         String f = "\\" + capitalize(lx.atom());
         if (f.equals("\\Recent")) throw lx.error("\\Recent cannot be set");
         return f;

@@ -50,9 +50,9 @@ final class Fetcher {
             seqs = new BitSet();
             for (int q : c.partial().get().of(all)) seqs.set(q);
         }
-        if (c.changedSince().isPresent()) s.condstore = true; // RFC 7162 §3.1
         boolean withModSeq = c.changedSince().isPresent()
                 || c.items().stream().anyMatch(i -> i instanceof FetchItem.ModSeq);
+        if (withModSeq) s.enableCondstore(); // RFC 7162 §3.1: CHANGEDSINCE and the MODSEQ item enable CONDSTORE
         if (c.vanished()) {
             long max = sel.highestUid();
             List<Long> vanished = new ArrayList<>();
@@ -183,7 +183,11 @@ final class Fetcher {
         boolean uidDone = false;
         boolean flagsDone = false;
         boolean modSeqDone = false;
-        if ((c.uid() || s.qresync) && !s.uidOnly) { // RFC 7162 §3.2.4: under QRESYNC every FETCH response has the UID
+        // RFC 7162 §3.1: under CONDSTORE a FETCH that set \Seen reports the change with UID and MODSEQ
+        boolean flagChange = seen.contains(m.uid()) && s.condstore;
+        withModSeq |= flagChange;
+        // RFC 7162 §3.2.4: under QRESYNC every FETCH response has the UID
+        if ((c.uid() || s.qresync || flagChange) && !s.uidOnly) {
             parts.add("UID " + m.uid());
             uidDone = true;
         }
@@ -198,7 +202,7 @@ final class Fetcher {
                     uidDone = true;
                 }
                 case FetchItem.Flags f -> {
-                    if (!flagsDone) parts.add("FLAGS " + Flags.list(m.flags()));
+                    if (!flagsDone) parts.add("FLAGS " + s.selected.flagList(m));
                     flagsDone = true;
                 }
                 case FetchItem.ModSeq ms -> { }
@@ -259,7 +263,7 @@ final class Fetcher {
                 }
             }
         }
-        if (!flagsDone && seen.contains(m.uid())) parts.add("FLAGS " + Flags.list(m.flags()));
+        if (!flagsDone && seen.contains(m.uid())) parts.add("FLAGS " + s.selected.flagList(m));
         if (withModSeq && !modSeqDone) parts.add("MODSEQ (" + m.modSeq().value() + ")");
         flush(out, parts);
         if (out.items == 0) return null; // nothing could be answered (UNKNOWN-CTE): no empty FETCH response

@@ -13,12 +13,23 @@ final class Flags {
 
     private Flags() {}
 
+    static final String RECENT = "\\Recent";
+
     /** {@code (\Seen $Forwarded)}: system flags first in their usual order, then keywords sorted. */
     static String list(Collection<String> flags) {
+        return list(flags, false);
+    }
+
+    /**
+     * The same with {@code \Recent} when the message is recent to this IMAP4rev1 session (RFC 3501 §2.3.2), after the
+     * other system flags as Dovecot writes it.
+     */
+    static String list(Collection<String> flags, boolean recent) {
         StringBuilder sb = new StringBuilder("(");
         for (String f : SYSTEM) {
             if (flags.contains(f)) sb.append(sb.length() > 1 ? " " : "").append(f);
         }
+        if (recent) sb.append(sb.length() > 1 ? " " : "").append(RECENT);
         for (String f : new TreeSet<>(flags)) {
             if (!f.startsWith("\\")) sb.append(sb.length() > 1 ? " " : "").append(f);
         }
@@ -35,9 +46,15 @@ final class Flags {
      * (RFC 4314 §5.1.1: it MUST reflect them), with {@code \*} when they may create keywords.
      */
     static String permanent(Rights rights, boolean readOnly) {
+        return permanent(rights, readOnly, Set.of());
+    }
+
+    /** The same listing the keywords in use too, when the user may change them (as Dovecot does). */
+    static String permanent(Rights rights, boolean readOnly, Collection<String> keywords) {
         if (readOnly) return "()";
         List<String> out = new java.util.ArrayList<>();
         for (String f : SYSTEM) if (rights.mayChange(f)) out.add(f);
+        if (rights.has('w')) out.addAll(new TreeSet<>(keywords));
         if (rights.has('w')) out.add("\\*");
         return "(" + String.join(" ", out) + ")";
     }

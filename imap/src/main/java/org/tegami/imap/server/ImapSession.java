@@ -444,6 +444,7 @@ final class ImapSession {
             switch (cap) {
                 case "IMAP4REV2" -> {
                     rev2 = true;
+                    if (selected != null) selected.dropRecent(); // RFC 9051 has no \Recent
                     enabled.add("IMAP4rev2");
                 }
                 case "CONDSTORE" -> {
@@ -540,9 +541,20 @@ final class ImapSession {
         }
         if (!now.equals(selected.rights())) {
             selected.as(selected.name(), now);
-            send("* OK [PERMANENTFLAGS " + Flags.permanent(now, selected.readOnly) + "] Rights changed\r\n");
+            send("* OK [PERMANENTFLAGS " + Flags.permanent(now, selected.readOnly, selected.announced()) + "] Rights changed\r\n");
         }
         return true;
+    }
+
+    /**
+     * A CONDSTORE enabling command (RFC 7162 §3.1: a MODSEQ fetch item or search key, CHANGEDSINCE, UNCHANGEDSINCE,
+     * STATUS HIGHESTMODSEQ). The first one with a mailbox selected is answered with its HIGHESTMODSEQ before the
+     * tagged response, as Dovecot does, so the client can start from it.
+     */
+    void enableCondstore() throws IOException {
+        if (condstore) return;
+        condstore = true;
+        if (selected != null) send("* OK [HIGHESTMODSEQ " + selected.highestModSeq().value() + "] Highest\r\n");
     }
 
     /** Whether {@code count} more messages of {@code bytes} octets fit the quota of the mailbox's owner (RFC 9208 §4.1.4). */

@@ -61,12 +61,15 @@ final class Mailboxes {
         s.selected = sel;
         Mailbox mb = sel.mailbox();
         List<String> flags = new ArrayList<>(Flags.SYSTEM);
-        flags.addAll(sel.keywords());
+        flags.addAll(sel.announced());
         s.send("* FLAGS " + Flags.list(flags) + "\r\n");
-        s.send("* OK [PERMANENTFLAGS " + Flags.permanent(rights, readOnly) + "] Flags permitted\r\n");
+        s.send("* OK [PERMANENTFLAGS " + Flags.permanent(rights, readOnly, sel.announced()) + "] Flags permitted\r\n");
         s.send("* " + sel.count() + " EXISTS\r\n");
         if (!s.rev2) {
-            s.send("* 0 RECENT\r\n"); // \Recent is not kept (RFC 9051 removed it); RFC 3501 allows 0
+            // RFC 3501 §2.3.2: SELECT claims the messages no session has seen yet (EXAMINE only looks); RFC 9051
+            // removed \Recent, so an IMAP4rev2 session neither shows nor claims it
+            sel.keepRecent();
+            s.send("* " + sel.recentCount() + " RECENT\r\n");
             for (int i = 1; i <= sel.count(); i++) {
                 if (!sel.get(i).flags().contains(Flags.SEEN)) {
                     s.send("* OK [UNSEEN " + i + "] First unseen message\r\n");
@@ -98,7 +101,7 @@ final class Mailboxes {
             int seq = sel.seqOf(m.uid().value());
             if (seq < 0) continue;
             MessageState now = sel.get(seq);
-            s.send("* " + SelectedMailbox.fetchStart(seq, now.uid(), true, s.uidOnly) + "FLAGS " + Flags.list(now.flags())
+            s.send("* " + SelectedMailbox.fetchStart(seq, now.uid(), true, s.uidOnly) + "FLAGS " + sel.flagList(now)
                     + " MODSEQ (" + now.modSeq().value() + "))\r\n");
         }
     }
@@ -409,13 +412,14 @@ final class Mailboxes {
         String name = s.mailboxName(tag, c.mailbox());
         Optional<Access.Target> mb = s.access.require(tag, name, 'r'); // RFC 4314 §4
         if (mb.isEmpty()) return;
+        if (c.items().contains("HIGHESTMODSEQ")) s.enableCondstore(); // RFC 7162 §3.1: a CONDSTORE enabling command
         s.send("* STATUS " + s.wireName(mb.get().name()) + " " + statusItems(mb.get().mailbox(), c.items()) + "\r\n");
         s.ok(tag, "STATUS completed");
     }
 
     /** RFC 9051 §6.3.11 status items, plus SIZE (RFC 8438) and HIGHESTMODSEQ (RFC 7162 §3.1.6). */
     private String statusItems(Mailbox mb, List<String> items) {
-        List<MessageMeta> msgs = items.stream().anyMatch(i -> Set.of("MESSAGES", "UNSEEN", "DELETED", "SIZE").contains(i))
+        List<MessageMeta> msgs = items.stream().anyMatch(i -> Set.of("MESSAGES", "UNSEEN", "DELETED", "SIZE", "RECENT").contains(i))
                 ? store().messages(mb.id()) : List.of();
         List<String> out = new ArrayList<>();
         for (String item : items) {
@@ -431,7 +435,12 @@ final class Mailboxes {
                 case "DELETED" -> msgs.stream().filter(m -> m.flags().contains(Flags.DELETED)).count();
                 case "SIZE" -> msgs.stream().mapToLong(MessageMeta::size).sum();
                 case "HIGHESTMODSEQ" -> mb.highestModSeq().value();
-                case "RECENT" -> 0;
+                // RFC 3501 §6.3.10: the messages no session has claimed as recent yet (RFC 9051 has no \Recent)
+                case "RECENT" -> {
+                    if (s.rev2) yield 0;
+                    long floor = store().recentFloor(mb.id());
+                    yield msgs.stream().filter(m -> m.uid().value() >= floor).count();
+                }
                 case "APPENDLIMIT" -> s.env.maxMessageSize();
                 default -> -1;
             };

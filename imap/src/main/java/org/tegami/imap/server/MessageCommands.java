@@ -54,6 +54,11 @@ final class MessageCommands {
             s.send(tag + " BAD [UIDREQUIRED] Use UID commands: UIDONLY is enabled\r\n");
             return;
         }
+        Optional<Boolean> catchUp = catchUpFirst(cmd);
+        if (catchUp.isPresent()) {
+            s.sync(catchUp.get());
+            if (s.loggedOut() || s.selected != sel) return; // deleted or access withdrawn meanwhile: BYE was sent
+        }
         switch (cmd) {
             case ImapCommand.Check c -> {
                 s.sync(true);
@@ -105,6 +110,25 @@ final class MessageCommands {
         };
     }
 
+    /**
+     * The commands whose answers show flags or pick messages by them. Before they run, the view catches up with
+     * what other sessions committed (flag changes, new messages, new keywords), so that the answer to the client's
+     * own command is never older than what follows it (a client that reads only its answer, as Angus Mail does,
+     * would act on stale flags). Expunges wait where RFC 9051 §7.4.1 forbids them: during FETCH, STORE and SEARCH
+     * by sequence number (SORT and THREAD, which answer in sequence numbers too, alike); the UID forms report them
+     * first, which §7.4.1 allows.
+     */
+    private static Optional<Boolean> catchUpFirst(ImapCommand cmd) {
+        return switch (cmd) {
+            case ImapCommand.Fetch c -> Optional.of(c.uid());
+            case ImapCommand.Store c -> Optional.of(c.uid());
+            case ImapCommand.Search c -> Optional.of(c.uid());
+            case ImapCommand.Sort c -> Optional.of(c.uid());
+            case ImapCommand.Thread c -> Optional.of(c.uid());
+            default -> Optional.empty();
+        };
+    }
+
     Fetcher fetcher() {
         return fetcher;
     }
@@ -148,7 +172,7 @@ final class MessageCommands {
             s.send(tag + " NO [READ-ONLY] Mailbox is read-only\r\n");
             return;
         }
-        if (c.unchangedSince().isPresent()) s.condstore = true; // RFC 7162 §3.1: first CONDSTORE-enabling command
+        if (c.unchangedSince().isPresent()) s.enableCondstore(); // RFC 7162 §3.1: a CONDSTORE enabling command
         Set<String> flags = new LinkedHashSet<>();
         for (String f : c.flags()) if (Flags.storable(f)) flags.add(f);
         Rights rights = sel.rights();
@@ -177,6 +201,8 @@ final class MessageCommands {
                 : store().setFlags(sel.mailbox().id(), uids, mode, flags, c.unchangedSince().map(ModSeq::new),
                         rights::mayChange);
         sel.updated(u.changed());
+        // RFC 3501 §7.2.6 / RFC 9051 §7.3.5: a keyword new to the mailbox is announced before the FETCH that shows it
+        for (String line : sel.announceKeywords(u.changed())) s.send("* " + line + "\r\n");
         Set<Uid> changed = new HashSet<>();
         for (MessageMeta m : u.changed()) changed.add(m.uid());
         List<Long> failed = new ArrayList<>();
@@ -190,8 +216,10 @@ final class MessageCommands {
             // changed message is reported with its MODSEQ even under .SILENT
             boolean report = !c.silent() || (s.condstore && changed.contains(m.uid()));
             if (!report) continue;
-            StringBuilder sb = new StringBuilder("* ").append(SelectedMailbox.fetchStart(i, m.uid(), c.uid() || s.qresync, s.uidOnly));
-            if (!c.silent()) sb.append("FLAGS ").append(Flags.list(m.flags())).append(s.condstore ? " " : "");
+            // RFC 7162 §3.1: under CONDSTORE the FETCH responses a STORE causes carry UID and MODSEQ
+            StringBuilder sb = new StringBuilder("* ").append(SelectedMailbox.fetchStart(i, m.uid(),
+                    c.uid() || s.qresync || s.condstore, s.uidOnly));
+            if (!c.silent()) sb.append("FLAGS ").append(sel.flagList(m)).append(s.condstore ? " " : "");
             if (s.condstore) sb.append("MODSEQ (").append(m.modSeq().value()).append(')');
             s.send(sb.append(")\r\n").toString());
         }

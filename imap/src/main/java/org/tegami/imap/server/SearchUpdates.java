@@ -16,8 +16,9 @@ import org.tegami.imap.proto.SearchKey;
  * The searches a client asked to keep up to date with {@code RETURN (UPDATE)} (CONTEXT=SEARCH and CONTEXT=SORT,
  * RFC 5267 §4): at most {@link #MAX} per session, all dropped when the selected mailbox changes. After each catch-up
  * with the store, the messages that arrived, changed or left the view are tested against each kept search, and the
- * differences go to the client as {@code * ESEARCH (TAG "t") UID REMOVEFROM (...)} and then {@code ADDTO (...)}, always
- * in UIDs, since sequence numbers shift under the client (RFC 5267 §4.3).
+ * differences go to the client as {@code * ESEARCH (TAG "t") UID REMOVEFROM (...)} and then {@code ADDTO (...)}: each
+ * message with its position in the result, in UIDs after UID SEARCH/SORT and in sequence numbers otherwise (RFC 5267
+ * §4.3, §4.4).
  *
  * <p>Removals caused by an expunge come only with the catch-up that reports the expunge, so they follow the same
  * RFC 9051 §7.4.1 rule as EXPUNGE itself. Used under the session's lock, by the session thread or a notifier
@@ -33,13 +34,16 @@ final class SearchUpdates {
      */
     private static final class Context {
         final String tag;
+        /** Reported in UIDs (UID SEARCH, UID SORT), else in sequence numbers. */
+        final boolean uid;
         final SearchKey key;
         final List<ImapCommand.SortCriterion> sort;
         List<Long> result;
         final Set<Long> members;
 
-        Context(String tag, SearchKey key, List<ImapCommand.SortCriterion> sort, List<Long> result) {
+        Context(String tag, boolean uid, SearchKey key, List<ImapCommand.SortCriterion> sort, List<Long> result) {
             this.tag = tag;
+            this.uid = uid;
             this.key = key;
             this.sort = List.copyOf(sort);
             this.result = new ArrayList<>(result);
@@ -47,10 +51,12 @@ final class SearchUpdates {
         }
     }
 
+    private final ImapSession session;
     private final Searcher searcher;
     private final Map<String, Context> active = new LinkedHashMap<>();
 
     SearchUpdates(ImapSession session) {
+        this.session = session;
         this.searcher = new Searcher(session);
     }
 
@@ -58,7 +64,8 @@ final class SearchUpdates {
      * Keeps a search whose result (UIDs, in result order) was just sent; returns why it cannot be kept instead.
      * A tag already kept is replaced, so a client reusing tags cannot grow the table.
      */
-    Optional<String> register(String tag, SearchKey key, List<ImapCommand.SortCriterion> sort, List<Long> uids) {
+    Optional<String> register(String tag, boolean uid, SearchKey key, List<ImapCommand.SortCriterion> sort,
+            List<Long> uids) {
         // Sequence numbers name other messages after an expunge, and $ changes with the next SAVE: such a search
         // could not be re-run on the messages that change later.
         if (Searcher.usesSequenceNumbers(key) || Searcher.usesSaved(key)) {
@@ -67,7 +74,7 @@ final class SearchUpdates {
         if (!active.containsKey(tag) && active.size() >= MAX) {
             return Optional.of("Too many searches kept up to date, at most " + MAX);
         }
-        active.put(tag, new Context(tag, key, sort, uids));
+        active.put(tag, new Context(tag, uid, key, sort, uids));
         return Optional.empty();
     }
 
@@ -102,41 +109,39 @@ final class SearchUpdates {
                 else if (!was && matching.contains(u)) added.add(u);
             }
             if (gone.isEmpty() && added.isEmpty()) continue;
-            String start = "ESEARCH (TAG \"" + c.tag + "\") UID ";
-            if (c.sort.isEmpty()) {
-                // RFC 5267 §4.3: a SEARCH result is in ascending order, so the position is 0 and the client files
-                // each UID in its place
-                c.members.removeAll(gone);
-                c.members.addAll(added);
-                c.result = new ArrayList<>(new TreeSet<>(c.members));
-                if (!gone.isEmpty()) lines.add(start + "REMOVEFROM (0 " + Uids.compact(new ArrayList<>(gone)) + ")");
-                if (!added.isEmpty()) lines.add(start + "ADDTO (0 " + Uids.compact(new ArrayList<>(added)) + ")");
-            } else {
-                sorted(c, gone, added, start, lines);
-            }
+            String start = "ESEARCH (TAG \"" + c.tag + "\")" + (c.uid ? " UID " : " ");
+            update(c, gone, added, removed, start, lines);
         }
         return lines;
     }
 
     /**
-     * RFC 5267 §4.5: for SORT each UID comes with its 1-based position in the sorted result, the pairs to be applied
-     * in the order sent. Removals go from the back, so each position is both the current and the original one;
-     * additions from the front, each at its final position. A changed flag never moves a message within the order
-     * (no sort key is a flag), so the messages kept stay in their relative order.
+     * RFC 5267 §4.4: each message comes with its 1-based position in the result (ascending for SEARCH, sort order for
+     * SORT, §4.5), the pairs to be applied in the order sent. Removals go from the back, so each position is both the
+     * current and the original one; additions from the front, each at its final position. A changed flag never moves
+     * a message within the order (no sort key is a flag), so the messages kept stay in their relative order. In
+     * sequence numbers an expunged message is not named: its EXPUNGE, sent just before, already took its number out
+     * of the client's result (RFC 9051 §7.5.1), so it leaves the result here without a REMOVEFROM.
      */
-    private void sorted(Context c, Set<Long> gone, Set<Long> added, String start, List<String> lines) throws IOException {
+    private void update(Context c, Set<Long> gone, Set<Long> added, Set<Long> expunged, String start, List<String> lines)
+            throws IOException {
+        SelectedMailbox sel = session.selected;
+        if (!c.uid) {
+            c.result.removeIf(expunged::contains);
+            c.members.removeAll(expunged);
+        }
         List<String> removals = new ArrayList<>();
         for (int i = c.result.size() - 1; i >= 0; i--) {
             long u = c.result.get(i);
-            if (gone.contains(u)) removals.add((i + 1) + " " + u);
+            if (gone.contains(u)) removals.add((i + 1) + " " + (c.uid ? u : sel.seqOf(u)));
         }
         c.members.removeAll(gone);
         c.members.addAll(added);
-        c.result = searcher.sortedUids(c.sort, c.members);
+        c.result = c.sort.isEmpty() ? new ArrayList<>(new TreeSet<>(c.members)) : searcher.sortedUids(c.sort, c.members);
         List<String> additions = new ArrayList<>();
         for (int i = 0; i < c.result.size(); i++) {
             long u = c.result.get(i);
-            if (added.contains(u)) additions.add((i + 1) + " " + u);
+            if (added.contains(u)) additions.add((i + 1) + " " + (c.uid ? u : sel.seqOf(u)));
         }
         if (!removals.isEmpty()) lines.add(start + "REMOVEFROM (" + String.join(" ", removals) + ")");
         if (!additions.isEmpty()) lines.add(start + "ADDTO (" + String.join(" ", additions) + ")");

@@ -93,7 +93,8 @@ final class Searcher {
         now = s.env.clock().instant();
         Map<SearchKey, BitSet> sets = new IdentityHashMap<>();
         boolean modseqKey = prepare(key, sel, sets);
-        if (modseqKey) s.condstore = true;
+        if (modseqKey && sel == s.selected) s.enableCondstore(); // RFC 7162 §3.1: a CONDSTORE enabling command
+        else if (modseqKey) s.condstore = true;
         List<Integer> hits = new ArrayList<>();
         long highestModSeq = 0;
         Map<Uid, MessageMeta> details = Map.of();
@@ -103,7 +104,7 @@ final class Searcher {
             details = sel.details(all);
         }
         for (int i = 1; i <= sel.count(); i++) {
-            Candidate m = new Candidate(i, sel.get(i), details.get(sel.get(i).uid()));
+            Candidate m = new Candidate(i, sel.get(i), details.get(sel.get(i).uid()), sel.isRecent(sel.get(i).uid()));
             if (matches(key, m, sets)) {
                 hits.add(i);
                 highestModSeq = Math.max(highestModSeq, m.state.modSeq().value());
@@ -128,7 +129,8 @@ final class Searcher {
         Map<Uid, MessageMeta> details = needsDetails(key) ? sel.details(seqs) : Map.of();
         List<Long> out = new ArrayList<>();
         for (int q = seqs.nextSetBit(0); q >= 0; q = seqs.nextSetBit(q + 1)) {
-            if (matches(key, new Candidate(q, sel.get(q), details.get(sel.get(q).uid())), sets)) out.add(sel.get(q).uid().value());
+            Candidate m = new Candidate(q, sel.get(q), details.get(sel.get(q).uid()), sel.isRecent(sel.get(q).uid()));
+            if (matches(key, m, sets)) out.add(sel.get(q).uid().value());
         }
         return out;
     }
@@ -173,7 +175,8 @@ final class Searcher {
             List<String> opts = ret.isEmpty() ? List.of("ALL") : ret;
             // RFC 5182 §2.4: RETURN (SAVE) alone answers nothing; UPDATE and CONTEXT ask for nothing themselves
             if (opts.stream().anyMatch(o -> !o.equals("SAVE") && !o.equals("UPDATE") && !o.equals("CONTEXT"))) {
-                String modseq = modseqKey && !numbers.isEmpty() ? " MODSEQ " + highestModSeq : "";
+                String modseq = modseqKey && !numbers.isEmpty()
+                        ? " MODSEQ " + returnedModSeq(sel, hits, opts, c.partial()) : "";
                 // RFC 9394 §3.1: PARTIAL (range set-or-NIL), the slice of the result the range names
                 String partial = c.partial().map(p -> {
                     List<Long> slice = p.of(numbers);
@@ -187,9 +190,31 @@ final class Searcher {
             if (modseqKey && !numbers.isEmpty()) sb.append(" (MODSEQ ").append(highestModSeq).append(')');
             s.send(sb.append("\r\n").toString());
         }
-        if (update) keep(tag, c.key(), List.of(), uidsOf(sel, hits));
+        if (update) keep(tag, c.uid(), c.key(), List.of(), uidsOf(sel, hits));
         s.sync(c.uid());
         s.ok(tag, (c.uid() ? "UID SEARCH" : "SEARCH") + " completed");
+    }
+
+    /**
+     * RFC 4731 §3.2 (and RFC 7162 §3.1.5): the ESEARCH MODSEQ is that of the messages returned: of the MIN or MAX
+     * message alone, the higher of the two with both, and of all matches with ALL or COUNT; a PARTIAL slice (RFC 9394)
+     * returns the messages in it.
+     */
+    private static long returnedModSeq(SelectedMailbox sel, List<Integer> hits, List<String> opts,
+            Optional<ImapCommand.PartialRange> partial) {
+        List<Integer> returned;
+        if (opts.contains("ALL") || opts.contains("COUNT")) {
+            returned = hits;
+        } else {
+            List<Integer> picked = new ArrayList<>();
+            if (opts.contains("MIN")) picked.add(hits.getFirst());
+            if (opts.contains("MAX")) picked.add(hits.getLast());
+            partial.ifPresent(p -> picked.addAll(p.of(hits)));
+            returned = picked;
+        }
+        long max = 0;
+        for (int q : returned) max = Math.max(max, sel.get(q).modSeq().value());
+        return max;
     }
 
     private static List<Long> uidsOf(SelectedMailbox sel, List<Integer> seqs) {
@@ -202,8 +227,9 @@ final class Searcher {
      * RETURN (UPDATE): keeps the search so later changes are reported (RFC 5267 §4.3), or says why not with an
      * untagged NO [NOUPDATE "tag"]; the search itself was answered either way.
      */
-    private void keep(String tag, SearchKey key, List<ImapCommand.SortCriterion> sort, List<Long> uids) throws IOException {
-        Optional<String> refused = s.updates.register(tag, key, sort, uids);
+    private void keep(String tag, boolean uid, SearchKey key, List<ImapCommand.SortCriterion> sort, List<Long> uids)
+            throws IOException {
+        Optional<String> refused = s.updates.register(tag, uid, key, sort, uids);
         if (refused.isPresent()) s.send("* NO [NOUPDATE \"" + tag + "\"] " + refused.get() + "\r\n");
     }
 
@@ -339,7 +365,7 @@ final class Searcher {
             }).orElse("");
             s.send(esearch(tag, c.uid(), numbers, c.returnOptions()) + partial + "\r\n");
         }
-        if (c.returnOptions().contains("UPDATE")) keep(tag, c.key(), c.criteria(), uidsOf(sel, seqs));
+        if (c.returnOptions().contains("UPDATE")) keep(tag, c.uid(), c.key(), c.criteria(), uidsOf(sel, seqs));
         s.sync(c.uid());
         s.ok(tag, (c.uid() ? "UID SORT" : "SORT") + " completed");
     }
@@ -477,12 +503,15 @@ final class Searcher {
         final int seq;
         final MessageState state;
         final MessageMeta meta;
+        /** Recent to this IMAP4rev1 session (RFC 3501 §2.3.2); never under IMAP4rev2. */
+        final boolean recent;
         private MessageText text;
 
-        Candidate(int seq, MessageState state, MessageMeta meta) {
+        Candidate(int seq, MessageState state, MessageMeta meta, boolean recent) {
             this.seq = seq;
             this.state = state;
             this.meta = meta;
+            this.recent = recent;
         }
 
         boolean header(String field, String value) throws IOException {
@@ -542,10 +571,10 @@ final class Searcher {
             case SearchKey.Undraft k -> !m.has("\\Draft");
             case SearchKey.Unflagged k -> !m.has("\\Flagged");
             case SearchKey.Unseen k -> !m.has("\\Seen");
-            // \Recent is not kept (RFC 9051 removed it): no message is recent, so NEW and RECENT match nothing
-            case SearchKey.New k -> false;
-            case SearchKey.Recent k -> false;
-            case SearchKey.Old k -> true;
+            // RFC 3501 §6.4.4: \Recent as this session sees it (none under IMAP4rev2, RFC 9051 removed it)
+            case SearchKey.New k -> m.recent && !m.has("\\Seen");
+            case SearchKey.Recent k -> m.recent;
+            case SearchKey.Old k -> !m.recent;
             case SearchKey.Keyword k -> m.has(k.flag());
             case SearchKey.Unkeyword k -> !m.has(k.flag());
             case SearchKey.Header k -> m.header(k.field(), k.value());

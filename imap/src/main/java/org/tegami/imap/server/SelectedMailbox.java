@@ -43,6 +43,13 @@ final class SelectedMailbox implements AutoCloseable {
     private List<Long> saved = List.of();
     /** UIDs this session changed itself since the last catch-up, for the search updates (RFC 5267 §4.3). */
     private final Set<Long> touched = new HashSet<>();
+    /** The keywords the client was told of in a FLAGS response (RFC 3501 §7.2.6): only ever grows. */
+    private final Set<String> announced = new TreeSet<>();
+    /**
+     * IMAP4rev1 {@code \Recent} (RFC 3501 §2.3.2): the UID ranges {@code [low, high]} that are recent to this session,
+     * ascending; null when the session does not keep \Recent (IMAP4rev2, and the read-only views of ESEARCH).
+     */
+    private List<long[]> recent;
 
     SelectedMailbox(MailStore store, Mailbox mailbox, boolean readOnly) {
         this.store = store;
@@ -54,6 +61,74 @@ final class SelectedMailbox implements AutoCloseable {
         this.name = mailbox.name();
         this.messages = new ArrayList<>(snapshot.messages());
         this.known = snapshot.mailbox().highestModSeq();
+        this.announced.addAll(keywords());
+    }
+
+    /**
+     * Starts keeping {@code \Recent} for an IMAP4rev1 session (RFC 3501 §2.3.2): SELECT claims the messages no other
+     * session has seen as recent; EXAMINE only looks and leaves them recent for the next SELECT, as Dovecot does.
+     */
+    void keepRecent() {
+        recent = new ArrayList<>();
+        claimRecent(0);
+    }
+
+    /** Adds the messages above UID {@code after} now in the view that are recent to this session. */
+    private void claimRecent(long after) {
+        long high = highestUid();
+        if (recent == null || high <= after) return;
+        long floor = readOnly ? store.recentFloor(mailbox.id()) : store.claimRecent(mailbox.id(), high);
+        long low = Math.max(floor, after + 1);
+        if (low <= high) recent.add(new long[] {low, high});
+    }
+
+    /** Stops showing {@code \Recent}: the session switched to IMAP4rev2. */
+    void dropRecent() {
+        recent = null;
+    }
+
+    /** Whether a message is recent to this session. */
+    boolean isRecent(Uid uid) {
+        if (recent == null) return false;
+        long u = uid.value();
+        for (long[] r : recent) if (u >= r[0] && u <= r[1]) return true;
+        return false;
+    }
+
+    /** How many messages in the view are recent to this session: the RECENT response (RFC 3501 §7.3.2). */
+    int recentCount() {
+        if (recent == null) return 0;
+        int n = 0;
+        for (long[] r : recent) n += lowerBound(r[1] + 1) - lowerBound(r[0]);
+        return n;
+    }
+
+    /** A message's flags as this session shows them, with {@code \Recent} in IMAP4rev1 (RFC 3501 §2.3.2). */
+    String flagList(MessageState m) {
+        return Flags.list(m.flags(), isRecent(m.uid()));
+    }
+
+    /**
+     * RFC 3501 §7.2.6, RFC 9051 §7.3.5: a keyword in use that the client was not told of yet must come in a FLAGS
+     * response (and PERMANENTFLAGS, RFC 9051 §7.1) before any FETCH that shows it. Given the messages that just
+     * changed or arrived, the lines to send (without {@code * }), empty when none brings a new keyword; every session
+     * with the mailbox selected reaches this at its catch-up.
+     */
+    List<String> announceKeywords(List<MessageMeta> changed) {
+        boolean fresh = false;
+        for (MessageMeta m : changed) {
+            for (String f : m.flags()) fresh |= !f.startsWith("\\") && announced.add(f);
+        }
+        if (!fresh) return List.of();
+        List<String> flags = new ArrayList<>(Flags.SYSTEM);
+        flags.addAll(announced);
+        return List.of("FLAGS " + Flags.list(flags),
+                "OK [PERMANENTFLAGS " + Flags.permanent(rights, readOnly, announced) + "] Flags permitted");
+    }
+
+    /** The keywords announced so far, for PERMANENTFLAGS. */
+    Set<String> announced() {
+        return announced;
     }
 
     private void changed() {
@@ -265,7 +340,7 @@ final class SelectedMailbox implements AutoCloseable {
         List<String> lines = new ArrayList<>();
         Set<Long> changedUids = new HashSet<>(drainTouched());
         Set<Long> removed = new HashSet<>();
-        boolean complete = mode.allowExpunge();
+        boolean complete = mode.allowExpunge() || c.expunged().isEmpty(); // nothing held back: all is reported
         if (mode.allowExpunge() && !c.expunged().isEmpty()) {
             Set<Long> gone = new HashSet<>();
             for (Uid u : c.expunged()) gone.add(u.value());
@@ -284,6 +359,7 @@ final class SelectedMailbox implements AutoCloseable {
         }
         long lastUid = highestUid();
         int before = messages.size();
+        List<String> fetches = new ArrayList<>();
         for (MessageMeta changed : c.changed()) {
             MessageState m = MessageState.of(changed);
             if (m.uid().value() > lastUid) {
@@ -298,13 +374,23 @@ final class SelectedMailbox implements AutoCloseable {
             boolean flagsChanged = !old.flags().equals(m.flags());
             messages.set(s - 1, m);
             if (flagsChanged || (mode.condstore() && !old.modSeq().equals(m.modSeq()))) {
-                StringBuilder sb = new StringBuilder(fetchStart(s, m.uid(), mode.withUid(), mode.uidOnly()));
-                sb.append("FLAGS ").append(Flags.list(m.flags()));
+                // RFC 7162 §3.1: under CONDSTORE a flag change caused by another session comes with UID and MODSEQ
+                StringBuilder sb = new StringBuilder(fetchStart(s, m.uid(), mode.withUid() || mode.condstore(),
+                        mode.uidOnly()));
+                sb.append("FLAGS ").append(flagList(m));
                 if (mode.condstore()) sb.append(" MODSEQ (").append(m.modSeq().value()).append(')');
-                lines.add(sb.append(')').toString());
+                fetches.add(sb.append(')').toString());
             }
         }
-        if (messages.size() != before) lines.add(messages.size() + " EXISTS");
+        lines.addAll(announceKeywords(c.changed())); // RFC 3501 §7.2.6: before the FETCH or new message showing one
+        lines.addAll(fetches);
+        if (messages.size() != before) {
+            lines.add(messages.size() + " EXISTS");
+            if (recent != null) { // RFC 3501 §7.3.2: the new messages are recent to the first session told of them
+                claimRecent(lastUid);
+                lines.add(recentCount() + " RECENT");
+            }
+        }
         mailbox = c.mailbox();
         if (complete) known = c.mailbox().highestModSeq();
         else dirty = true;

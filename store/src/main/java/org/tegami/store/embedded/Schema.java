@@ -142,6 +142,13 @@ final class Schema {
             ALTER TABLE queue ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
             ALTER TABLE queue ADD COLUMN submitter INTEGER;
             ALTER TABLE queue ADD COLUMN dkim_domain TEXT NOT NULL DEFAULT '';
+            """,
+            // v13: IMAP4rev1 \Recent (RFC 3501 §2.3.2): the first UID of each mailbox no session has claimed as recent
+            // yet (MailStore#claimRecent). Existing messages count as seen by an earlier session; a new mailbox's
+            // default 0 makes every message it gets recent until a session claims it.
+            """
+            ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 0;
+            UPDATE mailboxes SET recent_uid = uidnext;
             """);
 
     static void migrate(Connection c) throws SQLException {

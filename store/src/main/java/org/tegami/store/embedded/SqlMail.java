@@ -326,6 +326,32 @@ final class SqlMail implements MailStore, ChangeFeed {
     }
 
     @Override
+    public long recentFloor(MailboxId mailbox) {
+        return db.read(tx -> recentFloor(tx, mailbox));
+    }
+
+    private static long recentFloor(Db.Tx tx, MailboxId mailbox) throws SQLException {
+        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT recent_uid FROM mailboxes WHERE id = ?", mailbox.value());
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
+        }
+    }
+
+    @Override
+    public long claimRecent(MailboxId mailbox, long upTo) {
+        // most SELECTs find nothing new to claim: they cost a read, not a commit
+        long seen = recentFloor(mailbox);
+        if (seen > upTo) return seen;
+        return db.write(tx -> {
+            long floor = recentFloor(tx, mailbox); // again inside the transaction: another session may have claimed
+            if (floor <= upTo) {
+                SqlAccounts.update(tx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", upTo + 1, mailbox.value());
+            }
+            return floor;
+        });
+    }
+
+    @Override
     public List<MessageMeta> changedSince(MailboxId mailbox, ModSeq since) {
         return db.read(tx -> messages(tx, "WHERE mailbox_id = ? AND modseq > ? ORDER BY uid", mailbox.value(), since.value()));
     }

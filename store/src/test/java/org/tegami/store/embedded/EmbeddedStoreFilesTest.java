@@ -203,11 +203,32 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(12, count("PRAGMA user_version"));
+        assertEquals(13, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
         }
+    }
+
+    @Test
+    void upgradeToV13LeavesExistingMessagesNotRecent() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Account a = user(s, "a@example.test");
+        byte[] msg = "Subject: old\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        s.mail().deliver(new DeliveryRequest(write(s, msg), msg.length, NOW, Set.of(a.id()), Optional.empty()));
+        s.close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) { // as a v12 data directory left it
+            st.execute("ALTER TABLE mailboxes DROP COLUMN recent_uid");
+            st.execute("PRAGMA user_version=12");
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        Mailbox inbox = upgraded.mail().mailbox(a.id(), "INBOX").orElseThrow();
+        // RFC 3501 §2.3.2: mail from before the upgrade was seen by the sessions of the old version
+        assertEquals(inbox.uidNext(), upgraded.mail().recentFloor(inbox.id()));
+        Mailbox fresh = upgraded.mail().createMailbox(a.id(), "Fresh", Optional.empty());
+        assertTrue(upgraded.mail().recentFloor(fresh.id()) <= 1, "a new mailbox's first message is recent");
     }
 
     @Test
