@@ -200,19 +200,26 @@ final class FileBlobStore implements BlobStore {
                 "SELECT value FROM counters WHERE name = 'blob_files_scanned'")).stream().findFirst().orElse("1"))) {
             return;
         }
-        List<String> all;
+        // Streamed in batches: a large store has millions of files, which need not all be in memory at once.
         try (Stream<Path> files = Files.find(root, 3, (p, a) -> a.isRegularFile())) {
-            all = files.map(p -> p.getFileName().toString()).filter(n -> n.length() == 64).toList();
+            List<String> chunk = new java.util.ArrayList<>();
+            for (var it = files.map(p -> p.getFileName().toString()).filter(n -> n.length() == 64).iterator(); it.hasNext(); ) {
+                chunk.add(it.next());
+                if (chunk.size() == 1000) {
+                    listOrphans(chunk, false);
+                    chunk.clear();
+                }
+            }
+            listOrphans(chunk, true);
         }
-        for (int from = 0; from <= all.size(); from += 1000) {
-            List<String> chunk = all.subList(from, Math.min(all.size(), from + 1000));
-            boolean lastChunk = from + 1000 > all.size();
-            db.write(tx -> {
-                for (String hex : chunk) SqlAccounts.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", hex);
-                if (lastChunk) SqlAccounts.update(tx, "UPDATE counters SET value = 1 WHERE name = 'blob_files_scanned'");
-                return null;
-            });
-        }
+    }
+
+    private void listOrphans(List<String> hexes, boolean scanDone) {
+        db.write(tx -> {
+            for (String hex : hexes) SqlAccounts.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", hex);
+            if (scanDone) SqlAccounts.update(tx, "UPDATE counters SET value = 1 WHERE name = 'blob_files_scanned'");
+            return null;
+        });
     }
 
     @Override
