@@ -12,7 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A minimal SMTP server that stores nothing: the no-storage upper bound that DESIGN.md §7 asks every benchmark
+ * A minimal SMTP server that stores nothing: the no-storage upper bound that every benchmark
  * to report beside its own figure, so results compare as ratios across machines.
  */
 public final class SmtpSink implements AutoCloseable {

@@ -2,7 +2,7 @@ package org.tegami.queue;
 
 import java.time.Instant;
 
-/** The state of one recipient of a queued message (DESIGN.md: a sealed type, one case per state). */
+/** The state of one recipient of a queued message: a sealed type, one case per state. */
 public sealed interface DeliveryStatus {
     /** Waiting for its next attempt. */
     record Scheduled(Instant at) implements DeliveryStatus {}

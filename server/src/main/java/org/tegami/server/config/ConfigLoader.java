@@ -26,7 +26,7 @@ import org.tomlj.TomlTable;
  * line and key, because a typo must never silently fall back to a default.
  */
 public final class ConfigLoader {
-    /** Services and their default listen addresses (DESIGN.md §5). */
+    /** Services and their default listen addresses (the operator interface README documents). */
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound");
