@@ -273,6 +273,17 @@ final class Mailboxes {
                 s.send(tag + " NO [NONEXISTENT] No such subscription\r\n"); // RFC 9051 §6.3.8
                 return;
             }
+            if (on && s.findMailbox(name).isEmpty() && !store().subscriptions(s.account.id()).contains(own)) {
+                // a name no mailbox has costs a row too: bounded like names (length, depth) and like mailboxes (count)
+                if (overLimit(tag, own)) return;
+                Set<String> bare = new java.util.HashSet<>(store().subscriptions(s.account.id()));
+                for (Mailbox mb : store().mailboxes(s.account.id())) bare.remove(mb.name());
+                int max = s.env.limits().mailboxes();
+                if (bare.size() >= max) {
+                    s.send(tag + " NO [LIMIT] At most " + max + " subscriptions to names without a mailbox\r\n");
+                    return;
+                }
+            }
             store().subscribe(s.account.id(), own, on);
             s.ok(tag, (on ? "SUBSCRIBE" : "UNSUBSCRIBE") + " completed");
             return;
