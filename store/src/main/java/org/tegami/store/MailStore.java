@@ -155,8 +155,18 @@ public interface MailStore {
      */
     void renameMailbox(AccountId account, String from, String to, char separator);
 
-    /** Marks a mailbox subscribed or not (RFC 9051 §6.3.7, §6.3.8). */
+    /** Subscribes the owner of a mailbox to its name, or not (RFC 9051 §6.3.7, §6.3.8). */
     void subscribe(MailboxId mailbox, boolean subscribed);
+
+    /**
+     * Subscribes {@code account} to a name of its own, or not. A subscription is kept by name: it may name no mailbox
+     * (RFC 9051 §6.3.7 allows subscribing to one that does not exist) and outlives DELETE and RENAME of its mailbox
+     * (§6.3.7: the server MUST NOT unilaterally remove a name from the subscription list), until unsubscribed.
+     */
+    void subscribe(AccountId account, String name, boolean subscribed);
+
+    /** The names of its own that {@code account} is subscribed to, whether or not a mailbox has them, sorted. */
+    java.util.SortedSet<String> subscriptions(AccountId account);
 
     /**
      * Annotations (IMAP METADATA, RFC 5464) of a mailbox, or of the server for this user when {@code mailbox} is

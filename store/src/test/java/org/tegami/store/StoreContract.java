@@ -604,6 +604,33 @@ public interface StoreContract {
     }
 
     @Test
+    default void subscriptionsAreByNameAndOutliveTheirMailbox() {
+        Account a = user(store(), "alice@example.test");
+        Account b = user(store(), "bob@example.test");
+        assertTrue(store().mail().subscriptions(a.id()).contains("INBOX"), "a new account is subscribed to its mailboxes");
+        Mailbox work = store().mail().createMailbox(a.id(), "Work", Optional.empty());
+        assertFalse(store().mail().mailbox(a.id(), "Work").orElseThrow().subscribed());
+        store().mail().subscribe(work.id(), true);
+        store().mail().subscribe(a.id(), "Nowhere/yet", true); // RFC 9051 §6.3.7: a name without a mailbox
+        store().mail().subscribe(a.id(), "Nowhere/yet", true);
+        assertTrue(store().mail().mailbox(a.id(), "Work").orElseThrow().subscribed());
+        assertTrue(store().mail().subscriptions(a.id()).containsAll(Set.of("Work", "Nowhere/yet")));
+        assertFalse(store().mail().subscriptions(b.id()).contains("Work"), "per account");
+        store().mail().renameMailbox(a.id(), "Work", "Play", '/');
+        assertTrue(store().mail().subscriptions(a.id()).contains("Work"), "not renamed (RFC 9051 §6.3.7)");
+        assertFalse(store().mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
+        assertTrue(store().mail().deleteMailbox(store().mail().mailbox(a.id(), "Play").orElseThrow().id()));
+        Mailbox again = store().mail().createMailbox(a.id(), "Work", Optional.empty());
+        assertTrue(again.subscribed(), "the name is still subscribed when a mailbox has it again");
+        Store s = reopen();
+        assertTrue(s.mail().subscriptions(a.id()).containsAll(Set.of("Work", "Nowhere/yet")));
+        s.mail().subscribe(a.id(), "Nowhere/yet", false);
+        s.mail().subscribe(again.id(), false);
+        assertFalse(s.mail().subscriptions(a.id()).contains("Nowhere/yet"));
+        assertFalse(s.mail().subscriptions(a.id()).contains("Work"));
+    }
+
+    @Test
     default void accountFeedRingsForMailboxListChangesUntilClosed() {
         Account alice = user(store(), "alice@example.test");
         Account bob = user(store(), "bob@example.test");

@@ -14,13 +14,18 @@ public final class CatenateParts {
     private final ImapReader in;
     private final ImapLimits limits;
     private final String tag;
+    private final ImapParser parser;
+    private final String mailbox;
+    private Optional<ImapCommand> following = Optional.empty();
     private ImapLexer lx;
     private boolean first = true;
     private boolean afterText;
     private boolean done;
 
     /** Positioned just after {@code CATENATE (}. */
-    CatenateParts(ImapLexer lx, ImapReader in, ImapLimits limits) {
+    CatenateParts(ImapParser parser, ImapLexer lx, ImapReader in, ImapLimits limits, String mailbox) {
+        this.parser = parser;
+        this.mailbox = mailbox;
         this.lx = lx;
         this.in = in;
         this.limits = limits;
@@ -43,8 +48,11 @@ public final class CatenateParts {
         }
         if (!first) {
             if (lx.tryClose()) {
-                if (!lx.atEnd()) throw lx.error("CATENATE cannot be combined with MULTIAPPEND");
                 done = true;
+                if (!lx.atEnd()) { // RFC 4469 §5 with RFC 3502: the next message of a MULTIAPPEND
+                    lx.sp();
+                    following = Optional.of(parser.catenateOrAppend(lx, mailbox));
+                }
                 return Optional.empty();
             }
             lx.sp();
@@ -65,5 +73,14 @@ public final class CatenateParts {
             case "URL" -> new ImapCommand.CatPart.Url(lx.astring());
             default -> throw lx.error("CATENATE parts are TEXT or URL");
         });
+    }
+
+    /**
+     * Once {@link #next} returned empty: the next message of the same APPEND (RFC 3502), an
+     * {@link ImapCommand.Append} whose literal is still unread or an {@link ImapCommand.Catenate}; empty when the
+     * command ended with this message.
+     */
+    public Optional<ImapCommand> following() {
+        return following;
     }
 }

@@ -73,6 +73,21 @@ public final class ImapParser {
         return Optional.of(appendMessage(lx, mailbox));
     }
 
+    /**
+     * As {@link #appendEnd}, for APPEND itself: the next message may also be a CATENATE one (RFC 4469 §5 extends
+     * RFC 3502's append-message, so a MULTIAPPEND mixes plain and CATENATE messages). Empty when the command is
+     * complete, otherwise an {@link ImapCommand.Append} or an {@link ImapCommand.Catenate}.
+     */
+    public Optional<ImapCommand> appendNext(ImapReader in, String tag, String mailbox, boolean authenticated,
+            boolean utf8) throws IOException, ImapSyntaxException {
+        ImapLexer lx = new ImapLexer(in, limits, authenticated, in.line());
+        lx.tag = tag;
+        if (utf8) lx.close();
+        if (lx.atEnd()) return Optional.empty();
+        lx.sp();
+        return Optional.of(catenateOrAppend(lx, mailbox));
+    }
+
     /** The tag at the start of a raw line, or {@code *} when there is no valid one. */
     private String leadingTag(byte[] line) {
         int n = 0;
@@ -446,13 +461,13 @@ public final class ImapParser {
      * RFC 4469 §5: append-opts SP "CATENATE" SP "(" cat-part *(SP cat-part) ")", else a plain APPEND message. The
      * parts are left to the server to read ({@link CatenateParts}), so that TEXT literals are streamed, not held.
      */
-    private ImapCommand catenateOrAppend(ImapLexer lx, String mailbox) throws ImapSyntaxException {
+    ImapCommand catenateOrAppend(ImapLexer lx, String mailbox) throws ImapSyntaxException {
         AppendOpts opts = appendOpts(lx);
         if (lx.peek() != 'C' && lx.peek() != 'c') return appendData(lx, mailbox, opts);
         if (!lx.atom().equalsIgnoreCase("CATENATE")) throw lx.error("Expected a literal or CATENATE");
         lx.sp();
         lx.open();
-        return new ImapCommand.Catenate(mailbox, opts.flags(), opts.date(), new CatenateParts(lx, lx.reader(), limits));
+        return new ImapCommand.Catenate(mailbox, opts.flags(), opts.date(), new CatenateParts(this, lx, lx.reader(), limits, mailbox));
     }
 
     /** RFC 9051 §9 append-opts: [SP flag-list] [SP date-time], each followed by its SP here. */

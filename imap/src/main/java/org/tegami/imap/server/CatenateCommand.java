@@ -5,26 +5,24 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.mime.message.MessageStructure;
-import org.tegami.store.BlobStore;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.Uid;
 
 /**
- * APPEND with CATENATE (RFC 4469): the message is assembled from literal text and from messages or sections this
- * user already has, named by IMAP URLs (RFC 5092) on this server, then stored like any APPEND (OK after fsync). The
- * message is streamed into its blob part by part, bounded by the message size limit like APPEND.
+ * APPEND with CATENATE (RFC 4469): a message is assembled from literal text and from messages or sections this
+ * user already has, named by IMAP URLs (RFC 5092) on this server. It is streamed into its blob part by part, bounded
+ * by the message size limit like APPEND; {@link MessageCommands#append} stores it with the other messages of the
+ * same APPEND (RFC 3502), all at once or none.
  */
 final class CatenateCommand {
     /** {@code [imap://authority]/mailbox;UIDVALIDITY=n/;UID=n[/;SECTION=s][/;PARTIAL=o[.l]]} */
@@ -38,72 +36,56 @@ final class CatenateCommand {
     }
 
     /**
-     * Reads the parts in order and streams each into a blob as it comes: a TEXT literal straight from the
-     * connection, a URL's octets as they are resolved; nothing but one URL's octets is held in memory (issue 12).
-     * A refusal found early is kept until the command is read to its end, or sent instead of the "+" of the next
-     * synchronizing literal, which the client then does not send.
+     * What reading one CATENATE message gave: its size, the refusal that now stands for the whole APPEND (null if
+     * none), and whether the tagged answer was already sent (the command is over).
      */
-    void run(String tag, ImapCommand.Catenate c) throws IOException, ImapSyntaxException {
-        String refusal = null;
-        Optional<Access.Target> target = Optional.empty();
-        try {
-            target = s.findMailbox(s.mailboxName(tag, c.mailbox()));
-            if (target.isEmpty()) refusal = "NO [TRYCREATE] No such mailbox";
-            else if (!target.get().rights().has('i')) refusal = "NO [NOPERM] " + Access.denied('i'); // RFC 4314 §4
-        } catch (ImapSyntaxException e) {
-            refusal = (e.refusal() ? "NO " : "BAD ") + e.text();
-        }
+    record Built(long size, String refusal, boolean answered) {}
+
+    /**
+     * Reads the parts of one CATENATE message in order and streams each into {@code out} as it comes: a TEXT
+     * literal straight from the connection, a URL's octets as they are resolved; nothing but one URL's octets is
+     * held in memory (issue 12). {@code refusal} is the refusal already standing for the APPEND (null if none):
+     * then the parts are read but not resolved. A refusal is kept until the command is read to its end, or sent
+     * instead of the "+" of the next synchronizing literal, which the client then does not send. {@code limit}
+     * says why a message of that many octets cannot be stored (too big, over quota), null when it can.
+     */
+    Built build(String tag, ImapCommand.Catenate c, OutputStream out, String refusal, LongFunction<String> limit)
+            throws IOException, ImapSyntaxException {
         long max = s.env.maxMessageSize();
-        try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
-            long size = 0;
-            for (Optional<ImapCommand.CatPart> next = c.parts().next(); next.isPresent(); next = c.parts().next()) {
-                switch (next.get()) {
-                    case ImapCommand.CatPart.Text t -> {
-                        if (refusal == null && size + t.size() > max) refusal = "NO [TOOBIG] Message larger than " + max + " octets";
-                        if (refusal != null && (!t.nonSync() || t.size() > max)) {
-                            // RFC 7888 §4 / RFC 9051 §7.1: instead of "+"; a non-synchronizing literal is on its way
-                            s.send(tag + " " + refusal + "\r\n");
-                            if (t.nonSync()) {
-                                s.send("* BYE Cannot skip a non-synchronizing literal that large\r\n");
-                                s.endSession();
-                            }
-                            return;
+        long size = 0;
+        for (Optional<ImapCommand.CatPart> next = c.parts().next(); next.isPresent(); next = c.parts().next()) {
+            switch (next.get()) {
+                case ImapCommand.CatPart.Text t -> {
+                    if (refusal == null) refusal = limit.apply(size + t.size());
+                    if (refusal != null && (!t.nonSync() || t.size() > max)) {
+                        // RFC 7888 §4 / RFC 9051 §7.1: instead of "+"; a non-synchronizing literal is on its way
+                        s.send(tag + " " + refusal + "\r\n");
+                        if (t.nonSync()) {
+                            s.send("* BYE Cannot skip a non-synchronizing literal that large\r\n");
+                            s.endSession();
                         }
-                        boolean nul = copy(t, refusal == null ? w.stream() : OutputStream.nullOutputStream());
-                        // RFC 9051 §9: a literal is CHAR8, which excludes NUL
-                        if (refusal == null && nul) refusal = "BAD NUL in literal";
-                        size += t.size();
+                        return new Built(size, refusal, true);
                     }
-                    case ImapCommand.CatPart.Url u -> {
-                        if (refusal != null) continue;
-                        Optional<byte[]> bytes = resolve(tag, u.url());
-                        // RFC 4469 §5: BADURL names the URL that could not be resolved
-                        if (bytes.isEmpty()) refusal = "NO [BADURL " + u.url() + "] Cannot read that URL";
-                        else if (size + bytes.get().length > max) refusal = "NO [TOOBIG] Message larger than " + max + " octets";
-                        else {
-                            w.stream().write(bytes.get());
-                            size += bytes.get().length;
-                        }
+                    boolean nul = copy(t, refusal == null ? out : OutputStream.nullOutputStream());
+                    // RFC 9051 §9: a literal is CHAR8, which excludes NUL
+                    if (refusal == null && nul) refusal = "BAD NUL in literal";
+                    size += t.size();
+                }
+                case ImapCommand.CatPart.Url u -> {
+                    if (refusal != null) continue;
+                    Optional<byte[]> bytes = resolve(tag, u.url());
+                    // RFC 4469 §5: BADURL names the URL that could not be resolved
+                    if (bytes.isEmpty()) refusal = "NO [BADURL " + u.url() + "] Cannot read that URL";
+                    else refusal = limit.apply(size + bytes.get().length);
+                    if (refusal == null) {
+                        out.write(bytes.get());
+                        size += bytes.get().length;
                     }
                 }
             }
-            if (refusal == null && size == 0) refusal = "NO Empty message";
-            if (refusal == null && !s.fitsQuota(target.get().mailbox(), size, 1)) refusal = "NO [OVERQUOTA] Mailbox quota exceeded";
-            if (refusal != null) {
-                s.send(tag + " " + refusal + "\r\n");
-                return;
-            }
-            Set<String> flags = new LinkedHashSet<>();
-            KeywordBudget keywords = KeywordBudget.of(s, target.get().mailbox());
-            for (String f : c.flags()) {
-                if (Flags.storable(f) && target.get().rights().mayChange(f) && keywords.admit(f)) flags.add(f);
-            }
-            Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
-            Mailbox into = target.get().mailbox();
-            Uid uid = s.env.store().mail().append(into.id(), w.commit(), size, date, flags);
-            s.sync(true);
-            s.send(tag + " OK [APPENDUID " + into.uidValidity() + " " + uid + "] APPEND completed\r\n");
         }
+        if (refusal == null && size == 0) refusal = "NO Empty message";
+        return new Built(size, refusal, false);
     }
 
     /** Streams a TEXT literal to {@code out}; whether it held a NUL. */

@@ -64,7 +64,6 @@ final class ImapSession {
     private final MessageCommands messages;
     private final Mailboxes mailboxes;
     private final Metadata metadata;
-    private final CatenateCommand catenate;
     final Access access;
     final Notifier notifier;
     /**
@@ -89,7 +88,6 @@ final class ImapSession {
         this.messages = new MessageCommands(this);
         this.mailboxes = new Mailboxes(this);
         this.metadata = new Metadata(this);
-        this.catenate = new CatenateCommand(this);
         this.access = new Access(this);
         this.notifier = new Notifier(this);
         this.updates = new SearchUpdates(this);
@@ -262,7 +260,7 @@ final class ImapSession {
             case ImapCommand.ListRights c -> access.listRights(tag, c);
             case ImapCommand.Status c -> mailboxes.status(tag, c);
             case ImapCommand.Append c -> messages.append(tag, c);
-            case ImapCommand.Catenate c -> catenate.run(tag, c);
+            case ImapCommand.Catenate c -> messages.append(tag, c);
             case ImapCommand.Idle c -> messages.idle(tag);
             case ImapCommand.Compress c -> compress(tag, c.mechanism());
             case ImapCommand.GetQuotaRoot c -> mailboxes.quotaRoot(tag, c.mailbox());

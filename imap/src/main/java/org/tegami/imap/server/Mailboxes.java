@@ -265,6 +265,29 @@ final class Mailboxes {
 
     void subscribe(String tag, String wire, boolean on) throws IOException, ImapSyntaxException {
         String name = stripSeparator(s.mailboxName(tag, wire));
+        if (!Access.isShared(name)) {
+            // Own names are subscribed by name: RFC 9051 §6.3.7 allows a name no mailbox has (as Dovecot does), and
+            // the subscription outlives DELETE and RENAME (LIST (SUBSCRIBED) shows it \NonExistent, RFC 5258 §3.1)
+            String own = s.findMailbox(name).map(t -> t.mailbox().name()).orElse(name);
+            if (!on && !store().subscriptions(s.account.id()).contains(own) && s.findMailbox(name).isEmpty()) {
+                s.send(tag + " NO [NONEXISTENT] No such subscription\r\n"); // RFC 9051 §6.3.8
+                return;
+            }
+            if (on && s.findMailbox(name).isEmpty() && !store().subscriptions(s.account.id()).contains(own)) {
+                // a name no mailbox has costs a row too: bounded like names (length, depth) and like mailboxes (count)
+                if (overLimit(tag, own)) return;
+                Set<String> bare = new java.util.HashSet<>(store().subscriptions(s.account.id()));
+                for (Mailbox mb : store().mailboxes(s.account.id())) bare.remove(mb.name());
+                int max = s.env.limits().mailboxes();
+                if (bare.size() >= max) {
+                    s.send(tag + " NO [LIMIT] At most " + max + " subscriptions to names without a mailbox\r\n");
+                    return;
+                }
+            }
+            store().subscribe(s.account.id(), own, on);
+            s.ok(tag, (on ? "SUBSCRIBE" : "UNSUBSCRIBE") + " completed");
+            return;
+        }
         Optional<Access.Target> mb = on ? s.access.require(tag, name, 'l') : s.findMailbox(name); // RFC 4314 §4
         if (mb.isEmpty()) {
             if (!on) s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
@@ -344,7 +367,7 @@ final class Mailboxes {
         boolean recursive = select.contains("RECURSIVEMATCH");
         List<ListPattern> patterns = new ArrayList<>();
         for (String p : c.patterns()) pattern(c.reference(), p).ifPresent(patterns::add);
-        Map<String, Entry> tree = tree();
+        Map<String, Entry> tree = tree(subscribedOnly);
         for (Map.Entry<String, Entry> e : tree.entrySet()) {
             String name = e.getKey();
             Entry en = e.getValue();
@@ -355,13 +378,22 @@ final class Mailboxes {
             if (subscribedOnly && !en.subscribed && !childInfo) continue;
             if (specialOnly && en.specialUse().isEmpty()) continue;
             List<String> attrs = new ArrayList<>();
-            if (en.mailbox == null) {
-                attrs.add("\\Noselect"); // an implied parent of existing mailboxes
+            if (en.mailbox == null && en.subscribed) {
+                // RFC 5258 §3.1 and its §5 example: a subscribed name no mailbox has is listed "\Subscribed
+                // \NonExistent" (RFC 9051 §7.3.1: which implies \Noselect); a name that is no mailbox has no
+                // \HasNoChildren to tell
+                attrs.add("\\Subscribed");
+                attrs.add("\\NonExistent");
+                if (en.children) attrs.add("\\HasChildren");
             } else {
-                en.specialUse().ifPresent(attrs::add);
-                if (showSubscribed && en.subscribed) attrs.add("\\Subscribed");
+                if (en.mailbox == null) {
+                    attrs.add("\\Noselect"); // an implied parent of existing mailboxes
+                } else {
+                    en.specialUse().ifPresent(attrs::add);
+                    if (showSubscribed && en.subscribed) attrs.add("\\Subscribed");
+                }
+                attrs.add(en.children ? "\\HasChildren" : "\\HasNoChildren");
             }
-            attrs.add(en.children ? "\\HasChildren" : "\\HasNoChildren");
             s.send("* LIST (" + String.join(" ", attrs) + ") \"/\" " + s.wireName(name)
                     + (childInfo ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "") + "\r\n");
             if (!ret.status().isEmpty() && en.mailbox != null && en.rights.has('r')) { // RFC 5819 §2 with RFC 4314 §4
@@ -377,13 +409,16 @@ final class Mailboxes {
     void lsub(String tag, ImapCommand.Lsub c) throws IOException {
         if (!patternsWithinLimit(tag, c.reference(), List.of(c.pattern()))) return;
         Optional<ListPattern> p = pattern(c.reference(), c.pattern());
-        Map<String, Entry> tree = tree();
+        Map<String, Entry> tree = tree(true);
         for (Map.Entry<String, Entry> e : p.isEmpty() ? Map.<String, Entry>of().entrySet() : tree.entrySet()) {
             String name = e.getKey();
             Entry en = e.getValue();
             if (!p.get().matches(name)) continue;
             if (en.mailbox != null && en.subscribed) {
                 s.send("* LSUB (" + en.specialUse().orElse("") + ") \"/\" " + s.wireName(name) + "\r\n");
+            } else if (en.subscribed) {
+                // RFC 3501 §6.3.9: a subscribed name stays in LSUB though its mailbox is gone; it cannot be selected
+                s.send("* LSUB (\\Noselect) \"/\" " + s.wireName(name) + "\r\n");
             } else if (hiddenSubscribedChild(tree, name, p.get())) {
                 // RFC 3501 §6.3.9: "%" must return foo, flagged \Noselect, when foo/bar is subscribed but foo is not
                 s.send("* LSUB (\\Noselect) \"/\" " + s.wireName(name) + "\r\n");
@@ -394,13 +429,12 @@ final class Mailboxes {
 
     /** Whether a mailbox below {@code name} is subscribed. */
     private static boolean subscribedBelow(Map<String, Entry> tree, String name) {
-        return below(tree, name).anyMatch(en -> en.getValue().subscribed && en.getValue().mailbox != null);
+        return below(tree, name).anyMatch(en -> en.getValue().subscribed);
     }
 
     /** Whether a subscribed mailbox below {@code name} is one the pattern does not match (a "%" stops above it). */
     private static boolean hiddenSubscribedChild(Map<String, Entry> tree, String name, ListPattern p) {
-        return below(tree, name).anyMatch(en -> en.getValue().subscribed && en.getValue().mailbox != null
-                && !p.matches(en.getKey()));
+        return below(tree, name).anyMatch(en -> en.getValue().subscribed && !p.matches(en.getKey()));
     }
 
     private static java.util.stream.Stream<Map.Entry<String, Entry>> below(Map<String, Entry> tree, String name) {
@@ -469,10 +503,25 @@ final class Mailboxes {
      * Every mailbox the user may list and every implied parent name, sorted: their own, then those other users
      * share with them under {@code Other Users/} (RFC 4314 §4: LIST needs l; a parent without it is only implied).
      */
-    private Map<String, Entry> tree() {
+    private Map<String, Entry> tree(boolean subscriptions) {
         Map<String, Entry> out = new TreeMap<>((a, b) -> a.equals(b) ? 0 : a.equals(Mailbox.INBOX) ? -1
                 : b.equals(Mailbox.INBOX) ? 1 : a.compareTo(b));
         for (Access.Listed l : s.access.listable()) add(out, l.name(), l.mailbox(), l.rights(), l.subscribed());
+        if (subscriptions) {
+            // RFC 5258 §3.1 / RFC 9051 §6.3.7: subscribed names of one's own that no mailbox has (deleted, renamed
+            // away, or never created) are listed too, for LSUB and LIST (SUBSCRIBED), until unsubscribed
+            for (String name : store().subscriptions(s.account.id())) {
+                Entry e = out.get(name);
+                if (e != null && e.mailbox != null) continue;
+                // its parents are listed as names (LSUB's \Noselect parents, RECURSIVEMATCH's CHILDINFO), but a name
+                // no mailbox has is no child: \HasChildren speaks of mailboxes (RFC 5258 §4)
+                e = out.computeIfAbsent(name, k -> new Entry());
+                e.subscribed = true;
+                for (int i = name.indexOf(SEPARATOR); i > 0; i = name.indexOf(SEPARATOR, i + 1)) {
+                    out.computeIfAbsent(name.substring(0, i), k -> new Entry());
+                }
+            }
+        }
         return out;
     }
 

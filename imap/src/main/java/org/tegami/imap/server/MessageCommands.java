@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
+import java.util.function.LongFunction;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.SequenceSet;
@@ -36,9 +37,11 @@ final class MessageCommands {
     private final ImapSession s;
     private final Fetcher fetcher;
     private final Searcher searcher;
+    private final CatenateCommand catenate;
 
     MessageCommands(ImapSession session) {
         this.s = session;
+        this.catenate = new CatenateCommand(session);
         this.fetcher = new Fetcher(session);
         this.searcher = new Searcher(session);
     }
@@ -300,78 +303,96 @@ final class MessageCommands {
     // --- APPEND -----------------------------------------------------------------------------------------------
 
     /**
-     * APPEND, and MULTIAPPEND (RFC 3502): every message is streamed into a blob, then all are added in one
-     * transaction, so either all or none are stored, and OK comes only once they are durable.
+     * APPEND, MULTIAPPEND (RFC 3502) and CATENATE (RFC 4469), mixed as RFC 4469 §5 allows (its append-data extends
+     * RFC 3502's append-message, so any message of a MULTIAPPEND may be a CATENATE one): every message is streamed
+     * into a blob, then all are added in one transaction, so either all or none are stored (RFC 3502 §6.3.11), and
+     * OK comes only once they are durable. A refusal of any message refuses the whole APPEND; it is sent instead of
+     * the "+" of the next synchronizing literal (RFC 9051 §7.1, RFC 7888 §4), else once the command is read.
      */
-    void append(String tag, ImapCommand.Append first) throws IOException, ImapSyntaxException {
-        if (first.utf8() && !s.utf8Accept) {
-            throw new ImapSyntaxException(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT", first.nonSync()); // RFC 6855 §4
+    void append(String tag, ImapCommand first) throws IOException, ImapSyntaxException {
+        String wire;
+        Optional<Access.Target> target = Optional.empty();
+        String refusal = null;
+        if (first instanceof ImapCommand.Append a) {
+            if (a.utf8() && !s.utf8Accept) {
+                throw new ImapSyntaxException(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT", a.nonSync()); // RFC 6855 §4
+            }
+            wire = a.mailbox();
+            target = s.findMailbox(literalMailbox(tag, a));
+        } else {
+            wire = ((ImapCommand.Catenate) first).mailbox();
+            try {
+                target = s.findMailbox(s.mailboxName(tag, wire));
+            } catch (ImapSyntaxException e) {
+                refusal = (e.refusal() ? "NO " : "BAD ") + e.text();
+            }
         }
-        Optional<Access.Target> target = s.findMailbox(literalMailbox(tag, first));
-        boolean canRefuse = !first.nonSync() && first.literalSize() <= s.env.maxMessageSize();
-        if (target.isEmpty() && canRefuse) {
-            s.send(tag + " NO [TRYCREATE] No such mailbox\r\n"); // before "+": the client sends nothing more
-            return;
-        }
-        if (target.isPresent() && canRefuse && !target.get().rights().has('i')) {
-            s.send(tag + " NO [NOPERM] " + Access.denied('i') + "\r\n"); // RFC 4314 §4
-            return;
-        }
-        if (target.isPresent() && canRefuse && !s.fitsQuota(target.get().mailbox(), first.literalSize(), 1)) {
-            s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n"); // RFC 9208 §4.1.4, before "+"
-            return;
-        }
-        List<BlobStore.BlobWriter> writers = new ArrayList<>();
+        if (refusal == null && target.isEmpty()) refusal = "NO [TRYCREATE] No such mailbox";
+        if (refusal == null && !target.get().rights().has('i')) refusal = "NO [NOPERM] " + Access.denied('i'); // RFC 4314 §4
+        Optional<Access.Target> into = target;
+        Rights rights = target.map(Access.Target::rights).orElse(Rights.NONE);
         KeywordBudget keywords = target.map(t -> KeywordBudget.of(s, t.mailbox())).orElse(null);
+        long max = s.env.maxMessageSize();
+        List<BlobStore.BlobWriter> writers = new ArrayList<>();
+        List<Received> received = new ArrayList<>();
         try {
-            List<Received> received = new ArrayList<>();
-            boolean empty = false;
-            ImapCommand.Append c = first;
+            ImapCommand c = first;
             while (true) {
-                if (c.literalSize() > s.env.maxMessageSize()) {
-                    // RFC 7888 §4 / RFC 9051 §7.1: refused before "+"; a non-synchronizing literal is already on its way
-                    s.send(tag + " NO [TOOBIG] Message larger than " + s.env.maxMessageSize() + " octets\r\n");
-                    if (c.nonSync()) {
-                        s.send("* BYE Cannot skip a non-synchronizing literal that large\r\n");
-                        s.endSession();
-                    }
-                    return;
-                }
+                long before = received.stream().mapToLong(Received::size).sum();
+                int count = received.size() + 1;
+                // why a message of n octets cannot be stored with those read before it: RFC 7889 TOOBIG, RFC 9208 §4.1.4
+                LongFunction<String> limit = n -> n > max ? "NO [TOOBIG] Message larger than " + max + " octets"
+                        : !s.fitsQuota(into.get().mailbox(), before + n, count) ? "NO [OVERQUOTA] Mailbox quota exceeded"
+                        : null;
                 BlobStore.BlobWriter w = s.env.store().blobs().create();
                 writers.add(w);
-                received.add(receive(w, c, target.map(Access.Target::rights).orElse(Rights.NONE), keywords));
-                Optional<ImapCommand.Append> more = s.parser().appendEnd(s.reader(), tag, first.mailbox(), true, c.utf8());
-                if (more.isPresent() && more.get().utf8() && !s.utf8Accept) {
-                    throw new ImapSyntaxException(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT", more.get().nonSync());
+                Optional<ImapCommand> more;
+                switch (c) {
+                    case ImapCommand.Append a -> {
+                        if (a.literalSize() > max) refusal = limit.apply(a.literalSize()); // TOOBIG comes first
+                        else if (refusal == null && !a.nonSync()) refusal = limit.apply(a.literalSize());
+                        if (refusal != null && (!a.nonSync() || a.literalSize() > max)) {
+                            // RFC 7888 §4 / RFC 9051 §7.1: refused before "+"; a non-synchronizing literal is on its way
+                            s.send(tag + " " + refusal + "\r\n");
+                            if (a.nonSync()) {
+                                s.send("* BYE Cannot skip a non-synchronizing literal that large\r\n");
+                                s.endSession();
+                            }
+                            return;
+                        }
+                        Received r = receive(w, a, rights, keywords);
+                        if (refusal == null && a.literalSize() == 0) refusal = "NO Empty message";
+                        if (refusal == null && a.nonSync()) refusal = limit.apply(a.literalSize());
+                        received.add(r);
+                        more = s.parser().appendNext(s.reader(), tag, wire, true, a.utf8());
+                    }
+                    case ImapCommand.Catenate k -> {
+                        CatenateCommand.Built b = catenate.build(tag, k, w.stream(), refusal, limit);
+                        if (b.answered()) return;
+                        refusal = b.refusal();
+                        if (refusal == null) received.add(new Received(w, b.size(), date(k.date()), flags(k.flags(), rights, keywords)));
+                        more = k.parts().following();
+                    }
+                    default -> throw new IllegalStateException("not an APPEND message: " + c);
                 }
-                empty |= c.literalSize() == 0;
                 if (more.isEmpty()) break;
                 c = more.get();
+                if (c instanceof ImapCommand.Append a && a.utf8() && !s.utf8Accept) {
+                    throw new ImapSyntaxException(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT", a.nonSync());
+                }
             }
-            if (target.isEmpty()) {
-                s.send(tag + " NO [TRYCREATE] No such mailbox\r\n");
+            if (refusal != null) {
+                s.send(tag + " " + refusal + "\r\n"); // RFC 3502 §6.3.11: none of the messages is stored
                 return;
             }
-            if (!target.get().rights().has('i')) {
-                s.send(tag + " NO [NOPERM] " + Access.denied('i') + "\r\n");
-                return;
-            }
-            if (empty) {
-                s.send(tag + " NO Empty message\r\n");
-                return;
-            }
-            Mailbox into = target.get().mailbox();
-            if (!s.fitsQuota(into, received.stream().mapToLong(Received::size).sum(), received.size())) {
-                s.send(tag + " NO [OVERQUOTA] Mailbox quota exceeded\r\n");
-                return;
-            }
+            Mailbox mailbox = target.get().mailbox();
             // Only now are the blobs committed: a refused APPEND leaves nothing behind in the store.
             List<MailStore.NewMessage> batch = new ArrayList<>();
             for (Received r : received) batch.add(r.commit());
-            List<Uid> uids = store().appendAll(into.id(), batch); // durable when it returns
+            List<Uid> uids = store().appendAll(mailbox.id(), batch); // durable when it returns
             s.sync(true);
             // RFC 4315 §3 / RFC 3502 §6.3.11: APPENDUID uidvalidity uid-set
-            s.send(tag + " OK [APPENDUID " + into.uidValidity() + " "
+            s.send(tag + " OK [APPENDUID " + mailbox.uidValidity() + " "
                     + Uids.compact(uids.stream().map(Uid::value).toList()) + "] APPEND completed\r\n");
         } finally {
             writers.forEach(BlobStore.BlobWriter::close);
@@ -407,12 +428,20 @@ final class MessageCommands {
         try (InputStream in = s.reader().openLiteral(c.literalSize(), c.nonSync())) {
             in.transferTo(w.stream());
         }
+        return new Received(w, c.literalSize(), date(c.date()), flags(c.flags(), rights, keywords));
+    }
+
+    /** The flags of a new message that the rights and the keyword budget let it have (null budget: none). */
+    private static Set<String> flags(List<String> wanted, Rights rights, KeywordBudget keywords) {
         Set<String> flags = new LinkedHashSet<>();
-        for (String f : c.flags()) {
+        for (String f : wanted) {
             if (Flags.storable(f) && rights.mayChange(f) && keywords != null && keywords.admit(f)) flags.add(f);
         }
-        Instant date = c.date().map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
-        return new Received(w, c.literalSize(), date, flags);
+        return flags;
+    }
+
+    private Instant date(Optional<java.time.OffsetDateTime> date) {
+        return date.map(d -> d.toInstant()).orElseGet(s.env.clock()::instant);
     }
 
     /** A message read into a blob not yet committed: committed only once it is sure to be stored. */

@@ -52,6 +52,8 @@ final class Notifier implements AutoCloseable {
     private MailboxId selectedId;
     /** What the user could list at the last look, for MailboxName and SubscriptionChange. */
     private Map<MailboxId, Listed> listed = Map.of();
+    /** The user's subscribed names of their own that no mailbox has, at the last look (RFC 5258 §3.1). */
+    private Set<String> bare = Set.of();
     /** Annotations at the last look: by mailbox, and the server's under the key {@code null}. */
     private final Map<MailboxId, SortedMap<String, String>> metadata = new HashMap<>();
     private volatile boolean accountChanged;
@@ -98,6 +100,7 @@ final class Notifier implements AutoCloseable {
         wake = signal;
         Thread.ofVirtual().name("imap-notify").start(() -> loop(run, signal));
         listed = listable();
+        bare = bare(listed);
         if (!rewatch(c.status())) {
             stop();
             s.send(tag + " NO [NOTIFICATIONOVERFLOW] More than " + MAX_WATCHED + " mailboxes to watch\r\n");
@@ -307,6 +310,22 @@ final class Notifier implements AutoCloseable {
                 s.send("* LIST " + attributes(e.getValue(), names) + " \"/\" " + s.wireName(e.getValue().name()) + "\r\n");
             }
         }
+        // §5.5 SubscriptionChange of a name that is no mailbox, before nor now (RFC 9051 §6.3.7 lets one subscribe
+        // to it); a deleted or renamed mailbox was reported by MailboxName above
+        Set<String> bareNow = bare(now);
+        Set<String> existed = new java.util.HashSet<>();
+        listed.values().forEach(l -> existed.add(l.name()));
+        Set<String> changed = new java.util.TreeSet<>(bare);
+        changed.addAll(bareNow);
+        for (String n : changed) {
+            boolean on = bareNow.contains(n);
+            if (on == bare.contains(n) || existed.contains(n) || names.contains(n)) continue;
+            Listed l = new Listed(new Access.Target(null, n, Rights.OWNER), true);
+            if (wants("SubscriptionChange", l)) {
+                s.send("* LIST (" + (on ? "\\Subscribed " : "") + "\\NonExistent) \"/\" " + s.wireName(n) + "\r\n");
+            }
+        }
+        bare = bareNow;
         listed = now;
         metadataEvents();
     }
@@ -375,6 +394,12 @@ final class Notifier implements AutoCloseable {
     }
 
     /** Every mailbox the user can list (RFC 4314 l): their own and those shared with them. */
+    private Set<String> bare(Map<MailboxId, Listed> mailboxes) {
+        Set<String> out = new java.util.HashSet<>(s.env.store().mail().subscriptions(s.account.id()));
+        mailboxes.values().forEach(l -> out.remove(l.name()));
+        return out;
+    }
+
     private Map<MailboxId, Listed> listable() {
         Map<MailboxId, Listed> out = new LinkedHashMap<>();
         for (Listed l : s.access.listable()) out.put(l.mailbox().id(), l);

@@ -149,6 +149,15 @@ final class Schema {
             """
             ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 0;
             UPDATE mailboxes SET recent_uid = uidnext;
+            """,
+            // v14: subscriptions by name (RFC 9051 §6.3.7, RFC 5258 §3.1): they outlive DELETE and RENAME of their
+            // mailbox and may name none. The mailboxes.subscribed column is no longer read or kept up to date.
+            """
+            CREATE TABLE subscriptions(
+                account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                PRIMARY KEY(account_id, name)) WITHOUT ROWID;
+            INSERT INTO subscriptions(account_id, name) SELECT account_id, name FROM mailboxes WHERE subscribed = 1;
             """);
 
     static void migrate(Connection c) throws SQLException {

@@ -71,6 +71,7 @@ final class SqlAccounts implements AccountStore {
             for (String[] mb : DEFAULT_MAILBOXES) {
                 update(tx, "INSERT INTO mailboxes(id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use,"
                         + " subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 1)", nextId(tx, "mailbox_id"), id, mb[0], uv, mb[1]);
+                update(tx, "INSERT INTO subscriptions(account_id, name) VALUES (?, ?)", id, mb[0]);
             }
             return new Account(new AccountId(id), address, passwordHash);
         });

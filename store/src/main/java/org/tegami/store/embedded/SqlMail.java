@@ -31,7 +31,8 @@ import org.tegami.store.Uid;
 final class SqlMail implements MailStore, ChangeFeed {
     private static final String MESSAGE_COLUMNS = "mailbox_id, uid, blob, size, internal_date, flags, modseq, save_date";
     private static final String MAILBOX_COLUMNS =
-            "id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use, subscribed";
+            "id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use, EXISTS(SELECT 1 FROM subscriptions"
+            + " WHERE subscriptions.account_id = mailboxes.account_id AND subscriptions.name = mailboxes.name)";
 
     private final Db db;
     private final SqlQueue queue;
@@ -424,9 +425,31 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public void subscribe(MailboxId mailbox, boolean subscribed) {
-        db.write(tx -> SqlAccounts.update(tx, "UPDATE mailboxes SET subscribed = ? WHERE id = ?", subscribed ? 1 : 0,
-                mailbox.value()));
+        Optional<Mailbox> mb = db.read(tx -> mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst());
+        mb.ifPresent(m -> subscribe(m.account(), m.name(), subscribed));
+    }
+
+    @Override
+    public void subscribe(AccountId account, String name, boolean subscribed) {
+        // by name, not by mailbox: a subscription outlives its mailbox (RFC 9051 §6.3.7)
+        db.write(tx -> subscribed
+                ? SqlAccounts.update(tx, "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES (?, ?)",
+                        account.value(), name)
+                : SqlAccounts.update(tx, "DELETE FROM subscriptions WHERE account_id = ? AND name = ?", account.value(), name));
         notifyAccounts();
+    }
+
+    @Override
+    public java.util.SortedSet<String> subscriptions(AccountId account) {
+        return db.read(tx -> {
+            java.util.SortedSet<String> out = new java.util.TreeSet<>();
+            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT name FROM subscriptions WHERE account_id = ?",
+                    account.value());
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+            }
+            return out;
+        });
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.tegami.store.embedded;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -203,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(13, count("PRAGMA user_version"));
+        assertEquals(14, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -220,6 +221,7 @@ class EmbeddedStoreFilesTest {
         opened.clear();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement()) { // as a v12 data directory left it
+            st.execute("DROP TABLE subscriptions");
             st.execute("ALTER TABLE mailboxes DROP COLUMN recent_uid");
             st.execute("PRAGMA user_version=12");
         }
@@ -229,6 +231,26 @@ class EmbeddedStoreFilesTest {
         assertEquals(inbox.uidNext(), upgraded.mail().recentFloor(inbox.id()));
         Mailbox fresh = upgraded.mail().createMailbox(a.id(), "Fresh", Optional.empty());
         assertTrue(upgraded.mail().recentFloor(fresh.id()) <= 1, "a new mailbox's first message is recent");
+    }
+
+    @Test
+    void upgradeToV14KeepsSubscriptionsByName() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Account a = user(s, "a@example.test");
+        s.mail().createMailbox(a.id(), "Work", Optional.empty());
+        s.mail().createMailbox(a.id(), "Play", Optional.empty());
+        s.close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) { // as a v13 data directory left it: subscriptions on the mailbox row
+            st.execute("DROP TABLE subscriptions");
+            st.execute("UPDATE mailboxes SET subscribed = (name IN ('INBOX', 'Work'))");
+            st.execute("PRAGMA user_version=13");
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        assertEquals(java.util.List.of("INBOX", "Work"), java.util.List.copyOf(upgraded.mail().subscriptions(a.id())));
+        assertTrue(upgraded.mail().mailbox(a.id(), "Work").orElseThrow().subscribed());
+        assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
     @Test
