@@ -65,12 +65,8 @@ public final class ImapParser {
     /** As above, after a message sent as {@code UTF8 (~{n})}: its closing parenthesis comes first (RFC 6855 §4). */
     public Optional<ImapCommand.Append> appendEnd(ImapReader in, String tag, String mailbox, boolean authenticated,
             boolean utf8) throws IOException, ImapSyntaxException {
-        ImapLexer lx = new ImapLexer(in, limits, authenticated, in.line());
-        lx.tag = tag;
-        if (utf8) lx.close();
-        if (lx.atEnd()) return Optional.empty();
-        lx.sp();
-        return Optional.of(appendMessage(lx, mailbox));
+        ImapLexer lx = afterMessage(in, tag, authenticated, utf8);
+        return lx == null ? Optional.empty() : Optional.of(appendMessage(lx, mailbox));
     }
 
     /**
@@ -80,12 +76,19 @@ public final class ImapParser {
      */
     public Optional<ImapCommand> appendNext(ImapReader in, String tag, String mailbox, boolean authenticated,
             boolean utf8) throws IOException, ImapSyntaxException {
+        ImapLexer lx = afterMessage(in, tag, authenticated, utf8);
+        return lx == null ? Optional.empty() : Optional.of(catenateOrAppend(lx, mailbox));
+    }
+
+    /** The rest of an APPEND line after a message: null when the command ends there, else placed at the next one. */
+    private ImapLexer afterMessage(ImapReader in, String tag, boolean authenticated, boolean utf8)
+            throws IOException, ImapSyntaxException {
         ImapLexer lx = new ImapLexer(in, limits, authenticated, in.line());
         lx.tag = tag;
         if (utf8) lx.close();
-        if (lx.atEnd()) return Optional.empty();
+        if (lx.atEnd()) return null;
         lx.sp();
-        return Optional.of(catenateOrAppend(lx, mailbox));
+        return lx;
     }
 
     /** The tag at the start of a raw line, or {@code *} when there is no valid one. */
