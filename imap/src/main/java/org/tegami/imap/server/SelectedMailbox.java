@@ -79,7 +79,12 @@ final class SelectedMailbox implements AutoCloseable {
         if (recent == null || high <= after) return;
         long floor = readOnly ? store.recentFloor(mailbox.id()) : store.claimRecent(mailbox.id(), high);
         long low = Math.max(floor, after + 1);
-        if (low <= high) recent.add(new long[] {low, high});
+        if (low > high) return;
+        // New mail usually continues the last range: extend it, so a long session keeps a handful of ranges, not
+        // one per delivery (isRecent runs for every message a FETCH shows).
+        long[] last = recent.isEmpty() ? null : recent.getLast();
+        if (last != null && low <= last[1] + 1) last[1] = Math.max(last[1], high);
+        else recent.add(new long[] {low, high});
     }
 
     /** Stops showing {@code \Recent}: the session switched to IMAP4rev2. */
