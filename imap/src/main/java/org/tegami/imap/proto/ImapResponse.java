@@ -6,7 +6,7 @@ import java.util.Optional;
  * A status response (RFC 9051 §7.1): tagged, or untagged with tag {@code *}, optionally carrying a response code
  * such as {@code TOOBIG} or {@code UIDVALIDITY 42}.
  */
-public record ImapResponse(String tag, Status status, Optional<String> code, String text) {
+public record ImapResponse(String tag, Status status, Optional<ResponseCode> code, String text) {
 
     /** RFC 9051 §7.1 status conditions. */
     public enum Status { OK, NO, BAD, PREAUTH, BYE }
@@ -17,7 +17,7 @@ public record ImapResponse(String tag, Status status, Optional<String> code, Str
         if (tag.isEmpty() || !tag.chars().allMatch(c -> ImapLexer.astringChar(c) && c != '+') && !tag.equals(UNTAGGED)) {
             throw new IllegalArgumentException("invalid tag");
         }
-        if (code.isPresent() && !printable(code.get())) throw new IllegalArgumentException("invalid response code");
+        if (code.isPresent() && !printable(code.get().wire())) throw new IllegalArgumentException("invalid response code");
         // text goes on one line: a CR or LF would let client-supplied text inject responses
         if (!printable(text)) throw new IllegalArgumentException("response text must be one line");
     }
@@ -26,7 +26,7 @@ public record ImapResponse(String tag, Status status, Optional<String> code, Str
         return new ImapResponse(tag, status, Optional.empty(), text);
     }
 
-    public static ImapResponse tagged(String tag, Status status, String code, String text) {
+    public static ImapResponse tagged(String tag, Status status, ResponseCode code, String text) {
         return new ImapResponse(tag, status, Optional.of(code), text);
     }
 
@@ -34,7 +34,7 @@ public record ImapResponse(String tag, Status status, Optional<String> code, Str
         return new ImapResponse(UNTAGGED, status, Optional.empty(), text);
     }
 
-    public static ImapResponse untagged(Status status, String code, String text) {
+    public static ImapResponse untagged(Status status, ResponseCode code, String text) {
         return new ImapResponse(UNTAGGED, status, Optional.of(code), text);
     }
 
@@ -46,7 +46,7 @@ public record ImapResponse(String tag, Status status, Optional<String> code, Str
     /** The wire form with CRLF. */
     public String encode() {
         StringBuilder sb = new StringBuilder().append(tag).append(' ').append(status);
-        code.ifPresent(c -> sb.append(" [").append(c).append(']'));
+        code.ifPresent(c -> sb.append(" [").append(c.wire()).append(']'));
         if (!text.isEmpty()) sb.append(' ').append(text);
         return sb.append("\r\n").toString();
     }

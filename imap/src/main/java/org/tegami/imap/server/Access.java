@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.MailboxName;
 import org.tegami.mime.EmailAddress;
 import org.tegami.store.Account;
@@ -20,11 +21,11 @@ import org.tegami.store.Mailbox;
  * 2342). Every command that takes a mailbox name resolves it here; a mailbox on which the user has no right at
  * all does not exist for them, with the same answer as one that does not exist (RFC 4314 §6).
  *
- * <p>Also the ACL commands: SETACL, DELETEACL, GETACL, LISTRIGHTS and MYRIGHTS (RFC 4314 §3).
+ * The ACL commands themselves are {@link AclCommands}.
  */
 final class Access {
     static final String OTHER_USERS = "Other Users";
-    static final String PREFIX = OTHER_USERS + Mailboxes.SEPARATOR;
+    static final String PREFIX = OTHER_USERS + MailboxCommands.SEPARATOR;
 
     /**
      * A mailbox as one user sees it.
@@ -41,7 +42,7 @@ final class Access {
     /** Where a name in the other-users namespace points: the owner, and the mailbox name in their account. */
     record Location(Account owner, String name) {
         String display(String mailbox) {
-            return PREFIX + owner.address() + Mailboxes.SEPARATOR + mailbox;
+            return PREFIX + owner.address() + MailboxCommands.SEPARATOR + mailbox;
         }
     }
 
@@ -63,7 +64,7 @@ final class Access {
     /** The mailbox a name refers to, if it exists for this user. */
     Optional<Target> find(String name) {
         if (!isShared(name)) {
-            return store().mailbox(s.account.id(), name).map(mb -> new Target(mb, mb.name(), Rights.OWNER));
+            return store().mailbox(s.account().id(), name).map(mb -> new Target(mb, mb.name(), Rights.OWNER));
         }
         Optional<Location> at = locate(name);
         if (at.isEmpty()) return Optional.empty();
@@ -80,13 +81,13 @@ final class Access {
     Optional<Location> locate(String name) {
         if (!name.startsWith(PREFIX)) return Optional.empty();
         int at = name.indexOf('@', PREFIX.length());
-        int slash = at < 0 ? -1 : name.indexOf(Mailboxes.SEPARATOR, at);
+        int slash = at < 0 ? -1 : name.indexOf(MailboxCommands.SEPARATOR, at);
         if (slash < 0 || slash == name.length() - 1) return Optional.empty();
         Optional<Account> owner = EmailAddress.parse(name.substring(PREFIX.length(), slash))
                 .flatMap(a -> s.env.store().accounts().user(a));
-        if (owner.isEmpty() || owner.get().id().equals(s.account.id())) return Optional.empty();
+        if (owner.isEmpty() || owner.get().id().equals(s.account().id())) return Optional.empty();
         String rest = name.substring(slash + 1);
-        if (rest.regionMatches(true, 0, Mailbox.INBOX, 0, 5) && (rest.length() == 5 || rest.charAt(5) == Mailboxes.SEPARATOR)) {
+        if (rest.regionMatches(true, 0, Mailbox.INBOX, 0, 5) && (rest.length() == 5 || rest.charAt(5) == MailboxCommands.SEPARATOR)) {
             rest = Mailbox.INBOX + rest.substring(5);
         }
         return Optional.of(new Location(owner.get(), MailboxName.normalize(rest)));
@@ -94,10 +95,10 @@ final class Access {
 
     /** This user's rights on a mailbox: all on their own, else what the ACL grants them and anyone. */
     Rights rightsOf(Mailbox mb) {
-        if (mb.account().equals(s.account.id())) return Rights.OWNER;
+        if (mb.account().equals(s.account().id())) return Rights.OWNER;
         StringBuilder letters = new StringBuilder();
         for (AclEntry e : store().acl(mb.id())) {
-            if (e.grantee().isEmpty() || e.grantee().get().equals(s.account.id())) letters.append(e.rights());
+            if (e.grantee().isEmpty() || e.grantee().get().equals(s.account().id())) letters.append(e.rights());
         }
         return Rights.of(letters.toString());
     }
@@ -109,11 +110,11 @@ final class Access {
     Optional<Target> require(String tag, String name, char right) throws IOException {
         Optional<Target> t = find(name);
         if (t.isEmpty()) {
-            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
+            s.out().no(tag, ResponseCode.Atom.NONEXISTENT, "No such mailbox");
             return Optional.empty();
         }
         if (!t.get().rights().has(right)) {
-            s.send(tag + " NO [NOPERM] " + denied(right) + "\r\n");
+            s.out().no(tag, ResponseCode.Atom.NOPERM, denied(right));
             return Optional.empty();
         }
         return t;
@@ -121,103 +122,6 @@ final class Access {
 
     static String denied(char right) {
         return "Permission denied: that needs the " + right + " right (RFC 4314)";
-    }
-
-    // --- the ACL commands (RFC 4314 §3) -----------------------------------------------------------------------
-
-    void myRights(String tag, ImapCommand.MyRights c) throws IOException, ImapSyntaxException {
-        Optional<Target> t = find(s.mailboxName(tag, c.mailbox()));
-        if (t.isEmpty()) {
-            s.send(tag + " NO [NONEXISTENT] No such mailbox\r\n");
-            return;
-        }
-        s.send("* MYRIGHTS " + s.wireName(t.get().name()) + " " + t.get().rights().wire() + "\r\n");
-        s.ok(tag, "MYRIGHTS completed");
-    }
-
-    void getAcl(String tag, ImapCommand.GetAcl c) throws IOException, ImapSyntaxException {
-        Optional<Target> t = require(tag, s.mailboxName(tag, c.mailbox()), 'a');
-        if (t.isEmpty()) return;
-        StringBuilder sb = new StringBuilder("* ACL ").append(s.wireName(t.get().name()));
-        sb.append(' ').append(quoted(owner(t.get().mailbox()))).append(' ').append(Rights.OWNER.wire());
-        for (AclEntry e : store().acl(t.get().mailbox().id())) {
-            sb.append(' ').append(quoted(e.identifier())).append(' ').append(Rights.of(e.rights()).wire());
-        }
-        s.send(sb.append("\r\n").toString());
-        s.ok(tag, "GETACL completed");
-    }
-
-    void listRights(String tag, ImapCommand.ListRights c) throws IOException, ImapSyntaxException {
-        Optional<Target> t = require(tag, s.mailboxName(tag, c.mailbox()), 'a');
-        if (t.isEmpty()) return;
-        // RFC 4314 §3.7: the owner always has every right; anyone else can be granted each one alone
-        String rights = c.identifier().equalsIgnoreCase(owner(t.get().mailbox())) ? Rights.OWNER.wire()
-                : "\"\" " + String.join(" ", (Rights.ALL + "cd").split(""));
-        s.send("* LISTRIGHTS " + s.wireName(t.get().name()) + " " + quoted(c.identifier()) + " " + rights + "\r\n");
-        s.ok(tag, "LISTRIGHTS completed");
-    }
-
-    void setAcl(String tag, ImapCommand.SetAcl c) throws IOException, ImapSyntaxException {
-        String mod = c.rights();
-        char op = mod.isEmpty() ? '=' : mod.charAt(0);
-        Rights given;
-        try {
-            given = Rights.parse(op == '+' || op == '-' ? mod.substring(1) : mod);
-        } catch (IllegalArgumentException e) {
-            throw new ImapSyntaxException(tag, e.getMessage(), false); // §3.1: unknown rights are BAD
-        }
-        change(tag, c.mailbox(), c.identifier(), current -> switch (op) {
-            case '+' -> current.plus(given);
-            case '-' -> current.minus(given);
-            default -> given;
-        }, "SETACL");
-    }
-
-    void deleteAcl(String tag, ImapCommand.DeleteAcl c) throws IOException, ImapSyntaxException {
-        change(tag, c.mailbox(), c.identifier(), current -> Rights.NONE, "DELETEACL");
-    }
-
-    private void change(String tag, String wire, String identifier, java.util.function.UnaryOperator<Rights> how,
-                        String command) throws IOException, ImapSyntaxException {
-        if (identifier.isEmpty()) throw new ImapSyntaxException(tag, "Empty identifier", false); // §3
-        Optional<Target> t = require(tag, s.mailboxName(tag, wire), 'a');
-        if (t.isEmpty()) return;
-        Optional<Optional<AccountId>> grantee = grantee(tag, identifier, t.get().mailbox());
-        if (grantee.isEmpty()) return;
-        Rights current = Rights.NONE;
-        for (AclEntry e : store().acl(t.get().mailbox().id())) {
-            if (e.grantee().equals(grantee.get())) current = Rights.of(e.rights());
-        }
-        store().setRights(t.get().mailbox().id(), grantee.get(), how.apply(current).letters());
-        s.ok(tag, command + " completed");
-    }
-
-    /** The account an identifier names (empty for {@code anyone}); absent after answering NO. */
-    private Optional<Optional<AccountId>> grantee(String tag, String identifier, Mailbox mb) throws IOException {
-        if (identifier.equalsIgnoreCase(AclEntry.ANYONE)) return Optional.of(Optional.empty());
-        if (identifier.startsWith("-")) {
-            s.send(tag + " NO [CANNOT] Negative rights are not supported\r\n"); // RFC 4314 §2: optional
-            return Optional.empty();
-        }
-        Optional<Account> user = EmailAddress.parse(identifier).flatMap(a -> s.env.store().accounts().user(a));
-        if (user.isEmpty()) {
-            s.send(tag + " NO [CANNOT] No such user; give a user's address or anyone\r\n");
-            return Optional.empty();
-        }
-        if (user.get().id().equals(mb.account())) {
-            s.send(tag + " NO [CANNOT] The owner always has every right\r\n");
-            return Optional.empty();
-        }
-        return Optional.of(Optional.of(user.get().id()));
-    }
-
-    private String owner(Mailbox mb) {
-        if (mb.account().equals(s.account.id())) return s.account.address().toString();
-        return s.env.store().accounts().user(mb.account()).map(a -> a.address().toString()).orElse("");
-    }
-
-    private String quoted(String identifier) {
-        return org.tegami.imap.proto.ImapWriter.astring(identifier, s.utf8());
     }
 
     /** A mailbox as LIST shows it to this user, and whether they subscribed to it. */
@@ -241,13 +145,13 @@ final class Access {
      */
     List<Listed> listable() {
         List<Listed> out = new ArrayList<>();
-        for (Mailbox mb : store().mailboxes(s.account.id())) {
+        for (Mailbox mb : store().mailboxes(s.account().id())) {
             out.add(new Listed(new Target(mb, mb.name(), Rights.OWNER), mb.subscribed()));
         }
-        for (var m : store().sharedWith(s.account.id())) {
+        for (var m : store().sharedWith(s.account().id())) {
             Rights r = Rights.of(m.rights());
             if (!r.has('l')) continue;
-            String name = PREFIX + m.owner() + Mailboxes.SEPARATOR + m.mailbox().name();
+            String name = PREFIX + m.owner() + MailboxCommands.SEPARATOR + m.mailbox().name();
             out.add(new Listed(new Target(m.mailbox(), name, r), m.subscribed()));
         }
         return out;

@@ -12,7 +12,9 @@ import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapResponse;
 import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ResponseCode;
 import org.tegami.mime.message.MessageStructure;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
@@ -39,7 +41,7 @@ final class CatenateCommand {
      * What reading one CATENATE message gave: its size, the refusal that now stands for the whole APPEND (null if
      * none), and whether the tagged answer was already sent (the command is over).
      */
-    record Built(long size, String refusal, boolean answered) {}
+    record Built(long size, ImapResponse refusal, boolean answered) {}
 
     /**
      * Reads the parts of one CATENATE message in order and streams each into {@code out} as it comes: a TEXT
@@ -49,7 +51,7 @@ final class CatenateCommand {
      * instead of the "+" of the next synchronizing literal, which the client then does not send. {@code limit}
      * says why a message of that many octets cannot be stored (too big, over quota), null when it can.
      */
-    Built build(String tag, ImapCommand.Catenate c, OutputStream out, String refusal, LongFunction<String> limit)
+    Built build(String tag, ImapCommand.Catenate c, OutputStream out, ImapResponse refusal, LongFunction<ImapResponse> limit)
             throws IOException, ImapSyntaxException {
         long max = s.env.maxMessageSize();
         long size = 0;
@@ -59,23 +61,23 @@ final class CatenateCommand {
                     if (refusal == null) refusal = limit.apply(size + t.size());
                     if (refusal != null && (!t.nonSync() || t.size() > max)) {
                         // RFC 7888 §4 / RFC 9051 §7.1: instead of "+"; a non-synchronizing literal is on its way
-                        s.send(tag + " " + refusal + "\r\n");
+                        s.out().send(refusal);
                         if (t.nonSync()) {
-                            s.send("* BYE Cannot skip a non-synchronizing literal that large\r\n");
+                            s.out().bye("Cannot skip a non-synchronizing literal that large");
                             s.endSession();
                         }
                         return new Built(size, refusal, true);
                     }
                     boolean nul = copy(t, refusal == null ? out : OutputStream.nullOutputStream());
                     // RFC 9051 §9: a literal is CHAR8, which excludes NUL
-                    if (refusal == null && nul) refusal = "BAD NUL in literal";
+                    if (refusal == null && nul) refusal = ImapResponse.tagged(tag, ImapResponse.Status.BAD, "NUL in literal");
                     size += t.size();
                 }
                 case ImapCommand.CatPart.Url u -> {
                     if (refusal != null) continue;
                     Optional<byte[]> bytes = resolve(tag, u.url());
                     // RFC 4469 §5: BADURL names the URL that could not be resolved
-                    if (bytes.isEmpty()) refusal = "NO [BADURL " + u.url() + "] Cannot read that URL";
+                    if (bytes.isEmpty()) refusal = AppendCommand.no(tag, new ResponseCode.BadUrl(u.url()), "Cannot read that URL");
                     else refusal = limit.apply(size + bytes.get().length);
                     if (refusal == null) {
                         out.write(bytes.get());
@@ -84,7 +86,7 @@ final class CatenateCommand {
                 }
             }
         }
-        if (refusal == null && size == 0) refusal = "NO Empty message";
+        if (refusal == null && size == 0) refusal = ImapResponse.tagged(tag, ImapResponse.Status.NO, "Empty message");
         return new Built(size, refusal, false);
     }
 

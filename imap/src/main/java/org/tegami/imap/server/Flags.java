@@ -45,18 +45,18 @@ final class Flags {
      * The PERMANENTFLAGS list (RFC 9051 §7.1): none when read-only, else what the user's rights let them change
      * (RFC 4314 §5.1.1: it MUST reflect them), with {@code \*} when they may create keywords.
      */
-    static String permanent(Rights rights, boolean readOnly) {
+    static List<String> permanent(Rights rights, boolean readOnly) {
         return permanent(rights, readOnly, Set.of());
     }
 
     /** The same listing the keywords in use too, when the user may change them (as Dovecot does). */
-    static String permanent(Rights rights, boolean readOnly, Collection<String> keywords) {
-        if (readOnly) return "()";
+    static List<String> permanent(Rights rights, boolean readOnly, Collection<String> keywords) {
+        if (readOnly) return List.of();
         List<String> out = new java.util.ArrayList<>();
         for (String f : SYSTEM) if (rights.mayChange(f)) out.add(f);
         if (rights.has('w')) out.addAll(new TreeSet<>(keywords));
         if (rights.has('w')) out.add("\\*");
-        return "(" + String.join(" ", out) + ")";
+        return out;
     }
 
     static Set<String> of(Collection<String> flags) {

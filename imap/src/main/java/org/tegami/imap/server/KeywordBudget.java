@@ -25,7 +25,7 @@ final class KeywordBudget {
     /** The budget of {@code mb}: the session's view when it is the selected mailbox, else its messages' flags. */
     static KeywordBudget of(ImapSession s, Mailbox mb) {
         return new KeywordBudget(() -> {
-            if (s.selected != null && s.selected.mailbox().id().equals(mb.id())) return s.selected.keywords();
+            if (s.isSelected(mb.id())) return s.selection().orElseThrow().keywords();
             Set<String> out = new HashSet<>();
             for (MessageMeta m : s.env.store().mail().messages(mb.id())) {
                 for (String f : m.flags()) if (!f.startsWith("\\")) out.add(f);

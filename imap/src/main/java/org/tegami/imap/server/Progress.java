@@ -37,8 +37,7 @@ final class Progress {
      */
     Progress(ImapSession s, String tag, long goal, String text) {
         this.s = s;
-        // RFC 9585 §4: a tag that holds "]" could end the response code early, so it is sent as NIL
-        this.tag = tag.indexOf(']') >= 0 ? "NIL" : "\"" + tag + "\"";
+        this.tag = tag;
         this.goal = goal;
         this.text = text;
         Duration interval = s == null ? Duration.ZERO : s.env.progressInterval();
@@ -56,14 +55,15 @@ final class Progress {
         long now = s.env.clock().millis();
         if (now - last < intervalMillis) return;
         last = now;
-        report(Long.toString(done));
+        report(java.util.OptionalLong.of(done));
     }
 
-    /** Sends the count (or, when null, unknown progress) against the goal. */
-    private void report(String count) throws IOException {
+    /** Sends the count (or, when empty, unknown progress) against the goal. */
+    private void report(java.util.OptionalLong count) throws IOException {
         // RFC 9585 §5: "NIL NIL", "count NIL" or "count goal"; the goal is never 0 and never without a count
-        String state = count == null ? "NIL NIL" : count + " " + (goal > 0 ? Long.toString(goal) : "NIL");
-        s.send("* OK [INPROGRESS (" + tag + " " + state + ")] " + text + "\r\n");
+        java.util.OptionalLong g = count.isPresent() && goal > 0 ? java.util.OptionalLong.of(goal) : java.util.OptionalLong.empty();
+        s.out().untagged(org.tegami.imap.proto.ImapResponse.Status.OK,
+                new org.tegami.imap.proto.ResponseCode.InProgress(tag, count, g), text);
         s.flush();
     }
 
@@ -82,14 +82,14 @@ final class Progress {
     <T> T during(Work<T> work) throws IOException {
         if (s == null) return work.run();
         if (intervalMillis == 0) {
-            report(null);
+            report(java.util.OptionalLong.empty());
             return work.run();
         }
         CountDownLatch finished = new CountDownLatch(1);
         // never interrupted: interrupting a virtual thread blocked in socket I/O would close the socket
         Thread ticker = Thread.ofVirtual().name("imap-progress").start(() -> {
             try {
-                while (!finished.await(intervalMillis, TimeUnit.MILLISECONDS)) report(null);
+                while (!finished.await(intervalMillis, TimeUnit.MILLISECONDS)) report(java.util.OptionalLong.empty());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (IOException e) {

@@ -52,12 +52,12 @@ final class SearchUpdates {
     }
 
     private final ImapSession session;
-    private final Searcher searcher;
+    private final SearchCommands searcher;
     private final Map<String, Context> active = new LinkedHashMap<>();
 
     SearchUpdates(ImapSession session) {
         this.session = session;
-        this.searcher = new Searcher(session);
+        this.searcher = new SearchCommands(session);
     }
 
     /**
@@ -68,7 +68,7 @@ final class SearchUpdates {
             List<Long> uids) {
         // Sequence numbers name other messages after an expunge, and $ changes with the next SAVE: such a search
         // could not be re-run on the messages that change later.
-        if (Searcher.usesSequenceNumbers(key) || Searcher.usesSaved(key)) {
+        if (SearchCommands.usesSequenceNumbers(key) || SearchCommands.usesSaved(key)) {
             return Optional.of("Searches by sequence number or $ are not kept up to date");
         }
         if (!active.containsKey(tag) && active.size() >= MAX) {
@@ -90,13 +90,16 @@ final class SearchUpdates {
         active.clear();
     }
 
+    /** One ESEARCH update of a kept search: its tag, whether in UIDs, and the ADDTO or REMOVEFROM return data. */
+    record Update(String tag, boolean uid, String data) {}
+
     /**
-     * The untagged responses (without {@code * } and line end) that bring every kept search up to date, given the
-     * UIDs now in the view that arrived or changed, and those that left it.
+     * The ESEARCH responses that bring every kept search up to date, given the UIDs now in the view that arrived or
+     * changed, and those that left it.
      */
-    List<String> apply(Set<Long> changed, Set<Long> removed) throws IOException {
+    List<Update> apply(Set<Long> changed, Set<Long> removed) throws IOException {
         if (active.isEmpty() || (changed.isEmpty() && removed.isEmpty())) return List.of();
-        List<String> lines = new ArrayList<>();
+        List<Update> lines = new ArrayList<>();
         List<Long> candidates = new ArrayList<>(new TreeSet<>(changed));
         for (Context c : active.values()) {
             Set<Long> gone = new TreeSet<>();
@@ -109,8 +112,7 @@ final class SearchUpdates {
                 else if (!was && matching.contains(u)) added.add(u);
             }
             if (gone.isEmpty() && added.isEmpty()) continue;
-            String start = "ESEARCH (TAG \"" + c.tag + "\")" + (c.uid ? " UID " : " ");
-            update(c, gone, added, removed, start, lines);
+            update(c, gone, added, removed, lines);
         }
         return lines;
     }
@@ -123,9 +125,9 @@ final class SearchUpdates {
      * sequence numbers an expunged message is not named: its EXPUNGE, sent just before, already took its number out
      * of the client's result (RFC 9051 §7.5.1), so it leaves the result here without a REMOVEFROM.
      */
-    private void update(Context c, Set<Long> gone, Set<Long> added, Set<Long> expunged, String start, List<String> lines)
+    private void update(Context c, Set<Long> gone, Set<Long> added, Set<Long> expunged, List<Update> lines)
             throws IOException {
-        SelectedMailbox sel = session.selected;
+        SelectedMailbox sel = session.selection().orElseThrow();
         if (!c.uid) {
             c.result.removeIf(expunged::contains);
             c.members.removeAll(expunged);
@@ -143,7 +145,7 @@ final class SearchUpdates {
             long u = c.result.get(i);
             if (added.contains(u)) additions.add((i + 1) + " " + (c.uid ? u : sel.seqOf(u)));
         }
-        if (!removals.isEmpty()) lines.add(start + "REMOVEFROM (" + String.join(" ", removals) + ")");
-        if (!additions.isEmpty()) lines.add(start + "ADDTO (" + String.join(" ", additions) + ")");
+        if (!removals.isEmpty()) lines.add(new Update(c.tag, c.uid, "REMOVEFROM (" + String.join(" ", removals) + ")"));
+        if (!additions.isEmpty()) lines.add(new Update(c.tag, c.uid, "ADDTO (" + String.join(" ", additions) + ")"));
     }
 }

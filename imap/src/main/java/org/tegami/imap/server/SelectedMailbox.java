@@ -116,10 +116,10 @@ final class SelectedMailbox implements AutoCloseable {
     /**
      * RFC 3501 §7.2.6, RFC 9051 §7.3.5: a keyword in use that the client was not told of yet must come in a FLAGS
      * response (and PERMANENTFLAGS, RFC 9051 §7.1) before any FETCH that shows it. Given the messages that just
-     * changed or arrived, the lines to send (without {@code * }), empty when none brings a new keyword; every session
+     * changed or arrived, the responses to send, empty when none brings a new keyword; every session
      * with the mailbox selected reaches this at its catch-up.
      */
-    List<String> announceKeywords(List<MessageMeta> changed) {
+    List<Update> announceKeywords(List<MessageMeta> changed) {
         boolean fresh = false;
         for (MessageMeta m : changed) {
             for (String f : m.flags()) fresh |= !f.startsWith("\\") && announced.add(f);
@@ -127,8 +127,7 @@ final class SelectedMailbox implements AutoCloseable {
         if (!fresh) return List.of();
         List<String> flags = new ArrayList<>(Flags.SYSTEM);
         flags.addAll(announced);
-        return List.of("FLAGS " + Flags.list(flags),
-                "OK [PERMANENTFLAGS " + Flags.permanent(rights, readOnly, announced) + "] Flags permitted");
+        return List.of(new Update.Flags(flags), new Update.PermanentFlags(Flags.permanent(rights, readOnly, announced)));
     }
 
     /** The keywords announced so far, for PERMANENTFLAGS. */
@@ -228,6 +227,14 @@ final class SelectedMailbox implements AutoCloseable {
         return lo;
     }
 
+    /** The message numbers a command names; {@code BAD} for sequence numbers beyond the mailbox (RFC 9051 §9). */
+    BitSet named(String tag, boolean uid, SequenceSet set) throws org.tegami.imap.proto.ImapSyntaxException {
+        if (!uid && !validSeqs(set)) {
+            throw new org.tegami.imap.proto.ImapSyntaxException(tag, "Invalid message sequence number", false);
+        }
+        return resolve(set, uid);
+    }
+
     /**
      * The 1-based sequence numbers a set names, ascending. For UIDs, {@code *} is the highest UID and numbers
      * without a message are skipped; for sequence numbers the caller has checked {@link #validSeqs} first.
@@ -298,22 +305,37 @@ final class SelectedMailbox implements AutoCloseable {
     record Mode(boolean allowExpunge, boolean condstore, boolean qresync, boolean uidOnly, boolean withUid) {}
 
     /**
-     * The start of an untagged FETCH response: {@code 3 FETCH (} with the UID item when {@code withUid}, or under
-     * UIDONLY (RFC 9586 §3.3) {@code 42 UIDFETCH (} keyed by the UID, which then is not repeated as an item.
-     */
-    static String fetchStart(int seq, Uid uid, boolean withUid, boolean uidOnly) {
-        if (uidOnly) return uid + " UIDFETCH (";
-        return seq + " FETCH (" + (withUid ? "UID " + uid + " " : "");
-    }
-
-    /**
      * What the catch-up found; {@code gone} when the mailbox was deleted. {@code changed} holds the UIDs now in the
      * view that arrived or whose state changed (by any session), {@code removed} those that left the view.
      */
-    record Sync(List<String> lines, boolean gone, Set<Long> changed, Set<Long> removed) {
-        Sync(List<String> lines, boolean gone) {
-            this(lines, gone, Set.of(), Set.of());
+    record Sync(List<Update> updates, boolean gone, Set<Long> changed, Set<Long> removed) {
+        Sync(List<Update> updates, boolean gone) {
+            this(updates, gone, Set.of(), Set.of());
         }
+    }
+
+    /** An untagged response that tells the client of a change to the selected mailbox (RFC 9051 §7.3, §7.4). */
+    sealed interface Update {
+        /** {@code * seq EXPUNGE}. */
+        record Expunge(int seq) implements Update {}
+
+        /** {@code * VANISHED uids} (RFC 7162 §3.2.10, and RFC 9586 §3.3 under UIDONLY). */
+        record Vanished(String uids) implements Update {}
+
+        /** {@code * n EXISTS}. */
+        record Exists(int count) implements Update {}
+
+        /** {@code * n RECENT} (RFC 3501 §7.3.2). */
+        record Recent(int count) implements Update {}
+
+        /** {@code * FLAGS (...)}: the flags defined in the mailbox, a new keyword among them. */
+        record Flags(List<String> flags) implements Update {}
+
+        /** {@code * OK [PERMANENTFLAGS (...)]} after a new keyword (RFC 9051 §7.1). */
+        record PermanentFlags(List<String> flags) implements Update {}
+
+        /** A FETCH with a message's new FLAGS, and its MODSEQ when {@code modSeq >= 0}. */
+        record FlagsFetch(int seq, long uid, boolean withUid, String flags, long modSeq) implements Update {}
     }
 
     private Set<Long> drainTouched() {
@@ -342,7 +364,7 @@ final class SelectedMailbox implements AutoCloseable {
             return new Sync(List.of(), true);
         }
         MailStore.MailboxChanges c = found.get();
-        List<String> lines = new ArrayList<>();
+        List<Update> lines = new ArrayList<>();
         Set<Long> changedUids = new HashSet<>(drainTouched());
         Set<Long> removed = new HashSet<>();
         boolean complete = mode.allowExpunge() || c.expunged().isEmpty(); // nothing held back: all is reported
@@ -356,15 +378,15 @@ final class SelectedMailbox implements AutoCloseable {
                 messages.remove(i);
                 removed.add(uid);
                 if (mode.qresync() || mode.uidOnly()) vanished.add(uid); // RFC 9586 §3.3: UIDONLY reports VANISHED
-                else lines.add((i + 1) + " EXPUNGE"); // descending, so each number is still valid when sent
+                else lines.add(new Update.Expunge(i + 1)); // descending, so each number is still valid when sent
             }
-            if (!vanished.isEmpty()) lines.add("VANISHED " + Uids.compact(vanished.reversed()));
+            if (!vanished.isEmpty()) lines.add(new Update.Vanished(Uids.compact(vanished.reversed())));
         } else if (!c.expunged().isEmpty()) {
             complete = false;
         }
         long lastUid = highestUid();
         int before = messages.size();
-        List<String> fetches = new ArrayList<>();
+        List<Update> fetches = new ArrayList<>();
         for (MessageMeta changed : c.changed()) {
             MessageState m = MessageState.of(changed);
             if (m.uid().value() > lastUid) {
@@ -380,20 +402,17 @@ final class SelectedMailbox implements AutoCloseable {
             messages.set(s - 1, m);
             if (flagsChanged || (mode.condstore() && !old.modSeq().equals(m.modSeq()))) {
                 // RFC 7162 §3.1: under CONDSTORE a flag change caused by another session comes with UID and MODSEQ
-                StringBuilder sb = new StringBuilder(fetchStart(s, m.uid(), mode.withUid() || mode.condstore(),
-                        mode.uidOnly()));
-                sb.append("FLAGS ").append(flagList(m));
-                if (mode.condstore()) sb.append(" MODSEQ (").append(m.modSeq().value()).append(')');
-                fetches.add(sb.append(')').toString());
+                fetches.add(new Update.FlagsFetch(s, m.uid().value(), mode.withUid() || mode.condstore(), flagList(m),
+                        mode.condstore() ? m.modSeq().value() : -1));
             }
         }
         lines.addAll(announceKeywords(c.changed())); // RFC 3501 §7.2.6: before the FETCH or new message showing one
         lines.addAll(fetches);
         if (messages.size() != before) {
-            lines.add(messages.size() + " EXISTS");
+            lines.add(new Update.Exists(messages.size()));
             if (recent != null) { // RFC 3501 §7.3.2: the new messages are recent to the first session told of them
                 claimRecent(lastUid);
-                lines.add(recentCount() + " RECENT");
+                lines.add(new Update.Recent(recentCount()));
             }
         }
         mailbox = c.mailbox();

@@ -113,9 +113,9 @@ class ValuesTest {
     @Test
     void responsesEncodeTaggedUntaggedAndCodes() {
         assertEquals("a1 OK [READ-WRITE] SELECT completed\r\n",
-                ImapResponse.tagged("a1", ImapResponse.Status.OK, "READ-WRITE", "SELECT completed").encode());
+                ImapResponse.tagged("a1", ImapResponse.Status.OK, ResponseCode.Atom.READ_WRITE, "SELECT completed").encode());
         assertEquals("* OK [UIDVALIDITY 3857529045] UIDs valid\r\n",
-                ImapResponse.untagged(ImapResponse.Status.OK, "UIDVALIDITY 3857529045", "UIDs valid").encode());
+                ImapResponse.untagged(ImapResponse.Status.OK, new ResponseCode.UidValidity(3857529045L), "UIDs valid").encode());
         assertEquals("* BYE Logging out\r\n", ImapResponse.untagged(ImapResponse.Status.BYE, "Logging out").encode());
         assertEquals("* 3 EXISTS\r\n", ImapResponse.data("3 EXISTS"));
         assertEquals("+ Ready\r\n", ImapResponse.continuation("Ready"));

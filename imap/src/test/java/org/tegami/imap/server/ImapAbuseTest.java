@@ -201,7 +201,7 @@ class ImapAbuseTest {
     void theMetadataOfAnAccountIsCappedInAll() throws IOException {
         Client c = alice();
         // 100 entries of 64 KiB per mailbox, on 10,000 mailboxes, used to be 64 GB outside any quota
-        String value = "v".repeat(Metadata.MAX_VALUE);
+        String value = "v".repeat(MetadataCommands.MAX_VALUE);
         int stored = 0;
         String last = "";
         while (stored <= 100) { // the cap is reached after 15
@@ -211,9 +211,9 @@ class ImapAbuseTest {
             if (!last.startsWith("c OK ")) break;
             stored++;
         }
-        assertEquals("c NO [METADATA TOOMANY] At most " + Metadata.MAX_ACCOUNT_OCTETS
+        assertEquals("c NO [METADATA TOOMANY] At most " + MetadataCommands.MAX_ACCOUNT_OCTETS
                 + " octets of entries per account", last);
-        assertEquals(Metadata.MAX_ACCOUNT_OCTETS / (Metadata.MAX_VALUE + "/private/comment".length()), stored);
+        assertEquals(MetadataCommands.MAX_ACCOUNT_OCTETS / (MetadataCommands.MAX_VALUE + "/private/comment".length()), stored);
         // a smaller value still fits, and removing an entry makes room again
         assertTrue(c.command("d SETMETADATA \"\" (/private/vendor/x \"small\")").startsWith("d OK "));
         assertTrue(c.command("e SETMETADATA m0 (/private/comment NIL)").startsWith("e OK "));
@@ -324,17 +324,17 @@ class ImapAbuseTest {
         Client c = alice();
         assertTrue(c.command("b SELECT INBOX").startsWith("b OK "));
         // each text criterion reads every message's text once more: 8,000 fit in one 64 KB line
-        String text = " BODY pizza".repeat(Searcher.TEXT_CRITERIA);
+        String text = " BODY pizza".repeat(SearchCommands.TEXT_CRITERIA);
         assertEquals("c OK SEARCH completed", c.command("c SEARCH" + text));
         assertEquals(List.of("* SEARCH 1"), c.untagged);
-        assertEquals("d NO [LIMIT] At most " + Searcher.TEXT_CRITERIA + " BODY, TEXT, HEADER and address or SUBJECT"
+        assertEquals("d NO [LIMIT] At most " + SearchCommands.TEXT_CRITERIA + " BODY, TEXT, HEADER and address or SUBJECT"
                 + " criteria in one search", c.command("d UID SEARCH OR SUBJECT x" + text));
         assertTrue(c.command("e SORT (DATE) UTF-8 NOT FROM x" + text).startsWith("e NO [LIMIT] "));
         assertTrue(c.command("f ESEARCH IN (personal) TO x" + text).startsWith("f NO [LIMIT] "));
         // and every sequence set is a bit set as large as the mailbox: 16,000 of them fit in one line
-        String sets = " 1:*".repeat(Searcher.CRITERIA);
+        String sets = " 1:*".repeat(SearchCommands.CRITERIA);
         assertEquals("g OK SEARCH completed", c.command("g SEARCH" + sets));
-        assertEquals("h NO [LIMIT] At most " + Searcher.CRITERIA + " criteria in one search",
+        assertEquals("h NO [LIMIT] At most " + SearchCommands.CRITERIA + " criteria in one search",
                 c.command("h SEARCH NOT 1" + sets));
         assertEquals("i OK NOOP completed", c.command("i NOOP"));
     }

@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import org.tegami.imap.proto.FetchItem;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.ImapWriter;
 import org.tegami.mime.message.MessageStructure;
 import org.tegami.store.MailStore;
@@ -27,24 +28,23 @@ import org.tegami.store.ModSeq;
 import org.tegami.store.Uid;
 
 /** FETCH and UID FETCH (RFC 9051 §6.4.5), with CHANGEDSINCE and VANISHED (RFC 7162 §3.1.4, §3.2.6). */
-final class Fetcher {
+final class FetchCommand {
     /** RFC 9051 §9 date-time: {@code "02-Jan-2025 03:04:05 +0000"}, English month names whatever the locale. */
     static final DateTimeFormatter INTERNAL_DATE =
             DateTimeFormatter.ofPattern("dd-MMM-yyyy HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
     private final ImapSession s;
 
-    Fetcher(ImapSession session) {
+    FetchCommand(ImapSession session) {
         this.s = session;
     }
 
-    void fetch(String tag, ImapCommand.Fetch c) throws IOException, ImapSyntaxException {
-        SelectedMailbox sel = s.selected;
-        if (c.vanished() && (!c.uid() || !s.qresync || c.changedSince().isEmpty())) {
+    void fetch(String tag, SelectedMailbox sel, ImapCommand.Fetch c) throws IOException, ImapSyntaxException {
+        if (c.vanished() && (!c.uid() || !s.dialect().qresync() || c.changedSince().isEmpty())) {
             // RFC 7162 §3.2.6: only UID FETCH with CHANGEDSINCE, after ENABLE QRESYNC
             throw new ImapSyntaxException(tag, "VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC", false);
         }
-        BitSet seqs = MessageCommands.messages(tag, sel, c.uid(), c.set());
+        BitSet seqs = sel.named(tag, c.uid(), c.set());
         if (c.partial().isPresent()) { // RFC 9394 §3.2: only the messages at these positions of the set
             List<Integer> all = seqs.stream().boxed().toList();
             seqs = new BitSet();
@@ -59,7 +59,7 @@ final class Fetcher {
             for (Uid u : s.env.store().mail().expungedSince(sel.mailbox().id(), new ModSeq(c.changedSince().get()))) {
                 if (c.set().saved() || c.set().contains(u.value(), Math.max(max, u.value()))) vanished.add(u.value());
             }
-            if (!vanished.isEmpty()) s.send("* VANISHED (EARLIER) " + Uids.compact(vanished) + "\r\n");
+            if (!vanished.isEmpty()) s.out().vanished(true, Uids.compact(vanished));
         }
         seen.clear();
         markSeen(sel, seqs, c);
@@ -72,25 +72,24 @@ final class Fetcher {
             MessageMeta meta = details.get(m.uid());
             if (needsDetails && meta == null) continue; // expunged by another session, not yet reported
             try (FetchBudget.Hold held = holdFor(c.items(), meta)) {
-                byte[] r = response(i, m, meta, c, withModSeq);
-                if (r != null) s.send(r);
+                byte[] r = response(sel, i, m, meta, c, withModSeq);
+                if (r != null) s.out().fetch(r);
             }
         }
         s.sync(c.uid()); // RFC 9051 §7.4.1: no EXPUNGE during FETCH, but during UID FETCH
         if (unknownCte) {
             unknownCte = false;
-            s.send(tag + " NO [UNKNOWN-CTE] A part has a transfer encoding that cannot be decoded\r\n"); // RFC 3516 §4.3
+            s.out().no(tag, ResponseCode.Atom.UNKNOWN_CTE, "A part has a transfer encoding that cannot be decoded"); // RFC 3516 §4.3
             return;
         }
-        s.ok(tag, (c.uid() ? "UID FETCH" : "FETCH") + " completed");
+        s.out().ok(tag, (c.uid() ? "UID FETCH" : "FETCH") + " completed");
     }
 
     /**
      * Unsolicited FETCH responses, with the UID, for messages that just arrived in the selected mailbox (NOTIFY
      * MessageNew with fetch attributes, RFC 5465 §5.2). Nothing is marked \Seen.
      */
-    void unsolicited(BitSet seqs, List<FetchItem> items) throws IOException {
-        SelectedMailbox sel = s.selected;
+    void unsolicited(SelectedMailbox sel, BitSet seqs, List<FetchItem> items) throws IOException {
         ImapCommand.Fetch c = new ImapCommand.Fetch(true, org.tegami.imap.proto.SequenceSet.single(1), items, Optional.empty(),
                 false, Optional.empty());
         Map<Uid, MessageMeta> details = sel.details(seqs);
@@ -99,8 +98,8 @@ final class Fetcher {
             MessageMeta meta = details.get(sel.get(i).uid());
             if (meta == null) continue;
             try (FetchBudget.Hold held = holdFor(items, meta)) {
-                byte[] r = response(i, sel.get(i), meta, c, withModSeq);
-                if (r != null) s.send(r);
+                byte[] r = response(sel, i, sel.get(i), meta, c, withModSeq);
+                if (r != null) s.out().fetch(r);
             }
         }
     }
@@ -113,7 +112,7 @@ final class Fetcher {
         boolean text = meta != null && items.stream().anyMatch(i -> i instanceof FetchItem.Preview
                 || i instanceof FetchItem.Rfc822 || i instanceof FetchItem.Rfc822Header || i instanceof FetchItem.Rfc822Text
                 || i instanceof FetchItem.BodySection || i instanceof FetchItem.Binary || i instanceof FetchItem.BinarySize);
-        return text ? FetchBudget.SHARED.hold(s.account.id(), meta.size()) : null; // the fetching user, not the owner
+        return text ? FetchBudget.SHARED.hold(s.account().id(), meta.size()) : null; // the fetching user, not the owner
     }
 
     /** RFC 9051 §6.4.5: BODY[...] without .PEEK (and RFC822, RFC822.TEXT) sets \Seen. */
@@ -175,7 +174,8 @@ final class Fetcher {
      * One FETCH response, or null when no item could be answered; {@code meta} (the message's bytes, size, date)
      * is null when no item needs it.
      */
-    private byte[] response(int seq, MessageState m, MessageMeta meta, ImapCommand.Fetch c, boolean withModSeq)
+    private byte[] response(SelectedMailbox sel, int seq, MessageState m, MessageMeta meta, ImapCommand.Fetch c,
+            boolean withModSeq)
             throws IOException {
         Out out = new Out();
         List<String> parts = new ArrayList<>();
@@ -184,15 +184,16 @@ final class Fetcher {
         boolean flagsDone = false;
         boolean modSeqDone = false;
         // RFC 7162 §3.1: under CONDSTORE a FETCH that set \Seen reports the change with UID and MODSEQ
-        boolean flagChange = seen.contains(m.uid()) && s.condstore;
+        var dialect = s.dialect();
+        boolean flagChange = seen.contains(m.uid()) && dialect.condstore();
         withModSeq |= flagChange;
         // RFC 7162 §3.2.4: under QRESYNC every FETCH response has the UID
-        if ((c.uid() || s.qresync || flagChange) && !s.uidOnly) {
+        if ((c.uid() || dialect.qresync() || flagChange) && !dialect.uidOnly()) {
             parts.add("UID " + m.uid());
             uidDone = true;
         }
-        uidDone |= s.uidOnly; // RFC 9586: the UIDFETCH response is keyed by the UID
-        out.write(("* " + SelectedMailbox.fetchStart(seq, m.uid(), false, s.uidOnly)).getBytes(StandardCharsets.US_ASCII));
+        uidDone |= dialect.uidOnly(); // RFC 9586: the UIDFETCH response is keyed by the UID
+        out.write(s.out().fetchStart(seq, m.uid().value(), false).getBytes(StandardCharsets.US_ASCII));
         byte[] raw = null;
         MessageStructure structure = null;
         for (FetchItem item : c.items()) {
@@ -202,7 +203,7 @@ final class Fetcher {
                     uidDone = true;
                 }
                 case FetchItem.Flags f -> {
-                    if (!flagsDone) parts.add("FLAGS " + s.selected.flagList(m));
+                    if (!flagsDone) parts.add("FLAGS " + sel.flagList(m));
                     flagsDone = true;
                 }
                 case FetchItem.ModSeq ms -> { }
@@ -263,7 +264,7 @@ final class Fetcher {
                 }
             }
         }
-        if (!flagsDone && seen.contains(m.uid())) parts.add("FLAGS " + s.selected.flagList(m));
+        if (!flagsDone && seen.contains(m.uid())) parts.add("FLAGS " + sel.flagList(m));
         if (withModSeq && !modSeqDone) parts.add("MODSEQ (" + m.modSeq().value() + ")");
         flush(out, parts);
         if (out.items == 0) return null; // nothing could be answered (UNKNOWN-CTE): no empty FETCH response

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.SortedMap;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.ImapWriter;
 import org.tegami.store.AccountId;
 import org.tegami.store.MailboxId;
@@ -17,7 +18,7 @@ import org.tegami.store.MailboxId;
  * METADATA (RFC 5464): private and shared annotations on mailboxes and, with the mailbox {@code ""}, on the server
  * for this user. Values and the number of entries are bounded (§4.3 MAXSIZE and TOOMANY).
  */
-final class Metadata {
+final class MetadataCommands {
     /** Largest value in octets (RFC 5464 §4.3 [METADATA MAXSIZE]). */
     static final int MAX_VALUE = org.tegami.imap.proto.ImapLimits.METADATA_VALUE;
     /** Most entries per mailbox, or on the server (RFC 5464 §4.3 [METADATA TOOMANY]). */
@@ -31,7 +32,7 @@ final class Metadata {
 
     private final ImapSession s;
 
-    Metadata(ImapSession session) {
+    MetadataCommands(ImapSession session) {
         this.s = session;
     }
 
@@ -45,11 +46,11 @@ final class Metadata {
     /** Absent after answering NO. */
     private Optional<Place> place(String tag, String wire, boolean write, java.util.Collection<String> entries)
             throws IOException, ImapSyntaxException {
-        if (wire.isEmpty()) return Optional.of(new Place(s.account.id(), Optional.empty(), true));
+        if (wire.isEmpty()) return Optional.of(new Place(s.account().id(), Optional.empty(), true));
         Optional<Access.Target> mb = s.access.require(tag, s.mailboxName(tag, wire), write ? 'n' : 'r');
         if (mb.isEmpty()) return Optional.empty();
         if (!mb.get().own() && write && entries.stream().anyMatch(e -> e.startsWith("/private"))) {
-            s.send(tag + " NO [NOPERM] Private annotations cannot be set on another user's mailbox\r\n");
+            s.out().no(tag, ResponseCode.Atom.NOPERM, "Private annotations cannot be set on another user's mailbox");
             return Optional.empty();
         }
         return Optional.of(new Place(mb.get().mailbox().account(), Optional.of(mb.get().mailbox().id()), mb.get().own()));
@@ -60,7 +61,7 @@ final class Metadata {
         if (box.isEmpty()) return;
         for (Optional<String> v : c.entries().values()) {
             if (v.isPresent() && v.get().getBytes(StandardCharsets.UTF_8).length > MAX_VALUE) {
-                s.send(tag + " NO [METADATA MAXSIZE " + MAX_VALUE + "] Value too large\r\n");
+                s.out().no(tag, ResponseCode.Metadata.maxSize(MAX_VALUE), "Value too large");
                 return;
             }
         }
@@ -71,7 +72,7 @@ final class Metadata {
             else after.remove(k);
         });
         if (after.size() > MAX_ENTRIES) {
-            s.send(tag + " NO [METADATA TOOMANY] At most " + MAX_ENTRIES + " entries\r\n");
+            s.out().no(tag, ResponseCode.Metadata.TOOMANY, "At most " + MAX_ENTRIES + " entries");
             return;
         }
         long before = s.env.store().mail().metadataOctets(box.get().account());
@@ -82,11 +83,11 @@ final class Metadata {
             if (e.getValue().isPresent()) total += octets(e.getKey()) + octets(e.getValue().get());
         }
         if (total > MAX_ACCOUNT_OCTETS && total > before) { // an account over the limit may still shrink
-            s.send(tag + " NO [METADATA TOOMANY] At most " + MAX_ACCOUNT_OCTETS + " octets of entries per account\r\n");
+            s.out().no(tag, ResponseCode.Metadata.TOOMANY, "At most " + MAX_ACCOUNT_OCTETS + " octets of entries per account");
             return;
         }
         s.env.store().mail().setMetadata(box.get().account(), box.get().mailbox(), c.entries());
-        s.ok(tag, "SETMETADATA completed");
+        s.out().ok(tag, "SETMETADATA completed");
     }
 
     void get(String tag, ImapCommand.GetMetadata c) throws IOException, ImapSyntaxException {
@@ -113,11 +114,11 @@ final class Metadata {
             }
         }
         if (!out.isEmpty()) {
-            String name = c.mailbox().isEmpty() ? "\"\"" : s.wireName(s.mailboxName(tag, c.mailbox()));
-            s.send("* METADATA " + name + " (" + String.join(" ", out) + ")\r\n");
+            String name = c.mailbox().isEmpty() ? "\"\"" : s.out().mailboxName(s.mailboxName(tag, c.mailbox()));
+            s.out().data("METADATA " + name + " (" + String.join(" ", out) + ")");
         }
-        if (longest > 0) s.send(tag + " OK [METADATA LONGENTRIES " + longest + "] GETMETADATA completed\r\n");
-        else s.ok(tag, "GETMETADATA completed");
+        if (longest > 0) s.out().ok(tag, ResponseCode.Metadata.longEntries(longest), "GETMETADATA completed");
+        else s.out().ok(tag, "GETMETADATA completed");
     }
 
     private static long octets(String s) {

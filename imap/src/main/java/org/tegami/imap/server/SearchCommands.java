@@ -10,8 +10,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapResponse;
 import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ResponseEncoder;
+import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.SearchKey;
 import org.tegami.mime.message.MessageText;
 import org.tegami.imap.message.SortKeys;
@@ -26,10 +30,10 @@ import org.tegami.store.Uid;
  * (RFC 2047 words, transfer encodings, charsets) case-insensitively. RETURN (UPDATE) hands the result to
  * {@link SearchUpdates} (RFC 5267 §4); the scan reports its progress (RFC 9585) through {@link Progress}.
  */
-final class Searcher {
+final class SearchCommands {
     private final ImapSession s;
 
-    Searcher(ImapSession session) {
+    SearchCommands(ImapSession session) {
         this.s = session;
     }
 
@@ -65,9 +69,9 @@ final class Searcher {
      * Evaluates a search; empty (after answering NO [BADCHARSET]) for a charset we do not know, or (after answering
      * NO [LIMIT]) for more criteria than {@link #CRITERIA} or {@link #TEXT_CRITERIA}.
      */
-    private Optional<Hits> evaluate(String tag, Optional<String> charset, SearchKey key, boolean withDetails)
-            throws IOException {
-        return evaluate(s.selected, tag, charset, key, withDetails, new Progress(s, tag, s.selected.count(), "Still searching"));
+    private Optional<Hits> evaluate(SelectedMailbox sel, String tag, Optional<String> charset, SearchKey key,
+            boolean withDetails) throws IOException {
+        return evaluate(sel, tag, charset, key, withDetails, new Progress(s, tag, sel.count(), "Still searching"));
     }
 
     private Optional<Hits> evaluate(SelectedMailbox sel, String tag, Optional<String> charset, SearchKey key,
@@ -75,26 +79,26 @@ final class Searcher {
         if (charset.isPresent()) {
             String cs = charset.get().toUpperCase(Locale.ROOT);
             if (!cs.equals("UTF-8") && !cs.equals("US-ASCII")) {
-                s.send(tag + " NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset\r\n"); // RFC 9051 §6.4.4
+                s.out().no(tag, new ResponseCode.BadCharset(List.of("UTF-8", "US-ASCII")), "Unsupported charset"); // RFC 9051 §6.4.4
                 return Optional.empty();
             }
         }
         int[] counts = new int[2];
         count(key, counts);
         if (counts[0] > CRITERIA) {
-            s.send(tag + " NO [LIMIT] At most " + CRITERIA + " criteria in one search\r\n"); // RFC 5530 §3
+            s.out().no(tag, ResponseCode.Atom.LIMIT, "At most " + CRITERIA + " criteria in one search"); // RFC 5530 §3
             return Optional.empty();
         }
         if (counts[1] > TEXT_CRITERIA) {
-            s.send(tag + " NO [LIMIT] At most " + TEXT_CRITERIA + " BODY, TEXT, HEADER and address or SUBJECT criteria"
-                    + " in one search\r\n");
+            s.out().no(tag, ResponseCode.Atom.LIMIT, "At most " + TEXT_CRITERIA
+                    + " BODY, TEXT, HEADER and address or SUBJECT criteria in one search");
             return Optional.empty();
         }
         now = s.env.clock().instant();
         Map<SearchKey, BitSet> sets = new IdentityHashMap<>();
         boolean modseqKey = prepare(key, sel, sets);
-        if (modseqKey && sel == s.selected) s.enableCondstore(); // RFC 7162 §3.1: a CONDSTORE enabling command
-        else if (modseqKey) s.condstore = true;
+        if (modseqKey && s.isSelected(sel)) s.enableCondstore(); // RFC 7162 §3.1: a CONDSTORE enabling command
+        else if (modseqKey) s.dialect(s.dialect().withCondstore());
         List<Integer> hits = new ArrayList<>();
         long highestModSeq = 0;
         Map<Uid, MessageMeta> details = Map.of();
@@ -116,7 +120,7 @@ final class Searcher {
 
     /** Which of these UIDs of the selected mailbox match {@code key} now, ascending (for search updates). */
     List<Long> matchingUids(SearchKey key, java.util.Collection<Long> uids) throws IOException {
-        SelectedMailbox sel = s.selected;
+        SelectedMailbox sel = s.selection().orElseThrow();
         BitSet seqs = new BitSet();
         for (long u : uids) {
             int q = sel.seqOf(u);
@@ -137,7 +141,7 @@ final class Searcher {
 
     /** These UIDs of the selected mailbox in the order of the sort criteria (for SORT updates, RFC 5267 §4.5). */
     List<Long> sortedUids(List<ImapCommand.SortCriterion> criteria, java.util.Collection<Long> uids) throws IOException {
-        SelectedMailbox sel = s.selected;
+        SelectedMailbox sel = s.selection().orElseThrow();
         BitSet seqs = new BitSet();
         for (long u : uids) {
             int q = sel.seqOf(u);
@@ -149,9 +153,8 @@ final class Searcher {
         return out;
     }
 
-    void search(String tag, ImapCommand.Search c) throws IOException, ImapSyntaxException {
-        SelectedMailbox sel = s.selected;
-        Optional<Hits> found = evaluate(tag, c.charset(), c.key(), false);
+    void search(String tag, SelectedMailbox sel, ImapCommand.Search c) throws IOException, ImapSyntaxException {
+        Optional<Hits> found = evaluate(sel, tag, c.charset(), c.key(), false);
         if (found.isEmpty()) return;
         List<Integer> hits = found.get().seqs();
         boolean modseqKey = found.get().modseqKey();
@@ -171,28 +174,22 @@ final class Searcher {
             }
             sel.save(uids);
         }
-        if (!ret.isEmpty() || s.rev2) {
+        if (!ret.isEmpty() || s.dialect().rev2()) {
             List<String> opts = ret.isEmpty() ? List.of("ALL") : ret;
             // RFC 5182 §2.4: RETURN (SAVE) alone answers nothing; UPDATE and CONTEXT ask for nothing themselves
             if (opts.stream().anyMatch(o -> !o.equals("SAVE") && !o.equals("UPDATE") && !o.equals("CONTEXT"))) {
-                String modseq = modseqKey && !numbers.isEmpty()
-                        ? " MODSEQ " + returnedModSeq(sel, hits, opts, c.partial()) : "";
+                List<String> items = esearchItems(numbers, opts);
                 // RFC 9394 §3.1: PARTIAL (range set-or-NIL), the slice of the result the range names
-                String partial = c.partial().map(p -> {
-                    List<Long> slice = p.of(numbers);
-                    return " PARTIAL (" + p + " " + (slice.isEmpty() ? "NIL" : Uids.compact(slice)) + ")";
-                }).orElse("");
-                s.send(esearch(tag, c.uid(), numbers, opts) + partial + modseq + "\r\n");
+                c.partial().ifPresent(p -> items.add(partialItem(p, numbers)));
+                if (modseqKey && !numbers.isEmpty()) items.add("MODSEQ " + returnedModSeq(sel, hits, opts, c.partial()));
+                s.out().esearch(ResponseEncoder.tagCorrelator(tag), c.uid(), items);
             }
         } else {
-            StringBuilder sb = new StringBuilder("* SEARCH");
-            for (long n : numbers) sb.append(' ').append(n);
-            if (modseqKey && !numbers.isEmpty()) sb.append(" (MODSEQ ").append(highestModSeq).append(')');
-            s.send(sb.append("\r\n").toString());
+            s.out().search(numbers, modseqKey && !numbers.isEmpty() ? OptionalLong.of(highestModSeq) : OptionalLong.empty());
         }
         if (update) keep(tag, c.uid(), c.key(), List.of(), uidsOf(sel, hits));
         s.sync(c.uid());
-        s.ok(tag, (c.uid() ? "UID SEARCH" : "SEARCH") + " completed");
+        s.out().ok(tag, (c.uid() ? "UID SEARCH" : "SEARCH") + " completed");
     }
 
     /**
@@ -230,28 +227,28 @@ final class Searcher {
     private void keep(String tag, boolean uid, SearchKey key, List<ImapCommand.SortCriterion> sort, List<Long> uids)
             throws IOException {
         Optional<String> refused = s.updates.register(tag, uid, key, sort, uids);
-        if (refused.isPresent()) s.send("* NO [NOUPDATE \"" + tag + "\"] " + refused.get() + "\r\n");
+        if (refused.isPresent()) s.out().untagged(ImapResponse.Status.NO, new ResponseCode.NoUpdate(tag), refused.get());
     }
 
     /**
-     * An ESEARCH response (RFC 4731 §3.1) without its line end: MIN and MAX are the first and last of
+     * The return data of an ESEARCH response (RFC 4731 §3.1): MIN and MAX are the first and last of
      * {@code numbers}, ALL keeps their order (ascending for SEARCH, sort order for ESORT).
      */
-    private static String esearch(String tag, boolean uid, List<Long> numbers, List<String> opts) {
-        return esearchWith("(TAG \"" + tag + "\")", uid, numbers, opts);
+    private static List<String> esearchItems(List<Long> numbers, List<String> opts) {
+        List<String> items = new ArrayList<>();
+        if (!numbers.isEmpty()) {
+            if (opts.contains("MIN")) items.add("MIN " + numbers.getFirst());
+            if (opts.contains("MAX")) items.add("MAX " + numbers.getLast());
+            if (opts.contains("ALL")) items.add("ALL " + Uids.compact(numbers));
+        }
+        if (opts.contains("COUNT")) items.add("COUNT " + numbers.size());
+        return items;
     }
 
-    /** The same with any search correlator (RFC 4466 §2.6.2), e.g. with MAILBOX and UIDVALIDITY (RFC 7377). */
-    private static String esearchWith(String correlator, boolean uid, List<Long> numbers, List<String> opts) {
-        StringBuilder sb = new StringBuilder("* ESEARCH ").append(correlator);
-        if (uid) sb.append(" UID");
-        if (!numbers.isEmpty()) {
-            if (opts.contains("MIN")) sb.append(" MIN ").append(numbers.getFirst());
-            if (opts.contains("MAX")) sb.append(" MAX ").append(numbers.getLast());
-            if (opts.contains("ALL")) sb.append(" ALL ").append(Uids.compact(numbers));
-        }
-        if (opts.contains("COUNT")) sb.append(" COUNT ").append(numbers.size());
-        return sb.toString();
+    /** RFC 9394 §3.1 {@code PARTIAL (range set-or-NIL)}: the slice of the result the range names. */
+    private static String partialItem(ImapCommand.PartialRange p, List<Long> numbers) {
+        List<Long> slice = p.of(numbers);
+        return "PARTIAL (" + p + " " + (slice.isEmpty() ? "NIL" : Uids.compact(slice)) + ")";
     }
 
     /**
@@ -276,29 +273,27 @@ final class Searcher {
         Progress progress = new Progress(s, tag, 0, "Still searching");
         for (Access.Target t : boxes.values()) {
             org.tegami.store.Mailbox mb = t.mailbox();
-            boolean current = s.selected != null && s.selected.mailbox().id().equals(mb.id());
-            SelectedMailbox view = current ? s.selected : new SelectedMailbox(s.env.store().mail(), mb, true);
+            boolean current = s.isSelected(mb.id());
+            SelectedMailbox view = current ? s.selection().orElseThrow() : new SelectedMailbox(s.env.store().mail(), mb, true);
             try {
                 Optional<Hits> found = evaluate(view, tag, c.search().charset(), c.search().key(), false, progress);
                 if (found.isEmpty()) return; // BADCHARSET or LIMIT was answered
                 List<Long> uids = new ArrayList<>();
                 for (int q : found.get().seqs()) uids.add(view.get(q).uid().value());
                 if (uids.isEmpty() && !opts.contains("COUNT")) continue;
-                String correlator = "(TAG \"" + tag + "\" MAILBOX " + s.wireName(t.name()) + " UIDVALIDITY "
-                        + mb.uidValidity() + ")";
-                s.send(esearchWith(correlator, true, uids, opts) + "\r\n");
+                s.out().esearch(s.out().mailboxCorrelator(tag, t.name(), mb.uidValidity()), true, esearchItems(uids, opts));
             } finally {
                 if (!current) view.close();
             }
         }
-        s.ok(tag, "ESEARCH completed");
+        s.out().ok(tag, "ESEARCH completed");
     }
 
     private boolean inSource(ImapCommand.SearchSource src, Access.Listed candidate, String tag)
             throws ImapSyntaxException {
         Access.Target t = candidate.target();
         return switch (src.filter()) {
-            case "selected", "selected-delayed" -> s.selected != null && s.selected.mailbox().id().equals(t.mailbox().id());
+            case "selected", "selected-delayed" -> s.isSelected(t.mailbox().id());
             case "inboxes" -> t.own() && t.name().equals(org.tegami.store.Mailbox.INBOX);
             case "personal" -> t.own();
             case "subscribed" -> candidate.subscribed();
@@ -308,9 +303,9 @@ final class Searcher {
                 for (String wire : src.mailboxes()) {
                     String name = s.mailboxName(tag, wire);
                     any |= box.equals(name)
-                            || (src.filter().equals("subtree") && box.startsWith(name + Mailboxes.SEPARATOR))
-                            || (src.filter().equals("subtree-one") && box.startsWith(name + Mailboxes.SEPARATOR)
-                                    && box.indexOf(Mailboxes.SEPARATOR, name.length() + 1) < 0);
+                            || (src.filter().equals("subtree") && box.startsWith(name + MailboxCommands.SEPARATOR))
+                            || (src.filter().equals("subtree-one") && box.startsWith(name + MailboxCommands.SEPARATOR)
+                                    && box.indexOf(MailboxCommands.SEPARATOR, name.length() + 1) < 0);
                 }
                 yield any;
             }
@@ -324,7 +319,7 @@ final class Searcher {
             case SearchKey.UidSet u -> u.set().saved();
             case SearchKey.Not n -> usesSaved(n.key());
             case SearchKey.Or o -> usesSaved(o.a()) || usesSaved(o.b());
-            case SearchKey.And a -> a.keys().stream().anyMatch(Searcher::usesSaved);
+            case SearchKey.And a -> a.keys().stream().anyMatch(SearchCommands::usesSaved);
             default -> false;
         };
     }
@@ -335,7 +330,7 @@ final class Searcher {
             case SearchKey.SeqSet q -> true;
             case SearchKey.Not n -> usesSequenceNumbers(n.key());
             case SearchKey.Or o -> usesSequenceNumbers(o.a()) || usesSequenceNumbers(o.b());
-            case SearchKey.And a -> a.keys().stream().anyMatch(Searcher::usesSequenceNumbers);
+            case SearchKey.And a -> a.keys().stream().anyMatch(SearchCommands::usesSequenceNumbers);
             default -> false;
         };
     }
@@ -344,30 +339,25 @@ final class Searcher {
      * SORT and UID SORT (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO): the matching messages ordered by the
      * criteria in turn, ties broken by sequence number.
      */
-    void sort(String tag, ImapCommand.Sort c) throws IOException {
-        SelectedMailbox sel = s.selected;
-        Optional<Hits> found = evaluate(tag, Optional.of(c.charset()), c.key(), true);
+    void sort(String tag, SelectedMailbox sel, ImapCommand.Sort c) throws IOException {
+        Optional<Hits> found = evaluate(sel, tag, Optional.of(c.charset()), c.key(), true);
         if (found.isEmpty()) return;
         List<Integer> seqs = order(sel, c.criteria(), found.get().seqs(), found.get().details(),
                 new Progress(s, tag, found.get().details().size(), "Still sorting"));
         List<Long> numbers = new ArrayList<>(seqs.size());
         for (int q : seqs) numbers.add(c.uid() ? sel.get(q).uid().value() : q);
         if (c.returnOptions().isEmpty()) {
-            StringBuilder sb = new StringBuilder("* SORT");
-            for (long n : numbers) sb.append(' ').append(n);
-            s.send(sb.append("\r\n").toString());
+            s.out().sort(numbers);
         } else {
             // RFC 5267 §3.2: MIN and MAX are the first and last in sort order, ALL keeps the sort order; §4.4: PARTIAL
             // is a slice of the sorted result
-            String partial = c.partial().map(p -> {
-                List<Long> slice = p.of(numbers);
-                return " PARTIAL (" + p + " " + (slice.isEmpty() ? "NIL" : Uids.compact(slice)) + ")";
-            }).orElse("");
-            s.send(esearch(tag, c.uid(), numbers, c.returnOptions()) + partial + "\r\n");
+            List<String> items = esearchItems(numbers, c.returnOptions());
+            c.partial().ifPresent(p -> items.add(partialItem(p, numbers)));
+            s.out().esearch(ResponseEncoder.tagCorrelator(tag), c.uid(), items);
         }
         if (c.returnOptions().contains("UPDATE")) keep(tag, c.uid(), c.key(), c.criteria(), uidsOf(sel, seqs));
         s.sync(c.uid());
-        s.ok(tag, (c.uid() ? "UID SORT" : "SORT") + " completed");
+        s.out().ok(tag, (c.uid() ? "UID SORT" : "SORT") + " completed");
     }
 
     /** Orders messages by the criteria in turn, ties broken by sequence number (RFC 5256 §3). */
@@ -401,9 +391,8 @@ final class Searcher {
     }
 
     /** THREAD and UID THREAD (RFC 5256 §4): the matching messages as threads. */
-    void thread(String tag, ImapCommand.Thread c) throws IOException {
-        SelectedMailbox sel = s.selected;
-        Optional<Hits> found = evaluate(tag, Optional.of(c.charset()), c.key(), true);
+    void thread(String tag, SelectedMailbox sel, ImapCommand.Thread c) throws IOException {
+        Optional<Hits> found = evaluate(sel, tag, Optional.of(c.charset()), c.key(), true);
         if (found.isEmpty()) return;
         Map<Uid, MessageMeta> details = found.get().details();
         List<Threader.Message> msgs = new ArrayList<>();
@@ -417,9 +406,9 @@ final class Searcher {
             msgs.add(new Threader.Message(c.uid() ? m.uid().value() : seq, k, k.date().orElse(m.internalDate())));
         }
         String threads = c.algorithm().equals("REFERENCES") ? Threader.references(msgs) : Threader.orderedSubject(msgs);
-        s.send("* THREAD" + (threads.isEmpty() ? "" : " " + threads) + "\r\n");
+        s.out().data(threads.isEmpty() ? "THREAD" : "THREAD " + threads); // RFC 5256 §4
         s.sync(c.uid());
-        s.ok(tag, (c.uid() ? "UID THREAD" : "THREAD") + " completed");
+        s.out().ok(tag, (c.uid() ? "UID THREAD" : "THREAD") + " completed");
     }
 
     private static java.time.Instant arrival(Map<Uid, MessageMeta> details, SelectedMailbox sel, int seq) {
@@ -490,7 +479,7 @@ final class Searcher {
             case SearchKey.SavedSince k -> true;
             case SearchKey.Not n -> needsDetails(n.key());
             case SearchKey.Or o -> needsDetails(o.a()) || needsDetails(o.b());
-            case SearchKey.And a -> a.keys().stream().anyMatch(Searcher::needsDetails);
+            case SearchKey.And a -> a.keys().stream().anyMatch(SearchCommands::needsDetails);
             default -> false;
         };
     }
@@ -608,5 +597,14 @@ final class Searcher {
             case SearchKey.Older k -> m.meta != null && !m.meta.internalDate().isAfter(now.minusSeconds(k.seconds()));
             case SearchKey.Younger k -> m.meta != null && m.meta.internalDate().isAfter(now.minusSeconds(k.seconds()));
         };
+    }
+
+    /** RFC 5267 §4.2.1 CANCELUPDATE; every tag is checked first, so a BAD leaves all searches as they were. */
+    void cancelUpdate(String tag, ImapCommand.CancelUpdate c) throws IOException, ImapSyntaxException {
+        for (String t : c.tags()) {
+            if (!s.updates.has(t)) throw new ImapSyntaxException(tag, "No search updates with tag " + t, false);
+        }
+        c.tags().forEach(s.updates::cancel);
+        s.out().ok(tag, "CANCELUPDATE completed");
     }
 }

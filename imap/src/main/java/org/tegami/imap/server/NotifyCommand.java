@@ -18,7 +18,10 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.tegami.imap.proto.FetchItem;
 import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapResponse;
 import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ResponseEncoder;
+import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.server.Access.Listed;
 import org.tegami.store.ChangeFeed;
 import org.tegami.store.Mailbox;
@@ -34,8 +37,8 @@ import org.tegami.store.MailboxId;
  * store says the account's mailboxes changed; message events on other mailboxes by comparing their STATUS values.
  * A mailbox the user cannot list is ignored, one they can list but not read is answered {@code \NoAccess} (§3.1).
  */
-final class Notifier implements AutoCloseable {
-    private static final Logger LOG = System.getLogger(Notifier.class.getName());
+final class NotifyCommand implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(NotifyCommand.class.getName());
     /** Events Tegami reports (RFC 5465 §5); AnnotationChange needs ANNOTATE (RFC 5257), which is not offered. */
     static final List<String> SUPPORTED = List.of("MessageNew", "MessageExpunge", "FlagChange", "MailboxName",
             "SubscriptionChange", "MailboxMetadataChange", "ServerMetadataChange");
@@ -64,7 +67,7 @@ final class Notifier implements AutoCloseable {
     private record Watched(String name, Set<String> events, ChangeFeed.Subscription feed, List<Long> last) {}
 
 
-    Notifier(ImapSession session) {
+    NotifyCommand(ImapSession session) {
         this.s = session;
     }
 
@@ -81,13 +84,12 @@ final class Notifier implements AutoCloseable {
             for (String e : g.events()) if (!SUPPORTED.contains(e)) unknown.add(e);
         }
         if (!unknown.isEmpty()) { // §3.1: NO, not BAD, naming every supported event
-            s.send(tag + " NO [BADEVENT (" + String.join(" ", SUPPORTED) + ")] Not supported: "
-                    + String.join(" ", unknown) + "\r\n");
+            s.out().no(tag, new ResponseCode.BadEvent(List.copyOf(SUPPORTED)), "Not supported: " + String.join(" ", unknown));
             return;
         }
         stop();
         if (c.groups().isEmpty()) {
-            s.ok(tag, "NOTIFY completed");
+            s.out().ok(tag, "NOTIFY completed");
             return;
         }
         spec = c;
@@ -103,16 +105,16 @@ final class Notifier implements AutoCloseable {
         bare = bare(listed);
         if (!rewatch(c.status())) {
             stop();
-            s.send(tag + " NO [NOTIFICATIONOVERFLOW] More than " + MAX_WATCHED + " mailboxes to watch\r\n");
+            s.out().no(tag, ResponseCode.Atom.NOTIFICATIONOVERFLOW, "More than " + MAX_WATCHED + " mailboxes to watch");
             return;
         }
         snapshotMetadata();
-        accountFeed = s.env.store().mail().changes().subscribeAccount(s.account.id(), () -> {
+        accountFeed = s.env.store().mail().changes().subscribeAccount(s.account().id(), () -> {
             accountChanged = true;
             poke();
         });
         selectionChanged();
-        s.ok(tag, "NOTIFY completed");
+        s.out().ok(tag, "NOTIFY completed");
     }
 
     /** NOTIFY NONE, logout and UNAUTHENTICATE: no more events, no more subscriptions. */
@@ -138,7 +140,7 @@ final class Notifier implements AutoCloseable {
     /** Called by the session (holding its lock) after SELECT, EXAMINE, CLOSE, UNSELECT. */
     void selectionChanged() {
         if (spec == null) return;
-        MailboxId now = s.selected == null || selectedGroup.isEmpty() ? null : s.selected.mailbox().id();
+        MailboxId now = selectedGroup.isEmpty() ? null : s.selection().map(sel -> sel.mailbox().id()).orElse(null);
         if (Objects.equals(now, selectedId)) return;
         if (selectedFeed != null) selectedFeed.close();
         selectedFeed = now == null ? null : s.env.store().mail().changes().subscribe(now, this::poke);
@@ -185,16 +187,16 @@ final class Notifier implements AutoCloseable {
     /** Sends whatever happened since the last look. Caller holds the session lock. */
     void pump() throws IOException {
         if (spec == null) return;
-        if (selectedGroup.isPresent() && s.selected != null) {
-            SelectedMailbox sel = s.selected;
+        if (selectedGroup.isPresent() && s.selection().isPresent()) {
+            SelectedMailbox sel = s.selection().get();
             long before = sel.highestUid();
             // §6.1.2: SELECTED-DELAYED holds expunges back until a command that may report them
             s.sync(!selectedGroup.get().filter().equals("selected-delayed"));
             List<FetchItem> fetch = selectedGroup.get().fetch();
-            if (!fetch.isEmpty() && s.selected == sel) { // §5.2: a FETCH with the requested items after EXISTS
+            if (!fetch.isEmpty() && s.isSelected(sel)) { // §5.2: a FETCH with the requested items after EXISTS
                 BitSet fresh = new BitSet();
                 for (int i = 1; i <= sel.count(); i++) if (sel.get(i).uid().value() > before) fresh.set(i);
-                if (!fresh.isEmpty()) s.fetcher().unsolicited(fresh, fetch);
+                if (!fresh.isEmpty()) s.fetcher().unsolicited(sel, fresh, fetch);
             }
         }
         if (accountChanged) {
@@ -206,7 +208,7 @@ final class Notifier implements AutoCloseable {
     }
 
     private void overflow() throws IOException {
-        s.send("* OK [NOTIFICATIONOVERFLOW] Too many mailboxes to watch; notifications are off\r\n"); // §5.8
+        s.out().untagged(ImapResponse.Status.OK, ResponseCode.Atom.NOTIFICATIONOVERFLOW, "Too many mailboxes to watch; notifications are off"); // §5.8
         stop();
     }
 
@@ -228,7 +230,7 @@ final class Notifier implements AutoCloseable {
             }
             if (events.isEmpty()) continue;
             if (!l.rights().has('r')) { // §3.1: listable, but the events need r
-                if (sendStatus) s.send("* LIST (\\NoAccess) \"/\" " + s.wireName(l.name()) + "\r\n");
+                if (sendStatus) s.out().list("LIST", List.of("\\NoAccess"), l.name(), null);
                 continue;
             }
             MailboxId id = l.mailbox().id();
@@ -256,12 +258,12 @@ final class Notifier implements AutoCloseable {
      * the first values too (NOTIFY SET STATUS, §3.1, with UIDVALIDITY).
      */
     private void status(MailboxId id, Watched w, boolean initial) throws IOException {
-        if (s.selected != null && s.selected.mailbox().id().equals(id)) return; // SELECTED rules there (§3.1)
+        if (s.isSelected(id)) return; // SELECTED rules there (§3.1)
         var view = s.env.store().mail().view(id);
         if (view.isEmpty()) return; // deleted: MailboxName tells
         Mailbox mb = view.get().mailbox();
         long unseen = view.get().messages().stream().filter(m -> !m.flags().contains(Flags.SEEN)).count();
-        List<String> items = new ArrayList<>();
+        List<ResponseEncoder.StatusItem> items = new ArrayList<>();
         List<Long> values = new ArrayList<>();
         if (initial) item(items, values, "UIDVALIDITY", mb.uidValidity());
         // RFC 5465 §5.1: MessageNew reports MESSAGES and UIDNEXT; §5.2: MessageExpunge reports MESSAGES
@@ -270,7 +272,7 @@ final class Notifier implements AutoCloseable {
         }
         if (w.events().contains("MessageNew")) item(items, values, "UIDNEXT", mb.uidNext());
         if (w.events().contains("FlagChange")) item(items, values, "UNSEEN", unseen);
-        if (s.condstore) item(items, values, "HIGHESTMODSEQ", mb.highestModSeq().value());
+        if (s.dialect().condstore()) item(items, values, "HIGHESTMODSEQ", mb.highestModSeq().value());
         List<Long> compared = initial ? values.subList(1, values.size()) : values;
         boolean changed = w.last() != null && !w.last().equals(compared);
         boolean expungesOnly = !w.events().contains("MessageNew") && !w.events().contains("FlagChange");
@@ -278,11 +280,11 @@ final class Notifier implements AutoCloseable {
             changed = false; // §5.2: MessageExpunge alone was asked for, and nothing was expunged (MESSAGES grew)
         }
         watched.put(id, new Watched(w.name(), w.events(), w.feed(), List.copyOf(compared)));
-        if (initial || changed) s.send("* STATUS " + s.wireName(w.name()) + " (" + String.join(" ", items) + ")\r\n");
+        if (initial || changed) s.out().status(w.name(), items);
     }
 
-    private static void item(List<String> items, List<Long> values, String name, long value) {
-        items.add(name + " " + value);
+    private static void item(List<ResponseEncoder.StatusItem> items, List<Long> values, String name, long value) {
+        items.add(new ResponseEncoder.StatusItem.Number(name, value));
         values.add(value);
     }
 
@@ -297,17 +299,16 @@ final class Notifier implements AutoCloseable {
             Listed was = e.getValue();
             Listed is = now.get(e.getKey());
             if (is == null && wants("MailboxName", was)) {
-                s.send("* LIST (\\NonExistent) \"/\" " + s.wireName(was.name()) + "\r\n");
+                s.out().list("LIST", List.of("\\NonExistent"), was.name(), null);
             } else if (is != null && !is.name().equals(was.name()) && wants("MailboxName", is)) {
-                s.send("* LIST " + attributes(is, names) + " \"/\" " + s.wireName(is.name()) + " (\"OLDNAME\" ("
-                        + s.wireName(was.name()) + "))\r\n");
+                s.out().list("LIST", attributes(is, names), is.name(), "\"OLDNAME\" (" + s.out().mailboxName(was.name()) + ")");
             } else if (is != null && is.subscribed() != was.subscribed() && wants("SubscriptionChange", is)) {
-                s.send("* LIST " + attributes(is, names) + " \"/\" " + s.wireName(is.name()) + "\r\n");
+                s.out().list("LIST", attributes(is, names), is.name(), null);
             }
         }
         for (Map.Entry<MailboxId, Listed> e : now.entrySet()) {
             if (!listed.containsKey(e.getKey()) && wants("MailboxName", e.getValue())) {
-                s.send("* LIST " + attributes(e.getValue(), names) + " \"/\" " + s.wireName(e.getValue().name()) + "\r\n");
+                s.out().list("LIST", attributes(e.getValue(), names), e.getValue().name(), null);
             }
         }
         // §5.5 SubscriptionChange of a name that is no mailbox, before nor now (RFC 9051 §6.3.7 lets one subscribe
@@ -322,7 +323,7 @@ final class Notifier implements AutoCloseable {
             if (on == bare.contains(n) || existed.contains(n) || names.contains(n)) continue;
             Listed l = new Listed(new Access.Target(null, n, Rights.OWNER), true);
             if (wants("SubscriptionChange", l)) {
-                s.send("* LIST (" + (on ? "\\Subscribed " : "") + "\\NonExistent) \"/\" " + s.wireName(n) + "\r\n");
+                s.out().list("LIST", on ? List.of("\\Subscribed", "\\NonExistent") : List.of("\\NonExistent"), n, null);
             }
         }
         bare = bareNow;
@@ -339,8 +340,8 @@ final class Notifier implements AutoCloseable {
             for (String k : was.keySet()) if (!Objects.equals(was.get(k), e.getValue().get(k))) changed.add(k);
             for (String k : e.getValue().keySet()) if (!was.containsKey(k)) changed.add(k);
             if (changed.isEmpty()) continue;
-            String name = e.getKey() == null ? "\"\"" : s.wireName(listed.get(e.getKey()).name());
-            s.send("* METADATA " + name + " " + String.join(" ", changed) + "\r\n"); // RFC 5464 §4.4.2
+            String name = e.getKey() == null ? "\"\"" : s.out().mailboxName(listed.get(e.getKey()).name());
+            s.out().data("METADATA " + name + " " + String.join(" ", changed)); // RFC 5464 §4.4.2
         }
     }
 
@@ -349,22 +350,22 @@ final class Notifier implements AutoCloseable {
         metadata.clear();
         var store = s.env.store().mail();
         if (spec.groups().stream().anyMatch(g -> g.events().contains("ServerMetadataChange"))) {
-            metadata.put(null, store.metadata(s.account.id(), Optional.empty()));
+            metadata.put(null, store.metadata(s.account().id(), Optional.empty()));
         }
         for (Map.Entry<MailboxId, Listed> e : listed.entrySet()) {
             if (e.getValue().rights() == Rights.OWNER && wants("MailboxMetadataChange", e.getValue())) {
-                metadata.put(e.getKey(), store.metadata(s.account.id(), Optional.of(e.getKey())));
+                metadata.put(e.getKey(), store.metadata(s.account().id(), Optional.of(e.getKey())));
             }
         }
     }
 
-    private static String attributes(Listed l, Set<String> names) {
+    private static List<String> attributes(Listed l, Set<String> names) {
         List<String> a = new ArrayList<>();
         if (l.rights() == Rights.OWNER) l.mailbox().specialUse().ifPresent(a::add); // never another user's (RFC 6154)
         if (l.subscribed()) a.add("\\Subscribed");
-        boolean children = names.stream().anyMatch(n -> n.startsWith(l.name() + Mailboxes.SEPARATOR));
+        boolean children = names.stream().anyMatch(n -> n.startsWith(l.name() + MailboxCommands.SEPARATOR));
         a.add(children ? "\\HasChildren" : "\\HasNoChildren");
-        return "(" + String.join(" ", a) + ")";
+        return a;
     }
 
     private boolean wants(String event, Listed l) {
@@ -381,7 +382,7 @@ final class Notifier implements AutoCloseable {
             case "inboxes" -> l.rights() == Rights.OWNER && l.name().equals(Mailbox.INBOX);
             case "subscribed" -> l.subscribed();
             default -> g.mailboxes().stream().map(this::name).anyMatch(n -> l.name().equals(n)
-                    || (g.filter().equals("subtree") && l.name().startsWith(n + Mailboxes.SEPARATOR)));
+                    || (g.filter().equals("subtree") && l.name().startsWith(n + MailboxCommands.SEPARATOR)));
         };
     }
 
@@ -395,7 +396,7 @@ final class Notifier implements AutoCloseable {
 
     /** Every mailbox the user can list (RFC 4314 l): their own and those shared with them. */
     private Set<String> bare(Map<MailboxId, Listed> mailboxes) {
-        Set<String> out = new java.util.HashSet<>(s.env.store().mail().subscriptions(s.account.id()));
+        Set<String> out = new java.util.HashSet<>(s.env.store().mail().subscriptions(s.account().id()));
         mailboxes.values().forEach(l -> out.remove(l.name()));
         return out;
     }

@@ -1,0 +1,67 @@
+package org.tegami.imap.server;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.tegami.imap.proto.ImapCommand;
+import org.tegami.imap.proto.ImapSyntaxException;
+import org.tegami.imap.proto.ResponseEncoder;
+import org.tegami.store.MailStore;
+import org.tegami.store.Mailbox;
+import org.tegami.store.MessageMeta;
+
+/** STATUS (RFC 9051 §6.3.11), with SIZE (RFC 8438), HIGHESTMODSEQ (RFC 7162 §3.1.6) and MAILBOXID (RFC 8474 §4.3). */
+final class StatusCommand {
+    private final ImapSession s;
+
+    StatusCommand(ImapSession session) {
+        this.s = session;
+    }
+
+    private MailStore store() {
+        return s.env.store().mail();
+    }
+
+    void status(String tag, ImapCommand.Status c) throws IOException, ImapSyntaxException {
+        String name = s.mailboxName(tag, c.mailbox());
+        Optional<Access.Target> mb = s.access.require(tag, name, 'r'); // RFC 4314 §4
+        if (mb.isEmpty()) return;
+        if (c.items().contains("HIGHESTMODSEQ")) s.enableCondstore(); // RFC 7162 §3.1: a CONDSTORE enabling command
+        s.out().status(mb.get().name(), statusItems(mb.get().mailbox(), c.items()));
+        s.out().ok(tag, "STATUS completed");
+    }
+
+    /** RFC 9051 §6.3.11 status items, plus SIZE (RFC 8438) and HIGHESTMODSEQ (RFC 7162 §3.1.6). */
+    List<ResponseEncoder.StatusItem> statusItems(Mailbox mb, List<String> items) {
+        List<MessageMeta> msgs = items.stream().anyMatch(i -> Set.of("MESSAGES", "UNSEEN", "DELETED", "SIZE", "RECENT").contains(i))
+                ? store().messages(mb.id()) : List.of();
+        List<ResponseEncoder.StatusItem> out = new ArrayList<>();
+        for (String item : items) {
+            if (item.equals("MAILBOXID")) { // RFC 8474 §4.3
+                out.add(new ResponseEncoder.StatusItem.MailboxId(ObjectIds.mailbox(mb)));
+                continue;
+            }
+            long v = switch (item) {
+                case "MESSAGES" -> msgs.size();
+                case "UIDNEXT" -> mb.uidNext();
+                case "UIDVALIDITY" -> mb.uidValidity();
+                case "UNSEEN" -> msgs.stream().filter(m -> !m.flags().contains(Flags.SEEN)).count();
+                case "DELETED" -> msgs.stream().filter(m -> m.flags().contains(Flags.DELETED)).count();
+                case "SIZE" -> msgs.stream().mapToLong(MessageMeta::size).sum();
+                case "HIGHESTMODSEQ" -> mb.highestModSeq().value();
+                // RFC 3501 §6.3.10: the messages no session has claimed as recent yet (RFC 9051 has no \Recent)
+                case "RECENT" -> {
+                    if (s.dialect().rev2()) yield 0;
+                    long floor = store().recentFloor(mb.id());
+                    yield msgs.stream().filter(m -> m.uid().value() >= floor).count();
+                }
+                case "APPENDLIMIT" -> s.env.maxMessageSize();
+                default -> -1;
+            };
+            if (v >= 0) out.add(new ResponseEncoder.StatusItem.Number(item, v));
+        }
+        return out;
+    }
+}
