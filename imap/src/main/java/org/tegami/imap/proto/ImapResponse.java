@@ -51,18 +51,6 @@ public record ImapResponse(String tag, Status status, Optional<ResponseCode> cod
         return sb.append("\r\n").toString();
     }
 
-    /** An untagged data line such as {@code * 3 EXISTS}, with CRLF. */
-    public static String data(String body) {
-        if (!printable(body)) throw new IllegalArgumentException("untagged data must be one line");
-        return "* " + body + "\r\n";
-    }
-
-    /** RFC 9051 §7.5 continuation request, with CRLF. */
-    public static String continuation(String text) {
-        if (!printable(text)) throw new IllegalArgumentException("continuation text must be one line");
-        return text.isEmpty() ? "+\r\n" : "+ " + text + "\r\n";
-    }
-
     private static boolean printable(String s) {
         return s.indexOf('\r') < 0 && s.indexOf('\n') < 0 && s.indexOf('\0') < 0;
     }

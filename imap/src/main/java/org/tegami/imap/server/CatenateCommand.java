@@ -23,7 +23,7 @@ import org.tegami.store.Uid;
 /**
  * APPEND with CATENATE (RFC 4469): a message is assembled from literal text and from messages or sections this
  * user already has, named by IMAP URLs (RFC 5092) on this server. It is streamed into its blob part by part, bounded
- * by the message size limit like APPEND; {@link MessageCommands#append} stores it with the other messages of the
+ * by the message size limit like APPEND; {@link AppendCommand#append} stores it with the other messages of the
  * same APPEND (RFC 3502), all at once or none.
  */
 final class CatenateCommand {

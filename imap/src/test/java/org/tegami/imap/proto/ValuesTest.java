@@ -117,8 +117,6 @@ class ValuesTest {
         assertEquals("* OK [UIDVALIDITY 3857529045] UIDs valid\r\n",
                 ImapResponse.untagged(ImapResponse.Status.OK, new ResponseCode.UidValidity(3857529045L), "UIDs valid").encode());
         assertEquals("* BYE Logging out\r\n", ImapResponse.untagged(ImapResponse.Status.BYE, "Logging out").encode());
-        assertEquals("* 3 EXISTS\r\n", ImapResponse.data("3 EXISTS"));
-        assertEquals("+ Ready\r\n", ImapResponse.continuation("Ready"));
         assertEquals("x BAD Unknown command\r\n",
                 ImapResponse.of(new ImapSyntaxException("x", "Unknown command", false)).encode());
         assertThrows(IllegalArgumentException.class,
