@@ -527,7 +527,7 @@ final class Searcher {
         }
 
         private MessageText text() throws IOException {
-            if (text == null) text = MessageText.of(s.env.structures().read(meta.blob()));
+            if (text == null) text = MessageText.of(s.env.structures().read(meta.content()));
             return text;
         }
 
