@@ -22,9 +22,9 @@ import org.tegami.store.DeliveryRequest;
  * <pre>
  * X-Spam-Status: Yes, score=0.97 junk=0.90 model=user tests=BAYES clues=url:cheap-meds.example,viagra
  * </pre>
- * {@code Yes}/{@code No} against {@code junk}, the model ({@code user}, {@code shared}, or {@code none} when nothing
- * has been learned: score 0.50), and up to five of the strongest clues (tokens of letters, digits and
- * {@code .:-@_} only).
+ * {@code Yes}/{@code No} against {@code junk}, the model ({@code user}, or {@code shared} while the user has learned
+ * fewer than {@value Classifier#MIN_MESSAGES} messages of either kind), and up to five of the strongest clues (tokens
+ * of letters, digits and {@code .:-@_} only). While no model has learned enough, messages get no header at all.
  */
 public final class SpamStage implements Stage {
     /**
@@ -65,7 +65,8 @@ public final class SpamStage implements Stage {
         if (!settings.enabled()) return sofar;
         Set<String> tokens = message.memo().get(TOKENS, () -> Tokenizer.tokens(head, AuthenticationStage.tokens(message)));
         Classifier.Score s = classifier.score(recipient, tokens);
-        boolean spam = s.model() != Classifier.Model.NONE && s.score() >= settings.junkScore();
+        if (s.model() == Classifier.Model.NONE) return sofar; // nothing learned anywhere yet: no verdict, no header
+        boolean spam = s.score() >= settings.junkScore();
         if (spam && settings.rejectScore().isPresent() && s.score() >= settings.rejectScore().getAsDouble()) {
             return new Outcome.Refuse(550, "5.7.1", "Message refused as spam");
         }

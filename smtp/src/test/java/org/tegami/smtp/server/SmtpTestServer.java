@@ -77,7 +77,10 @@ final class SmtpTestServer implements AutoCloseable {
             TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
             var env = new SmtpEnvironment(HOSTNAME, limits, store,
                     new Authenticator(accounts, Hashes.HASHER, new LoginThrottle(clock)),
-                    new RecipientResolver(accounts), tls, clock, new SendRate(limits.messagesPerHour()));
+                    new RecipientResolver(accounts), tls, clock, new SendRate(limits.messagesPerHour()),
+                    new org.tegami.delivery.InboundPipeline(List.of(new org.tegami.delivery.AuthenticationStage(),
+                            new org.tegami.delivery.spam.SpamStage(org.tegami.delivery.spam.SpamSettings.DEFAULTS,
+                                    store.classifier()), new org.tegami.delivery.UserRulesStage())));
             var limiter = new ConnectionLimiter(limits.connectionsTotal(), limits.connectionsPerIp());
             var any = new InetSocketAddress("127.0.0.1", 0);
             var inbound = new SmtpServer(SmtpServer.Role.INBOUND, env);
