@@ -47,6 +47,13 @@ public final class StartupSummary {
             out.println("  WARNING       the certificate expires on " + DATE.format(c.notAfter())
                     + ", within 14 days: renew it (certbot renew); Tegami picks up the new files without a restart.");
         }
+        out.println("  inbound       " + String.join(" → ", s.pipeline().stages().stream().map(st -> st.name()).toList())
+                + " → store");
+        for (var st : s.pipeline().stages()) {
+            if (st instanceof org.tegami.delivery.spam.SpamStage spam) {
+                for (String line : spam.describe()) out.println("  spam          " + line);
+            }
+        }
         var accounts = s.store().accounts();
         int domains = accounts.domains().size();
         int users = accounts.userCount();
