@@ -42,7 +42,7 @@ public final class HtmlText {
                 String tag = html.substring(i + 1, gt);
                 String name = tagName(tag);
                 if (skipUntil != null) {
-                    if (("/" + name).equals(skipUntil)) skipUntil = null;
+                    if (name.equals(skipUntil)) skipUntil = null;
                 } else {
                     if (name.equals("script") || name.equals("style")) skipUntil = "/" + name;
                     if (urls.size() < MAX_URLS) attributeUrls(tag, urls);
