@@ -87,11 +87,17 @@ public final class Tokenizer {
                 sink.add(prefix + "skip:" + Character.toLowerCase(text.charAt(start)) + " " + (len / 10) * 10);
                 continue;
             }
-            String w = text.substring(start, i).toLowerCase(Locale.ROOT);
-            // strip trailing punctuation that survives the separators ("free!" is "free")
-            w = w.replaceAll("^[\\p{Punct}]+|[\\p{Punct}]+$", "");
-            if (w.length() >= 3) sink.add(prefix + w);
+            // punctuation around a word is not part of it ("free!" is "free")
+            int from = start;
+            int to = i;
+            while (from < to && punct(text.charAt(from))) from++;
+            while (to > from && punct(text.charAt(to - 1))) to--;
+            if (to - from >= 3) sink.add(prefix + text.substring(from, to).toLowerCase(Locale.ROOT));
         }
+    }
+
+    private static boolean punct(char c) {
+        return c < 128 && !Character.isLetterOrDigit(c);
     }
 
     private static boolean isSeparator(char c) {

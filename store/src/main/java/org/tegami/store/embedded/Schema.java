@@ -174,8 +174,7 @@ final class Schema {
             CREATE TABLE spam_totals(
                 account_id INTEGER PRIMARY KEY,
                 spam INTEGER NOT NULL,
-                ham INTEGER NOT NULL,
-                tokens INTEGER NOT NULL);
+                ham INTEGER NOT NULL);
             CREATE TABLE spam_learned(
                 account_id INTEGER NOT NULL,
                 message TEXT NOT NULL,

@@ -77,27 +77,40 @@ final class SqlClassifier implements ClassifierStore {
         });
     }
 
-    /** Adds {@code delta} to the class's count of each token and to its message total; counts never drop below 0. */
+    /**
+     * Adds {@code delta} to the class's count of each token and to its message total; counts never drop below 0 and
+     * tokens no class holds any more are deleted. One prepared statement, batched: a message has hundreds of tokens.
+     */
     private static void add(Db.Tx tx, long model, Verdict verdict, List<String> tokens, int delta) throws SQLException {
         String col = verdict == Verdict.SPAM ? "spam" : "ham";
-        SqlAccounts.update(tx, "INSERT OR IGNORE INTO spam_totals(account_id, spam, ham, tokens) VALUES (?, 0, 0, 0)", model);
+        SqlAccounts.update(tx, "INSERT OR IGNORE INTO spam_totals(account_id, spam, ham) VALUES (?, 0, 0)", model);
         SqlAccounts.update(tx, "UPDATE spam_totals SET " + col + " = MAX(0, " + col + " + ?) WHERE account_id = ?",
                 delta, model);
-        int added = 0;
-        for (String t : tokens) {
-            if (delta > 0) {
-                int n = SqlAccounts.update(tx, "INSERT OR IGNORE INTO spam_tokens(account_id, token, spam, ham)"
-                        + " VALUES (?, ?, 0, 0)", model, t);
-                added += n;
+        String sql = delta > 0
+                ? "INSERT INTO spam_tokens(account_id, token, spam, ham) VALUES (?, ?, ?, ?) ON CONFLICT(account_id, token)"
+                        + " DO UPDATE SET " + col + " = " + col + " + excluded." + col
+                : "UPDATE spam_tokens SET " + col + " = MAX(0, " + col + " - 1) WHERE account_id = ? AND token = ?";
+        try (PreparedStatement ps = tx.c.prepareStatement(sql)) {
+            for (String t : tokens) {
+                ps.setLong(1, model);
+                ps.setString(2, t);
+                if (delta > 0) {
+                    ps.setLong(3, verdict == Verdict.SPAM ? 1 : 0);
+                    ps.setLong(4, verdict == Verdict.HAM ? 1 : 0);
+                }
+                ps.addBatch();
             }
-            SqlAccounts.update(tx, "UPDATE spam_tokens SET " + col + " = MAX(0, " + col + " + ?) WHERE account_id = ?"
-                    + " AND token = ?", delta, model, t);
+            ps.executeBatch();
         }
-        if (delta < 0) {
-            added -= SqlAccounts.update(tx, "DELETE FROM spam_tokens WHERE account_id = ? AND spam = 0 AND ham = 0", model);
-        }
-        if (added != 0) {
-            SqlAccounts.update(tx, "UPDATE spam_totals SET tokens = MAX(0, tokens + ?) WHERE account_id = ?", added, model);
+        if (delta > 0) return;
+        try (PreparedStatement ps = tx.c.prepareStatement(
+                "DELETE FROM spam_tokens WHERE account_id = ? AND token = ? AND spam = 0 AND ham = 0")) {
+            for (String t : tokens) {
+                ps.setLong(1, model);
+                ps.setString(2, t);
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 
@@ -123,7 +136,6 @@ final class SqlClassifier implements ClassifierStore {
             int drop = size - maxTokens * 9 / 10;
             int n = SqlAccounts.update(tx, "DELETE FROM spam_tokens WHERE account_id = ? AND token IN (SELECT token FROM"
                     + " spam_tokens WHERE account_id = ? ORDER BY spam + ham LIMIT ?)", model, model, drop);
-            SqlAccounts.update(tx, "UPDATE spam_totals SET tokens = ? WHERE account_id = ?", size - n, model);
             return n;
         });
     }
