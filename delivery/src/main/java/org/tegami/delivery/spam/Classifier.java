@@ -47,13 +47,20 @@ public final class Classifier {
 
     /** Scores with the recipient's model when it has learned enough, else the shared one, else none (0.5). */
     public Score score(AccountId account, Collection<String> tokens) {
+        return score(account, () -> tokens);
+    }
+
+    /** As above, computing the tokens only when some model can use them. */
+    public Score score(AccountId account, java.util.function.Supplier<? extends Collection<String>> tokens) {
         Totals own = store.totals(Optional.of(account));
         if (own.spam() >= MIN_MESSAGES && own.ham() >= MIN_MESSAGES) {
-            return score(own, store.counts(Optional.of(account), tokens), tokens, Model.USER);
+            Collection<String> t = tokens.get();
+            return score(own, store.counts(Optional.of(account), t), t, Model.USER);
         }
         Totals shared = store.totals(Optional.empty());
         if (shared.spam() >= MIN_MESSAGES && shared.ham() >= MIN_MESSAGES) {
-            return score(shared, store.counts(Optional.empty(), tokens), tokens, Model.SHARED);
+            Collection<String> t = tokens.get();
+            return score(shared, store.counts(Optional.empty(), t), t, Model.SHARED);
         }
         return new Score(0.5, Model.NONE, List.of());
     }

@@ -63,8 +63,8 @@ public final class SpamStage implements Stage {
             return new Outcome.Refuse(554, "5.7.1", "Message refused as spam");
         }
         if (!settings.enabled()) return sofar;
-        Set<String> tokens = message.memo().get(TOKENS, () -> Tokenizer.tokens(head, AuthenticationStage.tokens(message)));
-        Classifier.Score s = classifier.score(recipient, tokens);
+        Classifier.Score s = classifier.score(recipient, () -> message.memo().<Set<String>>get(TOKENS,
+                () -> Tokenizer.tokens(head, AuthenticationStage.tokens(message))));
         if (s.model() == Classifier.Model.NONE) return sofar; // nothing learned anywhere yet: no verdict, no header
         boolean spam = s.score() >= settings.junkScore();
         if (spam && settings.rejectScore().isPresent() && s.score() >= settings.rejectScore().getAsDouble()) {
