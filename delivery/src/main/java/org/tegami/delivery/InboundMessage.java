@@ -10,7 +10,8 @@ import org.tegami.store.BlobId;
 
 /**
  * One message on its way to local mailboxes, as the pipeline's stages see it: the SMTP envelope, the committed blob
- * it was written to (read it through {@link #bytes()}, never whole: it may be 50 MiB) and its bounded header section.
+ * it was written to (read it through {@link #bytes()}, never whole: it may be 50 MiB) and its bounded header section
+ * ({@link #header()}).
  *
  * @param clientIp       the connecting client's address
  * @param helo           what the client said in HELO/EHLO
@@ -32,6 +33,33 @@ public record InboundMessage(InetAddress clientIp, String helo, String reversePa
     public InboundMessage(InetAddress clientIp, String helo, String reversePath, List<AccountId> recipients, boolean tls,
                           Optional<AccountId> submitter, BlobId blob, long size, BlobBytes bytes) {
         this(clientIp, helo, reversePath, recipients, tls, submitter, blob, size, bytes, new Memo());
+    }
+
+    /** The most bytes {@link #header()} returns. */
+    public static final int MAX_HEADER = 256 * 1024;
+
+    private static final Object HEADER = new Object();
+
+    /**
+     * The header section (trace fields included), up to and including the empty line that ends it, at most
+     * {@value #MAX_HEADER} bytes (a longer one is cut); read once per message. For the parsed fields, give it to
+     * {@code org.tegami.mime.message.MessageText#readable}.
+     */
+    public byte[] header() {
+        return memo.get(HEADER, () -> {
+            byte[] head;
+            try {
+                head = bytes.head(MAX_HEADER);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            for (int i = 0; i + 3 < head.length; i++) {
+                if (head[i] == '\r' && head[i + 1] == '\n' && head[i + 2] == '\r' && head[i + 3] == '\n') {
+                    return java.util.Arrays.copyOf(head, i + 4);
+                }
+            }
+            return head;
+        });
     }
 
     /** The start of the message, at most {@code max} bytes. */

@@ -66,4 +66,18 @@ class InboundPipelineTest {
         assertThrows(IllegalArgumentException.class, () -> new Outcome.Refuse(550, "4.7.1", "mismatch"));
         assertEquals(true, new Outcome.Refuse(451, "4.7.1", "later").temporary());
     }
+
+    @Test
+    void headerSectionIsReadOnceAndEndsAtTheEmptyLine() {
+        int[] reads = {0};
+        byte[] raw = "Subject: a\r\nX: b\r\n\r\nbody\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        InboundMessage m = new InboundMessage(InetAddress.getLoopbackAddress(), "c.test", "", List.of(A), false,
+                Optional.empty(), new BlobId("a".repeat(64)), raw.length, max -> {
+                    reads[0]++;
+                    return java.util.Arrays.copyOf(raw, Math.min(max, raw.length));
+                });
+        assertEquals("Subject: a\r\nX: b\r\n\r\n", new String(m.header(), java.nio.charset.StandardCharsets.US_ASCII));
+        m.header();
+        assertEquals(1, reads[0]);
+    }
 }
