@@ -114,7 +114,7 @@ public final class OutboundBench {
         if (inbox.highestModSeq().value() == seen[d]) return;
         long now = System.nanoTime();
         for (MessageMeta m : b.store().mail().changedSince(inbox.id(), new org.tegami.store.ModSeq(seen[d]))) {
-            try (InputStream in = b.store().blobs().open(m.blob())) {
+            try (InputStream in = b.store().blobs().open(m.content())) {
                 String head = new String(in.readNBytes(2048), StandardCharsets.US_ASCII);
                 int i = head.indexOf("X-Bench-Id: ");
                 arrived.putIfAbsent(head.substring(i + 12, head.indexOf("\r\n", i)), now);

@@ -564,7 +564,7 @@ public final class SoakBench {
                 for (MessageMeta m : store.mail().messages(inbox.get().id())) {
                     messages[0]++;
                     byte[] head;
-                    try (InputStream in = store.blobs().open(m.blob())) {
+                    try (InputStream in = store.blobs().open(m.content())) {
                         head = in.readNBytes(16 * 1024);
                     }
                     String s = new String(head, StandardCharsets.ISO_8859_1);

@@ -33,6 +33,13 @@ public final class StartupSummary {
         }
         if (s.listeners().isEmpty()) out.println("    (nothing: every [listen] list is empty)");
         clientSettings(s, out);
+        out.println("  inbound       " + String.join(" -> ", s.pipeline().stages().stream().map(st -> st.name()).toList())
+                + " -> store");
+        for (var st : s.pipeline().stages()) {
+            if (st instanceof org.tegami.delivery.spam.SpamStage spam) {
+                for (String line : spam.describe()) out.println("  spam          " + line);
+            }
+        }
         CertificateInfo c = s.tls().info();
         out.println("  certificate   " + c.subject() + " (issuer " + c.issuer() + "), valid until " + DATE.format(c.notAfter()));
         if (c.selfSigned() && cfg.hostname().equals("localhost")) {

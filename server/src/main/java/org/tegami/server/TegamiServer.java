@@ -15,6 +15,11 @@ import org.tegami.net.ConnectionLimiter;
 import org.tegami.net.Listener;
 import org.tegami.net.TlsMode;
 import org.tegami.net.tls.TlsContext;
+import org.tegami.delivery.AuthenticationStage;
+import org.tegami.delivery.InboundPipeline;
+import org.tegami.delivery.UserRulesStage;
+import org.tegami.delivery.spam.Learner;
+import org.tegami.delivery.spam.SpamStage;
 import org.tegami.imap.server.ImapEnvironment;
 import org.tegami.imap.server.ImapServer;
 import org.tegami.pop3.server.MaildropLocks;
@@ -49,9 +54,13 @@ public final class TegamiServer implements AutoCloseable {
     private final List<AutoconfigHttp> http;
     private final QueueRunner queue;
     private final BlobCollection collection;
+    private final InboundPipeline pipeline;
+    private final Learner learner;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
-                         QueueRunner queue, BlobCollection collection) {
+                         QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner) {
+        this.pipeline = pipeline;
+        this.learner = learner;
         this.config = config;
         this.store = store;
         this.tls = tls;
@@ -72,7 +81,13 @@ public final class TegamiServer implements AutoCloseable {
         List<Bound> bound = new ArrayList<>();
         List<AutoconfigHttp> http = new ArrayList<>();
         QueueRunner queue = null;
+        Learner learner = null;
+        InboundPipeline pipeline;
         try {
+            // ADR 0008: every local delivery passes through one pipeline: authenticate → classify → user rules
+            pipeline = new InboundPipeline(List.of(new AuthenticationStage(),
+                    new SpamStage(cfg.spam(), store.classifier()), new UserRulesStage()));
+            learner = new Learner(store, cfg.spam().learning(), Duration.ofSeconds(1)).start();
             var accounts = store.accounts();
             var auth = new Authenticator(accounts, new PasswordHasher(), new LoginThrottle(clock));
             // Port 25 may hold at most half of all connections, so mail from the internet never crowds out users;
@@ -80,7 +95,8 @@ public final class TegamiServer implements AutoCloseable {
             var limiter = new ConnectionLimiter(cfg.limits().connectionsTotal(), cfg.limits().connectionsPerIp())
                     .limitService("smtp", Math.max(1, cfg.limits().connectionsTotal() / 2));
             var smtpEnv = new SmtpEnvironment(cfg.hostname(), cfg.limits(), store, auth,
-                    new RecipientResolver(accounts), tls, clock, new SendRate(cfg.limits().messagesPerHour()));
+                    new RecipientResolver(accounts), tls, clock, new SendRate(cfg.limits().messagesPerHour()),
+                    pipeline);
             var pop3 = new Pop3Server(new Pop3Environment(cfg.hostname(), store, auth, tls, Duration.ofMinutes(10),
                     new MaildropLocks()));
             var inbound = new SmtpServer(SmtpServer.Role.INBOUND, smtpEnv);
@@ -115,13 +131,14 @@ public final class TegamiServer implements AutoCloseable {
                             .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter())).start();
         } catch (RuntimeException e) {
             if (queue != null) queue.close();
+            if (learner != null) learner.close();
             http.forEach(AutoconfigHttp::close);
             bound.forEach(b -> b.listener().close());
             store.close();
             throw e;
         }
         return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
-                new BlobCollection(store.blobs()));
+                new BlobCollection(store.blobs()), pipeline, learner);
     }
 
     private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,
@@ -158,11 +175,17 @@ public final class TegamiServer implements AutoCloseable {
         return config;
     }
 
+    /** The inbound pipeline every local delivery passes through. */
+    public InboundPipeline pipeline() {
+        return pipeline;
+    }
+
     @Override
     public void close() {
         listeners.forEach(b -> b.listener().close());
         http.forEach(AutoconfigHttp::close);
         queue.close();
+        learner.close();
         collection.close();
         store.close();
     }

@@ -74,6 +74,25 @@ class ConfigAndCliTest {
     }
 
     @Test
+    void spamSectionHasSafeDefaultsAndChecksItsKeys() throws Exception {
+        TegamiConfig d = ConfigLoader.load(config("hostname = \"mail.example.test\"\n"));
+        assertEquals(org.tegami.delivery.spam.SpamSettings.DEFAULTS, d.spam());
+        assertTrue(d.spam().rejectScore().isEmpty(), "never refuses by default");
+        TegamiConfig c = ConfigLoader.load(config("[spam]\njunk_score = 0.8\nreject_score = 0.99\nlearning = false\n"));
+        assertEquals(0.8, c.spam().junkScore());
+        assertEquals(0.99, c.spam().rejectScore().getAsDouble());
+        assertEquals(false, c.spam().learning());
+        Path u = config("[spam]\njunk = 0.8\n");
+        assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(u)).getMessage()
+                .startsWith(u + ":2: spam.junk: unknown key (known here: enabled, junk_score, learning, reject_score)"));
+        Path r = config("[spam]\njunk_score = 0.9\nreject_score = 0.5\n");
+        assertEquals(r + ":3: spam.reject_score: must not be below junk_score (0.9)",
+                assertThrows(TegamiException.class, () -> ConfigLoader.load(r)).getMessage());
+        Path w = config("[spam]\njunk_score = 2\n");
+        assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(w)).getMessage().contains("at most 1"));
+    }
+
+    @Test
     void missingFileMeansDefaultsUnlessNamedExplicitly() {
         Path absent = dir.resolve("absent.toml");
         TegamiConfig c = ConfigLoader.load(absent, false);
@@ -92,7 +111,7 @@ class ConfigAndCliTest {
     void unknownSectionAndListenTypeAreNamed() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\n\n[limts]\nmessage_size = 1\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage()
-                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, hostname, limits, listen, outbound, tls)"));
+                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, hostname, limits, listen, outbound, spam, tls)"));
         Path g = config("[listen]\nsmtp = \"0.0.0.0:25\"\n");
         assertEquals(g + ":2: listen.smtp: must be a list of \"host:port\" strings, e.g. [\"0.0.0.0:25\"]",
                 assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage());

@@ -20,6 +20,15 @@ public interface BlobStore {
     /** Opens a committed blob for reading. */
     InputStream open(BlobId id) throws IOException;
 
+    /**
+     * Opens a stored message's bytes: its header prefix, then its blob. Every reader of a message (IMAP FETCH,
+     * POP3 RETR, learning) goes through here, so none forgets the prefix.
+     */
+    default InputStream open(MessageContent message) throws IOException {
+        InputStream blob = open(message.blob());
+        return message.prefix().isEmpty() ? blob : new java.io.SequenceInputStream(message.prefix().stream(), blob);
+    }
+
     /** Size in bytes of a committed blob. */
     long size(BlobId id) throws IOException;
 

@@ -6,16 +6,68 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One accepted message: a committed blob to put in the INBOX of each local account, and optionally the same blob
- * queued for remote recipients. Applied atomically: all or nothing.
+ * One accepted message: a committed blob to store for each local recipient (in the mailbox, with the flags and the
+ * header prefix the inbound pipeline chose for that recipient), and optionally the same blob queued for remote
+ * recipients. Applied atomically: all or nothing.
  *
- * @param outbound remote part of a submission, if any
+ * @param size       the blob's size in bytes (each stored message's size adds its prefix)
+ * @param recipients one per local account, at most one each
+ * @param outbound   remote part of a submission, if any
  */
 public record DeliveryRequest(
-        BlobId blob, long size, Instant internalDate, Set<AccountId> accounts, Optional<Outbound> outbound) {
+        BlobId blob, long size, Instant internalDate, List<Recipient> recipients, Optional<Outbound> outbound) {
 
     public DeliveryRequest {
-        accounts = Set.copyOf(accounts);
+        recipients = List.copyOf(recipients);
+        if (recipients.stream().map(Recipient::account).distinct().count() != recipients.size()) {
+            throw new IllegalArgumentException("an account appears twice among the recipients");
+        }
+    }
+
+    /** Every account's INBOX, no flags, no prefix. */
+    public DeliveryRequest(BlobId blob, long size, Instant internalDate, Set<AccountId> accounts,
+                           Optional<Outbound> outbound) {
+        this(blob, size, internalDate, accounts.stream().sorted(java.util.Comparator.comparingLong(AccountId::value))
+                .map(Recipient::inbox).toList(), outbound);
+    }
+
+    /** The local accounts this message is stored for. */
+    public Set<AccountId> accounts() {
+        return recipients.stream().map(Recipient::account).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * Where one local account gets the message.
+     *
+     * @param flags  system flags and keywords it is stored with (e.g. {@code $Junk})
+     * @param prefix header lines stored for this account only, in front of the blob
+     */
+    public record Recipient(AccountId account, Target target, Set<String> flags, HeaderPrefix prefix) {
+        public Recipient {
+            flags = Set.copyOf(flags);
+        }
+
+        public static Recipient inbox(AccountId account) {
+            return new Recipient(account, Target.INBOX, Set.of(), HeaderPrefix.NONE);
+        }
+    }
+
+    /** The mailbox a recipient's copy goes to. */
+    public sealed interface Target {
+        Target INBOX = new Inbox();
+        Target JUNK = new Junk();
+
+        /** The account's INBOX. */
+        record Inbox() implements Target {}
+
+        /**
+         * The account's mailbox with the {@code \Junk} special use (RFC 6154 §2), created as "Junk" with it when the
+         * account has none.
+         */
+        record Junk() implements Target {}
+
+        /** A mailbox by name (Sieve fileinto); the INBOX when the account has no mailbox of that name. */
+        record Named(String name) implements Target {}
     }
 
     /**

@@ -11,6 +11,9 @@ public interface Store extends AutoCloseable {
 
     QueueStore queue();
 
+    /** The spam classifier's per-account model and learning queue. */
+    ClassifierStore classifier();
+
     @Override
     void close();
 }

@@ -120,7 +120,7 @@ final class CatenateCommand {
         Uid uid = new Uid(Long.parseLong(m.group(3)));
         List<MessageMeta> found = s.env.store().mail().messages(mb.get().id(), uid, uid);
         if (found.isEmpty()) return Optional.empty();
-        byte[] raw = s.env.structures().read(found.getFirst().blob());
+        byte[] raw = s.env.structures().read(found.getFirst().content());
         Optional<byte[]> data = Optional.of(raw);
         if (m.group(4) != null) data = section(raw, found.getFirst(), m.group(4).toUpperCase(java.util.Locale.ROOT));
         if (data.isPresent() && m.group(5) != null) {
@@ -142,7 +142,7 @@ final class CatenateCommand {
             else if (p.equals("HEADER") || p.equals("TEXT") || p.equals("MIME")) text = p;
             else return Optional.empty();
         }
-        MessageStructure structure = s.env.structures().get(meta.blob());
+        MessageStructure structure = s.env.structures().get(meta.content());
         return structure.section(raw, part, text, List.of());
     }
 }

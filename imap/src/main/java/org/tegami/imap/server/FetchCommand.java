@@ -212,7 +212,7 @@ final class FetchCommand {
                 case FetchItem.SaveDate d -> parts.add("SAVEDATE " + meta.saveDate() // RFC 8514 §3: NIL when unknown
                         .map(t -> "\"" + INTERNAL_DATE.format(t) + "\"").orElse("NIL"));
                 case FetchItem.Preview p -> {
-                    if (raw == null) raw = s.env.structures().read(meta.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.content());
                     String preview = org.tegami.mime.message.MessageText.preview(raw);
                     parts.add("PREVIEW " + (preview.isEmpty() ? "NIL" : ImapWriter.string(preview, utf8)));
                 }
@@ -224,37 +224,37 @@ final class FetchCommand {
                 case FetchItem.BodyStructure b ->
                         parts.add("BODYSTRUCTURE " + s.env.structures().summary(meta.blob(), utf8).bodyStructure());
                 case FetchItem.Rfc822 r -> {
-                    if (raw == null) raw = s.env.structures().read(meta.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.content());
                     flush(out, parts);
                     literal(out, "RFC822", raw);
                 }
                 case FetchItem.Rfc822Header r -> {
-                    if (raw == null) raw = s.env.structures().read(meta.blob());
-                    if (structure == null) structure = s.env.structures().get(meta.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.content());
+                    if (structure == null) structure = s.env.structures().get(meta.content());
                     flush(out, parts);
                     literal(out, "RFC822.HEADER", structure.section(raw, List.of(), "HEADER", List.of()).orElse(new byte[0]));
                 }
                 case FetchItem.Rfc822Text r -> {
-                    if (raw == null) raw = s.env.structures().read(meta.blob());
-                    if (structure == null) structure = s.env.structures().get(meta.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.content());
+                    if (structure == null) structure = s.env.structures().get(meta.content());
                     flush(out, parts);
                     literal(out, "RFC822.TEXT", structure.section(raw, List.of(), "TEXT", List.of()).orElse(new byte[0]));
                 }
                 case FetchItem.BodySection b -> {
-                    if (raw == null) raw = s.env.structures().read(meta.blob());
-                    if (structure == null) structure = s.env.structures().get(meta.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.content());
+                    if (structure == null) structure = s.env.structures().get(meta.content());
                     flush(out, parts);
                     section(out, b, raw, structure);
                 }
                 case FetchItem.Binary b -> {
-                    if (raw == null) raw = s.env.structures().read(meta.blob());
-                    if (structure == null) structure = s.env.structures().get(meta.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.content());
+                    if (structure == null) structure = s.env.structures().get(meta.content());
                     flush(out, parts);
                     binary(out, b, structure.binary(raw, b.part()));
                 }
                 case FetchItem.BinarySize b -> {
-                    if (raw == null) raw = s.env.structures().read(meta.blob());
-                    if (structure == null) structure = s.env.structures().get(meta.blob());
+                    if (raw == null) raw = s.env.structures().read(meta.content());
+                    if (structure == null) structure = s.env.structures().get(meta.content());
                     var decoded = structure.binary(raw, b.part());
                     if (decoded.isPresent() && decoded.get().unknownEncoding()) {
                         unknownCte = true;

@@ -516,7 +516,7 @@ final class SearchCommands {
         }
 
         private MessageText text() throws IOException {
-            if (text == null) text = MessageText.of(s.env.structures().read(meta.blob()));
+            if (text == null) text = MessageText.of(s.env.structures().read(meta.content()));
             return text;
         }
 

@@ -16,11 +16,18 @@ import org.tegami.mime.message.MessageStructure;
 import org.tegami.imap.proto.ImapWriter;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
+import org.tegami.store.HeaderPrefix;
+import org.tegami.store.MessageContent;
 
 /**
  * ENVELOPE, BODY, BODYSTRUCTURE and the sent date of each blob, parsed once and then kept: in a bounded in-memory
  * cache shared by all sessions, and in the store's blob index ({@link BlobStore#index}) so that neither another
  * FETCH nor a restart parses the message again. Blobs are immutable and content-addressed, so nothing goes stale.
+ *
+ * <p>A message's bytes are its header prefix and its blob ({@link MessageContent}): the parsed structure (byte
+ * offsets of sections) and the raw bytes are kept per blob and prefix, so two messages with one blob and different
+ * prefixes never share them. The summary and sort keys are kept per blob: a prefix never holds a field they read
+ * ({@link HeaderPrefix#STRUCTURAL}).
  *
  * <p>Only summaries whose text is plain ASCII on one line are stored: they read the same for IMAP4rev1 and UTF-8
  * clients. Others (raw UTF-8 headers, very long values) are rendered per client from the cached parse.
@@ -38,7 +45,7 @@ public final class StructureCache {
     public record Summary(String envelope, String body, String bodyStructure, Optional<LocalDate> sentDate, boolean ascii) {}
 
     private final BlobStore blobs;
-    private final Map<BlobId, MessageStructure> structures;
+    private final Map<Key, MessageStructure> structures;
     private final Map<BlobId, Summary> summaries;
     private final Map<BlobId, SortKeys> sortKeys;
     private final Map<BlobId, String> pendingWrites = new LinkedHashMap<>();
@@ -51,10 +58,13 @@ public final class StructureCache {
         this.sortKeys = lru(entries * 20); // a few hundred bytes each: SORT and THREAD over 100k-message mailboxes
     }
 
-    private static <V> Map<BlobId, V> lru(int entries) {
+    /** What the parsed structure depends on: the blob and the prefix in front of it. */
+    private record Key(BlobId blob, HeaderPrefix prefix) {}
+
+    private static <K, V> Map<K, V> lru(int entries) {
         return new LinkedHashMap<>(1024, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<BlobId, V> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
                 return size() > entries;
             }
         };
@@ -76,7 +86,7 @@ public final class StructureCache {
                 return stored.get().summary().get();
             }
         }
-        MessageStructure m = get(blob);
+        MessageStructure m = get(new Key(blob, HeaderPrefix.NONE));
         Summary rendered = render(m, utf8);
         Optional<Summary> ascii = asciiOf(rendered);
         ascii.ifPresent(a -> remember(blob, a));
@@ -283,29 +293,37 @@ public final class StructureCache {
             rememberKeys(blob, stored.get().keys().get());
             return stored.get().keys().get();
         }
-        MessageStructure m = get(blob);
+        MessageStructure m = get(new Key(blob, HeaderPrefix.NONE));
         SortKeys k = keys(blob, m);
         Optional<Summary> summary = stored.flatMap(Stored::summary).or(() -> asciiOf(render(m, false)));
         persist(blob, summary, k);
         return k;
     }
 
-    /** The parsed structure, for sections. */
-    public MessageStructure get(BlobId blob) throws IOException {
+    /** The parsed structure of a message (prefix and blob), for sections. */
+    public MessageStructure get(MessageContent message) throws IOException {
+        return get(new Key(message.blob(), message.prefix()));
+    }
+
+    private MessageStructure get(Key key) throws IOException {
         synchronized (structures) {
-            MessageStructure s = structures.get(blob);
+            MessageStructure s = structures.get(key);
             if (s != null) return s;
         }
-        MessageStructure s = MessageStructure.parse(read(blob));
+        MessageStructure s = MessageStructure.parse(read(key));
         synchronized (structures) {
-            structures.put(blob, s);
+            structures.put(key, s);
         }
         return s;
     }
 
-    /** The raw message; messages are bounded by the message size limit. */
-    public byte[] read(BlobId blob) throws IOException {
-        try (InputStream in = blobs.open(blob)) {
+    /** The raw message, prefix and blob; messages are bounded by the message size limit. */
+    public byte[] read(MessageContent message) throws IOException {
+        return read(new Key(message.blob(), message.prefix()));
+    }
+
+    private byte[] read(Key key) throws IOException {
+        try (InputStream in = blobs.open(new MessageContent(key.blob(), key.prefix(), -1))) {
             return in.readAllBytes();
         }
     }

@@ -123,4 +123,27 @@ class StructureCacheTest {
         assertEquals(Optional.empty(), StructureCache.decode("imap1\n-\n()\n()\n()"));
         assertEquals(Optional.empty(), StructureCache.decode("garbage"));
     }
+
+    @Test
+    void messagesWithOneBlobAndDifferentPrefixesShareNoStructure() throws Exception {
+        try (Store store = EmbeddedStore.open(dir, InstantSource.fixed(Instant.EPOCH))) {
+            String body = "Subject: Hi\r\n\r\nbody\r\n";
+            BlobId b = blob(store, body);
+            StructureCache cache = new StructureCache(store.blobs(), 10);
+            var yes = org.tegami.store.HeaderPrefix.of(java.util.List.of("X-Spam-Status: Yes"));
+            var no = org.tegami.store.HeaderPrefix.of(java.util.List.of("X-Spam-Status: No, score=0.01"));
+            var a = new org.tegami.store.MessageContent(b, yes, body.length() + yes.length());
+            var c = new org.tegami.store.MessageContent(b, no, body.length() + no.length());
+            java.util.List<Integer> top = java.util.List.of();
+            String headerA = new String(cache.get(a).section(cache.read(a), top, "HEADER", java.util.List.of()).orElseThrow(),
+                    StandardCharsets.UTF_8);
+            String headerC = new String(cache.get(c).section(cache.read(c), top, "HEADER", java.util.List.of()).orElseThrow(),
+                    StandardCharsets.UTF_8);
+            assertEquals("X-Spam-Status: Yes\r\nSubject: Hi\r\n\r\n", headerA);
+            assertEquals("X-Spam-Status: No, score=0.01\r\nSubject: Hi\r\n\r\n", headerC);
+            assertEquals("body\r\n", new String(cache.get(c).section(cache.read(c), top, "TEXT", java.util.List.of())
+                    .orElseThrow(), StandardCharsets.UTF_8));
+            assertEquals(cache.summary(b, false), cache.summary(b, false), "the summary is the blob's, whatever the prefix");
+        }
+    }
 }

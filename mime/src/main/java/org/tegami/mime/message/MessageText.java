@@ -119,6 +119,48 @@ public final class MessageText {
         return EncodedWords.decode(v); // RFC 2047 §6.1, leniently (RFC 2231 languages, unpadded base64)
     }
 
+    /**
+     * A message as a reader sees it, for content filters: header fields (names lower-cased, values RFC 2047-decoded
+     * and unfolded) and each text part decoded from its transfer encoding and charset, HTML kept as HTML.
+     *
+     * @param parts text/* parts in order, at most {@code maxChars} chars in all
+     */
+    public record Readable(List<java.util.Map.Entry<String, String>> headers, List<TextPart> parts) {}
+
+    /** One decoded text part; {@code html} for text/html. */
+    public record TextPart(boolean html, String text) {}
+
+    /** Decodes at most {@code maxChars} chars of text parts and of header values each; never throws on any content. */
+    public static Readable readable(byte[] raw, int maxChars) {
+        byte[] b = raw == null ? new byte[0] : raw;
+        Part root = MimeParser.parse(b);
+        List<java.util.Map.Entry<String, String>> headers = new ArrayList<>();
+        int chars = 0;
+        for (Part.Field f : root.fields) {
+            String v = decodeWords(f.value()).replaceAll("\\r?\\n[ \\t]*", " ");
+            chars += v.length() + f.name().length();
+            if (chars > maxChars) break;
+            headers.add(java.util.Map.entry(f.name(), v));
+        }
+        List<TextPart> parts = new ArrayList<>();
+        collectParts(b, root, parts, new int[] {maxChars});
+        return new Readable(List.copyOf(headers), List.copyOf(parts));
+    }
+
+    private static void collectParts(byte[] b, Part p, List<TextPart> out, int[] room) {
+        if (room[0] <= 0) return;
+        if (p.multipart) {
+            for (Part c : p.children) collectParts(b, c, out, room);
+        } else if (p.message != null) {
+            collectParts(b, p.message, out, room);
+        } else if (p.isText()) {
+            String t = decode(b, p, room[0]);
+            if (t.length() > room[0]) t = t.substring(0, room[0]);
+            room[0] -= t.length();
+            out.add(new TextPart(p.subtype.equals("HTML"), t));
+        }
+    }
+
     /** RFC 8970 §4: at most 200 characters of preview text. */
     static final int PREVIEW_CHARS = 200;
 

@@ -77,7 +77,7 @@ final class Maildrop {
         boolean inBody = false;
         int lineLength = 0; // to spot the empty line that ends the headers
         int linesLeft = bodyLines;
-        try (InputStream in = blobs.open(m.blob())) {
+        try (InputStream in = blobs.open(m.content())) {
             outer:
             for (int n; (n = in.read(buf)) > 0; ) {
                 int k = 0;

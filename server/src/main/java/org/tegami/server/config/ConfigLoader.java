@@ -29,7 +29,9 @@ public final class ConfigLoader {
     /** Services and their default listen addresses (the operator interface README documents). */
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
-    private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound");
+    private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
+            "spam");
+    private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning");
     private static final Set<String> DNS = Set.of("nameservers");
     private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "give_up_after_days", "relay", "relay_security",
             "relay_username", "relay_password", "relay_for");
@@ -139,7 +141,22 @@ public final class ConfigLoader {
         javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.tls_ca").map(base::resolve));
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
-                java.time.Duration.ofDays(giveUp), source);
+                java.time.Duration.ofDays(giveUp), spam(c), source);
+    }
+
+    /** {@code [spam]}: scores are fractions in (0, 1]; reject_score absent (the default) never refuses. */
+    private static org.tegami.delivery.spam.SpamSettings spam(Checker c) {
+        TomlTable t = c.table("spam");
+        if (t != null) c.onlyKeys(t, "spam.", SPAM);
+        var d = org.tegami.delivery.spam.SpamSettings.DEFAULTS;
+        double junk = c.fraction("spam.junk_score").orElse(d.junkScore());
+        java.util.OptionalDouble reject = c.fraction("spam.reject_score").map(java.util.OptionalDouble::of)
+                .orElse(java.util.OptionalDouble.empty());
+        if (reject.isPresent() && reject.getAsDouble() < junk) {
+            throw c.error("spam.reject_score", "must not be below junk_score (" + junk + ")");
+        }
+        return new org.tegami.delivery.spam.SpamSettings(c.bool("spam.enabled").orElse(d.enabled()), junk, reject,
+                c.bool("spam.learning").orElse(d.learning()));
     }
 
     /** {@code [outbound] relay}: always TLS (STARTTLS or implicit) with a verified certificate; login optional. */
@@ -277,6 +294,19 @@ public final class ConfigLoader {
             if (!toml.contains(key)) return Optional.empty();
             if (!toml.isString(key)) throw error(key, "must be a string in double quotes");
             return Optional.of(toml.getString(key));
+        }
+
+        Optional<Double> fraction(String key) {
+            if (!toml.contains(key)) return Optional.empty();
+            double v = toml.isDouble(key) ? toml.getDouble(key) : toml.isLong(key) ? toml.getLong(key) : -1;
+            if (!(v > 0 && v <= 1)) throw error(key, "must be a number above 0 and at most 1, e.g. 0.9");
+            return Optional.of(v);
+        }
+
+        Optional<Boolean> bool(String key) {
+            if (!toml.contains(key)) return Optional.empty();
+            if (!toml.isBoolean(key)) throw error(key, "must be true or false");
+            return Optional.of(toml.getBoolean(key));
         }
 
         Optional<Long> positive(String key) {

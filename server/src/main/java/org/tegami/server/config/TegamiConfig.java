@@ -19,6 +19,7 @@ import org.tegami.core.Limits;
  * @param outboundTrust CAs that verify relay and MTA-STS certificates: the JDK's, plus {@code [outbound] tls_ca}
  * @param giveUpAfter how long undeliverable mail is retried before it bounces ({@code [outbound] give_up_after_days}, 5)
  * @param mtaStsPort HTTPS port of MTA-STS policy hosts (443; {@code [outbound] mta_sts_port} is for tests)
+ * @param spam the spam classifier's thresholds and learning ({@code [spam]})
  */
 public record TegamiConfig(
         String hostname,
@@ -34,11 +35,17 @@ public record TegamiConfig(
         javax.net.ssl.SSLContext outboundTrust,
         int mtaStsPort,
         java.time.Duration giveUpAfter,
+        org.tegami.delivery.spam.SpamSettings spam,
         Optional<Path> source) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, source);
+    }
+
+    public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
+        return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, source);
     }
 
     public List<InetSocketAddress> listen(String service) {

@@ -15,6 +15,8 @@ final class Envelope {
     /** Accepted forward-paths in order, for trace headers and the queue. */
     final List<EmailAddress> recipients = new ArrayList<>();
     final Set<AccountId> localAccounts = new LinkedHashSet<>();
+    /** The forward-path that first named each local account, for notices about it. */
+    final java.util.Map<AccountId, EmailAddress> localAddress = new java.util.HashMap<>();
     /** The local recipients that have a quota (seen at RCPT), checked again once the message size is known. */
     final Set<AccountId> quotaAccounts = new LinkedHashSet<>();
     final List<EmailAddress> remote = new ArrayList<>();

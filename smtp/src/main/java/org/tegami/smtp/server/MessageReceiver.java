@@ -5,21 +5,32 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.tegami.core.StoreException;
 import org.tegami.mime.EmailAddress;
 import org.tegami.net.LineBuffer;
 import org.tegami.smtp.proto.SmtpCommand;
 import org.tegami.smtp.proto.SmtpReply;
+import org.tegami.delivery.InboundMessage;
+import org.tegami.delivery.Outcome;
+import org.tegami.delivery.RefusalNotice;
 import org.tegami.store.Account;
+import org.tegami.store.AccountId;
+import org.tegami.store.BlobStore;
+import org.tegami.store.HeaderPrefix;
 import org.tegami.store.BlobId;
 import org.tegami.store.Delivered;
 import org.tegami.store.DeliveryRequest;
 
 /**
- * DATA (RFC 5321 §4.1.1.4) and BDAT (RFC 3030) for a session: reads the message into a blob, then stores it
- * durably and only then answers 250.
+ * DATA (RFC 5321 §4.1.1.4) and BDAT (RFC 3030) for a session: reads the message into a blob, runs the inbound
+ * pipeline for the local recipients, then stores it durably and only then answers 250.
  */
 final class MessageReceiver {
     private static final Logger LOG = System.getLogger(MessageReceiver.class.getName());
@@ -186,15 +197,43 @@ final class MessageReceiver {
         }
         try {
             BlobId blob = sink.commit();
+            // the inbound pipeline decides per local recipient: mailbox, flags, added header lines, or refusal
+            List<DeliveryRequest.Recipient> local = new ArrayList<>();
+            Map<AccountId, Outcome.Refuse> refused = new LinkedHashMap<>();
+            if (!env.localAccounts.isEmpty()) {
+                InboundMessage m = new InboundMessage(s.conn.remoteAddress(), s.helo == null ? "" : s.helo,
+                        env.reversePath(), List.copyOf(env.localAccounts), s.tls().isPresent(),
+                        Optional.ofNullable(s.user).map(Account::id), blob, sink.blobSize(), max -> head(s, blob, max));
+                for (Map.Entry<AccountId, Outcome> o : s.env.pipeline().run(m).entrySet()) {
+                    switch (o.getValue()) {
+                        case Outcome.Deliver d -> local.add(new DeliveryRequest.Recipient(o.getKey(), d.target(),
+                                d.flags(), prefix(id, d)));
+                        case Outcome.Refuse r -> refused.put(o.getKey(), r);
+                    }
+                }
+            }
+            if (local.isEmpty() && env.remote.isEmpty() && !refused.isEmpty()) {
+                // RFC 5321 §3.3: one reply for all recipients, before anything is stored. Permanent only when every
+                // refusal is; otherwise "try later", and the sender retries them all.
+                Outcome.Refuse r = refused.values().stream().filter(Outcome.Refuse::temporary).findFirst()
+                        .orElse(refused.values().iterator().next());
+                LOG.log(Level.INFO, () -> "refused " + id + " from <" + env.reversePath() + ">: " + r.code() + " "
+                        + r.enhanced() + " " + r.text());
+                s.resetTransaction();
+                s.reply(r.code(), r.enhanced(), r.text());
+                return; // the blob is no one's: collected
+            }
             Optional<DeliveryRequest.Outbound> out = env.remote.isEmpty() ? Optional.empty()
                     : Optional.of(new DeliveryRequest.Outbound(env.reversePath(),
                             env.remote.stream().map(EmailAddress::toString).toList(),
                             TraceHeaders.returnPath(env.reversePath()).length,
                             Optional.ofNullable(s.user).map(Account::id), dkimDomain));
             Delivered d = s.env.store().mail().deliver(new DeliveryRequest(
-                    blob, sink.blobSize(), s.env.clock().instant(), env.localAccounts, out));
+                    blob, sink.blobSize(), s.env.clock().instant(), local, out));
             LOG.log(Level.INFO, () -> "accepted " + id + " from <" + env.reversePath() + "> for "
-                    + List.copyOf(env.recipients) + " blob " + blob + d.queued().map(q -> " queue " + q).orElse(""));
+                    + List.copyOf(env.recipients) + " blob " + blob + d.queued().map(q -> " queue " + q).orElse("")
+                    + (refused.isEmpty() ? "" : " refused for " + refused.keySet()));
+            if (!refused.isEmpty()) notifyRefused(s, env, blob, refused);
             if (s.user != null) s.env.sendRate().record(s.user.id(), s.env.clock().instant());
             s.resetTransaction();
             s.reply(250, "2.0.0", "OK queued as " + id);
@@ -202,6 +241,56 @@ final class MessageReceiver {
             LOG.log(Level.ERROR, "could not store message " + id, e);
             s.resetTransaction();
             s.reply(451, "4.3.0", "Could not store the message, try again later");
+        }
+    }
+
+    /** The header lines a recipient's stages added, as its stored prefix; a stage's malformed line is dropped. */
+    private static HeaderPrefix prefix(String id, Outcome.Deliver d) {
+        try {
+            return HeaderPrefix.of(d.headers());
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.ERROR, "message " + id + ": a stage added a header prefix the store refuses, dropped", e);
+            return HeaderPrefix.NONE;
+        }
+    }
+
+    private static byte[] head(SmtpSession s, BlobId blob, int max) throws IOException {
+        try (InputStream in = s.env.store().blobs().open(blob)) {
+            return in.readNBytes(max);
+        }
+    }
+
+    /**
+     * Local recipients refused while others accepted: the sender learns it from a notice (RFC 3464), delivered to
+     * the sender's own mailbox when local, else queued; none for the null sender (RFC 5321 §6.1). The message is
+     * already stored and acknowledged for the others, so a failure here is logged, not answered.
+     */
+    private static void notifyRefused(SmtpSession s, Envelope env, BlobId blob, Map<AccountId, Outcome.Refuse> refused) {
+        if (env.reversePath().isEmpty()) return;
+        try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
+            Map<String, Outcome.Refuse> byAddress = new LinkedHashMap<>();
+            refused.forEach((a, r) -> byAddress.put(String.valueOf(env.localAddress.get(a)), r));
+            byte[] notice = RefusalNotice.build(s.env.hostname(), env.reversePath(), s.env.clock().instant(), byAddress,
+                    head(s, blob, s.env.limits().headerSection()), s.env.clock().instant());
+            byte[] returnPath = TraceHeaders.returnPath("");
+            w.stream().write(returnPath);
+            w.stream().write(notice);
+            BlobId b = w.commit();
+            Optional<AccountId> sender = env.sender.flatMap(a -> {
+                try {
+                    return s.env.resolver().resolve(a) instanceof org.tegami.auth.Recipient.Local l
+                            ? l.accounts().stream().findFirst() : Optional.empty();
+                } catch (StoreException e) {
+                    return Optional.empty();
+                }
+            });
+            s.env.store().mail().deliver(sender.isPresent()
+                    ? new DeliveryRequest(b, w.size(), s.env.clock().instant(), Set.of(sender.get()), Optional.empty())
+                    : new DeliveryRequest(b, w.size(), s.env.clock().instant(), Set.of(), Optional.of(
+                            new DeliveryRequest.Outbound("", List.of(env.reversePath()), returnPath.length,
+                                    Optional.empty(), s.env.hostname()))));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.ERROR, "could not send the notice of refused recipients to <" + env.reversePath() + ">", e);
         }
     }
 

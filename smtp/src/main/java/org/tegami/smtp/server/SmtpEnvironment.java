@@ -5,9 +5,14 @@ import org.tegami.auth.Authenticator;
 import org.tegami.auth.RecipientResolver;
 import org.tegami.core.Limits;
 import org.tegami.net.tls.TlsContext;
+import org.tegami.delivery.InboundPipeline;
 import org.tegami.store.Store;
 
-/** What an SMTP session needs from the rest of the server, wired once at startup. */
+/**
+ * What an SMTP session needs from the rest of the server, wired once at startup.
+ *
+ * @param pipeline what every local delivery passes through before it is stored (ADR 0008)
+ */
 public record SmtpEnvironment(
         String hostname,
         Limits limits,
@@ -16,5 +21,12 @@ public record SmtpEnvironment(
         RecipientResolver resolver,
         TlsContext tls,
         InstantSource clock,
-        SendRate sendRate) {
+        SendRate sendRate,
+        InboundPipeline pipeline) {
+
+    /** Without stages: every local delivery to the INBOX as it came. */
+    public SmtpEnvironment(String hostname, Limits limits, Store store, Authenticator authenticator,
+                           RecipientResolver resolver, TlsContext tls, InstantSource clock, SendRate sendRate) {
+        this(hostname, limits, store, authenticator, resolver, tls, clock, sendRate, InboundPipeline.direct());
+    }
 }

@@ -278,6 +278,7 @@ final class SmtpSession {
                 }
                 envelope.quotaAccounts.addAll(limited);
                 envelope.localAccounts.addAll(l.accounts());
+                for (AccountId a : l.accounts()) envelope.localAddress.putIfAbsent(a, to);
                 envelope.recipients.add(to);
                 reply(250, "2.1.5", "Recipient OK");
             }

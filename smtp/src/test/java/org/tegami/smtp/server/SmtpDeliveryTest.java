@@ -229,4 +229,61 @@ class SmtpDeliveryTest {
                 """);
         assertEquals(List.of(), server.inbox(ALICE));
     }
+
+    @Test
+    void gtubeIsRefusedForAllRecipientsAndNothingIsStored() {
+        run("smtp", GREETING_AND_EHLO + """
+                C: MAIL FROM:<sender@remote.test>
+                S: 250 2.1.0 Sender OK
+                C: RCPT TO:<alice@example.test>
+                S: 250 2.1.5 Recipient OK
+                C: RCPT TO:<bob@example.test>
+                S: 250 2.1.5 Recipient OK
+                C: DATA
+                S: 354 End data with <CR><LF>.<CR><LF>
+                C-RAW: Subject: t\\r\\n\\r\\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\\r\\n.\\r\\n
+                S: 554 5.7.1 Message refused as spam
+                """);
+        assertEquals(List.of(), server.inbox(ALICE));
+        assertEquals(List.of(), server.inbox(BOB));
+    }
+
+    @Test
+    void theClassifierVerdictIsStoredAsAPrefixPerRecipientOverOneBlob() throws Exception {
+        var store = server.store();
+        var alice = store.accounts().user(SmtpTestServer.address(ALICE)).orElseThrow().id();
+        var bob = store.accounts().user(SmtpTestServer.address(BOB)).orElseThrow().id();
+        // alice has taught her model that "pills" is spam; bob has learned nothing, and falls back to the shared model
+        for (int i = 0; i < 6; i++) {
+            store.classifier().learn(alice, "s" + i, org.tegami.store.ClassifierStore.Verdict.SPAM, List.of("cheap", "pills", "s" + i));
+            store.classifier().learn(alice, "h" + i, org.tegami.store.ClassifierStore.Verdict.HAM, List.of("meeting", "agenda", "h" + i));
+        }
+        run("smtp", GREETING_AND_EHLO + """
+                C: MAIL FROM:<sender@remote.test>
+                S: 250 2.1.0 Sender OK
+                C: RCPT TO:<alice@example.test>
+                S: 250 2.1.5 Recipient OK
+                C: RCPT TO:<bob@example.test>
+                S: 250 2.1.5 Recipient OK
+                C: DATA
+                S: 354 End data with <CR><LF>.<CR><LF>
+                C-RAW: Subject: cheap pills\\r\\n\\r\\ncheap pills cheap pills\\r\\n.\\r\\n
+                S~ 250 2\\.0\\.0 OK queued as .*
+                """);
+        assertEquals(List.of(), server.inbox(ALICE), "filed in Junk");
+        var junk = store.mail().mailbox(alice, "Junk").orElseThrow();
+        MessageMeta m = store.mail().messages(junk.id()).getFirst();
+        assertTrue(m.flags().contains("$Junk"));
+        String text;
+        try (var in = store.blobs().open(m.content())) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertTrue(text.startsWith("X-Spam-Status: Yes, score="), text);
+        assertTrue(text.contains("model=user"), text);
+        assertEquals(text.length(), m.size());
+        assertEquals(m.size(), store.blobs().size(m.blob()) + m.prefix().length());
+        MessageMeta b = store.mail().messages(store.mail().mailbox(bob, "Junk").orElseThrow().id()).getFirst();
+        assertEquals(m.blob(), b.blob(), "one blob for both recipients");
+        assertTrue(b.prefix().toString().contains("model=shared"), b.prefix().toString());
+    }
 }

@@ -63,6 +63,11 @@ final class SmtpTestServer implements AutoCloseable {
     }
 
     SmtpTestServer(Path dataDir, Path tlsDir, Limits limits) {
+        this(dataDir, tlsDir, limits, null);
+    }
+
+    /** With these pipeline stages instead of the server's (authentication, spam, user rules). */
+    SmtpTestServer(Path dataDir, Path tlsDir, Limits limits, List<org.tegami.delivery.Stage> stages) {
         InstantSource clock = InstantSource.fixed(NOW);
         store = EmbeddedStore.open(dataDir, clock);
         try {
@@ -77,7 +82,11 @@ final class SmtpTestServer implements AutoCloseable {
             TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
             var env = new SmtpEnvironment(HOSTNAME, limits, store,
                     new Authenticator(accounts, Hashes.HASHER, new LoginThrottle(clock)),
-                    new RecipientResolver(accounts), tls, clock, new SendRate(limits.messagesPerHour()));
+                    new RecipientResolver(accounts), tls, clock, new SendRate(limits.messagesPerHour()),
+                    new org.tegami.delivery.InboundPipeline(stages != null ? stages : List.of(
+                            new org.tegami.delivery.AuthenticationStage(),
+                            new org.tegami.delivery.spam.SpamStage(org.tegami.delivery.spam.SpamSettings.DEFAULTS,
+                                    store.classifier()), new org.tegami.delivery.UserRulesStage())));
             var limiter = new ConnectionLimiter(limits.connectionsTotal(), limits.connectionsPerIp());
             var any = new InetSocketAddress("127.0.0.1", 0);
             var inbound = new SmtpServer(SmtpServer.Role.INBOUND, env);

@@ -25,6 +25,7 @@ public final class EmbeddedStore implements Store {
     private final SqlAccounts accounts;
     private final SqlMail mail;
     private final SqlQueue queue;
+    private final SqlClassifier classifier;
 
     private EmbeddedStore(Path dataDir, InstantSource clock, LongSupplier uidValidity, int inlineMax) throws IOException {
         privateDataDirectory(dataDir);
@@ -38,6 +39,7 @@ public final class EmbeddedStore implements Store {
         accounts = new SqlAccounts(db, uidValidity);
         queue = new SqlQueue(db);
         mail = new SqlMail(db, queue, blobs, uidValidity, clock);
+        classifier = new SqlClassifier(db);
     }
 
     /**
@@ -104,6 +106,11 @@ public final class EmbeddedStore implements Store {
     @Override
     public QueueStore queue() {
         return queue;
+    }
+
+    @Override
+    public org.tegami.store.ClassifierStore classifier() {
+        return classifier;
     }
 
     Db db() {

@@ -158,6 +158,35 @@ final class Schema {
                 name TEXT NOT NULL,
                 PRIMARY KEY(account_id, name)) WITHOUT ROWID;
             INSERT INTO subscriptions(account_id, name) SELECT account_id, name FROM mailboxes WHERE subscribed = 1;
+            """,
+            // v15: the inbound pipeline (ADR 0008). Header lines added for one recipient are kept with the message
+            // (messages.prefix, read in front of the blob; NULL = none). The spam classifier's model: token counts
+            // and totals per account, account_id 0 being the shared model; what each account learned from which
+            // blob; and the learning queue that moves into and out of Junk fill (id from counters: never reused).
+            """
+            ALTER TABLE messages ADD COLUMN prefix BLOB;
+            CREATE TABLE spam_tokens(
+                account_id INTEGER NOT NULL,
+                token TEXT NOT NULL,
+                spam INTEGER NOT NULL,
+                ham INTEGER NOT NULL,
+                PRIMARY KEY(account_id, token)) WITHOUT ROWID;
+            CREATE TABLE spam_totals(
+                account_id INTEGER PRIMARY KEY,
+                spam INTEGER NOT NULL,
+                ham INTEGER NOT NULL);
+            CREATE TABLE spam_learned(
+                account_id INTEGER NOT NULL,
+                message TEXT NOT NULL,
+                verdict TEXT NOT NULL,
+                PRIMARY KEY(account_id, message)) WITHOUT ROWID;
+            CREATE TABLE spam_learn_queue(
+                id INTEGER PRIMARY KEY,
+                account_id INTEGER NOT NULL,
+                mailbox_id INTEGER NOT NULL,
+                uid INTEGER NOT NULL,
+                verdict TEXT NOT NULL);
+            INSERT INTO counters(name, value) VALUES ('learn_task_id', 0);
             """);
 
     static void migrate(Connection c) throws SQLException {

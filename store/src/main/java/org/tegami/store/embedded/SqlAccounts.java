@@ -149,6 +149,11 @@ final class SqlAccounts implements AccountStore {
     public boolean removeUser(EmailAddress address) {
         return db.write(tx -> {
             update(tx, "DELETE FROM acl WHERE grantee_id IN (SELECT id FROM accounts WHERE addr_key = ?)", address.key());
+            // the classifier's rows are keyed by account id without a foreign key (0 is the shared model)
+            for (String t : new String[] {"spam_tokens", "spam_totals", "spam_learned", "spam_learn_queue"}) {
+                update(tx, "DELETE FROM " + t + " WHERE account_id IN (SELECT id FROM accounts WHERE addr_key = ?)",
+                        address.key());
+            }
             return update(tx, "DELETE FROM accounts WHERE addr_key = ?", address.key()) > 0;
         });
     }

@@ -16,6 +16,8 @@ import org.tegami.store.AclEntry;
 import org.tegami.store.SharedMailbox;
 import org.tegami.store.BlobId;
 import org.tegami.store.ChangeFeed;
+import org.tegami.store.ClassifierStore;
+import org.tegami.store.HeaderPrefix;
 import org.tegami.store.Delivered;
 import org.tegami.store.DeliveryRequest;
 import org.tegami.store.MailStore;
@@ -29,7 +31,7 @@ import org.tegami.store.Uid;
 
 /** Mailboxes and messages in SQLite, with an in-process change feed fired after each commit. */
 final class SqlMail implements MailStore, ChangeFeed {
-    private static final String MESSAGE_COLUMNS = "mailbox_id, uid, blob, size, internal_date, flags, modseq, save_date";
+    private static final String MESSAGE_COLUMNS = "mailbox_id, uid, blob, size, internal_date, flags, modseq, save_date, prefix";
     private static final String MAILBOX_COLUMNS =
             "id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use, EXISTS(SELECT 1 FROM subscriptions"
             + " WHERE subscriptions.account_id = mailboxes.account_id AND subscriptions.name = mailboxes.name)";
@@ -66,10 +68,11 @@ final class SqlMail implements MailStore, ChangeFeed {
         return db.write(tx -> {
             blobs.claim(tx, r.blob(), inline);
             List<Delivered.Stored> stored = new ArrayList<>();
-            for (AccountId account : r.accounts()) {
-                Mailbox inbox = mailboxes(tx, "WHERE account_id = ? AND name = 'INBOX'", account.value()).stream()
-                        .findFirst().orElseThrow(() -> new SQLException("account " + account + " has no INBOX"));
-                stored.add(new Delivered.Stored(account, inbox.id(), append(tx, inbox, r.blob(), r.size(), r.internalDate(), Set.of())));
+            for (DeliveryRequest.Recipient rcpt : r.recipients()) {
+                Mailbox target = target(tx, rcpt.account(), rcpt.target());
+                HeaderPrefix prefix = rcpt.prefix();
+                stored.add(new Delivered.Stored(rcpt.account(), target.id(), append(tx, target, r.blob(),
+                        r.size() + prefix.length(), r.internalDate(), rcpt.flags(), prefix)));
             }
             Optional<QueueId> queued = Optional.empty();
             if (r.outbound().isPresent()) {
@@ -80,13 +83,49 @@ final class SqlMail implements MailStore, ChangeFeed {
         });
     }
 
+    /**
+     * The mailbox a delivery goes to: the INBOX; the {@code \Junk} mailbox (RFC 6154 §2), created as "Junk" when the
+     * account has none (or taken over, when a mailbox of that name has no special use); a named mailbox, or the
+     * INBOX when there is none of that name (RFC 5228 §4.1 leaves it to the implementation; a message is never lost).
+     */
+    private Mailbox target(Db.Tx tx, AccountId account, DeliveryRequest.Target t) throws SQLException {
+        Optional<Mailbox> found = switch (t) {
+            case DeliveryRequest.Target.Inbox i -> Optional.empty();
+            case DeliveryRequest.Target.Named n -> mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(),
+                    n.name().equalsIgnoreCase(Mailbox.INBOX) ? Mailbox.INBOX : n.name()).stream().findFirst();
+            case DeliveryRequest.Target.Junk j -> {
+                Optional<Mailbox> junk = mailboxes(tx, "WHERE account_id = ? AND special_use = ? ORDER BY id",
+                        account.value(), JUNK).stream().findFirst();
+                if (junk.isPresent()) yield junk;
+                Optional<Mailbox> named = mailboxes(tx, "WHERE account_id = ? AND name = 'Junk'", account.value())
+                        .stream().findFirst();
+                if (named.isPresent()) {
+                    SqlAccounts.update(tx, "UPDATE mailboxes SET special_use = ? WHERE id = ?", JUNK, named.get().id().value());
+                    tx.afterCommit(() -> notifyAccount(account));
+                    yield named;
+                }
+                if (SqlAccounts.strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) yield named;
+                Mailbox created = insertMailbox(tx, account, "Junk", Optional.of(JUNK));
+                tx.afterCommit(() -> notifyAccount(account));
+                yield Optional.of(created);
+            }
+        };
+        if (found.isPresent()) return found.get();
+        return mailboxes(tx, "WHERE account_id = ? AND name = 'INBOX'", account.value()).stream()
+                .findFirst().orElseThrow(() -> new SQLException("account " + account + " has no INBOX"));
+    }
+
+    static final String JUNK = "\\Junk";
+    static final String TRASH = "\\Trash";
+
     /** Adds one message at UIDNEXT with a new modseq; the notification runs after the commit. */
-    private Uid append(Db.Tx tx, Mailbox mb, BlobId blob, long size, Instant date, Set<String> flags) throws SQLException {
+    private Uid append(Db.Tx tx, Mailbox mb, BlobId blob, long size, Instant date, Set<String> flags, HeaderPrefix prefix)
+            throws SQLException {
         long uid = mb.uidNext();
         long modseq = mb.highestModSeq().value() + 1;
-        SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), String.join(" ", new java.util.TreeSet<>(flags)),
-                modseq, clock.millis());
+                modseq, clock.millis(), prefix.isEmpty() ? null : prefix.bytes());
         SqlAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?",
                 uid + 1, modseq, mb.id().value());
         tx.afterCommit(() -> notify(mb.id()));
@@ -132,7 +171,7 @@ final class SqlMail implements MailStore, ChangeFeed {
             blobs.claim(tx, m.blob(), inline.get(i));
             Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
-            out.add(append(tx, mb, m.blob(), m.size(), m.internalDate(), m.flags()));
+            out.add(append(tx, mb, m.blob(), m.size(), m.internalDate(), m.flags(), HeaderPrefix.NONE));
         }
         return out;
     }
@@ -168,7 +207,9 @@ final class SqlMail implements MailStore, ChangeFeed {
                 SqlAccounts.update(tx, "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
                         String.join(" ", next), modseq, mailbox.value(), m.uid().value());
                 changed.add(new MessageMeta(m.mailbox(), m.uid(), m.blob(), m.size(), m.internalDate(), next, new ModSeq(modseq),
-                        m.saveDate()));
+                        m.saveDate(), m.prefix()));
+                Optional<ClassifierStore.Verdict> learn = Learning.fromFlags(mb, m.flags(), next);
+                if (learn.isPresent()) SqlClassifier.queue(tx, mb.account(), mailbox, m.uid(), learn.get());
             }
             if (!changed.isEmpty()) {
                 SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
@@ -187,15 +228,18 @@ final class SqlMail implements MailStore, ChangeFeed {
             Mailbox source = mailboxes(tx, "WHERE id = ?", from.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + from));
             List<Uid[]> pairs = new ArrayList<>();
+            // the learning hook (ADR 0008): what a move or copy says about the messages, for the target's owner
+            Optional<ClassifierStore.Verdict> learn = Learning.fromCopy(source, target);
             long uidNext = target.uidNext();
             long modseq = target.highestModSeq().value();
             for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", from.value())) {
                 if (!uids.contains(m.uid())) continue;
                 modseq++;
-                SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         to.value(), uidNext, m.blob().hex(), m.size(), m.internalDate().toEpochMilli(),
                         String.join(" ", new java.util.TreeSet<>(m.flags().stream().filter(keepFlag).toList())), modseq,
-                        clock.millis());
+                        clock.millis(), m.prefix().isEmpty() ? null : m.prefix().bytes());
+                if (learn.isPresent()) SqlClassifier.queue(tx, target.account(), to, new Uid(uidNext), learn.get());
                 pairs.add(new Uid[] {m.uid(), new Uid(uidNext)});
                 uidNext++;
             }
@@ -624,7 +668,8 @@ final class SqlMail implements MailStore, ChangeFeed {
                 long saved = rs.getLong(8);
                 Optional<Instant> saveDate = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(saved));
                 out.add(new MessageMeta(new MailboxId(rs.getLong(1)), new Uid(rs.getLong(2)), new BlobId(rs.getString(3)),
-                        rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7)), saveDate));
+                        rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7)), saveDate,
+                        HeaderPrefix.stored(rs.getBytes(9))));
             }
         }
         return out;

@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(14, count("PRAGMA user_version"));
+        assertEquals(15, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -221,6 +221,7 @@ class EmbeddedStoreFilesTest {
         opened.clear();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement()) { // as a v12 data directory left it
+            undoV15(st);
             st.execute("DROP TABLE subscriptions");
             st.execute("ALTER TABLE mailboxes DROP COLUMN recent_uid");
             st.execute("PRAGMA user_version=12");
@@ -243,6 +244,7 @@ class EmbeddedStoreFilesTest {
         opened.clear();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement()) { // as a v13 data directory left it: subscriptions on the mailbox row
+            undoV15(st);
             st.execute("DROP TABLE subscriptions");
             st.execute("UPDATE mailboxes SET subscribed = (name IN ('INBOX', 'Work'))");
             st.execute("PRAGMA user_version=13");
@@ -251,6 +253,35 @@ class EmbeddedStoreFilesTest {
         assertEquals(java.util.List.of("INBOX", "Work"), java.util.List.copyOf(upgraded.mail().subscriptions(a.id())));
         assertTrue(upgraded.mail().mailbox(a.id(), "Work").orElseThrow().subscribed());
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
+    }
+
+    /** Takes a data directory back to what v14 left. */
+    private static void undoV15(Statement st) throws java.sql.SQLException {
+        st.execute("ALTER TABLE messages DROP COLUMN prefix");
+        for (String t : new String[] {"spam_tokens", "spam_totals", "spam_learned", "spam_learn_queue"}) {
+            st.execute("DROP TABLE " + t);
+        }
+        st.execute("DELETE FROM counters WHERE name = 'learn_task_id'");
+        st.execute("PRAGMA user_version=14");
+    }
+
+    @Test
+    void upgradeToV15LeavesMessagesWithoutPrefix() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Account a = user(s, "a@example.test");
+        byte[] msg = "Subject: old\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        s.mail().deliver(new DeliveryRequest(write(s, msg), msg.length, NOW, Set.of(a.id()), Optional.empty()));
+        s.close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV15(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        var m = upgraded.mail().messages(upgraded.mail().mailbox(a.id(), "INBOX").orElseThrow().id()).getFirst();
+        assertTrue(m.prefix().isEmpty());
+        assertEquals(msg.length, m.size());
+        assertEquals(org.tegami.store.ClassifierStore.Totals.ZERO, upgraded.classifier().totals(Optional.of(a.id())));
     }
 
     @Test

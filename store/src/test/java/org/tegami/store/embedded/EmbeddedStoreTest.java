@@ -8,7 +8,7 @@ import org.tegami.store.Store;
 import org.tegami.store.StoreLifecycleContract;
 
 /** Runs the store contracts against the embedded SQLite + files store in a temporary directory. */
-class EmbeddedStoreTest implements StoreLifecycleContract {
+class EmbeddedStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract {
     @TempDir
     Path dir;
     private Store store;
