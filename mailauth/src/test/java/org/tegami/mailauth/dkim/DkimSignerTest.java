@@ -1,4 +1,4 @@
-package org.tegami.queue.dkim;
+package org.tegami.mailauth.dkim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.tegami.queue.dkim;
+package org.tegami.mailauth.dkim;
 
 import java.security.KeyFactory;
 import java.security.KeyPair;
