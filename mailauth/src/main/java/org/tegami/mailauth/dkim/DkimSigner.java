@@ -1,17 +1,15 @@
 package org.tegami.mailauth.dkim;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.Signature;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
+import org.tegami.mailauth.HeaderSection;
 
 /**
  * DKIM signatures (RFC 6376) with relaxed/relaxed canonicalization (§3.4.2, §3.4.4), for {@code rsa-sha256} and
@@ -23,37 +21,15 @@ public final class DkimSigner {
     static final List<String> SIGNED = List.of("from", "to", "cc", "subject", "date", "message-id", "reply-to",
             "in-reply-to", "references", "mime-version", "content-type", "content-transfer-encoding", "list-id",
             "list-unsubscribe", "list-unsubscribe-post", "sender");
-    private static final int MAX_HEADER_BYTES = 256 * 1024;
 
     private DkimSigner() {}
 
     /** A message split into its header fields (each with its folding, without the final CRLF) and body stream. */
     public record Parsed(List<String> fields, InputStream body) {}
 
-    /** Reads the header section (bounded) and leaves {@code in} positioned at the body. */
+    /** Reads the header section (bounded, {@link HeaderSection}) and leaves {@code in} positioned at the body. */
     public static Parsed parse(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int prev = -1, prev2 = -1, prev3 = -1, b;
-        while ((b = in.read()) >= 0) {
-            head.write(b);
-            if (b == '\n' && prev == '\r' && prev2 == '\n' && prev3 == '\r') break;
-            if (head.size() == 2 && prev == '\r' && b == '\n') break; // no headers at all
-            if (head.size() > MAX_HEADER_BYTES) throw new IOException("header section too large to sign");
-            prev3 = prev2;
-            prev2 = prev;
-            prev = b;
-        }
-        String h = head.toString(StandardCharsets.UTF_8);
-        List<String> fields = new ArrayList<>();
-        for (String line : h.split("\r\n", -1)) {
-            if (line.isEmpty()) continue;
-            if ((line.startsWith(" ") || line.startsWith("\t")) && !fields.isEmpty()) {
-                fields.set(fields.size() - 1, fields.getLast() + "\r\n" + line);
-            } else {
-                fields.add(line);
-            }
-        }
-        return new Parsed(fields, in);
+        return new Parsed(HeaderSection.read(in).fields(), in);
     }
 
     /**
@@ -62,7 +38,7 @@ public final class DkimSigner {
      */
     public static String sign(List<DkimKey> keys, InputStream message, Instant now) throws IOException {
         Parsed p = parse(message);
-        String bodyHash = Base64.getEncoder().encodeToString(relaxedBodyHash(p.body()));
+        String bodyHash = Base64.getEncoder().encodeToString(BodyHasher.hash(Canonicalization.RELAXED, p.body()));
         StringBuilder out = new StringBuilder();
         for (DkimKey k : keys) out.append(signature(k, p.fields(), bodyHash, now)).append("\r\n");
         return out.toString();
@@ -89,7 +65,7 @@ public final class DkimSigner {
                 + ";\r\n\tt=" + now.getEpochSecond() + "; h=" + String.join(":", names) + ";\r\n\tbh=" + bodyHash + "; b=";
         data.append(relaxedHeader("DKIM-Signature: " + value));
         try {
-            byte[] signed = data.toString().getBytes(StandardCharsets.UTF_8);
+            byte[] signed = HeaderSection.bytes(data.toString());
             Signature s;
             if (k.algorithm() == DkimKey.Algorithm.ED25519) {
                 // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the canonicalized header data.
@@ -117,71 +93,16 @@ public final class DkimSigner {
     }
 
     private static String name(String field) {
-        int colon = field.indexOf(':');
-        return (colon < 0 ? field : field.substring(0, colon)).strip().toLowerCase(Locale.ROOT);
+        return HeaderSection.name(field);
     }
 
-    /** RFC 6376 §3.4.2: lower-case name, unfold, compress WSP, no WSP around the colon or at the end. */
+    /** RFC 6376 §3.4.2 relaxed header canonicalization. */
     static String relaxedHeader(String field) {
-        int colon = field.indexOf(':');
-        String value = field.substring(colon + 1).replace("\r\n", "").replaceAll("[ \t]+", " ").strip();
-        return name(field) + ":" + value;
+        return Canonicalization.RELAXED.header(field);
     }
 
-    /** RFC 6376 §3.4.4 relaxed body, hashed with SHA-256 while streaming (trailing empty lines dropped). */
+    /** RFC 6376 §3.4.4 relaxed body, hashed with SHA-256 while streaming. */
     static byte[] relaxedBodyHash(InputStream body) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        int pendingEmpty = 0;
-        byte[] buf = new byte[16 * 1024];
-        for (int n; (n = body.read(buf)) > 0; ) {
-            for (int i = 0; i < n; i++) {
-                byte b = buf[i];
-                if (b == '\n') {
-                    byte[] canon = canonLine(line.toByteArray());
-                    line.reset();
-                    if (canon.length == 0) {
-                        pendingEmpty++;
-                    } else {
-                        for (; pendingEmpty > 0; pendingEmpty--) md.update(new byte[] {'\r', '\n'});
-                        md.update(canon);
-                        md.update(new byte[] {'\r', '\n'});
-                    }
-                } else {
-                    line.write(b);
-                }
-            }
-        }
-        byte[] last = canonLine(line.toByteArray());
-        if (last.length > 0) { // a last line without CRLF gets one
-            for (; pendingEmpty > 0; pendingEmpty--) md.update(new byte[] {'\r', '\n'});
-            md.update(last);
-            md.update(new byte[] {'\r', '\n'});
-        }
-        return md.digest();
-    }
-
-    /** Drops the CR, compresses WSP runs to one SP and removes trailing WSP. */
-    private static byte[] canonLine(byte[] raw) {
-        int len = raw.length;
-        if (len > 0 && raw[len - 1] == '\r') len--;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(len);
-        boolean ws = false;
-        for (int i = 0; i < len; i++) {
-            byte b = raw[i];
-            if (b == ' ' || b == '\t') {
-                ws = true;
-            } else {
-                if (ws) out.write(' ');
-                ws = false;
-                out.write(b);
-            }
-        }
-        return out.toByteArray();
+        return BodyHasher.hash(Canonicalization.RELAXED, body);
     }
 }
