@@ -23,6 +23,11 @@ public record DkimKey(String domain, String selector, Algorithm algorithm, Priva
 
         final String tag;
         final String keyType;
+
+        /** The a= value, e.g. {@code rsa-sha256}. */
+        public String tag() {
+            return tag;
+        }
         final String jca;
 
         Algorithm(String tag, String keyType, String jca) {

@@ -95,7 +95,7 @@ public record DkimSignature(String algorithm, byte[] signature, byte[] bodyHash,
     }
 
     /** The key type the algorithm needs (k= of the key record). */
-    String keyType() {
+    public String keyType() {
         return algorithm.startsWith("ed25519") ? "ed25519" : "rsa";
     }
 

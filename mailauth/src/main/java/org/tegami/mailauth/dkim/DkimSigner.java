@@ -18,7 +18,7 @@ import org.tegami.mailauth.HeaderSection;
  */
 public final class DkimSigner {
     /** Header fields signed when present, in this order (RFC 6376 §5.4.1's recommendations). */
-    static final List<String> SIGNED = List.of("from", "to", "cc", "subject", "date", "message-id", "reply-to",
+    public static final List<String> SIGNED = List.of("from", "to", "cc", "subject", "date", "message-id", "reply-to",
             "in-reply-to", "references", "mime-version", "content-type", "content-transfer-encoding", "list-id",
             "list-unsubscribe", "list-unsubscribe-post", "sender");
 
@@ -64,11 +64,15 @@ public final class DkimSigner {
         String value = "v=1; a=" + k.algorithm().tag + "; c=relaxed/relaxed; d=" + k.domain() + "; s=" + k.selector()
                 + ";\r\n\tt=" + now.getEpochSecond() + "; h=" + String.join(":", names) + ";\r\n\tbh=" + bodyHash + "; b=";
         data.append(relaxedHeader("DKIM-Signature: " + value));
+        return "DKIM-Signature: " + value + fold(Base64.getEncoder().encodeToString(signBytes(k, HeaderSection.bytes(data.toString()))));
+    }
+
+    /** Signs header data: RSA with SHA-256, or Ed25519 over its SHA-256 hash (RFC 8463 §3). */
+    public static byte[] signBytes(DkimKey k, byte[] data) {
         try {
-            byte[] signed = HeaderSection.bytes(data.toString());
+            byte[] signed = data;
             Signature s;
             if (k.algorithm() == DkimKey.Algorithm.ED25519) {
-                // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the canonicalized header data.
                 signed = MessageDigest.getInstance("SHA-256").digest(signed);
                 s = Signature.getInstance("Ed25519");
             } else {
@@ -76,14 +80,14 @@ public final class DkimSigner {
             }
             s.initSign(k.privateKey());
             s.update(signed);
-            return "DKIM-Signature: " + value + fold(Base64.getEncoder().encodeToString(s.sign()));
+            return s.sign();
         } catch (Exception e) {
             throw new IllegalStateException("DKIM signing failed for " + k.dnsName(), e);
         }
     }
 
     /** Breaks a long base64 value into folded lines; folding whitespace is ignored by verifiers. */
-    private static String fold(String b64) {
+    public static String fold(String b64) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < b64.length(); i += 72) {
             if (i > 0) sb.append("\r\n\t");

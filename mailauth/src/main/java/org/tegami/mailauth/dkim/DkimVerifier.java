@@ -47,6 +47,16 @@ public final class DkimVerifier {
 
     /** Verifies with the header section already read; {@code body} is read to its end. */
     public List<DkimVerdict> verify(HeaderSection headers, InputStream body) throws IOException {
+        Job job = start(headers);
+        feed(body, job.hashers());
+        return job.finish();
+    }
+
+    /**
+     * Starts verifying: parses the signatures and sets up the body hashes they need. The caller feeds the body to
+     * {@link Job#hashers()} (with {@link #feed} or alongside other consumers), then calls {@link Job#finish()}.
+     */
+    public Job start(HeaderSection headers) {
         List<String> fields = headers.all("dkim-signature");
         List<Object> parsed = new ArrayList<>(); // DkimSignature or a DkimVerdict for a bad one
         Map<String, BodyHasher> hashers = new LinkedHashMap<>();
@@ -59,32 +69,61 @@ public final class DkimVerifier {
                 parsed.add(new DkimVerdict(DkimResult.PERMERROR, tag(f, "d"), tag(f, "s"), "", tag(f, "a"), "", e.getMessage(), false));
             }
         }
-        feed(body, hashers.values());
-        List<DkimVerdict> out = new ArrayList<>();
-        for (int i = 0; i < parsed.size(); i++) {
-            if (parsed.get(i) instanceof DkimVerdict v) {
-                out.add(v);
-                continue;
-            }
-            DkimSignature s = (DkimSignature) parsed.get(i);
-            out.add(verifyOne(s, fields.get(i), headers, hashers.get(bodyKey(s))));
-        }
-        return out;
+        return new Job(headers, fields, parsed, hashers);
     }
 
-    static String bodyKey(DkimSignature s) {
+    /** A verification waiting for its body. */
+    public final class Job {
+        private final HeaderSection headers;
+        private final List<String> fields;
+        private final List<Object> parsed;
+        private final Map<String, BodyHasher> hashers;
+
+        private Job(HeaderSection headers, List<String> fields, List<Object> parsed, Map<String, BodyHasher> hashers) {
+            this.headers = headers;
+            this.fields = fields;
+            this.parsed = parsed;
+            this.hashers = hashers;
+        }
+
+        /** The body hashes to feed. */
+        public java.util.Collection<BodyHasher> hashers() {
+            return hashers.values();
+        }
+
+        /** The verdicts, in the order of the signatures from the top. */
+        public List<DkimVerdict> finish() {
+            List<DkimVerdict> out = new ArrayList<>();
+            for (int i = 0; i < parsed.size(); i++) {
+                if (parsed.get(i) instanceof DkimVerdict v) {
+                    out.add(v);
+                    continue;
+                }
+                DkimSignature s = (DkimSignature) parsed.get(i);
+                out.add(check(s, fields.get(i), headers, hashers.get(bodyKey(s))));
+            }
+            return out;
+        }
+    }
+
+    /** The key under which {@link #start} and ARC share one body hash per (canonicalization, l=). */
+    public static String bodyKey(DkimSignature s) {
         return s.bodyCanon() + "/" + s.length();
     }
 
     /** Reads the body to its end into every hasher. */
-    static void feed(InputStream body, Iterable<BodyHasher> hashers) throws IOException {
+    public static void feed(InputStream body, Iterable<BodyHasher> hashers) throws IOException {
         byte[] buf = new byte[16 * 1024];
         for (int n; (n = body.read(buf)) > 0; ) {
             for (BodyHasher h : hashers) h.update(buf, 0, n);
         }
     }
 
-    private DkimVerdict verifyOne(DkimSignature s, String field, HeaderSection headers, BodyHasher body) {
+    /**
+     * Checks one parsed signature (a DKIM-Signature, or an ARC-Message-Signature whose identity is its instance)
+     * whose body hash {@code body} has been fed the whole body.
+     */
+    public DkimVerdict check(DkimSignature s, String field, HeaderSection headers, BodyHasher body) {
         String b = s.rawB().substring(0, Math.min(DkimVerdict.HEADER_B_LENGTH, s.rawB().length()));
         // RFC 6376 §6.1.1: a signature past its x= is not valid.
         if (s.expiry() >= 0 && clock.instant().getEpochSecond() > s.expiry()) {
@@ -95,7 +134,7 @@ public final class DkimVerifier {
             return new DkimVerdict(e.result(), s.domain(), s.selector(), s.identity(), s.algorithm(), b, e.reason(), false);
         }
         DkimKeyRecord key = ((KeyResult.Found) kr).key();
-        if (key.strict()) {
+        if (key.strict() && s.identity().indexOf('@') >= 0) {
             String id = s.identity().substring(s.identity().lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
             // RFC 6376 §3.6.1 t=s: no subdomain in i=.
             if (!id.equals(s.domain())) {
@@ -121,14 +160,19 @@ public final class DkimVerifier {
     }
 
     /** A key record found, or the result to give when it was not. */
-    sealed interface KeyResult {
+    public sealed interface KeyResult {
         record Found(DkimKeyRecord key) implements KeyResult {}
         record Error(DkimResult result, String reason) implements KeyResult {}
     }
 
     /** Looks up and checks the key of a signature (RFC 6376 §6.1.2). */
     static KeyResult key(Dns dns, DkimSignature s) {
-        DnsAnswer<String> txt = dns.txt(s.keyName());
+        return key(dns, s.keyName(), s.keyType(), s.algorithm());
+    }
+
+    /** Looks up the key at {@code name} for a signature of algorithm {@code a} (key type {@code keyType}). */
+    public static KeyResult key(Dns dns, String name, String keyType, String a) {
+        DnsAnswer<String> txt = dns.txt(name);
         List<String> records = switch (txt) {
             case DnsAnswer.TempFail<String> t -> { yield null; }
             case DnsAnswer.Void<String> v -> List.of();
@@ -141,8 +185,8 @@ public final class DkimVerifier {
             try {
                 DkimKeyRecord k = DkimKeyRecord.parse(r);
                 if (k.revoked()) return new KeyResult.Error(DkimResult.PERMERROR, "key revoked");
-                if (!k.algorithm().equals(s.keyType())) {
-                    problem = "key type " + k.algorithm() + " does not match a=" + s.algorithm();
+                if (!k.algorithm().equals(keyType)) {
+                    problem = "key type " + k.algorithm() + " does not match a=" + a;
                     continue;
                 }
                 if (!k.hashes().isEmpty() && !k.hashes().contains("sha256")) {

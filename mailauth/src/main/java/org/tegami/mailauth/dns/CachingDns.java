@@ -87,6 +87,7 @@ public final class CachingDns implements Dns {
      * spent, every uncached query is answered {@link DnsAnswer.TempFail}. One view per message, so a slow DNS
      * cannot hold an SMTP session for minutes (RFC 7208 §4.6.4 asks for a limit of at least 20 s for SPF).
      */
+    @Override
     public Dns withBudget(Duration budget) {
         Instant deadline = clock.instant().plus(budget);
         CachingDns self = this;

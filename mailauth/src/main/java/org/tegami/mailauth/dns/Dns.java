@@ -26,6 +26,14 @@ public interface Dns {
     /** One MX record; {@code host} is empty for the null MX (RFC 7505). */
     record Mx(int preference, String host) {}
 
+    /**
+     * A view that spends at most {@code budget} waiting for DNS in all, then answers
+     * {@link DnsAnswer.TempFail}; this implementation has no waiting to bound and returns itself.
+     */
+    default Dns withBudget(java.time.Duration budget) {
+        return this;
+    }
+
     /** A or AAAA records, whichever matches the family of {@code like}. */
     default DnsAnswer<InetAddress> addresses(String name, boolean ipv6) {
         return ipv6 ? aaaa(name) : a(name);
