@@ -54,20 +54,21 @@ public final class AuthResults {
         public String build() {
             StringBuilder out = new StringBuilder("Authentication-Results: ").append(authservId);
             if (results.isEmpty()) return out.append("; none\r\n").toString(); // RFC 8601 §2.2: no-result
-            int line = out.length();
+            int line = 0;
             for (int i = 0; i < results.size(); i++) {
-                out.append(';');
-                line++;
-                for (String word : results.get(i).split(" ")) {
-                    if (line + 1 + word.length() >= LINE) {
+                out.append(";\r\n\t"); // one result per line
+                line = 8;
+                String[] words = results.get(i).split(" ");
+                for (int w = 0; w < words.length; w++) {
+                    if (w > 0 && line + 1 + words[w].length() >= LINE - 1) {
                         out.append("\r\n\t");
                         line = 8;
-                    } else {
+                    } else if (w > 0) {
                         out.append(' ');
                         line++;
                     }
-                    out.append(word);
-                    line += word.length();
+                    out.append(words[w]);
+                    line += words[w].length();
                 }
             }
             return out.append("\r\n").toString();
@@ -76,7 +77,8 @@ public final class AuthResults {
 
     /** A value as RFC 8601 §2.2 pvalue: bare for tokens, domains and addresses, quoted-string otherwise. */
     static String value(String v) {
-        if (v.matches("[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~.]+(@[A-Za-z0-9.-]+)?") && !v.startsWith("=")) return v;
+        // RFC 2045 token (no tspecials), a domain-name, or local-part@domain-name with a dot-atom local-part
+        if (v.matches("[A-Za-z0-9!#$%&'*+\\-^_`{|}~.]+") || v.matches("[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~.]+@[A-Za-z0-9.-]+")) return v;
         StringBuilder sb = new StringBuilder("\"");
         for (int i = 0; i < v.length() && i < 256; i++) {
             char c = v.charAt(i);
