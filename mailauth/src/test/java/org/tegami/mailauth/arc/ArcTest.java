@@ -75,6 +75,36 @@ class ArcTest {
         assertTrue(verify(two.replace("cv=pass", "cv=none")).reason().contains("cv=none"));
     }
 
+    /** dkimpy seals (its arc_sign needs the authres module, python3-authres; skipped without it). */
+    @Test
+    void dkimpySealedChainValidates() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder(org.tegami.mailauth.dkim.DkimpyAccess.PYTHON, "-c", "import authres")
+                .start().waitFor() == 0, "python3-authres is not installed");
+        String one = dkimpySeal(hop1, "lists.test", "Authentication-Results: lists.test; spf=pass smtp.mailfrom=a.test\r\n" + MESSAGE);
+        ArcVerdict v1 = verify(one);
+        assertEquals(ArcResult.PASS, v1.result(), v1::toString);
+        String two = dkimpySeal(hop2, "relay.test", "Authentication-Results: relay.test; arc=pass\r\n" + one);
+        ArcVerdict v2 = verify(two);
+        assertEquals(ArcResult.PASS, v2.result(), v2::toString);
+        assertEquals(2, v2.instances());
+        assertEquals("relay.test", v2.latest().orElseThrow().sealer());
+        assertEquals(ArcResult.FAIL, verify(two.replace("Hello list", "Hello spam")).result());
+    }
+
+    private String dkimpySeal(DkimKey key, String srvId, String message) throws Exception {
+        Path f = Files.write(dir.resolve("to-seal.eml"), message.getBytes(StandardCharsets.ISO_8859_1));
+        String script = """
+                import dkim, sys
+                msg = open(sys.argv[1], "rb").read()
+                lines = dkim.arc_sign(msg, sys.argv[3].encode(), sys.argv[4].encode(), open(sys.argv[2], "rb").read(), sys.argv[5].encode(),
+                                      include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+                sys.stdout.write(b"".join(reversed(lines)).decode())
+                """;
+        String set = org.tegami.mailauth.dkim.DkimpyAccess.run(script, f.toString(), org.tegami.mailauth.dkim.DkimpyAccess.keyFile(dir, key).toString(),
+                key.selector(), key.domain(), srvId);
+        return set.replace("\r\n", "\n").replace("\n", "\r\n") + message;
+    }
+
     private String dkimpyVerify(String message) throws Exception {
         Path f = Files.write(dir.resolve("arc.eml"), message.getBytes(StandardCharsets.ISO_8859_1));
         String script = """
