@@ -11,16 +11,15 @@ import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import org.tegami.mailauth.dns.Resolvers;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Cache;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Lookup;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -51,14 +50,7 @@ public final class MxResolver {
 
     /** @param nameservers host:port of each server to ask; empty means the system's resolver */
     public MxResolver(List<InetSocketAddress> nameservers) {
-        if (nameservers.isEmpty()) {
-            resolver = Lookup.getDefaultResolver();
-        } else {
-            List<Resolver> rs = new ArrayList<>();
-            for (InetSocketAddress a : nameservers) rs.add(new SimpleResolver(a));
-            resolver = rs.size() == 1 ? rs.getFirst() : new ExtendedResolver(rs);
-        }
-        resolver.setTimeout(Duration.ofSeconds(10));
+        resolver = Resolvers.create(nameservers, Duration.ofSeconds(10));
     }
 
     public Route resolve(String domain) {

@@ -235,7 +235,7 @@ class QueueRunnerTest {
              EmbeddedStore store = EmbeddedStore.open(dir.resolve("store"), InstantSource.system())) {
             store.accounts().addDomain("a.test");
             store.accounts().addDomain("other.test");
-            var keys = new org.tegami.queue.dkim.DkimKeys(dir.resolve("dkim"));
+            var keys = new org.tegami.mailauth.dkim.DkimKeys(dir.resolve("dkim"));
             keys.generate("a.test");
             keys.generate("other.test");
             var rcpt = List.of("b@remote.test");

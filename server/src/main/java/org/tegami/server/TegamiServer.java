@@ -27,7 +27,7 @@ import org.tegami.pop3.server.Pop3Environment;
 import org.tegami.pop3.server.Pop3Server;
 import org.tegami.queue.MxResolver;
 import org.tegami.queue.QueueRunner;
-import org.tegami.queue.dkim.DkimKeys;
+import org.tegami.mailauth.dkim.DkimKeys;
 import org.tegami.queue.mtasts.MtaStsResolver;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.server.http.AutoconfigHttp;

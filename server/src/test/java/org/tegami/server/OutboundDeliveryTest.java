@@ -89,7 +89,7 @@ class OutboundDeliveryTest {
                     + "[outbound]\nmx_port = " + b.port("smtp") + "\n";
             try (TegamiServer sa = start("a", a)) {
                 Account alice = user(sa, "a.test", "alice@a.test", "alice-password");
-                var dkimKeys = new org.tegami.queue.dkim.DkimKeys(sa.config().dataDir()).generate("a.test");
+                var dkimKeys = new org.tegami.mailauth.dkim.DkimKeys(sa.config().dataDir()).generate("a.test");
                 submit(sa, "bob@b.test, ghost@b.test, x@nomail.test", "across servers", "Hello Bob.\n.leading dot\n");
 
                 long deadline = System.nanoTime() + 20_000_000_000L;

@@ -1,7 +1,7 @@
 package org.tegami.server.cli;
 
-import org.tegami.queue.dkim.DkimKey;
-import org.tegami.queue.dkim.DkimKeys;
+import org.tegami.mailauth.dkim.DkimKey;
+import org.tegami.mailauth.dkim.DkimKeys;
 import org.tegami.store.Store;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.queue.MxResolver;
-import org.tegami.queue.dkim.DkimKeys;
+import org.tegami.mailauth.dkim.DkimKeys;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.testkit.TestDnsServer;

@@ -61,7 +61,7 @@ class DnsCommandTest {
         Path f = dir.resolve("tegami.toml");
         Files.writeString(f, "hostname = \"mx.example.test\"\ndata_dir = \"data\"\n[listen]\nsmtp = []\nsubmission = []\n"
                 + "submissions = [\"0.0.0.0:465\"]\npop3 = []\npop3s = [\"0.0.0.0:995\"]\n");
-        new org.tegami.queue.dkim.DkimKeys(dir.resolve("data")).generate("example.test");
+        new org.tegami.mailauth.dkim.DkimKeys(dir.resolve("data")).generate("example.test");
         PrintStream old = System.out;
         var buf = new ByteArrayOutputStream();
         int code;
