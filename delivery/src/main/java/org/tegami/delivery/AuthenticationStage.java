@@ -1,31 +1,130 @@
 package org.tegami.delivery;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.tegami.mailauth.AuthResults;
+import org.tegami.mailauth.AuthenticationResult;
+import org.tegami.mailauth.SenderAuthenticator;
+import org.tegami.mailauth.arc.ArcResult;
+import org.tegami.mailauth.arc.ArcVerdict;
+import org.tegami.mailauth.dkim.DkimVerdict;
+import org.tegami.mailauth.dmarc.DmarcPolicy;
+import org.tegami.mailauth.dmarc.DmarcResult;
 import org.tegami.store.AccountId;
+import org.tegami.store.DeliveryRequest;
 
 /**
- * The slot for sender authentication: SPF (RFC 7208), DKIM (RFC 6376), DMARC (RFC 7489) and ARC (RFC 8617) from the
- * {@code mailauth} module go here. It will add {@code Authentication-Results} (RFC 8601), may refuse on a DMARC
- * reject policy, and leaves its results for the classifier through {@link #tokens}. Until it is wired it checks
- * nothing and claims nothing: no header, no tokens.
+ * Sender authentication of mail from outside: SPF (RFC 7208), DKIM (RFC 6376), ARC (RFC 8617) and DMARC
+ * (RFC 7489), once per message, by {@code mailauth}'s {@link SenderAuthenticator}. Every recipient's copy gets the
+ * {@code Authentication-Results} field (RFC 8601) at its top, and the sender domain's DMARC policy is applied:
+ * {@code reject} refuses the message with 550 5.7.1 (nothing is stored), {@code quarantine} files it in the
+ * recipient's Junk, {@code none} leaves it where it was going. The results are left for the classifier as tokens
+ * ({@link #tokens}).
+ *
+ * <p>A message that failed DMARC but comes through a forwarder in {@link InboundSettings#trustedArcSealers()}
+ * whose ARC chain validates, and whose first hop recorded {@code dmarc=pass}, is judged by that original result
+ * (RFC 8617 §7.2: what to trust is the receiver's choice; a sealer nobody listed vouches for nothing).
+ *
+ * <p>Mail a logged-in user submitted to a local user is not checked: the server knows who sent it.
  */
 public final class AuthenticationStage implements Stage {
+    private static final Logger LOG = System.getLogger(AuthenticationStage.class.getName());
     /** The memo key under which the authentication results, as classifier tokens, are left for later stages. */
     public static final Object TOKENS = new Object();
+    private static final Object RESULT = new Object();
+
+    private final SenderAuthenticator authenticator;
+    private final InboundSettings settings;
+
+    /** A stage that checks nothing (verification off, or tests of later stages). */
+    public AuthenticationStage() {
+        this(null, InboundSettings.OFF);
+    }
+
+    public AuthenticationStage(SenderAuthenticator authenticator, InboundSettings settings) {
+        this.authenticator = authenticator;
+        this.settings = settings;
+    }
 
     @Override
     public String name() {
-        return "authentication (not wired yet)";
+        return authenticator == null || !settings.verify() ? "authentication (off)" : "authentication (SPF, DKIM, DMARC, ARC)";
     }
 
     @Override
     public Outcome apply(InboundMessage message, AccountId recipient, Outcome.Deliver sofar) {
-        return sofar;
+        if (authenticator == null || !settings.verify() || message.submitter().isPresent()) return sofar;
+        Optional<AuthenticationResult> found = message.memo().get(RESULT, () -> authenticate(message));
+        if (found.isEmpty()) return sofar; // unreadable: logged, delivered unjudged (no header claims anything)
+        AuthenticationResult r = found.get();
+        String header = r.authenticationResults();
+        Outcome.Deliver d = sofar.withHeader(header.endsWith("\r\n") ? header.substring(0, header.length() - 2) : header);
+        DmarcPolicy disposition = effective(r);
+        if (disposition == DmarcPolicy.REJECT && settings.dmarcReject()) {
+            // RFC 7489 §6.6.4 / §10.3: reject during the SMTP transaction, with a reply that says why
+            return new Outcome.Refuse(550, "5.7.1", "Message refused: " + r.dmarc().fromDomain()
+                    + " asks receivers to reject mail that fails its DMARC check");
+        }
+        if (disposition == DmarcPolicy.QUARANTINE || disposition == DmarcPolicy.REJECT) {
+            return d.withTarget(DeliveryRequest.Target.JUNK); // RFC 7489 §6.3 p=quarantine: treat as suspicious
+        }
+        return d;
+    }
+
+    /** The DMARC disposition after a trusted forwarder's ARC chain had its say. */
+    private DmarcPolicy effective(AuthenticationResult r) {
+        DmarcPolicy p = r.disposition();
+        if (p == DmarcPolicy.NONE || settings.trustedArcSealers().isEmpty()) return p;
+        ArcVerdict arc = r.arc();
+        if (arc.result() != ArcResult.PASS || arc.hops().isEmpty()) return p;
+        ArcVerdict.Hop latest = arc.latest().orElseThrow();
+        if (!settings.trustedArcSealers().contains(latest.sealer().toLowerCase(Locale.ROOT))) return p;
+        ArcVerdict.Hop first = arc.hops().stream().min(java.util.Comparator.comparingInt(ArcVerdict.Hop::instance)).orElseThrow();
+        try {
+            AuthResults.Parsed original = AuthResults.parse(first.authResults());
+            boolean passed = original.results().stream().anyMatch(x -> x.toLowerCase(Locale.ROOT).startsWith("dmarc=pass"));
+            return passed ? DmarcPolicy.NONE : p;
+        } catch (IllegalArgumentException e) {
+            return p;
+        }
+    }
+
+    private Optional<AuthenticationResult> authenticate(InboundMessage message) {
+        try (InputStream in = message.bytes().open()) {
+            AuthenticationResult r = authenticator.authenticate(message.clientIp(), message.helo(), message.reversePath(), in);
+            message.memo().put(TOKENS, tokensOf(r));
+            return Optional.of(r);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "sender authentication could not read message " + message.blob() + ": " + e.getMessage());
+            return Optional.empty();
+        } catch (UncheckedIOException e) {
+            LOG.log(Level.WARNING, "sender authentication failed for " + message.blob() + ": " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The results as classifier tokens: {@code auth:spf=pass}, {@code auth:dkim=fail}, {@code auth:dmarc=none}. */
+    private static List<String> tokensOf(AuthenticationResult r) {
+        List<String> t = new ArrayList<>();
+        t.add("auth:spf=" + r.spf().result().keyword());
+        if (r.dkim().isEmpty()) t.add("auth:dkim=none");
+        for (DkimVerdict v : r.dkim()) t.add("auth:dkim=" + v.result().keyword());
+        t.add("auth:dmarc=" + r.dmarc().result().keyword());
+        if (r.dmarc().result() == DmarcResult.PASS) t.add("auth:dmarc-pass:" + r.dmarc().fromDomain());
+        t.add("auth:arc=" + r.arc().result().keyword());
+        return List.copyOf(t);
     }
 
     /**
      * The classifier's tokens for the authentication results (such as {@code auth:spf=pass}, {@code auth:dkim=fail});
-     * none until the stage checks something.
+     * none when the stage checked nothing.
      */
     public static List<String> tokens(InboundMessage message) {
         return message.memo().<List<String>>peek(TOKENS).orElse(List.of());

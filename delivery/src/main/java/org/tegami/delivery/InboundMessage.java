@@ -62,10 +62,16 @@ public record InboundMessage(InetAddress clientIp, String helo, String reversePa
         });
     }
 
-    /** The start of the message, at most {@code max} bytes. */
+    /** The message's bytes: its start, or the whole of it as a stream. */
     @FunctionalInterface
     public interface BlobBytes {
+        /** The start of the message, at most {@code max} bytes. */
         byte[] head(int max) throws java.io.IOException;
+
+        /** The whole message as a stream, read once (it may be 50 MiB: never read it whole into memory). */
+        default java.io.InputStream open() throws java.io.IOException {
+            return new java.io.ByteArrayInputStream(head(Integer.MAX_VALUE));
+        }
     }
 
     /**

@@ -85,7 +85,9 @@ public final class TegamiServer implements AutoCloseable {
         InboundPipeline pipeline;
         try {
             // ADR 0008: every local delivery passes through one pipeline: authenticate → classify → user rules
-            pipeline = new InboundPipeline(List.of(new AuthenticationStage(),
+            // RFC 8601 §2.5: our host name is the authserv-id; lookups go through [dns] nameservers, cached by TTL
+            var senders = new org.tegami.mailauth.SenderAuthenticator(cfg.nameservers(), cfg.hostname());
+            pipeline = new InboundPipeline(List.of(new AuthenticationStage(senders, cfg.inbound()),
                     new SpamStage(cfg.spam(), store.classifier()), new UserRulesStage()));
             learner = new Learner(store, cfg.spam().learning(), Duration.ofSeconds(1)).start();
             var accounts = store.accounts();

@@ -30,7 +30,8 @@ public final class ConfigLoader {
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
-            "spam");
+            "spam", "inbound");
+    private static final Set<String> INBOUND = Set.of("verify", "dmarc_reject", "trusted_arc_sealers");
     private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning");
     private static final Set<String> DNS = Set.of("nameservers");
     private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "give_up_after_days", "relay", "relay_security",
@@ -141,7 +142,22 @@ public final class ConfigLoader {
         javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.tls_ca").map(base::resolve));
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
-                java.time.Duration.ofDays(giveUp), spam(c), source);
+                java.time.Duration.ofDays(giveUp), spam(c), inbound(c), source);
+    }
+
+    /** {@code [inbound]}: sender authentication on and DMARC reject honoured unless turned off. */
+    private static org.tegami.delivery.InboundSettings inbound(Checker c) {
+        TomlTable t = c.table("inbound");
+        if (t != null) c.onlyKeys(t, "inbound.", INBOUND);
+        var d = org.tegami.delivery.InboundSettings.DEFAULTS;
+        List<String> sealers = c.stringList("inbound.trusted_arc_sealers").orElse(d.trustedArcSealers());
+        for (String s : sealers) {
+            if (!s.matches("(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")) {
+                throw c.error("inbound.trusted_arc_sealers", "'" + s + "' is not a domain name (give the d= domain of the forwarder's ARC-Seal)");
+            }
+        }
+        return new org.tegami.delivery.InboundSettings(c.bool("inbound.verify").orElse(d.verify()),
+                c.bool("inbound.dmarc_reject").orElse(d.dmarcReject()), sealers);
     }
 
     /** {@code [spam]}: scores are fractions in (0, 1]; reject_score absent (the default) never refuses. */

@@ -20,6 +20,7 @@ import org.tegami.core.Limits;
  * @param giveUpAfter how long undeliverable mail is retried before it bounces ({@code [outbound] give_up_after_days}, 5)
  * @param mtaStsPort HTTPS port of MTA-STS policy hosts (443; {@code [outbound] mta_sts_port} is for tests)
  * @param spam the spam classifier's thresholds and learning ({@code [spam]})
+ * @param inbound sender authentication of mail from outside ({@code [inbound]})
  */
 public record TegamiConfig(
         String hostname,
@@ -36,16 +37,22 @@ public record TegamiConfig(
         int mtaStsPort,
         java.time.Duration giveUpAfter,
         org.tegami.delivery.spam.SpamSettings spam,
+        org.tegami.delivery.InboundSettings inbound,
         Optional<Path> source) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, source);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, source);
+    }
+
+    public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
+        return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, source);
     }
 
     public List<InetSocketAddress> listen(String service) {

@@ -155,7 +155,7 @@ final class MessageReceiver {
         Envelope env = s.envelope;
         // Submission keeps the header section to check who the message says it is from.
         MessageSink sink = new MessageSink(s.env.store().blobs().create(), s.env.limits().messageSize(), maxLine(s),
-                s.user != null ? s.env.limits().headerSection() : 0);
+                s.user != null ? s.env.limits().headerSection() : 0, s.env.hostname());
         env.messageId = id;
         Instant now = s.env.clock().instant();
         Optional<String> forRcpt = env.recipients.size() == 1
@@ -203,7 +203,17 @@ final class MessageReceiver {
             if (!env.localAccounts.isEmpty()) {
                 InboundMessage m = new InboundMessage(s.conn.remoteAddress(), s.helo == null ? "" : s.helo,
                         env.reversePath(), List.copyOf(env.localAccounts), s.tls().isPresent(),
-                        Optional.ofNullable(s.user).map(Account::id), blob, sink.blobSize(), max -> head(s, blob, max));
+                        Optional.ofNullable(s.user).map(Account::id), blob, sink.blobSize(), new InboundMessage.BlobBytes() {
+                            @Override
+                            public byte[] head(int max) throws IOException {
+                                return MessageReceiver.head(s, blob, max);
+                            }
+
+                            @Override
+                            public InputStream open() throws IOException {
+                                return s.env.store().blobs().open(blob);
+                            }
+                        });
                 for (Map.Entry<AccountId, Outcome> o : s.env.pipeline().run(m).entrySet()) {
                     switch (o.getValue()) {
                         case Outcome.Deliver d -> local.add(new DeliveryRequest.Recipient(o.getKey(), d.target(),

@@ -1,8 +1,8 @@
 package org.tegami.smtp.server;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.Optional;
+import org.tegami.mailauth.AuthResultsStripper;
 import org.tegami.smtp.proto.SmtpReply;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore.BlobWriter;
@@ -31,7 +31,8 @@ final class MessageSink implements AutoCloseable {
     private static final byte[] CRLF = {'\r', '\n'};
 
     private final BlobWriter writer;
-    private final OutputStream out;
+    /** The blob's stream behind the filter that removes Authentication-Results claiming our name (RFC 8601 §5). */
+    private final AuthResultsStripper out;
     private final long maxSize;
     private final int maxLine;
     /** The header section being kept for the submission check; null when nobody needs it (port 25). */
@@ -41,10 +42,13 @@ final class MessageSink implements AutoCloseable {
     private boolean prevCr;
     private Problem problem;
 
-    /** @param maxHeader bytes of header section to keep for {@link #header()}, 0 to keep none */
-    MessageSink(BlobWriter writer, long maxSize, int maxLine, int maxHeader) {
+    /**
+     * @param maxHeader  bytes of header section to keep for {@link #header()}, 0 to keep none
+     * @param authservId our host name: Authentication-Results fields from outside that claim it are not stored
+     */
+    MessageSink(BlobWriter writer, long maxSize, int maxLine, int maxHeader, String authservId) {
         this.writer = writer;
-        this.out = writer.stream();
+        this.out = new AuthResultsStripper(writer.stream(), authservId);
         this.maxSize = maxSize;
         this.maxLine = maxLine;
         this.header = maxHeader > 0 ? new HeaderSection(maxHeader) : null;
@@ -114,6 +118,7 @@ final class MessageSink implements AutoCloseable {
     /** Makes the blob durable and returns its id; only when {@link #failure()} is empty. */
     BlobId commit() throws IOException {
         if (problem != null) throw new IllegalStateException("message has a problem: " + problem);
+        out.finish();
         return writer.commit();
     }
 

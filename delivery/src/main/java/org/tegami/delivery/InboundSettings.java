@@ -1,0 +1,23 @@
+package org.tegami.delivery;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code [inbound]} settings: sender authentication of mail from outside.
+ *
+ * @param verify            check SPF, DKIM, ARC and DMARC and add Authentication-Results (default on)
+ * @param dmarcReject       honour {@code p=reject}: refuse with 550 5.7.1 (default on); off files such mail in Junk,
+ *                          as for {@code p=quarantine}
+ * @param trustedArcSealers forwarders (their ARC {@code d=} domains) whose validated ARC chain may vouch for a
+ *                          message's original DMARC pass, e.g. a mailing-list host; none by default
+ */
+public record InboundSettings(boolean verify, boolean dmarcReject, List<String> trustedArcSealers) {
+    public static final InboundSettings DEFAULTS = new InboundSettings(true, true, List.of());
+    /** Nothing checked. */
+    public static final InboundSettings OFF = new InboundSettings(false, false, List.of());
+
+    public InboundSettings {
+        trustedArcSealers = trustedArcSealers.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
+    }
+}
