@@ -74,6 +74,22 @@ class ConfigAndCliTest {
     }
 
     @Test
+    void inboundSectionVerifiesByDefaultAndChecksItsKeys() throws Exception {
+        TegamiConfig d = ConfigLoader.load(config("hostname = \"mail.example.test\"\n"));
+        assertEquals(org.tegami.delivery.InboundSettings.DEFAULTS, d.inbound());
+        assertTrue(d.inbound().verify() && d.inbound().dmarcReject(), "verification on, DMARC reject honoured");
+        TegamiConfig c = ConfigLoader.load(config("[inbound]\nverify = false\ndmarc_reject = false\n"
+                + "trusted_arc_sealers = [\"Lists.Example.org\"]\n"));
+        assertEquals(new org.tegami.delivery.InboundSettings(false, false, java.util.List.of("lists.example.org")), c.inbound());
+        Path u = config("[inbound]\nspf = true\n");
+        assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(u)).getMessage()
+                .startsWith(u + ":2: inbound.spf: unknown key (known here: dmarc_reject, trusted_arc_sealers, verify)"));
+        Path b = config("[inbound]\ntrusted_arc_sealers = [\"not a domain\"]\n");
+        assertEquals(b + ":2: inbound.trusted_arc_sealers: 'not a domain' is not a domain name (give the d= domain of the"
+                + " forwarder's ARC-Seal)", assertThrows(TegamiException.class, () -> ConfigLoader.load(b)).getMessage());
+    }
+
+    @Test
     void spamSectionHasSafeDefaultsAndChecksItsKeys() throws Exception {
         TegamiConfig d = ConfigLoader.load(config("hostname = \"mail.example.test\"\n"));
         assertEquals(org.tegami.delivery.spam.SpamSettings.DEFAULTS, d.spam());
@@ -111,7 +127,7 @@ class ConfigAndCliTest {
     void unknownSectionAndListenTypeAreNamed() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\n\n[limts]\nmessage_size = 1\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage()
-                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, hostname, limits, listen, outbound, spam, tls)"));
+                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, hostname, inbound, limits, listen, outbound, spam, tls)"));
         Path g = config("[listen]\nsmtp = \"0.0.0.0:25\"\n");
         assertEquals(g + ":2: listen.smtp: must be a list of \"host:port\" strings, e.g. [\"0.0.0.0:25\"]",
                 assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage());
