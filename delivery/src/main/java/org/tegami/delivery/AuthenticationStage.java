@@ -122,6 +122,14 @@ public final class AuthenticationStage implements Stage {
         return List.copyOf(t);
     }
 
+    /** For the startup summary. */
+    public List<String> describe() {
+        if (authenticator == null || !settings.verify()) return List.of("off: mail from outside is stored unjudged ([inbound] verify)");
+        return List.of("SPF, DKIM, ARC, DMARC checked; DMARC reject " + (settings.dmarcReject() ? "refused (550 5.7.1)" : "to Junk")
+                + ", quarantine to Junk" + (settings.trustedArcSealers().isEmpty() ? ""
+                : "; ARC trusted from " + String.join(", ", settings.trustedArcSealers())));
+    }
+
     /**
      * The classifier's tokens for the authentication results (such as {@code auth:spf=pass}, {@code auth:dkim=fail});
      * none when the stage checked nothing.

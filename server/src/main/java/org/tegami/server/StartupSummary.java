@@ -36,6 +36,9 @@ public final class StartupSummary {
         out.println("  inbound       " + String.join(" -> ", s.pipeline().stages().stream().map(st -> st.name()).toList())
                 + " -> store");
         for (var st : s.pipeline().stages()) {
+            if (st instanceof org.tegami.delivery.AuthenticationStage auth) {
+                for (String line : auth.describe()) out.println("  senders       " + line);
+            }
             if (st instanceof org.tegami.delivery.spam.SpamStage spam) {
                 for (String line : spam.describe()) out.println("  spam          " + line);
             }

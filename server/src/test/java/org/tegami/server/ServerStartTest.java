@@ -90,8 +90,9 @@ class ServerStartTest {
                     // A loopback listener is shown by address: "localhost" may resolve to ::1 first. IMAP comes first.
                     String.format("    %-9s %-5s %-28s port %-5d %s", "incoming", "IMAP", "127.0.0.1", imap, "STARTTLS"),
                     String.format("    %-9s %-5s %-28s port %-5d %s", "outgoing", "SMTP", "127.0.0.1", subs, "SSL/TLS"),
-                    "  inbound       authentication (not wired yet) -> spam (GTUBE, classifier) -> user rules (Sieve, not"
-                            + " implemented yet) -> store",
+                    "  inbound       authentication (SPF, DKIM, DMARC, ARC) -> spam (GTUBE, classifier) -> user rules (Sieve,"
+                            + " not implemented yet) -> store",
+                    "  senders       SPF, DKIM, ARC, DMARC checked; DMARC reject refused (550 5.7.1), quarantine to Junk",
                     "  spam          GTUBE refused; classifier on: Junk at 0.90, never refused, learning on",
                     "  certificate   CN=mail.example.test (issuer CN=mail.example.test), valid until 2027-01-01",
                     "  WARNING       the certificate is self-signed: clients will warn. Set [tls] cert and key to"
