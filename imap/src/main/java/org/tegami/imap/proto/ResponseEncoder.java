@@ -305,10 +305,20 @@ public final class ResponseEncoder {
         }
     }
 
-    /** A FETCH response built with message octets in it (literals), written as is. */
-    public void fetch(byte[] response) throws IOException {
+    /**
+     * A FETCH response to build (RFC 9051 §7.5.2): {@code * seq FETCH (}, or under UIDONLY {@code * uid UIDFETCH (}
+     * (RFC 9586 §3.3), whose UID item is then left out by the caller.
+     */
+    public FetchResponse fetchResponse(long seq, long uid) {
+        return new FetchResponse(fetchStart(seq, uid, false));
+    }
+
+    /** Writes a built FETCH response; one with no items is not sent. */
+    public void send(FetchResponse response) throws IOException {
+        if (response.isEmpty()) return;
+        byte[] bytes = response.toBytes();
         synchronized (lock) {
-            output.get().write(response);
+            output.get().write(bytes);
         }
     }
 

@@ -1,8 +1,6 @@
 package org.tegami.imap.server;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -16,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.tegami.imap.proto.FetchItem;
+import org.tegami.imap.proto.FetchResponse;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.ResponseCode;
@@ -72,8 +71,7 @@ final class FetchCommand {
             MessageMeta meta = details.get(m.uid());
             if (needsDetails && meta == null) continue; // expunged by another session, not yet reported
             try (FetchBudget.Hold held = holdFor(c.items(), meta)) {
-                byte[] r = response(sel, i, m, meta, c, withModSeq);
-                if (r != null) s.out().fetch(r);
+                s.out().send(response(sel, i, m, meta, c, withModSeq));
             }
         }
         s.sync(c.uid()); // RFC 9051 §7.4.1: no EXPUNGE during FETCH, but during UID FETCH
@@ -98,8 +96,7 @@ final class FetchCommand {
             MessageMeta meta = details.get(sel.get(i).uid());
             if (meta == null) continue;
             try (FetchBudget.Hold held = holdFor(items, meta)) {
-                byte[] r = response(sel, i, sel.get(i), meta, c, withModSeq);
-                if (r != null) s.out().fetch(r);
+                s.out().send(response(sel, i, sel.get(i), meta, c, withModSeq));
             }
         }
     }
@@ -140,7 +137,7 @@ final class FetchCommand {
     }
 
     /** RFC 3516 §4.2: the decoded part, as a literal8 ({@code ~{n}}) when it holds a NUL octet. */
-    private void binary(Out out, FetchItem.Binary b, Optional<MessageStructure.Binary> decoded) throws IOException {
+    private void binary(FetchResponse out, FetchItem.Binary b, Optional<MessageStructure.Binary> decoded) throws IOException {
         if (decoded.isPresent() && decoded.get().unknownEncoding()) {
             unknownCte = true;
             return;
@@ -156,15 +153,8 @@ final class FetchCommand {
                 data = Arrays.copyOfRange(data, from, to);
             }
         }
-        if (out.items++ > 0) out.write(' ');
-        if (data == null) {
-            out.write((name + " NIL").getBytes(StandardCharsets.US_ASCII));
-            return;
-        }
-        boolean nul = false;
-        for (byte x : data) nul |= x == 0;
-        out.write((name + " " + (nul ? "~" : "") + "{" + data.length + "}\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(data);
+        if (data == null) out.nil(name.toString());
+        else out.literal(name.toString(), data, true);
     }
 
     /** Messages whose \Seen this FETCH set: their FLAGS are included even if not asked for. */
@@ -174,82 +164,72 @@ final class FetchCommand {
      * One FETCH response, or null when no item could be answered; {@code meta} (the message's bytes, size, date)
      * is null when no item needs it.
      */
-    private byte[] response(SelectedMailbox sel, int seq, MessageState m, MessageMeta meta, ImapCommand.Fetch c,
-            boolean withModSeq)
-            throws IOException {
-        Out out = new Out();
-        List<String> parts = new ArrayList<>();
+    private FetchResponse response(SelectedMailbox sel, int seq, MessageState m, MessageMeta meta, ImapCommand.Fetch c,
+            boolean withModSeq) throws IOException {
         boolean utf8 = s.utf8();
         boolean uidDone = false;
         boolean flagsDone = false;
-        boolean modSeqDone = false;
         // RFC 7162 §3.1: under CONDSTORE a FETCH that set \Seen reports the change with UID and MODSEQ
         var dialect = s.dialect();
         boolean flagChange = seen.contains(m.uid()) && dialect.condstore();
         withModSeq |= flagChange;
+        FetchResponse out = s.out().fetchResponse(seq, m.uid().value());
         // RFC 7162 §3.2.4: under QRESYNC every FETCH response has the UID
         if ((c.uid() || dialect.qresync() || flagChange) && !dialect.uidOnly()) {
-            parts.add("UID " + m.uid());
+            out.item("UID", m.uid().toString());
             uidDone = true;
         }
         uidDone |= dialect.uidOnly(); // RFC 9586: the UIDFETCH response is keyed by the UID
-        out.write(s.out().fetchStart(seq, m.uid().value(), false).getBytes(StandardCharsets.US_ASCII));
         byte[] raw = null;
         MessageStructure structure = null;
         for (FetchItem item : c.items()) {
             switch (item) {
                 case FetchItem.Uid u -> {
-                    if (!uidDone) parts.add("UID " + m.uid());
+                    if (!uidDone) out.item("UID", m.uid().toString());
                     uidDone = true;
                 }
                 case FetchItem.Flags f -> {
-                    if (!flagsDone) parts.add("FLAGS " + sel.flagList(m));
+                    if (!flagsDone) out.item("FLAGS", sel.flagList(m));
                     flagsDone = true;
                 }
                 case FetchItem.ModSeq ms -> { }
-                case FetchItem.EmailId e -> parts.add("EMAILID (" + ObjectIds.email(meta.blob()) + ")");
-                case FetchItem.ThreadId t -> parts.add("THREADID NIL"); // RFC 8474 §5.2: no thread ids are kept
-                case FetchItem.SaveDate d -> parts.add("SAVEDATE " + meta.saveDate() // RFC 8514 §3: NIL when unknown
+                case FetchItem.EmailId e -> out.item("EMAILID", "(" + ObjectIds.email(meta.blob()) + ")");
+                case FetchItem.ThreadId t -> out.nil("THREADID"); // RFC 8474 §5.2: no thread ids are kept
+                case FetchItem.SaveDate d -> out.item("SAVEDATE", meta.saveDate() // RFC 8514 §3: NIL when unknown
                         .map(t -> "\"" + INTERNAL_DATE.format(t) + "\"").orElse("NIL"));
                 case FetchItem.Preview p -> {
                     if (raw == null) raw = s.env.structures().read(meta.content());
                     String preview = org.tegami.mime.message.MessageText.preview(raw);
-                    parts.add("PREVIEW " + (preview.isEmpty() ? "NIL" : ImapWriter.string(preview, utf8)));
+                    out.item("PREVIEW", preview.isEmpty() ? "NIL" : ImapWriter.string(preview, utf8));
                 }
-                case FetchItem.InternalDate d ->
-                        parts.add("INTERNALDATE \"" + INTERNAL_DATE.format(meta.internalDate()) + "\"");
-                case FetchItem.Rfc822Size z -> parts.add("RFC822.SIZE " + meta.size());
-                case FetchItem.Envelope e -> parts.add("ENVELOPE " + s.env.structures().summary(meta.blob(), utf8).envelope());
-                case FetchItem.Body b -> parts.add("BODY " + s.env.structures().summary(meta.blob(), utf8).body());
+                case FetchItem.InternalDate d -> out.item("INTERNALDATE", "\"" + INTERNAL_DATE.format(meta.internalDate()) + "\"");
+                case FetchItem.Rfc822Size z -> out.item("RFC822.SIZE", Long.toString(meta.size()));
+                case FetchItem.Envelope e -> out.item("ENVELOPE", s.env.structures().summary(meta.blob(), utf8).envelope());
+                case FetchItem.Body b -> out.item("BODY", s.env.structures().summary(meta.blob(), utf8).body());
                 case FetchItem.BodyStructure b ->
-                        parts.add("BODYSTRUCTURE " + s.env.structures().summary(meta.blob(), utf8).bodyStructure());
+                        out.item("BODYSTRUCTURE", s.env.structures().summary(meta.blob(), utf8).bodyStructure());
                 case FetchItem.Rfc822 r -> {
                     if (raw == null) raw = s.env.structures().read(meta.content());
-                    flush(out, parts);
-                    literal(out, "RFC822", raw);
+                    out.literal("RFC822", raw);
                 }
                 case FetchItem.Rfc822Header r -> {
                     if (raw == null) raw = s.env.structures().read(meta.content());
                     if (structure == null) structure = s.env.structures().get(meta.content());
-                    flush(out, parts);
-                    literal(out, "RFC822.HEADER", structure.section(raw, List.of(), "HEADER", List.of()).orElse(new byte[0]));
+                    out.literal("RFC822.HEADER", structure.section(raw, List.of(), "HEADER", List.of()).orElse(new byte[0]));
                 }
                 case FetchItem.Rfc822Text r -> {
                     if (raw == null) raw = s.env.structures().read(meta.content());
                     if (structure == null) structure = s.env.structures().get(meta.content());
-                    flush(out, parts);
-                    literal(out, "RFC822.TEXT", structure.section(raw, List.of(), "TEXT", List.of()).orElse(new byte[0]));
+                    out.literal("RFC822.TEXT", structure.section(raw, List.of(), "TEXT", List.of()).orElse(new byte[0]));
                 }
                 case FetchItem.BodySection b -> {
                     if (raw == null) raw = s.env.structures().read(meta.content());
                     if (structure == null) structure = s.env.structures().get(meta.content());
-                    flush(out, parts);
                     section(out, b, raw, structure);
                 }
                 case FetchItem.Binary b -> {
                     if (raw == null) raw = s.env.structures().read(meta.content());
                     if (structure == null) structure = s.env.structures().get(meta.content());
-                    flush(out, parts);
                     binary(out, b, structure.binary(raw, b.part()));
                 }
                 case FetchItem.BinarySize b -> {
@@ -259,46 +239,17 @@ final class FetchCommand {
                     if (decoded.isPresent() && decoded.get().unknownEncoding()) {
                         unknownCte = true;
                     } else {
-                        parts.add("BINARY.SIZE[" + partName(b.part()) + "] " + decoded.map(d -> d.data().length).orElse(0));
+                        out.item("BINARY.SIZE[" + partName(b.part()) + "]", Integer.toString(decoded.map(d -> d.data().length).orElse(0)));
                     }
                 }
             }
         }
-        if (!flagsDone && seen.contains(m.uid())) parts.add("FLAGS " + sel.flagList(m));
-        if (withModSeq && !modSeqDone) parts.add("MODSEQ (" + m.modSeq().value() + ")");
-        flush(out, parts);
-        if (out.items == 0) return null; // nothing could be answered (UNKNOWN-CTE): no empty FETCH response
-        out.write(")\r\n".getBytes(StandardCharsets.US_ASCII));
-        return out.toByteArray();
+        if (!flagsDone && seen.contains(m.uid())) out.item("FLAGS", sel.flagList(m));
+        if (withModSeq) out.item("MODSEQ", "(" + m.modSeq().value() + ")");
+        return out; // with no item (UNKNOWN-CTE) it is not sent: there is no empty FETCH response
     }
 
-    /** A FETCH response being built, counting its items to place the separating spaces. */
-    private static final class Out extends ByteArrayOutputStream {
-        int items;
-
-        Out() {
-            super(128);
-        }
-    }
-
-    /** Writes the pending text items, space-separated, keeping one space before whatever follows. */
-    private static void flush(Out out, List<String> parts) throws IOException {
-        if (parts.isEmpty()) return;
-        byte[] sep = " ".getBytes(StandardCharsets.US_ASCII);
-        for (String p : parts) {
-            if (out.items++ > 0) out.write(sep);
-            out.write(p.getBytes(StandardCharsets.UTF_8));
-        }
-        parts.clear();
-    }
-
-    private static void literal(Out out, String name, byte[] data) throws IOException {
-        if (out.items++ > 0) out.write(' ');
-        out.write((name + " {" + data.length + "}\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(data);
-    }
-
-    private void section(Out out, FetchItem.BodySection b, byte[] raw, MessageStructure structure)
+    private void section(FetchResponse out, FetchItem.BodySection b, byte[] raw, MessageStructure structure)
             throws IOException {
         String text = "";
         List<String> fields = List.of();
@@ -337,11 +288,7 @@ final class FetchCommand {
                 data = Optional.of(Arrays.copyOfRange(d, from, to));
             }
         }
-        if (data.isEmpty()) {
-            if (out.items++ > 0) out.write(' ');
-            out.write((name + " NIL").getBytes(StandardCharsets.US_ASCII));
-            return;
-        }
-        literal(out, name.toString(), data.get());
+        if (data.isEmpty()) out.nil(name.toString());
+        else out.literal(name.toString(), data.get());
     }
 }

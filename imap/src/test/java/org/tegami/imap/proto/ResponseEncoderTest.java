@@ -123,6 +123,25 @@ class ResponseEncoderTest {
     }
 
     @Test
+    void fetchResponsesWithLiteralsAndUidFetch() throws IOException {
+        FetchResponse f = out.fetchResponse(2, 9)
+                .item("UID", "9")
+                .item("FLAGS", "(\\Seen)")
+                .literal("BODY[HEADER.FIELDS (SUBJECT)]", "Subject: hi\r\n\r\n".getBytes(StandardCharsets.US_ASCII))
+                .nil("BODY[3]")
+                .literal("BINARY[1]", new byte[] {'a', 0, 'b'}, true)
+                .literal("BINARY[2]", new byte[] {'a', 'b'}, true);
+        out.send(f);
+        assertEquals("* 2 FETCH (UID 9 FLAGS (\\Seen) BODY[HEADER.FIELDS (SUBJECT)] {15}\r\nSubject: hi\r\n\r\n"
+                + " BODY[3] NIL BINARY[1] ~{3}\r\na\0b BINARY[2] {2}\r\nab)\r\n", written()); // RFC 3516 §4.2
+        out.send(out.fetchResponse(2, 9)); // no items: nothing is sent
+        assertEquals("", written());
+        out.dialect(new Dialect(true, false, false, false, true)); // RFC 9586 §3.3
+        out.send(out.fetchResponse(2, 9).item("MODSEQ", "(4)"));
+        assertEquals("* 9 UIDFETCH (MODSEQ (4))\r\n", written());
+    }
+
+    @Test
     void enabledAndCapability() throws IOException {
         out.enabled(List.of());
         out.enabled(List.of("CONDSTORE", "UTF8=ACCEPT"));
