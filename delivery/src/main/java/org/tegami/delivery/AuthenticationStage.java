@@ -69,8 +69,9 @@ public final class AuthenticationStage implements Stage {
         DmarcPolicy disposition = effective(r);
         if (disposition == DmarcPolicy.REJECT && settings.dmarcReject()) {
             // RFC 7489 §6.6.4 / §10.3: reject during the SMTP transaction, with a reply that says why
-            return new Outcome.Refuse(550, "5.7.1", "Message refused: " + r.dmarc().fromDomain()
-                    + " asks receivers to reject mail that fails its DMARC check");
+            return new Outcome.Refuse(550, "5.7.1", r.dmarc().fromDomain().isEmpty()
+                    ? "Message refused: it must have exactly one readable From field (RFC 5322 section 3.6)"
+                    : "Message refused: " + r.dmarc().fromDomain() + " asks receivers to reject mail that fails its DMARC check");
         }
         if (disposition == DmarcPolicy.QUARANTINE || disposition == DmarcPolicy.REJECT) {
             return d.withTarget(DeliveryRequest.Target.JUNK); // RFC 7489 §6.3 p=quarantine: treat as suspicious

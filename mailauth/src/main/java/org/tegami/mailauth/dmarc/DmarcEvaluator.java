@@ -57,9 +57,12 @@ public final class DmarcEvaluator {
                 case MANY_FROM -> p.fields() + " From fields";
                 default -> "unreadable From field";
             } : "unreadable From field";
-            // RFC 7489 §6.6.1, RFC 5322 §3.6: exactly one From field
-            return new DmarcVerdict(DmarcResult.PERMERROR, "", "", DmarcPolicy.REJECT, Optional.empty(), false, false,
-                    List.of(why + " (RFC 5322 §3.6 requires exactly one)"));
+            // RFC 7489 §6.6.1, RFC 5322 §3.6: exactly one From field. Several (or one unreadable) could show the reader a
+            // domain that was never checked: refused. None at all impersonates nobody; §6.6.1 leaves it to local
+            // policy, and it is delivered with dmarc=permerror (a missing From is common in machine-made mail)
+            boolean none = r instanceof Authors.Problem p && p.kind() == Authors.Kind.NO_FROM;
+            return new DmarcVerdict(DmarcResult.PERMERROR, "", "", none ? DmarcPolicy.NONE : DmarcPolicy.REJECT,
+                    Optional.empty(), false, false, List.of(why + " (RFC 5322 §3.6 requires exactly one)"));
         }
         Set<String> domains = new LinkedHashSet<>();
         for (EmailAddress a : found.from()) domains.add(a.domain().toLowerCase(Locale.ROOT));

@@ -120,9 +120,10 @@ class DmarcEvaluatorTest {
         assertEquals(DmarcResult.PASS, message("From: A <a@example.com>\r\nTo: b@x.test\r\n").result());
         DmarcVerdict none = message("To: b@x.test\r\n");
         assertEquals(DmarcResult.PERMERROR, none.result());
-        assertEquals(DmarcPolicy.REJECT, none.disposition());
+        assertEquals(DmarcPolicy.NONE, none.disposition(), "no From impersonates nobody: local policy delivers it");
         DmarcVerdict two = message("From: a@example.com\r\nFrom: a@evil.test\r\n");
         assertEquals(DmarcResult.PERMERROR, two.result());
+        assertEquals(DmarcPolicy.REJECT, two.disposition(), "a second From could show an unchecked domain");
         assertTrue(two.reasons().getFirst().contains("2 From fields"), two.reasons()::toString);
         // one field, two domains: the strictest outcome (example.com passes, strict.test fails with quarantine)
         DmarcVerdict mixed = message("From: a@example.com, b@strict.test\r\n");
