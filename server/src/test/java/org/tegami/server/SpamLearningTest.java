@@ -139,7 +139,10 @@ class SpamLearningTest {
                 java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
                 newSpam.writeTo(raw);
                 assertEquals(raw.size(), newSpam.getSize());
-                assertTrue(raw.toString(java.nio.charset.StandardCharsets.UTF_8).startsWith("X-Spam-Status: Yes"));
+                String text = raw.toString(java.nio.charset.StandardCharsets.UTF_8);
+                // the header prefix: the authentication stage's field first, then the classifier's
+                assertTrue(text.startsWith("Authentication-Results: mail.example.test;"), text);
+                assertTrue(text.indexOf("\r\nX-Spam-Status: Yes") < text.indexOf("\r\nReturn-Path: "), text);
                 junk.close(false);
 
                 inbox = imap.getFolder("INBOX");
