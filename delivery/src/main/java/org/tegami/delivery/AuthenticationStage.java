@@ -64,6 +64,8 @@ public final class AuthenticationStage implements Stage {
         Optional<AuthenticationResult> found = message.memo().get(RESULT, () -> authenticate(message));
         if (found.isEmpty()) return sofar; // unreadable: logged, delivered unjudged (no header claims anything)
         AuthenticationResult r = found.get();
+        // not inside the computation above: a ConcurrentHashMap may not be changed from its own computeIfAbsent
+        message.memo().get(TOKENS, () -> tokensOf(r));
         String header = r.authenticationResults();
         Outcome.Deliver d = sofar.withHeader(header.endsWith("\r\n") ? header.substring(0, header.length() - 2) : header);
         DmarcPolicy disposition = effective(r);
@@ -99,9 +101,7 @@ public final class AuthenticationStage implements Stage {
 
     private Optional<AuthenticationResult> authenticate(InboundMessage message) {
         try (InputStream in = message.bytes().open()) {
-            AuthenticationResult r = authenticator.authenticate(message.clientIp(), message.helo(), message.reversePath(), in);
-            message.memo().put(TOKENS, tokensOf(r));
-            return Optional.of(r);
+            return Optional.of(authenticator.authenticate(message.clientIp(), message.helo(), message.reversePath(), in));
         } catch (IOException e) {
             LOG.log(Level.WARNING, "sender authentication could not read message " + message.blob() + ": " + e.getMessage());
             return Optional.empty();

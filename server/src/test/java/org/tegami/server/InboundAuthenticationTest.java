@@ -35,7 +35,7 @@ import org.tegami.testkit.TestDnsServer;
  * (dkimpy, Debian's python3-dkim) signs, and what the server stores (or refuses) is checked for each case.
  */
 class InboundAuthenticationTest {
-    private static final String HOST = "mail.example.test";
+    private static final String HOST = "mail.example.test"; // TestConfigs' hostname
 
     @TempDir
     static Path dir;
@@ -142,21 +142,8 @@ class InboundAuthenticationTest {
                     .add(txt("shop.example.", "v=spf1 ip4:192.0.2.1 -all"))
                     .add(txt("_dmarc.shop.example.", "v=DMARC1; p=quarantine"))
                     .add(txt("soft.example.", "v=spf1 ~all"));
-            Path f = dir.resolve("tegami.toml");
-            Files.writeString(f, """
-                    hostname = "%s"
-                    data_dir = "d"
-                    [listen]
-                    smtp = ["127.0.0.1:0"]
-                    submission = []
-                    submissions = []
-                    pop3 = []
-                    pop3s = []
-                    imap = []
-                    imaps = []
-                    [dns]
-                    nameservers = ["127.0.0.1:%d"]
-                    """.formatted(HOST, dns.address().getPort()));
+            Path f = TestConfigs.write(dir, java.util.Set.of("smtp"),
+                    "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n");
             try (TegamiServer server = TegamiServer.start(ConfigLoader.load(f), InstantSource.system())) {
                 server.store().accounts().addDomain("example.test");
                 AccountId alice = server.store().accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(),

@@ -108,19 +108,7 @@ class SmtpToImapTest {
 
     @Test
     void quotaIsEnforcedAtRcptAndAtTheEndOfData() throws Exception {
-        Path f = dir.resolve("tegami.toml");
-        Files.writeString(f, """
-                hostname = "mail.example.test"
-                data_dir = "d"
-                [listen]
-                smtp = ["127.0.0.1:0"]
-                submission = []
-                submissions = []
-                pop3 = []
-                pop3s = []
-                imap = []
-                imaps = []
-                """);
+        Path f = TestConfigs.write(dir, java.util.Set.of("smtp"), "");
         try (TegamiServer server = TegamiServer.start(ConfigLoader.load(f), InstantSource.system())) {
             server.store().accounts().addDomain("example.test");
             var alice = server.store().accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(), "x");

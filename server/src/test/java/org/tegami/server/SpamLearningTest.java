@@ -64,22 +64,7 @@ class SpamLearningTest {
 
     @Test
     void spamMovedToJunkTeachesTheFilterAndNewSpamLandsInJunk() throws Exception {
-        Path f = dir.resolve("tegami.toml");
-        Files.writeString(f, """
-                hostname = "mail.example.test"
-                data_dir = "d"
-                [listen]
-                smtp = ["127.0.0.1:0"]
-                submission = []
-                submissions = []
-                pop3 = []
-                pop3s = []
-                imap = ["127.0.0.1:0"]
-                imaps = []
-                [spam]
-                junk_score = 0.9
-                learning = true
-                """);
+        Path f = TestConfigs.write(dir, java.util.Set.of("smtp", "imap"), "[spam]\njunk_score = 0.9\nlearning = true\n");
         try (TegamiServer server = TegamiServer.start(ConfigLoader.load(f), InstantSource.system())) {
             server.store().accounts().addDomain("example.test");
             AccountId alice = server.store().accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(),
