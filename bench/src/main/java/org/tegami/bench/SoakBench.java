@@ -462,7 +462,7 @@ public final class SoakBench {
         }
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException e) {
@@ -674,7 +674,7 @@ public final class SoakBench {
                 missing.isEmpty() ? "" : " e.g. " + missing.subList(0, Math.min(10, missing.size())));
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(f -> {
                 try {
