@@ -198,13 +198,14 @@ public final class DovecotSideBySideBench {
         LongAdder logins = new LongAdder();
         LongAdder errors = new LongAdder();
         ConcurrentLinkedQueue<String> errorText = new ConcurrentLinkedQueue<>();
+        Map<String, LongAdder[]> latency = new java.util.concurrent.ConcurrentSkipListMap<>();
         SSLContext tls = RESUME ? TestTls.trustAllClientContext() : null;
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             long seed = c * 7919L + load.hashCode();
             threads.add(Thread.ofVirtual().start(() -> {
                 Random r = new Random(seed);
-                Counter counter = new Counter(measuring, ops, logins, errors, errorText);
+                Counter counter = new Counter(measuring, ops, logins, errors, errorText, latency);
                 while (!stop.get()) {
                     try {
                         if (load.equals("churn")) churn(t, tls, r, users, counter);
@@ -226,19 +227,40 @@ public final class DovecotSideBySideBench {
         Map<String, Integer> kinds = new LinkedHashMap<>();
         for (String e : errorText) kinds.merge(e.replaceAll("\\d+", "N"), 1, Integer::sum);
         kinds.entrySet().stream().limit(5).forEach(e -> System.out.printf("    %s error ×%d: %s%n", t.name(), e.getValue(), e.getKey()));
+        if (Boolean.getBoolean("sbs.latency")) {
+            StringBuilder sb = new StringBuilder("    " + t.name() + " mean ms:");
+            latency.forEach((k, v) -> sb.append(String.format(" %s %.2f;", k, v[1].sum() / 1e6 / Math.max(1, v[0].sum()))));
+            System.out.println(sb);
+        }
         return new Run(load, t.name(), ops.sum(), elapsed, errors.sum(), logins.sum());
     }
 
     /** Counts operations and errors only while measuring. */
-    record Counter(AtomicBoolean measuring, LongAdder ops, LongAdder logins, LongAdder errors, ConcurrentLinkedQueue<String> text) {
+    record Counter(AtomicBoolean measuring, LongAdder ops, LongAdder logins, LongAdder errors, ConcurrentLinkedQueue<String> text,
+                   Map<String, LongAdder[]> latency) {
         void ok(ImapWire w, String command) throws IOException {
+            long t0 = System.nanoTime();
             boolean ok = w.ok(command);
             if (!measuring.get()) return;
+            time(command, t0);
             if (ok) {
                 ops.increment();
             } else {
                 error(command.split(" ", 2)[0] + ": " + w.last());
             }
+        }
+
+        /** Adds a command's time to its verb (SEARCH FROM and SEARCH UNSEEN, FETCH by item apart). */
+        void time(String command, long t0) {
+            String[] w = command.split(" ");
+            String verb = switch (w[0]) {
+                case "FETCH" -> "FETCH " + w[2].replace("(", "").replace(")", "").replaceAll("\\[.*", "");
+                case "SEARCH" -> "SEARCH " + w[1];
+                default -> w[0];
+            };
+            LongAdder[] a = latency.computeIfAbsent(verb, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+            a[0].increment();
+            a[1].add(System.nanoTime() - t0);
         }
 
         void error(String what) {
@@ -249,7 +271,9 @@ public final class DovecotSideBySideBench {
     }
 
     private static ImapWire login(Target t, SSLContext tls, Random r, int users, Counter c) throws IOException {
+        long t0 = System.nanoTime();
         ImapWire w = ImapWire.connect(tls != null ? tls : TestTls.trustAllClientContext(), t.port());
+        if (c.measuring().get()) c.time("CONNECT", t0);
         int u = r.nextInt(users);
         c.ok(w, "LOGIN " + user(u) + " " + password(u));
         if (c.measuring().get()) c.logins().increment();
@@ -278,8 +302,10 @@ public final class DovecotSideBySideBench {
                 c.ok(w, "STORE " + (1 + r.nextInt(SEEDED)) + (r.nextBoolean() ? " +FLAGS" : " -FLAGS") + " (\\Seen)");
                 c.ok(w, r.nextBoolean() ? "SEARCH UNSEEN" : "SEARCH FROM \"sender" + r.nextInt(50) + "@\"");
                 byte[] m = message(r, 1000 + cycle);
+                long t0 = System.nanoTime();
                 boolean appended = w.append("INBOX", "\\Deleted", m);
                 if (c.measuring().get()) {
+                    c.time("APPEND", t0);
                     if (appended) c.ops().increment();
                     else c.error("APPEND: " + w.last());
                 }

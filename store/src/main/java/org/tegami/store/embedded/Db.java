@@ -22,6 +22,11 @@ import org.tegami.core.StoreException;
  * the write connection and a small pool of readers. Callers (virtual threads) block on a future, which unmounts
  * them cleanly.
  *
+ * <p>Point reads ({@link #point}: one row or a few by key, from the page cache in microseconds) run on the caller's
+ * thread with a pooled connection instead: the hand-over to a reader and back costs two thread wake-ups, which on a
+ * busy two-core machine were most of a FETCH's or SELECT's time (issue 14). Pinning the carrier for a native call
+ * that short is the same as computing for as long; anything that may scan many rows still goes to the readers.
+ *
  * <p>Group commit: the writer takes every write waiting in its queue (up to {@link #MAX_BATCH}), runs each in its
  * own SAVEPOINT inside one transaction, and COMMITs once. With {@code synchronous=FULL} in WAL mode that commit
  * is the fsync; only then are the callers released and the after-commit hooks run.
@@ -29,6 +34,8 @@ import org.tegami.core.StoreException;
 final class Db implements AutoCloseable {
     static final int MAX_BATCH = 256;
     private static final int READERS = 3;
+    /** Connections for point reads; more callers than this wait (unmounted) for one. */
+    static final int POINT_CONNECTIONS = 8;
 
     /** Work run inside a transaction (writes) or on a read connection (reads). */
     @FunctionalInterface
@@ -64,6 +71,8 @@ final class Db implements AutoCloseable {
     /** Guards {@link #closed} so no write is queued behind {@link #STOP}, where nobody would ever complete it. */
     private final Object submit = new Object();
     private boolean closed;
+    private final java.util.concurrent.Semaphore pointPermits = new java.util.concurrent.Semaphore(POINT_CONNECTIONS);
+    private final java.util.concurrent.ConcurrentLinkedQueue<Connection> idlePoint = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
     Db(Path file) {
@@ -115,6 +124,35 @@ final class Db implements AutoCloseable {
             throw new StoreException("store is closed", e);
         }
         return await(f);
+    }
+
+    /**
+     * Runs a short read on the caller's thread: a lookup by key that returns one row or a bounded few. Sees every
+     * committed write, like {@link #read}.
+     */
+    <T> T point(Work<T> work) {
+        try {
+            pointPermits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for the store", e);
+        }
+        Connection c = idlePoint.poll();
+        try {
+            if (c == null) {
+                synchronized (submit) {
+                    if (closed) throw new StoreException("store is closed");
+                }
+                c = open();
+                allReaders.add(c);
+            }
+            return work.run(new Tx(c));
+        } catch (SQLException e) {
+            throw new StoreException("store operation failed: " + e.getMessage(), e);
+        } finally {
+            if (c != null) idlePoint.add(c);
+            pointPermits.release();
+        }
     }
 
     private <T> void runRead(Work<T> work, CompletableFuture<T> f) {

@@ -218,7 +218,8 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public Optional<MailboxChanges> changesSince(MailboxId mailbox, ModSeq since) {
-        return db.read(tx -> {
+        // sessions ask after every command that saw a change: a few rows since their last look, on their own thread
+        return db.point(tx -> {
             Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
             if (mb.isEmpty()) return Optional.empty();
             List<MessageMeta> changed = mb.get().highestModSeq().value() <= since.value() ? List.of()
@@ -290,7 +291,7 @@ final class SqlMail implements MailStore, ChangeFeed {
     public Optional<Mailbox> mailbox(AccountId account, String name) {
         // RFC 9051 §5.1: INBOX is case-insensitive.
         String n = name.equalsIgnoreCase(Mailbox.INBOX) ? Mailbox.INBOX : name;
-        return db.read(tx -> mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), n)).stream().findFirst();
+        return db.point(tx -> mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), n)).stream().findFirst();
     }
 
     @Override
@@ -300,6 +301,11 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public List<MessageMeta> messages(MailboxId mailbox, Uid first, Uid last) {
+        // a narrow UID range is a handful of rows by primary key: on the caller's thread
+        if (last.value() - first.value() < 256) {
+            return db.point(tx -> messages(tx, "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid", mailbox.value(),
+                    first.value(), last.value()));
+        }
         return db.read(tx -> messages(tx, "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid", mailbox.value(),
                 first.value(), last.value()));
     }
@@ -328,7 +334,7 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public long recentFloor(MailboxId mailbox) {
-        return db.read(tx -> recentFloor(tx, mailbox));
+        return db.point(tx -> recentFloor(tx, mailbox));
     }
 
     private static long recentFloor(Db.Tx tx, MailboxId mailbox) throws SQLException {
@@ -425,7 +431,7 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public void subscribe(MailboxId mailbox, boolean subscribed) {
-        Optional<Mailbox> mb = db.read(tx -> mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst());
+        Optional<Mailbox> mb = db.point(tx -> mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst());
         mb.ifPresent(m -> subscribe(m.account(), m.name(), subscribed));
     }
 
