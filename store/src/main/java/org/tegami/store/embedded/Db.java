@@ -30,6 +30,9 @@ import org.tegami.core.StoreException;
  * <p>Group commit: the writer takes every write waiting in its queue (up to {@link #MAX_BATCH}), runs each in its
  * own SAVEPOINT inside one transaction, and COMMITs once. With {@code synchronous=FULL} in WAL mode that commit
  * is the fsync; only then are the callers released and the after-commit hooks run.
+ *
+ * <p>Checkpoints (copying the WAL back into the database file, and its fsync) run on their own thread, not inside
+ * a COMMIT as SQLite's automatic checkpoint would: writes no longer wait for one every thousand pages.
  */
 final class Db implements AutoCloseable {
     static final int MAX_BATCH = 256;
@@ -74,6 +77,9 @@ final class Db implements AutoCloseable {
     private final java.util.concurrent.Semaphore pointPermits = new java.util.concurrent.Semaphore(POINT_CONNECTIONS);
     private final java.util.concurrent.ConcurrentLinkedQueue<Connection> idlePoint = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+    /** How often the checkpointer looks for new commits to copy into the database file. */
+    static final long CHECKPOINT_MILLIS = 500;
+    private final Thread checkpointer;
 
     Db(Path file) {
         this.url = "jdbc:sqlite:" + file.toAbsolutePath();
@@ -83,6 +89,7 @@ final class Db implements AutoCloseable {
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer thread does it
             }
             Schema.migrate(c);
         } catch (SQLException e) {
@@ -92,6 +99,29 @@ final class Db implements AutoCloseable {
         writeConnection = c;
         writer = Thread.ofPlatform().name("store-writer").daemon().start(this::writeLoop);
         readers = Executors.newFixedThreadPool(READERS, Thread.ofPlatform().name("store-reader-", 0).daemon().factory());
+        checkpointer = Thread.ofPlatform().name("store-checkpoint").daemon().start(this::checkpointLoop);
+    }
+
+    /**
+     * Copies committed pages from the WAL into the database file while commits go on (PASSIVE: it never blocks a
+     * reader or the writer), so the WAL is reused from its start rather than growing.
+     */
+    private void checkpointLoop() {
+        long done = -1;
+        try (Connection c = open(); Statement s = c.createStatement()) {
+            while (!Thread.currentThread().isInterrupted()) {
+                Thread.sleep(CHECKPOINT_MILLIS);
+                long now = commits.get();
+                if (now == done) continue;
+                s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+                done = now;
+            }
+        } catch (InterruptedException e) {
+            // closing
+        } catch (SQLException e) {
+            System.getLogger(Db.class.getName()).log(System.Logger.Level.WARNING, "store checkpoints stopped: " + e.getMessage()
+                    + "; the WAL grows until restart", e);
+        }
     }
 
     private Connection open() throws SQLException {
@@ -280,7 +310,9 @@ final class Db implements AutoCloseable {
             closed = true;
             writes.add(STOP);
         }
+        checkpointer.interrupt();
         try {
+            checkpointer.join(TimeUnit.SECONDS.toMillis(30));
             writer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
