@@ -39,6 +39,7 @@ public final class Connection implements AutoCloseable {
     private Duration writeDeadline = WriteDeadline.DEFAULT;
     private WriteDeadline guard;
     private Runnable onAuthenticated = () -> { };
+    private Runnable onClose = () -> { };
 
     public Connection(Socket socket) throws IOException {
         this.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
@@ -50,6 +51,14 @@ public final class Connection implements AutoCloseable {
     /** What to run when the session's user logs in (the connection cap stops counting it as evictable). */
     public void onAuthenticated(Runnable r) {
         onAuthenticated = r;
+    }
+
+    /**
+     * What to run first when the connection closes: the connection cap counts it gone from then on, before the TLS
+     * close_notify and the socket's close, which can take a moment.
+     */
+    public void onClose(Runnable r) {
+        onClose = r;
     }
 
     /** The session's user has logged in: the connection is no longer one that may be evicted when the server is full. */
@@ -272,6 +281,7 @@ public final class Connection implements AutoCloseable {
 
     @Override
     public void close() {
+        onClose.run();
         guard.release();
         try {
             socket.close();
