@@ -390,7 +390,7 @@ public final class SoakBench {
     }
 
     /** {@code jstat -gc PID}: column name to value (KiB for sizes, counts for YGC/FGC); empty if it fails. */
-    private static Map<String, Double> jstat(long pid) {
+    static Map<String, Double> jstat(long pid) {
         try {
             Process j = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstat").toString(), "-gc",
                     Long.toString(pid)).redirectErrorStream(true).start();
