@@ -35,6 +35,9 @@ import org.tegami.testkit.TestTls;
  * verified-credentials cache. Each client keeps its own TLS session cache, so it resumes TLS sessions where the server
  * allows it, as mail clients do; {@code -Dsbs.resume=false} gives every connection a full handshake.
  *
+ * <p>{@code -Dsbs.baseline=other/tegami.jar} adds a third server, another build of Tegami (say, before a change),
+ * measured in the same rounds, so a change is judged against the same machine load.
+ *
  * <pre>bench/dovecot-side-by-side.sh [clients] [users] [seconds] [rounds]</pre>
  */
 public final class DovecotSideBySideBench {
@@ -85,11 +88,16 @@ public final class DovecotSideBySideBench {
         setup.certificate();
         Target tegami = setup.startTegami(jar, servers);
         Target dovecot = setup.startDovecot(servers);
+        String baselineJar = System.getProperty("sbs.baseline");
+        Target baseline = baselineJar == null ? null
+                : setup.startTegami("baseline", Path.of(baselineJar).toAbsolutePath(), servers);
         System.out.printf("Tegami pid %d on %d, Dovecot %s pid %d on %d (%s)%n", servers.get(0).pid(), tegami.port(),
                 setup.dovecotVersion(), servers.get(1).pid(), dovecot.port(), SideBySideServers.FAST
                         ? "high-performance mode: login and imap processes reused; -Dsbs.dovecot=default for its defaults"
                         : "its defaults: a login and an imap process per connection");
-        for (Target t : List.of(tegami, dovecot)) {
+        List<Target> all = baseline == null ? List.of(tegami, dovecot) : List.of(tegami, dovecot, baseline);
+        if (baseline != null) System.out.printf("baseline: %s on %d%n", baselineJar, baseline.port());
+        for (Target t : all) {
             long t0 = System.nanoTime();
             long errors = populate(t, clients, users);
             System.out.printf("  %s: %d users × %d messages appended in %.1f s, %d errors%n", t.name(), users, SEEDED,
@@ -100,13 +108,14 @@ public final class DovecotSideBySideBench {
         int warm = Integer.getInteger("sbs.warmup", 8);
         if (warm > 0) {
             for (String load : loads) {
-                for (Target t : List.of(tegami, dovecot)) run(t, load, clients, users, warm);
+                for (Target t : all) run(t, load, clients, users, warm);
             }
             System.out.printf("warm-up: %d s of each load on each server, not counted%n", warm);
         }
         List<Run> runs = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
-            List<Target> order = round % 2 == 1 ? List.of(tegami, dovecot) : List.of(dovecot, tegami);
+            List<Target> order = new ArrayList<>(all);
+            java.util.Collections.rotate(order, round - 1); // who goes first changes every round
             for (String load : loads) {
                 for (Target t : order) {
                     Run r = run(t, load, clients, users, seconds);
@@ -123,6 +132,11 @@ public final class DovecotSideBySideBench {
             double[] b = rates(runs, load, "dovecot");
             System.out.printf("%-8s %,13.0f  %,14.0f  %5.2fx  %d/%d   %s | %s%n", load, median(a), median(b), median(a) / median(b),
                     errors(runs, load, "tegami"), errors(runs, load, "dovecot"), list(a), list(b));
+            if (baseline != null) {
+                double[] c = rates(runs, load, "baseline");
+                System.out.printf("%-8s baseline %,6.0f  vs Dovecot %5.2fx; Tegami/baseline %5.2fx  errors %d   runs %s%n", load,
+                        median(c), median(c) / median(b), median(a) / median(c), errors(runs, load, "baseline"), list(c));
+            }
         }
         System.out.printf("load average at end %s (other engineers share the machine: compare ratios, not absolutes)%n",
                 SoakBench.loadAverage());

@@ -35,7 +35,12 @@ final class SideBySideServers {
     }
 
     DovecotSideBySideBench.Target startTegami(Path jar, List<Process> servers) throws Exception {
-        Path t = Files.createDirectories(dir.resolve("tegami"));
+        return startTegami("tegami", jar, servers);
+    }
+
+    /** A Tegami of the given jar in its own subdirectory {@code name}, reported under that name. */
+    DovecotSideBySideBench.Target startTegami(String name, Path jar, List<Process> servers) throws Exception {
+        Path t = Files.createDirectories(dir.resolve(name));
         int port = SoakBench.freePort();
         Path config = t.resolve("tegami.toml");
         Files.writeString(config, """
@@ -73,7 +78,7 @@ final class SideBySideServers {
                 .redirectOutput(t.resolve("server.log").toFile()).start();
         servers.add(p);
         awaitPort(port, p);
-        return new DovecotSideBySideBench.Target("tegami", port);
+        return new DovecotSideBySideBench.Target(name, port);
     }
 
     DovecotSideBySideBench.Target startDovecot(List<Process> servers) throws Exception {
