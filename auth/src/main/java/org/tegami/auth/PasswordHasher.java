@@ -65,6 +65,11 @@ public final class PasswordHasher {
         verify(password, dummy);
     }
 
+    /** True when {@code encoded} is an Argon2id PHC string this class can verify (parameters within its limits). */
+    public static boolean isArgon2id(String encoded) {
+        return Phc.parse(encoded) != null;
+    }
+
     /** True when the stored hash uses weaker parameters than we now choose. */
     public boolean needsRehash(String encoded) {
         Phc p = Phc.parse(encoded);

@@ -390,7 +390,7 @@ public final class SoakBench {
     }
 
     /** {@code jstat -gc PID}: column name to value (KiB for sizes, counts for YGC/FGC); empty if it fails. */
-    private static Map<String, Double> jstat(long pid) {
+    static Map<String, Double> jstat(long pid) {
         try {
             Process j = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstat").toString(), "-gc",
                     Long.toString(pid)).redirectErrorStream(true).start();
@@ -462,7 +462,7 @@ public final class SoakBench {
         }
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException e) {
@@ -674,7 +674,7 @@ public final class SoakBench {
                 missing.isEmpty() ? "" : " e.g. " + missing.subList(0, Math.min(10, missing.size())));
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(f -> {
                 try {

@@ -13,7 +13,7 @@ import java.time.Duration;
  * @param messageSize        largest message accepted, advertised in SIZE (RFC 1870)
  * @param recipients         most RCPT TO per transaction (RFC 5321 §4.5.3.1.8 asks for at least 100)
  * @param connectionsTotal   open connections across all listeners
- * @param connectionsPerIp   open connections from one client address
+ * @param connectionsPerIp   open connections from one client address (50, Postfix's smtpd_client_connection_count_limit)
  * @param smtpCommandTimeout idle time allowed while waiting for a command (RFC 5321 §4.5.3.2.7: 5 minutes)
  * @param smtpDataTimeout    idle time allowed between data blocks (RFC 5321 §4.5.3.2.6: 3 minutes)
  * @param badCommands        protocol errors tolerated in one session before it is closed
@@ -39,7 +39,7 @@ public record Limits(
         int headerSection) {
 
     public static final Limits DEFAULTS = new Limits(
-            512, 1000, 50L * 1024 * 1024, 100, 2000, 20,
+            512, 1000, 50L * 1024 * 1024, 100, 2000, 50,
             Duration.ofMinutes(5), Duration.ofMinutes(3), 10, 500, 64 * 1024, 256 * 1024);
 
     /** With the default {@code inboundTextLine} and {@code headerSection}. */

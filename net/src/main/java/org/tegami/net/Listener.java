@@ -161,6 +161,7 @@ public final class Listener implements AutoCloseable {
         open.add(s);
         try (Connection c = new Connection(s)) {
             c.onAuthenticated(slot.get()::authenticated);
+            c.onClose(slot.get()::release);
             s.setTcpNoDelay(true);
             if (mode == TlsMode.IMPLICIT) {
                 c.setReadTimeout(java.time.Duration.ofSeconds(30)); // handshake must not hang a slot

@@ -214,6 +214,49 @@ class ConfigAndCliTest {
     }
 
     @Test
+    void userImportAddsManyUsersInOneRunAndNamesTheBadLine() throws Exception {
+        config("hostname = \"mail.example.test\"\n");
+        cli("", "domain", "add", "example.test");
+        String carolHash = new org.tegami.auth.PasswordHasher().hash("carol's password".toCharArray());
+        Files.writeString(dir.resolve("users.txt"), "# address password\nalice@example.test first password\n\n"
+                + "bob@example.test  with spaces inside\r\ncarol@example.test {ARGON2ID}" + carolHash + "\n");
+        // Bad lines: nothing is imported, the error names the line and never the password.
+        Files.writeString(dir.resolve("bad.txt"), "dave@example.test long enough\nerin@example.test short\n");
+        assertEquals("1||tegami: line 2: the password is too short: use at least 8 characters\n",
+                String.join("|", cli("", "user", "import", dir.resolve("bad.txt").toString())));
+        Files.writeString(dir.resolve("bad.txt"), "dave@example.test long enough\nnot-an-address long enough\n");
+        assertEquals("1||tegami: line 2: \"not-an-address\" is not an email address (expected local@domain)\n",
+                String.join("|", cli("", "user", "import", dir.resolve("bad.txt").toString())));
+        Files.writeString(dir.resolve("bad.txt"), "dave@example.test {ARGON2ID}$argon2id$v=19$nonsense\n");
+        assertEquals("1||tegami: line 1: not an Argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$hash)\n",
+                String.join("|", cli("", "user", "import", dir.resolve("bad.txt").toString())));
+        Files.writeString(dir.resolve("bad.txt"), "dave@example.test long enough\ndave@other.test long enough\n");
+        assertEquals("1||tegami: line 2: the domain other.test is not local: add it first with 'tegami domain add other.test'\n",
+                String.join("|", cli("", "user", "import", dir.resolve("bad.txt").toString())));
+        Files.writeString(dir.resolve("bad.txt"), "dave@example.test long enough\nDave@Example.test long enough\n");
+        assertEquals("1||tegami: line 2: Dave@example.test is already on line 1\n",
+                String.join("|", cli("", "user", "import", dir.resolve("bad.txt").toString())));
+        assertEquals("0||", String.join("|", cli("", "user", "list")), "nothing imported from a file with a bad line");
+
+        assertEquals("0|imported 1 of 3 users\nimported 2 of 3 users\nimported 3 of 3 users\n|",
+                String.join("|", cli("", "user", "import", dir.resolve("users.txt").toString())));
+        assertEquals("0|alice@example.test\nbob@example.test\ncarol@example.test\n|", String.join("|", cli("", "user", "list")));
+        try (var store = org.tegami.store.embedded.EmbeddedStore.open(dir.resolve("data"), InstantSource.system())) {
+            var hasher = new org.tegami.auth.PasswordHasher();
+            java.util.function.Function<String, String> hash = a -> store.accounts()
+                    .user(org.tegami.mime.EmailAddress.parse(a).orElseThrow()).orElseThrow().passwordHash();
+            assertTrue(hasher.verify("first password".toCharArray(), hash.apply("alice@example.test")));
+            assertTrue(hasher.verify("with spaces inside".toCharArray(), hash.apply("bob@example.test")));
+            assertEquals(carolHash, hash.apply("carol@example.test"), "a given hash is stored as it is");
+        }
+        assertEquals("1||tegami: line 2: the user alice@example.test already exists\n",
+                String.join("|", cli("", "user", "import", dir.resolve("users.txt").toString())));
+        assertEquals("0|imported 1 of 1 users\n|", String.join("|", cli("frank@example.test long enough\n", "user", "import", "-")));
+        String help = cli("", "user", "import", "--help")[1];
+        assertTrue(help.contains("ADDRESS PASSWORD") && help.contains("{ARGON2ID}HASH"), help);
+    }
+
+    @Test
     void adminCommandsRemoveChangeAndRefuse() throws Exception {
         config("hostname = \"mail.example.test\"\n");
         cli("", "domain", "add", "example.test");

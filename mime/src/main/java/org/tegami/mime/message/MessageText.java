@@ -9,6 +9,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.apache.james.mime4j.codec.Base64InputStream;
@@ -27,31 +28,69 @@ public final class MessageText {
     /** Decoded header text kept for searching, in chars. */
     static final int MAX_HEADER_CHARS = 1 << 20;
 
-    private record Header(String name, String value) {}
+    /** A header field, its value decoded; folded on first use, since most searches look at one or two fields. */
+    private static final class Header {
+        final String name;
+        private final String decoded;
+        private String folded; // racy single-check: every thread computes the same value
 
-    private final List<Header> headers;
-    private final String body;
+        Header(String name, String decoded) {
+            this.name = name;
+            this.decoded = decoded;
+        }
 
-    private MessageText(List<Header> headers, String body) {
-        this.headers = headers;
-        this.body = body;
+        String value() {
+            String f = folded;
+            if (f == null) folded = f = fold(decoded);
+            return f;
+        }
     }
 
-    /** Decodes the message; never throws on any content. */
+    private final byte[] raw;
+    private final List<Header> headers;
+    private volatile String body;
+
+    private MessageText(byte[] raw, List<Header> headers) {
+        this.raw = raw;
+        this.headers = headers;
+    }
+
+    /**
+     * Decodes the message's header; the body is decoded and folded only when a body or text search asks for it (a
+     * SEARCH FROM or SUBJECT pays for the header alone). Never throws on any content.
+     */
     public static MessageText of(byte[] raw) {
         byte[] b = raw == null ? new byte[0] : raw;
-        Part root = MimeParser.parse(b);
+        Part root = MimeParser.parse(Arrays.copyOf(b, headerEnd(b)));
         List<Header> headers = new ArrayList<>();
         int chars = 0;
         for (Part.Field f : root.fields) {
-            String v = fold(decodeWords(f.value()));
+            String v = decodeWords(f.value());
             chars += v.length() + f.name().length();
             if (chars > MAX_HEADER_CHARS) break;
             headers.add(new Header(f.name(), v));
         }
-        StringBuilder sb = new StringBuilder();
-        collect(b, root, sb);
-        return new MessageText(List.copyOf(headers), fold(sb.toString()));
+        return new MessageText(b, List.copyOf(headers));
+    }
+
+    /** Where the header ends: after its empty line (RFC 5322 §2.1), or the whole message when it has none. */
+    static int headerEnd(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] != '\n') continue;
+            if (i + 1 < b.length && b[i + 1] == '\n') return i + 2;
+            if (i + 2 < b.length && b[i + 1] == '\r' && b[i + 2] == '\n') return i + 3;
+        }
+        return b.length;
+    }
+
+    private String body() {
+        String t = body;
+        if (t == null) {
+            StringBuilder sb = new StringBuilder();
+            collect(raw, MimeParser.parse(raw), sb);
+            body = t = fold(sb.toString());
+        }
+        return t;
     }
 
     /**
@@ -62,7 +101,7 @@ public final class MessageText {
         String name = field.toLowerCase(Locale.ROOT);
         String n = null;
         for (Header h : headers) {
-            if (!h.name().equals(name) || needle.length() > h.value().length()) continue;
+            if (!h.name.equals(name) || needle.length() > h.value().length()) continue;
             if (n == null) n = fold(needle);
             if (contains(h.value(), n)) return true;
         }
@@ -71,6 +110,7 @@ public final class MessageText {
 
     /** Whether the decoded text/* parts (at any depth, also inside message/rfc822) contain {@code needle}. */
     public boolean body(String needle) {
+        String body = body();
         return needle.length() <= body.length() && contains(body, fold(needle));
     }
 
@@ -78,9 +118,9 @@ public final class MessageText {
     public boolean text(String needle) {
         String n = fold(needle);
         for (Header h : headers) {
-            if (contains(h.value(), n) || contains(fold(h.name() + ": ") + h.value(), n)) return true;
+            if (contains(h.value(), n) || contains(fold(h.name + ": ") + h.value(), n)) return true;
         }
-        return contains(body, n);
+        return contains(body(), n);
     }
 
     /** Needles up to this long are left to {@link String#contains}, whose cost is this many times the text's. */

@@ -11,6 +11,7 @@ public final class UnicodeCasemap {
     private UnicodeCasemap() {}
 
     public static String fold(String s) {
+        if (isAscii(s)) return s.toUpperCase(java.util.Locale.ROOT); // ASCII: titlecase is uppercase, nothing decomposes
         StringBuilder sb = new StringBuilder(s.length());
         boolean ascii = true;
         for (int i = 0; i < s.length(); ) {
@@ -21,5 +22,10 @@ public final class UnicodeCasemap {
         }
         // RFC 5051 §2.1 step 2: the decomposition; ASCII text has none
         return ascii ? sb.toString() : Normalizer.normalize(sb, Normalizer.Form.NFKD);
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) if (s.charAt(i) >= 0x80) return false;
+        return true;
     }
 }

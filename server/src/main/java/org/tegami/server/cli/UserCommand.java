@@ -16,9 +16,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code tegami user add|passwd|remove|list|quota}. */
+/** {@code tegami user add|import|passwd|remove|list|quota}. */
 @Command(name = "user", mixinStandardHelpOptions = true, description = "Manage users (mailboxes).",
-        subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Remove.class, UserCommand.ListUsers.class,
+        subcommands = {UserCommand.Add.class, UserImport.class, UserCommand.Passwd.class, UserCommand.Remove.class, UserCommand.ListUsers.class,
             UserCommand.QuotaCommand.class})
 public final class UserCommand {
     static final int MIN_PASSWORD = 8;

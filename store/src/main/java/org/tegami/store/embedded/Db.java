@@ -22,13 +22,30 @@ import org.tegami.core.StoreException;
  * the write connection and a small pool of readers. Callers (virtual threads) block on a future, which unmounts
  * them cleanly.
  *
+ * <p>Point reads ({@link #point}: one row or a few by key, from the page cache in microseconds) run on the caller's
+ * thread with a pooled connection instead: the hand-over to a reader and back costs two thread wake-ups, which on a
+ * busy two-core machine were most of a FETCH's or SELECT's time (issue 14). Pinning the carrier for a native call
+ * that short is the same as computing for as long; anything that may scan many rows still goes to the readers.
+ *
  * <p>Group commit: the writer takes every write waiting in its queue (up to {@link #MAX_BATCH}), runs each in its
  * own SAVEPOINT inside one transaction, and COMMITs once. With {@code synchronous=FULL} in WAL mode that commit
  * is the fsync; only then are the callers released and the after-commit hooks run.
+ *
+ * <p>Flag-only writes ({@link #writeFlags}: STORE, the \Recent claim of a SELECT) are committed in a transaction of
+ * their own with {@code synchronous=NORMAL}: on the WAL, in order, but without waiting for an fsync, which made a
+ * STORE cost 3-4 times Dovecot's (issue 14; Dovecot never fsyncs flag changes). They become durable with the next
+ * durable commit or the checkpointer's next pass (within {@link #CHECKPOINT_MILLIS}); a process crash loses nothing
+ * (the WAL is in the OS's page cache), a power cut at most that last moment of flag changes, and the database stays
+ * consistent either way. Messages (APPEND, delivery, COPY, MOVE, EXPUNGE) and everything else stay fully durable.
+ *
+ * <p>Checkpoints (copying the WAL back into the database file, and its fsync) run on their own thread, not inside
+ * a COMMIT as SQLite's automatic checkpoint would: writes no longer wait for one every thousand pages.
  */
 final class Db implements AutoCloseable {
     static final int MAX_BATCH = 256;
     private static final int READERS = 3;
+    /** Connections for point reads; more callers than this wait (unmounted) for one. */
+    static final int POINT_CONNECTIONS = 8;
 
     /** Work run inside a transaction (writes) or on a read connection (reads). */
     @FunctionalInterface
@@ -50,9 +67,9 @@ final class Db implements AutoCloseable {
         }
     }
 
-    private record Task<T>(Work<T> work, CompletableFuture<T> result) {}
+    private record Task<T>(Work<T> work, CompletableFuture<T> result, boolean durable) {}
 
-    private static final Task<Void> STOP = new Task<>(tx -> null, new CompletableFuture<>());
+    private static final Task<Void> STOP = new Task<>(tx -> null, new CompletableFuture<>(), true);
 
     private final String url;
     private final Connection writeConnection;
@@ -64,7 +81,12 @@ final class Db implements AutoCloseable {
     /** Guards {@link #closed} so no write is queued behind {@link #STOP}, where nobody would ever complete it. */
     private final Object submit = new Object();
     private boolean closed;
+    private final java.util.concurrent.Semaphore pointPermits = new java.util.concurrent.Semaphore(POINT_CONNECTIONS);
+    private final java.util.concurrent.ConcurrentLinkedQueue<Connection> idlePoint = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+    /** How often the checkpointer looks for new commits to copy into the database file. */
+    static final long CHECKPOINT_MILLIS = 500;
+    private final Thread checkpointer;
 
     Db(Path file) {
         this.url = "jdbc:sqlite:" + file.toAbsolutePath();
@@ -74,6 +96,7 @@ final class Db implements AutoCloseable {
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer thread does it
             }
             Schema.migrate(c);
         } catch (SQLException e) {
@@ -83,6 +106,29 @@ final class Db implements AutoCloseable {
         writeConnection = c;
         writer = Thread.ofPlatform().name("store-writer").daemon().start(this::writeLoop);
         readers = Executors.newFixedThreadPool(READERS, Thread.ofPlatform().name("store-reader-", 0).daemon().factory());
+        checkpointer = Thread.ofPlatform().name("store-checkpoint").daemon().start(this::checkpointLoop);
+    }
+
+    /**
+     * Copies committed pages from the WAL into the database file while commits go on (PASSIVE: it never blocks a
+     * reader or the writer), so the WAL is reused from its start rather than growing.
+     */
+    private void checkpointLoop() {
+        long done = -1;
+        try (Connection c = open(); Statement s = c.createStatement()) {
+            while (!Thread.currentThread().isInterrupted()) {
+                Thread.sleep(CHECKPOINT_MILLIS);
+                long now = commits.get();
+                if (now == done) continue;
+                s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+                done = now;
+            }
+        } catch (InterruptedException e) {
+            // closing
+        } catch (SQLException e) {
+            System.getLogger(Db.class.getName()).log(System.Logger.Level.WARNING, "store checkpoints stopped: " + e.getMessage()
+                    + "; the WAL grows until restart", e);
+        }
     }
 
     private Connection open() throws SQLException {
@@ -98,7 +144,15 @@ final class Db implements AutoCloseable {
 
     /** Runs {@code work} in the next group commit and returns once it is durable. */
     <T> T write(Work<T> work) {
-        Task<T> t = new Task<>(work, new CompletableFuture<>());
+        return submit(new Task<>(work, new CompletableFuture<>(), true));
+    }
+
+    /** Runs a flag change in the next group commit; returns once it is committed, durable shortly after (see above). */
+    <T> T writeFlags(Work<T> work) {
+        return submit(new Task<>(work, new CompletableFuture<>(), false));
+    }
+
+    private <T> T submit(Task<T> t) {
         synchronized (submit) {
             if (closed) throw new StoreException("store is closed");
             writes.add(t);
@@ -115,6 +169,35 @@ final class Db implements AutoCloseable {
             throw new StoreException("store is closed", e);
         }
         return await(f);
+    }
+
+    /**
+     * Runs a short read on the caller's thread: a lookup by key that returns one row or a bounded few. Sees every
+     * committed write, like {@link #read}.
+     */
+    <T> T point(Work<T> work) {
+        try {
+            pointPermits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for the store", e);
+        }
+        Connection c = idlePoint.poll();
+        try {
+            if (c == null) {
+                synchronized (submit) {
+                    if (closed) throw new StoreException("store is closed");
+                }
+                c = open();
+                allReaders.add(c);
+            }
+            return work.run(new Tx(c));
+        } catch (SQLException e) {
+            throw new StoreException("store operation failed: " + e.getMessage(), e);
+        } finally {
+            if (c != null) idlePoint.add(c);
+            pointPermits.release();
+        }
     }
 
     private <T> void runRead(Work<T> work, CompletableFuture<T> f) {
@@ -155,8 +238,12 @@ final class Db implements AutoCloseable {
             }
             writes.drainTo(batch, MAX_BATCH - 1);
             boolean stop = batch.remove(STOP);
+            List<Task<?>> flags = new ArrayList<>();
+            List<Task<?>> durable = new ArrayList<>();
+            for (Task<?> t : batch) (t.durable() ? durable : flags).add(t);
             try {
-                commit(batch);
+                commit(flags, false); // first: they need not wait for the others' fsync
+                commit(durable, true);
             } catch (Throwable t) {
                 // the writer must outlive anything (an OutOfMemoryError in a hook, say): without it every write hangs
                 System.getLogger(Db.class.getName()).log(System.Logger.Level.ERROR, "store writer: a commit failed", t);
@@ -174,12 +261,13 @@ final class Db implements AutoCloseable {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void commit(List<Task<?>> batch) {
+    private void commit(List<Task<?>> batch, boolean durable) {
         if (batch.isEmpty()) return;
         Object[] results = new Object[batch.size()];
         Throwable[] failures = new Throwable[batch.size()];
         List<Runnable> hooks = new ArrayList<>();
         try (Statement s = writeConnection.createStatement()) {
+            if (!durable) s.execute("PRAGMA synchronous=NORMAL");
             s.execute("BEGIN IMMEDIATE");
             try {
                 for (int i = 0; i < batch.size(); i++) {
@@ -209,6 +297,14 @@ final class Db implements AutoCloseable {
             StoreException err = new StoreException("commit failed: " + e.getMessage(), e);
             batch.forEach(t -> t.result.completeExceptionally(err));
             return;
+        } finally {
+            if (!durable) {
+                try (Statement s = writeConnection.createStatement()) {
+                    s.execute("PRAGMA synchronous=FULL");
+                } catch (SQLException e) {
+                    System.getLogger(Db.class.getName()).log(System.Logger.Level.ERROR, "store: cannot restore synchronous=FULL", e);
+                }
+            }
         }
         // Hooks first, so that when a write returns, every session watching its mailbox has been signalled.
         for (Runnable r : hooks) {
@@ -242,7 +338,9 @@ final class Db implements AutoCloseable {
             closed = true;
             writes.add(STOP);
         }
+        checkpointer.interrupt();
         try {
+            checkpointer.join(TimeUnit.SECONDS.toMillis(30));
             writer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

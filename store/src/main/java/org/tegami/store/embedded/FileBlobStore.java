@@ -228,7 +228,7 @@ final class FileBlobStore implements BlobStore {
         if (waiting != null) return new java.io.ByteArrayInputStream(waiting.data);
         Path p = path(id);
         if (Files.exists(p)) return Files.newInputStream(p);
-        byte[] data = db.read(tx -> {
+        byte[] data = db.point(tx -> {
             try (var ps = SqlAccounts.prepare(tx, "SELECT data FROM blobs WHERE hex = ?", id.hex());
                  var rs = ps.executeQuery()) {
                 return rs.next() ? rs.getBytes(1) : null;
@@ -244,14 +244,14 @@ final class FileBlobStore implements BlobStore {
         if (waiting != null) return waiting.data.length;
         Path p = path(id);
         if (Files.exists(p)) return Files.size(p);
-        List<String> n = db.read(tx -> SqlAccounts.strings(tx, "SELECT length(data) FROM blobs WHERE hex = ?", id.hex()));
+        List<String> n = db.point(tx -> SqlAccounts.strings(tx, "SELECT length(data) FROM blobs WHERE hex = ?", id.hex()));
         if (n.isEmpty()) throw new java.nio.file.NoSuchFileException("blob " + id);
         return Long.parseLong(n.getFirst());
     }
 
     @Override
     public java.util.Optional<String> index(BlobId id) {
-        return db.read(tx -> SqlAccounts.strings(tx, "SELECT data FROM blob_index WHERE hex = ?", id.hex())).stream().findFirst();
+        return db.point(tx -> SqlAccounts.strings(tx, "SELECT data FROM blob_index WHERE hex = ?", id.hex())).stream().findFirst();
     }
 
     @Override
@@ -287,7 +287,7 @@ final class FileBlobStore implements BlobStore {
     @Override
     public boolean exists(BlobId id) {
         return pending.containsKey(id) || Files.exists(path(id))
-                || !db.read(tx -> SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex())).isEmpty();
+                || !db.point(tx -> SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex())).isEmpty();
     }
 
     /** Creates {@code dir} and any missing parents under the root, fsyncing each parent that gained an entry. */

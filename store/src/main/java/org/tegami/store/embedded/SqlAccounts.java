@@ -160,12 +160,12 @@ final class SqlAccounts implements AccountStore {
 
     @Override
     public Optional<Account> user(EmailAddress address) {
-        return db.read(tx -> accounts(tx, "WHERE addr_key = ?", address.key())).stream().findFirst();
+        return db.point(tx -> accounts(tx, "WHERE addr_key = ?", address.key())).stream().findFirst();
     }
 
     @Override
     public Optional<Account> user(AccountId id) {
-        return db.read(tx -> accounts(tx, "WHERE id = ?", id.value())).stream().findFirst();
+        return db.point(tx -> accounts(tx, "WHERE id = ?", id.value())).stream().findFirst();
     }
 
     @Override

@@ -181,7 +181,7 @@ final class SqlMail implements MailStore, ChangeFeed {
                                Optional<ModSeq> unchangedSince, java.util.function.Predicate<String> changeable) {
         Set<String> flags = new java.util.TreeSet<>(given);
         flags.removeIf(changeable.negate());
-        return db.write(tx -> {
+        return db.writeFlags(tx -> {
             Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
             long modseq = mb.highestModSeq().value();
@@ -262,7 +262,8 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public Optional<MailboxChanges> changesSince(MailboxId mailbox, ModSeq since) {
-        return db.read(tx -> {
+        // sessions ask after every command that saw a change: a few rows since their last look, on their own thread
+        return db.point(tx -> {
             Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
             if (mb.isEmpty()) return Optional.empty();
             List<MessageMeta> changed = mb.get().highestModSeq().value() <= since.value() ? List.of()
@@ -334,7 +335,7 @@ final class SqlMail implements MailStore, ChangeFeed {
     public Optional<Mailbox> mailbox(AccountId account, String name) {
         // RFC 9051 §5.1: INBOX is case-insensitive.
         String n = name.equalsIgnoreCase(Mailbox.INBOX) ? Mailbox.INBOX : name;
-        return db.read(tx -> mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), n)).stream().findFirst();
+        return db.point(tx -> mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), n)).stream().findFirst();
     }
 
     @Override
@@ -344,6 +345,11 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public List<MessageMeta> messages(MailboxId mailbox, Uid first, Uid last) {
+        // a narrow UID range is a handful of rows by primary key: on the caller's thread
+        if (last.value() - first.value() < 256) {
+            return db.point(tx -> messages(tx, "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid", mailbox.value(),
+                    first.value(), last.value()));
+        }
         return db.read(tx -> messages(tx, "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid", mailbox.value(),
                 first.value(), last.value()));
     }
@@ -372,7 +378,7 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public long recentFloor(MailboxId mailbox) {
-        return db.read(tx -> recentFloor(tx, mailbox));
+        return db.point(tx -> recentFloor(tx, mailbox));
     }
 
     private static long recentFloor(Db.Tx tx, MailboxId mailbox) throws SQLException {
@@ -387,7 +393,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         // most SELECTs find nothing new to claim: they cost a read, not a commit
         long seen = recentFloor(mailbox);
         if (seen > upTo) return seen;
-        return db.write(tx -> {
+        return db.writeFlags(tx -> {
             long floor = recentFloor(tx, mailbox); // again inside the transaction: another session may have claimed
             if (floor <= upTo) {
                 SqlAccounts.update(tx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", upTo + 1, mailbox.value());
@@ -469,7 +475,7 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     @Override
     public void subscribe(MailboxId mailbox, boolean subscribed) {
-        Optional<Mailbox> mb = db.read(tx -> mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst());
+        Optional<Mailbox> mb = db.point(tx -> mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst());
         mb.ifPresent(m -> subscribe(m.account(), m.name(), subscribed));
     }
 
