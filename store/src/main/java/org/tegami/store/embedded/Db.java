@@ -31,13 +31,6 @@ import org.tegami.core.StoreException;
  * own SAVEPOINT inside one transaction, and COMMITs once. With {@code synchronous=FULL} in WAL mode that commit
  * is the fsync; only then are the callers released and the after-commit hooks run.
  *
- * <p>Flag-only writes ({@link #writeFlags}: STORE, the \Recent claim of a SELECT) are committed in a transaction of
- * their own with {@code synchronous=NORMAL}: on the WAL, in order, but without waiting for an fsync, which made a
- * STORE cost 3-4 times Dovecot's (issue 14; Dovecot never fsyncs flag changes). They become durable with the next
- * durable commit or the checkpointer's next pass (within {@link #CHECKPOINT_MILLIS}); a process crash loses nothing
- * (the WAL is in the OS's page cache), a power cut at most that last moment of flag changes, and the database stays
- * consistent either way. Messages (APPEND, delivery, COPY, MOVE, EXPUNGE) and everything else stay fully durable.
- *
  * <p>Checkpoints (copying the WAL back into the database file, and its fsync) run on their own thread, not inside
  * a COMMIT as SQLite's automatic checkpoint would: writes no longer wait for one every thousand pages.
  */
@@ -67,9 +60,9 @@ final class Db implements AutoCloseable {
         }
     }
 
-    private record Task<T>(Work<T> work, CompletableFuture<T> result, boolean durable) {}
+    private record Task<T>(Work<T> work, CompletableFuture<T> result) {}
 
-    private static final Task<Void> STOP = new Task<>(tx -> null, new CompletableFuture<>(), true);
+    private static final Task<Void> STOP = new Task<>(tx -> null, new CompletableFuture<>());
 
     private final String url;
     private final Connection writeConnection;
@@ -144,15 +137,7 @@ final class Db implements AutoCloseable {
 
     /** Runs {@code work} in the next group commit and returns once it is durable. */
     <T> T write(Work<T> work) {
-        return submit(new Task<>(work, new CompletableFuture<>(), true));
-    }
-
-    /** Runs a flag change in the next group commit; returns once it is committed, durable shortly after (see above). */
-    <T> T writeFlags(Work<T> work) {
-        return submit(new Task<>(work, new CompletableFuture<>(), false));
-    }
-
-    private <T> T submit(Task<T> t) {
+        Task<T> t = new Task<>(work, new CompletableFuture<>());
         synchronized (submit) {
             if (closed) throw new StoreException("store is closed");
             writes.add(t);
@@ -238,12 +223,8 @@ final class Db implements AutoCloseable {
             }
             writes.drainTo(batch, MAX_BATCH - 1);
             boolean stop = batch.remove(STOP);
-            List<Task<?>> flags = new ArrayList<>();
-            List<Task<?>> durable = new ArrayList<>();
-            for (Task<?> t : batch) (t.durable() ? durable : flags).add(t);
             try {
-                commit(flags, false); // first: they need not wait for the others' fsync
-                commit(durable, true);
+                commit(batch);
             } catch (Throwable t) {
                 // the writer must outlive anything (an OutOfMemoryError in a hook, say): without it every write hangs
                 System.getLogger(Db.class.getName()).log(System.Logger.Level.ERROR, "store writer: a commit failed", t);
@@ -261,13 +242,12 @@ final class Db implements AutoCloseable {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void commit(List<Task<?>> batch, boolean durable) {
+    private void commit(List<Task<?>> batch) {
         if (batch.isEmpty()) return;
         Object[] results = new Object[batch.size()];
         Throwable[] failures = new Throwable[batch.size()];
         List<Runnable> hooks = new ArrayList<>();
         try (Statement s = writeConnection.createStatement()) {
-            if (!durable) s.execute("PRAGMA synchronous=NORMAL");
             s.execute("BEGIN IMMEDIATE");
             try {
                 for (int i = 0; i < batch.size(); i++) {
@@ -297,14 +277,6 @@ final class Db implements AutoCloseable {
             StoreException err = new StoreException("commit failed: " + e.getMessage(), e);
             batch.forEach(t -> t.result.completeExceptionally(err));
             return;
-        } finally {
-            if (!durable) {
-                try (Statement s = writeConnection.createStatement()) {
-                    s.execute("PRAGMA synchronous=FULL");
-                } catch (SQLException e) {
-                    System.getLogger(Db.class.getName()).log(System.Logger.Level.ERROR, "store: cannot restore synchronous=FULL", e);
-                }
-            }
         }
         // Hooks first, so that when a write returns, every session watching its mailbox has been signalled.
         for (Runnable r : hooks) {

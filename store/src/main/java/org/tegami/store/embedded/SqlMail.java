@@ -181,7 +181,7 @@ final class SqlMail implements MailStore, ChangeFeed {
                                Optional<ModSeq> unchangedSince, java.util.function.Predicate<String> changeable) {
         Set<String> flags = new java.util.TreeSet<>(given);
         flags.removeIf(changeable.negate());
-        return db.writeFlags(tx -> {
+        return db.write(tx -> {
             Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
             long modseq = mb.highestModSeq().value();
@@ -393,7 +393,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         // most SELECTs find nothing new to claim: they cost a read, not a commit
         long seen = recentFloor(mailbox);
         if (seen > upTo) return seen;
-        return db.writeFlags(tx -> {
+        return db.write(tx -> {
             long floor = recentFloor(tx, mailbox); // again inside the transaction: another session may have claimed
             if (floor <= upTo) {
                 SqlAccounts.update(tx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", upTo + 1, mailbox.value());
