@@ -175,4 +175,34 @@ class ConnectionTest {
         }
         return -1;
     }
+
+    @Test
+    void compressionSendsNothingUntilThereIsSomethingToSay() throws Exception {
+        // RFC 4978: the OK that starts COMPRESS is followed by nothing but the next response; an empty sync-flush
+        // block right behind it reached Thunderbird in the same read as the OK and was taken for plain text
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), ss.getLocalPort());
+             Connection c = new Connection(ss.accept())) {
+            c.write("1 OK DEFLATE active\r\n");
+            c.startCompression();
+            c.flush();
+            c.flush();
+            c.write("* ID NIL\r\n");
+            c.flush();
+            client.setSoTimeout(5000);
+            var in = client.getInputStream();
+            byte[] ok = in.readNBytes("1 OK DEFLATE active\r\n".length());
+            assertEquals("1 OK DEFLATE active\r\n", new String(ok, StandardCharsets.US_ASCII));
+            java.util.zip.Inflater inflater = new java.util.zip.Inflater(true);
+            byte[] raw = new byte[256];
+            int n = in.read(raw);
+            inflater.setInput(raw, 0, n);
+            byte[] plain = new byte[256];
+            int m = inflater.inflate(plain);
+            assertEquals("* ID NIL\r\n", new String(plain, 0, m, StandardCharsets.US_ASCII));
+            assertTrue(raw[0] != 0 || raw[1] != 0 || raw[2] != 0,
+                    "the compressed stream starts with the response, not an empty stored block");
+            inflater.end();
+        }
+    }
 }

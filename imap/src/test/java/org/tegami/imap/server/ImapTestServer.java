@@ -77,6 +77,19 @@ final class ImapTestServer implements AutoCloseable {
 
     /** As above, with other limits (a test lowers one to reach it quickly). */
     ImapTestServer(Path dataDir, Path tlsDir, Duration progressInterval, ImapLimits limits) {
+        this(dataDir, tlsDir, progressInterval, limits, InstantSource.fixed(NOW));
+    }
+
+    /**
+     * As above, with the self-signed certificate made for {@code tlsClock} rather than {@link #NOW}: a client that
+     * checks the certificate's dates against the real time (Thunderbird) needs {@link InstantSource#system()}.
+     */
+    ImapTestServer(Path dataDir, Path tlsDir, InstantSource tlsClock) {
+        this(dataDir, tlsDir, ImapEnvironment.PROGRESS_INTERVAL, ImapLimits.DEFAULTS, tlsClock);
+    }
+
+    private ImapTestServer(Path dataDir, Path tlsDir, Duration progressInterval, ImapLimits limits,
+                           InstantSource tlsClock) {
         InstantSource clock = InstantSource.fixed(NOW);
         store = EmbeddedStore.open(dataDir, clock);
         try {
@@ -88,7 +101,7 @@ final class ImapTestServer implements AutoCloseable {
             accounts.addUser(address(CAROL), hasher.hash(CAROL_PASSWORD.toCharArray()));
             accounts.setQuota(bob.id(), java.util.OptionalLong.of(1), java.util.OptionalLong.of(2)); // 1 KiB, 2 messages
             for (String m : MESSAGES) deliver(alice, m);
-            TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, clock);
+            TlsContext tls = TlsContext.selfSigned(tlsDir, HOSTNAME, tlsClock);
             var env = new ImapEnvironment(HOSTNAME, store, new Authenticator(accounts, hasher, new LoginThrottle(clock)),
                     tls, Duration.ofMinutes(30), MAX_MESSAGE, limits,
                     new StructureCache(store.blobs(), 100), clock, progressInterval);
