@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(15, count("PRAGMA user_version"));
+        assertEquals(16, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
