@@ -45,6 +45,9 @@ public final class StartupSummary {
             if (st instanceof org.tegami.delivery.abuse.GreylistStage grey) {
                 for (String line : grey.describe()) out.println("  greylisting   " + line);
             }
+            if (st instanceof org.tegami.delivery.abuse.RspamdStage rspamd) {
+                for (String line : rspamd.describe()) out.println("  rspamd        " + line);
+            }
             if (st instanceof org.tegami.delivery.spam.SpamStage spam) {
                 for (String line : spam.describe()) out.println("  spam          " + line);
             }

@@ -98,6 +98,11 @@ public final class TegamiServer implements AutoCloseable {
                 stages.add(new org.tegami.delivery.abuse.GreylistStage(store.greylist(), abuse.greylistDelay(), clock));
             }
             stages.add(new AuthenticationStage(senders, cfg.inbound()));
+            if (abuse.rspamd().isPresent()) {
+                stages.add(new org.tegami.delivery.abuse.RspamdStage(abuse.rspamd().get(), abuse.rspamdReject(),
+                        org.tegami.delivery.abuse.RspamdStage.TIMEOUT, clock,
+                        id -> store.accounts().user(id).map(a -> a.address().toString())));
+            }
             stages.add(new SpamStage(cfg.spam(), store.classifier()));
             stages.add(new UserRulesStage());
             pipeline = new InboundPipeline(stages);

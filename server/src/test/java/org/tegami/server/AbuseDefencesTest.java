@@ -116,4 +116,56 @@ class AbuseDefencesTest {
             }
         }
     }
+
+    @Test
+    void rspamdRejectRefusesAndRspamdDownLetsMailThrough() throws Exception {
+        var http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/checkv2", x -> {
+            String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.US_ASCII);
+            byte[] b = ("{\"action\":\"" + (body.contains("Subject: buy") ? "reject" : "no action")
+                    + "\",\"score\":1,\"required_score\":15,\"symbols\":{}}").getBytes(StandardCharsets.US_ASCII);
+            x.sendResponseHeaders(200, b.length);
+            x.getResponseBody().write(b);
+            x.close();
+        });
+        http.start();
+        int down;
+        try (var s = new java.net.ServerSocket(0)) {
+            down = s.getLocalPort();
+        }
+        try {
+            for (int port : new int[] {http.getAddress().getPort(), down}) {
+                Path f = dir.resolve("rspamd-" + port + ".toml");
+                Files.writeString(f, """
+                        hostname = "%s"
+                        data_dir = "d%d"
+                        [listen]
+                        smtp = ["127.0.0.1:0"]
+                        submission = []
+                        submissions = []
+                        pop3 = []
+                        pop3s = []
+                        imap = []
+                        imaps = []
+                        [inbound]
+                        verify = false
+                        [spam]
+                        rspamd = "http://127.0.0.1:%d"
+                        """.formatted(HOST, port, port));
+                try (TegamiServer server = TegamiServer.start(ConfigLoader.load(f), InstantSource.system())) {
+                    server.store().accounts().addDomain("example.test");
+                    server.store().accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(), "$argon2id$x");
+                    int smtp = server.port("smtp");
+                    String spam = "From: a@example.org\r\nSubject: buy\r\n\r\nNow.\r\n";
+                    String ham = "From: a@example.org\r\nSubject: lunch\r\n\r\nNoon?\r\n";
+                    assertTrue(send(smtp, "a@example.org", "alice@example.test", ham).startsWith("250 2.0.0"));
+                    String r = send(smtp, "a@example.org", "alice@example.test", spam);
+                    if (port == down) assertTrue(r.startsWith("250 2.0.0"), "rspamd down: mail flows; " + r);
+                    else assertEquals("554 5.7.1 Message refused as spam", r);
+                }
+            }
+        } finally {
+            http.stop(0);
+        }
+    }
 }
