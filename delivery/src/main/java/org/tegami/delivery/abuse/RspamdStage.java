@@ -73,7 +73,9 @@ public final class RspamdStage implements Stage {
         this.honourReject = honourReject;
         this.timeout = timeout;
         this.clock = clock;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        // HTTP/1.1: rspamd 3.4 answered an h2c upgrade request as if the message were empty (RspamdRealTest)
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     @Override
@@ -119,13 +121,14 @@ public final class RspamdStage implements Stage {
 
     private RspamdResponse ask(InboundMessage message) throws IOException, InterruptedException {
         HttpRequest.Builder req = HttpRequest.newBuilder(checkv2).timeout(timeout)
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> {
+                // streamed (the message may be 50 MiB), with a Content-Length rather than chunked, as rspamc sends it
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
                     try {
-                        return message.bytes().open(); // streamed: the message may be 50 MiB
+                        return message.bytes().open();
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
-                }))
+                }), message.size()))
                 .header("IP", message.clientIp().getHostAddress())
                 .header("Queue-Id", message.blob().toString());
         if (!message.helo().isEmpty()) req.header("Helo", clean(message.helo()));
