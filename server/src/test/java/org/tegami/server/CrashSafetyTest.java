@@ -54,6 +54,8 @@ class CrashSafetyTest {
                 smtp = ["127.0.0.1:%d"]
                 submission = []
                 submissions = []
+                [inbound]
+                verify = false
                 """.formatted(port));
         assertEquals(0, ServerProcess.cli(dir, config, null, "domain", "add", "example.test").waitFor());
         assertEquals(0, ServerProcess.cli(dir, config, "correct horse battery\n", "user", "add", "alice@example.test", "--password-stdin").waitFor());

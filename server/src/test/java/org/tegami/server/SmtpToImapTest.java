@@ -120,6 +120,8 @@ class SmtpToImapTest {
                 pop3s = []
                 imap = []
                 imaps = []
+                [inbound]
+                verify = false
                 """);
         try (TegamiServer server = TegamiServer.start(ConfigLoader.load(f), InstantSource.system())) {
             server.store().accounts().addDomain("example.test");

@@ -79,6 +79,8 @@ class SpamLearningTest {
                 [spam]
                 junk_score = 0.9
                 learning = true
+                [inbound]
+                verify = false
                 """);
         try (TegamiServer server = TegamiServer.start(ConfigLoader.load(f), InstantSource.system())) {
             server.store().accounts().addDomain("example.test");
