@@ -9,7 +9,8 @@ import org.tegami.store.AccountId;
 
 /**
  * The inbound pipeline (ADR 0008): every local delivery passes through it, per recipient, over one blob —
- * authenticate (SPF/DKIM/DMARC/ARC) → classify (spam) → user rules (Sieve) → store. See {@link Stage} for the
+ * [DNSBL → greylisting →] authenticate (SPF/DKIM/DMARC/ARC) → [rspamd →] classify (spam) → user rules (Sieve) →
+ * store, the bracketed stages when configured. See {@link Stage} for the
  * call contract. Thread-safe and stateless: the caller stores the outcomes.
  */
 public final class InboundPipeline {

@@ -39,6 +39,15 @@ public final class StartupSummary {
             if (st instanceof org.tegami.delivery.AuthenticationStage auth) {
                 for (String line : auth.describe()) out.println("  senders       " + line);
             }
+            if (st instanceof org.tegami.delivery.abuse.DnsblStage dnsbl) {
+                for (String line : dnsbl.describe()) out.println("  dnsbl         " + line);
+            }
+            if (st instanceof org.tegami.delivery.abuse.GreylistStage grey) {
+                for (String line : grey.describe()) out.println("  greylisting   " + line);
+            }
+            if (st instanceof org.tegami.delivery.abuse.RspamdStage rspamd) {
+                for (String line : rspamd.describe()) out.println("  rspamd        " + line);
+            }
             if (st instanceof org.tegami.delivery.spam.SpamStage spam) {
                 for (String line : spam.describe()) out.println("  spam          " + line);
             }

@@ -86,9 +86,26 @@ public final class TegamiServer implements AutoCloseable {
         try {
             // ADR 0008: every local delivery passes through one pipeline: authenticate → classify → user rules
             // RFC 8601 §2.5: our host name is the authserv-id; lookups go through [dns] nameservers, cached by TTL
-            var senders = new org.tegami.mailauth.SenderAuthenticator(cfg.nameservers(), cfg.hostname());
-            pipeline = new InboundPipeline(List.of(new AuthenticationStage(senders, cfg.inbound()),
-                    new SpamStage(cfg.spam(), store.classifier()), new UserRulesStage()));
+            // One cache for sender authentication and DNSBLs. Cheap refusals first: a listed or greylisted client
+            // costs no SPF/DKIM lookups.
+            var dnsCache = new org.tegami.mailauth.dns.CachingDns(cfg.nameservers());
+            var senders = new org.tegami.mailauth.SenderAuthenticator(dnsCache, cfg.hostname(), InstantSource.system(),
+                    java.util.random.RandomGenerator.getDefault(), org.tegami.mailauth.SenderAuthenticator.DNS_BUDGET);
+            List<org.tegami.delivery.Stage> stages = new ArrayList<>();
+            var abuse = cfg.abuse();
+            if (!abuse.dnsbl().isEmpty()) stages.add(new org.tegami.delivery.abuse.DnsblStage(dnsCache, abuse.dnsbl(), clock));
+            if (abuse.greylisting()) {
+                stages.add(new org.tegami.delivery.abuse.GreylistStage(store.greylist(), abuse.greylistDelay(), clock));
+            }
+            stages.add(new AuthenticationStage(senders, cfg.inbound()));
+            if (abuse.rspamd().isPresent()) {
+                stages.add(new org.tegami.delivery.abuse.RspamdStage(abuse.rspamd().get(), abuse.rspamdReject(),
+                        org.tegami.delivery.abuse.RspamdStage.TIMEOUT, clock,
+                        id -> store.accounts().user(id).map(a -> a.address().toString())));
+            }
+            stages.add(new SpamStage(cfg.spam(), store.classifier()));
+            stages.add(new UserRulesStage());
+            pipeline = new InboundPipeline(stages);
             learner = new Learner(store, cfg.spam().learning(), Duration.ofSeconds(1)).start();
             var accounts = store.accounts();
             var auth = new Authenticator(accounts, new PasswordHasher(), new LoginThrottle(clock));

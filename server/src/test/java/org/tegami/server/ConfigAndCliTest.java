@@ -100,12 +100,33 @@ class ConfigAndCliTest {
         assertEquals(false, c.spam().learning());
         Path u = config("[spam]\njunk = 0.8\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(u)).getMessage()
-                .startsWith(u + ":2: spam.junk: unknown key (known here: enabled, junk_score, learning, reject_score)"));
+                .startsWith(u + ":2: spam.junk: unknown key (known here: dnsbl, enabled, greylist_delay, greylisting, junk_score, learning, reject_score,"
+                        + " rspamd, rspamd_reject)"));
         Path r = config("[spam]\njunk_score = 0.9\nreject_score = 0.5\n");
         assertEquals(r + ":3: spam.reject_score: must not be below junk_score (0.9)",
                 assertThrows(TegamiException.class, () -> ConfigLoader.load(r)).getMessage());
         Path w = config("[spam]\njunk_score = 2\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(w)).getMessage().contains("at most 1"));
+    }
+
+    @Test
+    void abuseDefencesAreOffByDefaultAndChecked() throws Exception {
+        TegamiConfig d = ConfigLoader.load(config("hostname = \"mail.example.test\"\n"));
+        assertEquals(org.tegami.delivery.abuse.AbuseSettings.DEFAULTS, d.abuse());
+        assertTrue(d.abuse().dnsbl().isEmpty() && !d.abuse().greylisting() && d.abuse().rspamd().isEmpty());
+        TegamiConfig c = ConfigLoader.load(config("[spam]\ndnsbl = [\"Zen.Example.\", \"bl.example\"]\ngreylisting = true\n"
+                + "greylist_delay = \"90s\"\nrspamd = \"http://127.0.0.1:11333\"\nrspamd_reject = false\n"));
+        assertEquals(new org.tegami.delivery.abuse.AbuseSettings(java.util.List.of("zen.example", "bl.example"), true,
+                java.time.Duration.ofSeconds(90), java.util.Optional.of(java.net.URI.create("http://127.0.0.1:11333")), false),
+                c.abuse());
+        assertEquals(java.time.Duration.ofMinutes(5), ConfigLoader.load(config("[spam]\ngreylist_delay = \"5m\"\n")).abuse().greylistDelay());
+        assertEquals(java.time.Duration.ofSeconds(300), ConfigLoader.load(config("[spam]\ngreylist_delay = 300\n")).abuse().greylistDelay());
+        for (String bad : java.util.List.of("greylist_delay = \"5 minutes\"", "greylist_delay = \"25h\"", "greylist_delay = -1",
+                "dnsbl = [\"not a zone\"]", "dnsbl = [\"localhost\"]", "rspamd = \"127.0.0.1:11333\"", "rspamd = \"ftp://x/\"")) {
+            Path f = config("[spam]\n" + bad + "\n");
+            String key = "spam." + bad.substring(0, bad.indexOf(' '));
+            assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage().startsWith(f + ":2: " + key + ": "), bad);
+        }
     }
 
     @Test

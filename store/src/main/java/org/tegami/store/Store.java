@@ -14,6 +14,9 @@ public interface Store extends AutoCloseable {
     /** The spam classifier's per-account model and learning queue. */
     ClassifierStore classifier();
 
+    /** Greylisting's triples. */
+    GreylistStore greylist();
+
     @Override
     void close();
 }

@@ -25,6 +25,7 @@ public final class TestDnsServer implements AutoCloseable {
     private final DatagramSocket socket;
     private final Map<Name, List<Record>> records = new ConcurrentHashMap<>();
     private final Thread thread;
+    private final java.util.Set<Name> servfail = ConcurrentHashMap.newKeySet();
 
     public TestDnsServer() throws IOException {
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -48,6 +49,12 @@ public final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
+    /** Answers SERVFAIL for this name (absolute, e.g. {@code "2.0.0.127.bl.example."}), as a broken server would. */
+    public TestDnsServer servfail(String name) {
+        servfail.add(lower(Name.fromConstantString(name)));
+        return this;
+    }
+
     private static Name lower(Name n) {
         return Name.fromConstantString(n.toString().toLowerCase(Locale.ROOT));
     }
@@ -65,7 +72,9 @@ public final class TestDnsServer implements AutoCloseable {
                 Record question = q.getQuestion();
                 r.addRecord(question, Section.QUESTION);
                 List<Record> known = records.get(lower(question.getName()));
-                if (known == null) {
+                if (servfail.contains(lower(question.getName()))) {
+                    r.getHeader().setRcode(Rcode.SERVFAIL);
+                } else if (known == null) {
                     r.getHeader().setRcode(Rcode.NXDOMAIN);
                 } else {
                     for (Record rec : known) if (rec.getType() == question.getType()) r.addRecord(rec, Section.ANSWER);

@@ -19,14 +19,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code tegami check DOMAIN}: resolves the records a mail domain needs through the configured resolver and says,
- * per record, ok / missing / wrong with what was expected. Exits 1 when a required record is missing or wrong.
+ * {@code tegami check [DOMAIN]}: resolves the records a mail domain needs through the configured resolver and says,
+ * per record, ok / missing / wrong with what was expected: among them our own SPF (present, not allowing everyone),
+ * the DKIM key we sign with published as it is, and DMARC. Without DOMAIN, every local domain in turn. Exits 1
+ * when a required record is missing or wrong.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Check DOMAIN's DNS records and this server's certificate; exit 1 when something required is wrong.")
+        description = "Check DOMAIN's (default: every local domain's) DNS records and this server's certificate;"
+                + " exit 1 when something required is wrong.")
 public final class CheckCommand implements Callable<Integer> {
     @Mixin Cli.ConfigOption config;
-    @Parameters(paramLabel = "DOMAIN") String domain;
+    @Parameters(paramLabel = "DOMAIN", arity = "0..1") String domain;
 
     enum Verdict { OK, MISSING, WRONG }
 
@@ -42,12 +45,38 @@ public final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TegamiConfig cfg = config.load();
-        List<Finding> findings = check(cfg, domain.toLowerCase(Locale.ROOT), new MxResolver(cfg.nameservers()), InstantSource.system());
-        findings.forEach(System.out::println);
-        boolean failed = findings.stream().anyMatch(f -> f.required() && f.verdict() != Verdict.OK);
-        System.out.println(failed ? "Some required records are missing or wrong: see 'tegami dns " + domain + "' for the values."
-                : "All required records are in place.");
+        List<String> domains;
+        if (domain != null) {
+            domains = List.of(domain.toLowerCase(Locale.ROOT));
+        } else {
+            try (var store = config.openStore()) {
+                domains = store.accounts().domains();
+            }
+            if (domains.isEmpty()) {
+                System.out.println("No local domains yet: add one with 'tegami domain add', or name one: tegami check DOMAIN");
+                return 1;
+            }
+        }
+        MxResolver dns = new MxResolver(cfg.nameservers());
+        boolean failed = false;
+        for (String d : domains) {
+            if (domains.size() > 1) System.out.println("== " + d);
+            List<Finding> findings = check(cfg, d, dns, InstantSource.system());
+            findings.forEach(System.out::println);
+            boolean bad = findings.stream().anyMatch(f -> f.required() && f.verdict() != Verdict.OK);
+            System.out.println(bad ? "Some required records are missing or wrong: see 'tegami dns " + d + "' for the values."
+                    : "All required records are in place.");
+            failed |= bad;
+        }
         return failed ? 1 : 0;
+    }
+
+    /** Whether an SPF record lets any host send: a final {@code all} with the {@code +} qualifier, written or not (RFC 7208 §4.6.2). */
+    static boolean allowsAnyone(String spf) {
+        for (String term : spf.trim().split("\\s+")) {
+            if (term.equalsIgnoreCase("+all") || term.equalsIgnoreCase("all")) return true;
+        }
+        return false;
     }
 
     static List<Finding> check(TegamiConfig cfg, String domain, MxResolver dns, InstantSource clock) {
@@ -62,7 +91,7 @@ public final class CheckCommand implements Callable<Integer> {
                 : new Finding(Verdict.OK, "A/AAAA", host + " -> " + addrs.stream().map(a -> a.getHostAddress()).toList(), true));
         Optional<String> spf = dns.txt(domain, "v=spf1");
         out.add(spf.isEmpty() ? new Finding(Verdict.MISSING, "SPF", domain + " TXT \"v=spf1 mx -all\"", true)
-                : spf.get().contains("+all") ? new Finding(Verdict.WRONG, "SPF", "\"" + spf.get() + "\" allows anyone (+all); use \"v=spf1 mx -all\"", true)
+                : allowsAnyone(spf.get()) ? new Finding(Verdict.WRONG, "SPF", "\"" + spf.get() + "\" allows anyone (+all); use \"v=spf1 mx -all\"", true)
                 : new Finding(Verdict.OK, "SPF", "\"" + spf.get() + "\"", true));
         List<DkimKey> keys = new DkimKeys(cfg.dataDir()).forDomain(domain);
         if (keys.isEmpty()) {

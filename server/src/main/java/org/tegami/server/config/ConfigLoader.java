@@ -32,7 +32,8 @@ public final class ConfigLoader {
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
             "spam", "inbound");
     private static final Set<String> INBOUND = Set.of("verify", "dmarc_reject", "trusted_arc_sealers");
-    private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning");
+    private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning", "dnsbl", "greylisting",
+            "greylist_delay", "rspamd", "rspamd_reject");
     private static final Set<String> DNS = Set.of("nameservers");
     private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "give_up_after_days", "relay", "relay_security",
             "relay_username", "relay_password", "relay_for");
@@ -142,7 +143,7 @@ public final class ConfigLoader {
         javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.tls_ca").map(base::resolve));
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
-                java.time.Duration.ofDays(giveUp), spam(c), inbound(c), source);
+                java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), source);
     }
 
     /** {@code [inbound]}: sender authentication on and DMARC reject honoured unless turned off. */
@@ -158,6 +159,51 @@ public final class ConfigLoader {
         }
         return new org.tegami.delivery.InboundSettings(c.bool("inbound.verify").orElse(d.verify()),
                 c.bool("inbound.dmarc_reject").orElse(d.dmarcReject()), sealers);
+    }
+
+    /**
+     * {@code [spam]}'s abuse defences, all off by default: {@code dnsbl} zones, {@code greylisting} with its
+     * {@code greylist_delay} ("30s", "5m", "1h", or whole seconds), {@code rspamd} (an http URL) and whether its
+     * reject is honoured ({@code rspamd_reject}).
+     */
+    private static org.tegami.delivery.abuse.AbuseSettings abuse(Checker c) {
+        var d = org.tegami.delivery.abuse.AbuseSettings.DEFAULTS;
+        List<String> zones = c.stringList("spam.dnsbl").orElse(d.dnsbl());
+        for (String z : zones) {
+            if (!EmailAddress.validDomain(z.endsWith(".") ? z.substring(0, z.length() - 1) : z) || !z.contains(".")) {
+                throw c.error("spam.dnsbl", "'" + z + "' is not a DNS zone (e.g. \"zen.spamhaus.org\")");
+            }
+        }
+        java.time.Duration delay = d.greylistDelay();
+        if (c.toml().contains("spam.greylist_delay")) {
+            Object v = c.toml().get("spam.greylist_delay");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,6})([smh]?)").matcher(String.valueOf(v));
+            if (!(v instanceof String || v instanceof Long) || !m.matches()) {
+                throw c.error("spam.greylist_delay", "must be a duration such as \"5m\", \"30s\", \"1h\" or whole seconds");
+            }
+            long n = Long.parseLong(m.group(1));
+            delay = switch (m.group(2)) {
+                case "m" -> java.time.Duration.ofMinutes(n);
+                case "h" -> java.time.Duration.ofHours(n);
+                default -> java.time.Duration.ofSeconds(n);
+            };
+            if (delay.compareTo(org.tegami.delivery.abuse.GreylistStage.RETRY_WINDOW) >= 0) {
+                throw c.error("spam.greylist_delay", "must be below 24 hours (a retry later than that starts over)");
+            }
+        }
+        Optional<java.net.URI> rspamd = c.string("spam.rspamd").map(u -> {
+            try {
+                java.net.URI uri = new java.net.URI(u);
+                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                    throw new java.net.URISyntaxException(u, "not an http URL");
+                }
+                return uri;
+            } catch (java.net.URISyntaxException e) {
+                throw c.error("spam.rspamd", "'" + u + "' is not an http URL such as \"http://127.0.0.1:11333\"");
+            }
+        });
+        return new org.tegami.delivery.abuse.AbuseSettings(zones, c.bool("spam.greylisting").orElse(d.greylisting()),
+                delay, rspamd, c.bool("spam.rspamd_reject").orElse(d.rspamdReject()));
     }
 
     /** {@code [spam]}: scores are fractions in (0, 1]; reject_score absent (the default) never refuses. */

@@ -86,6 +86,11 @@ class CheckCommandTest {
             assertEquals("WRONG MX", verdicts(other).get(0));
             assertEquals("WRONG SPF", verdicts(other).get(2));
             assertEquals("other.test -> mx.elsewhere.test; expected mail.example.test", other.get(0).detail());
+            // "all" without a qualifier is "+all" (RFC 7208 §4.6.2)
+            dns.add("third.test. 300 IN TXT \"v=spf1 a ALL\"");
+            assertEquals("WRONG SPF", verdicts(CheckCommand.check(cfg, "third.test", fresh, InstantSource.system())).get(2));
+            assertEquals(false, CheckCommand.allowsAnyone("v=spf1 mx ~all"));
+            assertEquals(false, CheckCommand.allowsAnyone("v=spf1 include:_spf.allmail.example -all"));
         }
     }
 }

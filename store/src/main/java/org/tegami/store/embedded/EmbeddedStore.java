@@ -26,6 +26,7 @@ public final class EmbeddedStore implements Store {
     private final SqlMail mail;
     private final SqlQueue queue;
     private final SqlClassifier classifier;
+    private final SqlGreylist greylist;
 
     private EmbeddedStore(Path dataDir, InstantSource clock, LongSupplier uidValidity, int inlineMax) throws IOException {
         privateDataDirectory(dataDir);
@@ -40,6 +41,7 @@ public final class EmbeddedStore implements Store {
         queue = new SqlQueue(db);
         mail = new SqlMail(db, queue, blobs, uidValidity, clock);
         classifier = new SqlClassifier(db);
+        greylist = new SqlGreylist(db);
     }
 
     /**
@@ -111,6 +113,11 @@ public final class EmbeddedStore implements Store {
     @Override
     public org.tegami.store.ClassifierStore classifier() {
         return classifier;
+    }
+
+    @Override
+    public org.tegami.store.GreylistStore greylist() {
+        return greylist;
     }
 
     Db db() {

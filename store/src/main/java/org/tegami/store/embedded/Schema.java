@@ -187,6 +187,21 @@ final class Schema {
                 uid INTEGER NOT NULL,
                 verdict TEXT NOT NULL);
             INSERT INTO counters(name, value) VALUES ('learn_task_id', 0);
+            """,
+            // v16: greylisting's triples (RFC 6647): client network, reverse-path ('' for <>), recipient account;
+            // times in epoch milliseconds; a pending row counts its retry delay from first_seen, a passed one lives
+            // while it is used (last_seen), both pruned by the greylisting stage.
+            """
+            CREATE TABLE greylist(
+                network TEXT NOT NULL,
+                sender TEXT NOT NULL,
+                recipient INTEGER NOT NULL,
+                first_seen INTEGER NOT NULL,
+                last_seen INTEGER NOT NULL,
+                passed INTEGER NOT NULL,
+                PRIMARY KEY(network, sender, recipient)) WITHOUT ROWID;
+            CREATE INDEX greylist_first_seen ON greylist(first_seen);
+            CREATE INDEX greylist_last_seen ON greylist(last_seen);
             """);
 
     static void migrate(Connection c) throws SQLException {

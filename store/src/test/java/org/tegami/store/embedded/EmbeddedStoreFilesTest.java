@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(15, count("PRAGMA user_version"));
+        assertEquals(16, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -255,8 +255,33 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
+    /** Takes a data directory back to what v15 left. */
+    private static void undoV16(Statement st) throws java.sql.SQLException {
+        st.execute("DROP TABLE greylist");
+        st.execute("PRAGMA user_version=15");
+    }
+
+    @Test
+    void upgradeToV16StartsWithNoGreylist() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Account a = user(s, "a@example.test");
+        s.close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV16(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        var t = new org.tegami.store.GreylistStore.Triple("192.0.2.0/24", "", a.id());
+        assertTrue(upgraded.greylist().entry(t).isEmpty());
+        upgraded.greylist().put(t, new org.tegami.store.GreylistStore.Entry(NOW, NOW, false));
+        assertTrue(upgraded.greylist().entry(t).isPresent());
+        assertEquals(16, count("PRAGMA user_version"));
+    }
+
     /** Takes a data directory back to what v14 left. */
     private static void undoV15(Statement st) throws java.sql.SQLException {
+        undoV16(st);
         st.execute("ALTER TABLE messages DROP COLUMN prefix");
         for (String t : new String[] {"spam_tokens", "spam_totals", "spam_learned", "spam_learn_queue"}) {
             st.execute("DROP TABLE " + t);

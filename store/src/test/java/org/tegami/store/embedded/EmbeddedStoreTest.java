@@ -8,7 +8,8 @@ import org.tegami.store.Store;
 import org.tegami.store.StoreLifecycleContract;
 
 /** Runs the store contracts against the embedded SQLite + files store in a temporary directory. */
-class EmbeddedStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract {
+class EmbeddedStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract,
+        org.tegami.store.GreylistStoreContract {
     @TempDir
     Path dir;
     private Store store;

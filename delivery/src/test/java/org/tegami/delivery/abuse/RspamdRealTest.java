@@ -1,0 +1,100 @@
+package org.tegami.delivery.abuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tegami.delivery.InboundMessage;
+import org.tegami.delivery.Outcome;
+import org.tegami.delivery.spam.SpamStage;
+import org.tegami.store.AccountId;
+import org.tegami.store.BlobId;
+
+/**
+ * The rspamd stage against a real rspamd (Debian's {@code rspamd} package, 3.4; no Redis needed for these
+ * checks), started on free loopback ports with a throwaway configuration directory. Skipped where rspamd is not
+ * installed.
+ */
+class RspamdRealTest {
+    private static final Path RSPAMD = Path.of("/usr/bin/rspamd");
+    private static final AccountId ALICE = new AccountId(1);
+
+    @TempDir
+    Path dir;
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static InboundMessage message(String text) throws Exception {
+        byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+        return new InboundMessage(InetAddress.getByName("192.0.2.1"), "client.example.org", "a@example.org", List.of(ALICE),
+                false, Optional.empty(), new BlobId("b".repeat(64)), b.length, max -> java.util.Arrays.copyOf(b, Math.min(max, b.length)));
+    }
+
+    @Test
+    void realRspamdJudgesAndRejectsGtube() throws Exception {
+        assumeTrue(Files.isExecutable(RSPAMD) && Files.isRegularFile(Path.of("/etc/rspamd/rspamd.conf")), "rspamd not installed");
+        int normal = freePort();
+        Path local = Files.createDirectories(dir.resolve("local.d"));
+        Files.writeString(local.resolve("worker-normal.inc"), "bind_socket = \"127.0.0.1:" + normal + "\";\ncount = 1;\n");
+        Files.writeString(local.resolve("worker-controller.inc"), "bind_socket = \"127.0.0.1:" + freePort() + "\";\ncount = 1;\n");
+        Files.writeString(local.resolve("worker-proxy.inc"), "bind_socket = \"127.0.0.1:" + freePort() + "\";\ncount = 1;\n");
+        Files.writeString(local.resolve("logging.inc"), "type = \"console\";\nlevel = \"error\";\n");
+        Files.createDirectories(dir.resolve("db"));
+        Files.createDirectories(dir.resolve("run"));
+        List<String> cmd = new ArrayList<>(List.of(RSPAMD.toString(), "-f", "-i", "-c", "/etc/rspamd/rspamd.conf",
+                "--var", "LOCAL_CONFDIR=" + dir, "--var", "DBDIR=" + dir.resolve("db"), "--var", "RUNDIR=" + dir.resolve("run"),
+                "--var", "LOGDIR=" + dir));
+        if ("root".equals(System.getProperty("user.name"))) cmd.addAll(List.of("-u", "root", "-g", "root"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("rspamd.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            boolean up = false;
+            while (!up && System.nanoTime() < deadline && p.isAlive()) {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), normal)) {
+                    up = true;
+                } catch (java.io.IOException e) {
+                    Thread.sleep(250);
+                }
+            }
+            assertTrue(up, "rspamd did not start: " + Files.readString(dir.resolve("rspamd.log")));
+            RspamdStage stage = new RspamdStage(URI.create("http://127.0.0.1:" + normal), true, Duration.ofSeconds(20),
+                    InstantSource.system(), a -> Optional.of("alice@example.test"));
+            assertEquals(new Outcome.Refuse(554, "5.7.1", "Message refused as spam"), stage.apply(message(
+                    "From: a@example.org\r\nTo: alice@example.test\r\nSubject: test\r\n\r\n" + SpamStage.GTUBE + "\r\n"),
+                    ALICE, Outcome.Deliver.INBOX));
+            Outcome o = stage.apply(message("From: a@example.org\r\nTo: alice@example.test\r\nSubject: lunch\r\n"
+                    + "Date: Sun, 6 Dec 2026 12:00:00 +0000\r\nMessage-ID: <1@example.org>\r\n\r\nNoon?\r\n"), ALICE, Outcome.Deliver.INBOX);
+            assertTrue(o instanceof Outcome.Deliver, String.valueOf(o));
+            String h = ((Outcome.Deliver) o).headers().getFirst();
+            assertTrue(h.startsWith("X-Spamd-Result: action="), h);
+            assertTrue(Set.of("no action", "add header", "greylist").stream().anyMatch(a -> h.contains("action=" + a + ";")), h);
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+        }
+    }
+}
