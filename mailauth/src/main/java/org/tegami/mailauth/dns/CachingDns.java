@@ -45,6 +45,11 @@ public final class CachingDns implements Dns {
     public static final Duration MAX_TTL = Duration.ofHours(1);
     /** The longest a void answer is cached. */
     public static final Duration MAX_NEGATIVE_TTL = Duration.ofMinutes(5);
+    /**
+     * How long a resolution failure (timeout, SERVFAIL, REFUSED) is remembered: RFC 2308 §7.1/§7.2 allow caching them
+     * for at most five minutes. Without it, every message would wait out the same dead server's timeouts again.
+     */
+    public static final Duration FAILURE_TTL = Duration.ofSeconds(30);
     /** Default per-query timeout. */
     public static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
     /** Default bound on cached answers. */
@@ -154,13 +159,15 @@ public final class CachingDns implements Dns {
                 response = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException te) {
                 f.cancel(true);
-                return new DnsAnswer.TempFail<>("DNS timeout for " + name);
+                // a timeout cut short by the message's budget says nothing of the server: not remembered
+                return timeout.compareTo(queryTimeout) < 0 ? new DnsAnswer.TempFail<>("DNS timeout for " + name)
+                        : failed(key, now, "DNS timeout for " + name);
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
             return new DnsAnswer.TempFail<>("interrupted");
         } catch (ExecutionException | RuntimeException ex) {
-            return new DnsAnswer.TempFail<>("DNS error for " + name);
+            return failed(key, now, "DNS error for " + name);
         }
         int rcode = response.getRcode();
         DnsAnswer<T> answer;
@@ -185,13 +192,23 @@ public final class CachingDns implements Dns {
                 }
             }
         } else {
-            return new DnsAnswer.TempFail<>("DNS " + Rcode.string(rcode) + " for " + name);
+            return failed(key, now, "DNS " + Rcode.string(rcode) + " for " + name);
         }
         if (ttl > 0) {
             synchronized (cache) {
                 cache.put(key, new Entry(answer, now.plusSeconds(ttl)));
                 while (cache.size() > maxEntries) cache.remove(cache.keySet().iterator().next());
             }
+        }
+        return answer;
+    }
+
+    /** A resolution failure, remembered for {@link #FAILURE_TTL} (RFC 2308 §7). */
+    private <T> DnsAnswer<T> failed(String key, Instant now, String why) {
+        DnsAnswer<T> answer = new DnsAnswer.TempFail<>(why);
+        synchronized (cache) {
+            cache.put(key, new Entry(answer, now.plus(FAILURE_TTL)));
+            while (cache.size() > maxEntries) cache.remove(cache.keySet().iterator().next());
         }
         return answer;
     }

@@ -51,6 +51,29 @@ class CachingDnsTest {
     }
 
     @Test
+    void failuresAreRememberedBriefly() throws Exception {
+        // a server that answers nothing: the first lookup waits out the timeout, the next ones within
+        // FAILURE_TTL do not (RFC 2308 §7), and after it the server is asked again
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            var address = new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort());
+            CachingDns dns = new CachingDns(Resolvers.create(List.of(address), Duration.ofMillis(300)), clock,
+                    Duration.ofMillis(300), 100);
+            long t0 = System.nanoTime();
+            assertInstanceOf(DnsAnswer.TempFail.class, dns.txt("dead.test"));
+            long first = System.nanoTime() - t0;
+            t0 = System.nanoTime();
+            assertInstanceOf(DnsAnswer.TempFail.class, dns.txt("dead.test"));
+            long second = System.nanoTime() - t0;
+            assertTrue(first >= 250_000_000L && second < 100_000_000L, first + " then " + second + " ns");
+            assertEquals(1, dns.size());
+            now.set(now.get().plus(CachingDns.FAILURE_TTL).plusSeconds(1));
+            t0 = System.nanoTime();
+            assertInstanceOf(DnsAnswer.TempFail.class, dns.txt("dead.test"));
+            assertTrue(System.nanoTime() - t0 >= 250_000_000L, "asked again after FAILURE_TTL");
+        }
+    }
+
+    @Test
     void budgetRunsOut() throws Exception {
         try (TestDnsServer server = new TestDnsServer().add("a.test. 300 IN A 192.0.2.1")) {
             CachingDns dns = new CachingDns(Resolvers.create(List.of(server.address()), Duration.ofSeconds(2)), clock, Duration.ofSeconds(2), 100);
