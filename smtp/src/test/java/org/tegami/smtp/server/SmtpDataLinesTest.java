@@ -23,17 +23,7 @@ import org.tegami.testkit.Transcript;
  * memory: DATA is read through one reused line buffer, not an array per line.
  */
 class SmtpDataLinesTest {
-    private static final String EHLO_25 = """
-            S: 220 mail.example.test ESMTP Tegami
-            C: EHLO client.test
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S: 250 STARTTLS
+    private static final String EHLO_25 = SmtpTestServer.GREETING_AND_EHLO_25 + """
             C: MAIL FROM:<sender@remote.test>
             S: 250 2.1.0 Sender OK
             C: RCPT TO:<alice@example.test>

@@ -20,18 +20,7 @@ import org.tegami.testkit.Transcript;
 
 /** What a session leaves in the store: exact blob bytes, trace headers, single-instance blobs, the queue. */
 class SmtpDeliveryTest {
-    private static final String GREETING_AND_EHLO = """
-            S: 220 mail.example.test ESMTP Tegami
-            C: EHLO client.test
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S: 250 STARTTLS
-            """;
+    private static final String GREETING_AND_EHLO = SmtpTestServer.GREETING_AND_EHLO_25;
     private static final String DATE = "Thu, 2 Jan 2025 03:04:05 +0000";
 
     @TempDir

@@ -21,18 +21,7 @@ import org.tegami.testkit.Transcript;
 
 /** Refusals by pipeline stages over the wire (ADR 0008): for all recipients before 250, or some of them by DSN. */
 class SmtpPipelineTest {
-    private static final String EHLO = """
-            S: 220 mail.example.test ESMTP Tegami
-            C: EHLO client.test
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S~ 250-.*
-            S: 250 STARTTLS
-            """;
+    private static final String EHLO = SmtpTestServer.GREETING_AND_EHLO_25;
 
     @TempDir
     Path dir;

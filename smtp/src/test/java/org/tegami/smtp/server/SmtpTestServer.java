@@ -40,6 +40,19 @@ final class SmtpTestServer implements AutoCloseable {
     static final String ALICE_PASSWORD = "alice-password-1";
     static final String BOB = "bob@example.test";
     static final String BOB_PASSWORD = "bob-password-2";
+    /** Transcript lines of a port-25 session up to the end of its EHLO reply (before TLS: STARTTLS last, no AUTH). */
+    static final String GREETING_AND_EHLO_25 = """
+            S: 220 mail.example.test ESMTP Tegami
+            C: EHLO client.test
+            S~ 250-.*
+            S~ 250-.*
+            S~ 250-.*
+            S~ 250-.*
+            S~ 250-.*
+            S~ 250-.*
+            S~ 250-.*
+            S: 250 STARTTLS
+            """;
     /** Small limits so transcripts can exceed them: 2048-byte messages, 5 recipients. */
     static final Limits LIMITS = new Limits(512, 1000, 2048, 5, 100, 100,
             Duration.ofSeconds(30), Duration.ofSeconds(30), 10, 500);
