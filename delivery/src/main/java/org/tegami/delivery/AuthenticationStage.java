@@ -115,6 +115,7 @@ public final class AuthenticationStage implements Stage {
     private static List<String> tokensOf(AuthenticationResult r) {
         List<String> t = new ArrayList<>();
         t.add("auth:spf=" + r.spf().result().keyword());
+        r.heloSpf().ifPresent(h -> t.add("auth:spf-helo=" + h.result().keyword()));
         if (r.dkim().isEmpty()) t.add("auth:dkim=none");
         for (DkimVerdict v : r.dkim()) t.add("auth:dkim=" + v.result().keyword());
         t.add("auth:dmarc=" + r.dmarc().result().keyword());

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.tegami.mailauth.arc.ArcVerdict;
 import org.tegami.mailauth.arc.ArcVerifier;
@@ -19,6 +20,7 @@ import org.tegami.mailauth.dmarc.DmarcVerdict;
 import org.tegami.mailauth.dns.CachingDns;
 import org.tegami.mailauth.dns.Dns;
 import org.tegami.mailauth.spf.SpfEvaluator;
+import org.tegami.mailauth.spf.SpfResult;
 import org.tegami.mailauth.spf.SpfVerdict;
 
 /**
@@ -76,14 +78,21 @@ public final class SenderAuthenticator {
         hashers.addAll(arcJob.hashers());
         DkimVerifier.feed(message, hashers);
 
+        boolean nullSender = mailFrom == null || mailFrom.isEmpty();
         SpfVerdict spf = new SpfEvaluator(d, authservId, clock).checkMailFrom(client, mailFrom, helo);
+        // RFC 7208 §2.3: check the HELO identity as well. It does not take part in DMARC (RFC 7489 §4.1 uses it only
+        // for the null sender, done above), but a HELO that fails its own domain's SPF is reported and weighs with
+        // the classifier. An address literal or a bare word has no SPF record to check.
+        Optional<SpfVerdict> heloSpf = nullSender || !checkableHelo(helo) ? Optional.empty()
+                : Optional.of(new SpfEvaluator(d, authservId, clock).checkHelo(client, helo));
         List<DkimVerdict> dkim = dkimJob.finish();
         ArcVerdict arc = arcJob.finish();
         DmarcVerdict dmarc = new DmarcEvaluator(d, random).evaluate(headers, spf, dkim);
 
         AuthResults.Builder ar = new AuthResults.Builder(authservId);
-        boolean nullSender = mailFrom == null || mailFrom.isEmpty();
         ar.add("spf", spf.result().keyword(), nullSender ? "smtp.helo" : "smtp.mailfrom", nullSender ? helo : spf.sender());
+        // the HELO result only where the HELO name publishes SPF: "spf=none smtp.helo" on most mail says nothing
+        heloSpf.filter(h -> h.result() != SpfResult.NONE).ifPresent(h -> ar.add("spf", h.result().keyword(), "smtp.helo", helo));
         if (dkim.isEmpty()) ar.add("dkim", "none");
         for (DkimVerdict v : dkim) {
             ar.add("dkim", v.result().keyword(), "header.d", v.domain(), "header.s", v.selector(), "header.b", v.headerB());
@@ -92,6 +101,13 @@ public final class SenderAuthenticator {
         // RFC 8617 §10.1: arc with header.oldest-pass and smtp.remote-ip
         ar.add("arc", arc.result().keyword(), "header.oldest-pass", arc.oldestPass() > 0 ? Integer.toString(arc.oldestPass()) : null,
                 "smtp.remote-ip", client.getHostAddress());
-        return new AuthenticationResult(spf, dkim, dmarc, arc, headers, ar.build());
+        return new AuthenticationResult(spf, heloSpf, dkim, dmarc, arc, headers, ar.build());
+    }
+
+    /** A HELO name SPF can check: a domain with at least one dot, not an address literal (RFC 5321 §4.1.3). */
+    static boolean checkableHelo(String helo) {
+        if (helo == null || helo.isEmpty() || helo.startsWith("[") || helo.length() > 253) return false;
+        int dot = helo.indexOf('.');
+        return dot > 0 && dot < helo.length() - 1 && helo.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '.'));
     }
 }

@@ -1,6 +1,7 @@
 package org.tegami.mailauth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -77,6 +78,32 @@ class SenderAuthenticatorTest {
         AuthenticationResult r = run("192.0.2.7", "", signed());
         assertEquals(SpfResult.PASS, r.spf().result());
         assertTrue(r.authenticationResults().contains("spf=pass smtp.helo=mail.a.test"), r.authenticationResults());
+    }
+
+    @Test
+    void heloIsCheckedBesideMailFrom() throws Exception {
+        // no SPF record for the HELO name: nothing reported for it
+        AuthenticationResult quiet = run("192.0.2.7", "alice@a.test", signed());
+        assertEquals(SpfResult.NONE, quiet.heloSpf().orElseThrow().result());
+        assertFalse(quiet.authenticationResults().contains("smtp.helo"), quiet.authenticationResults());
+        // a HELO name whose own SPF record does not list the client: fail reported, MAIL FROM still passes
+        dns.txt("mail.a.test", "v=spf1 ip4:198.51.100.1 -all");
+        AuthenticationResult r = run("192.0.2.7", "alice@a.test", signed());
+        assertEquals(SpfResult.PASS, r.spf().result());
+        assertEquals(SpfResult.FAIL, r.heloSpf().orElseThrow().result());
+        assertEquals(DmarcResult.PASS, r.dmarc().result()); // RFC 7489 §4.1: HELO does not count beside a MAIL FROM
+        assertTrue(r.authenticationResults().contains("spf=pass smtp.mailfrom=alice@a.test;\r\n\tspf=fail smtp.helo=mail.a.test;"),
+                r.authenticationResults());
+    }
+
+    @Test
+    void heloThatIsNoDomainIsNotChecked() throws Exception {
+        AuthenticationResult r = auth.authenticate(InetAddress.getByName("192.0.2.7"), "[192.0.2.7]", "alice@a.test",
+                new ByteArrayInputStream(signed().getBytes(StandardCharsets.US_ASCII)));
+        assertTrue(r.heloSpf().isEmpty());
+        assertFalse(SenderAuthenticator.checkableHelo("localhost"));
+        assertFalse(SenderAuthenticator.checkableHelo("mail..x\u00e9"));
+        assertTrue(SenderAuthenticator.checkableHelo("mail.a.test"));
     }
 
     @Test
