@@ -106,7 +106,9 @@ public final class TegamiServer implements AutoCloseable {
             stages.add(new SpamStage(cfg.spam(), store.classifier()));
             stages.add(new UserRulesStage());
             pipeline = new InboundPipeline(stages);
-            learner = new Learner(store, cfg.spam().learning(), Duration.ofSeconds(1)).start();
+            learner = new Learner(store, cfg.spam().learning(), Duration.ofSeconds(1), abuse.rspamdLearning().map(u ->
+                    new org.tegami.delivery.abuse.RspamdLearner(u, abuse.rspamdPassword(),
+                            org.tegami.delivery.abuse.RspamdStage.TIMEOUT, clock))).start();
             var accounts = store.accounts();
             var auth = new Authenticator(accounts, new PasswordHasher(), new LoginThrottle(clock));
             // Port 25 may hold at most half of all connections, so mail from the internet never crowds out users;

@@ -101,7 +101,7 @@ class ConfigAndCliTest {
         Path u = config("[spam]\njunk = 0.8\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(u)).getMessage()
                 .startsWith(u + ":2: spam.junk: unknown key (known here: dnsbl, enabled, greylist_delay, greylisting, junk_score, learning, reject_score,"
-                        + " rspamd, rspamd_reject)"));
+                        + " rspamd, rspamd_controller, rspamd_password, rspamd_reject)"));
         Path r = config("[spam]\njunk_score = 0.9\nreject_score = 0.5\n");
         assertEquals(r + ":3: spam.reject_score: must not be below junk_score (0.9)",
                 assertThrows(TegamiException.class, () -> ConfigLoader.load(r)).getMessage());
@@ -117,12 +117,22 @@ class ConfigAndCliTest {
         TegamiConfig c = ConfigLoader.load(config("[spam]\ndnsbl = [\"Zen.Example.\", \"bl.example\"]\ngreylisting = true\n"
                 + "greylist_delay = \"90s\"\nrspamd = \"http://127.0.0.1:11333\"\nrspamd_reject = false\n"));
         assertEquals(new org.tegami.delivery.abuse.AbuseSettings(java.util.List.of("zen.example", "bl.example"), true,
-                java.time.Duration.ofSeconds(90), java.util.Optional.of(java.net.URI.create("http://127.0.0.1:11333")), false),
-                c.abuse());
+                java.time.Duration.ofSeconds(90), java.util.Optional.of(java.net.URI.create("http://127.0.0.1:11333")), false,
+                java.util.Optional.empty(), java.util.Optional.empty()), c.abuse());
+        // learning goes to the controller: by default the rspamd host on 11334, or where configured
+        assertEquals(java.util.Optional.of(java.net.URI.create("http://127.0.0.1:11334")), c.abuse().rspamdLearning());
+        assertEquals(java.util.Optional.of(java.net.URI.create("http://[::1]:11334")), ConfigLoader.load(config(
+                "[spam]\nrspamd = \"http://[::1]:11333\"\n")).abuse().rspamdLearning());
+        TegamiConfig ctl = ConfigLoader.load(config("[spam]\nrspamd = \"http://10.0.0.5:11333\"\n"
+                + "rspamd_controller = \"http://10.0.0.5:8080\"\nrspamd_password = \"s3cret\"\n"));
+        assertEquals(java.util.Optional.of(java.net.URI.create("http://10.0.0.5:8080")), ctl.abuse().rspamdLearning());
+        assertEquals(java.util.Optional.of("s3cret"), ctl.abuse().rspamdPassword());
+        assertTrue(d.abuse().rspamdLearning().isEmpty(), "no rspamd, nothing to teach");
         assertEquals(java.time.Duration.ofMinutes(5), ConfigLoader.load(config("[spam]\ngreylist_delay = \"5m\"\n")).abuse().greylistDelay());
         assertEquals(java.time.Duration.ofSeconds(300), ConfigLoader.load(config("[spam]\ngreylist_delay = 300\n")).abuse().greylistDelay());
         for (String bad : java.util.List.of("greylist_delay = \"5 minutes\"", "greylist_delay = \"25h\"", "greylist_delay = -1",
-                "dnsbl = [\"not a zone\"]", "dnsbl = [\"localhost\"]", "rspamd = \"127.0.0.1:11333\"", "rspamd = \"ftp://x/\"")) {
+                "dnsbl = [\"not a zone\"]", "dnsbl = [\"localhost\"]", "rspamd = \"127.0.0.1:11333\"", "rspamd = \"ftp://x/\"",
+                "rspamd_controller = \"http://127.0.0.1:11334\"")) {
             Path f = config("[spam]\n" + bad + "\n");
             String key = "spam." + bad.substring(0, bad.indexOf(' '));
             assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage().startsWith(f + ":2: " + key + ": "), bad);

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.tegami.delivery.abuse.RspamdLearner;
 import org.tegami.store.AccountId;
 import org.tegami.store.ClassifierStore;
 import org.tegami.store.MessageMeta;
@@ -31,14 +32,21 @@ public final class Learner implements AutoCloseable {
     private final Store store;
     private final boolean learning;
     private final Duration interval;
+    private final Optional<RspamdLearner> rspamd;
     private volatile boolean closed;
     private Thread thread;
 
     /** With {@code learning} false, queued tasks are dropped unread. */
     public Learner(Store store, boolean learning, Duration interval) {
+        this(store, learning, interval, Optional.empty());
+    }
+
+    /** Also teaching an rspamd controller each lesson the built-in classifier takes. */
+    public Learner(Store store, boolean learning, Duration interval, Optional<RspamdLearner> rspamd) {
         this.store = store;
         this.learning = learning;
         this.interval = interval;
+        this.rspamd = rspamd;
     }
 
     public Learner start() {
@@ -98,6 +106,11 @@ public final class Learner implements AutoCloseable {
         Set<String> tokens = Tokenizer.tokens(head, List.of());
         boolean changed = store.classifier().learn(t.account(), m.blob().hex(), t.verdict(), tokens);
         if (changed) LOG.log(Level.DEBUG, () -> "learned " + m.blob() + " as " + t.verdict() + " for " + t.account());
+        // the same lesson for rspamd, once per change of mind (a message learned again as the same is not resent)
+        if (changed && rspamd.isPresent()) {
+            rspamd.get().learn(t.verdict(), store.accounts().user(t.account()).map(a -> a.address().toString()),
+                    () -> store.blobs().open(m.content()), m.size());
+        }
         return changed;
     }
 

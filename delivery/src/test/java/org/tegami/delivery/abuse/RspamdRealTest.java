@@ -27,12 +27,13 @@ import org.tegami.store.AccountId;
 import org.tegami.store.BlobId;
 
 /**
- * The rspamd stage against a real rspamd (Debian's {@code rspamd} package, 3.4; no Redis needed for these
- * checks), started on free loopback ports with a throwaway configuration directory. Skipped where rspamd is not
+ * The rspamd stage against a real rspamd (Debian's {@code rspamd} package, 3.4; Redis, Debian's
+ * {@code redis-server}, for the learning test), started on free loopback ports with a throwaway configuration directory. Skipped where rspamd is not
  * installed.
  */
 class RspamdRealTest {
     private static final Path RSPAMD = Path.of("/usr/bin/rspamd");
+    private static final Path REDIS = Path.of("/usr/bin/redis-server");
     private static final AccountId ALICE = new AccountId(1);
 
     @TempDir
@@ -50,34 +51,70 @@ class RspamdRealTest {
                 false, Optional.empty(), new BlobId("b".repeat(64)), b.length, max -> java.util.Arrays.copyOf(b, Math.min(max, b.length)));
     }
 
-    @Test
-    void realRspamdJudgesAndRejectsGtube() throws Exception {
-        assumeTrue(Files.isExecutable(RSPAMD) && Files.isRegularFile(Path.of("/etc/rspamd/rspamd.conf")), "rspamd not installed");
-        int normal = freePort();
-        Path local = Files.createDirectories(dir.resolve("local.d"));
-        Files.writeString(local.resolve("worker-normal.inc"), "bind_socket = \"127.0.0.1:" + normal + "\";\ncount = 1;\n");
-        Files.writeString(local.resolve("worker-controller.inc"), "bind_socket = \"127.0.0.1:" + freePort() + "\";\ncount = 1;\n");
-        Files.writeString(local.resolve("worker-proxy.inc"), "bind_socket = \"127.0.0.1:" + freePort() + "\";\ncount = 1;\n");
-        Files.writeString(local.resolve("logging.inc"), "type = \"console\";\nlevel = \"error\";\n");
-        Files.createDirectories(dir.resolve("db"));
-        Files.createDirectories(dir.resolve("run"));
-        List<String> cmd = new ArrayList<>(List.of(RSPAMD.toString(), "-f", "-i", "-c", "/etc/rspamd/rspamd.conf",
-                "--var", "LOCAL_CONFDIR=" + dir, "--var", "DBDIR=" + dir.resolve("db"), "--var", "RUNDIR=" + dir.resolve("run"),
-                "--var", "LOGDIR=" + dir));
-        if ("root".equals(System.getProperty("user.name"))) cmd.addAll(List.of("-u", "root", "-g", "root"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("rspamd.log").toFile()).start();
-        try {
+    /** A running rspamd (and its Redis, for the learning test) on free loopback ports. */
+    private final class Rspamd implements AutoCloseable {
+        final int normal = freePort();
+        final int controller = freePort();
+        final List<Process> processes = new ArrayList<>();
+
+        Rspamd(boolean redis) throws Exception {
+            assumeTrue(Files.isExecutable(RSPAMD) && Files.isRegularFile(Path.of("/etc/rspamd/rspamd.conf")), "rspamd not installed");
+            Path local = Files.createDirectories(dir.resolve("local.d"));
+            if (redis) {
+                assumeTrue(Files.isExecutable(REDIS), "redis-server not installed");
+                int port = freePort();
+                processes.add(new ProcessBuilder(REDIS.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                        "--save", "", "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("redis.log").toFile()).start());
+                await(port, processes.getFirst(), "redis.log");
+                // Bayes statistics live in Redis (rspamd 3's only backend); learning needs it
+                Files.writeString(local.resolve("redis.conf"), "servers = \"127.0.0.1:" + port + "\";\n");
+            }
+            Files.writeString(local.resolve("worker-normal.inc"), "bind_socket = \"127.0.0.1:" + normal + "\";\ncount = 1;\n");
+            Files.writeString(local.resolve("worker-controller.inc"), "bind_socket = \"127.0.0.1:" + controller + "\";\ncount = 1;\n");
+            Files.writeString(local.resolve("worker-proxy.inc"), "bind_socket = \"127.0.0.1:" + freePort() + "\";\ncount = 1;\n");
+            Files.writeString(local.resolve("logging.inc"), "type = \"console\";\nlevel = \"error\";\n");
+            Files.createDirectories(dir.resolve("db"));
+            Files.createDirectories(dir.resolve("run"));
+            List<String> cmd = new ArrayList<>(List.of(RSPAMD.toString(), "-f", "-i", "-c", "/etc/rspamd/rspamd.conf",
+                    "--var", "LOCAL_CONFDIR=" + dir, "--var", "DBDIR=" + dir.resolve("db"), "--var", "RUNDIR=" + dir.resolve("run"),
+                    "--var", "LOGDIR=" + dir));
+            if ("root".equals(System.getProperty("user.name"))) cmd.addAll(List.of("-u", "root", "-g", "root"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("rspamd.log").toFile()).start();
+            processes.add(p);
+            await(normal, p, "rspamd.log");
+            await(controller, p, "rspamd.log");
+        }
+
+        private void await(int port, Process p, String log) throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            boolean up = false;
-            while (!up && System.nanoTime() < deadline && p.isAlive()) {
-                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), normal)) {
-                    up = true;
+            while (System.nanoTime() < deadline && p.isAlive()) {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    return;
                 } catch (java.io.IOException e) {
                     Thread.sleep(250);
                 }
             }
-            assertTrue(up, "rspamd did not start: " + Files.readString(dir.resolve("rspamd.log")));
-            RspamdStage stage = new RspamdStage(URI.create("http://127.0.0.1:" + normal), true, Duration.ofSeconds(20),
+            throw new AssertionError(log + " did not start: " + Files.readString(dir.resolve(log)));
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (Process p : processes.reversed()) {
+                p.descendants().forEach(ProcessHandle::destroy);
+                p.destroy();
+                if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    @Test
+    void realRspamdJudgesAndRejectsGtube() throws Exception {
+        try (Rspamd rspamd = new Rspamd(false)) {
+            RspamdStage stage = new RspamdStage(URI.create("http://127.0.0.1:" + rspamd.normal), true, Duration.ofSeconds(20),
                     InstantSource.system(), a -> Optional.of("alice@example.test"));
             assertEquals(new Outcome.Refuse(554, "5.7.1", "Message refused as spam"), stage.apply(message(
                     "From: a@example.org\r\nTo: alice@example.test\r\nSubject: test\r\n\r\n" + SpamStage.GTUBE + "\r\n"),
@@ -88,13 +125,31 @@ class RspamdRealTest {
             String h = ((Outcome.Deliver) o).headers().getFirst();
             assertTrue(h.startsWith("X-Spamd-Result: action="), h);
             assertTrue(Set.of("no action", "add header", "greylist").stream().anyMatch(a -> h.contains("action=" + a + ";")), h);
-        } finally {
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
+        }
+    }
+
+    /** A user's Junk move, as the learning queue sends it, is learned by rspamd's Bayes (counted in {@code /stat}). */
+    @Test
+    void realRspamdLearnsFromJunkMoves() throws Exception {
+        try (Rspamd rspamd = new Rspamd(true)) {
+            URI controller = URI.create("http://127.0.0.1:" + rspamd.controller);
+            RspamdLearner learner = new RspamdLearner(controller, Optional.empty(), Duration.ofSeconds(20), InstantSource.system());
+            byte[] spam = ("From: win@lottery.example\r\nTo: alice@example.test\r\nSubject: You won\r\n"
+                    + "Message-ID: <x1@lottery.example>\r\n\r\nClaim your jackpot now: transfer the fee and the prize"
+                    + " money is yours within a day\r\n").getBytes(StandardCharsets.US_ASCII);
+            assertEquals(RspamdLearner.Result.LEARNED, learner.learn(org.tegami.store.ClassifierStore.Verdict.SPAM,
+                    Optional.of("alice@example.test"), () -> new java.io.ByteArrayInputStream(spam), spam.length));
+            assertEquals(RspamdLearner.Result.ALREADY_LEARNED, learner.learn(org.tegami.store.ClassifierStore.Verdict.SPAM,
+                    Optional.of("alice@example.test"), () -> new java.io.ByteArrayInputStream(spam), spam.length));
+            String stat;
+            try (java.net.http.HttpClient c = java.net.http.HttpClient.newHttpClient()) {
+                stat = c.send(java.net.http.HttpRequest.newBuilder(controller.resolve("/stat")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             }
+            assertTrue(stat.contains("\"learned\":1,"), stat);
+            // the user takes it back out of Junk: rspamd relearns it as ham
+            assertEquals(RspamdLearner.Result.LEARNED, learner.learn(org.tegami.store.ClassifierStore.Verdict.HAM,
+                    Optional.of("alice@example.test"), () -> new java.io.ByteArrayInputStream(spam), spam.length));
         }
     }
 }

@@ -33,7 +33,7 @@ public final class ConfigLoader {
             "spam", "inbound");
     private static final Set<String> INBOUND = Set.of("verify", "dmarc_reject", "trusted_arc_sealers");
     private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning", "dnsbl", "greylisting",
-            "greylist_delay", "rspamd", "rspamd_reject");
+            "greylist_delay", "rspamd", "rspamd_reject", "rspamd_controller", "rspamd_password");
     private static final Set<String> DNS = Set.of("nameservers");
     private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "give_up_after_days", "relay", "relay_security",
             "relay_username", "relay_password", "relay_for");
@@ -191,7 +191,18 @@ public final class ConfigLoader {
                 throw c.error("spam.greylist_delay", "must be below 24 hours (a retry later than that starts over)");
             }
         }
-        Optional<java.net.URI> rspamd = c.string("spam.rspamd").map(u -> {
+        Optional<java.net.URI> rspamd = httpUrl(c, "spam.rspamd", "http://127.0.0.1:11333");
+        Optional<java.net.URI> controller = httpUrl(c, "spam.rspamd_controller", "http://127.0.0.1:11334");
+        if (controller.isPresent() && rspamd.isEmpty()) {
+            throw c.error("spam.rspamd_controller", "is used only with [spam] rspamd: set that too, or remove this key");
+        }
+        return new org.tegami.delivery.abuse.AbuseSettings(zones, c.bool("spam.greylisting").orElse(d.greylisting()),
+                delay, rspamd, c.bool("spam.rspamd_reject").orElse(d.rspamdReject()), controller,
+                c.string("spam.rspamd_password"));
+    }
+
+    private static Optional<java.net.URI> httpUrl(Checker c, String key, String example) {
+        return c.string(key).map(u -> {
             try {
                 java.net.URI uri = new java.net.URI(u);
                 if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
@@ -199,11 +210,9 @@ public final class ConfigLoader {
                 }
                 return uri;
             } catch (java.net.URISyntaxException e) {
-                throw c.error("spam.rspamd", "'" + u + "' is not an http URL such as \"http://127.0.0.1:11333\"");
+                throw c.error(key, "'" + u + "' is not an http URL such as \"" + example + "\"");
             }
         });
-        return new org.tegami.delivery.abuse.AbuseSettings(zones, c.bool("spam.greylisting").orElse(d.greylisting()),
-                delay, rspamd, c.bool("spam.rspamd_reject").orElse(d.rspamdReject()));
     }
 
     /** {@code [spam]}: scores are fractions in (0, 1]; reject_score absent (the default) never refuses. */
