@@ -17,6 +17,9 @@ public interface Store extends AutoCloseable {
     /** Greylisting's triples. */
     GreylistStore greylist();
 
+    /** DMARC aggregate report data waiting to be sent. */
+    DmarcReportStore dmarcReports();
+
     @Override
     void close();
 }

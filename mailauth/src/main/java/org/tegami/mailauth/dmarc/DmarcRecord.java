@@ -1,11 +1,12 @@
 package org.tegami.mailauth.dmarc;
 
+import java.util.List;
 import java.util.Locale;
 import org.tegami.mailauth.dkim.DkimSyntaxException;
 import org.tegami.mailauth.dkim.TagList;
 
 /**
- * A DMARC policy record (RFC 7489 §6.3, with DMARCbis's np= and t=). Tags we do not use (rua, ruf, fo, rf, ri)
+ * A DMARC policy record (RFC 7489 §6.3, with DMARCbis's np= and t=). Tags we do not use (ruf, fo, rf, ri)
  * are skipped; an invalid value of an optional tag falls back to its default (§6.3 "syntax errors in the
  * remainder of the record SHOULD be discarded in favor of default values").
  *
@@ -13,9 +14,15 @@ import org.tegami.mailauth.dkim.TagList;
  * @param np       DMARCbis: policy for non-existent subdomains (defaults to sp)
  * @param pct      percentage of failing mail the policy applies to (RFC 7489; DMARCbis drops it)
  * @param testing  DMARCbis t=y: apply the policy one step weaker
+ * @param rua      where the domain wants aggregate reports: its {@code mailto:} URIs (RFC 7489 §6.4), at most
+ *                 {@link ReportUri#MAX_URIS}
  */
 public record DmarcRecord(DmarcPolicy p, DmarcPolicy sp, DmarcPolicy np, boolean strictDkim, boolean strictSpf, int pct,
-        boolean testing) {
+        boolean testing, List<ReportUri> rua) {
+    public DmarcRecord {
+        rua = List.copyOf(rua);
+    }
+
     /** The longest record accepted. */
     public static final int MAX_LENGTH = 4096;
 
@@ -42,7 +49,7 @@ public record DmarcRecord(DmarcPolicy p, DmarcPolicy sp, DmarcPolicy np, boolean
         String v = t.get("pct");
         if (v != null && v.matches("[0-9]{1,3}") && Integer.parseInt(v) <= 100) pct = Integer.parseInt(v);
         return new DmarcRecord(p, sp, np, "s".equalsIgnoreCase(t.get("adkim")), "s".equalsIgnoreCase(t.get("aspf")), pct,
-                "y".equals(lower(t.get("t"))));
+                "y".equals(lower(t.get("t"))), ReportUri.parseList(t.get("rua")));
     }
 
     private static String lower(String s) {

@@ -202,6 +202,21 @@ final class Schema {
                 PRIMARY KEY(network, sender, recipient)) WITHOUT ROWID;
             CREATE INDEX greylist_first_seen ON greylist(first_seen);
             CREATE INDEX greylist_last_seen ON greylist(last_seen);
+            """,
+            // v17: DMARC aggregate reports (RFC 7489 §7.2) waiting to be sent: per policy domain and UTC epoch day, the
+            // record as published and a message count per row (an encoded line; at most DmarcReportStore.MAX_ROWS)
+            """
+            CREATE TABLE dmarc_report(
+                domain TEXT NOT NULL,
+                day INTEGER NOT NULL,
+                record TEXT NOT NULL,
+                PRIMARY KEY(domain, day)) WITHOUT ROWID;
+            CREATE TABLE dmarc_report_row(
+                domain TEXT NOT NULL,
+                day INTEGER NOT NULL,
+                row TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY(domain, day, row)) WITHOUT ROWID;
             """);
 
     static void migrate(Connection c) throws SQLException {
