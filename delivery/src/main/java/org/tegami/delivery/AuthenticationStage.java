@@ -39,9 +39,11 @@ public final class AuthenticationStage implements Stage {
     /** The memo key under which the authentication results, as classifier tokens, are left for later stages. */
     public static final Object TOKENS = new Object();
     private static final Object RESULT = new Object();
+    private static final Object REPORTED = new Object();
 
     private final SenderAuthenticator authenticator;
     private final InboundSettings settings;
+    private final org.tegami.delivery.report.DmarcReporter reporter;
 
     /** A stage that checks nothing (verification off, or tests of later stages). */
     public AuthenticationStage() {
@@ -49,8 +51,15 @@ public final class AuthenticationStage implements Stage {
     }
 
     public AuthenticationStage(SenderAuthenticator authenticator, InboundSettings settings) {
+        this(authenticator, settings, null);
+    }
+
+    /** @param reporter counts each message for DMARC aggregate reports, or null for none */
+    public AuthenticationStage(SenderAuthenticator authenticator, InboundSettings settings,
+                               org.tegami.delivery.report.DmarcReporter reporter) {
         this.authenticator = authenticator;
         this.settings = settings;
+        this.reporter = reporter;
     }
 
     @Override
@@ -69,6 +78,7 @@ public final class AuthenticationStage implements Stage {
         String header = r.authenticationResults();
         Outcome.Deliver d = sofar.withHeader(header.endsWith("\r\n") ? header.substring(0, header.length() - 2) : header);
         DmarcPolicy disposition = effective(r);
+        if (reporter != null) message.memo().get(REPORTED, () -> report(message, r, disposition));
         if (disposition == DmarcPolicy.REJECT && settings.dmarcReject()) {
             // RFC 7489 §6.6.4 / §10.3: reject during the SMTP transaction, with a reply that says why
             return new Outcome.Refuse(550, "5.7.1", r.dmarc().fromDomain().isEmpty()
@@ -79,6 +89,19 @@ public final class AuthenticationStage implements Stage {
             return d.withTarget(DeliveryRequest.Target.JUNK); // RFC 7489 §6.3 p=quarantine: treat as suspicious
         }
         return d;
+    }
+
+    /** Counts the message for the policy domain's aggregate report: what we did, and why if not what it asked. */
+    private Boolean report(InboundMessage message, AuthenticationResult r, DmarcPolicy effective) {
+        DmarcPolicy applied = effective;
+        Optional<String> override = Optional.empty();
+        if (effective != r.disposition()) override = Optional.of("trusted_forwarder"); // RFC 7489 Appendix C
+        if (effective == DmarcPolicy.REJECT && !settings.dmarcReject()) {
+            applied = DmarcPolicy.QUARANTINE;
+            override = Optional.of("local_policy");
+        }
+        reporter.record(r, message.clientIp(), message.reversePath(), applied, override);
+        return Boolean.TRUE;
     }
 
     /** The DMARC disposition after a trusted forwarder's ARC chain had its say. */
@@ -127,9 +150,12 @@ public final class AuthenticationStage implements Stage {
     /** For the startup summary. */
     public List<String> describe() {
         if (authenticator == null || !settings.verify()) return List.of("off: mail from outside is stored unjudged ([inbound] verify)");
-        return List.of("SPF, DKIM, ARC, DMARC checked; DMARC reject " + (settings.dmarcReject() ? "refused (550 5.7.1)" : "to Junk")
+        List<String> out = new ArrayList<>(List.of("SPF, DKIM, ARC, DMARC checked; DMARC reject "
+                + (settings.dmarcReject() ? "refused (550 5.7.1)" : "to Junk")
                 + ", quarantine to Junk" + (settings.trustedArcSealers().isEmpty() ? ""
-                : "; ARC trusted from " + String.join(", ", settings.trustedArcSealers())));
+                : "; ARC trusted from " + String.join(", ", settings.trustedArcSealers()))));
+        out.add(reporter == null ? "DMARC aggregate reports: not sent ([inbound] dmarc_reports)" : "DMARC " + reporter.describe().getFirst());
+        return out;
     }
 
     /**

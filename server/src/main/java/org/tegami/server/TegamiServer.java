@@ -56,11 +56,14 @@ public final class TegamiServer implements AutoCloseable {
     private final BlobCollection collection;
     private final InboundPipeline pipeline;
     private final Learner learner;
+    private final org.tegami.delivery.report.DmarcReporter dmarcReports;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
-                         QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner) {
+                         QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner,
+                         org.tegami.delivery.report.DmarcReporter dmarcReports) {
         this.pipeline = pipeline;
         this.learner = learner;
+        this.dmarcReports = dmarcReports;
         this.config = config;
         this.store = store;
         this.tls = tls;
@@ -82,6 +85,7 @@ public final class TegamiServer implements AutoCloseable {
         List<AutoconfigHttp> http = new ArrayList<>();
         QueueRunner queue = null;
         Learner learner = null;
+        org.tegami.delivery.report.DmarcReporter dmarcReports = null;
         InboundPipeline pipeline;
         try {
             // ADR 0008: every local delivery passes through one pipeline: authenticate → classify → user rules
@@ -97,7 +101,10 @@ public final class TegamiServer implements AutoCloseable {
             if (abuse.greylisting()) {
                 stages.add(new org.tegami.delivery.abuse.GreylistStage(store.greylist(), abuse.greylistDelay(), clock));
             }
-            stages.add(new AuthenticationStage(senders, cfg.inbound()));
+            if (cfg.inbound().verify() && cfg.inbound().dmarcReports()) {
+                dmarcReports = new org.tegami.delivery.report.DmarcReporter(store, dnsCache, cfg.hostname(), clock).start();
+            }
+            stages.add(new AuthenticationStage(senders, cfg.inbound(), dmarcReports));
             if (abuse.rspamd().isPresent()) {
                 stages.add(new org.tegami.delivery.abuse.RspamdStage(abuse.rspamd().get(), abuse.rspamdReject(),
                         org.tegami.delivery.abuse.RspamdStage.TIMEOUT, clock,
@@ -153,13 +160,14 @@ public final class TegamiServer implements AutoCloseable {
         } catch (RuntimeException e) {
             if (queue != null) queue.close();
             if (learner != null) learner.close();
+            if (dmarcReports != null) dmarcReports.close();
             http.forEach(AutoconfigHttp::close);
             bound.forEach(b -> b.listener().close());
             store.close();
             throw e;
         }
         return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
-                new BlobCollection(store.blobs()), pipeline, learner);
+                new BlobCollection(store.blobs()), pipeline, learner, dmarcReports);
     }
 
     private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,
@@ -207,6 +215,7 @@ public final class TegamiServer implements AutoCloseable {
         http.forEach(AutoconfigHttp::close);
         queue.close();
         learner.close();
+        if (dmarcReports != null) dmarcReports.close(); // saves the counts held in memory
         collection.close();
         store.close();
     }

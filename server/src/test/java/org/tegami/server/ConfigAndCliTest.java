@@ -78,12 +78,14 @@ class ConfigAndCliTest {
         TegamiConfig d = ConfigLoader.load(config("hostname = \"mail.example.test\"\n"));
         assertEquals(org.tegami.delivery.InboundSettings.DEFAULTS, d.inbound());
         assertTrue(d.inbound().verify() && d.inbound().dmarcReject(), "verification on, DMARC reject honoured");
+        assertTrue(!d.inbound().dmarcReports(), "no reports sent unless asked");
+        assertTrue(ConfigLoader.load(config("[inbound]\ndmarc_reports = true\n")).inbound().dmarcReports());
         TegamiConfig c = ConfigLoader.load(config("[inbound]\nverify = false\ndmarc_reject = false\n"
                 + "trusted_arc_sealers = [\"Lists.Example.org\"]\n"));
         assertEquals(new org.tegami.delivery.InboundSettings(false, false, java.util.List.of("lists.example.org")), c.inbound());
         Path u = config("[inbound]\nspf = true\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(u)).getMessage()
-                .startsWith(u + ":2: inbound.spf: unknown key (known here: dmarc_reject, trusted_arc_sealers, verify)"));
+                .startsWith(u + ":2: inbound.spf: unknown key (known here: dmarc_reject, dmarc_reports, trusted_arc_sealers, verify)"));
         Path b = config("[inbound]\ntrusted_arc_sealers = [\"not a domain\"]\n");
         assertEquals(b + ":2: inbound.trusted_arc_sealers: 'not a domain' is not a domain name (give the d= domain of the"
                 + " forwarder's ARC-Seal)", assertThrows(TegamiException.class, () -> ConfigLoader.load(b)).getMessage());

@@ -52,6 +52,24 @@ public record DmarcRecord(DmarcPolicy p, DmarcPolicy sp, DmarcPolicy np, boolean
                 "y".equals(lower(t.get("t"))), ReportUri.parseList(t.get("rua")));
     }
 
+    /**
+     * The record in its TXT form with the tags we keep (what {@link #parse} reads back to an equal record), for
+     * storing the policy as it was published.
+     */
+    public String toText() {
+        StringBuilder b = new StringBuilder("v=DMARC1; p=").append(p.keyword()).append("; sp=").append(sp.keyword())
+                .append("; np=").append(np.keyword()).append("; adkim=").append(strictDkim ? 's' : 'r')
+                .append("; aspf=").append(strictSpf ? 's' : 'r').append("; pct=").append(pct);
+        if (testing) b.append("; t=y");
+        for (int i = 0; i < rua.size(); i++) {
+            ReportUri u = rua.get(i);
+            b.append(i == 0 ? "; rua=" : ",").append("mailto:")
+                    .append(u.address().replace("%", "%25").replace("!", "%21").replace(",", "%2C").replace(";", "%3B"));
+            if (u.maxBytes() > 0) b.append('!').append(u.maxBytes());
+        }
+        return b.toString();
+    }
+
     private static String lower(String s) {
         return s == null ? null : s.toLowerCase(Locale.ROOT);
     }

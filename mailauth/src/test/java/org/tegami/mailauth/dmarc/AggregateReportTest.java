@@ -38,6 +38,11 @@ class AggregateReportTest {
         DmarcRecord r = DmarcRecord.parse("v=DMARC1; p=reject; rua=mailto:agg@example.org; ruf=mailto:f@example.org");
         assertEquals(List.of(new ReportUri("agg@example.org", 0)), r.rua());
         assertEquals(List.of(), DmarcRecord.parse("v=DMARC1; p=none").rua());
+        for (String txt : List.of("v=DMARC1; p=reject; rua=mailto:agg@example.org", "v=DMARC1; p=none",
+                "v=DMARC1; p=quarantine; sp=none; adkim=s; aspf=s; pct=20; t=y; rua=mailto:a%21b%3Bc@x.example!10k,mailto:z@y.example")) {
+            DmarcRecord rec = DmarcRecord.parse(txt);
+            assertEquals(rec, DmarcRecord.parse(rec.toText()), rec.toText());
+        }
     }
 
     @Test

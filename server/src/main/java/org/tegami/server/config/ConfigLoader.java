@@ -31,7 +31,7 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
             "spam", "inbound");
-    private static final Set<String> INBOUND = Set.of("verify", "dmarc_reject", "trusted_arc_sealers");
+    private static final Set<String> INBOUND = Set.of("verify", "dmarc_reject", "trusted_arc_sealers", "dmarc_reports");
     private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning", "dnsbl", "greylisting",
             "greylist_delay", "rspamd", "rspamd_reject", "rspamd_controller", "rspamd_password");
     private static final Set<String> DNS = Set.of("nameservers");
@@ -158,7 +158,8 @@ public final class ConfigLoader {
             }
         }
         return new org.tegami.delivery.InboundSettings(c.bool("inbound.verify").orElse(d.verify()),
-                c.bool("inbound.dmarc_reject").orElse(d.dmarcReject()), sealers);
+                c.bool("inbound.dmarc_reject").orElse(d.dmarcReject()), sealers,
+                c.bool("inbound.dmarc_reports").orElse(d.dmarcReports()));
     }
 
     /**
