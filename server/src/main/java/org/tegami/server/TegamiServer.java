@@ -152,7 +152,8 @@ public final class TegamiServer implements AutoCloseable {
             }
             MxResolver dns = new MxResolver(cfg.nameservers());
             var mtaSts = new QueueRunner.MtaSts(new MtaStsResolver(name -> dns.txt(name, "v=STSv1"), dns::addresses,
-                    cfg.outboundTrust(), cfg.mtaStsPort(), clock), cfg.outboundTrust());
+                    cfg.outboundTrust(), cfg.mtaStsPort(), clock, Optional.of(cfg.dataDir().resolve("mta-sts-cache"))),
+                    cfg.outboundTrust());
             queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), dns, clock,
                     QueueRunner.DEFAULTS.withMxPort(cfg.mxPort())
                             .withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain())

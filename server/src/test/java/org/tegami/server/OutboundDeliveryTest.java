@@ -241,6 +241,61 @@ class OutboundDeliveryTest {
         }
     }
 
+    /**
+     * RFC 8461 §5.1: a policy learned before a restart is still enforced after it, even when the policy host cannot
+     * be reached then (an attacker blocking the fetch must not get a downgrade window from our restart).
+     */
+    @Test
+    void mtaStsPolicyOutlivesARestart() throws Exception {
+        String none = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\n";
+        String noInbound = "submissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\n";
+        var clock = InstantSource.system();
+        try (TestDnsServer dns = new TestDnsServer();
+             TegamiServer b = start("b5", "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n" + none)) {
+            Account bob = user(b, "b.test", "bob@b.test", "bob-password");
+            var stsB = org.tegami.net.tls.TlsContext.selfSigned(dir.resolve("stsb5"), "mta-sts.b.test", clock);
+            dns.add("b.test. 300 IN MX 10 mx.b.test.")
+                    .add("mx.b.test. 300 IN A 127.0.0.1").add("mta-sts.b.test. 300 IN A 127.0.0.1")
+                    .add("_mta-sts.b.test. 300 IN TXT \"v=STSv1; id=20261206\"");
+            Path ca = dir.resolve("ca5.pem");
+            Files.writeString(ca, Files.readString(b.config().dataDir().resolve("tls/selfsigned-cert.pem"))
+                    + Files.readString(dir.resolve("stsb5/tls/selfsigned-cert.pem")));
+            int policyPort;
+            Path dataA = Files.createDirectory(dir.resolve("a5"));
+            Path cfgA = dataA.resolve("tegami.toml");
+            try (var pb = policyServer(stsB, "version: STSv1\r\nmode: enforce\r\nmx: mail.b.test\r\nmax_age: 86400\r\n")) {
+                policyPort = pb.getLocalPort();
+                Files.writeString(cfgA, "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n" + noInbound
+                        + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n[outbound]\nmx_port = "
+                        + b.port("smtp") + "\nmta_sts_port = " + policyPort + "\ntls_ca = \"" + ca + "\"\n");
+                try (TegamiServer sa = TegamiServer.start(ConfigLoader.load(cfgA), clock)) {
+                    enqueue(sa, "bob@b.test");
+                    awaitAttempt(sa);
+                    assertEquals("MTA-STS: no MX host of b.test matches its policy [mail.b.test]",
+                            sa.store().queue().list().getFirst().lastError());
+                    sa.store().queue().list().forEach(e -> sa.store().queue().remove(e.id()));
+                }
+            }
+            // the policy host is gone now; the restarted server still knows the policy from its data directory
+            assertTrue(Files.readString(dataA.resolve("data/mta-sts-cache")).startsWith("b.test\t20261206\t"));
+            try (TegamiServer sa = TegamiServer.start(ConfigLoader.load(cfgA), clock)) {
+                enqueue(sa, "bob@b.test");
+                awaitAttempt(sa);
+                assertEquals("MTA-STS: no MX host of b.test matches its policy [mail.b.test]",
+                        sa.store().queue().list().getFirst().lastError());
+                assertEquals(0, inbox(b.store(), bob).size(), "never delivered against the policy");
+            }
+        }
+    }
+
+    private static void awaitAttempt(TegamiServer sa) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline && (sa.store().queue().list().isEmpty()
+                || sa.store().queue().list().getFirst().attempts() == 0)) {
+            Thread.sleep(50);
+        }
+    }
+
     private static void enqueue(TegamiServer sa, String rcpt) throws Exception {
         byte[] msg = ("From: <alice@a.test>\r\nTo: <" + rcpt + ">\r\nSubject: sts\r\n\r\nhi\r\n").getBytes(StandardCharsets.US_ASCII);
         try (var w = sa.store().blobs().create()) {

@@ -39,7 +39,11 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge) {
                 case "max_age" -> {
                     if (value.matches("\\d{1,10}")) maxAge = Math.min(Long.parseLong(value), MAX_AGE_LIMIT);
                 }
-                case "mx" -> mx.add(value.toLowerCase(Locale.ROOT));
+                case "mx" -> {
+                    // §3.2: a host name, or "*." and one; anything else can match no MX host
+                    String v = value.toLowerCase(Locale.ROOT);
+                    if (v.matches("(\\*\\.)?[a-z0-9_-]+(\\.[a-z0-9_-]+)*\\.?") && v.length() <= 255) mx.add(v);
+                }
                 default -> { } // §3.2: unknown fields are ignored
             }
         }

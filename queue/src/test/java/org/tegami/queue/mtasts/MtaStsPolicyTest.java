@@ -46,4 +46,23 @@ class MtaStsPolicyTest {
         assertEquals(Optional.of("20160831085700Z"), MtaStsResolver.idOf("v=STSv1; id=20160831085700Z;"));
         assertEquals(Optional.empty(), MtaStsResolver.idOf("v=spf1 -all"));
     }
+
+    @Test
+    void chunkedPolicyResponses() throws Exception {
+        assertEquals("version: STSv1\r\nmode: enforce\r\n", MtaStsResolver.dechunk(
+                "10\r\nversion: STSv1\r\n\r\nf;ext=1\r\nmode: enforce\r\n\r\n0\r\n\r\n"));
+        for (String bad : java.util.List.of("zz\r\nabc\r\n0\r\n\r\n", "10\r\nshort\r\n", "3\r\nabcdef\r\n0\r\n\r\n",
+                "3\r\nabc", "fffffff\r\n")) {
+            org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> MtaStsResolver.dechunk(bad), bad);
+        }
+    }
+
+    @Test
+    void policyIdsAndMxPatternsAreWhatTheRfcAllows() {
+        assertEquals(Optional.empty(), MtaStsResolver.idOf("v=STSv1; id=has\ttab"));
+        assertEquals(Optional.empty(), MtaStsResolver.idOf("v=STSv1; id=" + "a".repeat(33)));
+        assertEquals(java.util.List.of("mx.example.com", "*.example.net"), MtaStsPolicy.parse(
+                "version: STSv1\nmode: enforce\nmx: mx.example.com\nmx: bad\thost\nmx: *.example.net\nmx: a,b\nmax_age: 60\n")
+                .orElseThrow().mx());
+    }
 }
