@@ -202,6 +202,11 @@ final class Schema {
                 PRIMARY KEY(network, sender, recipient)) WITHOUT ROWID;
             CREATE INDEX greylist_first_seen ON greylist(first_seen);
             CREATE INDEX greylist_last_seen ON greylist(last_seen);
+            """,
+            // v17: header lines sent in front of a queue entry's blob for that entry only (a forwarded copy's ARC
+            // set and Delivered-To, ADR 0013); empty for everything queued before.
+            """
+            ALTER TABLE queue ADD COLUMN prefix BLOB NOT NULL DEFAULT x'';
             """);
 
     static void migrate(Connection c) throws SQLException {
