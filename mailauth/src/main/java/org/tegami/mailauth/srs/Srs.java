@@ -64,8 +64,7 @@ public final class Srs {
 
     /** Whether a local part has the SRS0 or SRS1 form's start (case-insensitive: receivers may fold it). */
     public static boolean looksLikeSrs(String localPart) {
-        return localPart.length() > 5 && (localPart.regionMatches(true, 0, "SRS0", 0, 4)
-                || localPart.regionMatches(true, 0, "SRS1", 0, 4)) && isSeparator(localPart.charAt(4));
+        return org.tegami.mime.EmailAddress.isSrs(localPart);
     }
 
     /**
@@ -82,6 +81,8 @@ public final class Srs {
         String local = sender.substring(0, at);
         String domain = sender.substring(at + 1);
         if (domain.equalsIgnoreCase(ourDomain)) return sender;
+        // an address literal with '=' in it cannot be carried (the fields are separated by '='): send as a bounce
+        if (domain.indexOf('=') >= 0) return "";
         if (looksLikeSrs(local) && Character.toUpperCase(local.charAt(3)) == '1') {
             // SRS1 from another forwarder: keep the first forwarder and its opaque part, re-sign with ours
             String rest = local.substring(5);
