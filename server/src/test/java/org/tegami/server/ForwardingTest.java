@@ -320,6 +320,21 @@ class ForwardingTest {
     }
 
     @Test
+    void aMessageWithMoreThanFiftyReceivedFieldsIsNotForwarded() throws Exception {
+        a.store().accounts().putAlias("hops@a.test", List.of("nobody-yet@b.test"));
+        String hops = "Received: from x.example by y.example; Sun, 06 Dec 2026 12:00:00 +0000\r\n".repeat(50);
+        List<String> r = session("127.0.0.2", List.of("EHLO client.sender.test", "MAIL FROM:<ivan@sender.test>",
+                "RCPT TO:<hops@a.test>", "DATA"), hops + message("ivan@sender.test", "hops@a.test", "many hops"));
+        // RFC 5321 §6.3: with ours, 51 Received fields: a loop, refused for its only recipient
+        assertEquals("554 5.4.6 Mail forwarding loop for hops@a.test", r.getLast());
+        assertTrue(a.store().queue().list().stream().noneMatch(e -> e.recipients().contains("nobody-yet@b.test")));
+        String fewer = "Received: from x.example by y.example; Sun, 06 Dec 2026 12:00:00 +0000\r\n".repeat(49);
+        r = session("127.0.0.2", List.of("EHLO client.sender.test", "MAIL FROM:<ivan@sender.test>",
+                "RCPT TO:<hops@a.test>", "DATA"), fewer + message("ivan@sender.test", "hops@a.test", "fewer hops"));
+        assertTrue(r.getLast().startsWith("250 2.0.0 OK queued as "), "50 with ours is within the limit: " + r);
+    }
+
+    @Test
     void copiesAboveTheHourlyLimitWaitInTheQueue() throws Exception {
         user(c, "gina@sender.test");
         Account hank = user(b, "hank@b.test");
