@@ -56,9 +56,12 @@ public final class TegamiServer implements AutoCloseable {
     private final BlobCollection collection;
     private final InboundPipeline pipeline;
     private final Learner learner;
+    private final org.tegami.delivery.forward.Forwarder forwarder;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
-                         QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner) {
+                         QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner,
+                         org.tegami.delivery.forward.Forwarder forwarder) {
+        this.forwarder = forwarder;
         this.pipeline = pipeline;
         this.learner = learner;
         this.config = config;
@@ -165,7 +168,12 @@ public final class TegamiServer implements AutoCloseable {
             throw e;
         }
         return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
-                new BlobCollection(store.blobs()), pipeline, learner);
+                new BlobCollection(store.blobs()), pipeline, learner, forwarder);
+    }
+
+    /** Forwarding to aliases' remote targets (ADR 0013). */
+    public org.tegami.delivery.forward.Forwarder forwarder() {
+        return forwarder;
     }
 
     /** A bounce to one of our SRS addresses goes to the address it decodes to; one that no longer checks, nowhere. */

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import org.tegami.delivery.AuthenticationStage;
 import org.tegami.delivery.InboundMessage;
@@ -184,10 +183,5 @@ public final class Forwarder {
         return "SRS, ARC-sealed with the alias domain's DKIM key, at most " + settings.maxPerHour()
                 + " copies per alias and hour (more are delayed), loops stop at Delivered-To or "
                 + settings.maxReceived() + " Received fields";
-    }
-
-    /** @return true when this is a local part of an SRS address, which {@link Srs#reverse} must check */
-    public static boolean isSrs(String localPart) {
-        return Srs.looksLikeSrs(localPart.toLowerCase(Locale.ROOT));
     }
 }
