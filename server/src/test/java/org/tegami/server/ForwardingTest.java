@@ -313,6 +313,9 @@ class ForwardingTest {
         String dsn = inbox(c.store(), carol).getFirst();
         assertTrue(dsn.contains("Status: 5.4.6"), dsn);
         assertTrue(dsn.contains("554 5.4.6 Mail forwarding loop for loop@a.test"), dsn);
+        // the returned header section shows the message went round once: A, B, back to A
+        assertEquals(1, dsn.split("Delivered-To: loop@a.test\r\n", -1).length - 1, dsn);
+        assertEquals(1, dsn.split("Delivered-To: loop@b.test\r\n", -1).length - 1, dsn);
         await("queues drain", () -> a.store().queue().list().stream().noneMatch(e -> e.recipients().contains("loop@b.test"))
                 && b.store().queue().list().isEmpty());
         Thread.sleep(1_500);
