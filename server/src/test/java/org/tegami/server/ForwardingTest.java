@@ -323,6 +323,22 @@ class ForwardingTest {
     }
 
     @Test
+    void aLoopingCopyBesideALocalOneIsReportedToTheSenderOnce() throws Exception {
+        Account judy = user(c, "judy@sender.test");
+        Account kim = user(a, "kim@a.test");
+        a.store().accounts().putAlias("mixed@a.test", List.of("kim@a.test", "judy-elsewhere@b.test"));
+        List<String> r = session("127.0.0.2", List.of("EHLO client.sender.test", "MAIL FROM:<judy@sender.test>",
+                "RCPT TO:<mixed@a.test>", "DATA"), "Delivered-To: mixed@a.test\r\n"
+                + message("judy@sender.test", "mixed@a.test", "seen before"));
+        assertTrue(r.getLast().startsWith("250 2.0.0 OK queued as "), "the local copy is accepted: " + r);
+        await("kim's copy and judy's notice", () -> size(a.store(), kim) == 1 && size(c.store(), judy) == 1);
+        String notice = inbox(c.store(), judy).getFirst();
+        assertTrue(notice.contains("mixed@a.test") && notice.contains("5.4.6"), notice);
+        assertTrue(a.store().queue().list().stream().noneMatch(e -> e.recipients().contains("judy-elsewhere@b.test")),
+                "no forwarded copy");
+    }
+
+    @Test
     void aMessageWithMoreThanFiftyReceivedFieldsIsNotForwarded() throws Exception {
         a.store().accounts().putAlias("hops@a.test", List.of("nobody-yet@b.test"));
         String hops = "Received: from x.example by y.example; Sun, 06 Dec 2026 12:00:00 +0000\r\n".repeat(50);

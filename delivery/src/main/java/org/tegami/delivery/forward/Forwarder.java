@@ -170,12 +170,16 @@ public final class Forwarder {
         }
     }
 
-    /** The value of our Authentication-Results field, unfolded: {@code "host; spf=pass ...; dkim=..."}. */
+    /**
+     * The value of our Authentication-Results field, {@code "host;\r\n\tspf=pass ..."}: its folding kept, so the
+     * ARC-Authentication-Results line stays within RFC 5322's 998 characters however many results it carries.
+     */
     static String resultsOf(String field) {
         String v = field;
         int colon = v.indexOf(':');
         if (colon >= 0 && v.substring(0, colon).strip().equalsIgnoreCase("Authentication-Results")) v = v.substring(colon + 1);
-        return v.replaceAll("\r\n[ \t]+", " ").replace("\r\n", "").strip().replaceAll("[ \t]+", " ");
+        v = v.strip(); // leading space, the final CRLF
+        return v.replaceAll("\r\n(?![ \t])", "\r\n\t"); // every line break is a fold
     }
 
     /** For the startup summary. */

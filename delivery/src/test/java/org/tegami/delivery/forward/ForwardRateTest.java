@@ -28,11 +28,4 @@ class ForwardRateTest {
         Instant later = T.plus(Duration.ofHours(1)).plusSeconds(1);
         assertEquals(later, r.schedule("x@a.test", later));
     }
-
-    @Test
-    void theAuthenticationResultsFieldBecomesTheArcResultsValue() {
-        assertEquals("mail.a.test; spf=pass smtp.mailfrom=x@s.test; dkim=none; dmarc=pass header.from=s.test",
-                Forwarder.resultsOf("Authentication-Results: mail.a.test;\r\n\tspf=pass smtp.mailfrom=x@s.test;\r\n\tdkim=none;"
-                        + "\r\n\tdmarc=pass\r\n\theader.from=s.test\r\n"));
-    }
 }
