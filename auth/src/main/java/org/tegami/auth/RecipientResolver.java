@@ -32,11 +32,17 @@ public final class RecipientResolver {
 
     public Recipient resolve(EmailAddress rcpt) {
         if (!accounts.isLocalDomain(rcpt.domain())) return new Recipient.Remote();
-        Optional<Set<AccountId>> found = exact(rcpt);
+        Optional<Expansion> found = exact(rcpt);
         if (found.isEmpty()) found = rcpt.withoutDetail(SUBADDRESS_SEPARATOR).flatMap(this::exact);
         if (found.isEmpty()) found = accounts.alias("@" + rcpt.domain()).map(this::expand);
-        Set<AccountId> ids = found.orElse(Set.of());
-        return ids.isEmpty() ? new Recipient.Unknown() : new Recipient.Local(ids);
+        Expansion e = found.orElse(Expansion.NONE);
+        return e.accounts().isEmpty() && e.forwards().isEmpty() ? new Recipient.Unknown()
+                : new Recipient.Local(e.accounts(), e.forwards());
+    }
+
+    /** What an alias expands to: local accounts and remote forward targets, each once. */
+    private record Expansion(Set<AccountId> accounts, List<Recipient.Forward> forwards) {
+        static final Expansion NONE = new Expansion(Set.of(), List.of());
     }
 
     /**
@@ -49,7 +55,7 @@ public final class RecipientResolver {
         for (EmailAddress a : candidates) {
             if (a.key().equals(account.address().key())) return true;
             Optional<Alias> alias = accounts.alias(a.key());
-            if (alias.isPresent() && !alias.get().isCatchAll() && expand(alias.get()).contains(account.id())) {
+            if (alias.isPresent() && !alias.get().isCatchAll() && expand(alias.get()).accounts().contains(account.id())) {
                 return true;
             }
         }
@@ -57,26 +63,32 @@ public final class RecipientResolver {
     }
 
     /** The user with this address, else the expansion of the alias with this address; empty when neither exists. */
-    private Optional<Set<AccountId>> exact(EmailAddress a) {
+    private Optional<Expansion> exact(EmailAddress a) {
         Optional<Account> user = accounts.user(a);
-        if (user.isPresent()) return Optional.of(Set.of(user.get().id()));
+        if (user.isPresent()) return Optional.of(new Expansion(Set.of(user.get().id()), List.of()));
         return accounts.alias(a.key()).map(this::expand);
     }
 
     /**
-     * Breadth-first expansion, deduplicated, with a depth limit and loop protection. Targets that are neither
-     * local users nor aliases (remote addresses, removed users) are skipped: we deliver, we do not forward.
+     * Breadth-first expansion, deduplicated, with a depth limit and loop protection. A target in a domain that is not
+     * ours is forwarded to; a target in one of our domains that is neither a user nor an alias (a removed user) is
+     * skipped.
      */
-    private Set<AccountId> expand(Alias alias) {
+    private Expansion expand(Alias alias) {
         Set<AccountId> out = new LinkedHashSet<>();
+        List<Recipient.Forward> forwards = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         seen.add(alias.source());
-        List<String> level = alias.targets();
+        List<Alias> level = List.of(alias);
         for (int depth = 0; depth < MAX_ALIAS_DEPTH && !level.isEmpty(); depth++) {
-            List<String> next = new ArrayList<>();
-            for (String target : level) {
+            List<Alias> next = new ArrayList<>();
+            for (Alias from : level) for (String target : from.targets()) {
                 Optional<EmailAddress> t = EmailAddress.parse(target.strip());
                 if (t.isEmpty() || !seen.add(t.get().key())) continue;
+                if (!accounts.isLocalDomain(t.get().domain())) {
+                    forwards.add(new Recipient.Forward(from.source(), t.get().toString()));
+                    continue;
+                }
                 Optional<Account> user = accounts.user(t.get());
                 Optional<Alias> nested = user.isPresent() ? Optional.empty() : accounts.alias(t.get().key());
                 if (user.isEmpty() && nested.isEmpty()) {
@@ -84,10 +96,10 @@ public final class RecipientResolver {
                     user = t.get().withoutDetail(SUBADDRESS_SEPARATOR).flatMap(accounts::user);
                 }
                 user.ifPresent(u -> out.add(u.id()));
-                nested.ifPresent(a -> next.addAll(a.targets()));
+                nested.ifPresent(next::add);
             }
             level = next;
         }
-        return out;
+        return new Expansion(out, forwards);
     }
 }

@@ -79,8 +79,44 @@ class RecipientResolverTest {
     void aliasesExpandToEveryLocalTargetOnce() {
         acc.putAlias("team@example.test", List.of("alice@example.test", "bob@example.test", "Alice@Example.test",
                 "carol@other.test", "someone@remote.test", "ghost@example.test", "not an address"));
-        assertEquals(local(alice, bob, carol), resolve("team@example.test"));
-        assertEquals(local(alice, bob, carol), resolve("TEAM@example.test"));
+        Recipient team = new Recipient.Local(Set.of(alice.id(), bob.id(), carol.id()),
+                List.of(new Recipient.Forward("team@example.test", "someone@remote.test")));
+        assertEquals(team, resolve("team@example.test"));
+        assertEquals(team, resolve("TEAM@example.test"));
+    }
+
+    @Test
+    void anAliasMayForwardToRemoteAddressesOnly() {
+        acc.putAlias("sales@example.test", List.of("someone@gmail.test", "Other@Remote.test", "someone@gmail.test"));
+        assertEquals(new Recipient.Local(Set.of(), List.of(new Recipient.Forward("sales@example.test", "someone@gmail.test"),
+                new Recipient.Forward("sales@example.test", "Other@remote.test"))), resolve("sales@example.test"));
+        assertEquals(new Recipient.Local(Set.of(), List.of(new Recipient.Forward("sales@example.test", "someone@gmail.test"),
+                new Recipient.Forward("sales@example.test", "Other@remote.test"))), resolve("sales+x@example.test"));
+    }
+
+    @Test
+    void nestedAliasesForwardUnderTheAliasThatNamesTheTarget() {
+        acc.putAlias("outer@example.test", List.of("inner@example.test", "alice@example.test"));
+        acc.putAlias("inner@example.test", List.of("far@remote.test", "bob@example.test"));
+        assertEquals(new Recipient.Local(Set.of(alice.id(), bob.id()), List.of(new Recipient.Forward("inner@example.test",
+                "far@remote.test"))), resolve("outer@example.test"));
+    }
+
+    @Test
+    void aCatchAllMayForward() {
+        acc.putAlias("@example.test", List.of("all@remote.test"));
+        assertEquals(new Recipient.Local(Set.of(), List.of(new Recipient.Forward("@example.test", "all@remote.test"))),
+                resolve("anyone@example.test"));
+        assertEquals(local(alice), resolve("alice@example.test"));
+    }
+
+    @Test
+    void forwardsBeyondTheDepthLimitAreCutOff() {
+        for (int i = 0; i < 12; i++) acc.putAlias("d" + i + "@example.test", List.of("d" + (i + 1) + "@example.test"));
+        acc.putAlias("d12@example.test", List.of("far@remote.test"));
+        assertEquals(new Recipient.Unknown(), resolve("d0@example.test"));
+        assertEquals(new Recipient.Local(Set.of(), List.of(new Recipient.Forward("d12@example.test", "far@remote.test"))),
+                resolve("d3@example.test"));
     }
 
     @Test
@@ -147,8 +183,8 @@ class RecipientResolverTest {
     @Test
     void anAliasNamingNobodyHereIsUnknownNotCaughtAll() {
         acc.putAlias("@example.test", List.of("bob@example.test"));
-        acc.putAlias("forward@example.test", List.of("someone@remote.test"));
-        assertEquals(new Recipient.Unknown(), resolve("forward@example.test"));
+        acc.putAlias("gone@example.test", List.of("ghost@example.test"));
+        assertEquals(new Recipient.Unknown(), resolve("gone@example.test"));
     }
 
     @Test

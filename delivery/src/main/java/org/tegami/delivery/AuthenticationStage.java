@@ -79,12 +79,8 @@ public final class AuthenticationStage implements Stage {
         Outcome.Deliver d = sofar.withHeader(header.endsWith("\r\n") ? header.substring(0, header.length() - 2) : header);
         DmarcPolicy disposition = effective(r);
         if (reporter != null) message.memo().get(REPORTED, () -> report(message, r, disposition));
-        if (disposition == DmarcPolicy.REJECT && settings.dmarcReject()) {
-            // RFC 7489 §6.6.4 / §10.3: reject during the SMTP transaction, with a reply that says why
-            return new Outcome.Refuse(550, "5.7.1", r.dmarc().fromDomain().isEmpty()
-                    ? "Message refused: it must have exactly one readable From field (RFC 5322 section 3.6)"
-                    : "Message refused: " + r.dmarc().fromDomain() + " asks receivers to reject mail that fails its DMARC check");
-        }
+        Optional<Outcome.Refuse> refusal = refusal(r);
+        if (refusal.isPresent()) return refusal.get();
         if (disposition == DmarcPolicy.QUARANTINE || disposition == DmarcPolicy.REJECT) {
             return d.withTarget(DeliveryRequest.Target.JUNK); // RFC 7489 §6.3 p=quarantine: treat as suspicious
         }
@@ -102,6 +98,25 @@ public final class AuthenticationStage implements Stage {
         }
         reporter.record(r, message.clientIp(), message.reversePath(), applied, override);
         return Boolean.TRUE;
+    }
+
+    /**
+     * The authentication results of a message from outside, computed once per message (shared with {@link #apply});
+     * empty when verification is off, the message was submitted by a logged-in user, or it could not be read. The
+     * forwarder reads them for the ARC-Authentication-Results of the copies it sends on.
+     */
+    public Optional<AuthenticationResult> result(InboundMessage message) {
+        if (authenticator == null || !settings.verify() || message.submitter().isPresent()) return Optional.empty();
+        return message.memo().get(RESULT, () -> authenticate(message));
+    }
+
+    /** The refusal DMARC asks for (p=reject, honoured), if any: local copies and forwarded ones are refused alike. */
+    public Optional<Outcome.Refuse> refusal(AuthenticationResult r) {
+        if (effective(r) != DmarcPolicy.REJECT || !settings.dmarcReject()) return Optional.empty();
+        // RFC 7489 §6.6.4 / §10.3: reject during the SMTP transaction, with a reply that says why
+        return Optional.of(new Outcome.Refuse(550, "5.7.1", r.dmarc().fromDomain().isEmpty()
+                ? "Message refused: it must have exactly one readable From field (RFC 5322 section 3.6)"
+                : "Message refused: " + r.dmarc().fromDomain() + " asks receivers to reject mail that fails its DMARC check"));
     }
 
     /** The DMARC disposition after a trusted forwarder's ARC chain had its say. */

@@ -12,6 +12,12 @@ public record EmailAddress(String localPart, String domain) {
 
     public static final int MAX_LOCAL_PART = 64;   // RFC 5321 §4.5.3.1.1
     public static final int MAX_DOMAIN = 255;      // RFC 5321 §4.5.3.1.2
+    /**
+     * Leniency for forwarders' SRS addresses ({@code SRS0=…}, {@code SRS1=…}), which carry a whole address in their
+     * local part and routinely pass 64 octets (postsrsd, Gmail, Microsoft 365 send them); RFC 5321 §4.5.3.1 asks
+     * receivers to impose no limits where they can. Bounces to our own come back in that form too.
+     */
+    public static final int MAX_SRS_LOCAL_PART = 192;
 
     public EmailAddress {
         domain = domain.toLowerCase(Locale.ROOT);
@@ -27,10 +33,17 @@ public record EmailAddress(String localPart, String domain) {
         String local = s.substring(0, at);
         // checked in the form the record stores: case folding can lengthen it (U+0130 becomes "i" and U+0307)
         String domain = s.substring(at + 1).toLowerCase(Locale.ROOT);
-        if (local.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_LOCAL_PART) return Optional.empty();
+        int localBytes = local.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (localBytes > (isSrs(local) ? MAX_SRS_LOCAL_PART : MAX_LOCAL_PART)) return Optional.empty();
         if (domain.length() > MAX_DOMAIN) return Optional.empty();
         if (!validLocal(local) || !validDomain(domain)) return Optional.empty();
         return Optional.of(new EmailAddress(local, domain));
+    }
+
+    /** Whether a local part starts as an SRS address does ({@code SRS0=}, {@code srs1+}, …; any case). */
+    public static boolean isSrs(String local) {
+        return local.length() >= 5 && (local.regionMatches(true, 0, "SRS0", 0, 4) || local.regionMatches(true, 0, "SRS1", 0, 4))
+                && "=+-".indexOf(local.charAt(4)) >= 0;
     }
 
     private static boolean validLocal(String local) {

@@ -26,13 +26,23 @@ class EmailAddressFuzzTest {
         Optional<EmailAddress> a = EmailAddress.parse(s);
         if (a.isEmpty()) return;
         EmailAddress e = a.get();
-        assertTrue(e.localPart().getBytes(StandardCharsets.UTF_8).length <= EmailAddress.MAX_LOCAL_PART, s);
+        assertTrue(e.localPart().getBytes(StandardCharsets.UTF_8).length
+                <= (EmailAddress.isSrs(e.localPart()) ? EmailAddress.MAX_SRS_LOCAL_PART : EmailAddress.MAX_LOCAL_PART), s);
         assertTrue(e.domain().length() <= EmailAddress.MAX_DOMAIN, s);
         assertTrue(EmailAddress.validDomain(e.domain()), s);
         assertEquals(a, EmailAddress.parse(e.toString()));
         e.key();
         e.isUtf8();
         e.withoutDetail('+').ifPresent(d -> assertTrue(d.localPart().length() < e.localPart().length()));
+    }
+
+    @Test
+    void onlySrsLocalPartsMayPass64Octets() {
+        String srs = "SRS1=ABCDEF=forwarder.example==ABCDEF=AB=long-sender-domain.example=firstname.lastname";
+        assertTrue(srs.length() > EmailAddress.MAX_LOCAL_PART);
+        assertEquals(srs, EmailAddress.parse(srs + "@fwd.example").orElseThrow().localPart());
+        assertFalse(EmailAddress.parse("x".repeat(65) + "@fwd.example").isPresent());
+        assertFalse(EmailAddress.parse("SRS0=" + "x".repeat(EmailAddress.MAX_SRS_LOCAL_PART) + "@fwd.example").isPresent());
     }
 
     /** The round trip above failed when case folding lengthened the domain (a label past 63 characters). */

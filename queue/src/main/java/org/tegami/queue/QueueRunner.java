@@ -113,6 +113,11 @@ public final class QueueRunner implements AutoCloseable {
     private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
     private final Thread poller;
     private volatile boolean closed;
+    /**
+     * Where a bounce for an entry's sender goes: the sender itself, or for an SRS address of ours (a copy we
+     * forwarded) the address it decodes to; empty drops the bounce (an SRS address of ours that no longer checks).
+     */
+    private volatile java.util.function.Function<String, Optional<String>> bounceRoute = Optional::of;
     /** Runs after each scan of the queue, before its entries are started; tests widen the race window with it. */
     volatile Runnable afterScan = () -> { };
 
@@ -126,6 +131,12 @@ public final class QueueRunner implements AutoCloseable {
         this.settings = settings;
         this.slots = new Semaphore(settings.concurrency());
         this.poller = Thread.ofVirtual().name("queue-runner").unstarted(this::poll);
+    }
+
+    /** Sets where bounces go (see {@link #bounceRoute}); before {@link #start}. */
+    public QueueRunner bounceRoute(java.util.function.Function<String, Optional<String>> route) {
+        this.bounceRoute = route;
+        return this;
     }
 
     public QueueRunner start() {
@@ -295,7 +306,7 @@ public final class QueueRunner implements AutoCloseable {
         Map<String, DeliveryStatus> out = new LinkedHashMap<>();
         Relay relay = settings.relayFor(e.sender());
         if (relay != null) {
-            SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), rcpts, e.size() - e.skipBytes() + signature.length,
+            SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), rcpts, length(e) + signature.length,
                     () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);
             try {
                 for (InetAddress a : InetAddress.getAllByName(relay.host())) {
@@ -352,7 +363,7 @@ public final class QueueRunner implements AutoCloseable {
                 }
                 List<String> pending = new ArrayList<>(rcpts);
                 SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), pending,
-                        e.size() - e.skipBytes() + signature.length,
+                        length(e) + signature.length,
                         () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);
                 hosts:
                 for (MxResolver.Host host : h.hosts()) {
@@ -369,10 +380,15 @@ public final class QueueRunner implements AutoCloseable {
         return out;
     }
 
+    /** The message as sent: the entry's own header lines (a forwarded copy's ARC set), then the blob. */
     private InputStream body(QueueEntry e) throws IOException {
         InputStream in = store.blobs().open(e.blob());
         in.skipNBytes(e.skipBytes()); // the Return-Path: line is for local delivery only
-        return in;
+        return e.prefix().isEmpty() ? in : new java.io.SequenceInputStream(e.prefix().stream(), in);
+    }
+
+    private static long length(QueueEntry e) {
+        return e.size() - e.skipBytes() + e.prefix().length();
     }
 
     /** 1 min, 2, 4 … capped at 1 h, ±20 % so retries from many entries do not march in step. */
@@ -390,19 +406,25 @@ public final class QueueRunner implements AutoCloseable {
      */
     private void bounce(QueueEntry e, Map<String, DeliveryStatus.PermFailed> failed, Instant retryUntil) {
         if (e.sender().isEmpty()) return;
+        Optional<String> to = bounceRoute.apply(e.sender());
+        if (to.isEmpty() || to.get().isEmpty()) {
+            LOG.log(Level.WARNING, "no bounce for queue entry " + e.id() + ": its sender <" + e.sender() + "> leads nowhere");
+            return;
+        }
+        String sender = to.get();
         try (InputStream original = body(e); BlobStore.BlobWriter w = store.blobs().create()) {
-            byte[] dsn = Bounce.build(hostname, e.sender(), e.created(), failed, original, clock.instant(), retryUntil);
+            byte[] dsn = Bounce.build(hostname, sender, e.created(), failed, original, clock.instant(), retryUntil);
             w.stream().write(("Return-Path: <>\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             w.stream().write(dsn);
             BlobId blob = w.commit();
             Optional<Account> local = e.submitter().flatMap(id -> store.accounts().user(id));
-            if (local.isEmpty()) local = localAccount(e.sender());
+            if (local.isEmpty()) local = localAccount(sender);
             if (local.isPresent()) {
                 store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(local.get().id()), Optional.empty()));
             } else {
                 // Our own From: MAILER-DAEMON@hostname: signed only if the hostname is a domain of ours with keys.
                 store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(),
-                        Optional.of(new DeliveryRequest.Outbound("", List.of(e.sender()), "Return-Path: <>\r\n".length(),
+                        Optional.of(new DeliveryRequest.Outbound("", List.of(sender), "Return-Path: <>\r\n".length(),
                                 Optional.empty(), hostname))));
             }
         } catch (IOException | RuntimeException ex) {

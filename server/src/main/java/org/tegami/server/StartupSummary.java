@@ -52,6 +52,7 @@ public final class StartupSummary {
                 for (String line : spam.describe()) out.println("  spam          " + line);
             }
         }
+        if (s.forwarder() != null) out.println("  forwarding    " + s.forwarder().describe());
         CertificateInfo c = s.tls().info();
         out.println("  certificate   " + c.subject() + " (issuer " + c.issuer() + "), valid until " + DATE.format(c.notAfter()));
         if (c.selfSigned() && cfg.hostname().equals("localhost")) {

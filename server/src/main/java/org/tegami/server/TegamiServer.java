@@ -57,10 +57,12 @@ public final class TegamiServer implements AutoCloseable {
     private final InboundPipeline pipeline;
     private final Learner learner;
     private final org.tegami.delivery.report.DmarcReporter dmarcReports;
+    private final org.tegami.delivery.forward.Forwarder forwarder;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
                          QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner,
-                         org.tegami.delivery.report.DmarcReporter dmarcReports) {
+                         org.tegami.delivery.report.DmarcReporter dmarcReports, org.tegami.delivery.forward.Forwarder forwarder) {
+        this.forwarder = forwarder;
         this.pipeline = pipeline;
         this.learner = learner;
         this.dmarcReports = dmarcReports;
@@ -87,6 +89,7 @@ public final class TegamiServer implements AutoCloseable {
         Learner learner = null;
         org.tegami.delivery.report.DmarcReporter dmarcReports = null;
         InboundPipeline pipeline;
+        org.tegami.delivery.forward.Forwarder forwarder;
         try {
             // ADR 0008: every local delivery passes through one pipeline: authenticate → classify → user rules
             // RFC 8601 §2.5: our host name is the authserv-id; lookups go through [dns] nameservers, cached by TTL
@@ -104,7 +107,8 @@ public final class TegamiServer implements AutoCloseable {
             if (cfg.inbound().verify() && cfg.inbound().dmarcReports()) {
                 dmarcReports = new org.tegami.delivery.report.DmarcReporter(store, dnsCache, cfg.hostname(), clock).start();
             }
-            stages.add(new AuthenticationStage(senders, cfg.inbound(), dmarcReports));
+            var authentication = new AuthenticationStage(senders, cfg.inbound(), dmarcReports);
+            stages.add(authentication);
             if (abuse.rspamd().isPresent()) {
                 stages.add(new org.tegami.delivery.abuse.RspamdStage(abuse.rspamd().get(), abuse.rspamdReject(),
                         org.tegami.delivery.abuse.RspamdStage.TIMEOUT, clock,
@@ -122,9 +126,14 @@ public final class TegamiServer implements AutoCloseable {
             // and when full, connections that have not logged in are evicted oldest first (ConnectionLimiter).
             var limiter = new ConnectionLimiter(cfg.limits().connectionsTotal(), cfg.limits().connectionsPerIp())
                     .limitService("smtp", Math.max(1, cfg.limits().connectionsTotal() / 2));
+            // ADR 0013: aliases' remote targets get SRS-rewritten, ARC-sealed copies; bounces to them come back here
+            var srs = new org.tegami.mailauth.srs.Srs(org.tegami.mailauth.srs.SrsKeys.loadOrCreate(cfg.dataDir()), clock,
+                    cfg.forwarding().srsMaxAge());
+            forwarder = new org.tegami.delivery.forward.Forwarder(srs, new DkimKeys(cfg.dataDir()), cfg.hostname(),
+                    authentication, clock, cfg.forwarding());
             var smtpEnv = new SmtpEnvironment(cfg.hostname(), cfg.limits(), store, auth,
                     new RecipientResolver(accounts), tls, clock, new SendRate(cfg.limits().messagesPerHour()),
-                    pipeline);
+                    pipeline, forwarder);
             var pop3 = new Pop3Server(new Pop3Environment(cfg.hostname(), store, auth, tls, Duration.ofMinutes(10),
                     new MaildropLocks()));
             var inbound = new SmtpServer(SmtpServer.Role.INBOUND, smtpEnv);
@@ -157,7 +166,8 @@ public final class TegamiServer implements AutoCloseable {
             queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), dns, clock,
                     QueueRunner.DEFAULTS.withMxPort(cfg.mxPort())
                             .withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain())
-                            .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter())).start();
+                            .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter()))
+                    .bounceRoute(sender -> bounceRoute(store, srs, sender)).start();
         } catch (RuntimeException e) {
             if (queue != null) queue.close();
             if (learner != null) learner.close();
@@ -168,7 +178,23 @@ public final class TegamiServer implements AutoCloseable {
             throw e;
         }
         return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
-                new BlobCollection(store.blobs()), pipeline, learner, dmarcReports);
+                new BlobCollection(store.blobs()), pipeline, learner, dmarcReports, forwarder);
+    }
+
+    /** Forwarding to aliases' remote targets (ADR 0013). */
+    public org.tegami.delivery.forward.Forwarder forwarder() {
+        return forwarder;
+    }
+
+    /** A bounce to one of our SRS addresses goes to the address it decodes to; one that no longer checks, nowhere. */
+    private static Optional<String> bounceRoute(Store store, org.tegami.mailauth.srs.Srs srs, String sender) {
+        Optional<org.tegami.mime.EmailAddress> a = org.tegami.mime.EmailAddress.parse(sender);
+        if (a.isEmpty() || !store.accounts().isLocalDomain(a.get().domain())) return Optional.of(sender);
+        return switch (srs.reverse(a.get().localPart())) {
+            case org.tegami.mailauth.srs.Srs.Reversed.NotSrs n -> Optional.of(sender);
+            case org.tegami.mailauth.srs.Srs.Reversed.Valid v -> Optional.of(v.address());
+            case org.tegami.mailauth.srs.Srs.Reversed.Invalid i -> Optional.empty();
+        };
     }
 
     private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,

@@ -92,6 +92,20 @@ class ConfigAndCliTest {
     }
 
     @Test
+    void forwardingSectionHasDefaultsAndChecksItsKeys() throws Exception {
+        TegamiConfig d = ConfigLoader.load(config("hostname = \"mail.example.test\"\n"));
+        assertEquals(org.tegami.delivery.forward.ForwardingSettings.DEFAULTS, d.forwarding());
+        TegamiConfig c = ConfigLoader.load(config("[forwarding]\nmax_per_hour = 20\nsrs_max_age_days = 7\n"));
+        assertEquals(new org.tegami.delivery.forward.ForwardingSettings(20, 50, java.time.Duration.ofDays(7)), c.forwarding());
+        Path u = config("[forwarding]\nmax_per_hours = 5\n");
+        assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(u)).getMessage()
+                .startsWith(u + ":2: forwarding.max_per_hours: unknown key (known here: max_per_hour, srs_max_age_days)"));
+        Path old = config("[forwarding]\nsrs_max_age_days = 600\n");
+        assertEquals(old + ":2: forwarding.srs_max_age_days: must be 1 to 365 (days a bounce to a forwarded copy is accepted)",
+                assertThrows(TegamiException.class, () -> ConfigLoader.load(old)).getMessage());
+    }
+
+    @Test
     void spamSectionHasSafeDefaultsAndChecksItsKeys() throws Exception {
         TegamiConfig d = ConfigLoader.load(config("hostname = \"mail.example.test\"\n"));
         assertEquals(org.tegami.delivery.spam.SpamSettings.DEFAULTS, d.spam());
@@ -160,7 +174,7 @@ class ConfigAndCliTest {
     void unknownSectionAndListenTypeAreNamed() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\n\n[limts]\nmessage_size = 1\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage()
-                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, hostname, inbound, limits, listen, outbound, spam, tls)"));
+                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, forwarding, hostname, inbound, limits, listen, outbound, spam, tls)"));
         Path g = config("[listen]\nsmtp = \"0.0.0.0:25\"\n");
         assertEquals(g + ":2: listen.smtp: must be a list of \"host:port\" strings, e.g. [\"0.0.0.0:25\"]",
                 assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage());
@@ -314,6 +328,12 @@ class ConfigAndCliTest {
         assertEquals("0|alias sales@example.test -> alice@example.test, bob@example.test\n|",
                 String.join("|", cli("", "alias", "add", "Sales@example.test", "alice@example.test", "bob@example.test")));
         assertEquals("0|sales@example.test -> alice@example.test, bob@example.test\n|", String.join("|", cli("", "alias", "list")));
+        assertEquals("0|alias sales@example.test -> alice@example.test, Someone@gmail.example\n|",
+                String.join("|", cli("", "alias", "add", "sales@example.test", "alice@example.test", "Someone@Gmail.example")),
+                "a remote target is forwarded to, its local part as written");
+        assertEquals("0|alias @example.test -> all@remote.example\n|",
+                String.join("|", cli("", "alias", "add", "@example.test", "all@remote.example")), "a catch-all too");
+        assertEquals("0|removed alias @example.test\n|", String.join("|", cli("", "alias", "remove", "@example.test")));
         assertEquals("0|removed alias sales@example.test\n|", String.join("|", cli("", "alias", "remove", "sales@example.test")));
         assertEquals("1||tegami: no alias sales@example.test\n", String.join("|", cli("", "alias", "remove", "sales@example.test")));
         assertEquals("0||", String.join("|", cli("", "alias", "list")));

@@ -94,6 +94,8 @@ class ServerStartTest {
                             + " not implemented yet) -> store",
                     "  senders       SPF, DKIM, ARC, DMARC checked; DMARC reject refused (550 5.7.1), quarantine to Junk",
                     "  spam          GTUBE refused; classifier on: Junk at 0.90, never refused, learning on",
+                    "  forwarding    SRS, ARC-sealed with the alias domain's DKIM key, at most 1000 copies per alias and hour"
+                            + " (more are delayed), loops stop at Delivered-To or 50 Received fields",
                     "  certificate   CN=mail.example.test (issuer CN=mail.example.test), valid until 2027-01-01",
                     "  WARNING       the certificate is self-signed: clients will warn. Set [tls] cert and key to"
                             + " certbot's fullchain.pem and privkey.pem for mail.example.test.",

@@ -7,21 +7,34 @@ import java.util.Set;
 
 /**
  * One accepted message: a committed blob to store for each local recipient (in the mailbox, with the flags and the
- * header prefix the inbound pipeline chose for that recipient), and optionally the same blob queued for remote
- * recipients. Applied atomically: all or nothing.
+ * header prefix the inbound pipeline chose for that recipient), and the same blob queued for remote recipients in
+ * as many queue entries as there are envelopes (a submission's own, and each forwarded copy with its rewritten
+ * sender and its own added header lines). Applied atomically: all or nothing.
  *
  * @param size       the blob's size in bytes (each stored message's size adds its prefix)
  * @param recipients one per local account, at most one each
- * @param outbound   remote part of a submission, if any
+ * @param outbounds  queue entries to add, in order; none when everything is local
  */
 public record DeliveryRequest(
-        BlobId blob, long size, Instant internalDate, List<Recipient> recipients, Optional<Outbound> outbound) {
+        BlobId blob, long size, Instant internalDate, List<Recipient> recipients, List<Outbound> outbounds) {
 
     public DeliveryRequest {
         recipients = List.copyOf(recipients);
+        outbounds = List.copyOf(outbounds);
         if (recipients.stream().map(Recipient::account).distinct().count() != recipients.size()) {
             throw new IllegalArgumentException("an account appears twice among the recipients");
         }
+    }
+
+    /** With at most one queue entry. */
+    public DeliveryRequest(BlobId blob, long size, Instant internalDate, List<Recipient> recipients,
+                           Optional<Outbound> outbound) {
+        this(blob, size, internalDate, recipients, outbound.stream().toList());
+    }
+
+    /** The first queue entry, if any (a submission has at most one of its own). */
+    public Optional<Outbound> outbound() {
+        return outbounds.stream().findFirst();
     }
 
     /** Every account's INBOX, no flags, no prefix. */
@@ -80,11 +93,19 @@ public record DeliveryRequest(
      * @param submitter   the authenticated user who submitted the message, who gets its bounces
      * @param dkimDomain  the domain the message may be DKIM-signed for (its From: address, checked to be the
      *                    submitter's), or empty: never taken from the message itself
+     * @param prefix      header lines sent in front of the blob (after {@code skipBytes}) for this entry only: a
+     *                    forwarded copy's ARC set and {@code Delivered-To:}
+     * @param notBefore   the first attempt's time, when later than the delivery (a forwarding rate limit)
      */
     public record Outbound(String sender, List<String> recipients, long skipBytes, Optional<AccountId> submitter,
-                           String dkimDomain) {
+                           String dkimDomain, HeaderPrefix prefix, Optional<Instant> notBefore) {
         public Outbound {
             recipients = List.copyOf(recipients);
+        }
+
+        public Outbound(String sender, List<String> recipients, long skipBytes, Optional<AccountId> submitter,
+                        String dkimDomain) {
+            this(sender, recipients, skipBytes, submitter, dkimDomain, HeaderPrefix.NONE, Optional.empty());
         }
 
         /** Without a submitter, not to be signed. */

@@ -9,6 +9,7 @@ import java.util.Optional;
  *
  * @param submitter  the user who submitted it (bounces go to them), if known
  * @param dkimDomain the checked domain to sign for, or empty (see {@link DeliveryRequest.Outbound})
+ * @param prefix     header lines sent in front of the blob for this entry only (see {@link DeliveryRequest.Outbound})
  */
 public record QueueEntry(
         QueueId id,
@@ -23,9 +24,18 @@ public record QueueEntry(
         String lastError,
         boolean delayNotified,
         Optional<AccountId> submitter,
-        String dkimDomain) {
+        String dkimDomain,
+        HeaderPrefix prefix) {
     public QueueEntry {
         recipients = List.copyOf(recipients);
+    }
+
+    /** An entry without added header lines. */
+    public QueueEntry(QueueId id, BlobId blob, long size, long skipBytes, String sender, List<String> recipients,
+                      Instant created, Instant nextAttempt, int attempts, String lastError, boolean delayNotified,
+                      Optional<AccountId> submitter, String dkimDomain) {
+        this(id, blob, size, skipBytes, sender, recipients, created, nextAttempt, attempts, lastError, delayNotified,
+                submitter, dkimDomain, HeaderPrefix.NONE);
     }
 
     /** An entry without a submitter, not to be signed. */

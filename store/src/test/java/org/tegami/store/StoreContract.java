@@ -278,6 +278,31 @@ public interface StoreContract {
     }
 
     @Test
+    default void oneDeliveryQueuesSeveralEntriesWithTheirOwnPrefixAndFirstAttempt() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        byte[] msg = "Return-Path: <x@remote.test>\r\nSubject: fwd\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        BlobId id = blob(store(), msg);
+        HeaderPrefix seal = HeaderPrefix.of(List.of("ARC-Seal: i=1; cv=none", "Delivered-To: sales@example.test"));
+        DeliveryRequest.Outbound own = new DeliveryRequest.Outbound("x@remote.test", List.of("bob@remote.test"), 31);
+        DeliveryRequest.Outbound forwarded = new DeliveryRequest.Outbound("SRS0=abcd=AB=remote.test=x@example.test",
+                List.of("carol@other.test"), 31, Optional.empty(), "", seal, Optional.of(NOW.plusSeconds(600)));
+        Delivered d = store().mail().deliver(new DeliveryRequest(id, msg.length, NOW,
+                List.of(DeliveryRequest.Recipient.inbox(a.id())), List.of(own, forwarded)));
+        assertEquals(2, d.queue().size());
+        assertEquals(d.queue().getFirst(), d.queued().orElseThrow());
+        QueueEntry first = store().queue().get(d.queue().get(0)).orElseThrow();
+        QueueEntry second = store().queue().get(d.queue().get(1)).orElseThrow();
+        assertEquals(HeaderPrefix.NONE, first.prefix());
+        assertEquals(NOW, first.nextAttempt());
+        assertEquals(seal, second.prefix());
+        assertEquals("SRS0=abcd=AB=remote.test=x@example.test", second.sender());
+        assertEquals(List.of("carol@other.test"), second.recipients());
+        assertEquals(NOW.plusSeconds(600), second.nextAttempt(), "a deferred copy waits");
+        assertEquals(List.of(first.id()), store().queue().due(NOW, 10).stream().map(QueueEntry::id).toList());
+        assertEquals(1, store().mail().messages(store().mail().mailbox(a.id(), "INBOX").orElseThrow().id()).size());
+    }
+
+    @Test
     default void aClaimedQueueEntryIsNobodyElsesUntilItsLeaseEnds() throws IOException {
         Account a = user(store(), "alice@example.test");
         byte[] msg = "Subject: out\r\n\r\n".getBytes(StandardCharsets.US_ASCII);

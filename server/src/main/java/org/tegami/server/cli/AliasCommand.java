@@ -34,7 +34,8 @@ public final class AliasCommand {
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Deliver mail for ALIAS (local@domain, or @domain for a catch-all) to the TARGET users.")
+            description = "Deliver mail for ALIAS (local@domain, or @domain for a catch-all) to the TARGET users, aliases"
+                    + " or remote addresses (forwarded with SRS and an ARC seal).")
     static final class Add implements Runnable {
         @Mixin Cli.ConfigOption config;
         @Parameters(index = "0", paramLabel = "ALIAS") String alias;
@@ -45,6 +46,8 @@ public final class AliasCommand {
             try (Store s = config.openStore()) {
                 String key = source(s, alias);
                 List<String> keys = targets.stream().map(Cli::address).map(t -> {
+                    // a remote address keeps its local part's case (RFC 5321 §2.4: only its domain may fold it)
+                    if (!s.accounts().isLocalDomain(t.domain())) return t.toString();
                     if (s.accounts().user(t).isEmpty() && s.accounts().alias(t.key()).isEmpty()) {
                         throw new IllegalArgumentException("no user or alias " + t + ": create it first with 'tegami user add " + t + "'");
                     }

@@ -30,7 +30,8 @@ public final class ConfigLoader {
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
-            "spam", "inbound");
+            "spam", "inbound", "forwarding");
+    private static final Set<String> FORWARDING = Set.of("max_per_hour", "srs_max_age_days");
     private static final Set<String> INBOUND = Set.of("verify", "dmarc_reject", "trusted_arc_sealers", "dmarc_reports");
     private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning", "dnsbl", "greylisting",
             "greylist_delay", "rspamd", "rspamd_reject", "rspamd_controller", "rspamd_password");
@@ -143,7 +144,20 @@ public final class ConfigLoader {
         javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.tls_ca").map(base::resolve));
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
-                java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), source);
+                java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), forwarding(c), source);
+    }
+
+    /** {@code [forwarding]}: copies per alias and hour, and how long SRS addresses take bounces. */
+    private static org.tegami.delivery.forward.ForwardingSettings forwarding(Checker c) {
+        TomlTable t = c.table("forwarding");
+        if (t != null) c.onlyKeys(t, "forwarding.", FORWARDING);
+        var d = org.tegami.delivery.forward.ForwardingSettings.DEFAULTS;
+        long perHour = c.positive("forwarding.max_per_hour").orElse((long) d.maxPerHour());
+        if (perHour > 1_000_000) throw c.error("forwarding.max_per_hour", "must be 1 to 1000000");
+        long days = c.positive("forwarding.srs_max_age_days").orElse(d.srsMaxAge().toDays());
+        // the day stamp wraps at 1024 days; beyond half of that an old address could look new
+        if (days > 365) throw c.error("forwarding.srs_max_age_days", "must be 1 to 365 (days a bounce to a forwarded copy is accepted)");
+        return new org.tegami.delivery.forward.ForwardingSettings((int) perHour, d.maxReceived(), java.time.Duration.ofDays(days));
     }
 
     /** {@code [inbound]}: sender authentication on and DMARC reject honoured unless turned off. */

@@ -20,6 +20,10 @@ final class Envelope {
     /** The local recipients that have a quota (seen at RCPT), checked again once the message size is known. */
     final Set<AccountId> quotaAccounts = new LinkedHashSet<>();
     final List<EmailAddress> remote = new ArrayList<>();
+    /** Per accepted local forward-path, the remote addresses its aliases forward to. */
+    final java.util.Map<EmailAddress, List<org.tegami.auth.Recipient.Forward>> forwards = new java.util.LinkedHashMap<>();
+    /** Where the bounces sent to our SRS addresses go (decoded at RCPT), each once. */
+    final Set<String> srsBounces = new LinkedHashSet<>();
     /** Set once a BDAT chunk arrived; DATA is then out of sequence (RFC 3030 §2). */
     MessageSink chunks;
     /** Id of the message being received, for the Received header, the reply and the log. */

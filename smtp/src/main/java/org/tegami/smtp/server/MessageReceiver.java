@@ -20,6 +20,7 @@ import org.tegami.smtp.proto.SmtpReply;
 import org.tegami.delivery.InboundMessage;
 import org.tegami.delivery.Outcome;
 import org.tegami.delivery.RefusalNotice;
+import org.tegami.delivery.forward.Forwarder;
 import org.tegami.store.Account;
 import org.tegami.store.AccountId;
 import org.tegami.store.BlobStore;
@@ -176,7 +177,8 @@ final class MessageReceiver {
         }
         // RFC 3463 5.2.2: when every recipient is local and none has room for this message, refuse it; with other
         // recipients it is delivered to all, and a full mailbox refuses at RCPT from then on
-        if (env.remote.isEmpty() && !env.localAccounts.isEmpty() && env.quotaAccounts.containsAll(env.localAccounts)
+        if (env.remote.isEmpty() && env.forwards.isEmpty() && env.srsBounces.isEmpty() && !env.localAccounts.isEmpty()
+                && env.quotaAccounts.containsAll(env.localAccounts)
                 && env.localAccounts.stream().allMatch(a ->
                         s.env.store().accounts().quota(a).map(q -> !q.allows(sink.blobSize(), 1)).orElse(false))) {
             s.resetTransaction();
@@ -199,8 +201,11 @@ final class MessageReceiver {
             BlobId blob = sink.commit();
             // the inbound pipeline decides per local recipient: mailbox, flags, added header lines, or refusal
             List<DeliveryRequest.Recipient> local = new ArrayList<>();
-            Map<AccountId, Outcome.Refuse> refused = new LinkedHashMap<>();
-            if (!env.localAccounts.isEmpty()) {
+            // refusals by forward-path, for the one reply or the notice
+            Map<String, Outcome.Refuse> refused = new LinkedHashMap<>();
+            List<DeliveryRequest.Outbound> outbounds = new ArrayList<>();
+            long returnPathBytes = TraceHeaders.returnPath(env.reversePath()).length;
+            if (!env.localAccounts.isEmpty() || !env.forwards.isEmpty()) {
                 InboundMessage m = new InboundMessage(s.conn.remoteAddress(), s.helo == null ? "" : s.helo,
                         env.reversePath(), List.copyOf(env.localAccounts), s.tls().isPresent(),
                         Optional.ofNullable(s.user).map(Account::id), blob, sink.blobSize(), new InboundMessage.BlobBytes() {
@@ -218,11 +223,16 @@ final class MessageReceiver {
                     switch (o.getValue()) {
                         case Outcome.Deliver d -> local.add(new DeliveryRequest.Recipient(o.getKey(), d.target(),
                                 d.flags(), prefix(id, d)));
-                        case Outcome.Refuse r -> refused.put(o.getKey(), r);
+                        case Outcome.Refuse r -> refused.putIfAbsent(String.valueOf(env.localAddress.get(o.getKey())), r);
                     }
                 }
+                forward(s, env, m, returnPathBytes, outbounds, refused);
             }
-            if (local.isEmpty() && env.remote.isEmpty() && !refused.isEmpty()) {
+            if (!env.srsBounces.isEmpty()) {
+                // bounces to our SRS addresses go on to the addresses they decode to, as they came (ADR 0013)
+                outbounds.add(new DeliveryRequest.Outbound("", List.copyOf(env.srsBounces), returnPathBytes));
+            }
+            if (local.isEmpty() && env.remote.isEmpty() && outbounds.isEmpty() && !refused.isEmpty()) {
                 // RFC 5321 §3.3: one reply for all recipients, before anything is stored. Permanent only when every
                 // refusal is; otherwise "try later", and the sender retries them all.
                 Outcome.Refuse r = refused.values().stream().filter(Outcome.Refuse::temporary).findFirst()
@@ -233,15 +243,15 @@ final class MessageReceiver {
                 s.reply(r.code(), r.enhanced(), r.text());
                 return; // the blob is no one's: collected
             }
-            Optional<DeliveryRequest.Outbound> out = env.remote.isEmpty() ? Optional.empty()
-                    : Optional.of(new DeliveryRequest.Outbound(env.reversePath(),
-                            env.remote.stream().map(EmailAddress::toString).toList(),
-                            TraceHeaders.returnPath(env.reversePath()).length,
-                            Optional.ofNullable(s.user).map(Account::id), dkimDomain));
+            if (!env.remote.isEmpty()) {
+                outbounds.addFirst(new DeliveryRequest.Outbound(env.reversePath(),
+                        env.remote.stream().map(EmailAddress::toString).toList(), returnPathBytes,
+                        Optional.ofNullable(s.user).map(Account::id), dkimDomain));
+            }
             Delivered d = s.env.store().mail().deliver(new DeliveryRequest(
-                    blob, sink.blobSize(), s.env.clock().instant(), local, out));
+                    blob, sink.blobSize(), s.env.clock().instant(), local, outbounds));
             LOG.log(Level.INFO, () -> "accepted " + id + " from <" + env.reversePath() + "> for "
-                    + List.copyOf(env.recipients) + " blob " + blob + d.queued().map(q -> " queue " + q).orElse("")
+                    + List.copyOf(env.recipients) + " blob " + blob + (d.queue().isEmpty() ? "" : " queue " + d.queue())
                     + (refused.isEmpty() ? "" : " refused for " + refused.keySet()));
             if (!refused.isEmpty()) notifyRefused(s, env, blob, refused);
             if (s.user != null) s.env.sendRate().record(s.user.id(), s.env.clock().instant());
@@ -251,6 +261,29 @@ final class MessageReceiver {
             LOG.log(Level.ERROR, "could not store message " + id, e);
             s.resetTransaction();
             s.reply(451, "4.3.0", "Could not store the message, try again later");
+        }
+    }
+
+    /**
+     * The forwarded copies (ADR 0013): one queue entry per alias that names remote targets, each remote target once
+     * per message; a copy the forwarder refuses (a loop, DMARC reject) is refused for its forward-path.
+     */
+    private static void forward(SmtpSession s, Envelope env, InboundMessage m, long skipBytes,
+                                List<DeliveryRequest.Outbound> outbounds, Map<String, Outcome.Refuse> refused) {
+        java.util.Set<String> sent = new java.util.HashSet<>();
+        for (Map.Entry<EmailAddress, List<org.tegami.auth.Recipient.Forward>> f : env.forwards.entrySet()) {
+            Map<String, List<String>> byAlias = new LinkedHashMap<>();
+            for (org.tegami.auth.Recipient.Forward fw : f.getValue()) {
+                if (sent.add(fw.target().toLowerCase(java.util.Locale.ROOT))) {
+                    byAlias.computeIfAbsent(fw.alias(), k -> new ArrayList<>()).add(fw.target());
+                }
+            }
+            for (Map.Entry<String, List<String>> a : byAlias.entrySet()) {
+                switch (s.env.forwarder().forward(m, f.getKey(), a.getKey(), a.getValue(), skipBytes)) {
+                    case Forwarder.Result.Queue q -> outbounds.add(q.outbound());
+                    case Forwarder.Result.Refused r -> refused.putIfAbsent(f.getKey().toString(), r.refuse());
+                }
+            }
         }
     }
 
@@ -275,11 +308,9 @@ final class MessageReceiver {
      * the sender's own mailbox when local, else queued; none for the null sender (RFC 5321 §6.1). The message is
      * already stored and acknowledged for the others, so a failure here is logged, not answered.
      */
-    private static void notifyRefused(SmtpSession s, Envelope env, BlobId blob, Map<AccountId, Outcome.Refuse> refused) {
+    private static void notifyRefused(SmtpSession s, Envelope env, BlobId blob, Map<String, Outcome.Refuse> byAddress) {
         if (env.reversePath().isEmpty()) return;
         try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
-            Map<String, Outcome.Refuse> byAddress = new LinkedHashMap<>();
-            refused.forEach((a, r) -> byAddress.put(String.valueOf(env.localAddress.get(a)), r));
             byte[] notice = RefusalNotice.build(s.env.hostname(), env.reversePath(), s.env.clock().instant(), byAddress,
                     head(s, blob, s.env.limits().headerSection()), s.env.clock().instant());
             byte[] returnPath = TraceHeaders.returnPath("");

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.tegami.auth.Recipient;
 import org.tegami.core.StoreException;
+import org.tegami.mailauth.srs.Srs;
 import org.tegami.mime.EmailAddress;
 import org.tegami.net.Connection;
 import org.tegami.net.LineResult;
@@ -255,6 +256,21 @@ final class SmtpSession {
             reply(553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
             return;
         }
+        if (env.forwarder() != null && Srs.looksLikeSrs(to.localPart())) {
+            // bounces to the SRS addresses our forwarded copies carried (ADR 0013)
+            boolean ours;
+            try {
+                ours = env.store().accounts().isLocalDomain(to.domain());
+            } catch (StoreException e) {
+                LOG.log(Level.ERROR, "recipient lookup failed", e);
+                reply(451, "4.3.0", "Temporary lookup failure, try again later");
+                return;
+            }
+            if (ours) {
+                srsRecipient(to);
+                return;
+            }
+        }
         Recipient where;
         try {
             where = env.resolver().resolve(to);
@@ -265,6 +281,11 @@ final class SmtpSession {
         }
         switch (where) {
             case Recipient.Local l -> {
+                boolean forwarding = env.forwarder() != null && !l.forwards().isEmpty();
+                if (l.accounts().isEmpty() && !forwarding) {
+                    reply(550, "5.1.1", "Recipient address rejected: user unknown");
+                    return;
+                }
                 List<AccountId> limited = new ArrayList<>();
                 for (AccountId a : l.accounts()) {
                     Optional<Quota> q = env.store().accounts().quota(a);
@@ -279,6 +300,7 @@ final class SmtpSession {
                 envelope.quotaAccounts.addAll(limited);
                 envelope.localAccounts.addAll(l.accounts());
                 for (AccountId a : l.accounts()) envelope.localAddress.putIfAbsent(a, to);
+                if (forwarding) envelope.forwards.putIfAbsent(to, l.forwards());
                 envelope.recipients.add(to);
                 reply(250, "2.1.5", "Recipient OK");
             }
@@ -292,6 +314,35 @@ final class SmtpSession {
                 envelope.recipients.add(to);
                 reply(250, "2.1.5", "Recipient OK");
             }
+        }
+    }
+
+    /**
+     * A recipient in our domain shaped as an SRS address: a bounce to a copy we forwarded. Only a valid address
+     * (its hash and age checked) takes mail, and only from the null reverse-path, as bounces are (RFC 5321 §4.5.5):
+     * anything else sent to it would make the forwarder an open relay towards whoever the address names.
+     */
+    private void srsRecipient(EmailAddress to) throws IOException {
+        switch (env.forwarder().srs().reverse(to.localPart())) {
+            case Srs.Reversed.Valid v -> {
+                if (envelope.sender.isPresent()) {
+                    reply(550, "5.7.1", "Recipient address rejected: SRS addresses only accept bounces (MAIL FROM:<>)");
+                    return;
+                }
+                Optional<EmailAddress> back = EmailAddress.parse(v.address());
+                if (back.isEmpty()) {
+                    reply(550, "5.1.1", "Recipient address rejected: SRS address decodes to no valid address");
+                    return;
+                }
+                envelope.srsBounces.add(back.get().toString());
+                envelope.recipients.add(to);
+                reply(250, "2.1.5", "Recipient OK");
+            }
+            case Srs.Reversed.Invalid i -> {
+                LOG.log(Level.INFO, "refused SRS recipient <" + to + ">: " + i.reason());
+                reply(550, "5.1.1", "Recipient address rejected: " + i.reason());
+            }
+            case Srs.Reversed.NotSrs n -> reply(550, "5.1.1", "Recipient address rejected: user unknown");
         }
     }
 

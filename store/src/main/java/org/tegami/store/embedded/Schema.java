@@ -217,6 +217,11 @@ final class Schema {
                 row TEXT NOT NULL,
                 count INTEGER NOT NULL,
                 PRIMARY KEY(domain, day, row)) WITHOUT ROWID;
+            """,
+            // v18: header lines sent in front of a queue entry's blob for that entry only (a forwarded copy's ARC
+            // set and Delivered-To, ADR 0013); empty for everything queued before.
+            """
+            ALTER TABLE queue ADD COLUMN prefix BLOB NOT NULL DEFAULT x'';
             """);
 
     static void migrate(Connection c) throws SQLException {

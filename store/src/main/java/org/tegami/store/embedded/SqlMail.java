@@ -74,11 +74,11 @@ final class SqlMail implements MailStore, ChangeFeed {
                 stored.add(new Delivered.Stored(rcpt.account(), target.id(), append(tx, target, r.blob(),
                         r.size() + prefix.length(), r.internalDate(), rcpt.flags(), prefix)));
             }
-            Optional<QueueId> queued = Optional.empty();
-            if (r.outbound().isPresent()) {
-                queued = Optional.of(SqlQueue.enqueue(tx, r.blob(), r.size(), r.internalDate(), r.outbound().get()));
-                tx.afterCommit(queue::enqueued);
+            List<QueueId> queued = new ArrayList<>();
+            for (DeliveryRequest.Outbound out : r.outbounds()) {
+                queued.add(SqlQueue.enqueue(tx, r.blob(), r.size(), r.internalDate(), out));
             }
+            if (!queued.isEmpty()) tx.afterCommit(queue::enqueued);
             return new Delivered(stored, queued);
         });
     }

@@ -10,6 +10,7 @@ import java.util.Optional;
 import org.tegami.store.AccountId;
 import org.tegami.store.BlobId;
 import org.tegami.store.DeliveryRequest;
+import org.tegami.store.HeaderPrefix;
 import org.tegami.store.QueueEntry;
 import org.tegami.store.QueueId;
 import org.tegami.store.QueueStore;
@@ -34,10 +35,11 @@ final class SqlQueue implements QueueStore {
 
     static QueueId enqueue(Db.Tx tx, BlobId blob, long size, Instant now, DeliveryRequest.Outbound out) throws SQLException {
         long id = SqlAccounts.nextId(tx, "queue_id");
+        Instant first = out.notBefore().filter(t -> t.isAfter(now)).orElse(now);
         SqlAccounts.update(tx, "INSERT INTO queue(id, blob, size, skip_bytes, sender, created, next_attempt, submitter,"
-                + " dkim_domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", id, blob.hex(), size, out.skipBytes(), out.sender(),
-                now.toEpochMilli(), now.toEpochMilli(), out.submitter().map(AccountId::value).orElse(null),
-                out.dkimDomain());
+                + " dkim_domain, prefix) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", id, blob.hex(), size, out.skipBytes(),
+                out.sender(), now.toEpochMilli(), first.toEpochMilli(), out.submitter().map(AccountId::value).orElse(null),
+                out.dkimDomain(), out.prefix().bytes());
         for (int i = 0; i < out.recipients().size(); i++) {
             SqlAccounts.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient) VALUES (?, ?, ?)",
                     id, i, out.recipients().get(i));
@@ -122,7 +124,7 @@ final class SqlQueue implements QueueStore {
     private static List<QueueEntry> entries(Db.Tx tx, String where, Object... args) throws SQLException {
         List<QueueEntry> out = new ArrayList<>();
         try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT id, blob, size, skip_bytes, sender, created,"
-                + " next_attempt, attempts, last_error, delay_notified, submitter, dkim_domain FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
+                + " next_attempt, attempts, last_error, delay_notified, submitter, dkim_domain, prefix FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long id = rs.getLong(1);
                 List<String> rcpts = SqlAccounts.strings(tx,
@@ -131,7 +133,7 @@ final class SqlQueue implements QueueStore {
                         rs.getString(5), rcpts, Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)),
                         rs.getInt(8), rs.getString(9), rs.getInt(10) != 0,
                         rs.getObject(11) == null ? Optional.empty() : Optional.of(new AccountId(rs.getLong(11))),
-                        rs.getString(12)));
+                        rs.getString(12), HeaderPrefix.stored(rs.getBytes(13))));
             }
         }
         return out;
