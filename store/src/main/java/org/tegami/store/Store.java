@@ -17,6 +17,9 @@ public interface Store extends AutoCloseable {
     /** Greylisting's triples. */
     GreylistStore greylist();
 
+    /** Each account's Sieve scripts (ManageSieve, delivery's user rules). */
+    SieveScriptStore sieve();
+
     @Override
     void close();
 }

@@ -27,6 +27,7 @@ public final class EmbeddedStore implements Store {
     private final SqlQueue queue;
     private final SqlClassifier classifier;
     private final SqlGreylist greylist;
+    private final SqlSieve sieve;
 
     private EmbeddedStore(Path dataDir, InstantSource clock, LongSupplier uidValidity, int inlineMax) throws IOException {
         privateDataDirectory(dataDir);
@@ -42,6 +43,7 @@ public final class EmbeddedStore implements Store {
         mail = new SqlMail(db, queue, blobs, uidValidity, clock);
         classifier = new SqlClassifier(db);
         greylist = new SqlGreylist(db);
+        sieve = new SqlSieve(db);
     }
 
     /**
@@ -118,6 +120,11 @@ public final class EmbeddedStore implements Store {
     @Override
     public org.tegami.store.GreylistStore greylist() {
         return greylist;
+    }
+
+    @Override
+    public org.tegami.store.SieveScriptStore sieve() {
+        return sieve;
     }
 
     Db db() {

@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(16, count("PRAGMA user_version"));
+        assertEquals(17, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -255,8 +255,32 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
+    /** Takes a data directory back to what v16 left. */
+    private static void undoV17(Statement st) throws java.sql.SQLException {
+        st.execute("DROP TABLE sieve_scripts");
+        st.execute("PRAGMA user_version=16");
+    }
+
+    @Test
+    void upgradeToV17StartsWithNoSieveScripts() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Account a = user(s, "a@example.test");
+        s.close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV17(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        assertTrue(upgraded.sieve().list(a.id()).isEmpty());
+        assertEquals(org.tegami.store.SieveScriptStore.Result.OK, upgraded.sieve().put(a.id(), "s", "keep;",
+                org.tegami.store.SieveScriptStore.Quota.DEFAULTS));
+        assertEquals(17, count("PRAGMA user_version"));
+    }
+
     /** Takes a data directory back to what v15 left. */
     private static void undoV16(Statement st) throws java.sql.SQLException {
+        undoV17(st);
         st.execute("DROP TABLE greylist");
         st.execute("PRAGMA user_version=15");
     }
@@ -276,7 +300,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.greylist().entry(t).isEmpty());
         upgraded.greylist().put(t, new org.tegami.store.GreylistStore.Entry(NOW, NOW, false));
         assertTrue(upgraded.greylist().entry(t).isPresent());
-        assertEquals(16, count("PRAGMA user_version"));
+        assertEquals(17, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v14 left. */
