@@ -99,15 +99,16 @@ final class ManageSieveSession {
                             execute(ManageSieveParser.parse(c.bytes()));
                         } catch (ManageSieveSyntaxException e) {
                             error(Optional.empty(), e.getMessage());
+                        } catch (StoreException e) {
+                            // a server error: logged, and the client told to try again (RFC 5804 §1.3 TRYLATER)
+                            LOG.log(Level.ERROR, "ManageSieve: store failure", e);
+                            no(Optional.of("TRYLATER"), "Server error, try again later");
                         }
                     }
                 }
             }
         } catch (SocketTimeoutException e) {
             bye(Optional.empty(), "Disconnected for inactivity");
-        } catch (StoreException e) {
-            LOG.log(Level.ERROR, "ManageSieve: store failure", e);
-            bye(Optional.of("TRYLATER"), "Server error, try again later");
         } finally {
             try {
                 conn.flush();
