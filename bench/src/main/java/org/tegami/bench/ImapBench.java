@@ -89,6 +89,7 @@ public final class ImapBench {
                 pop3s = []
                 imap = []
                 imaps = ["127.0.0.1:0"]
+                managesieve = []
                 [limits]
                 connections = %d
                 connections_per_ip = %d

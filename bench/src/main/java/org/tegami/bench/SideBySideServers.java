@@ -54,6 +54,7 @@ final class SideBySideServers {
                 pop3s = []
                 imap = []
                 imaps = ["127.0.0.1:%d"]
+                managesieve = []
                 [tls]
                 cert = "%s"
                 key = "%s"

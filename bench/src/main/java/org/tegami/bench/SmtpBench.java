@@ -59,6 +59,7 @@ public final class SmtpBench {
                 pop3s = []
                 imap = []
                 imaps = []
+                managesieve = []
                 [dns]
                 nameservers = ["127.0.0.1:%d"]
                 """.formatted(dns.address().getPort()) + (List.of(args).contains("noverify") ? "[inbound]\nverify = false\n" : ""));

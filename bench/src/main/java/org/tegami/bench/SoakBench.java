@@ -114,6 +114,7 @@ public final class SoakBench {
                 pop3s = ["127.0.0.1:%d"]
                 imap = []
                 imaps = ["127.0.0.1:%d"]
+                managesieve = []
                 [limits]
                 connections = %d
                 connections_per_ip = %d

@@ -107,6 +107,7 @@ public final class StartupSummary {
             case "submission", "submissions" -> "mail submission: AUTH required (over TLS)";
             case "pop3", "pop3s" -> "POP3: INBOX download (login over TLS only)";
             case "imap", "imaps" -> "IMAP4rev2/rev1 mailboxes (login over TLS only)";
+            case "managesieve" -> "ManageSieve: users' Sieve filter scripts (login over TLS only)";
             default -> "";
         };
     }

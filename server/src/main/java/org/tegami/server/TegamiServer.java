@@ -22,6 +22,8 @@ import org.tegami.delivery.spam.Learner;
 import org.tegami.delivery.spam.SpamStage;
 import org.tegami.imap.server.ImapEnvironment;
 import org.tegami.imap.server.ImapServer;
+import org.tegami.managesieve.server.ManageSieveEnvironment;
+import org.tegami.managesieve.server.ManageSieveServer;
 import org.tegami.pop3.server.MaildropLocks;
 import org.tegami.pop3.server.Pop3Environment;
 import org.tegami.pop3.server.Pop3Server;
@@ -146,6 +148,10 @@ public final class TegamiServer implements AutoCloseable {
             var imap = new ImapServer(new ImapEnvironment(cfg.hostname(), store, auth, tls, cfg.limits().messageSize(), clock));
             bind(bound, cfg, "imap", TlsMode.STARTTLS, tls, limiter, imap, ImapServer.BUSY);
             bind(bound, cfg, "imaps", TlsMode.IMPLICIT, tls, limiter, imap, ImapServer.BUSY);
+            // RFC 5804: ManageSieve is STARTTLS only (no implicit-TLS port exists)
+            var sieve = new ManageSieveServer(new ManageSieveEnvironment(cfg.hostname(), store, auth, tls,
+                    sieveChecker(cfg), cfg.sieve(), Duration.ofMinutes(30)));
+            bind(bound, cfg, "managesieve", TlsMode.STARTTLS, tls, limiter, sieve, ManageSieveServer.BUSY);
             // Client autoconfiguration (Thunderbird, Autodiscover, Apple): only what is really enabled is listed.
             java.util.Map<String, Integer> ports = new java.util.LinkedHashMap<>();
             for (Bound b : bound) ports.putIfAbsent(b.service(), b.listener().port());
@@ -195,6 +201,14 @@ public final class TegamiServer implements AutoCloseable {
             case org.tegami.mailauth.srs.Srs.Reversed.Valid v -> Optional.of(v.address());
             case org.tegami.mailauth.srs.Srs.Reversed.Invalid i -> Optional.empty();
         };
+    }
+
+    /**
+     * The Sieve script checker used by ManageSieve and {@code tegami sieve put}: the one place to plug in the Sieve
+     * compiler (provisional until then).
+     */
+    public static org.tegami.managesieve.server.ScriptChecker sieveChecker(TegamiConfig cfg) {
+        return new ProvisionalSieveChecker(cfg.sieve());
     }
 
     private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,

@@ -81,6 +81,7 @@ class AbuseDefencesTest {
                     pop3s = []
                     imap = []
                     imaps = []
+                    managesieve = []
                     [dns]
                     nameservers = ["127.0.0.1:%d"]
                     [spam]
@@ -147,6 +148,7 @@ class AbuseDefencesTest {
                         pop3s = []
                         imap = []
                         imaps = []
+                        managesieve = []
                         [inbound]
                         verify = false
                         [spam]

@@ -174,7 +174,7 @@ class ConfigAndCliTest {
     void unknownSectionAndListenTypeAreNamed() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\n\n[limts]\nmessage_size = 1\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage()
-                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, forwarding, hostname, inbound, limits, listen, outbound, spam, tls)"));
+                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, forwarding, hostname, inbound, limits, listen, outbound, sieve, spam, tls)"));
         Path g = config("[listen]\nsmtp = \"0.0.0.0:25\"\n");
         assertEquals(g + ":2: listen.smtp: must be a list of \"host:port\" strings, e.g. [\"0.0.0.0:25\"]",
                 assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage());
@@ -204,6 +204,87 @@ class ConfigAndCliTest {
             System.setIn(in);
             System.setOut(out);
         }
+    }
+
+    @Test
+    void sieveQuotasAreConfigured() throws Exception {
+        config("hostname = \"mail.example.test\"\n");
+        TegamiConfig d = ConfigLoader.load(dir.resolve("tegami.toml"));
+        assertEquals(new org.tegami.store.SieveScriptStore.Quota(10, 65536), d.sieve());
+        assertEquals(List.of(new java.net.InetSocketAddress("0.0.0.0", 4190)), d.listen("managesieve"));
+        assertEquals(new org.tegami.store.SieveScriptStore.Quota(3, 131072),
+                ConfigLoader.load(config("[sieve]\nmax_scripts = 3\nmax_script_size = \"128k\"\n")).sieve());
+        assertEquals(new org.tegami.store.SieveScriptStore.Quota(10, 2 * 1024 * 1024),
+                ConfigLoader.load(config("[sieve]\nmax_script_size = \"2M\"\n")).sieve());
+        assertEquals(new org.tegami.store.SieveScriptStore.Quota(10, 5000),
+                ConfigLoader.load(config("[sieve]\nmax_script_size = 5000\n")).sieve());
+        Path f = config("[sieve]\nmax_scrips = 3\n");
+        assertEquals(f + ":2: sieve.max_scrips: unknown key (known here: max_script_size, max_scripts)",
+                assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage());
+        Path g = config("[sieve]\nmax_script_size = \"64 kB\"\n");
+        assertEquals(g + ":2: sieve.max_script_size: must be a size such as \"64k\", \"1M\" or whole bytes",
+                assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage());
+        Path h = config("[sieve]\nmax_script_size = \"17M\"\n");
+        assertEquals(h + ":2: sieve.max_script_size: must be 1 byte to 16M",
+                assertThrows(TegamiException.class, () -> ConfigLoader.load(h)).getMessage());
+        Path i = config("[sieve]\nmax_scripts = 0\n");
+        assertEquals(i + ":2: sieve.max_scripts: must be a positive whole number",
+                assertThrows(TegamiException.class, () -> ConfigLoader.load(i)).getMessage());
+    }
+
+    @Test
+    void sieveCommandsManageAUsersScripts() throws Exception {
+        config("hostname = \"mail.example.test\"\n[sieve]\nmax_scripts = 2\nmax_script_size = 100\n");
+        cli("", "domain", "add", "example.test");
+        cli("a long password\n", "user", "add", "alice@example.test", "--password-stdin");
+        Path file = dir.resolve("spam.sieve");
+        Files.writeString(file, "require \"fileinto\";\nfileinto \"Junk\";\n");
+        assertEquals("0||", String.join("|", cli("", "sieve", "list", "alice@example.test")));
+        assertEquals("0|stored \"spam\" for alice@example.test (37 bytes)\n|",
+                String.join("|", cli("", "sieve", "put", "alice@example.test", "spam", file.toString())));
+        assertEquals("0|stored \"Ärger\" for alice@example.test (6 bytes)\n|",
+                String.join("|", cli("keep;\n", "sieve", "put", "alice@example.test", "Ärger", "-")));
+        assertEquals("1||tegami: the user has 2 scripts, the most [sieve] max_scripts allows: delete one first\n",
+                String.join("|", cli("keep;\n", "sieve", "put", "alice@example.test", "third", "-")));
+        assertEquals("1||tegami: the script is larger than [sieve] max_script_size (100 bytes)\n",
+                String.join("|", cli("#".repeat(101), "sieve", "put", "alice@example.test", "spam", "-")));
+        Path latin1 = Files.write(dir.resolve("latin1.sieve"), new byte[] {'#', (byte) 0xe4, '\n'});
+        assertEquals("1||tegami: " + latin1 + " is not UTF-8 text\n",
+                String.join("|", cli("", "sieve", "put", "alice@example.test", "spam", latin1.toString())));
+        assertEquals("1||tegami: \"a\tb\" is not a script name (1 to 128 characters, no control characters; RFC 5804 §1.6)\n",
+                String.join("|", cli("keep;", "sieve", "put", "alice@example.test", "a\tb", "-")));
+        assertEquals("1||tegami: no user bob@example.test (list them with 'tegami user list')\n",
+                String.join("|", cli("keep;", "sieve", "put", "bob@example.test", "x", "-")));
+        assertEquals("0|spam\nÄrger\n|", String.join("|", cli("", "sieve", "list", "alice@example.test")));
+        assertEquals("0|\"spam\" is now active for alice@example.test\n|",
+                String.join("|", cli("", "sieve", "activate", "alice@example.test", "spam")));
+        assertEquals("0|spam  (active)\nÄrger\n|", String.join("|", cli("", "sieve", "list", "alice@example.test")));
+        assertEquals("1||tegami: \"spam\" is the active script: deactivate it first ('tegami sieve deactivate') or activate another\n",
+                String.join("|", cli("", "sieve", "delete", "alice@example.test", "spam")));
+        assertEquals("0|require \"fileinto\";\nfileinto \"Junk\";\n|", String.join("|", cli("", "sieve", "get", "alice@example.test", "spam")));
+        assertEquals("1||tegami: no script \"nope\" (see 'tegami sieve list alice@example.test')\n",
+                String.join("|", cli("", "sieve", "get", "alice@example.test", "nope")));
+        assertEquals("1||tegami: no script \"nope\" (see 'tegami sieve list')\n",
+                String.join("|", cli("", "sieve", "activate", "alice@example.test", "nope")));
+        assertEquals("1||tegami: give a script NAME or --none\n", String.join("|", cli("", "sieve", "activate", "alice@example.test")));
+        assertEquals("0|no script is active for alice@example.test\n|",
+                String.join("|", cli("", "sieve", "activate", "alice@example.test", "--none")));
+        assertEquals("0|\"Ärger\" is now active for alice@example.test\n|",
+                String.join("|", cli("", "sieve", "activate", "alice@example.test", "Ärger")));
+        assertEquals("0|no script is active for alice@example.test\n|",
+                String.join("|", cli("", "sieve", "deactivate", "alice@example.test")));
+        assertEquals("0|deleted \"spam\"\n|", String.join("|", cli("", "sieve", "delete", "alice@example.test", "spam")));
+        assertEquals("0|Ärger\n|", String.join("|", cli("", "sieve", "list", "alice@example.test")));
+        for (String sub : new String[] {"list", "put", "get", "activate", "deactivate", "delete"}) {
+            String[] help = cli("", "sieve", sub, "--help");
+            assertEquals("0", help[0], sub);
+            assertTrue(help[1].startsWith("Usage: tegami sieve " + sub), help[1]);
+        }
+        assertTrue(cli("", "sieve", "--help")[1].contains("Manage users' Sieve filter scripts."));
+        // the scripts go with the user (the store's contract tests check the rows themselves)
+        cli("", "user", "remove", "alice@example.test");
+        assertEquals("1||tegami: no user alice@example.test (list them with 'tegami user list')\n",
+                String.join("|", cli("", "sieve", "list", "alice@example.test")));
     }
 
     @Test
@@ -349,7 +430,7 @@ class ConfigAndCliTest {
     void portInUseSaysWhatAndHowToFix() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Path f = config("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\nsmtp = [\"127.0.0.1:" + taken.getLocalPort()
-                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\n");
+                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n");
             var e = assertThrows(TegamiException.class, () -> TegamiServer.start(ConfigLoader.load(f), InstantSource.system()));
             assertEquals("Cannot listen for smtp on 127.0.0.1:" + taken.getLocalPort() + ": the port is already in use by another"
                     + " program (find it with: ss -ltnp 'sport = :" + taken.getLocalPort() + "'); stop it or change [listen] smtp"
@@ -360,7 +441,7 @@ class ConfigAndCliTest {
     @Test
     void serverServesAutoconfigForHostedDomainsOnly() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n"
-                + "submissions = [\"127.0.0.1:0\"]\npop3 = []\npop3s = [\"127.0.0.1:0\"]\nimap = []\nimaps = [\"127.0.0.1:0\"]\nhttp = [\"127.0.0.1:0\"]\n");
+                + "submissions = [\"127.0.0.1:0\"]\npop3 = []\npop3s = [\"127.0.0.1:0\"]\nimap = []\nimaps = [\"127.0.0.1:0\"]\nmanagesieve = []\nhttp = [\"127.0.0.1:0\"]\n");
         try (TegamiServer s = TegamiServer.start(ConfigLoader.load(f), InstantSource.system());
              var client = java.net.http.HttpClient.newHttpClient()) {
             s.store().accounts().addDomain("example.test");

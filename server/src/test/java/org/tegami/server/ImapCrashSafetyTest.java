@@ -63,6 +63,7 @@ class ImapCrashSafetyTest {
                 pop3s = []
                 imap = []
                 imaps = ["127.0.0.1:%d"]
+                managesieve = []
                 """.formatted(smtp, imaps));
         assertEquals(0, ServerProcess.cli(dir, config, null, "domain", "add", "example.test").waitFor());
         assertEquals(0, ServerProcess.cli(dir, config, "correct horse battery\n", "user", "add", "alice@example.test",

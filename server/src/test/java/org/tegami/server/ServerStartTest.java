@@ -2,6 +2,7 @@ package org.tegami.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -32,7 +33,7 @@ class ServerStartTest {
     /** Starts with only the named services listening, each on one ephemeral loopback port. */
     private TegamiServer start(String... services) throws Exception {
         StringBuilder toml = new StringBuilder("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\n");
-        for (String svc : List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")) {
+        for (String svc : List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps", "managesieve")) {
             toml.append(svc).append(List.of(services).contains(svc) ? " = [\"127.0.0.1:0\"]\n" : " = []\n");
         }
         Path f = dir.resolve("tegami.toml");
@@ -60,6 +61,47 @@ class ServerStartTest {
             }
         }
         assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "close() stops the listener");
+    }
+
+    /**
+     * The managesieve listener is wired to the server's store, TLS and login: over the wire, RFC 5804 §1.7's greeting
+     * with the provisional checker's empty SIEVE list, STARTTLS, AUTHENTICATE, PUTSCRIPT, SETACTIVE; the script is in
+     * the store delivery reads. The summary names the listener.
+     */
+    @Test
+    void manageSieveListenerServesTheStore() throws Exception {
+        try (TegamiServer s = start("managesieve")) {
+            int port = s.port("managesieve");
+            assertTrue(summary(s, NOW).contains(String.format("    %-12s %-22s %-13s %s%n", "managesieve", "127.0.0.1:" + port,
+                    "STARTTLS", "ManageSieve: users' Sieve filter scripts (login over TLS only)")), summary(s, NOW));
+            s.store().accounts().addDomain("example.test");
+            var alice = s.store().accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(),
+                    new org.tegami.auth.PasswordHasher().hash("alice-password".toCharArray()));
+            try (Socket plain = new Socket("127.0.0.1", port)) {
+                plain.setSoTimeout(5000);
+                var in = new BufferedReader(new InputStreamReader(plain.getInputStream(), StandardCharsets.UTF_8));
+                List<String> greeting = List.of("\"IMPLEMENTATION\" \"Tegami\"", "\"SIEVE\" \"\"", "\"SASL\" \"\"",
+                        "\"STARTTLS\"", "\"UNAUTHENTICATE\"", "\"VERSION\" \"1.0\"", "OK \"Tegami ManageSieve ready\"");
+                for (String line : greeting) assertEquals(line, in.readLine());
+                plain.getOutputStream().write("STARTTLS\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertEquals("OK \"Begin TLS negotiation now\"", in.readLine());
+                var tls = (javax.net.ssl.SSLSocket) org.tegami.testkit.TestTls.trustAllClientContext().getSocketFactory()
+                        .createSocket(plain, "127.0.0.1", port, false);
+                tls.startHandshake();
+                var tin = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
+                var out = tls.getOutputStream();
+                for (String line : List.of("\"IMPLEMENTATION\" \"Tegami\"", "\"SIEVE\" \"\"", "\"SASL\" \"PLAIN LOGIN\"",
+                        "\"UNAUTHENTICATE\"", "\"VERSION\" \"1.0\"", "OK \"TLS negotiation successful\"")) {
+                    assertEquals(line, tin.readLine());
+                }
+                out.write(("AUTHENTICATE \"PLAIN\" \"" + java.util.Base64.getEncoder().encodeToString(
+                        "\0alice@example.test\0alice-password".getBytes(StandardCharsets.UTF_8)) + "\"\r\n"
+                        + "PUTSCRIPT \"main\" {7+}\r\nkeep;\r\n\r\nSETACTIVE \"main\"\r\nLOGOUT\r\n").getBytes(StandardCharsets.US_ASCII));
+                assertEquals(List.of("OK \"Authenticated\"", "OK \"Script stored\"", "OK \"Script activated\"",
+                        "OK \"Logout completed\""), List.of(tin.readLine(), tin.readLine(), tin.readLine(), tin.readLine()));
+            }
+            assertEquals(java.util.Optional.of("keep;\r\n"), s.store().sieve().active(alice.id()));
+        }
     }
 
     private static String summary(TegamiServer s, Instant now) {
@@ -93,6 +135,7 @@ class ServerStartTest {
                     "  inbound       authentication (SPF, DKIM, DMARC, ARC) -> spam (GTUBE, classifier) -> user rules (Sieve,"
                             + " not implemented yet) -> store",
                     "  senders       SPF, DKIM, ARC, DMARC checked; DMARC reject refused (550 5.7.1), quarantine to Junk",
+                    "  senders       DMARC aggregate reports: not sent ([inbound] dmarc_reports)",
                     "  spam          GTUBE refused; classifier on: Junk at 0.90, never refused, learning on",
                     "  forwarding    SRS, ARC-sealed with the alias domain's DKIM key, at most 1000 copies per alias and hour"
                             + " (more are delayed), loops stop at Delivered-To or 50 Received fields",

@@ -39,6 +39,7 @@ class SmtpToImapTest {
                 pop3s = []
                 imap = ["127.0.0.1:0"]
                 imaps = ["127.0.0.1:0"]
+                managesieve = []
                 """);
         try (TegamiServer server = TegamiServer.start(ConfigLoader.load(f), InstantSource.system())) {
             server.store().accounts().addDomain("example.test");

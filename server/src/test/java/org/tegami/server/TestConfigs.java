@@ -8,7 +8,8 @@ import java.util.TreeSet;
 
 /** tegami.toml files for tests: every listener off but the ones named, on ephemeral loopback ports. */
 final class TestConfigs {
-    private static final String[] SERVICES = {"smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps"};
+    private static final String[] SERVICES = {"smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps",
+            "managesieve"};
 
     private TestConfigs() {}
 

@@ -33,7 +33,11 @@ public final class DnsCommand implements Runnable {
         }
         TegamiConfig cfg = config.load();
         String d = domain.toLowerCase(Locale.ROOT);
-        records(d, ClientSettings.from(cfg), new DkimKeys(cfg.dataDir()).forDomain(d), Instant.now()).forEach(System.out::println);
+        var sieve = cfg.listen("managesieve");
+        java.util.OptionalInt sievePort = sieve.isEmpty() || sieve.getFirst().getPort() == 0
+                ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(sieve.getFirst().getPort());
+        records(d, ClientSettings.from(cfg), new DkimKeys(cfg.dataDir()).forDomain(d), Instant.now(), sievePort)
+                .forEach(System.out::println);
     }
 
     /**
@@ -43,6 +47,12 @@ public final class DnsCommand implements Runnable {
      * @param now the MTA-STS policy id is its UTC minute, so re-running after a policy change yields a new id
      */
     public static List<String> records(String domain, ClientSettings s, List<DkimKey> dkim, Instant now) {
+        return records(domain, s, dkim, now, java.util.OptionalInt.empty());
+    }
+
+    /** As {@link #records(String, ClientSettings, List, Instant)}, with the ManageSieve port when it listens. */
+    public static List<String> records(String domain, ClientSettings s, List<DkimKey> dkim, Instant now,
+                                       java.util.OptionalInt managesieve) {
         String d = domain + ".";
         String host = s.hostname().toLowerCase(Locale.ROOT) + ".";
         List<String> out = new ArrayList<>();
@@ -87,6 +97,10 @@ public final class DnsCommand implements Runnable {
             out.add(port.isPresent()
                     ? name + " IN SRV " + (svc.security() == Security.SSL ? 0 : 10) + " 1 " + port.getAsInt() + " " + host
                     : name + " IN SRV 0 0 0 .");
+        }
+        if (managesieve.isPresent()) {
+            out.add("; ManageSieve (RFC 5804 §1.8): where mail clients edit their filter rules (STARTTLS).");
+            out.add("_sieve._tcp." + d + " IN SRV 0 1 " + managesieve.getAsInt() + " " + host);
         }
         out.add("; Automatic client setup (Thunderbird autoconfig, Outlook Autodiscover), served by the http/https listeners;");
         out.add("; the certificate must also name autoconfig." + domain + " and autodiscover." + domain + ".");

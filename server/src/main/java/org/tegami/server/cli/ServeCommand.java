@@ -20,9 +20,10 @@ import picocli.CommandLine.Option;
 public final class ServeCommand implements Runnable {
     static final String DEMO_DOMAIN = "example.test";
     static final String DEMO_USER = "demo@" + DEMO_DOMAIN;
-    /** {@code --local} ports: the standard ones plus 2000-ish, so no root is needed. */
+    /** {@code --local} ports: the standard ones with a 2 in front (2525, 2993, 24190), so no root is needed. */
     static final Map<String, Integer> LOCAL_PORTS = Map.of(
-            "smtp", 2525, "submission", 2587, "submissions", 2465, "pop3", 2110, "pop3s", 2995, "imap", 2143, "imaps", 2993);
+            "smtp", 2525, "submission", 2587, "submissions", 2465, "pop3", 2110, "pop3s", 2995, "imap", 2143, "imaps", 2993,
+            "managesieve", 24190);
 
     @Mixin Cli.ConfigOption config;
 

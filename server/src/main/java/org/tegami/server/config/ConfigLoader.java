@@ -30,8 +30,9 @@ public final class ConfigLoader {
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
-            "spam", "inbound", "forwarding");
+            "spam", "inbound", "forwarding", "sieve");
     private static final Set<String> FORWARDING = Set.of("max_per_hour", "srs_max_age_days");
+    private static final Set<String> SIEVE = Set.of("max_scripts", "max_script_size");
     private static final Set<String> INBOUND = Set.of("verify", "dmarc_reject", "trusted_arc_sealers", "dmarc_reports");
     private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning", "dnsbl", "greylisting",
             "greylist_delay", "rspamd", "rspamd_reject", "rspamd_controller", "rspamd_password");
@@ -53,6 +54,7 @@ public final class ConfigLoader {
         m.put("pop3s", List.of("0.0.0.0:995"));
         m.put("imap", List.of("0.0.0.0:143"));
         m.put("imaps", List.of("0.0.0.0:993"));
+        m.put("managesieve", List.of("0.0.0.0:4190")); // RFC 5804 §1.8: STARTTLS, AUTHENTICATE only after it
         m.put("http", List.of());
         m.put("https", List.of());
         return m;
@@ -144,7 +146,7 @@ public final class ConfigLoader {
         javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.tls_ca").map(base::resolve));
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
-                java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), forwarding(c), source);
+                java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c), source);
     }
 
     /** {@code [forwarding]}: copies per alias and hour, and how long SRS addresses take bounces. */
@@ -158,6 +160,34 @@ public final class ConfigLoader {
         // the day stamp wraps at 1024 days; beyond half of that an old address could look new
         if (days > 365) throw c.error("forwarding.srs_max_age_days", "must be 1 to 365 (days a bounce to a forwarded copy is accepted)");
         return new org.tegami.delivery.forward.ForwardingSettings((int) perHour, d.maxReceived(), java.time.Duration.ofDays(days));
+    }
+
+    /**
+     * {@code [sieve]}: how many Sieve scripts an account may keep ({@code max_scripts}) and how large each may be
+     * ({@code max_script_size}: bytes, or a string with a k or M suffix such as "64k").
+     */
+    private static org.tegami.store.SieveScriptStore.Quota sieve(Checker c) {
+        TomlTable t = c.table("sieve");
+        if (t != null) c.onlyKeys(t, "sieve.", SIEVE);
+        var d = org.tegami.store.SieveScriptStore.Quota.DEFAULTS;
+        long scripts = c.positive("sieve.max_scripts").orElse((long) d.maxScripts());
+        if (scripts > 1000) throw c.error("sieve.max_scripts", "must be 1 to 1000");
+        long size = d.maxScriptSize();
+        if (c.toml().contains("sieve.max_script_size")) {
+            Object v = c.toml().get("sieve.max_script_size");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})([kKmM]?)").matcher(String.valueOf(v));
+            if (!(v instanceof String || v instanceof Long) || !m.matches()) {
+                throw c.error("sieve.max_script_size", "must be a size such as \"64k\", \"1M\" or whole bytes");
+            }
+            size = Long.parseLong(m.group(1)) * switch (m.group(2)) {
+                case "k", "K" -> 1024L;
+                case "m", "M" -> 1024L * 1024;
+                default -> 1L;
+            };
+            // a script is read whole into memory by ManageSieve and by delivery
+            if (size < 1 || size > 16L * 1024 * 1024) throw c.error("sieve.max_script_size", "must be 1 byte to 16M");
+        }
+        return new org.tegami.store.SieveScriptStore.Quota((int) scripts, (int) size);
     }
 
     /** {@code [inbound]}: sender authentication on and DMARC reject honoured unless turned off. */

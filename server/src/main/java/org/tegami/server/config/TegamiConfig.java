@@ -23,6 +23,7 @@ import org.tegami.core.Limits;
  * @param inbound sender authentication of mail from outside ({@code [inbound]})
  * @param abuse DNSBLs, greylisting and rspamd ({@code [spam] dnsbl, greylisting, greylist_delay, rspamd, rspamd_reject})
  * @param forwarding aliases' forwarding to remote addresses ({@code [forwarding] max_per_hour, srs_max_age_days})
+ * @param sieve per-account Sieve script quotas ({@code [sieve] max_scripts, max_script_size})
  */
 public record TegamiConfig(
         String hostname,
@@ -42,31 +43,32 @@ public record TegamiConfig(
         org.tegami.delivery.InboundSettings inbound,
         org.tegami.delivery.abuse.AbuseSettings abuse,
         org.tegami.delivery.forward.ForwardingSettings forwarding,
+        org.tegami.store.SieveScriptStore.Quota sieve,
         Optional<Path> source) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, source);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, source);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, source);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, source);
     }
 
     public TegamiConfig withForwarding(org.tegami.delivery.forward.ForwardingSettings forwarding) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, source);
     }
 
     public List<InetSocketAddress> listen(String service) {

@@ -57,6 +57,14 @@ class DnsCommandTest {
     }
 
     @Test
+    void manageSieveSrvRecordOnlyWhenItListens() {
+        List<String> on = records(DnsCommand.records("example.test", SETTINGS, List.of(), NOW, java.util.OptionalInt.of(4190)));
+        assertEquals(List.of("_sieve._tcp.example.test. IN SRV 0 1 4190 mail.example.test."),
+                on.stream().filter(l -> l.contains("sieve")).toList());
+        assertTrue(records(DnsCommand.records("example.test", SETTINGS, List.of(), NOW)).stream().noneMatch(l -> l.contains("sieve")));
+    }
+
+    @Test
     void commandReadsTheConfigAndPrintsDkimKeysOnceGenerated() throws Exception {
         Path f = dir.resolve("tegami.toml");
         Files.writeString(f, "hostname = \"mx.example.test\"\ndata_dir = \"data\"\n[listen]\nsmtp = []\nsubmission = []\n"
@@ -77,6 +85,8 @@ class DnsCommandTest {
         assertTrue(out.contains("; warning: [listen] smtp is empty, so this server does not accept mail from the internet\n"), out);
         assertTrue(out.contains("\n_submission._tcp.example.test. IN SRV 0 0 0 .\n"), out);
         assertTrue(out.contains("\n_pop3s._tcp.example.test. IN SRV 0 1 995 mx.example.test.\n"), out);
+        // [listen] managesieve defaults to 0.0.0.0:4190: RFC 5804 §1.8
+        assertTrue(out.contains("\n_sieve._tcp.example.test. IN SRV 0 1 4190 mx.example.test.\n"), out);
         assertEquals(2, out.lines().filter(l -> l.matches("[a-z0-9]+\\._domainkey\\.example\\.test\\. IN TXT \\( \"v=DKIM1; .+")).count(), out);
 
         var err = new ByteArrayOutputStream();

@@ -24,6 +24,12 @@ class ServeCommandTest {
     }
 
     @Test
+    void localPortsPutATwoInFrontOfTheStandardOnes() {
+        assertEquals(2993, ServeCommand.LOCAL_PORTS.get("imaps"));
+        assertEquals(24190, ServeCommand.LOCAL_PORTS.get("managesieve"), "RFC 5804's 4190");
+    }
+
+    @Test
     void demoTextForAnExistingAccountSaysHowToResetItsPassword() {
         String text = ServeCommand.demoText(null);
         assertEquals("Demo account demo@example.test exists; set a new password with:", text.lines().toList().get(1));

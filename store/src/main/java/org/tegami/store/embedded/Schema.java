@@ -222,6 +222,18 @@ final class Schema {
             // set and Delivered-To, ADR 0013); empty for everything queued before.
             """
             ALTER TABLE queue ADD COLUMN prefix BLOB NOT NULL DEFAULT x'';
+            """,
+            // v19: Sieve scripts (RFC 5228) managed over ManageSieve (RFC 5804): names compared octet by octet
+            // (BINARY), content as UTF-8 text; at most one active script per account (the partial unique index,
+            // which is also how delivery finds it); an account's scripts go with it.
+            """
+            CREATE TABLE sieve_scripts(
+                account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                content TEXT NOT NULL,
+                active INTEGER NOT NULL,
+                PRIMARY KEY(account_id, name)) WITHOUT ROWID;
+            CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(account_id) WHERE active = 1;
             """);
 
     static void migrate(Connection c) throws SQLException {

@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(18, count("PRAGMA user_version"));
+        assertEquals(19, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -255,8 +255,32 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
+    /** Takes a data directory back to what v18 left. */
+    private static void undoV19(Statement st) throws java.sql.SQLException {
+        st.execute("DROP TABLE sieve_scripts");
+        st.execute("PRAGMA user_version=18");
+    }
+
+    @Test
+    void upgradeToV19StartsWithNoSieveScripts() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Account a = user(s, "a@example.test");
+        s.close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV19(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        assertTrue(upgraded.sieve().list(a.id()).isEmpty());
+        assertEquals(org.tegami.store.SieveScriptStore.Result.OK, upgraded.sieve().put(a.id(), "s", "keep;",
+                org.tegami.store.SieveScriptStore.Quota.DEFAULTS));
+        assertEquals(19, count("PRAGMA user_version"));
+    }
+
     /** Takes a data directory back to what v17 left. */
     private static void undoV18(Statement st) throws java.sql.SQLException {
+        undoV19(st);
         st.execute("ALTER TABLE queue DROP COLUMN prefix");
         st.execute("PRAGMA user_version=17");
     }
@@ -277,7 +301,7 @@ class EmbeddedStoreFilesTest {
         var e = upgraded.queue().list().getFirst();
         assertTrue(e.prefix().isEmpty());
         assertEquals(java.util.List.of("b@remote.test"), e.recipients());
-        assertEquals(18, count("PRAGMA user_version"));
+        assertEquals(19, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v16 left. */
@@ -300,7 +324,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.dmarcReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.dmarcReports().add("a.test", 1, "v=DMARC1; p=none", java.util.Map.of("row", 1L));
         assertEquals(1, upgraded.dmarcReports().pending(Long.MAX_VALUE).size());
-        assertEquals(18, count("PRAGMA user_version"));
+        assertEquals(19, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v15 left. */
@@ -325,7 +349,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.greylist().entry(t).isEmpty());
         upgraded.greylist().put(t, new org.tegami.store.GreylistStore.Entry(NOW, NOW, false));
         assertTrue(upgraded.greylist().entry(t).isPresent());
-        assertEquals(18, count("PRAGMA user_version"));
+        assertEquals(19, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v14 left. */
