@@ -70,7 +70,10 @@ final class DateParts {
 
     /** Parses an RFC 5322 date-time, or null. Comments are dropped; a missing seconds field is 0. */
     static ZonedDateTime parse(String value) {
-        String v = value.replaceAll("\\([^()]*\\)", " ").replace(',', ' ').strip();
+        // RFC 5322 §3.6.7: in Received the date-time follows the last semicolon
+        int semi = value.lastIndexOf(';');
+        if (value.length() > 1000) return null;
+        String v = (semi >= 0 ? value.substring(semi + 1) : value).replaceAll("\\([^()]*\\)", " ").replace(',', ' ').strip();
         if (v.length() > 200) return null;
         String[] f = v.split("[ \t\r\n]+");
         int i = 0;
