@@ -3,10 +3,16 @@ package org.tegami.sieve;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /** The addr-specs of an address-list header value (RFC 5322 §3.4), groups flattened, for the address test. */
 final class Addresses {
     private static final int MAX = 1_000;
+    /** Fields holding addresses (RFC 5322 §3.6.2, §3.6.3, §3.6.6, RFC 8098, and common delivery fields). */
+    static final Set<String> FIELDS = Set.of("from", "sender", "reply-to", "to", "cc", "bcc", "resent-from",
+            "resent-sender", "resent-to", "resent-cc", "resent-bcc", "resent-reply-to", "return-path",
+            "disposition-notification-to", "delivered-to", "x-original-to", "envelope-to", "errors-to", "mail-followup-to",
+            "mail-reply-to", "original-recipient", "x-envelope-to", "x-envelope-from", "apparently-to");
 
     private Addresses() {}
 

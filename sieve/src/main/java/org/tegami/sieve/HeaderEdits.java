@@ -13,11 +13,15 @@ import java.util.Set;
  */
 final class HeaderEdits {
     /**
-     * Fields a script may neither add nor delete: trace fields and the auto-reply marker, which loop detection and
-     * abuse tracking rely on (RFC 5293 security considerations). Such edits are silently ignored.
+     * Fields a script may neither add nor delete; such edits are silently ignored. RFC 5293 forbids deleting
+     * Received and Auto-Submitted (trace and loop detection rely on them); we also keep scripts from adding them and
+     * from forging or removing the other trace and authentication fields. Subject is never protected (RFC 5293).
      */
     static final Set<String> PROTECTED = Set.of("received", "auto-submitted", "return-path", "authentication-results",
             "dkim-signature", "arc-seal", "arc-message-signature", "arc-authentication-results", "delivered-to");
+
+    /** The longest value addheader accepts, in UTF-8 bytes (as Pigeonhole's default). */
+    static final int MAX_VALUE = 2048;
 
     private final List<HeaderField> original;
     private final List<HeaderField> current;
@@ -51,6 +55,9 @@ final class HeaderEdits {
     void add(String name, String value, boolean last) {
         if (!validName(name)) throw new SieveRuntimeException("bad header field name \"" + name + "\"");
         count();
+        if (value.getBytes(StandardCharsets.UTF_8).length > MAX_VALUE) {
+            throw new SieveRuntimeException("addheader value longer than " + MAX_VALUE + " bytes");
+        }
         if (PROTECTED.contains(name.toLowerCase(Locale.ROOT))) return;
         HeaderField f = new HeaderField(name, " " + encode(value, name.length() + 2));
         // RFC 5293 §4: at the top unless :last

@@ -46,7 +46,7 @@ final class Tests {
                 yield true;
             }
             case "size" -> t.has("over") ? in.message.size() > t.number(0) : in.message.size() < t.number(0);
-            case "header" -> match(t, vars, fieldValues(t, vars, t.list(0), false), t.list(1));
+            case "header" -> match(t, vars, fieldValues(t, vars, expand(t.list(0), vars), false), t.list(1));
             case "address" -> match(t, vars, addressValues(t, vars), t.list(1));
             case "envelope" -> match(t, vars, envelopeValues(t, vars), t.list(1));
             case "body" -> match(t, vars, bodyValues(t, vars), t.list(0));
@@ -130,10 +130,17 @@ final class Tests {
         return false;
     }
 
+    private static List<String> expand(List<String> raw, Variables vars) {
+        List<String> out = new ArrayList<>(raw.size());
+        for (String s : raw) out.add(vars.expand(s));
+        return out;
+    }
+
+    /** The fields with these (expanded) names, in message order per name, narrowed by :index. */
     private List<HeaderField> fields(Call t, Variables vars, List<String> names) {
         List<HeaderField> out = new ArrayList<>();
         for (String raw : names) {
-            String name = vars.expand(raw);
+            String name = raw;
             List<HeaderField> these = new ArrayList<>();
             for (HeaderField f : in.headers.current()) if (f.name().equalsIgnoreCase(name)) these.add(f);
             in.budget.charge(in.headers.current().size());
@@ -160,7 +167,13 @@ final class Tests {
 
     private List<String> addressValues(Call t, Variables vars) {
         List<String> out = new ArrayList<>();
-        for (String v : fieldValues(t, vars, t.list(0), true)) {
+        List<String> names = new ArrayList<>();
+        for (String n : t.list(0)) {
+            String name = vars.expand(n);
+            // RFC 5228 §5.1 (checked at compile time unless the name came from a variable)
+            if (Addresses.FIELDS.contains(name.toLowerCase(Locale.ROOT))) names.add(name);
+        }
+        for (String v : fieldValues(t, vars, names, true)) {
             for (String a : Addresses.parse(v)) {
                 String p = Addresses.part(a, t);
                 if (p != null) out.add(p);
@@ -225,7 +238,7 @@ final class Tests {
         List<String> out = new ArrayList<>();
         String part = vars.expand(t.string(1));
         if (!DateParts.NAMES.contains(part.toLowerCase(Locale.ROOT))) throw new SieveRuntimeException("unknown date part \"" + part + "\"");
-        for (String v : fieldValues(t, vars, List.of(t.string(0)), false)) {
+        for (String v : fieldValues(t, vars, List.of(vars.expand(t.string(0))), false)) {
             ZonedDateTime d = DateParts.parse(v);
             if (d == null) continue; // RFC 5260 §4: a field that is no date does not match
             if (t.has("zone")) d = d.withZoneSameInstant(zone(vars.expand(t.tagString("zone"))));

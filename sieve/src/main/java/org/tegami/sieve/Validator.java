@@ -262,11 +262,13 @@ final class Validator {
             case "vacation" -> {
                 if (c.has("seconds") && !required.contains("vacation-seconds")) throw err(n, ":seconds needs require \"vacation-seconds\"");
             }
-            case "header", "address", "envelope", "exists" -> {
+            case "header", "address", "exists" -> {
                 for (String h : c.list(0)) {
-                    if (!h.contains("${") && n.name().equals("envelope")) continue;
-                    if (!h.contains("${") && !h.isEmpty() && !HeaderEdits.validName(h) && !n.name().equals("envelope")) {
-                        throw err(n, "bad header field name \"" + h + "\"");
+                    if (h.contains("${")) continue;
+                    if (!h.isEmpty() && !HeaderEdits.validName(h)) throw err(n, "bad header field name \"" + h + "\"");
+                    // RFC 5228 §5.1: the address test only on fields that hold addresses
+                    if (n.name().equals("address") && !Addresses.FIELDS.contains(h.toLowerCase(Locale.ROOT))) {
+                        throw err(n, "header field \"" + h + "\" does not hold addresses");
                     }
                 }
             }

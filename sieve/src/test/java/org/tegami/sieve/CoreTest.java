@@ -150,6 +150,24 @@ class CoreTest {
         assertFalse(f.fires("", "address :localpart :is \"to\" \"Road Runner\""));
         // the group in Cc has no addresses
         assertFalse(f.fires("", "address :contains \"cc\" \"undisclosed\""));
+        // RFC 5228 §5.1: only fields that hold addresses
+        Fixture.assertCompileError("if address :is \"Subject\" \"x\" {}", "does not hold addresses");
+        assertFalse(f.fires("\"variables\"", "allof(true, address :contains \"${none}subject\" \"\")"));
+    }
+
+    @Test
+    void keywordsAreCaseInsensitiveInAnyLocale() {
+        java.util.Locale before = java.util.Locale.getDefault();
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
+        try {
+            // dotted/dotless i: "IF", ":IS", "INBOX" and "i;ascii-casemap" must not depend on the locale
+            Result r = f.ok("REQUIRE \"fileinto\"; IF HEADER :IS :COMPARATOR \"i;ascii-casemap\" \"SUBJECT\" \"[ACME-USERS] [FWD] VERSION 1.0 IS OUT\""
+                    + " { FILEINTO \"inbox\"; KEEP; }");
+            assertActions(r, new Action.Keep(List.of()));
+            assertTrue(f.fires("\"variables\"", "string :is \"${x}\" \"\""));
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
     }
 
     @Test

@@ -80,6 +80,22 @@ class EditheaderTest {
     }
 
     @Test
+    void valueLengthIsLimited() {
+        Result r = f.run("require \"editheader\"; addheader \"X-Big\" \"" + "x".repeat(HeaderEdits.MAX_VALUE + 1) + "\";");
+        assertEquals("addheader value longer than 2048 bytes", r.runtimeError().get());
+        StringBuilder many = new StringBuilder("require \"editheader\";");
+        for (int i = 0; i < 100; i++) many.append("addheader \"X-N\" \"").append(i).append("\";");
+        assertTrue(f.run(many.toString()).runtimeError().get().contains("header edits"));
+    }
+
+    @Test
+    void subjectCanBeReplaced() {
+        Result r = run("deleteheader \"Subject\"; addheader \"Subject\" \"[list] new\";");
+        assertEquals(1, r.headers().fields().stream().filter(h -> h.name().equals("Subject")).count());
+        assertEquals("[list] new", r.headers().fields().get(0).unfolded());
+    }
+
+    @Test
     void longValuesFold() {
         String v = "word ".repeat(40).strip();
         Result r = run("addheader \"X-Long\" \"" + v + "\";");

@@ -36,6 +36,42 @@ class MatchTest {
         assertEquals(List.of("", ""), glob("", "**"));
     }
 
+    /** A plain backtracking matcher, leftmost-shortest for every star: the reference for the linear one. */
+    private static List<String> reference(String v, int vi, String p, int pi, List<String> groups) {
+        if (pi == p.length()) return vi == v.length() ? groups : null;
+        char c = p.charAt(pi);
+        if (c == '*') {
+            for (int end = vi; end <= v.length(); end++) {
+                List<String> g = new java.util.ArrayList<>(groups);
+                g.add(v.substring(vi, end));
+                List<String> r = reference(v, end, p, pi + 1, g);
+                if (r != null) return r;
+            }
+            return null;
+        }
+        if (vi == v.length()) return null;
+        if (c == '?') {
+            List<String> g = new java.util.ArrayList<>(groups);
+            g.add(v.substring(vi, vi + 1));
+            return reference(v, vi + 1, p, pi + 1, g);
+        }
+        return Character.toUpperCase(c) == Character.toUpperCase(v.charAt(vi)) ? reference(v, vi + 1, p, pi + 1, groups) : null;
+    }
+
+    @Test
+    void globAgreesWithBacktrackingReference() {
+        java.util.Random random = new java.util.Random(5228);
+        String alphabet = "abAB";
+        String patternAlphabet = "abB*?";
+        for (int n = 0; n < 50_000; n++) {
+            StringBuilder v = new StringBuilder(), p = new StringBuilder();
+            for (int i = random.nextInt(9); i > 0; i--) v.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            for (int i = random.nextInt(7); i > 0; i--) p.append(patternAlphabet.charAt(random.nextInt(patternAlphabet.length())));
+            List<String> expected = reference(v.toString(), 0, p.toString(), 0, List.of());
+            assertEquals(expected, glob(v.toString(), p.toString()), () -> v + " ~ " + p);
+        }
+    }
+
     @Test
     void asciiNumeric() {
         Comparator n = new Comparator("i;ascii-numeric", new Budget(1000));
