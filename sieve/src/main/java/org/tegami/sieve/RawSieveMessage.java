@@ -14,12 +14,14 @@ import java.util.Optional;
 /**
  * A {@link SieveMessage} over the raw RFC 5322 bytes of a message: header fields read once, the body split into
  * MIME parts only when a {@code body} test asks, reading at most {@code bodyBytes} of it. Bounds: at most
- * {@value #MAX_FIELDS} header fields, MIME nesting {@value #MAX_DEPTH}, {@value #MAX_PARTS} parts.
+ * {@value #MAX_FIELDS} header fields and {@value #MAX_HEADER_CHARS} characters of them per header section (fields
+ * beyond are not seen), 64 KiB per field, MIME nesting {@value #MAX_DEPTH}, {@value #MAX_PARTS} parts.
  */
 public final class RawSieveMessage implements SieveMessage {
     static final int MAX_FIELDS = 2_000;
     static final int MAX_DEPTH = 16;
     static final int MAX_PARTS = 500;
+    static final int MAX_HEADER_CHARS = 256 * 1024;
 
     private final byte[] raw;
     private final int bodyStart;
@@ -87,6 +89,7 @@ public final class RawSieveMessage implements SieveMessage {
         int i = start;
         String name = null;
         StringBuilder value = null;
+        long seen = 0;
         while (i < end) {
             int eol = i;
             while (eol < end && b[eol] != '\n') eol++;
@@ -95,6 +98,18 @@ public final class RawSieveMessage implements SieveMessage {
             if (lineEnd == i) {
                 i = next;
                 break; // the empty line ending the header
+            }
+            seen += lineEnd - i;
+            if (seen > MAX_HEADER_CHARS || out.size() >= MAX_FIELDS) {
+                // past the bound: find the end of the header without keeping anything
+                if (name != null && out.size() < MAX_FIELDS && seen - (lineEnd - i) <= MAX_HEADER_CHARS) {
+                    out.add(new HeaderField(name, value.toString()));
+                }
+                name = null;
+                value = null;
+                if (b[i] != ' ' && b[i] != '\t' && indexOf(b, i, lineEnd, (byte) ':') < 0) return i;
+                i = next;
+                continue;
             }
             String line = new String(b, i, lineEnd - i, StandardCharsets.UTF_8);
             if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && value != null) {
@@ -113,6 +128,11 @@ public final class RawSieveMessage implements SieveMessage {
         }
         if (name != null && out.size() < MAX_FIELDS) out.add(new HeaderField(name, value.toString()));
         return i;
+    }
+
+    private static int indexOf(byte[] b, int from, int to, byte c) {
+        for (int k = from; k < to; k++) if (b[k] == c) return k;
+        return -1;
     }
 
     private static String param(String contentType, String name) {

@@ -135,6 +135,24 @@ class LimitsTest {
     }
 
     @Test
+    void hugeHeaderIsBounded() {
+        StringBuilder raw = new StringBuilder();
+        for (int i = 0; i < 200_000; i++) raw.append("X-Junk-").append(i).append(": ").append("v".repeat(40)).append("\r\n");
+        raw.append("Subject: late\r\n\r\nbody text\r\n");
+        SieveMessage m = assertTimeoutPreemptively(FAST,
+                () -> RawSieveMessage.of(raw.toString().getBytes(StandardCharsets.US_ASCII), "a@b.test", "c@d.test", 1000));
+        assertEquals(RawSieveMessage.MAX_FIELDS, m.headers().size());
+        assertEquals("body text\r\n", m.body().raw());
+        Result r = runsFast("if header :contains \"X-Junk-1999\" \"v\" { discard; }", m);
+        assertEquals(List.of(new Action.Discard()), r.actions());
+        StringBuilder wide = new StringBuilder("Subject: ");
+        wide.append("w".repeat(RawSieveMessage.MAX_HEADER_CHARS * 2)).append("\r\nX-After: 1\r\n\r\nbody\r\n");
+        SieveMessage w = RawSieveMessage.of(wide.toString().getBytes(StandardCharsets.US_ASCII), "a@b.test", "c@d.test", 1000);
+        assertEquals(List.of(), w.headers());
+        assertEquals("body\r\n", w.body().raw());
+    }
+
+    @Test
     void hostileMimeIsBounded() {
         StringBuilder raw = new StringBuilder();
         for (int i = 0; i < 100; i++) raw.append("Content-Type: multipart/mixed; boundary=b").append(i).append("\r\n\r\n--b").append(i).append("\r\n");
