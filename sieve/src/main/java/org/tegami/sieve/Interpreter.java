@@ -78,7 +78,8 @@ final class Interpreter {
         return new Result(List.copyOf(out), !cancelKeep, internalFlags, headers.result(), List.copyOf(marks), Optional.empty());
     }
 
-    private static Result failure(List<HeaderField> original, String why) {
+    private static Result failure(List<HeaderField> original, String message) {
+        String why = SieveException.oneLine(message);
         return new Result(List.of(), true, List.of(), new Result.Headers(List.of(), List.copyOf(original), true), List.of(),
                 Optional.of(why));
     }
@@ -178,11 +179,26 @@ final class Interpreter {
         return out;
     }
 
-    /** RFC 5232 §3: a flag list is space-separated; flags compare case-insensitively and appear once. */
+    /**
+     * RFC 5232 §3: a flag list is space-separated; flags compare case-insensitively and appear once. Strings that
+     * cannot be IMAP flags (RFC 9051 §9 flag-keyword / flag-extension syntax) are dropped, so the store never sees them.
+     */
     static List<String> split(String s) {
         List<String> out = new ArrayList<>();
-        for (String f : s.split("[ \t\r\n]+")) if (!f.isEmpty()) out = union(out, List.of(f));
+        for (String f : s.split("[ \t\r\n]+")) if (validFlag(f)) out = union(out, List.of(f));
         return out;
+    }
+
+    static boolean validFlag(String f) {
+        if (f.isEmpty() || f.length() > 100) return false;
+        int start = f.charAt(0) == '\\' ? 1 : 0;
+        if (start == 1 && f.length() == 1) return false;
+        for (int i = start; i < f.length(); i++) {
+            char c = f.charAt(i);
+            // RFC 9051 §9: ATOM-CHAR excludes SP, CTL, "(", ")", "{", "%", "*", DQUOTE, "\\" and "]"
+            if (c <= ' ' || c >= 0x7f || "(){%*\"\\]".indexOf(c) >= 0) return false;
+        }
+        return true;
     }
 
     static List<String> union(List<String> a, List<String> b) {

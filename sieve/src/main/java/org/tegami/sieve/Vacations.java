@@ -73,6 +73,19 @@ public final class Vacations {
         }
     }
 
+    /** An address field value: a non-ASCII display name is RFC 2047 encoded, the angle address is kept. */
+    private static String address(String v) {
+        String clean = v.replace('\r', ' ').replace('\n', ' ').strip();
+        int lt = clean.lastIndexOf('<');
+        if (lt <= 0 || clean.chars().allMatch(c -> c < 0x80)) return HeaderEdits.encode(clean, 6);
+        return HeaderEdits.encode(clean.substring(0, lt).strip(), 6) + " " + HeaderEdits.encode(clean.substring(lt), 0);
+    }
+
+    /** Every line end as CRLF: a bare CR or LF could otherwise end a header field early. */
+    private static String crlf(String s) {
+        return s.replace("\r\n", "\n").replace('\r', '\n').replace("\n", "\r\n");
+    }
+
     /** An automatic reply: header fields, then the body (CRLF line ends) already in the transfer encoding named. */
     public record Reply(List<HeaderField> headers, String body) {
         public byte[] toBytes() {
@@ -104,12 +117,12 @@ public final class Vacations {
         }
         List<HeaderField> h = new ArrayList<>();
         h.add(new HeaderField("Date", " " + date.format(DateTimeFormatter.RFC_1123_DATE_TIME)));
-        h.add(new HeaderField("From", " " + HeaderEdits.encode(vacation.from().orElse(user), 6)));
-        h.add(new HeaderField("To", " " + vacation.recipient()));
+        h.add(new HeaderField("From", " " + address(vacation.from().orElse(user))));
+        h.add(new HeaderField("To", " " + HeaderEdits.encode(vacation.recipient(), 4)));
         // RFC 5230 §4.3: "Auto: " and the original subject unless :subject was given
         String subj = vacation.subject().orElse("Auto: " + (subject == null ? "" : subject));
         h.add(new HeaderField("Subject", " " + HeaderEdits.encode(subj, 9)));
-        h.add(new HeaderField("Message-ID", " " + messageId));
+        h.add(new HeaderField("Message-ID", " " + HeaderEdits.encode(messageId, 12)));
         // RFC 5230 §5.5: In-Reply-To and References point at the original
         if (origId != null && !origId.isEmpty()) {
             h.add(new HeaderField("In-Reply-To", " " + origId));
@@ -121,7 +134,7 @@ public final class Vacations {
         String body;
         if (vacation.mime()) {
             // RFC 5230 §4.4: the reason is a MIME entity: its header fields join ours
-            String r = vacation.reason().replace("\r\n", "\n").replace("\n", "\r\n");
+            String r = crlf(vacation.reason());
             int split = r.indexOf("\r\n\r\n");
             String head = split < 0 ? r : r.substring(0, split + 2);
             body = split < 0 ? "" : r.substring(split + 4);
@@ -132,7 +145,7 @@ public final class Vacations {
                 }
             }
         } else {
-            String text = vacation.reason().replace("\r\n", "\n").replace("\n", "\r\n");
+            String text = crlf(vacation.reason());
             if (!text.endsWith("\r\n")) text += "\r\n";
             boolean ascii = text.chars().allMatch(c -> c < 0x80);
             h.add(new HeaderField("Content-Type", " text/plain; charset=utf-8"));

@@ -130,5 +130,7 @@ class ExtensionsTest {
         // RFC 5463 §5
         Result e = f.run("require \"ihave\"; error \"custom failure\";");
         assertEquals("error: custom failure", e.runtimeError().get());
+        // runtime errors are one line, whatever the script says
+        assertEquals("error: two?lines", f.run("require \"ihave\"; error \"two\r\nlines\";").runtimeError().get().replace("??", "?"));
     }
 }

@@ -53,6 +53,12 @@ class Imap4flagsTest {
     }
 
     @Test
+    void invalidFlagsAreDropped() {
+        Result r = f.ok("require \"imap4flags\"; setflag [\"ok (bad) \\\\ \\\\Seen ]x a*b\", \"$Fine\"];");
+        assertEquals(List.of("ok", "\\Seen", "$Fine"), r.keepFlags());
+    }
+
+    @Test
     void hasflagOnInternal() {
         assertFalse(f.fires("\"imap4flags\"", "hasflag \"x\""));
         Result r = f.ok("require [\"imap4flags\", \"fileinto\"]; addflag \"X\"; if hasflag :is \"x\" { fileinto \"yes\"; }");

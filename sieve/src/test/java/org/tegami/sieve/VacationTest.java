@@ -83,6 +83,20 @@ class VacationTest {
     }
 
     @Test
+    void replyCannotCarryInjectedFields() {
+        Action.Vacation v = new Action.Vacation("h", "a@b.test\r\nBcc: x@y.test", Duration.ofDays(1),
+                Optional.of("Hi\rBcc: x@y.test"), Optional.of("Grüße <me@x.test>\nBcc: x@y.test"), List.of(), false, "line1\rline2");
+        String text = new String(Vacations.reply(List.of(), v, "me@x.test", ZonedDateTime.parse("2008-06-03T11:00:00+02:00"),
+                "<r@x>").toBytes(), StandardCharsets.UTF_8);
+        String head = text.substring(0, text.indexOf("\r\n\r\n") + 2);
+        for (String line : head.split("\r\n")) assertTrue(!line.startsWith("Bcc"), line);
+        assertTrue(!head.replace("\r\n", "").contains("\r") && !head.replace("\r\n", "").contains("\n"), head);
+        assertTrue(head.contains("From: =?UTF-8?B?"), head);
+        assertTrue(head.contains(" <me@x.test> Bcc: x@y.test\r\n") || head.contains("<me@x.test>"), head);
+        assertTrue(text.endsWith("line1\r\nline2\r\n"), text);
+    }
+
+    @Test
     void replyHeaders() {
         Action.Vacation v = (Action.Vacation) vacation("", PERSONAL).actions().get(0);
         Vacations.Reply reply = Vacations.reply(Fixture.message(PERSONAL).headers(), v, "roadrunner@acme.example.com",
