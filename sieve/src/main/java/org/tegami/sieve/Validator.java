@@ -259,6 +259,13 @@ final class Validator {
                 String name = c.string(0);
                 if (!name.contains("${") && !HeaderEdits.validName(name)) throw err(n, "bad header field name \"" + name + "\"");
             }
+            case "redirect" -> {
+                String a = c.string(0);
+                // RFC 5228 §4.2: an address the server can forward to; checked again after variables are expanded
+                if (!a.contains("${") && !Addresses.validMailbox(a.strip().replaceAll("^<(.*)>$", "$1"))) {
+                    throw err(n, "bad redirect address \"" + a + "\"");
+                }
+            }
             case "vacation" -> {
                 if (c.has("seconds") && !required.contains("vacation-seconds")) throw err(n, ":seconds needs require \"vacation-seconds\"");
             }

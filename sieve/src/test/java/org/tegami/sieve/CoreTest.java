@@ -123,8 +123,10 @@ class CoreTest {
     }
 
     @Test
-    void redirectBadAddressIsRuntimeError() {
-        Result r = f.run("redirect \"not an address\";");
+    void redirectBadAddressIsAnError() {
+        Fixture.assertCompileError("redirect \"not an address\";", "bad redirect address");
+        Fixture.assertCompileError("redirect \"a@b.test, c@d.test\";", "bad redirect address");
+        Result r = f.run("require \"variables\"; set \"a\" \"not an address\"; redirect \"${a}\";");
         assertTrue(r.runtimeError().get().contains("redirect"));
         assertTrue(r.implicitKeep());
         assertEquals(List.of(), r.actions());
