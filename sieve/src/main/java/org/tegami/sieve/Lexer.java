@@ -24,7 +24,16 @@ final class Lexer {
         if (source.length() > limits.scriptSize()) {
             throw new SieveException(1, 1, "script larger than " + limits.scriptSize() + " characters");
         }
+        int nul = source.indexOf('\0');
+        if (nul >= 0) {
+            // RFC 5228 §8.1: no octet of a script is NUL
+            int line = 1, start = 0;
+            for (int i = 0; i < nul; i++) if (source.charAt(i) == '\n') { line++; start = i + 1; }
+            throw new SieveException(line, nul - start + 1, "NUL character in script");
+        }
         Lexer l = new Lexer(source, limits);
+        // a byte order mark some editors write is not part of the script
+        if (source.startsWith("\uFEFF")) l.pos = l.lineStart = 1;
         List<Token> out = new ArrayList<>();
         while (true) {
             Token t = l.next();

@@ -41,6 +41,7 @@ final class Tests {
             case "exists" -> {
                 for (String name : t.list(0)) {
                     String n = vars.expand(name);
+                    in.budget.charge(in.headers.current().size());
                     if (in.headers.current().stream().noneMatch(f -> f.name().equalsIgnoreCase(n))) yield false;
                 }
                 yield true;

@@ -225,6 +225,8 @@ final class Validator {
             case "set" -> {
                 String name = c.string(0);
                 if (!Variables.validName(name, false)) throw err(n, "bad variable name \"" + name + "\"");
+                // RFC 6609 §3.5: the "global." namespace belongs to include
+                if (name.contains(".") && !required.contains("include")) throw err(n, "variable namespace needs require \"include\"");
             }
             case "global" -> {
                 if (!required.contains("variables")) throw err(n, "'global' needs require \"variables\"");

@@ -271,6 +271,15 @@ class CoreTest {
     }
 
     @Test
+    void byteOrderMarkAndNul() {
+        assertActions(f.ok("\uFEFFrequire \"fileinto\"; fileinto \"a\";"), fileinto("a"));
+        SieveException e = Fixture.compileError("keep;\nkeep\0;");
+        assertEquals("2:5: NUL character in script", e.getMessage());
+        // LF alone ends lines as CRLF does; positions count either
+        assertEquals(3, Fixture.compileError("keep;\r\nkeep;\nfrob;").line());
+    }
+
+    @Test
     void encodedCharacter() {
         // RFC 5228 §2.4.2.4
         String s = "require [\"encoded-character\", \"fileinto\"];\n"

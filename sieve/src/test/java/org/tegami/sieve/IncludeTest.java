@@ -91,5 +91,6 @@ class IncludeTest {
         Result r = f.run("require \"include\"; include \"bad\";");
         assertEquals("included script bad does not compile: 1:1: unknown command 'frobnicate'", r.runtimeError().get());
         Fixture.assertCompileError("require \"include\"; include \"../etc/passwd\";", "bad script name");
+        Fixture.assertCompileError("require \"variables\"; set \"global.x\" \"1\";", "needs require \"include\"");
     }
 }
