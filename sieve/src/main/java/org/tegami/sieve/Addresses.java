@@ -87,6 +87,11 @@ final class Addresses {
     /** RFC 5228 §2.7.4 address parts and RFC 5233 §4 :user / :detail; null when the part does not exist. */
     static String part(String address, Call c) {
         int at = address.lastIndexOf('@');
+        // RFC 5228 §5.1: an address that is not valid matches only as a whole
+        if ((at <= 0 || at == address.length() - 1) && !address.isEmpty()
+                && (c.has("localpart") || c.has("domain") || c.has("user") || c.has("detail"))) {
+            return null;
+        }
         String local = at < 0 ? address : address.substring(0, at);
         if (c.has("localpart")) return local;
         if (c.has("domain")) return at < 0 ? "" : address.substring(at + 1);

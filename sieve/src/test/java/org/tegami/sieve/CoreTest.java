@@ -152,6 +152,14 @@ class CoreTest {
         assertFalse(f.fires("", "address :localpart :is \"to\" \"Road Runner\""));
         // the group in Cc has no addresses
         assertFalse(f.fires("", "address :contains \"cc\" \"undisclosed\""));
+        // RFC 5228 §5.1: an invalid address matches only with :all
+        String bad = "To: just-a-name\r\n\r\nx\r\n";
+        assertTrue(f.run("require \"fileinto\"; if address :all :is \"to\" \"just-a-name\" { fileinto \"yes\"; }", bad)
+                .actions().contains(fileinto("yes")));
+        assertFalse(f.run("require \"fileinto\"; if address :localpart :is \"to\" \"just-a-name\" { fileinto \"yes\"; }", bad)
+                .actions().contains(fileinto("yes")));
+        assertFalse(f.run("require \"fileinto\"; if address :domain :is \"to\" \"\" { fileinto \"yes\"; }", bad)
+                .actions().contains(fileinto("yes")));
         // RFC 5228 §5.1: only fields that hold addresses
         Fixture.assertCompileError("if address :is \"Subject\" \"x\" {}", "does not hold addresses");
         assertFalse(f.fires("\"variables\"", "allof(true, address :contains \"${none}subject\" \"\")"));
