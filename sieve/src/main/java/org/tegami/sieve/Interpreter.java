@@ -62,7 +62,7 @@ final class Interpreter {
     Result run(SieveScript script) {
         List<HeaderField> original = message.headers();
         try {
-            runScript(script, new Variables(shared), "main");
+            runScript(script, new Variables(shared));
         } catch (Stop s) {
             // stop ends everything (RFC 5228 §3.3); a return in the main script likewise (RFC 6609 §3.4)
         } catch (SieveRuntimeException e) {
@@ -84,7 +84,7 @@ final class Interpreter {
                 Optional.of(why));
     }
 
-    private void runScript(SieveScript script, Variables vars, String key) {
+    private void runScript(SieveScript script, Variables vars) {
         try {
             block(script.commands(), vars);
         } catch (Stop s) {
@@ -330,7 +330,7 @@ final class Interpreter {
         active.add(key);
         depth++;
         try {
-            runScript(script, new Variables(shared), key);
+            runScript(script, new Variables(shared));
         } finally {
             depth--;
             active.remove(key);
