@@ -8,8 +8,9 @@ import java.util.Set;
 
 /**
  * Comparators (RFC 4790 §9: i;octet, i;ascii-casemap, i;ascii-numeric) and match types (RFC 5228 §2.7.1,
- * RFC 5231 relational). Glob matching is linear in the pattern's segments times the text, never exponential,
- * and charges every character comparison to the {@link Budget}.
+ * RFC 5231 relational). {@code :contains} and the literal segments of {@code :matches} are found with
+ * Knuth–Morris–Pratt, so both are linear in text plus pattern; only segments holding {@code ?} are searched position
+ * by position. Every character comparison is charged to the {@link Budget}.
  */
 final class Comparator {
     static final Set<String> NAMES = Set.of("i;octet", "i;ascii-casemap", "i;ascii-numeric");
@@ -45,16 +46,31 @@ final class Comparator {
     }
 
     boolean contains(String value, String key) {
-        int n = value.length(), m = key.length();
-        if (m == 0) return true;
-        for (int i = 0; i + m <= n; i++) {
-            budget.charge(1);
-            int j = 0;
-            while (j < m && same(value.charAt(i + j), key.charAt(j))) j++;
-            budget.charge(j);
-            if (j == m) return true;
+        if (key.isEmpty()) return true;
+        int[] text = value.codePoints().toArray();
+        return find(text, 0, text.length, key.codePoints().toArray()) >= 0;
+    }
+
+    /**
+     * The leftmost index in {@code text[from, to)} where {@code seg} (no wildcards) occurs, comparing as this
+     * comparator does, or -1: Knuth–Morris–Pratt, so O(to − from + seg.length) whatever the input.
+     */
+    private int find(int[] text, int from, int to, int[] seg) {
+        int m = seg.length;
+        if (m == 0) return from <= to ? from : -1;
+        budget.charge((long) m + Math.max(0, to - from));
+        int[] fail = new int[m];
+        for (int i = 1, k = 0; i < m; i++) {
+            while (k > 0 && !same(seg[i], seg[k])) k = fail[k - 1];
+            if (same(seg[i], seg[k])) k++;
+            fail[i] = k;
         }
-        return false;
+        for (int i = from, k = 0; i < to; i++) {
+            while (k > 0 && !same(text[i], seg[k])) k = fail[k - 1];
+            if (same(text[i], seg[k])) k++;
+            if (k == m) return i - m + 1;
+        }
+        return -1;
     }
 
     /** Ordering (RFC 4790 §4.2); i;octet compares UTF-8 octets, i;ascii-numeric per RFC 4790 §9.1.1. */
@@ -142,10 +158,15 @@ final class Comparator {
         for (int s = 1; s < stars; s++) {
             int[] seg = segments.get(s);
             int found = -1;
-            for (int at = p; at + seg.length <= end; at++) {
-                if (segmentAt(text, at, seg)) {
-                    found = at;
-                    break;
+            if (!hasQuestionMark(seg)) {
+                found = find(text, p, end, seg);
+            } else {
+                // a segment with '?' is searched position by position; every comparison is charged
+                for (int at = p; at + seg.length <= end; at++) {
+                    if (segmentAt(text, at, seg)) {
+                        found = at;
+                        break;
+                    }
                 }
             }
             if (found < 0) return null;
@@ -156,6 +177,11 @@ final class Comparator {
         groups.add(new String(text, p, end - p));
         addQuestionMarks(groups, text, end, last);
         return groups;
+    }
+
+    private static boolean hasQuestionMark(int[] seg) {
+        for (int c : seg) if (c == -1) return true;
+        return false;
     }
 
     private static int[] toArray(List<Integer> l) {
