@@ -204,7 +204,8 @@ final class Lexer {
             if (eol >= 0) newline();
             if (lineText.equals(".")) break;
             if (eol < 0) throw new SieveException(l, c, "unterminated multi-line string");
-            b.append(lineText.startsWith(".") ? lineText.substring(1) : lineText).append("\r\n");
+            // RFC 5228 §8.1: the leading "." of a line is removed only when another "." follows it
+            b.append(lineText.startsWith("..") ? lineText.substring(1) : lineText).append("\r\n");
             if (b.length() > limits.stringLength()) throw new SieveException(l, c, "string longer than " + limits.stringLength());
         }
         return new Token(Kind.MULTILINE, b.toString(), 0, l, c);

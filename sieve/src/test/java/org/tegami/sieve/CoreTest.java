@@ -274,8 +274,8 @@ class CoreTest {
                 """;
         // a multi-line string ends in CRLF, so it does not equal the subject
         assertActions(f.ok(s), fileinto("escape"));
-        String dots = "require \"reject\"; reject text:\n..hidden\n.\n;";
-        assertActions(f.ok(dots), new Action.Reject(".hidden\r\n"));
+        String dots = "require \"reject\"; reject text:\n..hidden\n.single\n...\n.\n;";
+        assertActions(f.ok(dots), new Action.Reject(".hidden\r\n.single\r\n..\r\n"));
     }
 
     @Test
@@ -297,6 +297,29 @@ class CoreTest {
         Fixture.assertCompileError("require \"encoded-character\"; redirect \"${unicode:D800}@x.test\";", "invalid unicode");
         // without the extension the text stays as written
         assertActions(f.ok("require \"fileinto\"; fileinto \"${hex:41}\";"), fileinto("${hex:41}"));
+    }
+
+    @Test
+    void compiledScriptIsSharedAcrossThreads() throws Exception {
+        SieveScript script = Sieve.compile("""
+                require ["fileinto", "variables", "imap4flags", "editheader"];
+                if header :matches "Subject" "*<*>*" { addflag "${2}"; fileinto "${2}"; addheader "X-Tag" "${2}"; }
+                """);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                String tag = "t" + i;
+                results.add(pool.submit(() -> {
+                    Result r = script.evaluate(Fixture.message("Subject: x <" + tag + "> y\r\n\r\nbody\r\n"), f);
+                    return r.actions().equals(List.of(new Action.FileInto(tag, List.of(tag), false, false)))
+                            && r.headers().prefix().get().equals("X-Tag: " + tag + "\r\n");
+                }));
+            }
+            for (java.util.concurrent.Future<Boolean> r : results) assertTrue(r.get());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
