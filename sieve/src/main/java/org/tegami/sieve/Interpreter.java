@@ -305,6 +305,10 @@ final class Interpreter {
     private void include(Call c, Variables vars) {
         SieveContext.Location loc = c.has("global") ? SieveContext.Location.GLOBAL : SieveContext.Location.PERSONAL;
         String name = vars.expand(c.string(0));
+        // RFC 6609 §3.2: a script name, not a path (checked at compile time for constant names)
+        if (name.isEmpty() || name.contains("/") || name.length() > 255 || name.chars().anyMatch(ch -> ch < 0x20)) {
+            throw new SieveRuntimeException("bad script name at " + c.where());
+        }
         String key = loc + ":" + name;
         // RFC 6609 §3.2: :once includes a script at most once per evaluation; a script including itself is an error
         if (c.has("once") && included.contains(key)) return;

@@ -92,5 +92,7 @@ class IncludeTest {
         assertEquals("included script bad does not compile: 1:1: unknown command 'frobnicate'", r.runtimeError().get());
         Fixture.assertCompileError("require \"include\"; include \"../etc/passwd\";", "bad script name");
         Fixture.assertCompileError("require \"variables\"; set \"global.x\" \"1\";", "needs require \"include\"");
+        Result viaVariable = f.run("require [\"include\", \"variables\"]; set \"n\" \"../x\"; include \"${n}\";");
+        assertEquals("bad script name at line 1", viaVariable.runtimeError().get());
     }
 }
