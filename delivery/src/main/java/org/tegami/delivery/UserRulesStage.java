@@ -1,19 +1,420 @@
 package org.tegami.delivery;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.tegami.delivery.spam.SpamStage;
+import org.tegami.sieve.Action;
+import org.tegami.sieve.HeaderField;
+import org.tegami.sieve.RawSieveMessage;
+import org.tegami.sieve.Result;
+import org.tegami.sieve.Sieve;
+import org.tegami.sieve.SieveContext;
+import org.tegami.sieve.SieveException;
+import org.tegami.sieve.SieveLimits;
+import org.tegami.sieve.SieveMessage;
+import org.tegami.sieve.SieveScript;
+import org.tegami.sieve.Vacations;
+import org.tegami.store.Account;
 import org.tegami.store.AccountId;
+import org.tegami.store.DeliveryRequest;
+import org.tegami.store.HeaderPrefix;
+import org.tegami.store.Store;
 
 /**
- * The slot for the user's own rules (Sieve, RFC 5228: fileinto, discard, reject) that run after the classifier and
- * may override its choice of mailbox. Until it is implemented every message goes on as the stages before decided.
+ * The user's own rules: Sieve (RFC 5228, module {@code sieve}) at delivery. Per recipient, the site's script that runs
+ * before the user's ({@code [sieve] before}), the user's active script (uploaded over ManageSieve or with
+ * {@code tegami sieve}) and the site's script after it ({@code [sieve] after}) are evaluated against the message as it
+ * will be stored (with the header lines earlier stages add); their actions together decide the copies:
+ * <ul>
+ *   <li>{@code keep} and the implicit keep file where the stages before decided (the INBOX, or Junk when the spam
+ *       filter judged it so); {@code fileinto} files into the named mailbox (created with {@code :create}, RFC 5490;
+ *       a missing one without it, or an invalid name, means the INBOX: mail is never lost), with imap4flags' flags;</li>
+ *   <li>{@code redirect} sends it on through the forwarder (SRS, ARC, loop checks, the hourly limit); {@code discard}
+ *       stores nothing; {@code reject}/{@code ereject} refuse it in the SMTP transaction with 550 5.7.1 (RFC 5429
+ *       §2.1);</li>
+ *   <li>{@code vacation} queues an automatic reply from the null sender (RFC 5230 §5.1), DKIM-signed for the user's
+ *       domain, at most once per sender and period (RFC 5230 §4.2);</li>
+ *   <li>editheader's added fields are stored as header lines in front of the message (fields the store keeps out
+ *       of a prefix, such as Subject, are left out); duplicate ids are recorded once the message is stored.</li>
+ * </ul>
+ * A script that fails at run time (a runtime error or a limit: CPU, actions, redirects) delivers as the implicit keep,
+ * and the user gets one notice in their INBOX per script version. The once-per-period vacation log, the duplicate
+ * ids and the notices are kept in memory, bounded: a restart forgets them (at most one more vacation reply per
+ * sender after a restart).
  */
 public final class UserRulesStage implements Stage {
+    private static final Logger LOG = System.getLogger(UserRulesStage.class.getName());
+    /** Entries kept in each in-memory log (vacation replies, duplicate ids, notices). */
+    static final int MAX_LOG = 100_000;
+    /** Flags one copy may carry; longer lists are cut. */
+    static final int MAX_FLAGS = 32;
+    private static final Set<String> SYSTEM_FLAGS = Set.of("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft");
+
+    private record Compiled(String source, Optional<SieveScript> script, String error) {}
+
+    private final Store store;
+    private final String hostname;
+    private final InstantSource clock;
+    private final SieveLimits limits;
+    private final Optional<SieveScript> before;
+    private final Optional<SieveScript> after;
+    private final Map<AccountId, Compiled> compiled = new ConcurrentHashMap<>();
+    private final BoundedLog vacations = new BoundedLog(MAX_LOG);
+    private final BoundedLog duplicates = new BoundedLog(MAX_LOG);
+    private final BoundedLog notices = new BoundedLog(MAX_LOG);
+
+    /** Without any script: every message goes on as the stages before decided. */
+    public UserRulesStage() {
+        this.store = null;
+        this.hostname = "localhost";
+        this.clock = InstantSource.system();
+        this.limits = SieveLimits.DEFAULTS;
+        this.before = Optional.empty();
+        this.after = Optional.empty();
+    }
+
+    /**
+     * @param before the site's script run before each user's (its source), if any
+     * @param after  the site's script run after each user's, if any
+     * @throws SieveException when a site script does not compile (the message says where)
+     */
+    public UserRulesStage(Store store, String hostname, InstantSource clock, SieveLimits limits, Optional<String> before,
+                          Optional<String> after) throws SieveException {
+        this.store = store;
+        this.hostname = hostname;
+        this.clock = clock;
+        this.limits = limits;
+        this.before = before.isPresent() ? Optional.of(Sieve.compile(before.get(), limits)) : Optional.empty();
+        this.after = after.isPresent() ? Optional.of(Sieve.compile(after.get(), limits)) : Optional.empty();
+    }
+
     @Override
     public String name() {
-        return "user rules (Sieve, not implemented yet)";
+        return store == null ? "user rules (off)" : "user rules (Sieve)";
     }
 
     @Override
     public Outcome apply(InboundMessage message, AccountId recipient, Outcome.Deliver sofar) {
-        return sofar;
+        if (store == null) return sofar;
+        Optional<Compiled> mine = userScript(recipient);
+        List<SieveScript> scripts = new ArrayList<>();
+        before.ifPresent(scripts::add);
+        mine.flatMap(Compiled::script).ifPresent(scripts::add);
+        after.ifPresent(scripts::add);
+        Optional<Account> account = store.accounts().user(recipient);
+        if (account.isEmpty()) return sofar;
+        List<Outcome.Followup> followups = new ArrayList<>();
+        if (mine.isPresent() && mine.get().script().isEmpty()) {
+            // stored before a stricter compiler, or the limits changed: deliver, and tell the user once
+            notice(account.get(), mine.get().source(), "does not compile: " + mine.get().error(), followups);
+        }
+        if (scripts.isEmpty()) return followups.isEmpty() ? sofar : sofar.withRules(new Outcome.Rules(
+                List.of(new Outcome.Copy(sofar.target(), sofar.flags())), List.of(), followups));
+
+        byte[] raw = asStored(message, sofar);
+        SieveMessage view = sized(RawSieveMessage.of(raw, message.reversePath(), account.get().address().toString(),
+                limits.bodyBytes()), message.size() + raw.length - Math.min(raw.length, headLength(message)));
+        Context context = new Context(account.get(), SpamStage.score(message, recipient));
+
+        Map<DeliveryRequest.Target, Set<String>> copies = new LinkedHashMap<>();
+        List<String> redirects = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        boolean implicitKeep = true;
+        Set<String> keepFlags = new TreeSet<>();
+        for (SieveScript script : scripts) {
+            Result r = script.evaluate(view, context);
+            if (r.failed()) {
+                LOG.log(Level.INFO, "Sieve script of " + account.get().address() + " failed on blob " + message.blob()
+                        + ": " + r.runtimeError().get() + "; delivered as the implicit keep");
+                if (script == mine.flatMap(Compiled::script).orElse(null)) {
+                    notice(account.get(), mine.get().source(), "stopped: " + r.runtimeError().get(), followups);
+                }
+                continue; // RFC 5228 §2.10.6: its actions are void, its implicit keep stands
+            }
+            implicitKeep &= r.implicitKeep();
+            keepFlags.addAll(flags(r.keepFlags()));
+            for (Action a : r.actions()) {
+                switch (a) {
+                    case Action.Keep k -> add(copies, sofar.target(), union(sofar.flags(), flags(k.flags())));
+                    case Action.FileInto f -> add(copies, target(f), union(sofar.flags(), flags(f.flags())));
+                    case Action.Redirect rd -> redirects.add(rd.address());
+                    case Action.Discard d -> { }
+                    case Action.Reject rj -> {
+                        return refuse(rj.reason());
+                    }
+                    case Action.Ereject ej -> {
+                        return refuse(ej.reason());
+                    }
+                    case Action.Vacation v -> vacation(message, account.get(), v, raw, followups);
+                }
+            }
+            r.headers().prefix().ifPresent(p -> added.addAll(fields(p)));
+            for (Result.DuplicateMark m : r.duplicateMarks()) {
+                String key = recipient.value() + "\0" + m.handle() + "\0" + m.id();
+                Instant until = clock.instant().plus(m.expiry());
+                followups.add(new Outcome.Followup.AfterCommit(() -> duplicates.put(key, until)));
+            }
+        }
+        if (implicitKeep) add(copies, sofar.target(), union(sofar.flags(), keepFlags));
+        List<Outcome.Copy> out = new ArrayList<>();
+        copies.forEach((t, f) -> out.add(new Outcome.Copy(t, f)));
+        return sofar.withHeadersFirst(added).withRules(new Outcome.Rules(out, redirects, followups));
+    }
+
+    /** The user's active script, compiled once per version; empty when they have none. */
+    private Optional<Compiled> userScript(AccountId recipient) {
+        Optional<String> source = store.sieve().active(recipient);
+        if (source.isEmpty()) {
+            compiled.remove(recipient);
+            return Optional.empty();
+        }
+        Compiled c = compiled.get(recipient);
+        if (c != null && c.source().equals(source.get())) return Optional.of(c);
+        try {
+            c = new Compiled(source.get(), Optional.of(Sieve.compile(source.get(), limits)), "");
+        } catch (SieveException e) {
+            c = new Compiled(source.get(), Optional.empty(), e.getMessage());
+        }
+        compiled.put(recipient, c);
+        return Optional.of(c);
+    }
+
+    /** The message's header lines as it will be stored: the earlier stages' lines, then its own start. */
+    private static byte[] asStored(InboundMessage message, Outcome.Deliver sofar) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (String h : sofar.headers()) b.writeBytes((h + "\r\n").getBytes(StandardCharsets.UTF_8));
+        try {
+            b.writeBytes(message.bytes().head(InboundMessage.MAX_HEADER + SieveLimits.DEFAULTS.bodyBytes()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return b.toByteArray();
+    }
+
+    private static int headLength(InboundMessage message) {
+        return (int) Math.min(message.size(), InboundMessage.MAX_HEADER + SieveLimits.DEFAULTS.bodyBytes());
+    }
+
+    /** The view with the message's true size (RFC 5228 §5.9), not the bounded bytes read. */
+    private static SieveMessage sized(RawSieveMessage m, long size) {
+        return new SieveMessage() {
+            @Override
+            public List<HeaderField> headers() {
+                return m.headers();
+            }
+
+            @Override
+            public Optional<String> envelope(String part) {
+                return m.envelope(part);
+            }
+
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public Body body() {
+                return m.body();
+            }
+        };
+    }
+
+    private static void add(Map<DeliveryRequest.Target, Set<String>> copies, DeliveryRequest.Target t, Set<String> flags) {
+        copies.merge(t, flags, UserRulesStage::union);
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new TreeSet<>(a);
+        for (String f : b) if (u.size() < MAX_FLAGS) u.add(f);
+        return u;
+    }
+
+    /**
+     * The flags a copy may carry (RFC 5232 §3 "invalid flags are ignored"): the system flags but \Recent, and
+     * keywords that are IMAP atoms (RFC 9051 §4), at most 64 characters.
+     */
+    static Set<String> flags(List<String> in) {
+        Set<String> out = new TreeSet<>();
+        for (String f : in) {
+            if (out.size() >= MAX_FLAGS) break;
+            if (f.startsWith("\\")) {
+                SYSTEM_FLAGS.stream().filter(s -> s.equalsIgnoreCase(f)).findFirst().ifPresent(out::add);
+            } else if (!f.isEmpty() && f.length() <= 64 && f.chars().allMatch(c -> c > 0x20 && c < 0x7f && "(){%*\"\\]".indexOf(c) < 0)) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /** fileinto's mailbox; an unusable name files into the INBOX (RFC 5228 §4.1 lets us; nothing is lost). */
+    private static DeliveryRequest.Target target(Action.FileInto f) {
+        String n = f.mailbox();
+        if (n.equalsIgnoreCase("INBOX")) return DeliveryRequest.Target.INBOX;
+        boolean ok = !n.isEmpty() && n.length() <= 200 && !n.startsWith("/") && !n.endsWith("/") && !n.contains("//")
+                && n.codePoints().allMatch(c -> c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) && c != '*' && c != '%')
+                && n.split("/", -1).length <= 16;
+        return ok ? new DeliveryRequest.Target.Named(n, f.create()) : DeliveryRequest.Target.INBOX;
+    }
+
+    /** RFC 5429 §2.1: refused in the SMTP transaction; the reason reaches the sender, on one printable line. */
+    private static Outcome.Refuse refuse(String reason) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < reason.length() && b.length() < 200; i++) {
+            char c = reason.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : ' ');
+        }
+        String text = b.toString().strip().replaceAll(" {2,}", " ");
+        return new Outcome.Refuse(550, "5.7.1", text.isEmpty() ? "Message refused by the recipient's filter" : text);
+    }
+
+    /** The prefix's fields, each one complete field without its final CRLF, the ones a prefix may not hold left out. */
+    private static List<String> fields(String prefix) {
+        List<String> out = new ArrayList<>();
+        for (String f : prefix.split("\r\n(?![ \t])")) {
+            if (f.isEmpty()) continue;
+            try {
+                HeaderPrefix.of(List.of(f));
+                out.add(f);
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.DEBUG, () -> "editheader field not stored: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** A vacation reply, unless one went to this sender for this handle within the period (RFC 5230 §4.2). */
+    private void vacation(InboundMessage message, Account account, Action.Vacation v, byte[] raw, List<Outcome.Followup> out) {
+        String key = account.id().value() + "\0" + v.handle() + "\0" + v.recipient().toLowerCase(Locale.ROOT);
+        Instant now = clock.instant();
+        if (vacations.live(key, now)) return;
+        String id = "<" + java.util.UUID.randomUUID() + "@" + hostname + ">";
+        ZonedDateTime date = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
+        List<HeaderField> original = RawSieveMessage.of(raw, message.reversePath(), account.address().toString(), 0).headers();
+        byte[] reply = Vacations.reply(original, v, account.address().toString(), date, id).toBytes();
+        out.add(new Outcome.Followup.Reply(v.recipient(), reply, account.address().domain()));
+        Instant until = now.plus(v.period());
+        out.add(new Outcome.Followup.AfterCommit(() -> vacations.put(key, until)));
+    }
+
+    /** One notice per script version to the user's INBOX that their filter did not do what it says. */
+    private void notice(Account account, String source, String why, List<Outcome.Followup> out) {
+        String key = account.id().value() + "\0" + Integer.toHexString(source.hashCode()) + source.length();
+        Instant now = clock.instant();
+        if (notices.live(key, now)) return;
+        String text = "Date: " + DateTimeFormatter.RFC_1123_DATE_TIME.format(now.atOffset(ZoneOffset.UTC)) + "\r\n"
+                + "From: Mail filter <postmaster@" + hostname + ">\r\n"
+                + "To: <" + account.address() + ">\r\n"
+                + "Subject: Your mail filter (Sieve) did not run\r\n"
+                + "Message-ID: <" + java.util.UUID.randomUUID() + "@" + hostname + ">\r\n"
+                + "Auto-Submitted: auto-generated\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                + "Your active Sieve script " + why.replaceAll("[\\r\\n]+", " ") + "\r\n\r\n"
+                + "Mail is delivered to your INBOX meanwhile, as if you had no filter. Fix the script in your mail\r\n"
+                + "client's filter settings (ManageSieve) and upload it again. You get this notice once per version\r\n"
+                + "of the script.\r\n";
+        out.add(new Outcome.Followup.Notice(text.getBytes(StandardCharsets.UTF_8)));
+        out.add(new Outcome.Followup.AfterCommit(() -> notices.put(key, now.plus(Duration.ofDays(3650)))));
+    }
+
+    /** What a running script may ask about its surroundings. */
+    private final class Context implements SieveContext {
+        private final Account account;
+        private final OptionalDouble spam;
+
+        Context(Account account, OptionalDouble spam) {
+            this.account = account;
+            this.spam = spam;
+        }
+
+        @Override
+        public Optional<String> script(Location location, String name) {
+            // RFC 6609 §3.2: personal scripts are the user's own; global ones are not offered
+            return location == Location.PERSONAL ? store.sieve().get(account.id(), name) : Optional.empty();
+        }
+
+        @Override
+        public boolean duplicateSeen(String handle, String id) {
+            return duplicates.live(account.id().value() + "\0" + handle + "\0" + id, clock.instant());
+        }
+
+        @Override
+        public boolean mailboxExists(String name) {
+            return store.mail().mailbox(account.id(), name).isPresent();
+        }
+
+        @Override
+        public Optional<String> hostname() {
+            return Optional.of(hostname);
+        }
+
+        @Override
+        public OptionalDouble spamScore() {
+            return spam;
+        }
+
+        @Override
+        public Clock clock() {
+            return Clock.fixed(clock.instant(), ZoneId.of("UTC"));
+        }
+
+        @Override
+        public List<String> userAddresses() {
+            List<String> mine = new ArrayList<>();
+            mine.add(account.address().toString());
+            for (var a : store.accounts().aliases()) {
+                if (mine.size() >= 50) break;
+                if (!a.isCatchAll() && a.targets().contains(account.address().key())) mine.add(a.source());
+            }
+            return mine;
+        }
+    }
+
+    /** Keys with an expiry, at most {@code max}: the oldest written go first when full. */
+    static final class BoundedLog {
+        private final int max;
+        private final Map<String, Instant> entries = new LinkedHashMap<>();
+
+        BoundedLog(int max) {
+            this.max = max;
+        }
+
+        synchronized boolean live(String key, Instant now) {
+            Instant until = entries.get(key);
+            if (until == null) return false;
+            if (!now.isBefore(until)) {
+                entries.remove(key);
+                return false;
+            }
+            return true;
+        }
+
+        synchronized void put(String key, Instant until) {
+            entries.remove(key);
+            entries.put(key, until);
+            while (entries.size() > max) entries.remove(entries.keySet().iterator().next());
+        }
     }
 }

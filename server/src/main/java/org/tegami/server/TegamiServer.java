@@ -117,7 +117,12 @@ public final class TegamiServer implements AutoCloseable {
                         id -> store.accounts().user(id).map(a -> a.address().toString())));
             }
             stages.add(new SpamStage(cfg.spam(), store.classifier()));
-            stages.add(new UserRulesStage());
+            try {
+                stages.add(new UserRulesStage(store, cfg.hostname(), clock, org.tegami.sieve.SieveLimits.DEFAULTS,
+                        cfg.sieveBefore(), cfg.sieveAfter()));
+            } catch (org.tegami.sieve.SieveException e) {
+                throw new IllegalStateException("[sieve] site script does not compile: " + e.getMessage(), e); // checked at load
+            }
             pipeline = new InboundPipeline(stages);
             learner = new Learner(store, cfg.spam().learning(), Duration.ofSeconds(1), abuse.rspamdLearning().map(u ->
                     new org.tegami.delivery.abuse.RspamdLearner(u, abuse.rspamdPassword(),
@@ -208,7 +213,7 @@ public final class TegamiServer implements AutoCloseable {
      * compiler (provisional until then).
      */
     public static org.tegami.managesieve.server.ScriptChecker sieveChecker(TegamiConfig cfg) {
-        return new ProvisionalSieveChecker(cfg.sieve());
+        return new SieveChecker(cfg.sieve());
     }
 
     private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,

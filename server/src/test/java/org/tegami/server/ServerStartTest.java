@@ -132,8 +132,8 @@ class ServerStartTest {
                     // A loopback listener is shown by address: "localhost" may resolve to ::1 first. IMAP comes first.
                     String.format("    %-9s %-5s %-28s port %-5d %s", "incoming", "IMAP", "127.0.0.1", imap, "STARTTLS"),
                     String.format("    %-9s %-5s %-28s port %-5d %s", "outgoing", "SMTP", "127.0.0.1", subs, "SSL/TLS"),
-                    "  inbound       authentication (SPF, DKIM, DMARC, ARC) -> spam (GTUBE, classifier) -> user rules (Sieve,"
-                            + " not implemented yet) -> store",
+                    "  inbound       authentication (SPF, DKIM, DMARC, ARC) -> spam (GTUBE, classifier) -> user rules (Sieve)"
+                            + " -> store",
                     "  senders       SPF, DKIM, ARC, DMARC checked; DMARC reject refused (550 5.7.1), quarantine to Junk",
                     "  senders       DMARC aggregate reports: not sent ([inbound] dmarc_reports)",
                     "  spam          GTUBE refused; classifier on: Junk at 0.90, never refused, learning on",

@@ -12,7 +12,7 @@ import java.util.Set;
  * sender and its own added header lines). Applied atomically: all or nothing.
  *
  * @param size       the blob's size in bytes (each stored message's size adds its prefix)
- * @param recipients one per local account, at most one each
+ * @param recipients the copies to store; an account may have several (Sieve fileinto into two mailboxes)
  * @param outbounds  queue entries to add, in order; none when everything is local
  */
 public record DeliveryRequest(
@@ -21,9 +21,6 @@ public record DeliveryRequest(
     public DeliveryRequest {
         recipients = List.copyOf(recipients);
         outbounds = List.copyOf(outbounds);
-        if (recipients.stream().map(Recipient::account).distinct().count() != recipients.size()) {
-            throw new IllegalArgumentException("an account appears twice among the recipients");
-        }
     }
 
     /** With at most one queue entry. */
@@ -79,8 +76,17 @@ public record DeliveryRequest(
          */
         record Junk() implements Target {}
 
-        /** A mailbox by name (Sieve fileinto); the INBOX when the account has no mailbox of that name. */
-        record Named(String name) implements Target {}
+        /**
+         * A mailbox by name (Sieve fileinto, RFC 5228 §4.1); when the account has no mailbox of that name, created
+         * first with {@code create} (RFC 5490 §3.2, {@code :create}), else the INBOX. The name must already be
+         * checked as a valid mailbox name when {@code create}.
+         */
+        record Named(String name, boolean create) implements Target {
+            /** The INBOX when the account has no mailbox of that name. */
+            public Named(String name) {
+                this(name, false);
+            }
+        }
     }
 
     /**

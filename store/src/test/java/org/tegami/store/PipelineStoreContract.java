@@ -78,6 +78,28 @@ public interface PipelineStoreContract extends StoreContract {
         assertEquals(1, store().mail().messages(store().mail().mailbox(a.id(), "INBOX").orElseThrow().id()).size());
     }
 
+    /** Sieve: one account, several copies (fileinto two mailboxes, one created on the way; RFC 5490 :create). */
+    @Test
+    default void oneAccountMayGetSeveralCopiesAndCreateAMailbox() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        byte[] body = bytes("Subject: x\r\n\r\nx\r\n");
+        store().mail().deliver(new DeliveryRequest(blob(store(), body), body.length, NOW, List.of(
+                new DeliveryRequest.Recipient(a.id(), DeliveryRequest.Target.INBOX, Set.of("\\Flagged"), HeaderPrefix.NONE),
+                new DeliveryRequest.Recipient(a.id(), new DeliveryRequest.Target.Named("Lists/tegami", true), Set.of(),
+                        HeaderPrefix.of(List.of("X-Sieve: filed")))), Optional.empty()));
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        Mailbox lists = store().mail().mailbox(a.id(), "Lists/tegami").orElseThrow();
+        assertEquals(Set.of("\\Flagged"), store().mail().messages(inbox.id()).getFirst().flags());
+        assertEquals(1, store().mail().messages(lists.id()).size());
+        assertEquals(HeaderPrefix.of(List.of("X-Sieve: filed")), store().mail().messages(lists.id()).getFirst().prefix());
+        // once it exists, :create files into it rather than creating another
+        store().mail().deliver(new DeliveryRequest(blob(store(), body), body.length, NOW, List.of(
+                new DeliveryRequest.Recipient(a.id(), new DeliveryRequest.Target.Named("Lists/tegami", true), Set.of(),
+                        HeaderPrefix.NONE)), Optional.empty()));
+        assertEquals(2, store().mail().messages(lists.id()).size());
+        assertEquals(1, store().mail().mailboxes(a.id()).stream().filter(m -> m.name().equals("Lists/tegami")).count());
+    }
+
     @Test
     default void headerPrefixIsBoundedAndHoldsNoStructuralField() {
         assertThrows(IllegalArgumentException.class, () -> HeaderPrefix.of(List.of("Subject: changed")));

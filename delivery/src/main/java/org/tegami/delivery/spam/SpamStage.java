@@ -66,6 +66,7 @@ public final class SpamStage implements Stage {
         Classifier.Score s = classifier.score(recipient, () -> message.memo().<Set<String>>get(TOKENS,
                 () -> Tokenizer.tokens(head, AuthenticationStage.tokens(message))));
         if (s.model() == Classifier.Model.NONE) return sofar; // nothing learned anywhere yet: no verdict, no header
+        message.memo().put(new ScoreKey(recipient), s.score());
         boolean spam = s.score() >= settings.junkScore();
         if (spam && settings.rejectScore().isPresent() && s.score() >= settings.rejectScore().getAsDouble()) {
             return new Outcome.Refuse(550, "5.7.1", "Message refused as spam");
@@ -90,6 +91,17 @@ public final class SpamStage implements Stage {
             return true;
         }
         return false;
+    }
+
+    private record ScoreKey(AccountId recipient) {}
+
+    /**
+     * The classifier's score (0 ham .. 1 spam) for this recipient's copy, when it judged it: what Sieve's
+     * {@code spamtest} reads (RFC 5235).
+     */
+    public static java.util.OptionalDouble score(InboundMessage message, AccountId recipient) {
+        return message.memo().<Double>peek(new ScoreKey(recipient)).map(java.util.OptionalDouble::of)
+                .orElse(java.util.OptionalDouble.empty());
     }
 
     /** For the startup summary. */

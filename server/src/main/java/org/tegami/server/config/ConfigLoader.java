@@ -32,7 +32,7 @@ public final class ConfigLoader {
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
             "spam", "inbound", "forwarding", "sieve");
     private static final Set<String> FORWARDING = Set.of("max_per_hour", "srs_max_age_days");
-    private static final Set<String> SIEVE = Set.of("max_scripts", "max_script_size");
+    private static final Set<String> SIEVE = Set.of("max_scripts", "max_script_size", "before", "after");
     private static final Set<String> INBOUND = Set.of("verify", "dmarc_reject", "trusted_arc_sealers", "dmarc_reports");
     private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning", "dnsbl", "greylisting",
             "greylist_delay", "rspamd", "rspamd_reject", "rspamd_controller", "rspamd_password");
@@ -146,7 +146,8 @@ public final class ConfigLoader {
         javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.tls_ca").map(base::resolve));
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
-                java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c), source);
+                java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
+                siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), source);
     }
 
     /** {@code [forwarding]}: copies per alias and hour, and how long SRS addresses take bounces. */
@@ -160,6 +161,27 @@ public final class ConfigLoader {
         // the day stamp wraps at 1024 days; beyond half of that an old address could look new
         if (days > 365) throw c.error("forwarding.srs_max_age_days", "must be 1 to 365 (days a bounce to a forwarded copy is accepted)");
         return new org.tegami.delivery.forward.ForwardingSettings((int) perHour, d.maxReceived(), java.time.Duration.ofDays(days));
+    }
+
+    /**
+     * {@code [sieve] before}/{@code after}: a site script's file (relative to this file), read and compiled now so a
+     * mistake stops the server at startup with its line and column rather than at the first message.
+     */
+    private static Optional<String> siteScript(Checker c, Path base, String key) {
+        Optional<Path> file = c.string(key).map(base::resolve);
+        if (file.isEmpty()) return Optional.empty();
+        String text;
+        try {
+            text = java.nio.file.Files.readString(file.get(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw c.error(key, "cannot read the Sieve script " + file.get() + " (" + e.getMessage() + ")");
+        }
+        try {
+            org.tegami.sieve.Sieve.compile(text, org.tegami.sieve.SieveLimits.DEFAULTS);
+        } catch (org.tegami.sieve.SieveException e) {
+            throw c.error(key, file.get() + ": " + e.getMessage());
+        }
+        return Optional.of(text);
     }
 
     /**

@@ -24,6 +24,8 @@ import org.tegami.core.Limits;
  * @param abuse DNSBLs, greylisting and rspamd ({@code [spam] dnsbl, greylisting, greylist_delay, rspamd, rspamd_reject})
  * @param forwarding aliases' forwarding to remote addresses ({@code [forwarding] max_per_hour, srs_max_age_days})
  * @param sieve per-account Sieve script quotas ({@code [sieve] max_scripts, max_script_size})
+ * @param sieveBefore the site's Sieve script run before each user's ({@code [sieve] before}, the file's text)
+ * @param sieveAfter the site's Sieve script run after each user's ({@code [sieve] after})
  */
 public record TegamiConfig(
         String hostname,
@@ -44,31 +46,33 @@ public record TegamiConfig(
         org.tegami.delivery.abuse.AbuseSettings abuse,
         org.tegami.delivery.forward.ForwardingSettings forwarding,
         org.tegami.store.SieveScriptStore.Quota sieve,
+        Optional<String> sieveBefore,
+        Optional<String> sieveAfter,
         Optional<Path> source) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
     }
 
     public TegamiConfig withForwarding(org.tegami.delivery.forward.ForwardingSettings forwarding) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
     }
 
     public List<InetSocketAddress> listen(String service) {

@@ -111,6 +111,12 @@ final class SqlMail implements MailStore, ChangeFeed {
             }
         };
         if (found.isPresent()) return found.get();
+        if (t instanceof DeliveryRequest.Target.Named n && n.create() && !n.name().equalsIgnoreCase(Mailbox.INBOX)
+                && !SqlAccounts.strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) {
+            Mailbox created = insertMailbox(tx, account, n.name(), Optional.empty());
+            tx.afterCommit(() -> notifyAccount(account));
+            return created;
+        }
         return mailboxes(tx, "WHERE account_id = ? AND name = 'INBOX'", account.value()).stream()
                 .findFirst().orElseThrow(() -> new SQLException("account " + account + " has no INBOX"));
     }
