@@ -219,7 +219,7 @@ class ConfigAndCliTest {
         assertEquals(new org.tegami.store.SieveScriptStore.Quota(10, 5000),
                 ConfigLoader.load(config("[sieve]\nmax_script_size = 5000\n")).sieve());
         Path f = config("[sieve]\nmax_scrips = 3\n");
-        assertEquals(f + ":2: sieve.max_scrips: unknown key (known here: max_script_size, max_scripts)",
+        assertEquals(f + ":2: sieve.max_scrips: unknown key (known here: after, before, max_script_size, max_scripts)",
                 assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage());
         Path g = config("[sieve]\nmax_script_size = \"64 kB\"\n");
         assertEquals(g + ":2: sieve.max_script_size: must be a size such as \"64k\", \"1M\" or whole bytes",

@@ -80,7 +80,9 @@ class ServerStartTest {
             try (Socket plain = new Socket("127.0.0.1", port)) {
                 plain.setSoTimeout(5000);
                 var in = new BufferedReader(new InputStreamReader(plain.getInputStream(), StandardCharsets.UTF_8));
-                List<String> greeting = List.of("\"IMPLEMENTATION\" \"Tegami\"", "\"SIEVE\" \"\"", "\"SASL\" \"\"",
+                // the real compiler's extensions (RFC 5804 §1.7), its redirect limit
+                String sieve = "\"SIEVE\" \"" + String.join(" ", org.tegami.sieve.Sieve.extensions()) + "\"";
+                List<String> greeting = List.of("\"IMPLEMENTATION\" \"Tegami\"", sieve, "\"MAXREDIRECTS\" \"4\"", "\"SASL\" \"\"",
                         "\"STARTTLS\"", "\"UNAUTHENTICATE\"", "\"VERSION\" \"1.0\"", "OK \"Tegami ManageSieve ready\"");
                 for (String line : greeting) assertEquals(line, in.readLine());
                 plain.getOutputStream().write("STARTTLS\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -90,7 +92,7 @@ class ServerStartTest {
                 tls.startHandshake();
                 var tin = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
                 var out = tls.getOutputStream();
-                for (String line : List.of("\"IMPLEMENTATION\" \"Tegami\"", "\"SIEVE\" \"\"", "\"SASL\" \"PLAIN LOGIN\"",
+                for (String line : List.of("\"IMPLEMENTATION\" \"Tegami\"", sieve, "\"MAXREDIRECTS\" \"4\"", "\"SASL\" \"PLAIN LOGIN\"",
                         "\"UNAUTHENTICATE\"", "\"VERSION\" \"1.0\"", "OK \"TLS negotiation successful\"")) {
                     assertEquals(line, tin.readLine());
                 }
