@@ -409,11 +409,14 @@ class ConfigAndCliTest {
         assertEquals("0|alias sales@example.test -> alice@example.test, bob@example.test\n|",
                 String.join("|", cli("", "alias", "add", "Sales@example.test", "alice@example.test", "bob@example.test")));
         assertEquals("0|sales@example.test -> alice@example.test, bob@example.test\n|", String.join("|", cli("", "alias", "list")));
-        assertEquals("0|alias sales@example.test -> alice@example.test, Someone@gmail.example\n|",
+        assertEquals("0|alias sales@example.test -> alice@example.test, Someone@gmail.example\nnote: example.test has no DKIM"
+                        + " key, so forwarded copies go without an ARC seal (receivers may refuse mail from DMARC p=reject senders):"
+                        + " tegami dkim generate example.test\n|",
                 String.join("|", cli("", "alias", "add", "sales@example.test", "alice@example.test", "Someone@Gmail.example")),
                 "a remote target is forwarded to, its local part as written");
+        cli("", "dkim", "generate", "example.test");
         assertEquals("0|alias @example.test -> all@remote.example\n|",
-                String.join("|", cli("", "alias", "add", "@example.test", "all@remote.example")), "a catch-all too");
+                String.join("|", cli("", "alias", "add", "@example.test", "all@remote.example")), "a catch-all too; with a key, no note");
         assertEquals("0|removed alias @example.test\n|", String.join("|", cli("", "alias", "remove", "@example.test")));
         assertEquals("0|removed alias sales@example.test\n|", String.join("|", cli("", "alias", "remove", "sales@example.test")));
         assertEquals("1||tegami: no alias sales@example.test\n", String.join("|", cli("", "alias", "remove", "sales@example.test")));

@@ -55,6 +55,13 @@ public final class AliasCommand {
                 }).toList();
                 s.accounts().putAlias(key, keys);
                 System.out.println("alias " + key + " -> " + String.join(", ", keys));
+                String domain = key.substring(key.indexOf('@') + 1);
+                boolean forwards = keys.stream().anyMatch(t -> !s.accounts().isLocalDomain(t.substring(t.lastIndexOf('@') + 1)));
+                if (forwards && new org.tegami.mailauth.dkim.DkimKeys(config.load().dataDir()).forDomain(domain).stream()
+                        .noneMatch(k -> k.algorithm() == org.tegami.mailauth.dkim.DkimKey.Algorithm.RSA)) {
+                    System.out.println("note: " + domain + " has no DKIM key, so forwarded copies go without an ARC seal"
+                            + " (receivers may refuse mail from DMARC p=reject senders): tegami dkim generate " + domain);
+                }
             }
         }
     }
