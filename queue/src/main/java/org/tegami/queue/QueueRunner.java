@@ -121,7 +121,26 @@ public final class QueueRunner implements AutoCloseable {
     /** Runs after each scan of the queue, before its entries are started; tests widen the race window with it. */
     volatile Runnable afterScan = () -> { };
 
+    /**
+     * How a message the queue makes (a bounce) reaches a local user: by default straight into the INBOX; the server
+     * passes it through the user's rules (Sieve) like every other local delivery.
+     */
+    @FunctionalInterface
+    public interface LocalDeliverer {
+        void deliver(BlobId blob, long size, org.tegami.store.AccountId account) throws IOException;
+    }
+
+    private volatile LocalDeliverer localDeliverer;
+
+    /** Sets how bounces to local users are delivered; call before {@link #start()}. */
+    public QueueRunner localDeliverer(LocalDeliverer d) {
+        this.localDeliverer = d;
+        return this;
+    }
+
     public QueueRunner(Store store, DkimKeys dkim, String hostname, MxResolver mx, InstantSource clock, Settings settings) {
+        this.localDeliverer = (blob, size, account) -> store.mail().deliver(
+                new DeliveryRequest(blob, size, clock.instant(), Set.of(account), Optional.empty()));
         this.store = store;
         this.dkim = dkim;
         this.hostname = hostname;
@@ -420,7 +439,7 @@ public final class QueueRunner implements AutoCloseable {
             Optional<Account> local = e.submitter().flatMap(id -> store.accounts().user(id));
             if (local.isEmpty()) local = localAccount(sender);
             if (local.isPresent()) {
-                store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(local.get().id()), Optional.empty()));
+                localDeliverer.deliver(blob, w.size(), local.get().id());
             } else {
                 // Our own From: MAILER-DAEMON@hostname: signed only if the hostname is a domain of ours with keys.
                 store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(),

@@ -117,9 +117,11 @@ public final class TegamiServer implements AutoCloseable {
                         id -> store.accounts().user(id).map(a -> a.address().toString())));
             }
             stages.add(new SpamStage(cfg.spam(), store.classifier()));
+            UserRulesStage userRules;
             try {
-                stages.add(new UserRulesStage(store, cfg.hostname(), clock, org.tegami.sieve.SieveLimits.DEFAULTS,
-                        cfg.sieveBefore(), cfg.sieveAfter()));
+                userRules = new UserRulesStage(store, cfg.hostname(), clock, org.tegami.sieve.SieveLimits.DEFAULTS,
+                        cfg.sieveBefore(), cfg.sieveAfter());
+                stages.add(userRules);
             } catch (org.tegami.sieve.SieveException e) {
                 throw new IllegalStateException("[sieve] site script does not compile: " + e.getMessage(), e); // checked at load
             }
@@ -178,7 +180,12 @@ public final class TegamiServer implements AutoCloseable {
                     QueueRunner.DEFAULTS.withMxPort(cfg.mxPort())
                             .withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain())
                             .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter()))
-                    .bounceRoute(sender -> bounceRoute(store, srs, sender)).start();
+                    .bounceRoute(sender -> bounceRoute(store, srs, sender))
+                    .localDeliverer(bounces(store, new InboundPipeline(List.of(userRules)), new org.tegami.delivery.LocalDelivery(
+                            store, forwarder, a -> new RecipientResolver(accounts).resolve(a)
+                                    instanceof org.tegami.auth.Recipient.Local l ? l.accounts() : java.util.Set.of(),
+                            accounts::isLocalDomain, clock), cfg.hostname(), clock))
+                    .start();
         } catch (RuntimeException e) {
             if (queue != null) queue.close();
             if (learner != null) learner.close();
@@ -195,6 +202,36 @@ public final class TegamiServer implements AutoCloseable {
     /** Forwarding to aliases' remote targets (ADR 0013). */
     public org.tegami.delivery.forward.Forwarder forwarder() {
         return forwarder;
+    }
+
+    /**
+     * Bounces the queue makes for local senders pass through the user's rules (Sieve) like every other local delivery;
+     * not through authentication or the spam filter: they are our own. Should the user's script refuse one, it is
+     * kept in the INBOX all the same (a notice about their own mail is not lost to a filter).
+     */
+    private static QueueRunner.LocalDeliverer bounces(Store store, InboundPipeline rules, org.tegami.delivery.LocalDelivery local,
+                                                      String hostname, InstantSource clock) {
+        return (blob, size, account) -> {
+            var m = new org.tegami.delivery.InboundMessage(java.net.InetAddress.getLoopbackAddress(), hostname, "",
+                    List.of(account), true, Optional.of(account), blob, size, new org.tegami.delivery.InboundMessage.BlobBytes() {
+                        @Override
+                        public byte[] head(int max) throws java.io.IOException {
+                            try (var in = store.blobs().open(blob)) {
+                                return in.readNBytes(max);
+                            }
+                        }
+
+                        @Override
+                        public java.io.InputStream open() throws java.io.IOException {
+                            return store.blobs().open(blob);
+                        }
+                    });
+            var plan = local.plan(m, rules.run(m), "Return-Path: <>\r\n".length(), a -> { });
+            List<org.tegami.store.DeliveryRequest.Recipient> rcpts = new ArrayList<>(plan.recipients());
+            if (!plan.refused().isEmpty()) rcpts.add(org.tegami.store.DeliveryRequest.Recipient.inbox(account));
+            store.mail().deliver(new org.tegami.store.DeliveryRequest(blob, size, clock.instant(), rcpts, plan.outbounds()));
+            local.followUp(plan.followups());
+        };
     }
 
     /** A bounce to one of our SRS addresses goes to the address it decodes to; one that no longer checks, nowhere. */

@@ -75,7 +75,16 @@ class SieveDeliveryTest {
                 require ["fileinto", "imap4flags"];
                 if header :is "x-site" "stamp" { addflag "site-stamped"; }
                 """);
-        Path cfg = TestConfigs.write(dir, Set.of("smtp"), "[inbound]\nverify = false\n[sieve]\nbefore = \"" + site + "\"\n");
+        // replies and redirects go to an MX that refuses connections: they wait in the queue, where the test reads them
+        int closed;
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = ss.getLocalPort();
+        }
+        try (org.tegami.testkit.TestDnsServer dns = new org.tegami.testkit.TestDnsServer()) {
+        dns.add("sender.test. 300 IN MX 10 mx.sender.test.").add("mx.sender.test. 300 IN A 127.0.0.1")
+                .add("remote.test. 300 IN MX 10 mx.sender.test.");
+        Path cfg = TestConfigs.write(dir, Set.of("smtp"), "[inbound]\nverify = false\n[sieve]\nbefore = \"" + site + "\"\n"
+                + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n[outbound]\nmx_port = " + closed + "\n");
         try (TegamiServer s = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system())) {
             Store st = s.store();
             st.accounts().addDomain("example.test");
@@ -124,6 +133,7 @@ class SieveDeliveryTest {
             assertEquals(1, out.size(), st.queue().list().toString());
             assertTrue(out.getFirst().sender().startsWith("SRS0="), out.getFirst().sender());
             assertEquals(4, messages(st, alice, "INBOX").size(), "redirect cancels the implicit keep");
+        }
         }
     }
 
@@ -174,6 +184,39 @@ class SieveDeliveryTest {
             assertEquals(0, messages(st, erin, "INBOX").size());
             assertTrue(send(s, "x@sender.test", "erin@example.test", "hello").startsWith("250 2.0.0"));
             assertEquals(1, messages(st, erin, "INBOX").size());
+        }
+    }
+
+    /** A bounce the queue makes for a local sender passes through the sender's own rules too. */
+    @Test
+    void bouncesPassThroughTheUsersRules() throws Exception {
+        try (org.tegami.testkit.TestDnsServer dns = new org.tegami.testkit.TestDnsServer()) {
+            dns.add("nomail.test. 300 IN MX 0 .");
+            Path cfg = TestConfigs.write(dir, Set.of("smtp"), "[inbound]\nverify = false\n[dns]\nnameservers = [\"127.0.0.1:"
+                    + dns.address().getPort() + "\"]\n");
+            try (TegamiServer s = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system())) {
+                Store st = s.store();
+                st.accounts().addDomain("example.test");
+                Account alice = user(st, "alice@example.test");
+                st.sieve().put(alice.id(), "bounces", "require [\"fileinto\", \"mailbox\"];\n"
+                        + "if header :contains \"subject\" \"Undelivered\" { fileinto :create \"Bounces\"; }\n",
+                        SieveScriptStore.Quota.DEFAULTS);
+                st.sieve().setActive(alice.id(), "bounces");
+                byte[] msg = "From: <alice@example.test>\r\nTo: <x@nomail.test>\r\nSubject: hi\r\n\r\nhi\r\n"
+                        .getBytes(StandardCharsets.US_ASCII);
+                try (var w = st.blobs().create()) {
+                    w.stream().write(msg);
+                    st.mail().deliver(new org.tegami.store.DeliveryRequest(w.commit(), msg.length, java.time.Instant.now(),
+                            Set.of(), java.util.Optional.of(new org.tegami.store.DeliveryRequest.Outbound("alice@example.test",
+                                    List.of("x@nomail.test"), 0, java.util.Optional.of(alice.id()), ""))));
+                }
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (System.nanoTime() < deadline && messages(st, alice, "Bounces").isEmpty()) Thread.sleep(100);
+                List<String> bounces = messages(st, alice, "Bounces");
+                assertEquals(1, bounces.size(), "the bounce was filed by her script; INBOX " + messages(st, alice, "INBOX"));
+                assertTrue(bounces.getFirst().contains("Subject: Undelivered Mail Returned to Sender"), bounces.getFirst());
+                assertEquals(0, messages(st, alice, "INBOX").size());
+            }
         }
     }
 }

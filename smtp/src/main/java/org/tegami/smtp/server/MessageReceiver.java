@@ -18,13 +18,13 @@ import org.tegami.net.LineBuffer;
 import org.tegami.smtp.proto.SmtpCommand;
 import org.tegami.smtp.proto.SmtpReply;
 import org.tegami.delivery.InboundMessage;
+import org.tegami.delivery.LocalDelivery;
 import org.tegami.delivery.Outcome;
 import org.tegami.delivery.RefusalNotice;
 import org.tegami.delivery.forward.Forwarder;
 import org.tegami.store.Account;
 import org.tegami.store.AccountId;
 import org.tegami.store.BlobStore;
-import org.tegami.store.HeaderPrefix;
 import org.tegami.store.BlobId;
 import org.tegami.store.Delivered;
 import org.tegami.store.DeliveryRequest;
@@ -220,21 +220,12 @@ final class MessageReceiver {
                                 return s.env.store().blobs().open(blob);
                             }
                         });
-                for (Map.Entry<AccountId, Outcome> o : s.env.pipeline().run(m).entrySet()) {
-                    switch (o.getValue()) {
-                        case Outcome.Deliver d -> {
-                            HeaderPrefix p = prefix(id, d);
-                            for (Outcome.Copy c : d.copies()) {
-                                local.add(new DeliveryRequest.Recipient(o.getKey(), c.target(), c.flags(), p));
-                            }
-                            if (d.rules().isPresent()) {
-                                redirect(s, m, o.getKey(), d, p, returnPathBytes, local, outbounds);
-                                followups.put(o.getKey(), d.rules().get().followups());
-                            }
-                        }
-                        case Outcome.Refuse r -> refused.putIfAbsent(String.valueOf(env.localAddress.get(o.getKey())), r);
-                    }
-                }
+                LocalDelivery.Plan plan = localDelivery(s).plan(m, s.env.pipeline().run(m), returnPathBytes,
+                        a -> LOG.log(Level.ERROR, "message " + id + ": a stage added a header prefix the store refuses, dropped"));
+                local.addAll(plan.recipients());
+                outbounds.addAll(plan.outbounds());
+                plan.refused().forEach((a, r) -> refused.putIfAbsent(String.valueOf(env.localAddress.get(a)), r));
+                followups.putAll(plan.followups());
                 forward(s, env, m, returnPathBytes, outbounds, refused);
             }
             if (!env.srsBounces.isEmpty()) {
@@ -263,7 +254,7 @@ final class MessageReceiver {
                     + List.copyOf(env.recipients) + " blob " + blob + (d.queue().isEmpty() ? "" : " queue " + d.queue())
                     + (refused.isEmpty() ? "" : " refused for " + refused.keySet()));
             if (!refused.isEmpty()) notifyRefused(s, env, blob, refused);
-            followups.forEach((account, list) -> followUp(s, account, list));
+            localDelivery(s).followUp(followups);
             if (s.user != null) s.env.sendRate().record(s.user.id(), s.env.clock().instant());
             s.resetTransaction();
             s.reply(250, "2.0.0", "OK queued as " + id);
@@ -297,85 +288,15 @@ final class MessageReceiver {
         }
     }
 
-    /**
-     * Sieve {@code redirect} (RFC 5228 §4.2): a local address gets a copy in its INBOX (its own rules do not run
-     * again, so two users' redirects cannot chase each other); a remote one goes through the forwarder as the user's
-     * forward (SRS, ARC, loop checks, the hourly limit). A redirect the forwarder refuses (a loop, mail DMARC says to
-     * reject) or that names nobody keeps a copy for the user instead: nothing is lost to a redirect.
-     */
-    private static void redirect(SmtpSession s, InboundMessage m, AccountId account, Outcome.Deliver d, HeaderPrefix p,
-                                 long skipBytes, List<DeliveryRequest.Recipient> local, List<DeliveryRequest.Outbound> outbounds) {
-        Optional<EmailAddress> user = s.env.store().accounts().user(account).map(Account::address);
-        for (String target : d.rules().get().redirects()) {
-            Optional<EmailAddress> to = EmailAddress.parse(target);
-            boolean done = false;
-            if (to.isPresent() && user.isPresent()) {
-                org.tegami.auth.Recipient r = s.env.resolver().resolve(to.get());
-                if (r instanceof org.tegami.auth.Recipient.Local l && !l.accounts().isEmpty()) {
-                    for (AccountId a : l.accounts()) local.add(new DeliveryRequest.Recipient(a, DeliveryRequest.Target.INBOX, Set.of(), p));
-                    done = true;
-                } else if (r instanceof org.tegami.auth.Recipient.Remote) {
-                    switch (s.env.forwarder().forward(m, user.get(), "sieve:" + account.value(), List.of(to.get().toString()), skipBytes)) {
-                        case Forwarder.Result.Queue q -> {
-                            outbounds.add(q.outbound());
-                            done = true;
-                        }
-                        case Forwarder.Result.Refused x -> LOG.log(Level.INFO, "Sieve redirect of " + user.get() + " to " + target
-                                + " refused: " + x.refuse().text());
-                    }
-                }
-            }
-            if (!done) {
-                LOG.log(Level.INFO, "Sieve redirect of account " + account + " to '" + target + "' not possible; kept in the INBOX");
-                local.add(new DeliveryRequest.Recipient(account, DeliveryRequest.Target.INBOX, d.flags(), p));
-            }
-        }
-    }
-
-    /**
-     * What the user's rules leave for after the delivery: vacation replies queued from {@code <>} (RFC 5230 §5.1),
-     * notices stored in the user's INBOX, marks recorded. The message is already stored and acknowledged, so a
-     * failure here is logged, not answered.
-     */
-    private static void followUp(SmtpSession s, AccountId account, List<Outcome.Followup> list) {
-        for (Outcome.Followup f : list) {
+    /** The local delivery step (Sieve's redirects and follow-ups) over this session's store and forwarder. */
+    private static LocalDelivery localDelivery(SmtpSession s) {
+        return new LocalDelivery(s.env.store(), s.env.forwarder(), a -> {
             try {
-                switch (f) {
-                    case Outcome.Followup.Reply r -> {
-                        byte[] returnPath = TraceHeaders.returnPath("");
-                        try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
-                            w.stream().write(returnPath);
-                            w.stream().write(r.message());
-                            BlobId b = w.commit();
-                            s.env.store().mail().deliver(new DeliveryRequest(b, w.size(), s.env.clock().instant(), Set.of(),
-                                    Optional.of(new DeliveryRequest.Outbound("", List.of(r.to()), returnPath.length,
-                                            Optional.of(account), r.dkimDomain()))));
-                        }
-                    }
-                    case Outcome.Followup.Notice n -> {
-                        try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
-                            w.stream().write(n.message());
-                            BlobId b = w.commit();
-                            s.env.store().mail().deliver(new DeliveryRequest(b, w.size(), s.env.clock().instant(),
-                                    Set.of(account), Optional.empty()));
-                        }
-                    }
-                    case Outcome.Followup.AfterCommit a -> a.action().run();
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.log(Level.ERROR, "follow-up of the user rules of account " + account + " failed", e);
+                return s.env.resolver().resolve(a) instanceof org.tegami.auth.Recipient.Local l ? l.accounts() : Set.of();
+            } catch (StoreException e) {
+                return Set.of();
             }
-        }
-    }
-
-    /** The header lines a recipient's stages added, as its stored prefix; a stage's malformed line is dropped. */
-    private static HeaderPrefix prefix(String id, Outcome.Deliver d) {
-        try {
-            return HeaderPrefix.of(d.headers());
-        } catch (IllegalArgumentException e) {
-            LOG.log(Level.ERROR, "message " + id + ": a stage added a header prefix the store refuses, dropped", e);
-            return HeaderPrefix.NONE;
-        }
+        }, d -> s.env.store().accounts().isLocalDomain(d), s.env.clock());
     }
 
     private static byte[] head(SmtpSession s, BlobId blob, int max) throws IOException {
