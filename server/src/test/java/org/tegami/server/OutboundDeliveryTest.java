@@ -192,13 +192,22 @@ class OutboundDeliveryTest {
         return ss;
     }
 
+    /** Every listener but port 25 off; every listener but submission off. */
+    private static final String NONE = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
+    private static final String NO_INBOUND = "submissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
+
+    /** Sender A: submission only, DNS from the test server, B's port as every MX's, the MTA-STS port and CA file. */
+    private static String senderA(TestDnsServer dns, TegamiServer b, int stsPort, Path ca) {
+        return "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n" + NO_INBOUND
+                + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n[outbound]\nmx_port = "
+                + b.port("smtp") + "\nmta_sts_port = " + stsPort + "\ntls_ca = \"" + ca + "\"\n";
+    }
+
     @Test
     void mtaStsEnforceDeliversOnlyToPolicyHostsOverVerifiedTls() throws Exception {
-        String none = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
-        String noInbound = "submissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
         var clock = InstantSource.system();
         try (TestDnsServer dns = new TestDnsServer();
-             TegamiServer b = start("b3", "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n" + none)) {
+             TegamiServer b = start("b3", "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n" + NONE)) {
             Account bob = user(b, "b.test", "bob@b.test", "bob-password");
             var stsB = org.tegami.net.tls.TlsContext.selfSigned(dir.resolve("stsb"), "mta-sts.b.test", clock);
             try (var pb = policyServer(stsB, "version: STSv1\r\nmode: enforce\r\nmx: mx.b.test\r\nmax_age: 86400\r\n")) {
@@ -208,9 +217,7 @@ class OutboundDeliveryTest {
                 Path ca = dir.resolve("ca.pem");
                 Files.writeString(ca, Files.readString(b.config().dataDir().resolve("tls/selfsigned-cert.pem"))
                         + Files.readString(dir.resolve("stsb/tls/selfsigned-cert.pem")));
-                String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n" + noInbound
-                        + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n[outbound]\nmx_port = "
-                        + b.port("smtp") + "\nmta_sts_port = " + pb.getLocalPort() + "\ntls_ca = \"" + ca + "\"\n";
+                String a = senderA(dns, b, pb.getLocalPort(), ca);
                 try (TegamiServer sa = start("a3", a)) {
                     enqueue(sa, "bob@b.test");
                     long deadline = System.nanoTime() + 20_000_000_000L;
@@ -223,9 +230,7 @@ class OutboundDeliveryTest {
             // Now the policy names a host that is not the MX: enforce mode must refuse to deliver (and keep the mail).
             try (var pb = policyServer(stsB, "version: STSv1\r\nmode: enforce\r\nmx: mail.b.test\r\nmax_age: 86400\r\n")) {
                 Path ca = dir.resolve("ca.pem");
-                String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n" + noInbound
-                        + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n[outbound]\nmx_port = "
-                        + b.port("smtp") + "\nmta_sts_port = " + pb.getLocalPort() + "\ntls_ca = \"" + ca + "\"\n";
+                String a = senderA(dns, b, pb.getLocalPort(), ca);
                 try (TegamiServer sa = start("a4", a)) {
                     enqueue(sa, "bob@b.test");
                     long deadline = System.nanoTime() + 20_000_000_000L;
@@ -247,11 +252,9 @@ class OutboundDeliveryTest {
      */
     @Test
     void mtaStsPolicyOutlivesARestart() throws Exception {
-        String none = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
-        String noInbound = "submissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
         var clock = InstantSource.system();
         try (TestDnsServer dns = new TestDnsServer();
-             TegamiServer b = start("b5", "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n" + none)) {
+             TegamiServer b = start("b5", "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n" + NONE)) {
             Account bob = user(b, "b.test", "bob@b.test", "bob-password");
             var stsB = org.tegami.net.tls.TlsContext.selfSigned(dir.resolve("stsb5"), "mta-sts.b.test", clock);
             dns.add("b.test. 300 IN MX 10 mx.b.test.")
@@ -265,9 +268,7 @@ class OutboundDeliveryTest {
             Path cfgA = dataA.resolve("tegami.toml");
             try (var pb = policyServer(stsB, "version: STSv1\r\nmode: enforce\r\nmx: mail.b.test\r\nmax_age: 86400\r\n")) {
                 policyPort = pb.getLocalPort();
-                Files.writeString(cfgA, "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n" + noInbound
-                        + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n[outbound]\nmx_port = "
-                        + b.port("smtp") + "\nmta_sts_port = " + policyPort + "\ntls_ca = \"" + ca + "\"\n");
+                Files.writeString(cfgA, senderA(dns, b, policyPort, ca));
                 try (TegamiServer sa = TegamiServer.start(ConfigLoader.load(cfgA), clock)) {
                     enqueue(sa, "bob@b.test");
                     awaitAttempt(sa);
