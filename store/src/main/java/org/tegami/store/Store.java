@@ -20,6 +20,9 @@ public interface Store extends AutoCloseable {
     /** DMARC aggregate report data waiting to be sent. */
     DmarcReportStore dmarcReports();
 
+    /** Other accounts users collect mail from ({@code tegami fetch}). */
+    FetchSourceStore fetchSources();
+
     @Override
     void close();
 }

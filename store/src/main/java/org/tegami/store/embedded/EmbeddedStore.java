@@ -28,6 +28,7 @@ public final class EmbeddedStore implements Store {
     private final SqlClassifier classifier;
     private final SqlGreylist greylist;
     private final SqlDmarcReports dmarcReports;
+    private final SqlFetchSources fetchSources;
 
     private EmbeddedStore(Path dataDir, InstantSource clock, LongSupplier uidValidity, int inlineMax) throws IOException {
         privateDataDirectory(dataDir);
@@ -44,6 +45,7 @@ public final class EmbeddedStore implements Store {
         classifier = new SqlClassifier(db);
         greylist = new SqlGreylist(db);
         dmarcReports = new SqlDmarcReports(db);
+        fetchSources = new SqlFetchSources(db);
     }
 
     /**
@@ -125,6 +127,11 @@ public final class EmbeddedStore implements Store {
     @Override
     public org.tegami.store.DmarcReportStore dmarcReports() {
         return dmarcReports;
+    }
+
+    @Override
+    public org.tegami.store.FetchSourceStore fetchSources() {
+        return fetchSources;
     }
 
     Db db() {

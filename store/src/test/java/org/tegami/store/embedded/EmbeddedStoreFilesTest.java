@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(17, count("PRAGMA user_version"));
+        assertEquals(18, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -255,8 +255,34 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
+    /** Takes a data directory back to what v17 left. */
+    private static void undoV18(Statement st) throws java.sql.SQLException {
+        st.execute("DROP TABLE fetch_pop3_seen");
+        st.execute("DROP TABLE fetch_sources");
+        st.execute("PRAGMA user_version=17");
+    }
+
+    @Test
+    void upgradeToV18StartsWithNoFetchSources() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Account a = user(s, "a@example.test");
+        s.close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV18(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        assertTrue(upgraded.fetchSources().sources(Optional.empty()).isEmpty());
+        var src = upgraded.fetchSources().add(new org.tegami.store.FetchSourceStore.NewSource(a.id(),
+                org.tegami.store.FetchSourceStore.Protocol.POP3, "pop.example.org", 995, "a", "", true), NOW, id -> new byte[] {1});
+        assertTrue(upgraded.fetchSources().source(src.id()).isPresent());
+        assertEquals(18, count("PRAGMA user_version"));
+    }
+
     /** Takes a data directory back to what v16 left. */
     private static void undoV17(Statement st) throws java.sql.SQLException {
+        undoV18(st);
         st.execute("DROP TABLE dmarc_report_row");
         st.execute("DROP TABLE dmarc_report");
         st.execute("PRAGMA user_version=16");
@@ -274,7 +300,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.dmarcReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.dmarcReports().add("a.test", 1, "v=DMARC1; p=none", java.util.Map.of("row", 1L));
         assertEquals(1, upgraded.dmarcReports().pending(Long.MAX_VALUE).size());
-        assertEquals(17, count("PRAGMA user_version"));
+        assertEquals(18, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v15 left. */
@@ -299,7 +325,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.greylist().entry(t).isEmpty());
         upgraded.greylist().put(t, new org.tegami.store.GreylistStore.Entry(NOW, NOW, false));
         assertTrue(upgraded.greylist().entry(t).isPresent());
-        assertEquals(17, count("PRAGMA user_version"));
+        assertEquals(18, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v14 left. */
