@@ -6,6 +6,7 @@ import org.tegami.server.cli.CheckCommand;
 import org.tegami.server.cli.DkimCommand;
 import org.tegami.server.cli.DnsCommand;
 import org.tegami.server.cli.DomainCommand;
+import org.tegami.server.cli.FetchCommand;
 import org.tegami.server.cli.QueueCommand;
 import org.tegami.server.cli.ServeCommand;
 import org.tegami.server.cli.UserCommand;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Command;
 @Command(name = "tegami", mixinStandardHelpOptions = true, version = "Tegami 0.1.0",
         description = "A complete, secure mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class, AclCommand.class,
-                QueueCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+                QueueCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, FetchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Override

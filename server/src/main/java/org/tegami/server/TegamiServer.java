@@ -57,6 +57,8 @@ public final class TegamiServer implements AutoCloseable {
     private final InboundPipeline pipeline;
     private final Learner learner;
     private final org.tegami.delivery.report.DmarcReporter dmarcReports;
+    private org.tegami.fetch.Fetcher fetcher;
+    private org.tegami.fetch.FetchScheduler fetchScheduler;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
                          QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner,
@@ -167,8 +169,35 @@ public final class TegamiServer implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
+        TegamiServer server = new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
                 new BlobCollection(store.blobs()), pipeline, learner, dmarcReports);
+        try {
+            server.startFetching(clock);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    /** ADR 0014: collecting mail from users' other accounts, through the same pipeline as mail from port 25. */
+    private void startFetching(InstantSource clock) {
+        org.tegami.fetch.CredentialCipher cipher;
+        try {
+            cipher = org.tegami.fetch.CredentialCipher.open(config.dataDir());
+        } catch (java.io.IOException e) {
+            throw new org.tegami.core.TegamiException("cannot open the fetch key in " + config.dataDir() + ": " + e.getMessage());
+        }
+        fetcher = new org.tegami.fetch.Fetcher(store, pipeline, cipher, config.outboundTrust(), config.hostname(),
+                config.limits().messageSize(), config.fetch().interval(), clock);
+        if (config.fetch().enabled()) {
+            fetchScheduler = new org.tegami.fetch.FetchScheduler(store, fetcher, config.fetch(), clock).start();
+        }
+    }
+
+    /** Polls fetch sources on demand (tests, and what the scheduler calls). */
+    public org.tegami.fetch.Fetcher fetcher() {
+        return fetcher;
     }
 
     private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,
@@ -212,6 +241,7 @@ public final class TegamiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (fetchScheduler != null) fetchScheduler.close();
         listeners.forEach(b -> b.listener().close());
         http.forEach(AutoconfigHttp::close);
         queue.close();

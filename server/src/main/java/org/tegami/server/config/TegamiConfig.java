@@ -21,6 +21,7 @@ import org.tegami.core.Limits;
  * @param mtaStsPort HTTPS port of MTA-STS policy hosts (443; {@code [outbound] mta_sts_port} is for tests)
  * @param spam the spam classifier's thresholds and learning ({@code [spam]})
  * @param inbound sender authentication of mail from outside ({@code [inbound]})
+ * @param fetch collecting mail from users' other accounts ({@code [fetch] enabled, interval})
  * @param abuse DNSBLs, greylisting and rspamd ({@code [spam] dnsbl, greylisting, greylist_delay, rspamd, rspamd_reject})
  */
 public record TegamiConfig(
@@ -40,26 +41,32 @@ public record TegamiConfig(
         org.tegami.delivery.spam.SpamSettings spam,
         org.tegami.delivery.InboundSettings inbound,
         org.tegami.delivery.abuse.AbuseSettings abuse,
+        org.tegami.fetch.FetchSettings fetch,
         Optional<Path> source) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, fetch, source);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, fetch, source);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, fetch, source);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, fetch, source);
+    }
+
+    public TegamiConfig withFetch(org.tegami.fetch.FetchSettings fetch) {
+        return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, fetch, source);
     }
 
     public List<InetSocketAddress> listen(String service) {
