@@ -81,7 +81,7 @@ final class ImapFetch {
                         + " bytes, over the message size limit; skipped");
                 notes.add("skipped UID " + uid + " (" + e.getValue() + " bytes, over the size limit)");
             } else {
-                MessageIntake.Taken t = fetchOne(uid);
+                MessageIntake.Taken t = fetchOne(uid, uidValidity);
                 switch (t) {
                     case MessageIntake.Taken.Stored s -> {
                         if (!source.keep()) delete.add(uid);
@@ -194,7 +194,7 @@ final class ImapFetch {
         return out;
     }
 
-    private MessageIntake.Taken fetchOne(long uid) throws IOException, FetchProtocolException, FetchException {
+    private MessageIntake.Taken fetchOne(long uid, long uidValidity) throws IOException, FetchProtocolException, FetchException {
         String t = nextTag();
         wire.send(t + " UID FETCH " + uid + " (UID BODY.PEEK[])");
         MessageIntake.Taken[] taken = {null};
@@ -218,7 +218,13 @@ final class ImapFetch {
                     && line.toUpperCase(java.util.Locale.ROOT).endsWith("BODY[] {" + size + "}");
             if (body) {
                 if (size > intake.maxSize()) throw new FetchProtocolException("a literal of " + size + " bytes is over the size limit");
-                taken[0] = intake.take(source, wire, "IMAPS", "UID " + uid, out -> wire.readExactly(size, out));
+                try {
+                    taken[0] = intake.take(source, wire, "IMAPS", "UID " + uid, out -> wire.readExactly(size, out));
+                } catch (MessageIntake.TooBig e) {
+                    // within the limit as sent, over it once stored (bare LFs made CRLF): skipped for good
+                    state.setImapState(source.id(), new ImapState(uidValidity, uid));
+                    throw new FetchException("UID " + uid + " is over the size limit once stored; skipped", false);
+                }
             } else {
                 skipLiteral(size);
             }

@@ -88,7 +88,15 @@ final class Pop3Fetch {
                 notes.add("RETR " + uidl + " failed: " + ImapResponses.shorten(r));
                 continue;
             }
-            MessageIntake.Taken t = intake.take(source, wire, "POP3S", uidl, this::readMultiline);
+            MessageIntake.Taken t;
+            try {
+                t = intake.take(source, wire, "POP3S", uidl, this::readMultiline);
+            } catch (MessageIntake.TooBig tooBig) {
+                // the listing lied; the rest of the message is still on the wire, so this poll ends here
+                state.addPop3Seen(source.id(), uidl);
+                throw new FetchException("message " + uidl + " is larger than the server announced and over the size"
+                        + " limit; skipped", false);
+            }
             switch (t) {
                 case MessageIntake.Taken.Stored s -> {
                     state.addPop3Seen(source.id(), uidl);
