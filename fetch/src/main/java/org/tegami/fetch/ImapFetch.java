@@ -170,7 +170,12 @@ final class ImapFetch {
         String t = nextTag();
         wire.send(t + " SELECT " + folder);
         long[] uv = {0};
-        Status s = tagged(t, rest -> ImapResponses.uidValidity(rest).ifPresent(v -> uv[0] = v));
+        Status s = tagged(t, rest -> {
+            ImapResponses.uidValidity(rest).ifPresent(v -> uv[0] = v);
+            if (rest.length() < 32 && rest.matches("(?i)[0-9]{1,10} EXISTS")) {
+                exists = ImapResponses.number(rest.substring(0, rest.indexOf(' ')));
+            }
+        });
         if (!s.condition().equals("OK")) {
             throw new FetchException("cannot select " + source.folder() + ": " + ImapResponses.shorten(s.text()), false);
         }
@@ -181,6 +186,7 @@ final class ImapFetch {
     /** UID → size of the messages above {@code highest}. */
     private TreeMap<Long, Long> newMessages(long highest) throws IOException, FetchProtocolException, FetchException {
         TreeMap<Long, Long> out = new TreeMap<>();
+        if (exists == 0) return out; // some servers answer "n:*" in an empty mailbox with BAD
         String t = nextTag();
         // RFC 9051 §6.4.8: "n:*" names the last message even when its UID is below n, so the UIDs are checked
         wire.send(t + " UID FETCH " + (highest + 1) + ":* (UID RFC822.SIZE)");
@@ -292,6 +298,8 @@ final class ImapFetch {
     }
 
     private boolean loggingOut;
+    /** The folder's message count from SELECT (RFC 9051 §7.4.1); -1 when the server did not say. */
+    private long exists = -1;
 
     private String nextTag() {
         return "f" + (++tag);

@@ -161,7 +161,7 @@ final class MessageIntake {
     /** A trace field (RFC 5321 §4.4) saying where and how the message was collected. */
     private byte[] received(Source source, Wire wire, String protocol) {
         String line = "Received: from " + source.host() + " ([" + wire.address().getHostAddress() + "])\r\n\tby "
-                + hostname + " (Tegami fetch) with " + protocol + " for source " + source.id() + ";\r\n\t"
+                + hostname + " (Tegami fetch) with " + protocol + " id source-" + source.id() + ";\r\n\t"
                 + DATE.format(clock.instant().atZone(ZoneOffset.UTC)) + "\r\n";
         return line.getBytes(StandardCharsets.US_ASCII);
     }

@@ -196,6 +196,20 @@ class FetchTest {
     }
 
     @Test
+    void changedUidValidityFetchesTheFolderAgain() throws Exception {
+        mailForBob("first", "one");
+        Source s = add(imaps("bob-password"));
+        assertEquals(Optional.empty(), poll(s));
+        var state = a.store().fetchSources().imapState(s.id()).orElseThrow();
+        assertEquals(1, state.highestUid());
+        // RFC 9051 §2.3.1.1: as if B had recreated the folder; the old UIDs name nothing (ADR 0014: start over)
+        a.store().fetchSources().setImapState(s.id(), new org.tegami.store.FetchSourceStore.ImapState(state.uidValidity() - 1, 99));
+        assertEquals(Optional.empty(), poll(s));
+        assertEquals(List.of("first", "first"), subjects(mailbox(a.store(), alice, "INBOX")), "a duplicate, never a loss");
+        assertEquals(state, a.store().fetchSources().imapState(s.id()).orElseThrow());
+    }
+
+    @Test
     void imapWithDeleteRemovesMessagesFromTheServerOnceStored() throws Exception {
         mailForBob("first", "one");
         mailForBob("second", "two");

@@ -46,6 +46,7 @@ public interface FetchSourceStoreContract extends StoreContract {
         assertTrue(f.claim(s2.id(), NOW, NOW.plusSeconds(1800)));
         assertFalse(second().fetchSources().claim(s2.id(), NOW, NOW.plusSeconds(1800)), "claimed once only");
         assertEquals(List.of(s1.id()), f.due(NOW, 10).stream().map(Source::id).toList());
+        assertTrue(f.schedule(s2.id(), NOW), "the claim given back");
 
         f.failed(s1.id(), "login refused", true, NOW.plusSeconds(60), false);
         f.failed(s1.id(), "login refused", true, NOW.plusSeconds(120), false);
