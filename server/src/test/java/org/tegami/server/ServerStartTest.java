@@ -93,7 +93,9 @@ class ServerStartTest {
                     "  inbound       authentication (SPF, DKIM, DMARC, ARC) -> spam (GTUBE, classifier) -> user rules (Sieve,"
                             + " not implemented yet) -> store",
                     "  senders       SPF, DKIM, ARC, DMARC checked; DMARC reject refused (550 5.7.1), quarantine to Junk",
+                    "  senders       DMARC aggregate reports: not sent ([inbound] dmarc_reports)",
                     "  spam          GTUBE refused; classifier on: Junk at 0.90, never refused, learning on",
+                    "  fetch         every 5 min, 0 sources (tegami fetch list)",
                     "  certificate   CN=mail.example.test (issuer CN=mail.example.test), valid until 2027-01-01",
                     "  WARNING       the certificate is self-signed: clients will warn. Set [tls] cert and key to"
                             + " certbot's fullchain.pem and privkey.pem for mail.example.test.",
