@@ -20,9 +20,9 @@ import org.tegami.store.FetchSourceStore.Source;
 
 /**
  * One poll of an IMAP source (RFC 9051, RFC 3501 servers too): LOGIN, SELECT the folder, list the UIDs above the
- * highest one fetched with their sizes, fetch each with {@code BODY.PEEK[]} (the remote \Seen flag is left alone),
- * store it, and only then advance the stored highest UID and, when not keeping, flag it \Deleted; UID EXPUNGE (or
- * EXPUNGE without UIDPLUS) at the end.
+ * highest one fetched with their sizes, fetch them {@value #BATCH} at a time with {@code BODY.PEEK[]} (the remote
+ * \Seen flag is left alone), store each as it arrives, and only then advance the stored highest UID and, when not
+ * keeping, flag them \Deleted; UID EXPUNGE (or EXPUNGE without UIDPLUS) at the end.
  *
  * <p>A changed UIDVALIDITY (RFC 9051 §2.3.1.1) means the old UIDs name nothing: the folder is fetched again from
  * the start (ADR 0014: a duplicate is better than a loss).
@@ -31,6 +31,8 @@ final class ImapFetch {
     private static final Logger LOG = System.getLogger(ImapFetch.class.getName());
     /** Most messages one poll takes; the rest come at the next one. */
     static final int MAX_PER_POLL = 1000;
+    /** UIDs per UID FETCH: one round trip for many messages; a crash refetches at most this many. */
+    static final int BATCH = 50;
     /** Most untagged lines one command may answer with before the client gives up on the server. */
     private static final int MAX_UNTAGGED = 100_000;
 
@@ -71,40 +73,34 @@ final class ImapFetch {
         }
         TreeMap<Long, Long> sizes = newMessages(highest);
         List<String> notes = new ArrayList<>();
-        List<Long> delete = new ArrayList<>();
-        int taken = 0;
+        List<Long> batch = new ArrayList<>();
+        boolean deferred = false;
         for (Map.Entry<Long, Long> e : sizes.entrySet()) {
-            if (taken++ >= MAX_PER_POLL) break;
             long uid = e.getKey();
             if (e.getValue() > intake.maxSize()) {
+                // the batch before it first, so the seen state only ever passes messages in order
+                deferred = fetchBatch(batch, uidValidity, notes);
+                batch.clear();
+                if (deferred) break;
                 LOG.log(Level.ERROR, "fetch source " + source.id() + ": UID " + uid + " has " + e.getValue()
                         + " bytes, over the message size limit; skipped");
                 notes.add("skipped UID " + uid + " (" + e.getValue() + " bytes, over the size limit)");
-            } else {
-                MessageIntake.Taken t = fetchOne(uid, uidValidity);
-                switch (t) {
-                    case MessageIntake.Taken.Stored s -> {
-                        if (!source.keep()) delete.add(uid);
-                    }
-                    case MessageIntake.Taken.Refused r -> notes.add("refused UID " + uid + ": " + r.reason());
-                    case MessageIntake.Taken.Deferred d -> {
-                        notes.add("deferred UID " + uid + ": " + d.reason());
-                        finish(caps, delete);
-                        return String.join("; ", notes);
-                    }
-                }
+                state.setImapState(source.id(), new ImapState(uidValidity, uid));
+                continue;
             }
-            // the message is stored (or skipped for good): only now does the seen state pass it
-            state.setImapState(source.id(), new ImapState(uidValidity, uid));
-            if (!source.keep() && !delete.isEmpty() && delete.getLast() == uid) {
-                command("UID STORE " + uid + " +FLAGS.SILENT (\\Deleted)");
+            batch.add(uid);
+            if (batch.size() == BATCH) {
+                deferred = fetchBatch(batch, uidValidity, notes);
+                batch.clear();
+                if (deferred) break;
             }
         }
-        finish(caps, delete);
+        if (!deferred) fetchBatch(batch, uidValidity, notes);
+        finish(caps);
         return String.join("; ", notes);
     }
 
-    private void finish(Set<String> caps, List<Long> delete) throws IOException, FetchProtocolException, FetchException {
+    private void finish(Set<String> caps) throws IOException, FetchProtocolException, FetchException {
         if (!delete.isEmpty()) {
             // RFC 4315 §2.1: UID EXPUNGE removes only these, not other messages the user flagged \Deleted
             if (caps.contains("UIDPLUS")) {
@@ -200,10 +196,21 @@ final class ImapFetch {
         return out;
     }
 
-    private MessageIntake.Taken fetchOne(long uid, long uidValidity) throws IOException, FetchProtocolException, FetchException {
+    /**
+     * Fetches a batch of UIDs with one {@code UID FETCH} (RFC 9051 §6.4.8), each body streamed into the store as it
+     * arrives; then advances the seen state over the batch in UID order, up to the first message not stored (or
+     * refused for good), and flags the stored ones \Deleted when not keeping. A crash inside a batch refetches it:
+     * duplicates, never a loss. Returns whether a message was deferred (the poll stops there).
+     */
+    private boolean fetchBatch(List<Long> uids, long uidValidity, List<String> notes)
+            throws IOException, FetchProtocolException, FetchException {
+        if (uids.isEmpty()) return false;
         String t = nextTag();
-        wire.send(t + " UID FETCH " + uid + " (UID BODY.PEEK[])");
-        MessageIntake.Taken[] taken = {null};
+        StringBuilder set = new StringBuilder();
+        for (long u : uids) set.append(set.isEmpty() ? "" : ",").append(u);
+        wire.send(t + " UID FETCH " + set + " (UID BODY.PEEK[])");
+        Map<Long, MessageIntake.Taken> got = new java.util.HashMap<>();
+        boolean dropRest = false;
         int untagged = 0;
         while (true) {
             String line = wire.readLine();
@@ -212,30 +219,102 @@ final class ImapFetch {
                 if (!l.tag().equals(t)) throw new FetchProtocolException("unexpected tag " + ImapResponses.shorten(l.tag()));
                 Status s = ImapResponses.status(l.rest());
                 if (!s.condition().equals("OK")) {
-                    throw new FetchException("fetching UID " + uid + " failed: " + ImapResponses.shorten(s.text()), false);
+                    advance(uids, got, uidValidity, notes);
+                    throw new FetchException("UID FETCH failed: " + ImapResponses.shorten(s.text()), false);
                 }
-                if (taken[0] == null) throw new FetchException("the IMAP server sent no body for UID " + uid, false);
-                return taken[0];
+                return advance(uids, got, uidValidity, notes);
             }
             if (++untagged > MAX_UNTAGGED) throw new FetchProtocolException("too many untagged responses");
             long size = ImapResponses.literalAtEnd(line);
             if (size < 0) continue;
-            boolean body = l.kind() == ImapResponses.Kind.UNTAGGED && taken[0] == null
-                    && line.toUpperCase(java.util.Locale.ROOT).endsWith("BODY[] {" + size + "}");
-            if (body) {
-                if (size > intake.maxSize()) throw new FetchProtocolException("a literal of " + size + " bytes is over the size limit");
-                try {
-                    taken[0] = intake.take(source, wire, "IMAPS", "UID " + uid, out -> wire.readExactly(size, out));
-                } catch (MessageIntake.TooBig e) {
-                    // within the limit as sent, over it once stored (bare LFs made CRLF): skipped for good
-                    state.setImapState(source.id(), new ImapState(uidValidity, uid));
-                    throw new FetchException("UID " + uid + " is over the size limit once stored; skipped", false);
-                }
-            } else {
+            String marker = "BODY[] {" + size + "}";
+            if (l.kind() != ImapResponses.Kind.UNTAGGED || !l.rest().toUpperCase(java.util.Locale.ROOT).endsWith(marker)) {
                 skipLiteral(size);
+                drainLiterals();
+                continue;
             }
-            drainLiterals();
+            if (size > intake.maxSize()) throw new FetchProtocolException("a literal of " + size + " bytes is over the size limit");
+            String prefix = l.rest().substring(0, l.rest().length() - marker.length()).strip();
+            long uid = uidItem(ImapResponses.fetch(prefix + ")"));
+            if (dropRest || uid > 0 && (!uids.contains(uid) || got.containsKey(uid))) {
+                skipLiteral(size, true);
+            } else {
+                long u = uid;
+                try {
+                    MessageIntake.Taken taken = intake.take(source, wire, "IMAPS", "UID " + (u > 0 ? u : "?"),
+                            out -> wire.readExactly(size, out));
+                    if (uid < 0) uid = -2; // stored before its UID was known: named by the rest of the response
+                    if (uid > 0) got.put(uid, taken);
+                    if (taken instanceof MessageIntake.Taken.Deferred) dropRest = true;
+                    if (uid == -2) pendingTaken = taken;
+                } catch (MessageIntake.TooBig e) {
+                    // within the limit as sent, over it once stored (bare LFs made CRLF): skipped for good; the
+                    // rest of the literal is still on the wire, so the session ends here
+                    if (uid > 0) got.put(uid, new MessageIntake.Taken.Refused("over the size limit once stored"));
+                    advance(uids, got, uidValidity, notes);
+                    throw new FetchException("UID " + (uid > 0 ? uid : "?") + " is over the size limit once stored; skipped", false);
+                }
+            }
+            // RFC 9051 §7.5.2: the items after the literal, e.g. " UID 34)"
+            String after = wire.readLine();
+            long more = ImapResponses.literalAtEnd(after);
+            if (more >= 0) {
+                skipLiteral(more);
+                drainLiterals();
+            } else if (pendingTaken != null) {
+                long late = uidItem(ImapResponses.fetch("0 FETCH (" + after.strip()));
+                if (late > 0 && uids.contains(late) && !got.containsKey(late)) {
+                    got.put(late, pendingTaken);
+                    if (pendingTaken instanceof MessageIntake.Taken.Deferred) dropRest = true;
+                } else {
+                    LOG.log(Level.WARNING, "fetch source " + source.id() + ": a body came without a UID asked for");
+                }
+            }
+            pendingTaken = null;
         }
+    }
+
+    /** A body stored before the response said which UID it was. */
+    private MessageIntake.Taken pendingTaken;
+
+    /** The UID item of a FETCH response, or -1. */
+    private static long uidItem(Optional<Map<String, String>> items) throws FetchProtocolException {
+        if (items.isEmpty() || !items.get().containsKey("UID")) return -1;
+        long uid = ImapResponses.number(items.get().get("UID"));
+        return uid > 0 ? uid : -1;
+    }
+
+    /**
+     * Moves the seen state over the batch in UID order while each message was stored or refused for good; stops at
+     * a deferred one (returns true) or one the server sent nothing for (it is asked for again next poll).
+     */
+    private boolean advance(List<Long> uids, Map<Long, MessageIntake.Taken> got, long uidValidity, List<String> notes)
+            throws IOException, FetchProtocolException, FetchException {
+        long passed = -1;
+        List<Long> stored = new ArrayList<>();
+        boolean deferred = false;
+        for (long uid : uids) {
+            MessageIntake.Taken t = got.get(uid);
+            if (t == null) break;
+            if (t instanceof MessageIntake.Taken.Deferred d) {
+                notes.add("deferred UID " + uid + ": " + d.reason());
+                deferred = true;
+                break;
+            }
+            if (t instanceof MessageIntake.Taken.Refused r) notes.add("refused UID " + uid + ": " + r.reason());
+            if (t instanceof MessageIntake.Taken.Stored) stored.add(uid);
+            passed = uid;
+        }
+        if (passed < 0) return deferred;
+        // the messages are stored (or refused for good): only now does the seen state pass them
+        state.setImapState(source.id(), new ImapState(uidValidity, passed));
+        if (!source.keep() && !stored.isEmpty()) {
+            StringBuilder set = new StringBuilder();
+            for (long u : stored) set.append(set.isEmpty() ? "" : ",").append(u);
+            command("UID STORE " + set + " +FLAGS.SILENT (\\Deleted)");
+            delete.addAll(stored);
+        }
+        return deferred;
     }
 
     /** Reads the rest of a response after a literal: more lines, each possibly ending in another literal. */
@@ -250,7 +329,14 @@ final class ImapFetch {
     }
 
     private void skipLiteral(long size) throws IOException, FetchProtocolException {
-        if (size > Wire.MAX_LINE) throw new FetchProtocolException("an unexpected literal of " + size + " bytes");
+        skipLiteral(size, false);
+    }
+
+    /** Reads a literal and drops it; one that is not a message body is held to a line's length. */
+    private void skipLiteral(long size, boolean body) throws IOException, FetchProtocolException {
+        if (size > (body ? intake.maxSize() : Wire.MAX_LINE)) {
+            throw new FetchProtocolException("an unexpected literal of " + size + " bytes");
+        }
         wire.readExactly(size, OutputStream.nullOutputStream());
     }
 
@@ -298,6 +384,8 @@ final class ImapFetch {
     }
 
     private boolean loggingOut;
+    /** UIDs stored and flagged \Deleted this poll (when not keeping), expunged at the end. */
+    private final List<Long> delete = new ArrayList<>();
     /** The folder's message count from SELECT (RFC 9051 §7.4.1); -1 when the server did not say. */
     private long exists = -1;
 

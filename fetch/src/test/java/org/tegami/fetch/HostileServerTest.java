@@ -152,6 +152,34 @@ class HostileServerTest {
     }
 
     @Test
+    void aBatchAdvancesTheSeenStateOnlyOverWhatWasStoredInOrder() throws Exception {
+        String msg = "Subject: eight\r\n\r\nbody\r\n";
+        serve("* OK hi\r\n", line -> {
+            String tag = line.substring(0, line.indexOf(' '));
+            String cmd = line.substring(tag.length() + 1);
+            if (cmd.startsWith("LOGIN")) return tag + " OK\r\n";
+            if (cmd.startsWith("CAPABILITY")) return "* CAPABILITY IMAP4rev1\r\n" + tag + " OK\r\n";
+            if (cmd.startsWith("SELECT")) return "* 2 EXISTS\r\n* OK [UIDVALIDITY 42] ok\r\n" + tag + " OK\r\n";
+            if (cmd.startsWith("UID FETCH 1:*")) {
+                return "* 1 FETCH (UID 7 RFC822.SIZE 20)\r\n* 2 FETCH (UID 8 RFC822.SIZE 27)\r\n" + tag + " OK\r\n";
+            }
+            // UID 7 is not sent (expunged meanwhile, or a faulty server); UID 8 names itself after its body
+            if (cmd.equals("UID FETCH 7,8 (UID BODY.PEEK[])")) {
+                return "* 2 FETCH (BODY[] {" + msg.length() + "}\r\n" + msg + " UID 8)\r\n" + tag + " OK\r\n";
+            }
+            if (cmd.startsWith("LOGOUT")) return "* BYE\r\n" + tag + " OK\r\n";
+            return tag + " BAD " + cmd + "\r\n";
+        });
+        Source s = source(FetchSourceStore.Protocol.IMAP);
+        try (Wire w = connect()) {
+            assertEquals("", new ImapFetch(w, store.fetchSources(), intake(), s).run("pw"));
+        }
+        assertEquals(1, stored(), "UID 8 is stored");
+        assertEquals(Optional.of(new FetchSourceStore.ImapState(42, 0)), store.fetchSources().imapState(s.id()),
+                "not past UID 7, which never came: asked for again (UID 8 then comes twice, never is 7 lost)");
+    }
+
+    @Test
     void aPop3MessageLongerThanAnnouncedIsRefusedWhileItStreams() throws Exception {
         String big = "Subject: x\r\n\r\n" + "y".repeat(5000) + "\r\n.\r\n";
         serve("+OK hi\r\n", line -> switch (line.split(" ")[0]) {
