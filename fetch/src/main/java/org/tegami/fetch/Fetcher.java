@@ -100,10 +100,10 @@ public final class Fetcher {
             throw new FetchException("the stored password cannot be decrypted with this data directory's fetch.key;"
                     + " remove the source and add it again", false);
         }
-        try (Wire wire = Wire.connect(source.host(), source.port(), true, trust)) {
+        try (Wire wire = Wire.connect(source.host(), source.port(), !source.startTls(), trust)) {
             return switch (source.protocol()) {
-                case IMAP -> new ImapFetch(wire, store.fetchSources(), intake, source).run(password);
-                case POP3 -> new Pop3Fetch(wire, store.fetchSources(), intake, source).run(password);
+                case IMAP -> new ImapFetch(wire, store.fetchSources(), intake, source, trust).run(password);
+                case POP3 -> new Pop3Fetch(wire, store.fetchSources(), intake, source, trust).run(password);
             };
         }
     }

@@ -42,7 +42,10 @@ final class ImapFetch {
     private final Source source;
     private int tag;
 
-    ImapFetch(Wire wire, FetchSourceStore state, MessageIntake intake, Source source) {
+    private final javax.net.ssl.SSLContext trust;
+
+    ImapFetch(Wire wire, FetchSourceStore state, MessageIntake intake, Source source, javax.net.ssl.SSLContext trust) {
+        this.trust = trust;
         this.wire = wire;
         this.state = state;
         this.intake = intake;
@@ -56,6 +59,21 @@ final class ImapFetch {
         Status gs = g.kind() == ImapResponses.Kind.UNTAGGED ? ImapResponses.status(g.rest()) : null;
         if (gs == null || gs.condition().equals("BYE") || gs.condition().equals("NO") || gs.condition().equals("BAD")) {
             throw new FetchException("the IMAP server refused the connection: " + ImapResponses.shorten(greeting), false);
+        }
+        if (source.startTls()) {
+            // RFC 9051 §6.2.1: TLS before anything else; a server that is already logged in (PREAUTH) on a
+            // cleartext connection, or refuses STARTTLS, never gets the password
+            if (gs.condition().equals("PREAUTH")) {
+                throw new FetchException("the IMAP server greeted with PREAUTH before TLS; refusing to continue", false);
+            }
+            String t = nextTag();
+            wire.send(t + " STARTTLS");
+            Status st = tagged(t, null);
+            if (!st.condition().equals("OK")) {
+                throw new FetchException("the IMAP server does not offer STARTTLS (" + ImapResponses.shorten(st.text())
+                        + "); not logging in without TLS", false);
+            }
+            wire.startTls(trust);
         }
         if (!gs.condition().equals("PREAUTH")) login(password);
         Set<String> caps = capabilities();

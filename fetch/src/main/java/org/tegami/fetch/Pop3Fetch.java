@@ -34,7 +34,10 @@ final class Pop3Fetch {
     private final MessageIntake intake;
     private final Source source;
 
-    Pop3Fetch(Wire wire, FetchSourceStore state, MessageIntake intake, Source source) {
+    private final javax.net.ssl.SSLContext trust;
+
+    Pop3Fetch(Wire wire, FetchSourceStore state, MessageIntake intake, Source source, javax.net.ssl.SSLContext trust) {
+        this.trust = trust;
         this.wire = wire;
         this.state = state;
         this.intake = intake;
@@ -45,6 +48,15 @@ final class Pop3Fetch {
         String greeting = wire.readLine();
         if (!Pop3Replies.ok(greeting)) {
             throw new FetchException("the POP3 server refused the connection: " + ImapResponses.shorten(greeting), false);
+        }
+        if (source.startTls()) {
+            // RFC 2595 §4: STLS before USER/PASS; a server that refuses it never gets the password
+            String stls = ask("STLS");
+            if (!Pop3Replies.ok(stls)) {
+                throw new FetchException("the POP3 server does not offer STLS (" + ImapResponses.shorten(stls)
+                        + "); not logging in without TLS", false);
+            }
+            wire.startTls(trust);
         }
         // RFC 1939 §7: USER and PASS; a name or password with CR/LF cannot be sent
         if (password.indexOf('\r') >= 0 || password.indexOf('\n') >= 0 || source.username().indexOf('\r') >= 0

@@ -7,17 +7,20 @@ import org.tegami.store.FetchSourceStore.Protocol;
 
 /**
  * A fetch source as the user writes it: {@code imaps://user[:password]@host[:port][/folder]} or
- * {@code pop3s://user[:password]@host[:port]} (RFC 5092 and RFC 2384 in spirit; implicit TLS only, RFC 8314).
+ * {@code pop3s://user[:password]@host[:port]} (RFC 5092 and RFC 2384 in spirit; implicit TLS, RFC 8314), or
+ * {@code imap://} and {@code pop3://} (ports 143 and 110) with STARTTLS/STLS required before the login: never
+ * in the clear.
  * The user name and password may be percent-encoded; the last {@code @} ends them, so {@code me@example.org} may be
  * written as it is.
  */
 public record SourceUrl(Protocol protocol, String host, int port, String username, Optional<String> password,
-                        String folder) {
+                        String folder, boolean startTls) {
 
     public static SourceUrl parse(String url) {
         Protocol p;
         int defaultPort;
         String rest;
+        boolean startTls = false;
         if (url.regionMatches(true, 0, "imaps://", 0, 8)) {
             p = Protocol.IMAP;
             defaultPort = 993;
@@ -26,8 +29,19 @@ public record SourceUrl(Protocol protocol, String host, int port, String usernam
             p = Protocol.POP3;
             defaultPort = 995;
             rest = url.substring(8);
+        } else if (url.regionMatches(true, 0, "imap://", 0, 7)) {
+            p = Protocol.IMAP;
+            defaultPort = 143;
+            rest = url.substring(7);
+            startTls = true;
+        } else if (url.regionMatches(true, 0, "pop3://", 0, 7)) {
+            p = Protocol.POP3;
+            defaultPort = 110;
+            rest = url.substring(7);
+            startTls = true;
         } else {
-            throw new IllegalArgumentException("the source must start with imaps:// or pop3s:// (TLS is required)");
+            throw new IllegalArgumentException("the source must start with imaps://, pop3s://, or imap:// or pop3:// (then"
+                    + " STARTTLS is required)");
         }
         int at = rest.lastIndexOf('@');
         if (at <= 0) throw new IllegalArgumentException("the source needs a user name: imaps://user@host");
@@ -65,7 +79,7 @@ public record SourceUrl(Protocol protocol, String host, int port, String usernam
         if (user.isEmpty() || user.chars().anyMatch(c -> c < 0x20 || c == 0x7F)) {
             throw new IllegalArgumentException("the user name is empty or holds control characters");
         }
-        return new SourceUrl(p, hostPart.toLowerCase(java.util.Locale.ROOT), port, user, password, folder);
+        return new SourceUrl(p, hostPart.toLowerCase(java.util.Locale.ROOT), port, user, password, folder, startTls);
     }
 
     private static String decode(String s) {
@@ -77,9 +91,9 @@ public record SourceUrl(Protocol protocol, String host, int port, String usernam
     }
 
     /** The URL without the password, as {@code tegami fetch list} shows it. */
-    public static String display(Protocol protocol, String host, int port, String username, String folder) {
+    public static String display(Protocol protocol, String host, int port, String username, String folder, boolean startTls) {
         String user = encode(username);
-        return (protocol == Protocol.IMAP ? "imaps://" : "pop3s://") + user + "@" + (host.contains(":") ? "[" + host + "]" : host)
+        return (protocol == Protocol.IMAP ? "imap" : "pop3") + (startTls ? "://" : "s://") + user + "@" + (host.contains(":") ? "[" + host + "]" : host)
                 + ":" + port + (folder.isEmpty() ? "" : "/" + folder);
     }
 

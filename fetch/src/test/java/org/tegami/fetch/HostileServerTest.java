@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -82,8 +83,12 @@ class HostileServerTest {
     }
 
     private Source source(FetchSourceStore.Protocol p) {
+        return source(p, false);
+    }
+
+    private Source source(FetchSourceStore.Protocol p, boolean startTls) {
         return store.fetchSources().add(new FetchSourceStore.NewSource(alice.id(), p, "localhost", server.getLocalPort(), "alice",
-                p == FetchSourceStore.Protocol.IMAP ? "INBOX" : "", true), java.time.Instant.now(), id -> new byte[] {0});
+                p == FetchSourceStore.Protocol.IMAP ? "INBOX" : "", true, startTls), java.time.Instant.now(), id -> new byte[] {0});
     }
 
     private MessageIntake intake() {
@@ -115,12 +120,55 @@ class HostileServerTest {
     }
 
     @Test
+    void noStartTlsNoPassword() throws Exception {
+        var heard = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        serve("* OK hi\r\n", line -> {
+            heard.add(line);
+            return line.substring(0, line.indexOf(' ')) + " BAD STARTTLS unknown\r\n";
+        });
+        Source s = source(FetchSourceStore.Protocol.IMAP, true);
+        try (Wire w = connect()) {
+            FetchException e = assertThrows(FetchException.class, () -> new ImapFetch(w, store.fetchSources(), intake(), s, null).run("pw"));
+            assertEquals("the IMAP server does not offer STARTTLS (STARTTLS unknown); not logging in without TLS", e.getMessage());
+        }
+        serving.join(5000);
+        assertEquals(List.of("f1 STARTTLS"), List.copyOf(heard), "the password never went out");
+
+        server.close();
+        server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        heard.clear();
+        serve("+OK hi\r\n", line -> {
+            heard.add(line);
+            return "-ERR no\r\n";
+        });
+        Source p = source(FetchSourceStore.Protocol.POP3, true);
+        try (Wire w = connect()) {
+            FetchException e = assertThrows(FetchException.class, () -> new Pop3Fetch(w, store.fetchSources(), intake(), p, null).run("pw"));
+            assertEquals("the POP3 server does not offer STLS (-ERR no); not logging in without TLS", e.getMessage());
+        }
+        serving.join(5000);
+        assertEquals(List.of("STLS"), List.copyOf(heard));
+    }
+
+    @Test
+    void dataPipelinedBeforeTheHandshakeIsRefused() throws Exception {
+        // the answer to STARTTLS and, behind it in the same write, a forged capability line (CVE-2011-0411 class)
+        serve("* OK hi\r\n", line -> line.substring(0, line.indexOf(' ')) + " OK begin TLS\r\n* CAPABILITY IMAP4rev1 FORGED\r\n");
+        Source s = source(FetchSourceStore.Protocol.IMAP, true);
+        try (Wire w = connect()) {
+            FetchException e = assertThrows(FetchException.class, () -> new ImapFetch(w, store.fetchSources(), intake(), s,
+                    javax.net.ssl.SSLContext.getDefault()).run("pw"));
+            assertEquals("the server sent data before the TLS handshake", e.getMessage());
+        }
+    }
+
+    @Test
     void anEndlessLineEndsThePoll() throws Exception {
         serve("* OK " + "A".repeat(200_000), l -> null);
         Source s = source(FetchSourceStore.Protocol.IMAP);
         try (Wire w = connect()) {
             FetchProtocolException e = assertThrows(FetchProtocolException.class,
-                    () -> new ImapFetch(w, store.fetchSources(), intake(), s).run("pw"));
+                    () -> new ImapFetch(w, store.fetchSources(), intake(), s, null).run("pw"));
             assertEquals("a response line is longer than 65536 bytes", e.getMessage());
         }
     }
@@ -132,7 +180,7 @@ class HostileServerTest {
         Source s = source(FetchSourceStore.Protocol.IMAP);
         try (Wire w = connect()) {
             FetchProtocolException e = assertThrows(FetchProtocolException.class,
-                    () -> new ImapFetch(w, store.fetchSources(), intake(), s).run("pw"));
+                    () -> new ImapFetch(w, store.fetchSources(), intake(), s, null).run("pw"));
             assertTrue(e.getMessage().contains("over the size limit"), e.getMessage());
         }
         assertEquals(0, stored());
@@ -144,7 +192,7 @@ class HostileServerTest {
         serve("* OK hi\r\n", imap(5000, "unused"));
         Source s = source(FetchSourceStore.Protocol.IMAP);
         try (Wire w = connect()) {
-            String note = new ImapFetch(w, store.fetchSources(), intake(), s).run("pw");
+            String note = new ImapFetch(w, store.fetchSources(), intake(), s, null).run("pw");
             assertEquals("skipped UID 7 (5000 bytes, over the size limit)", note);
         }
         assertEquals(0, stored());
@@ -172,7 +220,7 @@ class HostileServerTest {
         });
         Source s = source(FetchSourceStore.Protocol.IMAP);
         try (Wire w = connect()) {
-            assertEquals("", new ImapFetch(w, store.fetchSources(), intake(), s).run("pw"));
+            assertEquals("", new ImapFetch(w, store.fetchSources(), intake(), s, null).run("pw"));
         }
         assertEquals(1, stored(), "UID 8 is stored");
         assertEquals(Optional.of(new FetchSourceStore.ImapState(42, 0)), store.fetchSources().imapState(s.id()),
@@ -191,7 +239,7 @@ class HostileServerTest {
         });
         Source s = source(FetchSourceStore.Protocol.POP3);
         try (Wire w = connect()) {
-            FetchException e = assertThrows(FetchException.class, () -> new Pop3Fetch(w, store.fetchSources(), intake(), s).run("pw"));
+            FetchException e = assertThrows(FetchException.class, () -> new Pop3Fetch(w, store.fetchSources(), intake(), s, null).run("pw"));
             assertEquals("message abc is larger than the server announced and over the size limit; skipped", e.getMessage());
         }
         assertEquals(0, stored());
@@ -208,7 +256,7 @@ class HostileServerTest {
         Source s = source(FetchSourceStore.Protocol.POP3);
         try (Wire w = connect()) {
             FetchProtocolException e = assertThrows(FetchProtocolException.class,
-                    () -> new Pop3Fetch(w, store.fetchSources(), intake(), s).run("pw"));
+                    () -> new Pop3Fetch(w, store.fetchSources(), intake(), s, null).run("pw"));
             assertEquals("malformed unique-id: 1 ab?c", e.getMessage());
         }
     }

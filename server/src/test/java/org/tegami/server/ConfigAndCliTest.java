@@ -66,8 +66,9 @@ class ConfigAndCliTest {
         config("");
         String noUser = String.join("|", cli("", "fetch", "add", "nobody@example.test", "imaps://me:pw@imap.example.org"));
         assertEquals("1||tegami: no user nobody@example.test: create it first with 'tegami user add nobody@example.test'\n", noUser);
-        String plain = String.join("|", cli("", "fetch", "add", "nobody@example.test", "imap://me:pw@imap.example.org"));
-        assertEquals("1||tegami: the source must start with imaps:// or pop3s:// (TLS is required)\n", plain);
+        String plain = String.join("|", cli("", "fetch", "add", "nobody@example.test", "http://me:pw@imap.example.org"));
+        assertEquals("1||tegami: the source must start with imaps://, pop3s://, or imap:// or pop3:// (then STARTTLS is"
+                + " required)\n", plain);
     }
 
     @Test

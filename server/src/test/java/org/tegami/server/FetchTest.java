@@ -56,7 +56,8 @@ class FetchTest {
     @BeforeEach
     void start() throws Exception {
         dns = new TestDnsServer();
-        b = start("b", "hostname = \"localhost\"\n[listen]\n" + NONE + "imaps = [\"127.0.0.1:0\"]\npop3s = [\"127.0.0.1:0\"]\n"
+        b = start("b", "hostname = \"localhost\"\n[listen]\nsmtp = []\nsubmission = []\nsubmissions = []\n"
+                + "imaps = [\"127.0.0.1:0\"]\npop3s = [\"127.0.0.1:0\"]\nimap = [\"127.0.0.1:0\"]\npop3 = [\"127.0.0.1:0\"]\n"
                 + "[fetch]\nenabled = false\n");
         bob = user(b, "b.test", "bob@b.test", "bob-password");
         a = startA(true, "[fetch]\nenabled = false\n");
@@ -193,6 +194,19 @@ class FetchTest {
         assertTrue(list.matches("(?s)0\\|" + s.id() + " alice@a.test imaps://bob@b.test@localhost:\\d+/INBOX keep enabled"
                 + " last-success=20\\S+Z\n\\|"), list);
         assertFalse(list.contains("bob-password"), list);
+    }
+
+    @Test
+    void cleartextPortsAreUsedOnlyAfterStartTls() throws Exception {
+        mailForBob("first", "one");
+        Source imap = add("imap://bob@b.test:bob-password@localhost:" + b.port("imap"));
+        assertTrue(imap.startTls());
+        assertEquals(Optional.empty(), poll(imap));
+        assertEquals(List.of("first"), subjects(mailbox(a.store(), alice, "INBOX")));
+        Source pop = add("pop3://bob@b.test:bob-password@localhost:" + b.port("pop3"));
+        assertEquals(Optional.empty(), poll(pop));
+        assertEquals(List.of("first", "first"), subjects(mailbox(a.store(), alice, "INBOX")), "each source once");
+        assertTrue(cli("", "fetch", "list").contains(" pop3://bob@b.test@localhost:" + b.port("pop3") + " keep enabled"));
     }
 
     @Test

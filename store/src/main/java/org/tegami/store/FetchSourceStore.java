@@ -17,9 +17,18 @@ public interface FetchSourceStore {
 
     enum Protocol { IMAP, POP3 }
 
-    /** A source as the user adds it; {@code folder} is the IMAP mailbox (INBOX), empty for POP3. */
+    /**
+     * A source as the user adds it; {@code folder} is the IMAP mailbox (INBOX), empty for POP3; {@code startTls}:
+     * connect in the clear and require STARTTLS/STLS before the login, else implicit TLS.
+     */
     record NewSource(AccountId account, Protocol protocol, String host, int port, String username, String folder,
-                     boolean keep) {}
+                     boolean keep, boolean startTls) {
+        /** With implicit TLS. */
+        public NewSource(AccountId account, Protocol protocol, String host, int port, String username, String folder,
+                         boolean keep) {
+            this(account, protocol, host, port, username, folder, keep, false);
+        }
+    }
 
     /**
      * A stored source.
@@ -29,10 +38,11 @@ public interface FetchSourceStore {
      * @param lastError    the last problem, empty when the last attempt went well
      * @param failures     consecutive failed attempts
      * @param authFailures consecutive attempts the server refused the login
+     * @param startTls     STARTTLS (IMAP) / STLS (POP3) required on a cleartext connection, else implicit TLS
      */
     record Source(long id, AccountId account, Protocol protocol, String host, int port, String username,
                   byte[] password, String folder, boolean keep, boolean enabled, Optional<Instant> lastSuccess,
-                  String lastError, int failures, int authFailures, Instant nextAttempt) {}
+                  String lastError, int failures, int authFailures, Instant nextAttempt, boolean startTls) {}
 
     /** What an IMAP source's folder was when last fetched: new messages are those above {@code highestUid}. */
     record ImapState(long uidValidity, long highestUid) {}

@@ -31,14 +31,15 @@ public interface FetchSourceStoreContract extends StoreContract {
         FetchSourceStore f = store().fetchSources();
         Source s1 = f.add(new NewSource(a.id(), Protocol.IMAP, "imap.example.org", 993, "alice", "INBOX", true), NOW,
                 FetchSourceStoreContract::sealed);
-        Source s2 = f.add(new NewSource(b.id(), Protocol.POP3, "pop.example.org", 995, "bob", "", false), NOW,
+        Source s2 = f.add(new NewSource(b.id(), Protocol.POP3, "pop.example.org", 110, "bob", "", false, true), NOW,
                 FetchSourceStoreContract::sealed);
         assertNotEquals(s1.id(), s2.id());
         assertArrayEquals(sealed(s1.id()), s1.password(), "the sealer is given the new id");
         assertEquals(new Source(s1.id(), a.id(), Protocol.IMAP, "imap.example.org", 993, "alice", s1.password(), "INBOX",
-                true, true, Optional.empty(), "", 0, 0, NOW).toString().replaceAll("\\[B@\\w+", ""),
+                true, true, Optional.empty(), "", 0, 0, NOW, false).toString().replaceAll("\\[B@\\w+", ""),
                 s1.toString().replaceAll("\\[B@\\w+", ""));
         assertEquals(List.of(s2.id()), f.sources(Optional.of(b.id())).stream().map(Source::id).toList());
+        assertTrue(s2.startTls() && !s2.keep() && s2.port() == 110);
         assertEquals(List.of(s1.id(), s2.id()), second().fetchSources().sources(Optional.empty()).stream().map(Source::id).toList(),
                 "seen by another process (the CLI)");
         assertEquals(2, f.due(NOW, 10).size());

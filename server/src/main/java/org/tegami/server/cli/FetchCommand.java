@@ -47,7 +47,7 @@ public final class FetchCommand {
 
     static String describe(Source s) {
         return SourceUrl.display(s.protocol(), s.host(), s.port(), s.username(),
-                s.protocol() == FetchSourceStore.Protocol.IMAP ? s.folder() : "");
+                s.protocol() == FetchSourceStore.Protocol.IMAP ? s.folder() : "", s.startTls());
     }
 
     /** Whether fetched messages stay on the server; keep unless told otherwise. */
@@ -58,7 +58,8 @@ public final class FetchCommand {
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = {"Collect mail for USER from SOURCE: imaps://name[:password]@host[:port][/folder] or"
-                    + " pop3s://name[:password]@host[:port]. Without a password in the URL give --password-stdin.",
+                    + " pop3s://name[:password]@host[:port] (implicit TLS); imap:// or pop3:// (ports 143, 110) require"
+                    + " STARTTLS. Without a password in the URL give --password-stdin.",
                     "The server's certificate must be trusted (the JDK's CAs, or [outbound] tls_ca)."})
     static final class Add implements Runnable {
         @Mixin Cli.ConfigOption config;
@@ -93,7 +94,7 @@ public final class FetchCommand {
                 CredentialCipher cipher = CredentialCipher.open(cfg.dataDir());
                 boolean keepMail = keep == null || !keep.delete;
                 Source src = s.fetchSources().add(new FetchSourceStore.NewSource(account.id(), u.protocol(), u.host(), u.port(),
-                        u.username(), u.folder(), keepMail), Instant.now(), id -> cipher.seal(id, account.id(), password));
+                        u.username(), u.folder(), keepMail, u.startTls()), Instant.now(), id -> cipher.seal(id, account.id(), password));
                 System.out.println("fetch source " + src.id() + ": " + describe(src) + " for " + a + (keepMail
                         ? ", keeping mail on the server" : ", deleting mail on the server once stored here"));
             } catch (IOException e) {

@@ -219,7 +219,8 @@ final class Schema {
                 PRIMARY KEY(domain, day, row)) WITHOUT ROWID;
             """,
             // v18: other accounts users collect mail from (tegami fetch). The password is sealed by the fetcher
-            // (AES-GCM bound to id and account); AUTOINCREMENT so an id is never reused. IMAP sources keep their
+            // (AES-GCM bound to id and account); AUTOINCREMENT so an id is never reused; starttls 1: STARTTLS/STLS
+            // required on a cleartext connection, 0: implicit TLS. IMAP sources keep their
             // folder's UIDVALIDITY and highest UID fetched, POP3 sources the UIDLs fetched (pruned to the server's).
             """
             CREATE TABLE fetch_sources(
@@ -238,6 +239,7 @@ final class Schema {
                 failures INTEGER NOT NULL DEFAULT 0,
                 auth_failures INTEGER NOT NULL DEFAULT 0,
                 next_attempt INTEGER NOT NULL,
+                starttls INTEGER NOT NULL DEFAULT 0,
                 uidvalidity INTEGER,
                 highest_uid INTEGER NOT NULL DEFAULT 0);
             CREATE INDEX fetch_sources_account ON fetch_sources(account_id);

@@ -16,7 +16,7 @@ import org.tegami.store.FetchSourceStore;
 /** Fetch sources in SQLite (tables {@code fetch_sources} and {@code fetch_pop3_seen}); times in epoch milliseconds. */
 final class SqlFetchSources implements FetchSourceStore {
     private static final String COLUMNS = "id, account_id, protocol, host, port, username, password, folder, keep,"
-            + " enabled, last_success, last_error, failures, auth_failures, next_attempt FROM fetch_sources";
+            + " enabled, last_success, last_error, failures, auth_failures, next_attempt, starttls FROM fetch_sources";
 
     private final Db db;
 
@@ -28,9 +28,9 @@ final class SqlFetchSources implements FetchSourceStore {
     public Source add(NewSource s, Instant nextAttempt, LongFunction<byte[]> seal) {
         long id = db.write(tx -> {
             SqlAccounts.update(tx, "INSERT INTO fetch_sources(account_id, protocol, host, port, username, password,"
-                    + " folder, keep, enabled, next_attempt) VALUES (?, ?, ?, ?, ?, x'', ?, ?, 1, ?)",
+                    + " folder, keep, enabled, next_attempt, starttls) VALUES (?, ?, ?, ?, ?, x'', ?, ?, 1, ?, ?)",
                     s.account().value(), s.protocol().name(), s.host(), s.port(), s.username(), s.folder(),
-                    s.keep() ? 1 : 0, nextAttempt.toEpochMilli());
+                    s.keep() ? 1 : 0, nextAttempt.toEpochMilli(), s.startTls() ? 1 : 0);
             long newId;
             try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT last_insert_rowid()"); ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -145,7 +145,7 @@ final class SqlFetchSources implements FetchSourceStore {
                 out.add(new Source(rs.getLong(1), new AccountId(rs.getLong(2)), Protocol.valueOf(rs.getString(3)),
                         rs.getString(4), rs.getInt(5), rs.getString(6), rs.getBytes(7), rs.getString(8),
                         rs.getInt(9) != 0, rs.getInt(10) != 0, last, rs.getString(12), rs.getInt(13), rs.getInt(14),
-                        Instant.ofEpochMilli(rs.getLong(15))));
+                        Instant.ofEpochMilli(rs.getLong(15)), rs.getInt(16) != 0));
             }
         }
         return out;
