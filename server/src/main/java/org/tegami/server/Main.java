@@ -6,6 +6,7 @@ import org.tegami.server.cli.CheckCommand;
 import org.tegami.server.cli.DkimCommand;
 import org.tegami.server.cli.DnsCommand;
 import org.tegami.server.cli.DomainCommand;
+import org.tegami.server.cli.FetchCommand;
 import org.tegami.server.cli.QueueCommand;
 import org.tegami.server.cli.ServeCommand;
 import org.tegami.server.cli.SieveCommand;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
         description = "A complete, secure mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class, AclCommand.class,
                 QueueCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, SieveCommand.class,
+                FetchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -53,6 +53,10 @@ public final class StartupSummary {
             }
         }
         if (s.forwarder() != null) out.println("  forwarding    " + s.forwarder().describe());
+        int sources = s.store().fetchSources().sources(java.util.Optional.empty()).size();
+        out.println("  fetch         " + (cfg.fetch().enabled() ? "every " + cfg.fetch().interval().toMinutes() + " min, "
+                + sources + " source" + (sources == 1 ? "" : "s") + " (tegami fetch list)"
+                : "off ([fetch] enabled = false; " + sources + " source" + (sources == 1 ? "" : "s") + " not polled)"));
         CertificateInfo c = s.tls().info();
         out.println("  certificate   " + c.subject() + " (issuer " + c.issuer() + "), valid until " + DATE.format(c.notAfter()));
         if (c.selfSigned() && cfg.hostname().equals("localhost")) {

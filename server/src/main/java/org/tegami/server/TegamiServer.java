@@ -60,6 +60,8 @@ public final class TegamiServer implements AutoCloseable {
     private final Learner learner;
     private final org.tegami.delivery.report.DmarcReporter dmarcReports;
     private final org.tegami.delivery.forward.Forwarder forwarder;
+    private org.tegami.fetch.Fetcher fetcher;
+    private org.tegami.fetch.FetchScheduler fetchScheduler;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
                          QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner,
@@ -181,10 +183,8 @@ public final class TegamiServer implements AutoCloseable {
                             .withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain())
                             .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter()))
                     .bounceRoute(sender -> bounceRoute(store, srs, sender))
-                    .localDeliverer(bounces(store, new InboundPipeline(List.of(userRules)), new org.tegami.delivery.LocalDelivery(
-                            store, forwarder, a -> new RecipientResolver(accounts).resolve(a)
-                                    instanceof org.tegami.auth.Recipient.Local l ? l.accounts() : java.util.Set.of(),
-                            accounts::isLocalDomain, clock), cfg.hostname(), clock))
+                    .localDeliverer(bounces(store, new InboundPipeline(List.of(userRules)), localDelivery(store, forwarder, clock),
+                            cfg.hostname(), clock))
                     .start();
         } catch (RuntimeException e) {
             if (queue != null) queue.close();
@@ -195,13 +195,29 @@ public final class TegamiServer implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
+        TegamiServer server = new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
                 new BlobCollection(store.blobs()), pipeline, learner, dmarcReports, forwarder);
+        try {
+            server.startFetching(clock);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
     }
 
     /** Forwarding to aliases' remote targets (ADR 0013). */
     public org.tegami.delivery.forward.Forwarder forwarder() {
         return forwarder;
+    }
+
+    /** Sieve's redirects and follow-ups for deliveries that do not come over SMTP (bounces, collected mail). */
+    private static org.tegami.delivery.LocalDelivery localDelivery(Store store, org.tegami.delivery.forward.Forwarder forwarder,
+                                                                   InstantSource clock) {
+        var resolver = new RecipientResolver(store.accounts());
+        return new org.tegami.delivery.LocalDelivery(store, forwarder, a -> resolver.resolve(a)
+                instanceof org.tegami.auth.Recipient.Local l ? l.accounts() : java.util.Set.of(),
+                store.accounts()::isLocalDomain, clock);
     }
 
     /**
@@ -253,6 +269,27 @@ public final class TegamiServer implements AutoCloseable {
         return new SieveChecker(cfg.sieve());
     }
 
+    /** ADR 0014: collecting mail from users' other accounts, through the same pipeline as mail from port 25. */
+    private void startFetching(InstantSource clock) {
+        org.tegami.fetch.CredentialCipher cipher;
+        try {
+            cipher = org.tegami.fetch.CredentialCipher.open(config.dataDir());
+        } catch (java.io.IOException e) {
+            throw new org.tegami.core.TegamiException("cannot open the fetch key in " + config.dataDir() + ": " + e.getMessage());
+        }
+        fetcher = new org.tegami.fetch.Fetcher(store, pipeline, localDelivery(store, forwarder, clock), cipher,
+                config.outboundTrust(), config.hostname(),
+                config.limits().messageSize(), config.fetch().interval(), clock);
+        if (config.fetch().enabled()) {
+            fetchScheduler = new org.tegami.fetch.FetchScheduler(store, fetcher, config.fetch(), clock).start();
+        }
+    }
+
+    /** Polls fetch sources on demand (tests, and what the scheduler calls). */
+    public org.tegami.fetch.Fetcher fetcher() {
+        return fetcher;
+    }
+
     private static void bind(List<Bound> out, TegamiConfig cfg, String service, TlsMode mode, TlsContext tls,
                              ConnectionLimiter limiter, ConnectionHandler handler, String busy) {
         for (InetSocketAddress a : cfg.listen(service)) {
@@ -294,6 +331,7 @@ public final class TegamiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (fetchScheduler != null) fetchScheduler.close();
         listeners.forEach(b -> b.listener().close());
         http.forEach(AutoconfigHttp::close);
         queue.close();

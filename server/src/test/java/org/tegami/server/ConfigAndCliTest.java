@@ -48,6 +48,30 @@ class ConfigAndCliTest {
     }
 
     @Test
+    void fetchKeysAndCommands() throws Exception {
+        assertEquals(org.tegami.fetch.FetchSettings.DEFAULTS, ConfigLoader.load(config("")).fetch());
+        TegamiConfig c = ConfigLoader.load(config("[fetch]\nenabled = false\ninterval = \"10m\"\n"));
+        assertEquals(new org.tegami.fetch.FetchSettings(false, java.time.Duration.ofMinutes(10), 4,
+                org.tegami.fetch.FetchSettings.DEFAULTS.tick()), c.fetch());
+        Path u = config("[fetch]\nintervall = \"5m\"\n");
+        var e = assertThrows(TegamiException.class, () -> ConfigLoader.load(u));
+        assertTrue(e.getMessage().startsWith(u + ":2: fetch.intervall: unknown key (known here: enabled, interval)"), e.getMessage());
+        Path s = config("[fetch]\ninterval = \"30s\"\n");
+        var tooOften = assertThrows(TegamiException.class, () -> ConfigLoader.load(s));
+        assertTrue(tooOften.getMessage().contains("fetch.interval: must be from 1 minute to 24 hours"), tooOften.getMessage());
+        for (String sub : new String[] {"add", "list", "remove", "enable", "disable", "now"}) {
+            String help = String.join("|", cli("", "fetch", sub, "--help"));
+            assertTrue(help.startsWith("0|Usage: tegami fetch " + sub), help);
+        }
+        config("");
+        String noUser = String.join("|", cli("", "fetch", "add", "nobody@example.test", "imaps://me:pw@imap.example.org"));
+        assertEquals("1||tegami: no user nobody@example.test: create it first with 'tegami user add nobody@example.test'\n", noUser);
+        String plain = String.join("|", cli("", "fetch", "add", "nobody@example.test", "http://me:pw@imap.example.org"));
+        assertEquals("1||tegami: the source must start with imaps://, pop3s://, or imap:// or pop3:// (then STARTTLS is"
+                + " required)\n", plain);
+    }
+
+    @Test
     void unknownKeyNamesFileLineAndKey() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\n[listen]\nsmtp = [\"127.0.0.1:25\"]\nsubmision = []\n");
         var e = assertThrows(TegamiException.class, () -> ConfigLoader.load(f));
@@ -174,7 +198,7 @@ class ConfigAndCliTest {
     void unknownSectionAndListenTypeAreNamed() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\n\n[limts]\nmessage_size = 1\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage()
-                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, forwarding, hostname, inbound, limits, listen, outbound, sieve, spam, tls)"));
+                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, fetch, forwarding, hostname, inbound, limits, listen, outbound, sieve, spam, tls)"));
         Path g = config("[listen]\nsmtp = \"0.0.0.0:25\"\n");
         assertEquals(g + ":2: listen.smtp: must be a list of \"host:port\" strings, e.g. [\"0.0.0.0:25\"]",
                 assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage());

@@ -141,6 +141,7 @@ class ServerStartTest {
                     "  spam          GTUBE refused; classifier on: Junk at 0.90, never refused, learning on",
                     "  forwarding    SRS, ARC-sealed with the alias domain's DKIM key, at most 1000 copies per alias and hour"
                             + " (more are delayed), loops stop at Delivered-To or 50 Received fields",
+                    "  fetch         every 5 min, 0 sources (tegami fetch list)",
                     "  certificate   CN=mail.example.test (issuer CN=mail.example.test), valid until 2027-01-01",
                     "  WARNING       the certificate is self-signed: clients will warn. Set [tls] cert and key to"
                             + " certbot's fullchain.pem and privkey.pem for mail.example.test.",

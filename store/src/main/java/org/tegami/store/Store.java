@@ -23,6 +23,9 @@ public interface Store extends AutoCloseable {
     /** Each account's Sieve scripts (ManageSieve, delivery's user rules). */
     SieveScriptStore sieve();
 
+    /** Other accounts users collect mail from ({@code tegami fetch}). */
+    FetchSourceStore fetchSources();
+
     @Override
     void close();
 }

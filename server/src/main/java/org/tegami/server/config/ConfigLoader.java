@@ -30,9 +30,10 @@ public final class ConfigLoader {
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
-            "spam", "inbound", "forwarding", "sieve");
+            "spam", "inbound", "forwarding", "sieve", "fetch");
     private static final Set<String> FORWARDING = Set.of("max_per_hour", "srs_max_age_days");
     private static final Set<String> SIEVE = Set.of("max_scripts", "max_script_size", "before", "after");
+    private static final Set<String> FETCH = Set.of("enabled", "interval");
     private static final Set<String> INBOUND = Set.of("verify", "dmarc_reject", "trusted_arc_sealers", "dmarc_reports");
     private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning", "dnsbl", "greylisting",
             "greylist_delay", "rspamd", "rspamd_reject", "rspamd_controller", "rspamd_password");
@@ -147,7 +148,7 @@ public final class ConfigLoader {
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
                 java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
-                siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), source);
+                siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), fetch(c), source);
     }
 
     /** {@code [forwarding]}: copies per alias and hour, and how long SRS addresses take bounces. */
@@ -210,6 +211,36 @@ public final class ConfigLoader {
             if (size < 1 || size > 16L * 1024 * 1024) throw c.error("sieve.max_script_size", "must be 1 byte to 16M");
         }
         return new org.tegami.store.SieveScriptStore.Quota((int) scripts, (int) size);
+    }
+
+    /** {@code [fetch]}: the scheduler on (default) or off, and the interval between polls of one source. */
+    private static org.tegami.fetch.FetchSettings fetch(Checker c) {
+        TomlTable t = c.table("fetch");
+        if (t != null) c.onlyKeys(t, "fetch.", FETCH);
+        var d = org.tegami.fetch.FetchSettings.DEFAULTS;
+        java.time.Duration interval = d.interval();
+        if (c.toml().contains("fetch.interval")) {
+            interval = duration(c, "fetch.interval");
+            if (interval.compareTo(java.time.Duration.ofMinutes(1)) < 0 || interval.compareTo(java.time.Duration.ofDays(1)) > 0) {
+                throw c.error("fetch.interval", "must be from 1 minute to 24 hours (e.g. \"5m\")");
+            }
+        }
+        return new org.tegami.fetch.FetchSettings(c.bool("fetch.enabled").orElse(d.enabled()), interval, d.concurrency(), d.tick());
+    }
+
+    /** A duration such as "30s", "5m", "1h", or whole seconds. */
+    private static java.time.Duration duration(Checker c, String key) {
+        Object v = c.toml().get(key);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,6})([smh]?)").matcher(String.valueOf(v));
+        if (!(v instanceof String || v instanceof Long) || !m.matches()) {
+            throw c.error(key, "must be a duration such as \"5m\", \"30s\", \"1h\" or whole seconds");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "m" -> java.time.Duration.ofMinutes(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            default -> java.time.Duration.ofSeconds(n);
+        };
     }
 
     /** {@code [inbound]}: sender authentication on and DMARC reject honoured unless turned off. */

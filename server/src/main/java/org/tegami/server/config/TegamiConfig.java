@@ -21,6 +21,7 @@ import org.tegami.core.Limits;
  * @param mtaStsPort HTTPS port of MTA-STS policy hosts (443; {@code [outbound] mta_sts_port} is for tests)
  * @param spam the spam classifier's thresholds and learning ({@code [spam]})
  * @param inbound sender authentication of mail from outside ({@code [inbound]})
+ * @param fetch collecting mail from users' other accounts ({@code [fetch] enabled, interval})
  * @param abuse DNSBLs, greylisting and rspamd ({@code [spam] dnsbl, greylisting, greylist_delay, rspamd, rspamd_reject})
  * @param forwarding aliases' forwarding to remote addresses ({@code [forwarding] max_per_hour, srs_max_age_days})
  * @param sieve per-account Sieve script quotas ({@code [sieve] max_scripts, max_script_size})
@@ -48,31 +49,37 @@ public record TegamiConfig(
         org.tegami.store.SieveScriptStore.Quota sieve,
         Optional<String> sieveBefore,
         Optional<String> sieveAfter,
+        org.tegami.fetch.FetchSettings fetch,
         Optional<Path> source) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
     }
 
     public TegamiConfig withForwarding(org.tegami.delivery.forward.ForwardingSettings forwarding) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
+    }
+
+    public TegamiConfig withFetch(org.tegami.fetch.FetchSettings fetch) {
+        return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
     }
 
     public List<InetSocketAddress> listen(String service) {

@@ -29,6 +29,7 @@ public final class EmbeddedStore implements Store {
     private final SqlGreylist greylist;
     private final SqlDmarcReports dmarcReports;
     private final SqlSieve sieve;
+    private final SqlFetchSources fetchSources;
 
     private EmbeddedStore(Path dataDir, InstantSource clock, LongSupplier uidValidity, int inlineMax) throws IOException {
         privateDataDirectory(dataDir);
@@ -46,6 +47,7 @@ public final class EmbeddedStore implements Store {
         greylist = new SqlGreylist(db);
         dmarcReports = new SqlDmarcReports(db);
         sieve = new SqlSieve(db);
+        fetchSources = new SqlFetchSources(db);
     }
 
     /**
@@ -132,6 +134,11 @@ public final class EmbeddedStore implements Store {
     @Override
     public org.tegami.store.SieveScriptStore sieve() {
         return sieve;
+    }
+
+    @Override
+    public org.tegami.store.FetchSourceStore fetchSources() {
+        return fetchSources;
     }
 
     Db db() {

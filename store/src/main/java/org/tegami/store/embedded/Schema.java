@@ -234,6 +234,37 @@ final class Schema {
                 active INTEGER NOT NULL,
                 PRIMARY KEY(account_id, name)) WITHOUT ROWID;
             CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(account_id) WHERE active = 1;
+            """,
+            // v20: other accounts users collect mail from (tegami fetch). The password is sealed by the fetcher
+            // (AES-GCM bound to id and account); AUTOINCREMENT so an id is never reused; starttls 1: STARTTLS/STLS
+            // required on a cleartext connection, 0: implicit TLS. IMAP sources keep their
+            // folder's UIDVALIDITY and highest UID fetched, POP3 sources the UIDLs fetched (pruned to the server's).
+            """
+            CREATE TABLE fetch_sources(
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                protocol TEXT NOT NULL,
+                host TEXT NOT NULL,
+                port INTEGER NOT NULL,
+                username TEXT NOT NULL,
+                password BLOB NOT NULL,
+                folder TEXT NOT NULL,
+                keep INTEGER NOT NULL,
+                enabled INTEGER NOT NULL,
+                last_success INTEGER,
+                last_error TEXT NOT NULL DEFAULT '',
+                failures INTEGER NOT NULL DEFAULT 0,
+                auth_failures INTEGER NOT NULL DEFAULT 0,
+                next_attempt INTEGER NOT NULL,
+                starttls INTEGER NOT NULL DEFAULT 0,
+                uidvalidity INTEGER,
+                highest_uid INTEGER NOT NULL DEFAULT 0);
+            CREATE INDEX fetch_sources_account ON fetch_sources(account_id);
+            CREATE INDEX fetch_sources_due ON fetch_sources(next_attempt);
+            CREATE TABLE fetch_pop3_seen(
+                source_id INTEGER NOT NULL REFERENCES fetch_sources(id) ON DELETE CASCADE,
+                uidl TEXT NOT NULL,
+                PRIMARY KEY(source_id, uidl)) WITHOUT ROWID;
             """);
 
     static void migrate(Connection c) throws SQLException {
