@@ -1,6 +1,7 @@
 package org.tegami.server;
 
 import org.tegami.server.cli.AclCommand;
+import org.tegami.server.cli.BackupCommand;
 import org.tegami.server.cli.AliasCommand;
 import org.tegami.server.cli.CheckCommand;
 import org.tegami.server.cli.DkimCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
         description = "A complete, secure mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class, AclCommand.class,
                 QueueCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, SieveCommand.class,
-                FetchCommand.class,
+                FetchCommand.class, BackupCommand.Make.class, BackupCommand.Restore.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
