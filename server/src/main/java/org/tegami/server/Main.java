@@ -2,6 +2,7 @@ package org.tegami.server;
 
 import org.tegami.server.cli.AclCommand;
 import org.tegami.server.cli.BackupCommand;
+import org.tegami.server.cli.MailCommand;
 import org.tegami.server.cli.AliasCommand;
 import org.tegami.server.cli.CheckCommand;
 import org.tegami.server.cli.DkimCommand;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class, AclCommand.class,
                 QueueCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, SieveCommand.class,
                 FetchCommand.class, BackupCommand.Make.class, BackupCommand.Restore.class,
+                MailCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
