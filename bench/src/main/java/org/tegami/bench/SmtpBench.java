@@ -60,6 +60,7 @@ public final class SmtpBench {
                 imap = []
                 imaps = []
                 managesieve = []
+                metrics = []
                 [dns]
                 nameservers = ["127.0.0.1:%d"]
                 """.formatted(dns.address().getPort()) + (List.of(args).contains("noverify") ? "[inbound]\nverify = false\n" : ""));

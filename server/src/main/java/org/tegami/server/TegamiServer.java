@@ -34,6 +34,7 @@ import org.tegami.queue.mtasts.MtaStsResolver;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.server.http.AutoconfigHttp;
 import org.tegami.server.http.ClientSettings;
+import org.tegami.server.metrics.MetricsService;
 import org.tegami.smtp.server.SmtpEnvironment;
 import org.tegami.smtp.server.SendRate;
 import org.tegami.smtp.server.SmtpServer;
@@ -60,10 +61,13 @@ public final class TegamiServer implements AutoCloseable {
     private final Learner learner;
     private final org.tegami.delivery.report.DmarcReporter dmarcReports;
     private final org.tegami.delivery.forward.Forwarder forwarder;
+    private final MetricsService metrics;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
                          QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner,
-                         org.tegami.delivery.report.DmarcReporter dmarcReports, org.tegami.delivery.forward.Forwarder forwarder) {
+                         org.tegami.delivery.report.DmarcReporter dmarcReports, org.tegami.delivery.forward.Forwarder forwarder,
+                         MetricsService metrics) {
+        this.metrics = metrics;
         this.forwarder = forwarder;
         this.pipeline = pipeline;
         this.learner = learner;
@@ -92,7 +96,10 @@ public final class TegamiServer implements AutoCloseable {
         org.tegami.delivery.report.DmarcReporter dmarcReports = null;
         InboundPipeline pipeline;
         org.tegami.delivery.forward.Forwarder forwarder;
+        MetricsService metrics = null;
         try {
+            // ADR 0017: counting starts before the first listener binds
+            metrics = MetricsService.start(cfg.listen("metrics"), () -> store.queue().list().size());
             // ADR 0008: every local delivery passes through one pipeline: authenticate → classify → user rules
             // RFC 8601 §2.5: our host name is the authserv-id; lookups go through [dns] nameservers, cached by TTL
             // One cache for sender authentication and DNSBLs. Cheap refusals first: a listed or greylisted client
@@ -180,6 +187,7 @@ public final class TegamiServer implements AutoCloseable {
                             .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter()))
                     .bounceRoute(sender -> bounceRoute(store, srs, sender)).start();
         } catch (RuntimeException e) {
+            if (metrics != null) metrics.close();
             if (queue != null) queue.close();
             if (learner != null) learner.close();
             if (dmarcReports != null) dmarcReports.close();
@@ -189,7 +197,7 @@ public final class TegamiServer implements AutoCloseable {
             throw e;
         }
         return new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
-                new BlobCollection(store.blobs()), pipeline, learner, dmarcReports, forwarder);
+                new BlobCollection(store.blobs()), pipeline, learner, dmarcReports, forwarder, metrics);
     }
 
     /** Forwarding to aliases' remote targets (ADR 0013). */
@@ -232,6 +240,11 @@ public final class TegamiServer implements AutoCloseable {
         return http;
     }
 
+    /** The Prometheus listeners of {@code [listen] metrics} (none when metrics are off). */
+    public List<org.tegami.server.metrics.MetricsHttp> metricsHttp() {
+        return metrics.http();
+    }
+
     /** The port of the first listener of {@code service} (useful with port 0 in tests). */
     public int port(String service) {
         return listeners.stream().filter(b -> b.service().equals(service)).findFirst()
@@ -258,6 +271,7 @@ public final class TegamiServer implements AutoCloseable {
     @Override
     public void close() {
         listeners.forEach(b -> b.listener().close());
+        metrics.close();
         http.forEach(AutoconfigHttp::close);
         queue.close();
         learner.close();

@@ -430,7 +430,7 @@ class ConfigAndCliTest {
     void portInUseSaysWhatAndHowToFix() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Path f = config("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\nsmtp = [\"127.0.0.1:" + taken.getLocalPort()
-                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n");
+                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n");
             var e = assertThrows(TegamiException.class, () -> TegamiServer.start(ConfigLoader.load(f), InstantSource.system()));
             assertEquals("Cannot listen for smtp on 127.0.0.1:" + taken.getLocalPort() + ": the port is already in use by another"
                     + " program (find it with: ss -ltnp 'sport = :" + taken.getLocalPort() + "'); stop it or change [listen] smtp"
@@ -441,7 +441,7 @@ class ConfigAndCliTest {
     @Test
     void serverServesAutoconfigForHostedDomainsOnly() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n"
-                + "submissions = [\"127.0.0.1:0\"]\npop3 = []\npop3s = [\"127.0.0.1:0\"]\nimap = []\nimaps = [\"127.0.0.1:0\"]\nmanagesieve = []\nhttp = [\"127.0.0.1:0\"]\n");
+                + "submissions = [\"127.0.0.1:0\"]\npop3 = []\npop3s = [\"127.0.0.1:0\"]\nimap = []\nimaps = [\"127.0.0.1:0\"]\nmanagesieve = []\nmetrics = []\nhttp = [\"127.0.0.1:0\"]\n");
         try (TegamiServer s = TegamiServer.start(ConfigLoader.load(f), InstantSource.system());
              var client = java.net.http.HttpClient.newHttpClient()) {
             s.store().accounts().addDomain("example.test");

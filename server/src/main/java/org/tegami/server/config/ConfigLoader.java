@@ -57,6 +57,7 @@ public final class ConfigLoader {
         m.put("managesieve", List.of("0.0.0.0:4190")); // RFC 5804 §1.8: STARTTLS, AUTHENTICATE only after it
         m.put("http", List.of());
         m.put("https", List.of());
+        m.put("metrics", List.of()); // ADR 0017: Prometheus /metrics, off unless an address is given
         return m;
     }
 
