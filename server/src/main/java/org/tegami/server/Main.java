@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
         description = "A complete, secure mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class, AclCommand.class,
                 QueueCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, SieveCommand.class,
+                org.tegami.server.cli.TraceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
