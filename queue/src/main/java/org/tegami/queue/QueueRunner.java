@@ -299,7 +299,6 @@ public final class QueueRunner implements AutoCloseable {
         }
     }
 
-    /** Whether the message has any byte above 127 (then it is declared 8BITMIME where the peer offers it). */
     /** The Message-ID for the log lines of this attempt; null when the message has none that fits a log line. */
     private String messageId(QueueEntry e) {
         try (InputStream in = body(e)) {
@@ -309,6 +308,7 @@ public final class QueueRunner implements AutoCloseable {
         }
     }
 
+    /** Whether the message has any byte above 127 (then it is declared 8BITMIME where the peer offers it). */
     private boolean eightBit(QueueEntry e) {
         try (InputStream in = body(e)) {
             byte[] buf = new byte[16 * 1024];
