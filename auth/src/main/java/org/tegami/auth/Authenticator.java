@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
+import org.tegami.core.metrics.Metrics;
 import org.tegami.mime.EmailAddress;
 import org.tegami.store.Account;
 import org.tegami.store.AccountStore;
@@ -43,7 +44,10 @@ public final class Authenticator {
         // One key per mailbox however the client spells it, so case variants share one failure count.
         String key = address.map(EmailAddress::key).orElse(username.strip().toLowerCase(Locale.ROOT));
         Optional<Duration> refused = throttle.refusal(client, key);
-        if (refused.isPresent()) return new AuthResult.Throttled(refused.get());
+        if (refused.isPresent()) {
+            Metrics.authAttempt("throttled");
+            return new AuthResult.Throttled(refused.get());
+        }
         // Before the check, whatever the password: so an answer's timing does not tell a right guess early.
         sleep(throttle.accountDelay(key));
         char[] pw = password.toCharArray();
@@ -53,18 +57,21 @@ public final class Authenticator {
                     : checks.verify(pw, account.get().passwordHash());
             if (r == PasswordChecks.Result.BUSY) {
                 // More logins waiting for a check than the server takes at once: neither a success nor a failure.
+                Metrics.authAttempt("throttled");
                 return new AuthResult.Throttled(Duration.ofSeconds(1));
             }
             if (r == PasswordChecks.Result.MATCH) {
                 // Failures are not cleared: a good login must not unlock guessing from this address, nor (an owner's
                 // phone logs in every few minutes) end the slow-down for guesses at this account from elsewhere.
                 rehashIfWeak(account.get(), pw);
+                Metrics.authAttempt("success");
                 return new AuthResult.Success(account.get());
             }
         } finally {
             Arrays.fill(pw, '\0');
         }
         throttle.recordFailure(client, key);
+        Metrics.authAttempt("failure");
         sleep(throttle.delayAfterFailure(client, key));
         return new AuthResult.Failure();
     }

@@ -90,6 +90,7 @@ public final class ImapBench {
                 imap = []
                 imaps = ["127.0.0.1:0"]
                 managesieve = []
+                metrics = []
                 [limits]
                 connections = %d
                 connections_per_ip = %d

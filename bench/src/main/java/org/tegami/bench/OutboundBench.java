@@ -38,7 +38,7 @@ public final class OutboundBench {
         int domains = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         Path dir = Files.createTempDirectory("tegami-outbound-");
         System.out.printf("outbound benchmark: %d messages x %d KiB to %d domains, data in %s%n", messages, kib, domains, dir);
-        String none = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
+        String none = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n";
         try (TestDnsServer dns = new TestDnsServer();
              TegamiServer b = start(dir.resolve("b"), "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n" + none)) {
             dns.add("mx.b.test. 300 IN A 127.0.0.1");

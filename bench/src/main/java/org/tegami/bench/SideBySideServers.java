@@ -55,6 +55,7 @@ final class SideBySideServers {
                 imap = []
                 imaps = ["127.0.0.1:%d"]
                 managesieve = []
+                metrics = []
                 [tls]
                 cert = "%s"
                 key = "%s"

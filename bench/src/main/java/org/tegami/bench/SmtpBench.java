@@ -60,9 +60,10 @@ public final class SmtpBench {
                 imap = []
                 imaps = []
                 managesieve = []
+                metrics = %s
                 [dns]
                 nameservers = ["127.0.0.1:%d"]
-                """.formatted(dns.address().getPort()) + (List.of(args).contains("noverify") ? "[inbound]\nverify = false\n" : ""));
+                """.formatted(List.of(args).contains("metrics") ? "[\"127.0.0.1:0\"]" : "[]", dns.address().getPort()) + (List.of(args).contains("noverify") ? "[inbound]\nverify = false\n" : ""));
         try (TegamiServer server = TegamiServer.start(ConfigLoader.load(config), InstantSource.system())) {
             server.store().accounts().addDomain("example.test");
             server.store().accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(),
@@ -88,6 +89,14 @@ public final class SmtpBench {
             System.out.println("tegami (durable): " + r);
             System.out.printf("ratio to single-stream fsync rate: %.1fx%n", r.msgsPerSecond() / fsync);
             System.out.printf("heap after GC: %.1f MiB before the run, %.1f MiB after%n", heapBefore / 1048576.0, heapAfter / 1048576.0);
+            for (var m : server.metricsHttp()) { // "metrics": what the scrape says about the same run
+                var http = java.net.http.HttpClient.newHttpClient();
+                long t0 = System.nanoTime();
+                String scrape = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + m.port()
+                        + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                System.out.printf("metrics scrape: %d bytes in %.1f ms; %s%n", scrape.length(), (System.nanoTime() - t0) / 1e6,
+                        scrape.lines().filter(l -> l.startsWith("tegami_smtp_messages_total")).toList());
+            }
         }
     }
 }

@@ -115,6 +115,7 @@ public final class SoakBench {
                 imap = []
                 imaps = ["127.0.0.1:%d"]
                 managesieve = []
+                metrics = []
                 [limits]
                 connections = %d
                 connections_per_ip = %d

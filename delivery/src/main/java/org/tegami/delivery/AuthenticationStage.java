@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.tegami.core.metrics.Metrics;
 import org.tegami.mailauth.AuthResults;
 import org.tegami.mailauth.AuthenticationResult;
 import org.tegami.mailauth.SenderAuthenticator;
@@ -139,7 +140,9 @@ public final class AuthenticationStage implements Stage {
 
     private Optional<AuthenticationResult> authenticate(InboundMessage message) {
         try (InputStream in = message.bytes().open()) {
-            return Optional.of(authenticator.authenticate(message.clientIp(), message.helo(), message.reversePath(), in));
+            AuthenticationResult r = authenticator.authenticate(message.clientIp(), message.helo(), message.reversePath(), in);
+            countVerdicts(r);
+            return Optional.of(r);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "sender authentication could not read message " + message.blob() + ": " + e.getMessage());
             return Optional.empty();
@@ -147,6 +150,15 @@ public final class AuthenticationStage implements Stage {
             LOG.log(Level.WARNING, "sender authentication failed for " + message.blob() + ": " + e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** One count per check of a message (each DKIM signature counts; no signature counts as dkim none). */
+    private static void countVerdicts(AuthenticationResult r) {
+        if (!Metrics.enabled()) return;
+        Metrics.inboundVerdict("spf", r.spf().result().keyword());
+        if (r.dkim().isEmpty()) Metrics.inboundVerdict("dkim", "none");
+        for (DkimVerdict v : r.dkim()) Metrics.inboundVerdict("dkim", v.result().keyword());
+        Metrics.inboundVerdict("dmarc", r.dmarc().result().keyword());
     }
 
     /** The results as classifier tokens: {@code auth:spf=pass}, {@code auth:dkim=fail}, {@code auth:dmarc=none}. */

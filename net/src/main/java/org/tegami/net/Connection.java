@@ -15,6 +15,8 @@ import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
+import org.tegami.core.log.LogContext;
+import org.tegami.core.metrics.Metrics;
 import org.tegami.net.tls.TlsContext;
 
 /**
@@ -154,6 +156,7 @@ public final class Connection implements AutoCloseable {
         pos = lim = 0;
         SSLSocket ssl = tls.wrapServer(socket);
         ssl.startHandshake();
+        Metrics.tlsHandshake(LogContext.service().orElse(""), ssl.getSession().getProtocol());
         attach(ssl);
     }
 

@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import org.tegami.core.TegamiException;
+import org.tegami.core.log.LogContext;
+import org.tegami.core.metrics.Metrics;
 import org.tegami.net.tls.TlsContext;
 
 /**
@@ -159,6 +161,8 @@ public final class Listener implements AutoCloseable {
             return;
         }
         open.add(s);
+        LogContext.connection(name, LogContext.newConnectionId());
+        Metrics.connectionOpened(name);
         try (Connection c = new Connection(s)) {
             c.onAuthenticated(slot.get()::authenticated);
             c.onClose(slot.get()::release);
@@ -175,6 +179,8 @@ public final class Listener implements AutoCloseable {
         } finally {
             open.remove(s);
             slot.get().release();
+            Metrics.connectionClosed(name);
+            LogContext.clear();
         }
     }
 

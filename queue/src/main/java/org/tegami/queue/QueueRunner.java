@@ -20,6 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.tegami.core.log.LogContext;
+import org.tegami.core.log.LoggedMessageId;
+import org.tegami.core.metrics.Metrics;
 import org.tegami.mime.EmailAddress;
 import org.tegami.mailauth.dkim.DkimKey;
 import org.tegami.mailauth.dkim.DkimKeys;
@@ -192,6 +195,7 @@ public final class QueueRunner implements AutoCloseable {
                             LOG.log(Level.ERROR, "delivery of queue entry " + e.id() + " failed unexpectedly", ex);
                             deferAfterError(e, ex);
                         } finally {
+                            LogContext.endMessage();
                             inFlight.remove(e.id());
                             slots.release();
                             wake(); // a slot is free: claim the next due entry now
@@ -229,6 +233,8 @@ public final class QueueRunner implements AutoCloseable {
 
     /** One attempt for every remaining recipient of an entry, grouped by domain. */
     void attempt(QueueEntry e) {
+        LogContext.put(LogContext.QUEUE, e.id().toString());
+        LogContext.put(LogContext.MSGID, messageId(e));
         Map<String, List<String>> byDomain = new LinkedHashMap<>();
         for (String r : e.recipients()) {
             String domain = r.substring(r.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
@@ -257,6 +263,11 @@ public final class QueueRunner implements AutoCloseable {
                 }
                 case DeliveryStatus.Scheduled s -> remaining.add(r.getKey());
             }
+        }
+        for (DeliveryStatus st : result.values()) {
+            if (st instanceof DeliveryStatus.Scheduled) continue; // not tried in this attempt
+            Metrics.outboundDelivery(st instanceof DeliveryStatus.Delivered ? "delivered"
+                    : st instanceof DeliveryStatus.TempFailed && !expired ? "deferred" : "bounced");
         }
         if (!failed.isEmpty()) {
             failed.forEach((rcpt, f) -> LOG.log(Level.INFO, "bounced queue " + e.id() + " for <" + rcpt + ">: " + f.reason()));
@@ -304,6 +315,15 @@ public final class QueueRunner implements AutoCloseable {
         } catch (IOException | RuntimeException ex) {
             LOG.log(Level.WARNING, "not signing queue entry " + e.id() + ": " + ex.getMessage());
             return new byte[0];
+        }
+    }
+
+    /** The Message-ID for the log lines of this attempt; null when the message has none that fits a log line. */
+    private String messageId(QueueEntry e) {
+        try (InputStream in = body(e)) {
+            return LoggedMessageId.find(in.readNBytes(LoggedMessageId.HEAD)).orElse(null);
+        } catch (IOException | RuntimeException ex) {
+            return null; // only the log line loses the id; the attempt reports the real failure
         }
     }
 

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 QueueCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, SieveCommand.class,
                 FetchCommand.class, BackupCommand.Make.class, BackupCommand.Restore.class,
                 MailCommand.class,
+                org.tegami.server.cli.TraceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -31,6 +31,11 @@ public final class StartupSummary {
             out.printf("    %-12s %-22s %-13s %s%n", "autoconfig", a.getAddress().getHostAddress() + ":" + a.getPort(),
                     "", "client setup for Thunderbird, Outlook, Apple Mail");
         }
+        for (var m : s.metricsHttp()) {
+            var a = m.address();
+            out.printf("    %-12s %-22s %-13s %s%n", "metrics", a.getAddress().getHostAddress() + ":" + a.getPort(),
+                    "plain HTTP", "Prometheus GET /metrics, no authentication");
+        }
         if (s.listeners().isEmpty()) out.println("    (nothing: every [listen] list is empty)");
         clientSettings(s, out);
         out.println("  inbound       " + String.join(" -> ", s.pipeline().stages().stream().map(st -> st.name()).toList())

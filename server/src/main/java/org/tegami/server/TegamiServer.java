@@ -34,6 +34,7 @@ import org.tegami.queue.mtasts.MtaStsResolver;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.server.http.AutoconfigHttp;
 import org.tegami.server.http.ClientSettings;
+import org.tegami.server.metrics.MetricsService;
 import org.tegami.smtp.server.SmtpEnvironment;
 import org.tegami.smtp.server.SendRate;
 import org.tegami.smtp.server.SmtpServer;
@@ -62,10 +63,13 @@ public final class TegamiServer implements AutoCloseable {
     private final org.tegami.delivery.forward.Forwarder forwarder;
     private org.tegami.fetch.Fetcher fetcher;
     private org.tegami.fetch.FetchScheduler fetchScheduler;
+    private final MetricsService metrics;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
                          QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner,
-                         org.tegami.delivery.report.DmarcReporter dmarcReports, org.tegami.delivery.forward.Forwarder forwarder) {
+                         org.tegami.delivery.report.DmarcReporter dmarcReports, org.tegami.delivery.forward.Forwarder forwarder,
+                         MetricsService metrics) {
+        this.metrics = metrics;
         this.forwarder = forwarder;
         this.pipeline = pipeline;
         this.learner = learner;
@@ -94,7 +98,10 @@ public final class TegamiServer implements AutoCloseable {
         org.tegami.delivery.report.DmarcReporter dmarcReports = null;
         InboundPipeline pipeline;
         org.tegami.delivery.forward.Forwarder forwarder;
+        MetricsService metrics = null;
         try {
+            // ADR 0017: counting starts before the first listener binds
+            metrics = MetricsService.start(cfg.listen("metrics"), () -> store.queue().list().size());
             // ADR 0008: every local delivery passes through one pipeline: authenticate → classify → user rules
             // RFC 8601 §2.5: our host name is the authserv-id; lookups go through [dns] nameservers, cached by TTL
             // One cache for sender authentication and DNSBLs. Cheap refusals first: a listed or greylisted client
@@ -187,6 +194,7 @@ public final class TegamiServer implements AutoCloseable {
                             cfg.hostname(), clock))
                     .start();
         } catch (RuntimeException e) {
+            if (metrics != null) metrics.close();
             if (queue != null) queue.close();
             if (learner != null) learner.close();
             if (dmarcReports != null) dmarcReports.close();
@@ -196,7 +204,7 @@ public final class TegamiServer implements AutoCloseable {
             throw e;
         }
         TegamiServer server = new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
-                new BlobCollection(store.blobs()), pipeline, learner, dmarcReports, forwarder);
+                new BlobCollection(store.blobs()), pipeline, learner, dmarcReports, forwarder, metrics);
         try {
             server.startFetching(clock);
         } catch (RuntimeException e) {
@@ -306,6 +314,11 @@ public final class TegamiServer implements AutoCloseable {
         return http;
     }
 
+    /** The Prometheus listeners of {@code [listen] metrics} (none when metrics are off). */
+    public List<org.tegami.server.metrics.MetricsHttp> metricsHttp() {
+        return metrics.http();
+    }
+
     /** The port of the first listener of {@code service} (useful with port 0 in tests). */
     public int port(String service) {
         return listeners.stream().filter(b -> b.service().equals(service)).findFirst()
@@ -333,6 +346,7 @@ public final class TegamiServer implements AutoCloseable {
     public void close() {
         if (fetchScheduler != null) fetchScheduler.close();
         listeners.forEach(b -> b.listener().close());
+        metrics.close();
         http.forEach(AutoconfigHttp::close);
         queue.close();
         learner.close();

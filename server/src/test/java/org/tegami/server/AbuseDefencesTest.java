@@ -82,6 +82,7 @@ class AbuseDefencesTest {
                     imap = []
                     imaps = []
                     managesieve = []
+                    metrics = []
                     [dns]
                     nameservers = ["127.0.0.1:%d"]
                     [spam]
@@ -149,6 +150,7 @@ class AbuseDefencesTest {
                         imap = []
                         imaps = []
                         managesieve = []
+                        metrics = []
                         [inbound]
                         verify = false
                         [spam]

@@ -198,7 +198,7 @@ class ConfigAndCliTest {
     void unknownSectionAndListenTypeAreNamed() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\n\n[limts]\nmessage_size = 1\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage()
-                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, fetch, forwarding, hostname, inbound, limits, listen, outbound, sieve, spam, tls)"));
+                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, fetch, forwarding, hostname, inbound, limits, listen, log, outbound, sieve, spam, tls)"));
         Path g = config("[listen]\nsmtp = \"0.0.0.0:25\"\n");
         assertEquals(g + ":2: listen.smtp: must be a list of \"host:port\" strings, e.g. [\"0.0.0.0:25\"]",
                 assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage());
@@ -457,7 +457,7 @@ class ConfigAndCliTest {
     void portInUseSaysWhatAndHowToFix() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Path f = config("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\nsmtp = [\"127.0.0.1:" + taken.getLocalPort()
-                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n");
+                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n");
             var e = assertThrows(TegamiException.class, () -> TegamiServer.start(ConfigLoader.load(f), InstantSource.system()));
             assertEquals("Cannot listen for smtp on 127.0.0.1:" + taken.getLocalPort() + ": the port is already in use by another"
                     + " program (find it with: ss -ltnp 'sport = :" + taken.getLocalPort() + "'); stop it or change [listen] smtp"
@@ -468,7 +468,7 @@ class ConfigAndCliTest {
     @Test
     void serverServesAutoconfigForHostedDomainsOnly() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\ndata_dir = \"d\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\n"
-                + "submissions = [\"127.0.0.1:0\"]\npop3 = []\npop3s = [\"127.0.0.1:0\"]\nimap = []\nimaps = [\"127.0.0.1:0\"]\nmanagesieve = []\nhttp = [\"127.0.0.1:0\"]\n");
+                + "submissions = [\"127.0.0.1:0\"]\npop3 = []\npop3s = [\"127.0.0.1:0\"]\nimap = []\nimaps = [\"127.0.0.1:0\"]\nmanagesieve = []\nmetrics = []\nhttp = [\"127.0.0.1:0\"]\n");
         try (TegamiServer s = TegamiServer.start(ConfigLoader.load(f), InstantSource.system());
              var client = java.net.http.HttpClient.newHttpClient()) {
             s.store().accounts().addDomain("example.test");

@@ -78,7 +78,7 @@ class DmarcReportsTest {
 
     @Test
     void reportsReachTheDomainThatAsksAndNobodyElse() throws Exception {
-        String onlySmtp = "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
+        String onlySmtp = "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n";
         AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-06T10:00:00Z"));
         try (TestDnsServer dns = new TestDnsServer()) {
             String resolver = "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n";

@@ -33,7 +33,7 @@ class ForwardingMeasurement {
             dns.add("sender.test. 300 IN TXT \"v=spf1 ip4:127.0.0.1 -all\"").add("_dmarc.sender.test. 300 IN TXT \"v=DMARC1; p=none\"");
             Path cfg = Files.writeString(Files.createDirectories(dir.resolve("a")).resolve("tegami.toml"),
                     "hostname = \"mail.a.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\n"
-                            + "pop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n[dns]\nnameservers = [\"127.0.0.1:"
+                            + "pop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n[dns]\nnameservers = [\"127.0.0.1:"
                             + dns.address().getPort() + "\"]\n[outbound]\nmx_port = 9\n[forwarding]\nmax_per_hour = 1000000\n");
             try (TegamiServer a = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system())) {
                 a.store().accounts().addDomain("a.test");

@@ -45,7 +45,7 @@ import org.tegami.testkit.TestDnsServer;
  * (SPF for a.test) and A's ARC seal, which dkimpy checks independently. Bounces to A's SRS addresses reach C.
  */
 class ForwardingTest {
-    private static final String NONE = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
+    private static final String NONE = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n";
 
     @TempDir
     static Path dir;

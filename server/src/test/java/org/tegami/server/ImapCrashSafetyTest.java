@@ -64,6 +64,7 @@ class ImapCrashSafetyTest {
                 imap = []
                 imaps = ["127.0.0.1:%d"]
                 managesieve = []
+                metrics = []
                 """.formatted(smtp, imaps));
         assertEquals(0, ServerProcess.cli(dir, config, null, "domain", "add", "example.test").waitFor());
         assertEquals(0, ServerProcess.cli(dir, config, "correct horse battery\n", "user", "add", "alice@example.test",

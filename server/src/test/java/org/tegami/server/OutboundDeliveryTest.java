@@ -78,14 +78,14 @@ class OutboundDeliveryTest {
 
     @Test
     void submittedMailReachesTheOtherServerAndFailuresBounce() throws Exception {
-        String none = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
+        String none = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n";
         try (TestDnsServer dns = new TestDnsServer();
              TegamiServer b = start("b", "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n" + none)) {
             dns.add("b.test. 300 IN MX 10 mx.b.test.").add("mx.b.test. 300 IN A 127.0.0.1")
                     .add("nomail.test. 300 IN MX 0 .");
             Account bob = user(b, "b.test", "bob@b.test", "bob-password");
             String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\nsubmissions = []\n"
-                    + "pop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n"
+                    + "pop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n"
                     + "[outbound]\nmx_port = " + b.port("smtp") + "\n";
             try (TegamiServer sa = start("a", a)) {
                 Account alice = user(sa, "a.test", "alice@a.test", "alice-password");
@@ -148,14 +148,14 @@ class OutboundDeliveryTest {
 
     @Test
     void smarthostGetsEverythingOverVerifiedTlsWithLogin() throws Exception {
-        String none = "smtp = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n";
+        String none = "smtp = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n";
         try (TegamiServer relay = start("relay", "hostname = \"localhost\"\n[listen]\nsubmission = [\"127.0.0.1:0\"]\n" + none)) {
             Account bob = user(relay, "b.test", "bob@b.test", "bob-password");
             user(relay, "a.test", "relay@a.test", "relay-password");
             relay.store().accounts().putAlias("alice@a.test", List.of("relay@a.test")); // the relay lets this login send as alice
             Path ca = relay.config().dataDir().resolve("tls/selfsigned-cert.pem");
             String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\nsubmission = [\"127.0.0.1:0\"]\nsubmissions = []\n"
-                    + "pop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n[outbound]\ntls_ca = \"" + ca + "\"\n"
+                    + "pop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n[outbound]\ntls_ca = \"" + ca + "\"\n"
                     // a.test's own provider; other senders would go to the MX hosts directly
                     + "[outbound.relay_for.\"a.test\"]\nrelay = \"localhost:" + relay.port("submission") + "\"\n"
                     + "relay_username = \"relay@a.test\"\nrelay_password = \"relay-password\"\n";

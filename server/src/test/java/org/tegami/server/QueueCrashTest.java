@@ -45,7 +45,7 @@ class QueueCrashTest {
         Random random = new Random(seed);
         Files.createDirectories(dir.resolve("b"));
         Files.writeString(dir.resolve("b/tegami.toml"), "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n"
-                + "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n");
+                + "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n");
         try (TestDnsServer dns = new TestDnsServer().add("b.test. 300 IN MX 10 mx.b.test.").add("mx.b.test. 300 IN A 127.0.0.1");
              TegamiServer b = TegamiServer.start(ConfigLoader.load(dir.resolve("b/tegami.toml")), InstantSource.system())) {
             b.store().accounts().addDomain("b.test");
@@ -54,7 +54,7 @@ class QueueCrashTest {
             int aPort = ServerProcess.freePort();
             Path config = dir.resolve("a.toml");
             Files.writeString(config, "hostname = \"mail.a.test\"\ndata_dir = \"a\"\n[listen]\nsmtp = [\"127.0.0.1:" + aPort
-                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n[dns]\nnameservers = [\"127.0.0.1:"
+                    + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n[dns]\nnameservers = [\"127.0.0.1:"
                     + dns.address().getPort() + "\"]\n[outbound]\nmx_port = " + b.port("smtp") + "\n");
             try (EmbeddedStore a = EmbeddedStore.open(dir.resolve("a"), InstantSource.system())) {
                 for (int i = 0; i < MESSAGES; i++) {

@@ -40,6 +40,7 @@ class SmtpToImapTest {
                 imap = ["127.0.0.1:0"]
                 imaps = ["127.0.0.1:0"]
                 managesieve = []
+                metrics = []
                 """);
         try (TegamiServer server = TegamiServer.start(ConfigLoader.load(f), InstantSource.system())) {
             server.store().accounts().addDomain("example.test");

@@ -9,7 +9,7 @@ import java.util.TreeSet;
 /** tegami.toml files for tests: every listener off but the ones named, on ephemeral loopback ports. */
 final class TestConfigs {
     private static final String[] SERVICES = {"smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps",
-            "managesieve"};
+            "managesieve", "metrics"};
 
     private TestConfigs() {}
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.tegami.core.metrics.Metrics;
 import org.tegami.delivery.AuthenticationStage;
 import org.tegami.delivery.InboundMessage;
 import org.tegami.delivery.Outcome;
@@ -69,8 +70,10 @@ public final class SpamStage implements Stage {
         message.memo().put(new ScoreKey(recipient), s.score());
         boolean spam = s.score() >= settings.junkScore();
         if (spam && settings.rejectScore().isPresent() && s.score() >= settings.rejectScore().getAsDouble()) {
+            Metrics.inboundVerdict("spam", "reject");
             return new Outcome.Refuse(550, "5.7.1", "Message refused as spam");
         }
+        Metrics.inboundVerdict("spam", spam ? "junk" : "ham");
         Outcome.Deliver d = sofar.withHeader(header(s, spam, settings.junkScore()));
         return spam ? d.withTarget(DeliveryRequest.Target.JUNK).withFlag("$Junk") : d;
     }

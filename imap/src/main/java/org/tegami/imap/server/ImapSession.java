@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.tegami.core.StoreException;
+import org.tegami.core.metrics.Metrics;
 import org.tegami.imap.proto.Dialect;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapParser;
@@ -271,9 +272,12 @@ final class ImapSession {
                     syntaxError(e);
                     continue;
                 }
+                long started = System.nanoTime();
                 lock.lock();
                 try {
                     execute(req.tag(), req.command());
+                    if (Metrics.enabled()) Metrics.imapCommand(req.command().getClass().getSimpleName()
+                            .toLowerCase(java.util.Locale.ROOT), System.nanoTime() - started);
                     notifier.selectionChanged();
                 } catch (ImapSyntaxException e) {
                     syntaxError(e);

@@ -35,6 +35,7 @@ public final class ServeCommand implements Runnable {
     public void run() {
         TegamiConfig cfg = config.load();
         if (local) cfg = localConfig(cfg);
+        org.tegami.server.log.LogSetup.install(cfg.logFormat(), System.err); // [log] format: one line per event
         InstantSource clock = InstantSource.system();
         TegamiServer server = TegamiServer.start(cfg, clock);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));

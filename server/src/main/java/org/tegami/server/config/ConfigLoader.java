@@ -30,7 +30,8 @@ public final class ConfigLoader {
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
-            "spam", "inbound", "forwarding", "sieve", "fetch");
+            "spam", "inbound", "forwarding", "sieve", "fetch", "log");
+    private static final Set<String> LOG = Set.of("format");
     private static final Set<String> FORWARDING = Set.of("max_per_hour", "srs_max_age_days");
     private static final Set<String> SIEVE = Set.of("max_scripts", "max_script_size", "before", "after");
     private static final Set<String> FETCH = Set.of("enabled", "interval");
@@ -58,6 +59,7 @@ public final class ConfigLoader {
         m.put("managesieve", List.of("0.0.0.0:4190")); // RFC 5804 §1.8: STARTTLS, AUTHENTICATE only after it
         m.put("http", List.of());
         m.put("https", List.of());
+        m.put("metrics", List.of()); // ADR 0017: Prometheus /metrics, off unless an address is given
         return m;
     }
 
@@ -148,7 +150,19 @@ public final class ConfigLoader {
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
                 java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
-                siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), fetch(c), source);
+                siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), fetch(c), source,
+                logFormat(c));
+    }
+
+    /** {@code [log] format}: "text" (default, one line per event) or "json" (one object per line). */
+    private static org.tegami.server.log.LogFormat logFormat(Checker c) {
+        TomlTable t = c.table("log");
+        if (t != null) c.onlyKeys(t, "log.", LOG);
+        return switch (c.string("log.format").orElse("text")) {
+            case "text" -> org.tegami.server.log.LogFormat.TEXT;
+            case "json" -> org.tegami.server.log.LogFormat.JSON;
+            default -> throw c.error("log.format", "must be \"text\" or \"json\"");
+        };
     }
 
     /** {@code [forwarding]}: copies per alias and hour, and how long SRS addresses take bounces. */

@@ -50,36 +50,37 @@ public record TegamiConfig(
         Optional<String> sieveBefore,
         Optional<String> sieveAfter,
         org.tegami.fetch.FetchSettings fetch,
-        Optional<Path> source) {
+        Optional<Path> source,
+        org.tegami.server.log.LogFormat logFormat) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public TegamiConfig withForwarding(org.tegami.delivery.forward.ForwardingSettings forwarding) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public TegamiConfig withFetch(org.tegami.fetch.FetchSettings fetch) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public List<InetSocketAddress> listen(String service) {

@@ -138,6 +138,7 @@ public final class AutoconfigHttp implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        org.tegami.core.metrics.Metrics.httpRequest(server instanceof HttpsServer ? "https" : "http");
         try (ex) {
             Reply r;
             try {

@@ -49,7 +49,7 @@ class CheckCommandTest {
     void reportsOkMissingAndWrongPerRecord() throws Exception {
         certificate();
         Files.writeString(dir.resolve("tegami.toml"), "hostname = \"mail.example.test\"\n[listen]\nsmtp = [\"0.0.0.0:25\"]\n"
-                + "submission = [\"0.0.0.0:587\"]\nsubmissions = [\"0.0.0.0:465\"]\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\n"
+                + "submission = [\"0.0.0.0:587\"]\nsubmissions = [\"0.0.0.0:465\"]\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n"
                 + "[tls]\ncert = \"fullchain.pem\"\nkey = \"privkey.pem\"\n");
         try (TestDnsServer dns = new TestDnsServer()) {
             Files.writeString(dir.resolve("tegami.toml"), Files.readString(dir.resolve("tegami.toml"))

@@ -24,7 +24,7 @@ class ClientSettingsTest {
         Path f = dir.resolve("tegami.toml");
         Files.writeString(f, "hostname = \"mail.example.test\"\n[listen]\nsmtp = []\n"
                 + "submission = [\"0.0.0.0:2587\", \"[::]:587\"]\nsubmissions = []\npop3 = []\npop3s = [\"0.0.0.0:995\"]\n"
-                + "imap = []\nimaps = [\"0.0.0.0:993\"]\nmanagesieve = []\n");
+                + "imap = []\nimaps = [\"0.0.0.0:993\"]\nmanagesieve = []\nmetrics = []\n");
         ClientSettings s = ClientSettings.from(ConfigLoader.load(f));
         assertEquals("mail.example.test", s.hostname());
         assertEquals(Map.of(Service.SUBMISSION, 2587, Service.POP3S, 995, Service.IMAPS, 993), s.ports());

@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.tegami.core.StoreException;
+import org.tegami.core.log.LogContext;
+import org.tegami.core.log.LoggedMessageId;
+import org.tegami.core.metrics.Metrics;
 import org.tegami.mime.EmailAddress;
 import org.tegami.net.LineBuffer;
 import org.tegami.smtp.proto.SmtpCommand;
@@ -139,6 +142,7 @@ final class MessageReceiver {
         if (!c.last()) {
             Optional<SmtpReply> failure = sink.failure();
             if (failure.isPresent()) {
+                Metrics.smtpMessage(failure.get().code());
                 s.reply(failure.get());
                 s.resetTransaction(); // later chunks of this message get 503
             } else {
@@ -172,6 +176,7 @@ final class MessageReceiver {
         Optional<SmtpReply> failure = sink.failure();
         if (failure.isPresent()) {
             s.resetTransaction();
+            Metrics.smtpMessage(failure.get().code());
             s.reply(failure.get());
             return;
         }
@@ -182,6 +187,7 @@ final class MessageReceiver {
                 && env.localAccounts.stream().allMatch(a ->
                         s.env.store().accounts().quota(a).map(q -> !q.allows(sink.blobSize(), 1)).orElse(false))) {
             s.resetTransaction();
+            Metrics.smtpMessage(552);
             s.reply(552, "5.2.2", "Mailbox full: this message exceeds the recipient's quota");
             return;
         }
@@ -191,6 +197,7 @@ final class MessageReceiver {
                 case AuthorCheck.Refused r -> {
                     LOG.log(Level.INFO, () -> "refused " + id + " from " + s.user.address() + ": " + r.reply().lines());
                     s.resetTransaction();
+                    Metrics.smtpMessage(r.reply().code());
                     s.reply(r.reply());
                     return;
                 }
@@ -199,6 +206,7 @@ final class MessageReceiver {
         }
         try {
             BlobId blob = sink.commit();
+            LogContext.put(LogContext.MSGID, LoggedMessageId.find(head(s, blob, LoggedMessageId.HEAD)).orElse(null));
             // the inbound pipeline decides per local recipient: mailbox, flags, added header lines, or refusal
             List<DeliveryRequest.Recipient> local = new ArrayList<>();
             // refusals by forward-path, for the one reply or the notice
@@ -240,6 +248,7 @@ final class MessageReceiver {
                 LOG.log(Level.INFO, () -> "refused " + id + " from <" + env.reversePath() + ">: " + r.code() + " "
                         + r.enhanced() + " " + r.text());
                 s.resetTransaction();
+                Metrics.smtpMessage(r.code());
                 s.reply(r.code(), r.enhanced(), r.text());
                 return; // the blob is no one's: collected
             }
@@ -250,6 +259,7 @@ final class MessageReceiver {
             }
             Delivered d = s.env.store().mail().deliver(new DeliveryRequest(
                     blob, sink.blobSize(), s.env.clock().instant(), local, outbounds));
+            if (!d.queue().isEmpty()) LogContext.put(LogContext.QUEUE, d.queue().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(",")));
             LOG.log(Level.INFO, () -> "accepted " + id + " from <" + env.reversePath() + "> for "
                     + List.copyOf(env.recipients) + " blob " + blob + (d.queue().isEmpty() ? "" : " queue " + d.queue())
                     + (refused.isEmpty() ? "" : " refused for " + refused.keySet()));
@@ -257,10 +267,12 @@ final class MessageReceiver {
             localDelivery(s).followUp(followups);
             if (s.user != null) s.env.sendRate().record(s.user.id(), s.env.clock().instant());
             s.resetTransaction();
+            Metrics.smtpMessage(250);
             s.reply(250, "2.0.0", "OK queued as " + id);
         } catch (IOException | StoreException e) {
             LOG.log(Level.ERROR, "could not store message " + id, e);
             s.resetTransaction();
+            Metrics.smtpMessage(451);
             s.reply(451, "4.3.0", "Could not store the message, try again later");
         }
     }

@@ -355,6 +355,7 @@ final class SmtpSession {
     void resetTransaction() {
         if (envelope != null) envelope.discardChunks();
         envelope = null;
+        org.tegami.core.log.LogContext.endMessage();
     }
 
     void error(SmtpReply r) throws IOException {
