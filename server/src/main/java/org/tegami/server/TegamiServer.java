@@ -177,7 +177,8 @@ public final class TegamiServer implements AutoCloseable {
             queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), dns, clock,
                     QueueRunner.DEFAULTS.withMxPort(cfg.mxPort())
                             .withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain())
-                            .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter()))
+                            .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter())
+                            .withConnections(cfg.outboundConnections()))
                     .bounceRoute(sender -> bounceRoute(store, srs, sender)).start();
         } catch (RuntimeException e) {
             if (queue != null) queue.close();
