@@ -36,8 +36,10 @@ import org.tegami.store.Store;
 
 /**
  * Delivers the outbound queue: claims due entries (a lease, so each is attempted by one delivery at a time),
- * routes each recipient domain through {@link MxResolver}, sends with {@link SmtpClient}, and records the
- * outcome durably. 4xx and connection failures retry with exponential backoff and jitter; 5xx, null MX and
+ * routes each recipient domain through {@link MxResolver}, sends with {@link SmtpClient} over connections kept in a
+ * {@link ConnectionPool} (several messages per connection, a cap per MX host), and records the outcome durably. A
+ * host that answered 421 or could not be reached rests ({@link HostBackoff}); entries for it wait without counting
+ * an attempt. 4xx and connection failures retry with exponential backoff and jitter; 5xx, null MX and
  * expiry produce one bounce to the sender (never for the null sender). Each attempt's outcome is committed
  * before the next, so a restart resends at most the messages that were in flight.
  */
