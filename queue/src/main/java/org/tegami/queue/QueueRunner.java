@@ -272,7 +272,12 @@ public final class QueueRunner implements AutoCloseable {
                             "4.4.7 gave up after " + settings.maxAge().toDays() + " days: " + t.reason(), null));
                     else remaining.add(r.getKey());
                 }
-                case DeliveryStatus.Scheduled s -> remaining.add(r.getKey());
+                case DeliveryStatus.Scheduled s -> {
+                    // A host that keeps resting must not keep mail past the give-up age either.
+                    if (expired) failed.put(r.getKey(), new DeliveryStatus.PermFailed("4.4.7 gave up after "
+                            + settings.maxAge().toDays() + " days: " + (e.lastError().isEmpty() ? "the host was busy" : e.lastError()), null));
+                    else remaining.add(r.getKey());
+                }
             }
         }
         if (!failed.isEmpty()) {
@@ -290,9 +295,12 @@ public final class QueueRunner implements AutoCloseable {
         }
         Optional<Instant> waiting = result.values().stream().filter(st -> st instanceof DeliveryStatus.Scheduled)
                 .map(st -> ((DeliveryStatus.Scheduled) st).at()).min(Instant::compareTo);
-        if (waiting.isPresent() && result.values().stream().allMatch(st -> st instanceof DeliveryStatus.Scheduled)) {
+        if (!expired && waiting.isPresent() && result.values().stream().allMatch(st -> st instanceof DeliveryStatus.Scheduled)) {
             // Nothing was tried: the hosts rest after failures or are busy. Not an attempt of this entry.
-            store.queue().reschedule(e.id(), remaining, waiting.get(), e.attempts(), e.lastError());
+            // ...but no later than just past the give-up age, which then bounces it.
+            Instant giveUp = e.created().plus(settings.maxAge()).plusMillis(1);
+            Instant at = waiting.get().isAfter(giveUp) ? giveUp : waiting.get();
+            store.queue().reschedule(e.id(), remaining, at, e.attempts(), e.lastError());
             return;
         }
         int attempts = e.attempts() + 1;

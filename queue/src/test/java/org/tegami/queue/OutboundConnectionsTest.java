@@ -286,6 +286,27 @@ class OutboundConnectionsTest {
     }
 
     @Test
+    void mailForAHostThatKeepsRestingStillGivesUpAtTheMaximumAge() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().add("busy.test. 300 IN MX 10 mx.busy.test.")
+                .add("mx.busy.test. 300 IN A 127.0.0.1");
+             Peer busy = new Peer("127.0.0.1", 0);
+             EmbeddedStore store = EmbeddedStore.open(dir, InstantSource.system())) {
+            busy.greeting = n -> "421 4.3.2 too busy\r\n";
+            var c = new QueueRunner.Connections(5, 100, Duration.ofSeconds(10), Duration.ofSeconds(60));
+            var settings = new QueueRunner.Settings(busy.port(), Duration.ofMillis(200), Duration.ofMinutes(1),
+                    Duration.ofSeconds(2), 2, Duration.ofMillis(50), null, Map.of(), null, c);
+            try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
+                    InstantSource.system(), settings).start()) {
+                for (int i = 0; i < 4; i++) enqueue(store, "busy" + i, "u@busy.test");
+                await(() -> store.queue().list().stream().noneMatch(e -> e.recipients().contains("u@busy.test")), Duration.ofSeconds(8));
+                var left = store.queue().list();
+                assertTrue(left.stream().noneMatch(e -> e.recipients().contains("u@busy.test")),
+                        "given up although the host rests (60 s) beyond the 2 s maximum age: " + left);
+            }
+        }
+    }
+
+    @Test
     void aSlowHostGetsAtMostItsConnectionsAndDoesNotHoldUpOthers() throws Exception {
         Peer[] peers = twoPeers();
         try (Peer slow = peers[0]; Peer fine = peers[1];
