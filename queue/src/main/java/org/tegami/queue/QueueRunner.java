@@ -275,7 +275,7 @@ public final class QueueRunner implements AutoCloseable {
                 case DeliveryStatus.Scheduled s -> {
                     // A host that keeps resting must not keep mail past the give-up age either.
                     if (expired) failed.put(r.getKey(), new DeliveryStatus.PermFailed("4.4.7 gave up after "
-                            + settings.maxAge().toDays() + " days: " + (e.lastError().isEmpty() ? "the host was busy" : e.lastError()), null));
+                            + settings.maxAge().toDays() + " days: " + (e.lastError().isEmpty() ? "the host was busy or resting" : e.lastError()), null));
                     else remaining.add(r.getKey());
                 }
             }
