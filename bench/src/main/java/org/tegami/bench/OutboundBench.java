@@ -27,6 +27,11 @@ import org.tegami.testkit.TestDnsServer;
  * domains (all MX → B), through the real path (MX lookup, STARTTLS, DKIM-less). Reports messages/s and the time
  * from enqueue to B's durable acceptance (p50/p99, 10 ms resolution).
  *
+ * <p>Runs three configurations one after the other on fresh servers, so the figures compare within one run: a
+ * new connection (and TLS handshake) per message with up to 20 connections to B, as before connection reuse;
+ * connection reuse with the defaults (5 connections per MX host, 100 messages each); and reuse with 20
+ * connections per host.
+ *
  * <pre>java -cp bench/target/benchmarks.jar org.tegami.bench.OutboundBench [messages] [sizeKib] [domains]</pre>
  */
 public final class OutboundBench {
@@ -36,8 +41,15 @@ public final class OutboundBench {
         int messages = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int kib = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int domains = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        run("no reuse, 20 connections", "messages_per_connection = 1\nconnections_per_host = 20\n", messages, kib, domains);
+        run("reuse, defaults (5 per host, 100 per connection)", "", messages, kib, domains);
+        run("reuse, 20 per host", "connections_per_host = 20\n", messages, kib, domains);
+    }
+
+    private static void run(String label, String outbound, int messages, int kib, int domains) throws Exception {
         Path dir = Files.createTempDirectory("tegami-outbound-");
-        System.out.printf("outbound benchmark: %d messages x %d KiB to %d domains, data in %s%n", messages, kib, domains, dir);
+        System.out.printf("%n== %s ==%noutbound benchmark: %d messages x %d KiB to %d domains, data in %s%n", label,
+                messages, kib, domains, dir);
         String none = "submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n";
         try (TestDnsServer dns = new TestDnsServer();
              TegamiServer b = start(dir.resolve("b"), "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n" + none)) {
@@ -50,7 +62,7 @@ public final class OutboundBench {
                         new PasswordHasher().hash("unused-password".toCharArray()));
             }
             String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\n" + none + "[dns]\nnameservers = [\"127.0.0.1:"
-                    + dns.address().getPort() + "\"]\n[outbound]\nmx_port = " + b.port("smtp") + "\n";
+                    + dns.address().getPort() + "\"]\n[outbound]\nmx_port = " + b.port("smtp") + "\n" + outbound;
             try (TegamiServer sa = start(dir.resolve("a"), a)) {
                 Map<String, Long> sent = new ConcurrentHashMap<>();
                 Map<String, Long> arrived = new ConcurrentHashMap<>();

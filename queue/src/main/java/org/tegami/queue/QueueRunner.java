@@ -39,8 +39,10 @@ import org.tegami.store.Store;
 
 /**
  * Delivers the outbound queue: claims due entries (a lease, so each is attempted by one delivery at a time),
- * routes each recipient domain through {@link MxResolver}, sends with {@link SmtpClient}, and records the
- * outcome durably. 4xx and connection failures retry with exponential backoff and jitter; 5xx, null MX and
+ * routes each recipient domain through {@link MxResolver}, sends with {@link SmtpClient} over connections kept in a
+ * {@link ConnectionPool} (several messages per connection, a cap per MX host), and records the outcome durably. A
+ * host that answered 421 or could not be reached rests ({@link HostBackoff}); entries for it wait without counting
+ * an attempt. 4xx and connection failures retry with exponential backoff and jitter; 5xx, null MX and
  * expiry produce one bounce to the sender (never for the null sender). Each attempt's outcome is committed
  * before the next, so a restart resends at most the messages that were in flight.
  */
@@ -53,22 +55,32 @@ public final class QueueRunner implements AutoCloseable {
      * @param relay a smarthost that takes all outbound mail instead of the MX hosts, or null
      */
     public record Settings(int mxPort, Duration firstRetry, Duration maxRetry, Duration maxAge, int concurrency,
-                           Duration poll, Relay relay, Map<String, Relay> relayBySender, MtaSts mtaSts) {
+                           Duration poll, Relay relay, Map<String, Relay> relayBySender, MtaSts mtaSts,
+                           Connections connections) {
+        public Settings(int mxPort, Duration firstRetry, Duration maxRetry, Duration maxAge, int concurrency,
+                        Duration poll, Relay relay, Map<String, Relay> relayBySender, MtaSts mtaSts) {
+            this(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, relay, relayBySender, mtaSts, Connections.DEFAULTS);
+        }
+
         public Settings withMxPort(int port) {
-            return new Settings(port, firstRetry, maxRetry, maxAge, concurrency, poll, relay, relayBySender, mtaSts);
+            return new Settings(port, firstRetry, maxRetry, maxAge, concurrency, poll, relay, relayBySender, mtaSts, connections);
         }
 
         /** @param bySender relays chosen by the envelope sender's domain, before the global one */
         public Settings withRelays(Relay global, Map<String, Relay> bySender) {
-            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, global, Map.copyOf(bySender), mtaSts);
+            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, global, Map.copyOf(bySender), mtaSts, connections);
         }
 
         public Settings withMaxAge(Duration age) {
-            return new Settings(mxPort, firstRetry, maxRetry, age, concurrency, poll, relay, relayBySender, mtaSts);
+            return new Settings(mxPort, firstRetry, maxRetry, age, concurrency, poll, relay, relayBySender, mtaSts, connections);
         }
 
         public Settings withMtaSts(MtaSts m) {
-            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, relay, relayBySender, m);
+            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, relay, relayBySender, m, connections);
+        }
+
+        public Settings withConnections(Connections c) {
+            return new Settings(mxPort, firstRetry, maxRetry, maxAge, concurrency, poll, relay, relayBySender, mtaSts, c);
         }
 
         /** The smarthost for mail from {@code sender}, or null to deliver to the MX hosts. */
@@ -84,6 +96,20 @@ public final class QueueRunner implements AutoCloseable {
      * policy is in {@code enforce} mode.
      */
     public record MtaSts(MtaStsResolver resolver, javax.net.ssl.SSLContext trust) {}
+
+    /**
+     * Connection reuse and politeness per MX host ({@code [outbound]} {@code connections_per_host},
+     * {@code messages_per_connection}, {@code idle_timeout_seconds}, {@code host_backoff_seconds}).
+     *
+     * @param perHost               connections to one MX host (or relay) at once
+     * @param messagesPerConnection mail transactions one connection carries before QUIT (1: no reuse)
+     * @param idle                  an idle connection is QUIT after this
+     * @param hostBackoff           after a 421 or connection failure, the host rests this long, doubling with each
+     *                              further failure up to {@link Settings#maxRetry}
+     */
+    public record Connections(int perHost, int messagesPerConnection, Duration idle, Duration hostBackoff) {
+        public static final Connections DEFAULTS = new Connections(5, 100, Duration.ofSeconds(10), Duration.ofSeconds(30));
+    }
 
     /** A smarthost for servers whose provider blocks port 25 (host, port, TLS mode and login). */
     public record Relay(String host, int port, SmtpClient.Security security) {}
@@ -111,9 +137,16 @@ public final class QueueRunner implements AutoCloseable {
     private final Set<QueueId> inFlight = ConcurrentHashMap.newKeySet();
     private final Semaphore slots;
     private final Semaphore wakeups = new Semaphore(0);
-    /** At most this many connections to one destination domain at once, so we never hammer one receiver. */
-    static final int PER_DESTINATION = 5;
-    private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
+    /**
+     * How long a delivery waits for a connection to a host that has all of its connections in use before its entry
+     * steps back (rescheduled a little later, not counted as an attempt), so a slow host does not hold the
+     * delivery slots that other destinations need.
+     */
+    static final Duration CONNECTION_WAIT = Duration.ofSeconds(2);
+    /** When an entry that stepped back for a busy host is tried again. */
+    static final Duration BUSY_RETRY = Duration.ofSeconds(5);
+    private final ConnectionPool pool;
+    private final HostBackoff hostBackoff;
     private final Thread poller;
     private volatile boolean closed;
     /**
@@ -149,6 +182,9 @@ public final class QueueRunner implements AutoCloseable {
         this.hostname = hostname;
         this.mx = mx;
         this.client = new SmtpClient(hostname);
+        Connections c = settings.connections();
+        this.pool = new ConnectionPool(client, new ConnectionPool.Limits(c.perHost(), c.messagesPerConnection(), c.idle()));
+        this.hostBackoff = new HostBackoff(c.hostBackoff(), settings.maxRetry());
         this.clock = clock;
         this.settings = settings;
         this.slots = new Semaphore(settings.concurrency());
@@ -261,7 +297,12 @@ public final class QueueRunner implements AutoCloseable {
                             "4.4.7 gave up after " + settings.maxAge().toDays() + " days: " + t.reason(), null));
                     else remaining.add(r.getKey());
                 }
-                case DeliveryStatus.Scheduled s -> remaining.add(r.getKey());
+                case DeliveryStatus.Scheduled s -> {
+                    // A host that keeps resting must not keep mail past the give-up age either.
+                    if (expired) failed.put(r.getKey(), new DeliveryStatus.PermFailed("4.4.7 gave up after "
+                            + settings.maxAge().toDays() + " days: " + (e.lastError().isEmpty() ? "the host was busy or resting" : e.lastError()), null));
+                    else remaining.add(r.getKey());
+                }
             }
         }
         for (DeliveryStatus st : result.values()) {
@@ -281,6 +322,16 @@ public final class QueueRunner implements AutoCloseable {
             }
             bounce(e, late, e.created().plus(settings.maxAge()));
             store.queue().markDelayNotified(e.id());
+        }
+        Optional<Instant> waiting = result.values().stream().filter(st -> st instanceof DeliveryStatus.Scheduled)
+                .map(st -> ((DeliveryStatus.Scheduled) st).at()).min(Instant::compareTo);
+        if (!expired && waiting.isPresent() && result.values().stream().allMatch(st -> st instanceof DeliveryStatus.Scheduled)) {
+            // Nothing was tried: the hosts rest after failures or are busy. Not an attempt of this entry.
+            // ...but no later than just past the give-up age, which then bounces it.
+            Instant giveUp = e.created().plus(settings.maxAge()).plusMillis(1);
+            Instant at = waiting.get().isAfter(giveUp) ? giveUp : waiting.get();
+            store.queue().reschedule(e.id(), remaining, at, e.attempts(), e.lastError());
+            return;
         }
         int attempts = e.attempts() + 1;
         Instant next = now.plus(backoff(attempts));
@@ -349,7 +400,7 @@ public final class QueueRunner implements AutoCloseable {
                     () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);
             try {
                 for (InetAddress a : InetAddress.getAllByName(relay.host())) {
-                    out.putAll(client.send(relay.host(), new InetSocketAddress(a, relay.port()), msg, relay.security()));
+                    out.putAll(send(relay.host(), new InetSocketAddress(a, relay.port()), msg, relay.security()));
                     if (!out.values().stream().allMatch(s -> s instanceof DeliveryStatus.TempFailed)) break;
                 }
             } catch (java.net.UnknownHostException ex) {
@@ -357,21 +408,53 @@ public final class QueueRunner implements AutoCloseable {
             }
             return out;
         }
-        Semaphore dest = perDestination.computeIfAbsent(domain, d -> new Semaphore(PER_DESTINATION));
-        try {
-            dest.acquire();
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed("shutting down")));
+        return deliverToMx(e, signature, eightBit, domain, rcpts, out);
+    }
+
+    /**
+     * One message to one address of a host, over a pooled connection: every recipient gets a status. A host that
+     * rests after failures, or has all its connections busy, gets {@link DeliveryStatus.Scheduled} (not tried).
+     * A reused connection that fails is dropped and the message sent once more on a new one.
+     */
+    private Map<String, DeliveryStatus> send(String host, InetSocketAddress address, SmtpClient.Outgoing msg,
+                                             SmtpClient.Security security) {
+        Map<String, DeliveryStatus> out = new LinkedHashMap<>();
+        Optional<Instant> resting = hostBackoff.blockedUntil(host, clock.instant());
+        if (resting.isPresent()) {
+            msg.recipients().forEach(r -> out.put(r, new DeliveryStatus.Scheduled(resting.get())));
             return out;
         }
-        try {
-            return deliverToMx(e, signature, eightBit, domain, rcpts, out);
-        } finally {
-            dest.release();
-            // Forget idle destinations so the map does not grow with every domain ever written to.
-            if (dest.availablePermits() == PER_DESTINATION) perDestination.remove(domain, dest);
+        for (int round = 0; round < 2; round++) {
+            switch (pool.acquire(host, address, security, CONNECTION_WAIT)) {
+                case ConnectionPool.Lease.Busy b -> {
+                    Instant later = clock.instant().plus(BUSY_RETRY);
+                    msg.recipients().forEach(r -> out.put(r, new DeliveryStatus.Scheduled(later)));
+                    return out;
+                }
+                case ConnectionPool.Lease.Failed f -> {
+                    if (f.hostTrouble()) hostBackoff.failed(host, clock.instant());
+                    msg.recipients().forEach(r -> out.put(r, f.status()));
+                    return out;
+                }
+                case ConnectionPool.Lease.Got g -> {
+                    SmtpClient.Session s = g.session();
+                    Map<String, DeliveryStatus> r;
+                    try {
+                        r = s.send(msg);
+                    } finally {
+                        pool.release(s);
+                    }
+                    if (s.serviceClosing()) hostBackoff.failed(host, clock.instant()); // RFC 5321 §3.8
+                    else if (r.values().stream().anyMatch(x -> !(x instanceof DeliveryStatus.TempFailed))) hostBackoff.succeeded(host);
+                    boolean dropped = !s.usable() && !s.serviceClosing()
+                            && r.values().stream().allMatch(x -> x instanceof DeliveryStatus.TempFailed);
+                    // A connection kept open may have been closed by the server meanwhile: once more on a fresh one.
+                    if (g.reused() && dropped && round == 0) continue;
+                    return r;
+                }
+            }
         }
+        return out;
     }
 
     private Map<String, DeliveryStatus> deliverToMx(QueueEntry e, byte[] signature, boolean eightBit, String domain,
@@ -407,9 +490,11 @@ public final class QueueRunner implements AutoCloseable {
                 hosts:
                 for (MxResolver.Host host : h.hosts()) {
                     for (InetAddress a : host.addresses()) {
-                        Map<String, DeliveryStatus> r = client.send(host.name(), new InetSocketAddress(a, settings.mxPort()), msg, security);
-                        // RFC 5321 §5.1: on a temporary failure of the whole transaction, try the next address.
-                        boolean allTemp = r.values().stream().allMatch(s -> s instanceof DeliveryStatus.TempFailed);
+                        Map<String, DeliveryStatus> r = send(host.name(), new InetSocketAddress(a, settings.mxPort()), msg, security);
+                        // RFC 5321 §5.1: on a temporary failure of the whole transaction, try the next address (a
+                        // host that rests or is busy counts as one).
+                        boolean allTemp = r.values().stream().allMatch(s -> s instanceof DeliveryStatus.TempFailed
+                                || s instanceof DeliveryStatus.Scheduled);
                         out.putAll(r);
                         if (!allTemp) break hosts;
                     }
@@ -495,5 +580,6 @@ public final class QueueRunner implements AutoCloseable {
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
+        pool.close();
     }
 }

@@ -22,7 +22,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * One SMTP client transaction to one server (RFC 5321 §3.3): EHLO, STARTTLS whenever offered (opportunistic:
+ * SMTP client sessions (RFC 5321 §3.3), each carrying one or more transactions: EHLO, STARTTLS whenever offered (opportunistic:
  * the certificate is not checked, RFC 7435), SIZE respected, MAIL, RCPT per recipient, DATA with dot-stuffing.
  * Returns a status per recipient. Timeouts per RFC 5321 §4.5.3.2.
  */
@@ -90,19 +90,42 @@ public final class SmtpClient {
         return send(host, address, m, Security.OPPORTUNISTIC);
     }
 
+    /** One connection for one message: open, one transaction, QUIT. */
     public Map<String, DeliveryStatus> send(String host, InetSocketAddress address, Outgoing m, Security sec) {
-        Map<String, DeliveryStatus> out = new LinkedHashMap<>();
-        try (Socket plain = new Socket()) {
+        Opened o = open(host, address, sec);
+        if (o.session() == null) return all(m, o.failure(), new LinkedHashMap<>());
+        try (Session s = o.session()) {
+            return s.send(m);
+        }
+    }
+
+    /**
+     * The outcome of opening a session: a session ready for MAIL, or the status every recipient of a message
+     * would get (refused greeting, TLS required but not offered, relay login refused, connection failure).
+     */
+    public record Opened(Session session, DeliveryStatus failure, boolean serviceClosing) {
+        Opened(Session session, DeliveryStatus failure) {
+            this(session, failure, false);
+        }
+    }
+
+    /**
+     * Connects, reads the greeting, says EHLO (HELO if refused), upgrades with STARTTLS when offered (or
+     * implicit TLS), and logs in to a relay. Never throws: a failure is returned as a status.
+     */
+    public Opened open(String host, InetSocketAddress address, Security sec) {
+        Socket plain = new Socket();
+        try {
             plain.connect(address, (int) CONNECT_TIMEOUT.toMillis());
             plain.setSoTimeout((int) COMMAND_TIMEOUT.toMillis());
             Conn c = new Conn(sec.implicitTls() ? tls(plain, host, address, sec) : plain);
             Reply greeting = c.read();
-            if (!greeting.positive()) return all(m, fail(host, greeting), out);
+            if (!greeting.positive()) return refused(plain, c, fail(host, greeting), greeting);
             Map<String, String> ext = ehlo(c);
             if (ext == null) {
                 c.send("HELO " + hostname);
                 Reply r = c.read();
-                if (!r.positive()) return all(m, fail(host, r), out);
+                if (!r.positive()) return refused(plain, c, fail(host, r), r);
                 ext = Map.of();
             }
             if (!sec.implicitTls() && ext.containsKey("STARTTLS")) {
@@ -111,12 +134,12 @@ public final class SmtpClient {
                 if (r.code() == 220) {
                     c = new Conn(tls(plain, host, address, sec));
                     ext = ehlo(c);
-                    if (ext == null) return all(m, new DeliveryStatus.TempFailed(host + ": EHLO failed after STARTTLS"), out);
+                    if (ext == null) return refused(plain, c, new DeliveryStatus.TempFailed(host + ": EHLO failed after STARTTLS"), null);
                 }
             }
             if (sec.requireTls() && !(c.socket instanceof SSLSocket)) {
                 // Never send credentials or relayed mail in clear text to a relay that should speak TLS.
-                return all(m, new DeliveryStatus.TempFailed(host + " does not offer STARTTLS, which the relay settings require"), out);
+                return refused(plain, c, new DeliveryStatus.TempFailed(host + " does not offer STARTTLS, which the relay settings require"), null);
             }
             if (sec.username() != null) {
                 String ir = java.util.Base64.getEncoder().encodeToString(
@@ -125,9 +148,151 @@ public final class SmtpClient {
                 Reply r = c.read();
                 if (r.code() != 235) {
                     // A refused login is a configuration problem the operator can fix: keep the mail and retry.
-                    return all(m, new DeliveryStatus.TempFailed(host + ": relay login failed: " + r.text()), out);
+                    return refused(plain, c, new DeliveryStatus.TempFailed(host + ": relay login failed: " + r.text()), r);
                 }
             }
+            return new Opened(new Session(host, address, sec, c, ext), null);
+        } catch (IOException e) {
+            closeQuietly(plain);
+            return new Opened(null, connectionFailure(host, address, e));
+        }
+    }
+
+    /** Ends a session that cannot carry mail: QUIT when the server still listens, then close. */
+    private static Opened refused(Socket plain, Conn c, DeliveryStatus failure, Reply last) {
+        if (last == null || last.code() != 421) {
+            try {
+                c.send("QUIT");
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        closeQuietly(c.socket);
+        closeQuietly(plain);
+        return new Opened(null, failure, last != null && last.code() == 421);
+    }
+
+    private static DeliveryStatus connectionFailure(String host, InetSocketAddress address, IOException e) {
+        return new DeliveryStatus.TempFailed(host + " [" + address.getAddress().getHostAddress() + "]: "
+                + e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+
+    /**
+     * An open SMTP session after EHLO (and STARTTLS, login) that carries one mail transaction after another
+     * (RFC 5321 §3.3), separated by RSET (§4.1.1.5). Used by one thread at a time. After a connection error,
+     * a 421 or a reply out of step, {@link #usable()} is false and the session must be closed.
+     */
+    public final class Session implements AutoCloseable {
+        private final String host;
+        private final InetSocketAddress address;
+        private final Security security;
+        private final Conn c;
+        private final Map<String, String> ext;
+        private int transactions;
+        private boolean broken;
+        private boolean serviceClosing;
+        private long idleSince = System.nanoTime();
+
+        private Session(String host, InetSocketAddress address, Security security, Conn c, Map<String, String> ext) {
+            this.host = host;
+            this.address = address;
+            this.security = security;
+            this.c = c;
+            this.ext = ext;
+        }
+
+        public String host() {
+            return host;
+        }
+
+        public InetSocketAddress address() {
+            return address;
+        }
+
+        /** How the session was secured when it was opened. */
+        public Security security() {
+            return security;
+        }
+
+        public boolean tls() {
+            return c.socket instanceof SSLSocket;
+        }
+
+        /** The EHLO keywords (upper case) with their parameters; empty after HELO. */
+        public Map<String, String> extensions() {
+            return ext;
+        }
+
+        /** Mail transactions started on this session. */
+        public int transactions() {
+            return transactions;
+        }
+
+        /** False once the connection failed, the server said 421 or the dialogue fell out of step. */
+        public boolean usable() {
+            return !broken && !c.socket.isClosed();
+        }
+
+        /** Whether the server answered 421 (RFC 5321 §3.8: it is closing the transmission channel). */
+        public boolean serviceClosing() {
+            return serviceClosing;
+        }
+
+        /** Nanos ({@link System#nanoTime}) since which the session has been idle. */
+        long idleSince() {
+            return idleSince;
+        }
+
+        /**
+         * RSET before a further transaction (RFC 5321 §4.1.1.5), which also shows whether the server still
+         * listens; false means the session is not usable.
+         */
+        public boolean reset() {
+            try {
+                c.send("RSET");
+                Reply r = read();
+                if (r.code() != 250) broken = true;
+            } catch (IOException e) {
+                broken = true;
+            }
+            return !broken;
+        }
+
+        /** One mail transaction; every recipient gets a status, never an exception. */
+        public Map<String, DeliveryStatus> send(Outgoing m) {
+            Map<String, DeliveryStatus> out = new LinkedHashMap<>();
+            transactions++;
+            try {
+                return transaction(m, out);
+            } catch (IOException e) {
+                broken = true;
+                DeliveryStatus t = connectionFailure(host, address, e);
+                for (String r : m.recipients()) out.putIfAbsent(r, t);
+                return out;
+            } finally {
+                idleSince = System.nanoTime();
+            }
+        }
+
+        private Reply read() throws IOException {
+            Reply r = c.read();
+            if (r.code() == 421) {
+                broken = true;
+                serviceClosing = true;
+            }
+            return r;
+        }
+
+        private Map<String, DeliveryStatus> transaction(Outgoing m, Map<String, DeliveryStatus> out) throws IOException {
+            c.socket.setSoTimeout((int) COMMAND_TIMEOUT.toMillis());
             String size = ext.get("SIZE");
             if (size != null && !size.isBlank() && size.chars().allMatch(Character::isDigit) && size.length() < 19
                     && Long.parseLong(size) > 0 && m.size() > Long.parseLong(size)) {
@@ -151,35 +316,38 @@ public final class SmtpClient {
                 for (String rcpt : m.recipients()) group.append("RCPT TO:<").append(rcpt).append(">\r\n");
                 if (!chunking) group.append("DATA\r\n");
                 c.sendRaw(group.toString());
-                mail = c.read();
+                mail = read();
                 for (String rcpt : m.recipients()) {
-                    Reply r = c.read();
+                    Reply r = read();
                     if (!mail.positive()) continue;
                     if (r.positive()) accepted.add(rcpt);
                     else out.put(rcpt, fail(host, r));
                 }
-                if (!chunking) data = c.read();
+                if (!chunking) data = read();
                 if (!mail.positive()) {
-                    if (data != null && data.code() == 354) c.sendRaw(".\r\n"); // should not happen; keep in step
+                    if (data != null && data.code() == 354) {
+                        broken = true; // should not happen; keep in step and do not reuse the session
+                        c.sendRaw(".\r\n");
+                    }
                     return all(m, fail(host, mail), out);
                 }
             } else {
                 c.send(mailFrom);
-                mail = c.read();
+                mail = read();
                 if (!mail.positive()) return all(m, fail(host, mail), out);
                 for (String rcpt : m.recipients()) {
                     c.send("RCPT TO:<" + rcpt + ">");
-                    Reply r = c.read();
+                    Reply r = read();
                     if (r.positive()) accepted.add(rcpt);
                     else out.put(rcpt, fail(host, r));
                 }
             }
             if (accepted.isEmpty()) {
                 if (data != null && data.code() == 354) {
+                    broken = true;
                     c.sendRaw(".\r\n"); // a server that said 354 without recipients gets an empty message ended
                     c.read();
                 }
-                c.send("QUIT");
                 return out;
             }
             if (chunking) {
@@ -191,7 +359,7 @@ public final class SmtpClient {
             } else {
                 if (data == null) {
                     c.send("DATA");
-                    data = c.read();
+                    data = read();
                 }
                 if (data.code() != 354) {
                     Reply d = data;
@@ -203,21 +371,27 @@ public final class SmtpClient {
                 }
             }
             c.socket.setSoTimeout((int) DATA_END_TIMEOUT.toMillis());
-            Reply done = c.read();
+            Reply done = read();
+            c.socket.setSoTimeout((int) COMMAND_TIMEOUT.toMillis());
             DeliveryStatus st = done.positive() ? new DeliveryStatus.Delivered(host, done.text()) : fail(host, done);
             accepted.forEach(r -> out.put(r, st));
-            try {
-                c.send("QUIT");
-                c.read();
-            } catch (IOException ignored) {
-                // the message is delivered; a lost QUIT changes nothing
+            return out;
+        }
+
+        /** QUIT (unless the connection is already gone) and close. */
+        @Override
+        public void close() {
+            if (!broken && !c.socket.isClosed()) {
+                try {
+                    c.send("QUIT");
+                    c.socket.setSoTimeout(2000);
+                    c.read();
+                } catch (IOException ignored) {
+                    // the mail is delivered or not; a lost QUIT changes nothing
+                }
             }
-            return out;
-        } catch (IOException e) {
-            DeliveryStatus t = new DeliveryStatus.TempFailed(host + " [" + address.getAddress().getHostAddress() + "]: "
-                    + e.getClass().getSimpleName() + ": " + e.getMessage());
-            for (String r : m.recipients()) out.putIfAbsent(r, t);
-            return out;
+            broken = true;
+            closeQuietly(c.socket);
         }
     }
 

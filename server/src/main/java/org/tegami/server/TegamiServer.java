@@ -188,7 +188,8 @@ public final class TegamiServer implements AutoCloseable {
             queue = new QueueRunner(store, new DkimKeys(cfg.dataDir()), cfg.hostname(), dns, clock,
                     QueueRunner.DEFAULTS.withMxPort(cfg.mxPort())
                             .withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain())
-                            .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter()))
+                            .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter())
+                            .withConnections(cfg.outboundConnections()))
                     .bounceRoute(sender -> bounceRoute(store, srs, sender))
                     .localDeliverer(bounces(store, new InboundPipeline(List.of(userRules)), localDelivery(store, forwarder, clock),
                             cfg.hostname(), clock))

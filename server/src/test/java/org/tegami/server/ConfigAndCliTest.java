@@ -72,6 +72,22 @@ class ConfigAndCliTest {
     }
 
     @Test
+    void outboundConnectionKeysHaveDefaultsAndLimits() throws Exception {
+        assertEquals(org.tegami.queue.QueueRunner.Connections.DEFAULTS,
+                ConfigLoader.load(config("hostname = \"mail.example.test\"\n")).outboundConnections());
+        TegamiConfig c = ConfigLoader.load(config("[outbound]\nconnections_per_host = 3\nmessages_per_connection = 1\n"
+                + "idle_timeout_seconds = 20\nhost_backoff_seconds = 60\n"));
+        assertEquals(new org.tegami.queue.QueueRunner.Connections(3, 1, java.time.Duration.ofSeconds(20),
+                java.time.Duration.ofSeconds(60)), c.outboundConnections());
+        Path f = config("[outbound]\nidle_timeout_seconds = 301\n");
+        assertEquals(f + ":2: outbound.idle_timeout_seconds: must be 1 to 300 (RFC 5321 §4.5.3.2.7: servers wait 5 minutes)",
+                assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage());
+        Path g = config("[outbound]\nconnections_per_host = 0\n");
+        assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage()
+                .startsWith(g + ":2: outbound.connections_per_host:"));
+    }
+
+    @Test
     void unknownKeyNamesFileLineAndKey() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\n[listen]\nsmtp = [\"127.0.0.1:25\"]\nsubmision = []\n");
         var e = assertThrows(TegamiException.class, () -> ConfigLoader.load(f));

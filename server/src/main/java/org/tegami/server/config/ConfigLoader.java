@@ -40,7 +40,8 @@ public final class ConfigLoader {
             "greylist_delay", "rspamd", "rspamd_reject", "rspamd_controller", "rspamd_password");
     private static final Set<String> DNS = Set.of("nameservers");
     private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "give_up_after_days", "relay", "relay_security",
-            "relay_username", "relay_password", "relay_for");
+            "relay_username", "relay_password", "relay_for", "connections_per_host", "messages_per_connection",
+            "idle_timeout_seconds", "host_backoff_seconds");
     private static final Set<String> TLS = Set.of("cert", "key");
     private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip",
             "messages_per_hour");
@@ -149,7 +150,7 @@ public final class ConfigLoader {
         javax.net.ssl.SSLContext trust = trustContext(c, c.string("outbound.tls_ca").map(base::resolve));
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
-                java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
+                java.time.Duration.ofDays(giveUp), connections(c), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
                 siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), fetch(c), source,
                 logFormat(c));
     }
@@ -163,6 +164,21 @@ public final class ConfigLoader {
             case "json" -> org.tegami.server.log.LogFormat.JSON;
             default -> throw c.error("log.format", "must be \"text\" or \"json\"");
         };
+    }
+
+    /** {@code [outbound]} connection reuse and politeness per MX host. */
+    private static org.tegami.queue.QueueRunner.Connections connections(Checker c) {
+        var d = org.tegami.queue.QueueRunner.Connections.DEFAULTS;
+        long perHost = c.positive("outbound.connections_per_host").orElse((long) d.perHost());
+        if (perHost > 1000) throw c.error("outbound.connections_per_host", "must be 1 to 1000");
+        long perConnection = c.positive("outbound.messages_per_connection").orElse((long) d.messagesPerConnection());
+        if (perConnection > 100_000) throw c.error("outbound.messages_per_connection", "must be 1 to 100000 (1: a new connection per message)");
+        long idle = c.positive("outbound.idle_timeout_seconds").orElse(d.idle().toSeconds());
+        if (idle > 300) throw c.error("outbound.idle_timeout_seconds", "must be 1 to 300 (RFC 5321 §4.5.3.2.7: servers wait 5 minutes)");
+        long rest = c.positive("outbound.host_backoff_seconds").orElse(d.hostBackoff().toSeconds());
+        if (rest > 3600) throw c.error("outbound.host_backoff_seconds", "must be 1 to 3600");
+        return new org.tegami.queue.QueueRunner.Connections((int) perHost, (int) perConnection,
+                java.time.Duration.ofSeconds(idle), java.time.Duration.ofSeconds(rest));
     }
 
     /** {@code [forwarding]}: copies per alias and hour, and how long SRS addresses take bounces. */

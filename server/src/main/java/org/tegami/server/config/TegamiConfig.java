@@ -18,6 +18,8 @@ import org.tegami.core.Limits;
  * @param relayBySenderDomain smarthosts by envelope sender domain ({@code [outbound.relay_for."domain"]})
  * @param outboundTrust CAs that verify relay and MTA-STS certificates: the JDK's, plus {@code [outbound] tls_ca}
  * @param giveUpAfter how long undeliverable mail is retried before it bounces ({@code [outbound] give_up_after_days}, 5)
+ * @param outboundConnections connection reuse and politeness per MX host ({@code [outbound] connections_per_host,
+ *        messages_per_connection, idle_timeout_seconds, host_backoff_seconds})
  * @param mtaStsPort HTTPS port of MTA-STS policy hosts (443; {@code [outbound] mta_sts_port} is for tests)
  * @param spam the spam classifier's thresholds and learning ({@code [spam]})
  * @param inbound sender authentication of mail from outside ({@code [inbound]})
@@ -42,6 +44,7 @@ public record TegamiConfig(
         javax.net.ssl.SSLContext outboundTrust,
         int mtaStsPort,
         java.time.Duration giveUpAfter,
+        org.tegami.queue.QueueRunner.Connections outboundConnections,
         org.tegami.delivery.spam.SpamSettings spam,
         org.tegami.delivery.InboundSettings inbound,
         org.tegami.delivery.abuse.AbuseSettings abuse,
@@ -55,32 +58,32 @@ public record TegamiConfig(
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public TegamiConfig withForwarding(org.tegami.delivery.forward.ForwardingSettings forwarding) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public TegamiConfig withFetch(org.tegami.fetch.FetchSettings fetch) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, source, logFormat);
     }
 
     public List<InetSocketAddress> listen(String service) {
