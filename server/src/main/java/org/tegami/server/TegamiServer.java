@@ -178,7 +178,10 @@ public final class TegamiServer implements AutoCloseable {
                     QueueRunner.DEFAULTS.withMxPort(cfg.mxPort())
                             .withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain())
                             .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter()))
-                    .bounceRoute(sender -> bounceRoute(store, srs, sender)).start();
+                    .bounceRoute(sender -> bounceRoute(store, srs, sender))
+                    .dane(cfg.dnssecAnchors().map(a -> new org.tegami.queue.dane.Dane(
+                            new org.tegami.queue.dane.DnssecResolver(cfg.nameservers(), a, clock))).orElse(null))
+                    .start();
         } catch (RuntimeException e) {
             if (queue != null) queue.close();
             if (learner != null) learner.close();

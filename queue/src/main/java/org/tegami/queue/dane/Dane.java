@@ -90,14 +90,15 @@ public final class Dane {
             case DnssecResolver.Answer.Secure s -> MxSecurity.SECURE;
             case DnssecResolver.Answer.Insecure i -> MxSecurity.INSECURE;
             case DnssecResolver.Answer.Bogus b -> MxSecurity.BOGUS;
-            // the unvalidated lookup answered; a validated one that fails proves nothing: no DANE
-            case DnssecResolver.Answer.Failed f -> MxSecurity.INSECURE;
+            // the same servers just answered the MX lookup: a validated one that fails now is treated as bogus,
+            // or dropping it would switch DANE off (RFC 7672 §2.2.1)
+            case DnssecResolver.Answer.Failed f -> MxSecurity.BOGUS;
         };
     }
 
     /** The DANE policy of MX host {@code host}, reached through an MX RRset whose security is {@code mx}. */
     public HostPolicy forHost(String host, MxSecurity mx) {
-        if (mx == MxSecurity.BOGUS) return new HostPolicy.Defer("4.7.5 DANE: the MX records did not validate (DNSSEC bogus)");
+        if (mx == MxSecurity.BOGUS) return new HostPolicy.Defer("4.7.5 DANE: the MX records could not be validated (DNSSEC bogus or no answer)");
         if (mx != MxSecurity.SECURE) return new HostPolicy.None("MX records not DNSSEC-signed");
         Optional<Name> n = Resolvers.name(host);
         if (n.isEmpty()) return new HostPolicy.None("invalid host name");

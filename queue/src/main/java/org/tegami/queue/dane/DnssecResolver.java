@@ -54,6 +54,18 @@ public final class DnssecResolver {
         record Failed(String reason) implements Answer {}
     }
 
+    /**
+     * dnsjava logs each bogus signature at SEVERE with a stack trace; the reason reaches the queue entry and our own
+     * log line instead, so a zone under attack does not flood the log. Held here so the level sticks.
+     */
+    private static final java.util.logging.Logger VERIFIER_LOG = quiet("org.xbill.DNS.dnssec.DnsSecVerifier");
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+        l.setLevel(java.util.logging.Level.OFF);
+        return l;
+    }
+
     private final ValidatingResolver validator;
     private final InstantSource clock;
     private volatile Instant availableChecked = Instant.MIN;

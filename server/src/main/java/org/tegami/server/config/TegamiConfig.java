@@ -26,6 +26,8 @@ import org.tegami.core.Limits;
  * @param sieve per-account Sieve script quotas ({@code [sieve] max_scripts, max_script_size})
  * @param sieveBefore the site's Sieve script run before each user's ({@code [sieve] before}, the file's text)
  * @param sieveAfter the site's Sieve script run after each user's ({@code [sieve] after})
+ * @param dnssecAnchors DNSSEC trust anchors for DANE ({@code [dns] trust_anchor}, the root's by default); empty when
+ *                      {@code [dns] dane = false}
  */
 public record TegamiConfig(
         String hostname,
@@ -48,31 +50,32 @@ public record TegamiConfig(
         org.tegami.store.SieveScriptStore.Quota sieve,
         Optional<String> sieveBefore,
         Optional<String> sieveAfter,
+        Optional<String> dnssecAnchors,
         Optional<Path> source) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, dnssecAnchors, source);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, dnssecAnchors, source);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, dnssecAnchors, source);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, dnssecAnchors, source);
     }
 
     public TegamiConfig withForwarding(org.tegami.delivery.forward.ForwardingSettings forwarding) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, source);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, dnssecAnchors, source);
     }
 
     public List<InetSocketAddress> listen(String service) {
