@@ -31,7 +31,7 @@ import org.xbill.DNS.Type;
 /**
  * DANE for SMTP (RFC 7672) over the wire: A delivers to B (a second Tegami, self-signed certificate) through a
  * DNSSEC-signed test hierarchy whose root key is A's trust anchor. A matching {@code 3 1 1} record: delivered over
- * TLS; a TLSA record for another key, or one whose signature is broken: kept and retried, never sent without the
+ * TLS, also to a host an enforced MTA-STS policy does not name (RFC 8461 §2); a TLSA record for another key, or one whose signature is broken: kept and retried, never sent without the
  * check; a domain below an unsigned delegation: opportunistic TLS as without DANE.
  */
 class DaneDeliveryTest {
@@ -57,17 +57,20 @@ class DaneDeliveryTest {
                 cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
             }
             Map<String, Account> users = new TreeMap<>();
-            for (String d : List.of("good.test", "wrong.test", "bogus.test", "plain.test")) {
+            for (String d : List.of("good.test", "wrong.test", "bogus.test", "plain.test", "sts.test")) {
                 b.store().accounts().addDomain(d);
                 users.put(d, b.store().accounts().addUser(EmailAddress.parse("bob@" + d).orElseThrow(),
                         new PasswordHasher().hash("pw".toCharArray())));
             }
             SignedZone root = new SignedZone(".");
-            for (String d : List.of("good.test", "wrong.test", "bogus.test")) {
+            for (String d : List.of("good.test", "wrong.test", "bogus.test", "sts.test")) {
                 root.add(d + ". 300 IN MX 10 mx." + d + ".\nmx." + d + ". 300 IN A 127.0.0.1\n");
             }
             root.add("_25._tcp.mx.good.test. 300 IN TLSA " + Tlsa.daneEe311(cert))
                     .add("_25._tcp.mx.wrong.test. 300 IN TLSA " + OTHER_KEY)
+                    // an enforced MTA-STS policy that does not name the MX: DANE takes precedence (RFC 8461 §2)
+                    .add("_25._tcp.mx.sts.test. 300 IN TLSA " + Tlsa.daneEe311(cert))
+                    .add("_mta-sts.sts.test. 300 IN TXT \"v=STSv1; id=1\"\nmta-sts.sts.test. 300 IN A 127.0.0.1")
                     .add("_25._tcp.mx.bogus.test. 300 IN TLSA " + Tlsa.daneEe311(cert))
                     .corrupt("_25._tcp.mx.bogus.test.", Type.TLSA)
                     .delegateInsecure("plain.test.");
@@ -75,33 +78,37 @@ class DaneDeliveryTest {
             dns.add("plain.test. 300 IN MX 10 mx.plain.test.").add("mx.plain.test. 300 IN A 127.0.0.1")
                     .add("_25._tcp.mx.plain.test. 300 IN TLSA " + OTHER_KEY); // unsigned: must be ignored
             Path anchor = Files.writeString(dir.resolve("anchor.txt"), root.trustAnchor() + "\n");
+            var sts = org.tegami.net.tls.TlsContext.selfSigned(dir.resolve("sts"), "mta-sts.sts.test", InstantSource.system());
+            Path ca = Files.writeString(dir.resolve("ca.pem"), Files.readString(dir.resolve("sts/tls/selfsigned-cert.pem")));
+            try (var policy = OutboundDeliveryTest.policyServer(sts, "version: STSv1\r\nmode: enforce\r\nmx: mail.sts.test\r\nmax_age: 86400\r\n")) {
+                String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\n" + NONE
+                        + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\ntrust_anchor = \"" + anchor + "\"\n"
+                        + "[outbound]\nmx_port = " + b.port("smtp") + "\nmta_sts_port = " + policy.getLocalPort() + "\ntls_ca = \"" + ca + "\"\n";
+                try (TegamiServer sa = start("a", a)) {
+                    for (String d : users.keySet()) enqueue(sa, "bob@" + d);
+                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    while (System.nanoTime() < deadline && !settled(sa)) Thread.sleep(50);
 
-            String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\n" + NONE
-                    + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\ntrust_anchor = \"" + anchor + "\"\n"
-                    + "[outbound]\nmx_port = " + b.port("smtp") + "\n";
-            try (TegamiServer sa = start("a", a)) {
-                for (String d : users.keySet()) enqueue(sa, "bob@" + d);
-                long deadline = System.nanoTime() + 30_000_000_000L;
-                while (System.nanoTime() < deadline && !settled(sa)) Thread.sleep(50);
+                    assertEquals(1, inbox(b.store(), users.get("good.test")).size(), "matching 3 1 1: delivered; queue " + sa.store().queue().list());
+                    assertTrue(inbox(b.store(), users.get("good.test")).getFirst().contains("with ESMTPS (TLSv1.3"));
+                    assertEquals(1, inbox(b.store(), users.get("plain.test")).size(), "insecure zone: opportunistic as before");
+                    assertEquals(1, inbox(b.store(), users.get("sts.test")).size(), "DANE host outside an enforced MTA-STS policy: delivered");
+                    assertEquals(0, inbox(b.store(), users.get("wrong.test")).size(), "mismatched TLSA: not delivered");
+                    assertEquals(0, inbox(b.store(), users.get("bogus.test")).size(), "bogus TLSA: not delivered");
 
-                assertEquals(1, inbox(b.store(), users.get("good.test")).size(), "matching 3 1 1: delivered; queue " + sa.store().queue().list());
-                assertTrue(inbox(b.store(), users.get("good.test")).getFirst().contains("with ESMTPS (TLSv1.3"));
-                assertEquals(1, inbox(b.store(), users.get("plain.test")).size(), "insecure zone: opportunistic as before");
-                assertEquals(0, inbox(b.store(), users.get("wrong.test")).size(), "mismatched TLSA: not delivered");
-                assertEquals(0, inbox(b.store(), users.get("bogus.test")).size(), "bogus TLSA: not delivered");
-
-                Map<String, String> errors = new TreeMap<>();
-                for (QueueEntry e : sa.store().queue().list()) errors.put(e.recipients().getFirst(), e.lastError());
-                assertEquals(List.of("bob@bogus.test", "bob@wrong.test"), List.copyOf(errors.keySet()));
-                assertTrue(errors.get("bob@wrong.test").contains("DANE: no TLSA record of _25._tcp.mx.wrong.test matches the certificate presented"),
-                        errors.get("bob@wrong.test"));
-                assertTrue(errors.get("bob@bogus.test").startsWith("4.7.5 DANE: TLSA records of mx.bogus.test did not validate (DNSSEC bogus)"),
-                        errors.get("bob@bogus.test"));
+                    Map<String, String> errors = new TreeMap<>();
+                    for (QueueEntry e : sa.store().queue().list()) errors.put(e.recipients().getFirst(), e.lastError());
+                    assertEquals(List.of("bob@bogus.test", "bob@wrong.test"), List.copyOf(errors.keySet()));
+                    assertTrue(errors.get("bob@wrong.test").contains("DANE: no TLSA record of _25._tcp.mx.wrong.test matches the certificate presented"),
+                            errors.get("bob@wrong.test"));
+                    assertTrue(errors.get("bob@bogus.test").startsWith("4.7.5 DANE: TLSA records of mx.bogus.test did not validate (DNSSEC bogus)"),
+                            errors.get("bob@bogus.test"));
+                }
             }
         }
     }
 
-    /** Both deliverable messages delivered and both others tried at least once. */
+    /** The three deliverable messages delivered and both others tried at least once. */
     private static boolean settled(TegamiServer sa) {
         List<QueueEntry> q = sa.store().queue().list();
         return q.size() == 2 && q.stream().allMatch(e -> e.attempts() > 0);

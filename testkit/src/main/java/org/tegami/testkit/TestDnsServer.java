@@ -32,6 +32,7 @@ public final class TestDnsServer implements AutoCloseable {
     private final Thread thread;
     private final java.util.Set<Name> servfail = ConcurrentHashMap.newKeySet();
     private final List<SignedZone> zones = new CopyOnWriteArrayList<>();
+    private final java.util.Set<Name> silent = ConcurrentHashMap.newKeySet();
 
     public TestDnsServer() throws IOException {
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -62,6 +63,12 @@ public final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
+    /** Never answers queries for this name (absolute), as a server behind a firewall that drops them. */
+    public TestDnsServer drop(String name) {
+        silent.add(lower(Name.fromConstantString(name)));
+        return this;
+    }
+
     /** Answers SERVFAIL for this name (absolute, e.g. {@code "2.0.0.127.bl.example."}), as a broken server would. */
     public TestDnsServer servfail(String name) {
         servfail.add(lower(Name.fromConstantString(name)));
@@ -85,6 +92,7 @@ public final class TestDnsServer implements AutoCloseable {
                 Record question = q.getQuestion();
                 r.addRecord(question, Section.QUESTION);
                 Name qname = lower(question.getName());
+                if (silent.contains(qname)) continue;
                 int qtype = question.getType();
                 boolean dnssec = q.getOPT() != null && (q.getOPT().getFlags() & ExtendedFlags.DO) != 0;
                 if (q.getOPT() != null) r.addRecord(new OPTRecord(4096, 0, 0, dnssec ? ExtendedFlags.DO : 0), Section.ADDITIONAL);

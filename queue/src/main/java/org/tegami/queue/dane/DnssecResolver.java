@@ -77,9 +77,14 @@ public final class DnssecResolver {
      * @param trustAnchors zone-file lines of DS or DNSKEY records, e.g. {@link #ROOT_ANCHORS}
      */
     public DnssecResolver(List<InetSocketAddress> nameservers, String trustAnchors, InstantSource clock) {
+        this(nameservers, trustAnchors, clock, Duration.ofSeconds(10));
+    }
+
+    /** @param timeout per lookup (tests shorten it) */
+    DnssecResolver(List<InetSocketAddress> nameservers, String trustAnchors, InstantSource clock, Duration timeout) {
         this.clock = clock;
-        validator = new ValidatingResolver(Resolvers.create(nameservers, Duration.ofSeconds(10)));
-        validator.setTimeout(Duration.ofSeconds(10));
+        validator = new ValidatingResolver(Resolvers.create(nameservers, timeout));
+        validator.setTimeout(timeout);
         try (InputStream in = new ByteArrayInputStream(trustAnchors.getBytes(StandardCharsets.US_ASCII))) {
             validator.loadTrustAnchors(in);
         } catch (IOException e) {

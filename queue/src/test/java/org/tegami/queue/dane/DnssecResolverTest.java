@@ -90,4 +90,28 @@ class DnssecResolverTest {
     void rootAnchorsParse() {
         assertFalse(resolver(DnssecResolver.ROOT_ANCHORS).available()); // the test server has no real root
     }
+
+    /** RFC 7672 §2.2: a TLSA lookup that gets no answer defers the host; it never means "no DANE". */
+    @Test
+    void tlsaLookupTimingOutDefersTheHost() {
+        dns.drop("_25._tcp.mx.good.");
+        var r = new DnssecResolver(List.of(dns.address()), root.trustAnchor(), InstantSource.system(), java.time.Duration.ofSeconds(1));
+        assertInstanceOf(DnssecResolver.Answer.Failed.class, r.lookup(Name.fromConstantString("_25._tcp.mx.good."), Type.TLSA));
+        Dane dane = new Dane(r);
+        var d = assertInstanceOf(Dane.HostPolicy.Defer.class, dane.forHost("mx.good", dane.mx("good")));
+        assertTrue(d.reason().startsWith("4.7.5 DANE: TLSA lookup for mx.good failed"), d.reason());
+    }
+
+    @Test
+    void danePolicyFollowsTheChainOfSecureAnswers() {
+        Dane dane = new Dane(resolver(root.trustAnchor()));
+        assertEquals(Dane.MxSecurity.SECURE, dane.mx("good"));
+        var req = assertInstanceOf(Dane.HostPolicy.Required.class, dane.forHost("mx.good", Dane.MxSecurity.SECURE));
+        assertEquals("3 1 1 " + SPKI, req.records().getFirst().toString());
+        assertInstanceOf(Dane.HostPolicy.None.class, dane.forHost("mx.good", Dane.MxSecurity.INSECURE), "MX not signed: no TLSA lookup");
+        assertEquals(Dane.MxSecurity.INSECURE, dane.mx("insecure"));
+        assertInstanceOf(Dane.HostPolicy.None.class, dane.forHost("mx.insecure", Dane.MxSecurity.SECURE), "addresses not signed");
+        assertInstanceOf(Dane.HostPolicy.Defer.class, dane.forHost("mx.bad", Dane.MxSecurity.SECURE));
+        assertInstanceOf(Dane.HostPolicy.Defer.class, dane.forHost("mx.good", Dane.MxSecurity.BOGUS));
+    }
 }
