@@ -234,6 +234,16 @@ final class Schema {
                 active INTEGER NOT NULL,
                 PRIMARY KEY(account_id, name)) WITHOUT ROWID;
             CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(account_id) WHERE active = 1;
+            """,
+            // v20: TLS reports (RFC 8460) waiting to be sent: per recipient domain and UTC epoch day, a session count
+            // per row (an encoded line: policy, result, MX; at most TlsReportStore.MAX_ROWS)
+            """
+            CREATE TABLE tls_report_row(
+                domain TEXT NOT NULL,
+                day INTEGER NOT NULL,
+                row TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY(domain, day, row)) WITHOUT ROWID;
             """);
 
     static void migrate(Connection c) throws SQLException {

@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(19, count("PRAGMA user_version"));
+        assertEquals(20, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -255,8 +255,29 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
+    /** Takes a data directory back to what v19 left. */
+    private static void undoV20(Statement st) throws java.sql.SQLException {
+        st.execute("DROP TABLE tls_report_row");
+        st.execute("PRAGMA user_version=19");
+    }
+
+    @Test
+    void upgradeToV20StartsWithNoTlsReports() throws Exception {
+        open(FileBlobStore.INLINE_MAX).close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV20(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        assertTrue(upgraded.tlsReports().pending(Long.MAX_VALUE).isEmpty());
+        upgraded.tlsReports().add("a.test", 1, java.util.Map.of("r", 1L));
+        assertEquals(20, count("PRAGMA user_version"));
+    }
+
     /** Takes a data directory back to what v18 left. */
     private static void undoV19(Statement st) throws java.sql.SQLException {
+        undoV20(st);
         st.execute("DROP TABLE sieve_scripts");
         st.execute("PRAGMA user_version=18");
     }
@@ -275,7 +296,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.sieve().list(a.id()).isEmpty());
         assertEquals(org.tegami.store.SieveScriptStore.Result.OK, upgraded.sieve().put(a.id(), "s", "keep;",
                 org.tegami.store.SieveScriptStore.Quota.DEFAULTS));
-        assertEquals(19, count("PRAGMA user_version"));
+        assertEquals(20, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v17 left. */
@@ -301,7 +322,7 @@ class EmbeddedStoreFilesTest {
         var e = upgraded.queue().list().getFirst();
         assertTrue(e.prefix().isEmpty());
         assertEquals(java.util.List.of("b@remote.test"), e.recipients());
-        assertEquals(19, count("PRAGMA user_version"));
+        assertEquals(20, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v16 left. */
@@ -324,7 +345,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.dmarcReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.dmarcReports().add("a.test", 1, "v=DMARC1; p=none", java.util.Map.of("row", 1L));
         assertEquals(1, upgraded.dmarcReports().pending(Long.MAX_VALUE).size());
-        assertEquals(19, count("PRAGMA user_version"));
+        assertEquals(20, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v15 left. */
@@ -349,7 +370,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.greylist().entry(t).isEmpty());
         upgraded.greylist().put(t, new org.tegami.store.GreylistStore.Entry(NOW, NOW, false));
         assertTrue(upgraded.greylist().entry(t).isPresent());
-        assertEquals(19, count("PRAGMA user_version"));
+        assertEquals(20, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v14 left. */

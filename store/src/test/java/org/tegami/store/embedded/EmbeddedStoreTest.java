@@ -9,7 +9,7 @@ import org.tegami.store.StoreLifecycleContract;
 
 /** Runs the store contracts against the embedded SQLite + files store in a temporary directory. */
 class EmbeddedStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract,
-        org.tegami.store.GreylistStoreContract, org.tegami.store.DmarcReportStoreContract,
+        org.tegami.store.GreylistStoreContract, org.tegami.store.DmarcReportStoreContract, org.tegami.store.TlsReportStoreContract,
         org.tegami.store.SieveScriptStoreContract {
     @TempDir
     Path dir;
