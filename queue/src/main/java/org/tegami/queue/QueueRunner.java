@@ -120,6 +120,7 @@ public final class QueueRunner implements AutoCloseable {
      */
     private volatile java.util.function.Function<String, Optional<String>> bounceRoute = Optional::of;
     private volatile Dane dane;
+    private volatile org.tegami.queue.tlsrpt.TlsReporter tlsReports;
     /** Runs after each scan of the queue, before its entries are started; tests widen the race window with it. */
     volatile Runnable afterScan = () -> { };
 
@@ -133,6 +134,15 @@ public final class QueueRunner implements AutoCloseable {
         this.settings = settings;
         this.slots = new Semaphore(settings.concurrency());
         this.poller = Thread.ofVirtual().name("queue-runner").unstarted(this::poll);
+    }
+
+    /**
+     * Records outbound TLS sessions for TLS reports (RFC 8460); null (the default) records nothing. Before
+     * {@link #start}; {@link #close} closes the reporter too (its counts are saved).
+     */
+    public QueueRunner tlsReports(org.tegami.queue.tlsrpt.TlsReporter reporter) {
+        this.tlsReports = reporter;
+        return this;
     }
 
     /** Applies DANE (RFC 7672) to MX deliveries; null (the default) leaves it off. Before {@link #start}. */
@@ -368,11 +378,15 @@ public final class QueueRunner implements AutoCloseable {
                     HostSecurity hs = hostSecurity(domain, host, mxSecurity, policy);
                     if (hs.security() == null) {
                         skipped.add(hs.skip());
+                        reportTls(domain, host.name(), "", hs, hs.skip());
                         continue;
                     }
                     tried = true;
                     for (InetAddress a : host.addresses()) {
                         Map<String, DeliveryStatus> r = client.send(host.name(), new InetSocketAddress(a, settings.mxPort()), msg, hs.security());
+                        reportTls(domain, host.name(), a.getHostAddress(), hs, r.values().stream()
+                                .allMatch(x -> x instanceof DeliveryStatus.TempFailed) && !r.isEmpty()
+                                ? ((DeliveryStatus.TempFailed) r.values().iterator().next()).reason() : null);
                         // RFC 5321 §5.1: on a temporary failure of the whole transaction, try the next address.
                         boolean allTemp = r.values().stream().allMatch(s -> s instanceof DeliveryStatus.TempFailed);
                         out.putAll(r);
@@ -390,8 +404,31 @@ public final class QueueRunner implements AutoCloseable {
         return out;
     }
 
-    /** How to secure the connection to one MX host, or why it is not tried ({@code security} null). */
-    private record HostSecurity(SmtpClient.Security security, String skip) {}
+    /**
+     * How to secure the connection to one MX host, or why it is not tried ({@code security} null), and the policy
+     * that decided it as TLS reports name it (RFC 8460 §4.4: {@code tlsa}, {@code sts}, {@code no-policy-found}).
+     */
+    private record HostSecurity(SmtpClient.Security security, String skip, String policyType, List<String> policy) {}
+
+    /**
+     * Counts one session for TLS reports (RFC 8460): a success unless {@code failure} (the attempt's temporary
+     * failure, or why the host was not tried) is a TLS failure; failures that are not about TLS are not counted.
+     */
+    private void reportTls(String domain, String mx, String ip, HostSecurity hs, String failure) {
+        org.tegami.queue.tlsrpt.TlsReporter r = tlsReports;
+        if (r == null) return;
+        Optional<String> type = failure == null ? Optional.of(org.tegami.queue.tlsrpt.TlsSession.SUCCESS)
+                : org.tegami.queue.tlsrpt.TlsSession.failureType(failure);
+        type.ifPresent(t -> r.record(domain, new org.tegami.queue.tlsrpt.TlsSession(hs.policyType(), hs.policy(), mx, t, ip)));
+    }
+
+    /** The MTA-STS policy as the lines of its file (RFC 8461 §3.2), for TLS reports' policy-string. */
+    private static List<String> policyLines(MtaStsPolicy p) {
+        List<String> out = new ArrayList<>(List.of("version: STSv1", "mode: " + p.mode().name().toLowerCase(Locale.ROOT)));
+        p.mx().forEach(m -> out.add("mx: " + m));
+        out.add("max_age: " + p.maxAge().toSeconds());
+        return out;
+    }
 
     /**
      * DANE first (RFC 7672): usable TLSA records make TLS mandatory and authenticate the host by them, and then
@@ -403,19 +440,24 @@ public final class QueueRunner implements AutoCloseable {
         Dane.HostPolicy d = dane == null ? new Dane.HostPolicy.None("DANE off") : dane.forHost(host.name(), mxSecurity);
         switch (d) {
             case Dane.HostPolicy.Required r -> {
-                return new HostSecurity(SmtpClient.Security.dane(r.context()), null);
+                return new HostSecurity(SmtpClient.Security.dane(r.context()), null, "tlsa",
+                        r.records().stream().map(Object::toString).toList());
             }
             case Dane.HostPolicy.Defer f -> {
                 LOG.log(Level.WARNING, "not delivering to " + host.name() + " for " + domain + ": " + f.reason());
-                return new HostSecurity(null, f.reason());
+                return new HostSecurity(null, f.reason(), "tlsa", List.of());
             }
             case Dane.HostPolicy.None n -> { }
         }
         if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.ENFORCE) {
-            if (!policy.get().allows(host.name())) return new HostSecurity(null, "MTA-STS: " + host.name() + " not in the policy");
-            return new HostSecurity(new SmtpClient.Security(settings.mtaSts().trust(), true, false, null, null), null);
+            List<String> lines = policyLines(policy.get());
+            if (!policy.get().allows(host.name())) return new HostSecurity(null, "MTA-STS: " + host.name() + " not in the policy", "sts", lines);
+            return new HostSecurity(new SmtpClient.Security(settings.mtaSts().trust(), true, false, null, null), null, "sts", lines);
         }
-        return new HostSecurity(SmtpClient.Security.OPPORTUNISTIC, null);
+        if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.TESTING) {
+            return new HostSecurity(SmtpClient.Security.OPPORTUNISTIC, null, "sts", policyLines(policy.get()));
+        }
+        return new HostSecurity(SmtpClient.Security.OPPORTUNISTIC, null, "no-policy-found", List.of());
     }
 
     /** The message as sent: the entry's own header lines (a forwarded copy's ARC set), then the blob. */
@@ -494,5 +536,6 @@ public final class QueueRunner implements AutoCloseable {
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
+        if (tlsReports != null) tlsReports.close();
     }
 }

@@ -179,6 +179,8 @@ public final class TegamiServer implements AutoCloseable {
                             .withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain())
                             .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter()))
                     .bounceRoute(sender -> bounceRoute(store, srs, sender))
+                    .tlsReports(cfg.tlsReports() ? new org.tegami.queue.tlsrpt.TlsReporter(store,
+                            name -> dns.txt(name, "v=TLSRPTv1"), cfg.hostname(), clock).start() : null)
                     .dane(cfg.dnssecAnchors().map(a -> new org.tegami.queue.dane.Dane(
                             new org.tegami.queue.dane.DnssecResolver(cfg.nameservers(), a, clock))).orElse(null))
                     .start();

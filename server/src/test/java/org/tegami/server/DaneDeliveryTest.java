@@ -83,7 +83,7 @@ class DaneDeliveryTest {
             try (var policy = OutboundDeliveryTest.policyServer(sts, "version: STSv1\r\nmode: enforce\r\nmx: mail.sts.test\r\nmax_age: 86400\r\n")) {
                 String a = "hostname = \"mail.a.test\"\n[listen]\nsmtp = []\n" + NONE
                         + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\ntrust_anchor = \"" + anchor + "\"\n"
-                        + "[outbound]\nmx_port = " + b.port("smtp") + "\nmta_sts_port = " + policy.getLocalPort() + "\ntls_ca = \"" + ca + "\"\n";
+                        + "[outbound]\nmx_port = " + b.port("smtp") + "\nmta_sts_port = " + policy.getLocalPort() + "\ntls_ca = \"" + ca + "\"\ntls_reports = true\n";
                 try (TegamiServer sa = start("a", a)) {
                     for (String d : users.keySet()) enqueue(sa, "bob@" + d);
                     long deadline = System.nanoTime() + 30_000_000_000L;
@@ -103,6 +103,20 @@ class DaneDeliveryTest {
                             errors.get("bob@wrong.test"));
                     assertTrue(errors.get("bob@bogus.test").startsWith("4.7.5 DANE: TLSA records of mx.bogus.test did not validate (DNSSEC bogus)"),
                             errors.get("bob@bogus.test"));
+                }
+                // RFC 8460: each session counted for the day's TLS report, by policy type and result (saved at close)
+                long day = java.time.Instant.now().getEpochSecond() / 86_400;
+                try (var st = org.tegami.store.embedded.EmbeddedStore.open(dir.resolve("a/data"), InstantSource.system())) {
+                    Map<String, java.util.Set<String>> results = new TreeMap<>();
+                    for (String d : users.keySet()) {
+                        for (String row : st.tlsReports().rows(d, day).keySet()) {
+                            var s = org.tegami.queue.tlsrpt.TlsSession.decode(row).orElseThrow();
+                            results.computeIfAbsent(d, k -> new java.util.TreeSet<>()).add(s.policyType() + " " + s.result());
+                        }
+                    }
+                    assertEquals(Map.of("good.test", java.util.Set.of("tlsa success"), "wrong.test", java.util.Set.of("tlsa tlsa-invalid"),
+                            "bogus.test", java.util.Set.of("tlsa dnssec-invalid"), "plain.test", java.util.Set.of("no-policy-found success"),
+                            "sts.test", java.util.Set.of("tlsa success")), results);
                 }
             }
         }

@@ -38,7 +38,7 @@ public final class ConfigLoader {
             "greylist_delay", "rspamd", "rspamd_reject", "rspamd_controller", "rspamd_password");
     private static final Set<String> DNS = Set.of("nameservers", "dane", "trust_anchor");
     private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "give_up_after_days", "relay", "relay_security",
-            "relay_username", "relay_password", "relay_for");
+            "relay_username", "relay_password", "relay_for", "tls_reports");
     private static final Set<String> TLS = Set.of("cert", "key");
     private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip",
             "messages_per_hour");
@@ -147,7 +147,8 @@ public final class ConfigLoader {
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
                 java.time.Duration.ofDays(giveUp), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
-                siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), dnssecAnchors(c, base), source);
+                siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), dnssecAnchors(c, base),
+                c.bool("outbound.tls_reports").orElse(false), source);
     }
 
     /**
