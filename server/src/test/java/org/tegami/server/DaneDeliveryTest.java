@@ -122,6 +122,27 @@ class DaneDeliveryTest {
         }
     }
 
+    /** {@code [dns] dane} and {@code trust_anchor}: the root's keys by default, a file checked at startup, or off. */
+    @Test
+    void trustAnchorSettingsAreCheckedAtStartup() throws Exception {
+        Path cfg = dir.resolve("tegami.toml");
+        Files.writeString(cfg, "hostname = \"mail.a.test\"\n");
+        assertEquals(java.util.Optional.of(org.tegami.queue.dane.DnssecResolver.ROOT_ANCHORS), ConfigLoader.load(cfg).dnssecAnchors());
+        Files.writeString(cfg, "hostname = \"mail.a.test\"\n[dns]\ndane = false\n");
+        assertTrue(ConfigLoader.load(cfg).dnssecAnchors().isEmpty());
+        String anchor = new SignedZone(".").trustAnchor();
+        Files.writeString(dir.resolve("ok.txt"), anchor + "\n");
+        Files.writeString(cfg, "hostname = \"mail.a.test\"\n[dns]\ntrust_anchor = \"ok.txt\"\n");
+        assertEquals(java.util.Optional.of(anchor + "\n"), ConfigLoader.load(cfg).dnssecAnchors());
+        Files.writeString(dir.resolve("a.txt"), ". 300 IN A 192.0.2.1\n");
+        for (String[] c : new String[][] {{"a.txt", "only DS and DNSKEY records may be trust anchors"},
+                {"missing.txt", "cannot read the trust anchor file"}}) {
+            Files.writeString(cfg, "hostname = \"mail.a.test\"\n[dns]\ntrust_anchor = \"" + c[0] + "\"\n");
+            var e = org.junit.jupiter.api.Assertions.assertThrows(org.tegami.core.TegamiException.class, () -> ConfigLoader.load(cfg));
+            assertTrue(e.getMessage().startsWith(cfg + ":3: dns.trust_anchor: ") && e.getMessage().contains(c[1]), e.getMessage());
+        }
+    }
+
     /** The three deliverable messages delivered and both others tried at least once. */
     private static boolean settled(TegamiServer sa) {
         List<QueueEntry> q = sa.store().queue().list();

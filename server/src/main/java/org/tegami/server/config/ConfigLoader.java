@@ -175,8 +175,9 @@ public final class ConfigLoader {
                 n++;
             }
             if (n == 0) throw c.error("dns.trust_anchor", file.get() + " holds no DS or DNSKEY record");
-        } catch (java.io.IOException e) {
-            throw c.error("dns.trust_anchor", file.get() + ": " + e.getMessage());
+        } catch (java.io.IOException | RuntimeException e) {
+            if (e instanceof org.tegami.core.TegamiException t) throw t;
+            throw c.error("dns.trust_anchor", file.get() + ": not DS or DNSKEY records in zone-file syntax (" + e.getMessage() + ")");
         }
         return Optional.of(text);
     }
