@@ -384,11 +384,10 @@ public final class QueueRunner implements AutoCloseable {
                     tried = true;
                     for (InetAddress a : host.addresses()) {
                         Map<String, DeliveryStatus> r = client.send(host.name(), new InetSocketAddress(a, settings.mxPort()), msg, hs.security());
-                        reportTls(domain, host.name(), a.getHostAddress(), hs, r.values().stream()
-                                .allMatch(x -> x instanceof DeliveryStatus.TempFailed) && !r.isEmpty()
-                                ? ((DeliveryStatus.TempFailed) r.values().iterator().next()).reason() : null);
                         // RFC 5321 §5.1: on a temporary failure of the whole transaction, try the next address.
                         boolean allTemp = r.values().stream().allMatch(s -> s instanceof DeliveryStatus.TempFailed);
+                        reportTls(domain, host.name(), a.getHostAddress(), hs, allTemp && !r.isEmpty()
+                                ? ((DeliveryStatus.TempFailed) r.values().iterator().next()).reason() : null);
                         out.putAll(r);
                         if (!allTemp) break hosts;
                     }
