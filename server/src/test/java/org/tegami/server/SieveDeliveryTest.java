@@ -75,7 +75,11 @@ class SieveDeliveryTest {
                 require ["fileinto", "imap4flags"];
                 if header :is "x-site" "stamp" { addflag "site-stamped"; }
                 """);
-        Path cfg = TestConfigs.write(dir, Set.of("smtp"), "[inbound]\nverify = false\n[sieve]\nbefore = \"" + site + "\"\n");
+        // The replies and redirects must stay queued until they are looked at: their domains' DNS fails (try later)
+        // rather than answering NXDOMAIN, which would let the queue drop them before the checks below.
+        try (var dns = new org.tegami.testkit.TestDnsServer().servfail("sender.test.").servfail("remote.test.")) {
+        Path cfg = TestConfigs.write(dir, Set.of("smtp"), "[inbound]\nverify = false\n[sieve]\nbefore = \"" + site + "\"\n"
+                + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n");
         try (TegamiServer s = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system())) {
             Store st = s.store();
             st.accounts().addDomain("example.test");
@@ -124,6 +128,7 @@ class SieveDeliveryTest {
             assertEquals(1, out.size(), st.queue().list().toString());
             assertTrue(out.getFirst().sender().startsWith("SRS0="), out.getFirst().sender());
             assertEquals(4, messages(st, alice, "INBOX").size(), "redirect cancels the implicit keep");
+        }
         }
     }
 
