@@ -27,6 +27,7 @@ import org.tegami.mime.EmailAddress;
 import org.tegami.mailauth.dkim.DkimKey;
 import org.tegami.mailauth.dkim.DkimKeys;
 import org.tegami.mailauth.dkim.DkimSigner;
+import org.tegami.queue.dane.Dane;
 import org.tegami.queue.mtasts.MtaStsPolicy;
 import org.tegami.queue.mtasts.MtaStsResolver;
 import org.tegami.store.Account;
@@ -154,6 +155,8 @@ public final class QueueRunner implements AutoCloseable {
      * forwarded) the address it decodes to; empty drops the bounce (an SRS address of ours that no longer checks).
      */
     private volatile java.util.function.Function<String, Optional<String>> bounceRoute = Optional::of;
+    private volatile Dane dane;
+    private volatile org.tegami.queue.tlsrpt.TlsReporter tlsReports;
     /** Runs after each scan of the queue, before its entries are started; tests widen the race window with it. */
     volatile Runnable afterScan = () -> { };
 
@@ -189,6 +192,21 @@ public final class QueueRunner implements AutoCloseable {
         this.settings = settings;
         this.slots = new Semaphore(settings.concurrency());
         this.poller = Thread.ofVirtual().name("queue-runner").unstarted(this::poll);
+    }
+
+    /**
+     * Records outbound TLS sessions for TLS reports (RFC 8460); null (the default) records nothing. Before
+     * {@link #start}; {@link #close} closes the reporter too (its counts are saved).
+     */
+    public QueueRunner tlsReports(org.tegami.queue.tlsrpt.TlsReporter reporter) {
+        this.tlsReports = reporter;
+        return this;
+    }
+
+    /** Applies DANE (RFC 7672) to MX deliveries; null (the default) leaves it off. Before {@link #start}. */
+    public QueueRunner dane(Dane dane) {
+        this.dane = dane;
+        return this;
     }
 
     /** Sets where bounces go (see {@link #bounceRoute}); before {@link #start}. */
@@ -464,44 +482,109 @@ public final class QueueRunner implements AutoCloseable {
             case MxResolver.Route.NoMail n -> rcpts.forEach(r -> out.put(r, new DeliveryStatus.PermFailed("550 5.1.2 " + n.reason(), null)));
             case MxResolver.Route.TryLater t -> rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed(t.reason())));
             case MxResolver.Route.Hosts all -> {
-                SmtpClient.Security security = SmtpClient.Security.OPPORTUNISTIC;
-                MxResolver.Route.Hosts h = all;
                 Optional<MtaStsPolicy> policy = settings.mtaSts() == null ? Optional.empty()
                         : settings.mtaSts().resolver().policy(domain);
-                if (policy.isPresent() && policy.get().mode() != MtaStsPolicy.Mode.NONE) {
-                    List<MxResolver.Host> allowed = all.hosts().stream().filter(x -> policy.get().allows(x.name())).toList();
-                    if (policy.get().mode() == MtaStsPolicy.Mode.ENFORCE) {
-                        // RFC 8461 §5: only MX hosts the policy names, only over TLS with a valid certificate.
-                        if (allowed.isEmpty()) {
-                            rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed(
-                                    "MTA-STS: no MX host of " + domain + " matches its policy " + policy.get().mx())));
-                            return out;
-                        }
-                        h = new MxResolver.Route.Hosts(allowed);
-                        security = new SmtpClient.Security(settings.mtaSts().trust(), true, false, null, null);
-                    } else if (allowed.size() < all.hosts().size()) {
-                        LOG.log(Level.WARNING, "MTA-STS (testing) for " + domain + ": MX hosts outside the policy");
-                    }
+                if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.TESTING
+                        && all.hosts().stream().anyMatch(x -> !policy.get().allows(x.name()))) {
+                    LOG.log(Level.WARNING, "MTA-STS (testing) for " + domain + ": MX hosts outside the policy");
                 }
+                Dane.MxSecurity mxSecurity = dane == null ? Dane.MxSecurity.INSECURE : dane.mx(domain);
                 List<String> pending = new ArrayList<>(rcpts);
                 SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), pending,
                         length(e) + signature.length,
                         () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);
+                List<String> skipped = new ArrayList<>();
+                boolean tried = false;
                 hosts:
-                for (MxResolver.Host host : h.hosts()) {
+                for (MxResolver.Host host : all.hosts()) {
+                    HostSecurity hs = hostSecurity(domain, host, mxSecurity, policy);
+                    if (hs.security() == null) {
+                        skipped.add(hs.skip());
+                        reportTls(domain, host.name(), "", hs, hs.skip());
+                        continue;
+                    }
+                    tried = true;
                     for (InetAddress a : host.addresses()) {
-                        Map<String, DeliveryStatus> r = send(host.name(), new InetSocketAddress(a, settings.mxPort()), msg, security);
+                        Map<String, DeliveryStatus> r = send(host.name(), new InetSocketAddress(a, settings.mxPort()), msg, hs.security());
                         // RFC 5321 §5.1: on a temporary failure of the whole transaction, try the next address (a
                         // host that rests or is busy counts as one).
                         boolean allTemp = r.values().stream().allMatch(s -> s instanceof DeliveryStatus.TempFailed
                                 || s instanceof DeliveryStatus.Scheduled);
+                        DeliveryStatus first = r.isEmpty() ? null : r.values().iterator().next();
+                        // a host that rests or is busy was not contacted: no TLS outcome to report
+                        if (!(first instanceof DeliveryStatus.Scheduled)) {
+                            reportTls(domain, host.name(), a.getHostAddress(), hs,
+                                    allTemp && first instanceof DeliveryStatus.TempFailed t ? t.reason() : null);
+                        }
                         out.putAll(r);
                         if (!allTemp) break hosts;
                     }
                 }
+                if (!tried) {
+                    // RFC 8461 §5 (only hosts the policy names) and RFC 7672 §2.2 (never without TLS): nothing to try
+                    String reason = skipped.stream().filter(x -> !x.startsWith("MTA-STS")).findFirst()
+                            .orElse("MTA-STS: no MX host of " + domain + " matches its policy " + policy.map(MtaStsPolicy::mx).orElse(List.of()));
+                    rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed(reason)));
+                }
             }
         }
         return out;
+    }
+
+    /**
+     * How to secure the connection to one MX host, or why it is not tried ({@code security} null), and the policy
+     * that decided it as TLS reports name it (RFC 8460 §4.4: {@code tlsa}, {@code sts}, {@code no-policy-found}).
+     */
+    private record HostSecurity(SmtpClient.Security security, String skip, String policyType, List<String> policy) {}
+
+    /**
+     * Counts one session for TLS reports (RFC 8460): a success unless {@code failure} (the attempt's temporary
+     * failure, or why the host was not tried) is a TLS failure; failures that are not about TLS are not counted.
+     */
+    private void reportTls(String domain, String mx, String ip, HostSecurity hs, String failure) {
+        org.tegami.queue.tlsrpt.TlsReporter r = tlsReports;
+        if (r == null) return;
+        Optional<String> type = failure == null ? Optional.of(org.tegami.queue.tlsrpt.TlsSession.SUCCESS)
+                : org.tegami.queue.tlsrpt.TlsSession.failureType(failure);
+        type.ifPresent(t -> r.record(domain, new org.tegami.queue.tlsrpt.TlsSession(hs.policyType(), hs.policy(), mx, t, ip)));
+    }
+
+    /** The MTA-STS policy as the lines of its file (RFC 8461 §3.2), for TLS reports' policy-string. */
+    private static List<String> policyLines(MtaStsPolicy p) {
+        List<String> out = new ArrayList<>(List.of("version: STSv1", "mode: " + p.mode().name().toLowerCase(Locale.ROOT)));
+        p.mx().forEach(m -> out.add("mx: " + m));
+        out.add("max_age: " + p.maxAge().toSeconds());
+        return out;
+    }
+
+    /**
+     * DANE first (RFC 7672): usable TLSA records make TLS mandatory and authenticate the host by them, and then
+     * MTA-STS does not apply to it (RFC 8461 §2); otherwise an enforced MTA-STS policy admits only the hosts it
+     * names, over TLS with a certificate valid for the name (RFC 8461 §5); otherwise opportunistic TLS.
+     */
+    private HostSecurity hostSecurity(String domain, MxResolver.Host host, Dane.MxSecurity mxSecurity,
+                                      Optional<MtaStsPolicy> policy) {
+        Dane.HostPolicy d = dane == null ? new Dane.HostPolicy.None("DANE off") : dane.forHost(host.name(), mxSecurity);
+        switch (d) {
+            case Dane.HostPolicy.Required r -> {
+                return new HostSecurity(SmtpClient.Security.dane(r.context()), null, "tlsa",
+                        r.records().stream().map(Object::toString).toList());
+            }
+            case Dane.HostPolicy.Defer f -> {
+                LOG.log(Level.WARNING, "not delivering to " + host.name() + " for " + domain + ": " + f.reason());
+                return new HostSecurity(null, f.reason(), "tlsa", List.of());
+            }
+            case Dane.HostPolicy.None n -> { }
+        }
+        if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.ENFORCE) {
+            List<String> lines = policyLines(policy.get());
+            if (!policy.get().allows(host.name())) return new HostSecurity(null, "MTA-STS: " + host.name() + " not in the policy", "sts", lines);
+            return new HostSecurity(new SmtpClient.Security(settings.mtaSts().trust(), true, false, null, null), null, "sts", lines);
+        }
+        if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.TESTING) {
+            return new HostSecurity(SmtpClient.Security.OPPORTUNISTIC, null, "sts", policyLines(policy.get()));
+        }
+        return new HostSecurity(SmtpClient.Security.OPPORTUNISTIC, null, "no-policy-found", List.of());
     }
 
     /** The message as sent: the entry's own header lines (a forwarded copy's ARC set), then the blob. */
@@ -581,5 +664,6 @@ public final class QueueRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         pool.close();
+        if (tlsReports != null) tlsReports.close();
     }
 }

@@ -78,11 +78,23 @@ public final class SmtpClient {
      * How to secure one connection. MX delivery uses {@link #OPPORTUNISTIC}; a smarthost (relay) requires TLS
      * with a verified certificate, and may log in.
      *
-     * @param verified   null for opportunistic TLS; else the context whose trust decides, with host name checks
+     * @param verified   null for opportunistic TLS; else the context whose trust decides
      * @param implicitTls TLS from the first byte (port 465, RFC 8314) instead of STARTTLS
+     * @param checkName  whether the JDK checks the host name against the certificate (RFC 6125); off for DANE,
+     *                   whose trust manager decides about names itself (RFC 7672 §3.1.1, §3.2.3)
      */
-    public record Security(SSLContext verified, boolean requireTls, boolean implicitTls, String username, String password) {
+    public record Security(SSLContext verified, boolean requireTls, boolean implicitTls, String username, String password,
+                           boolean checkName) {
         public static final Security OPPORTUNISTIC = new Security(null, false, false, null, null);
+
+        public Security(SSLContext verified, boolean requireTls, boolean implicitTls, String username, String password) {
+            this(verified, requireTls, implicitTls, username, password, true);
+        }
+
+        /** DANE (RFC 7672 §2.2): TLS required, the server judged by the TLSA records in {@code dane}'s trust manager. */
+        public static Security dane(SSLContext dane) {
+            return new Security(dane, true, false, null, null, false);
+        }
     }
 
     /** Delivers to the server at {@code address}; every recipient gets a status, never an exception. */
@@ -139,7 +151,8 @@ public final class SmtpClient {
             }
             if (sec.requireTls() && !(c.socket instanceof SSLSocket)) {
                 // Never send credentials or relayed mail in clear text to a relay that should speak TLS.
-                return refused(plain, c, new DeliveryStatus.TempFailed(host + " does not offer STARTTLS, which the relay settings require"), null);
+                return refused(plain, c, new DeliveryStatus.TempFailed(host + " does not offer STARTTLS, which "
+                        + (sec.checkName() ? "the relay settings or MTA-STS require" : "its DANE TLSA records require (RFC 7672 §2.2)")), null);
             }
             if (sec.username() != null) {
                 String ir = java.util.Base64.getEncoder().encodeToString(
@@ -399,13 +412,21 @@ public final class SmtpClient {
         SSLContext ctx = sec.verified() != null ? sec.verified() : opportunistic;
         SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(plain, host, address.getPort(), true);
         tls.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-        if (sec.verified() != null) {
-            var params = tls.getSSLParameters();
-            params.setEndpointIdentificationAlgorithm("HTTPS"); // RFC 6125 host name check
-            tls.setSSLParameters(params);
-        }
+        var params = tls.getSSLParameters();
+        if (sec.verified() != null && sec.checkName()) params.setEndpointIdentificationAlgorithm("HTTPS"); // RFC 6125
+        sni(params, host);
+        tls.setSSLParameters(params);
         tls.startHandshake();
         return tls;
+    }
+
+    /** RFC 7672 §8.1: the client sends SNI with the MX host name (DANE-TA servers may choose a chain by it). */
+    private static void sni(javax.net.ssl.SSLParameters params, String host) {
+        try {
+            if (host.indexOf('.') > 0 && !host.startsWith("[")) params.setServerNames(List.of(new javax.net.ssl.SNIHostName(host)));
+        } catch (IllegalArgumentException e) {
+            // not a valid SNI host name (an address literal): none is sent
+        }
     }
 
     private Map<String, String> ehlo(Conn c) throws IOException {

@@ -133,4 +133,20 @@ class SmtpClientTest {
                     "RCPT TO:<bad@peer.test>", "RCPT TO:<also@peer.test>", "DATA", "> Subject: t", "> ", "> ..hi", "QUIT"), p.commands);
         }
     }
+
+    /** RFC 7672 §2.2: a host with usable TLSA records and no STARTTLS gets no mail in clear text, not even MAIL FROM. */
+    @Test
+    void daneHostWithoutStartTlsGetsNothing() throws Exception {
+        try (Peer p = new Peer("250-peer\r\n250 8BITMIME\r\n", SmtpClientTest::ok)) {
+            var dane = new org.tegami.queue.dane.Dane.HostPolicy.Required("peer.test", List.of(
+                    new org.tegami.queue.dane.Tlsa(3, 1, 1, new byte[32])));
+            var r = new SmtpClient("client.test").send("peer.test", p.address(),
+                    new SmtpClient.Outgoing("a@local.test", List.of("good@peer.test"), BODY.length, () -> new ByteArrayInputStream(BODY), false),
+                    SmtpClient.Security.dane(dane.context()));
+            assertEquals(new DeliveryStatus.TempFailed("peer.test does not offer STARTTLS, which its DANE TLSA records require (RFC 7672 §2.2)"),
+                    r.get("good@peer.test"));
+            Thread.sleep(100);
+            assertEquals(List.of("EHLO client.test"), p.commands.stream().filter(c -> !c.equals("QUIT")).toList());
+        }
+    }
 }

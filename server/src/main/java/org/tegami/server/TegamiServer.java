@@ -193,6 +193,10 @@ public final class TegamiServer implements AutoCloseable {
                     .bounceRoute(sender -> bounceRoute(store, srs, sender))
                     .localDeliverer(bounces(store, new InboundPipeline(List.of(userRules)), localDelivery(store, forwarder, clock),
                             cfg.hostname(), clock))
+                    .tlsReports(cfg.tlsReports() ? new org.tegami.queue.tlsrpt.TlsReporter(store,
+                            name -> dns.txt(name, "v=TLSRPTv1"), cfg.hostname(), clock).start() : null)
+                    .dane(cfg.dnssecAnchors().map(a -> new org.tegami.queue.dane.Dane(
+                            new org.tegami.queue.dane.DnssecResolver(cfg.nameservers(), a, clock))).orElse(null))
                     .start();
         } catch (RuntimeException e) {
             if (metrics != null) metrics.close();

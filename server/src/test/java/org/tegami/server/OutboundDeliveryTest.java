@@ -172,7 +172,7 @@ class OutboundDeliveryTest {
     }
 
     /** An HTTPS server that answers every request with one MTA-STS policy (RFC 8461 §3.3). */
-    private static java.net.ServerSocket policyServer(org.tegami.net.tls.TlsContext tls, String policy) throws Exception {
+    static java.net.ServerSocket policyServer(org.tegami.net.tls.TlsContext tls, String policy) throws Exception {
         var ss = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(() -> {
             while (!ss.isClosed()) {

@@ -20,6 +20,9 @@ public interface Store extends AutoCloseable {
     /** DMARC aggregate report data waiting to be sent. */
     DmarcReportStore dmarcReports();
 
+    /** TLS report (RFC 8460) data waiting to be sent. */
+    TlsReportStore tlsReports();
+
     /** Each account's Sieve scripts (ManageSieve, delivery's user rules). */
     SieveScriptStore sieve();
 

@@ -127,7 +127,44 @@ public final class CheckCommand implements Callable<Integer> {
                     : new Finding(Verdict.WRONG, "SRV", name + " -> " + got + "; expected " + expected, false));
         }
         out.add(certificate(cfg, host, clock.instant()));
+        out.add(dane(cfg, host, clock));
         return out;
+    }
+
+    /**
+     * The TLSA records published for our host name against our certificate (RFC 7672 §3), when the configured
+     * resolver lets us validate DNSSEC: a published record that matches nothing makes DANE senders keep our mail.
+     */
+    static Finding dane(TegamiConfig cfg, String host, InstantSource clock) {
+        if (cfg.dnssecAnchors().isEmpty()) return new Finding(Verdict.OK, "DANE", "not checked ([dns] dane = false)", false);
+        var dane = new org.tegami.queue.dane.Dane(new org.tegami.queue.dane.DnssecResolver(cfg.nameservers(),
+                cfg.dnssecAnchors().get(), clock));
+        if (!dane.available()) {
+            return new Finding(Verdict.MISSING, "DANE", "TLSA not checked: the name servers give no DNSSEC-validated answers", false);
+        }
+        var leaf = DnsCommand.ourCertificate(cfg);
+        String expected = "_25._tcp." + host + ". IN TLSA " + leaf.map(org.tegami.queue.dane.Tlsa::daneEe311).orElse("3 1 1 <key hash>");
+        return switch (dane.tlsa(host)) {
+            case org.tegami.queue.dane.Dane.HostPolicy.None n ->
+                    new Finding(Verdict.MISSING, "DANE", "no DNSSEC-signed TLSA record (" + n.why() + "); " + expected, false);
+            case org.tegami.queue.dane.Dane.HostPolicy.Defer d ->
+                    new Finding(Verdict.WRONG, "DANE", d.reason() + ": DANE senders keep mail for " + host, true);
+            case org.tegami.queue.dane.Dane.HostPolicy.Required r -> {
+                if (!r.authenticated()) {
+                    yield new Finding(Verdict.WRONG, "DANE", "only unusable TLSA records at _25._tcp." + host + " " + r.records() + "; " + expected, true);
+                }
+                if (leaf.isEmpty()) yield new Finding(Verdict.WRONG, "DANE", "TLSA published but our certificate cannot be read", true);
+                try {
+                    // the same check a DANE sender makes against the chain we present
+                    new org.tegami.queue.dane.DaneTrustManager(r.records(), host)
+                            .checkServerTrusted(DnsCommand.ourChain(cfg).toArray(new java.security.cert.X509Certificate[0]), "UNKNOWN");
+                    yield new Finding(Verdict.OK, "DANE", "_25._tcp." + host + " " + r.records() + " matches our certificate", true);
+                } catch (java.security.cert.CertificateException e) {
+                    yield new Finding(Verdict.WRONG, "DANE", "_25._tcp." + host + " " + r.records()
+                            + " does not match our certificate, so DANE senders keep our mail; expected " + expected, true);
+                }
+            }
+        };
     }
 
     private static Finding certificate(TegamiConfig cfg, String host, Instant now) {

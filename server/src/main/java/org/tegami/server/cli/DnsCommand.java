@@ -36,8 +36,8 @@ public final class DnsCommand implements Runnable {
         var sieve = cfg.listen("managesieve");
         java.util.OptionalInt sievePort = sieve.isEmpty() || sieve.getFirst().getPort() == 0
                 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(sieve.getFirst().getPort());
-        records(d, ClientSettings.from(cfg), new DkimKeys(cfg.dataDir()).forDomain(d), Instant.now(), sievePort)
-                .forEach(System.out::println);
+        records(d, ClientSettings.from(cfg), new DkimKeys(cfg.dataDir()).forDomain(d), Instant.now(), sievePort,
+                ourCertificate(cfg)).forEach(System.out::println);
     }
 
     /**
@@ -53,6 +53,53 @@ public final class DnsCommand implements Runnable {
     /** As {@link #records(String, ClientSettings, List, Instant)}, with the ManageSieve port when it listens. */
     public static List<String> records(String domain, ClientSettings s, List<DkimKey> dkim, Instant now,
                                        java.util.OptionalInt managesieve) {
+        return records(domain, s, dkim, now, managesieve, java.util.Optional.empty());
+    }
+
+    /**
+     * Our certificate's leaf: the configured one, or the self-signed one once the server has created it (DANE-EE
+     * needs no CA, RFC 7672 §3.1.1); empty when neither can be read.
+     */
+    static java.util.Optional<java.security.cert.X509Certificate> ourCertificate(TegamiConfig cfg) {
+        return ourChain(cfg).stream().findFirst();
+    }
+
+    /** Our certificate chain, leaf first (see {@link #ourCertificate}); empty when it cannot be read. */
+    static List<java.security.cert.X509Certificate> ourChain(TegamiConfig cfg) {
+        try {
+            if (cfg.tlsCert().isPresent()) {
+                return org.tegami.net.tls.TlsContext.fromPem(cfg.tlsCert().get(), cfg.tlsKey().orElseThrow()).certificateChain();
+            }
+            if (java.nio.file.Files.exists(cfg.dataDir().resolve("tls/selfsigned-cert.pem"))) {
+                return org.tegami.net.tls.TlsContext.selfSigned(cfg.dataDir(), cfg.hostname(),
+                        java.time.InstantSource.system()).certificateChain();
+            }
+        } catch (RuntimeException e) {
+            // no record then; 'tegami check' reports the certificate problem itself
+        }
+        return List.of();
+    }
+
+    /** As above, with our certificate's TLSA record (DANE, RFC 7672) when {@code leaf} is known. */
+    public static List<String> records(String domain, ClientSettings s, List<DkimKey> dkim, Instant now,
+                                       java.util.OptionalInt managesieve, java.util.Optional<java.security.cert.X509Certificate> leaf) {
+        List<String> out = base(domain, s, dkim, now, managesieve);
+        String host = s.hostname().toLowerCase(Locale.ROOT) + ".";
+        out.add("");
+        out.add("; DANE (RFC 7672): senders that validate DNSSEC accept only the key named here for " + host);
+        out.add("; (the zone of " + host + " must be DNSSEC-signed for it to count). Before changing the key, publish the");
+        out.add("; next key's record beside this one and wait for the TTL to pass; renewing with the same key");
+        out.add("; (certbot --reuse-key) keeps the record valid.");
+        if (leaf.isPresent()) {
+            out.add("_25._tcp." + host + " IN TLSA " + org.tegami.queue.dane.Tlsa.daneEe311(leaf.get()));
+        } else {
+            out.add("; (no certificate yet: start the server once, or set [tls] cert and key, then run this again)");
+        }
+        return out;
+    }
+
+    private static List<String> base(String domain, ClientSettings s, List<DkimKey> dkim, Instant now,
+                                     java.util.OptionalInt managesieve) {
         String d = domain + ".";
         String host = s.hostname().toLowerCase(Locale.ROOT) + ".";
         List<String> out = new ArrayList<>();

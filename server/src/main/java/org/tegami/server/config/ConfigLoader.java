@@ -38,10 +38,10 @@ public final class ConfigLoader {
     private static final Set<String> INBOUND = Set.of("verify", "dmarc_reject", "trusted_arc_sealers", "dmarc_reports");
     private static final Set<String> SPAM = Set.of("enabled", "junk_score", "reject_score", "learning", "dnsbl", "greylisting",
             "greylist_delay", "rspamd", "rspamd_reject", "rspamd_controller", "rspamd_password");
-    private static final Set<String> DNS = Set.of("nameservers");
+    private static final Set<String> DNS = Set.of("nameservers", "dane", "trust_anchor");
     private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "give_up_after_days", "relay", "relay_security",
             "relay_username", "relay_password", "relay_for", "connections_per_host", "messages_per_connection",
-            "idle_timeout_seconds", "host_backoff_seconds");
+            "idle_timeout_seconds", "host_backoff_seconds", "tls_reports");
     private static final Set<String> TLS = Set.of("cert", "key");
     private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip",
             "messages_per_hour");
@@ -151,8 +151,8 @@ public final class ConfigLoader {
         return new TegamiConfig(hostname, dataDir, listen, cert, key, limits, List.copyOf(nameservers), (int) mxPort,
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
                 java.time.Duration.ofDays(giveUp), connections(c), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
-                siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), fetch(c), source,
-                logFormat(c));
+                siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), fetch(c), dnssecAnchors(c, base),
+                c.bool("outbound.tls_reports").orElse(false), source, logFormat(c));
     }
 
     /** {@code [log] format}: "text" (default, one line per event) or "json" (one object per line). */
@@ -179,6 +179,37 @@ public final class ConfigLoader {
         if (rest > 3600) throw c.error("outbound.host_backoff_seconds", "must be 1 to 3600");
         return new org.tegami.queue.QueueRunner.Connections((int) perHost, (int) perConnection,
                 java.time.Duration.ofSeconds(idle), java.time.Duration.ofSeconds(rest));
+    }
+
+    /**
+     * {@code [dns] dane} (default true) and {@code [dns] trust_anchor}: a file of DS or DNSKEY records in zone-file
+     * syntax (default: the root zone's KSKs), read and parsed now so a broken file stops the server at startup.
+     */
+    private static Optional<String> dnssecAnchors(Checker c, Path base) {
+        if (!c.bool("dns.dane").orElse(true)) return Optional.empty();
+        Optional<Path> file = c.string("dns.trust_anchor").map(base::resolve);
+        if (file.isEmpty()) return Optional.of(org.tegami.queue.dane.DnssecResolver.ROOT_ANCHORS);
+        String text;
+        try {
+            text = java.nio.file.Files.readString(file.get(), java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw c.error("dns.trust_anchor", "cannot read the trust anchor file " + file.get() + " (" + e.getMessage() + ")");
+        }
+        try {
+            var m = new org.xbill.DNS.Master(new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            int n = 0;
+            for (org.xbill.DNS.Record r; (r = m.nextRecord()) != null; ) {
+                if (r.getType() != org.xbill.DNS.Type.DS && r.getType() != org.xbill.DNS.Type.DNSKEY) {
+                    throw c.error("dns.trust_anchor", file.get() + ": only DS and DNSKEY records may be trust anchors, not " + r);
+                }
+                n++;
+            }
+            if (n == 0) throw c.error("dns.trust_anchor", file.get() + " holds no DS or DNSKEY record");
+        } catch (java.io.IOException | RuntimeException e) {
+            if (e instanceof org.tegami.core.TegamiException t) throw t;
+            throw c.error("dns.trust_anchor", file.get() + ": not DS or DNSKEY records in zone-file syntax (" + e.getMessage() + ")");
+        }
+        return Optional.of(text);
     }
 
     /** {@code [forwarding]}: copies per alias and hour, and how long SRS addresses take bounces. */

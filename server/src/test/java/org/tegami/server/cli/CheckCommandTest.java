@@ -59,7 +59,7 @@ class CheckCommandTest {
 
             // Nothing published yet: every required record is missing, the certificate is fine.
             assertEquals(List.of("MISSING MX", "MISSING A/AAAA", "MISSING SPF", "MISSING DKIM", "MISSING DMARC",
-                    "MISSING MTA-STS", "MISSING TLS-RPT", "MISSING SRV", "MISSING SRV", "OK TLS"),
+                    "MISSING MTA-STS", "MISSING TLS-RPT", "MISSING SRV", "MISSING SRV", "OK TLS", "MISSING DANE"),
                     verdicts(CheckCommand.check(cfg, "example.test", resolver, InstantSource.system())));
 
             var keys = new DkimKeys(cfg.dataDir()).generate("example.test");
@@ -78,7 +78,7 @@ class CheckCommandTest {
             }
             MxResolver fresh = new MxResolver(cfg.nameservers()); // no cached answers from the first round
             assertEquals(List.of("OK MX", "OK A/AAAA", "OK SPF", "OK DKIM", "OK DKIM", "OK DMARC", "OK MTA-STS", "OK TLS-RPT",
-                    "OK SRV", "OK SRV", "OK TLS"), verdicts(CheckCommand.check(cfg, "example.test", fresh, InstantSource.system())));
+                    "OK SRV", "OK SRV", "OK TLS", "MISSING DANE"), verdicts(CheckCommand.check(cfg, "example.test", fresh, InstantSource.system())));
 
             // A domain whose MX points elsewhere and whose SPF allows anyone.
             dns.add("other.test. 300 IN MX 10 mx.elsewhere.test.").add("other.test. 300 IN TXT \"v=spf1 +all\"");
@@ -91,6 +91,36 @@ class CheckCommandTest {
             assertEquals("WRONG SPF", verdicts(CheckCommand.check(cfg, "third.test", fresh, InstantSource.system())).get(2));
             assertEquals(false, CheckCommand.allowsAnyone("v=spf1 mx ~all"));
             assertEquals(false, CheckCommand.allowsAnyone("v=spf1 include:_spf.allmail.example -all"));
+        }
+    }
+
+    /** The TLSA record of our host name against our certificate, through DNSSEC-validated lookups of a signed root. */
+    @Test
+    void comparesThePublishedTlsaRecordWithOurCertificate() throws Exception {
+        certificate();
+        var leaf = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(Files.newInputStream(dir.resolve("leaf.pem")));
+        var ca = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(Files.newInputStream(dir.resolve("ca.pem")));
+        String caSpki = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(ca.getPublicKey().getEncoded()));
+        for (String[] c : new String[][] {
+                {"3 1 1 " + "ab".repeat(32), "WRONG", "does not match our certificate"},
+                {org.tegami.queue.dane.Tlsa.daneEe311(leaf), "OK", "matches our certificate"},
+                {"2 1 1 " + caSpki, "OK", "matches our certificate"},     // DANE-TA: our CA's key, our host name
+                {null, "MISSING", "no DNSSEC-signed TLSA record"}}) {
+            try (TestDnsServer dns = new TestDnsServer()) {
+                var root = new org.tegami.testkit.SignedZone(".").add("mail.example.test. 300 IN A 192.0.2.25");
+                if (c[0] != null) root.add("_25._tcp.mail.example.test. 300 IN TLSA " + c[0]);
+                dns.addZone(root);
+                Files.writeString(dir.resolve("anchor.txt"), root.trustAnchor() + "\n");
+                Files.writeString(dir.resolve("tegami.toml"), "hostname = \"mail.example.test\"\n[listen]\nsmtp = [\"0.0.0.0:25\"]\n"
+                        + "[tls]\ncert = \"fullchain.pem\"\nkey = \"privkey.pem\"\n"
+                        + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\ntrust_anchor = \"anchor.txt\"\n");
+                TegamiConfig cfg = ConfigLoader.load(dir.resolve("tegami.toml"));
+                var f = CheckCommand.dane(cfg, "mail.example.test", InstantSource.system());
+                assertEquals(c[1], f.verdict().name(), f.toString());
+                org.junit.jupiter.api.Assertions.assertTrue(f.detail().contains(c[2]), f.toString());
+            }
         }
     }
 }

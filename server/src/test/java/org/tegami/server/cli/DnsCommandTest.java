@@ -56,6 +56,23 @@ class DnsCommandTest {
         records(all).forEach(l -> assertTrue(l.matches("[a-z0-9_.-]+\\. IN (MX|TXT|CNAME|SRV) .+"), l));
     }
 
+    /** RFC 7672 §3.1.1: {@code 3 1 1} is the SHA-256 of the key's SubjectPublicKeyInfo, as openssl computes it. */
+    @Test
+    void tlsaRecordOfOurKeyMatchesOpenssl() throws Exception {
+        var tls = org.tegami.net.tls.TlsContext.selfSigned(dir, "mail.example.test", java.time.InstantSource.system());
+        var leaf = tls.certificateChain().getFirst();
+        List<String> all = DnsCommand.records("example.test", SETTINGS, List.of(), NOW, java.util.OptionalInt.empty(),
+                java.util.Optional.of(leaf));
+        List<String> tlsa = records(all).stream().filter(l -> l.contains("TLSA")).toList();
+        Process p = new ProcessBuilder("sh", "-c", "openssl x509 -in \"$0\" -pubkey -noout | openssl pkey -pubin -outform DER"
+                + " | openssl dgst -sha256 -hex | sed 's/.*= //'", dir.resolve("tls/selfsigned-cert.pem").toString())
+                .redirectErrorStream(true).start();
+        String hash = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        assertEquals(List.of("_25._tcp.mail.example.test. IN TLSA 3 1 1 " + hash), tlsa);
+        assertTrue(all.stream().anyMatch(l -> l.contains("publish the")), "the rotation advice is printed");
+        assertTrue(records(DnsCommand.records("example.test", SETTINGS, List.of(), NOW)).stream().noneMatch(l -> l.contains("TLSA")));
+    }
+
     @Test
     void manageSieveSrvRecordOnlyWhenItListens() {
         List<String> on = records(DnsCommand.records("example.test", SETTINGS, List.of(), NOW, java.util.OptionalInt.of(4190)));

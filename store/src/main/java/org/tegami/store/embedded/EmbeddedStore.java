@@ -28,6 +28,7 @@ public final class EmbeddedStore implements Store {
     private final SqlClassifier classifier;
     private final SqlGreylist greylist;
     private final SqlDmarcReports dmarcReports;
+    private final SqlTlsReports tlsReports;
     private final SqlSieve sieve;
     private final SqlFetchSources fetchSources;
 
@@ -46,6 +47,7 @@ public final class EmbeddedStore implements Store {
         classifier = new SqlClassifier(db);
         greylist = new SqlGreylist(db);
         dmarcReports = new SqlDmarcReports(db);
+        tlsReports = new SqlTlsReports(db);
         sieve = new SqlSieve(db);
         fetchSources = new SqlFetchSources(db);
     }
@@ -129,6 +131,11 @@ public final class EmbeddedStore implements Store {
     @Override
     public org.tegami.store.DmarcReportStore dmarcReports() {
         return dmarcReports;
+    }
+
+    @Override
+    public org.tegami.store.TlsReportStore tlsReports() {
+        return tlsReports;
     }
 
     @Override

@@ -265,6 +265,16 @@ final class Schema {
                 source_id INTEGER NOT NULL REFERENCES fetch_sources(id) ON DELETE CASCADE,
                 uidl TEXT NOT NULL,
                 PRIMARY KEY(source_id, uidl)) WITHOUT ROWID;
+            """,
+            // v21: TLS reports (RFC 8460) waiting to be sent: per recipient domain and UTC epoch day, a session count
+            // per row (an encoded line: policy, result, MX; at most TlsReportStore.MAX_ROWS)
+            """
+            CREATE TABLE tls_report_row(
+                domain TEXT NOT NULL,
+                day INTEGER NOT NULL,
+                row TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY(domain, day, row)) WITHOUT ROWID;
             """);
 
     static void migrate(Connection c) throws SQLException {

@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(20, count("PRAGMA user_version"));
+        assertEquals(21, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -255,8 +255,29 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
+    /** Takes a data directory back to what v20 left. */
+    private static void undoV21(Statement st) throws java.sql.SQLException {
+        st.execute("DROP TABLE tls_report_row");
+        st.execute("PRAGMA user_version=20");
+    }
+
+    @Test
+    void upgradeToV21StartsWithNoTlsReports() throws Exception {
+        open(FileBlobStore.INLINE_MAX).close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV21(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        assertTrue(upgraded.tlsReports().pending(Long.MAX_VALUE).isEmpty());
+        upgraded.tlsReports().add("a.test", 1, java.util.Map.of("r", 1L));
+        assertEquals(21, count("PRAGMA user_version"));
+    }
+
     /** Takes a data directory back to what v19 left. */
     private static void undoV20(Statement st) throws java.sql.SQLException {
+        undoV21(st);
         st.execute("DROP TABLE fetch_pop3_seen");
         st.execute("DROP TABLE fetch_sources");
         st.execute("PRAGMA user_version=19");
@@ -277,7 +298,7 @@ class EmbeddedStoreFilesTest {
         var src = upgraded.fetchSources().add(new org.tegami.store.FetchSourceStore.NewSource(a.id(),
                 org.tegami.store.FetchSourceStore.Protocol.POP3, "pop.example.org", 995, "a", "", true), NOW, id -> new byte[] {1});
         assertTrue(upgraded.fetchSources().source(src.id()).isPresent());
-        assertEquals(20, count("PRAGMA user_version"));
+        assertEquals(21, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v18 left. */
@@ -301,7 +322,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.sieve().list(a.id()).isEmpty());
         assertEquals(org.tegami.store.SieveScriptStore.Result.OK, upgraded.sieve().put(a.id(), "s", "keep;",
                 org.tegami.store.SieveScriptStore.Quota.DEFAULTS));
-        assertEquals(20, count("PRAGMA user_version"));
+        assertEquals(21, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v17 left. */
@@ -327,7 +348,7 @@ class EmbeddedStoreFilesTest {
         var e = upgraded.queue().list().getFirst();
         assertTrue(e.prefix().isEmpty());
         assertEquals(java.util.List.of("b@remote.test"), e.recipients());
-        assertEquals(20, count("PRAGMA user_version"));
+        assertEquals(21, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v16 left. */
@@ -350,7 +371,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.dmarcReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.dmarcReports().add("a.test", 1, "v=DMARC1; p=none", java.util.Map.of("row", 1L));
         assertEquals(1, upgraded.dmarcReports().pending(Long.MAX_VALUE).size());
-        assertEquals(20, count("PRAGMA user_version"));
+        assertEquals(21, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v15 left. */
@@ -375,7 +396,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.greylist().entry(t).isEmpty());
         upgraded.greylist().put(t, new org.tegami.store.GreylistStore.Entry(NOW, NOW, false));
         assertTrue(upgraded.greylist().entry(t).isPresent());
-        assertEquals(20, count("PRAGMA user_version"));
+        assertEquals(21, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v14 left. */

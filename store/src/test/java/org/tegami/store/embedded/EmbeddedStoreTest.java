@@ -10,7 +10,8 @@ import org.tegami.store.StoreLifecycleContract;
 /** Runs the store contracts against the embedded SQLite + files store in a temporary directory. */
 class EmbeddedStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract,
         org.tegami.store.GreylistStoreContract, org.tegami.store.DmarcReportStoreContract,
-        org.tegami.store.SieveScriptStoreContract, org.tegami.store.FetchSourceStoreContract {
+        org.tegami.store.SieveScriptStoreContract, org.tegami.store.FetchSourceStoreContract,
+        org.tegami.store.TlsReportStoreContract {
     @TempDir
     Path dir;
     private Store store;
