@@ -9,10 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -197,34 +194,20 @@ public final class DmarcReporter implements AutoCloseable {
     }
 
     private void queue(AggregateReport report, byte[] gz, String to) {
-        String boundary = "=_dmarc_" + Long.toHexString(clock.millis()) + "_" + Integer.toHexString(to.hashCode());
-        StringBuilder m = new StringBuilder(gz.length * 4 / 3 + 1024);
-        m.append("Return-Path: <>\r\n");
-        m.append("From: ").append(hostname).append(" DMARC reports <").append(from()).append(">\r\n");
-        m.append("To: <").append(to).append(">\r\n");
-        m.append("Subject: ").append(report.subject()).append("\r\n");
-        m.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atOffset(ZoneOffset.UTC))).append("\r\n");
-        m.append("Message-ID: <").append(report.reportId()).append('.').append(Integer.toHexString(to.hashCode())).append('@')
-                .append(hostname).append(">\r\n");
-        m.append("Auto-Submitted: auto-generated\r\n"); // RFC 3834 §5
-        m.append("MIME-Version: 1.0\r\n");
-        m.append("Content-Type: multipart/mixed; boundary=\"").append(boundary).append("\"\r\n\r\n");
-        m.append("--").append(boundary).append("\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n");
-        m.append("This is a DMARC aggregate report (RFC 7489) for ").append(report.domain()).append(" from ").append(hostname)
-                .append(",\r\ncovering ").append(report.begin()).append(" to ").append(report.end()).append(".\r\n\r\n");
-        m.append("--").append(boundary).append("\r\nContent-Type: application/gzip; name=\"").append(report.fileName())
-                .append("\"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"")
-                .append(report.fileName()).append("\"\r\n\r\n");
-        m.append(Base64.getMimeEncoder(76, new byte[] {'\r', '\n'}).encodeToString(gz)).append("\r\n");
-        m.append("--").append(boundary).append("--\r\n");
-        byte[] bytes = m.toString().getBytes(StandardCharsets.US_ASCII);
+        // RFC 7489 §7.2.1.1: the report gzip'd as an attachment, the prescribed subject and file name
+        byte[] mail = new org.tegami.mime.report.ReportMail(hostname + " DMARC reports", from(), to, report.subject(),
+                report.reportId() + "." + Integer.toHexString(to.hashCode()) + "@" + hostname, List.of(), "multipart/mixed",
+                "This is a DMARC aggregate report (RFC 7489) for " + report.domain() + " from " + hostname
+                        + ",\ncovering " + report.begin() + " to " + report.end() + ".",
+                "application/gzip", report.fileName()).build(gz, clock.instant());
+        byte[] returnPath = "Return-Path: <>\r\n".getBytes(StandardCharsets.US_ASCII);
         try (BlobStore.BlobWriter w = store.blobs().create()) {
-            w.stream().write(bytes);
+            w.stream().write(returnPath);
+            w.stream().write(mail);
             BlobId blob = w.commit();
             // signed for the host name when it is one of our domains with keys, as bounces are
             store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(),
-                    Optional.of(new DeliveryRequest.Outbound("", List.of(to), "Return-Path: <>\r\n".length(),
-                            Optional.empty(), hostname))));
+                    Optional.of(new DeliveryRequest.Outbound("", List.of(to), returnPath.length, Optional.empty(), hostname))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
