@@ -3,7 +3,6 @@ package org.tegami.delivery;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -144,17 +143,8 @@ public final class LocalDelivery {
         for (Outcome.Followup f : list) {
             try {
                 switch (f) {
-                    case Outcome.Followup.Reply r -> {
-                        byte[] returnPath = "Return-Path: <>\r\n".getBytes(StandardCharsets.US_ASCII);
-                        try (BlobStore.BlobWriter w = store.blobs().create()) {
-                            w.stream().write(returnPath);
-                            w.stream().write(r.message());
-                            BlobId b = w.commit();
-                            store.mail().deliver(new DeliveryRequest(b, w.size(), clock.instant(), Set.of(),
-                                    Optional.of(new DeliveryRequest.Outbound("", List.of(r.to()), returnPath.length,
-                                            Optional.of(account), r.dkimDomain()))));
-                        }
-                    }
+                    case Outcome.Followup.Reply r -> org.tegami.store.GeneratedMail.queue(store, r.message(), r.to(),
+                            r.dkimDomain(), Optional.of(account), clock.instant());
                     case Outcome.Followup.Notice n -> {
                         try (BlobStore.BlobWriter w = store.blobs().create()) {
                             w.stream().write(n.message());

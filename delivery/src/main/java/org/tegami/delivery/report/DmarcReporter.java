@@ -1,11 +1,8 @@
 package org.tegami.delivery.report;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -16,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.tegami.mailauth.AuthenticationResult;
 import org.tegami.mailauth.dkim.DkimSyntaxException;
 import org.tegami.mailauth.dmarc.AggregateReport;
@@ -26,9 +22,6 @@ import org.tegami.mailauth.dmarc.OrganizationalDomain;
 import org.tegami.mailauth.dmarc.ReportRow;
 import org.tegami.mailauth.dmarc.ReportUri;
 import org.tegami.mailauth.dns.Dns;
-import org.tegami.store.BlobId;
-import org.tegami.store.BlobStore;
-import org.tegami.store.DeliveryRequest;
 import org.tegami.store.DmarcReportStore;
 import org.tegami.store.Store;
 
@@ -64,9 +57,7 @@ public final class DmarcReporter implements AutoCloseable {
     private final Map<Key, Map<String, Long>> pending = new HashMap<>();
     private int pendingRows;
     private int dropped;
-    private volatile Instant lastFlush;
-    private volatile boolean closed;
-    private Thread thread;
+    private org.tegami.core.Periodic periodic;
 
     /** @param hostname who reports ({@code org_name}), and the domain of the report's From address */
     public DmarcReporter(Store store, Dns dns, String hostname, InstantSource clock) {
@@ -74,7 +65,6 @@ public final class DmarcReporter implements AutoCloseable {
         this.dns = dns;
         this.hostname = hostname.toLowerCase(Locale.ROOT);
         this.clock = clock;
-        this.lastFlush = clock.instant();
     }
 
     /** The address reports come from. */
@@ -119,7 +109,6 @@ public final class DmarcReporter implements AutoCloseable {
             records.clear();
             pendingRows = 0;
             dropped = 0;
-            lastFlush = clock.instant();
         }
         for (Map.Entry<Key, Map<String, Long>> e : batch.entrySet()) {
             store.dmarcReports().add(e.getKey().domain(), e.getKey().day(), recs.get(e.getKey()), e.getValue());
@@ -200,56 +189,23 @@ public final class DmarcReporter implements AutoCloseable {
                 "This is a DMARC aggregate report (RFC 7489) for " + report.domain() + " from " + hostname
                         + ",\ncovering " + report.begin() + " to " + report.end() + ".",
                 "application/gzip", report.fileName()).build(gz, clock.instant());
-        byte[] returnPath = "Return-Path: <>\r\n".getBytes(StandardCharsets.US_ASCII);
-        try (BlobStore.BlobWriter w = store.blobs().create()) {
-            w.stream().write(returnPath);
-            w.stream().write(mail);
-            BlobId blob = w.commit();
-            // signed for the host name when it is one of our domains with keys, as bounces are
-            store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(),
-                    Optional.of(new DeliveryRequest.Outbound("", List.of(to), returnPath.length, Optional.empty(), hostname))));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        org.tegami.store.GeneratedMail.queue(store, mail, to, hostname, Optional.empty(), clock.instant());
     }
 
     /** Flushes once a minute and sends what is due, on its own thread, until closed. */
     public DmarcReporter start() {
-        thread = Thread.ofPlatform().daemon().name("dmarc-reports").start(() -> {
-            while (!closed) {
-                try {
-                    Thread.sleep(1000);
-                    if (!clock.instant().isBefore(lastFlush.plus(FLUSH_EVERY))) {
-                        flush();
-                        sendDue();
-                    }
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    LOG.log(Level.ERROR, "DMARC reporting failed; trying again in a minute", e);
-                }
-            }
-        });
+        periodic = org.tegami.core.Periodic.start("dmarc-reports", FLUSH_EVERY, clock, () -> {
+            flush();
+            sendDue();
+        }, this::flush);
         return this;
     }
 
     /** Stops the thread and flushes what is held in memory. */
     @Override
     public void close() {
-        closed = true;
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        try {
-            flush();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "DMARC report counts could not be saved at shutdown: " + e.getMessage());
-        }
+        if (periodic != null) periodic.close();
+        else flush();
     }
 
     /** For the startup summary. */

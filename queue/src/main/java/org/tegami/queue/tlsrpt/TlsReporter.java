@@ -1,7 +1,5 @@
 package org.tegami.queue.tlsrpt;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -15,11 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import org.tegami.mime.EmailAddress;
-import org.tegami.store.BlobStore;
-import org.tegami.store.DeliveryRequest;
 import org.tegami.store.Store;
 import org.tegami.store.TlsReportStore;
 
@@ -48,9 +43,7 @@ public final class TlsReporter implements AutoCloseable {
     private final Map<Key, Map<String, Long>> pending = new HashMap<>();
     private int pendingRows;
     private int dropped;
-    private volatile Instant lastFlush;
-    private volatile boolean closed;
-    private Thread thread;
+    private org.tegami.core.Periodic periodic;
 
     /** @param tlsrptRecord the {@code v=TLSRPTv1} TXT record at a name, if any */
     public TlsReporter(Store store, Function<String, Optional<String>> tlsrptRecord, String hostname, InstantSource clock) {
@@ -58,7 +51,6 @@ public final class TlsReporter implements AutoCloseable {
         this.tlsrptRecord = tlsrptRecord;
         this.hostname = hostname.toLowerCase(Locale.ROOT);
         this.clock = clock;
-        this.lastFlush = clock.instant();
     }
 
     public String from() {
@@ -89,7 +81,6 @@ public final class TlsReporter implements AutoCloseable {
             pending.clear();
             pendingRows = 0;
             dropped = 0;
-            lastFlush = clock.instant();
         }
         batch.forEach((k, rows) -> store.tlsReports().add(k.domain(), k.day(), rows));
         if (lost > 0) LOG.log(Level.WARNING, lost + " TLS report rows dropped: more than " + MAX_PENDING_ROWS + " distinct rows in a minute");
@@ -163,55 +154,22 @@ public final class TlsReporter implements AutoCloseable {
                 "This is an aggregate TLS report (RFC 8460) for " + report.domain() + " from " + hostname
                         + ",\ncovering " + report.begin() + " to " + report.end() + ".",
                 "application/tlsrpt+gzip", report.fileName()).build(gz, clock.instant());
-        byte[] returnPath = "Return-Path: <>\r\n".getBytes(StandardCharsets.US_ASCII);
-        try (BlobStore.BlobWriter w = store.blobs().create()) {
-            w.stream().write(returnPath);
-            w.stream().write(mail);
-            var blob = w.commit();
-            // DKIM-signed for the host name when it is one of our domains with keys (RFC 8460 §5.3 asks for it)
-            store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(),
-                    Optional.of(new DeliveryRequest.Outbound("", List.of(to), returnPath.length, Optional.empty(), hostname))));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        org.tegami.store.GeneratedMail.queue(store, mail, to, hostname, Optional.empty(), clock.instant());
     }
 
     /** Flushes once a minute and sends what is due, on its own thread, until closed. */
     public TlsReporter start() {
-        thread = Thread.ofPlatform().daemon().name("tls-reports").start(() -> {
-            while (!closed) {
-                try {
-                    Thread.sleep(1000);
-                    if (!clock.instant().isBefore(lastFlush.plus(FLUSH_EVERY))) {
-                        flush();
-                        sendDue();
-                    }
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    LOG.log(Level.ERROR, "TLS reporting failed; trying again in a minute", e);
-                }
-            }
-        });
+        periodic = org.tegami.core.Periodic.start("tls-reports", FLUSH_EVERY, clock, () -> {
+            flush();
+            sendDue();
+        }, this::flush);
         return this;
     }
 
     /** Stops the thread and flushes what is held in memory. */
     @Override
     public void close() {
-        closed = true;
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        try {
-            flush();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "TLS report counts could not be saved at shutdown: " + e.getMessage());
-        }
+        if (periodic != null) periodic.close();
+        else flush();
     }
 }
