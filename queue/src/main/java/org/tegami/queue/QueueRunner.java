@@ -136,6 +136,8 @@ public final class QueueRunner implements AutoCloseable {
     private final InstantSource clock;
     private final Settings settings;
     private final Set<QueueId> inFlight = ConcurrentHashMap.newKeySet();
+    /** How long {@link #close} waits for deliveries under way. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(15);
     private final Semaphore slots;
     private final Semaphore wakeups = new Semaphore(0);
     /**
@@ -660,6 +662,14 @@ public final class QueueRunner implements AutoCloseable {
         poller.interrupt();
         try {
             poller.join(TimeUnit.SECONDS.toMillis(5));
+            // Let deliveries under way finish and record their outcome before the store closes beneath them; one
+            // still running after this is left to its lease, and another claim retries it later.
+            long until = System.nanoTime() + CLOSE_WAIT.toNanos();
+            while (!inFlight.isEmpty() && System.nanoTime() < until) Thread.sleep(10);
+            if (!inFlight.isEmpty()) {
+                LOG.log(Level.WARNING, inFlight.size() + " deliveries still running at shutdown after "
+                        + CLOSE_WAIT.toSeconds() + " s; they will be retried when their lease runs out");
+            }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
