@@ -313,6 +313,7 @@ public final class QueueRunner implements AutoCloseable {
                 case DeliveryStatus.PermFailed f -> failed.put(r.getKey(), f);
                 case DeliveryStatus.TempFailed t -> {
                     lastError = t.reason();
+                    LOG.log(Level.INFO, "deferred queue " + e.id() + " for <" + r.getKey() + ">: " + t.reason());
                     if (expired) failed.put(r.getKey(), new DeliveryStatus.PermFailed(
                             "4.4.7 gave up after " + settings.maxAge().toDays() + " days: " + t.reason(), null));
                     else remaining.add(r.getKey());

@@ -63,6 +63,7 @@ public final class TegamiServer implements AutoCloseable {
     private final org.tegami.delivery.forward.Forwarder forwarder;
     private org.tegami.fetch.Fetcher fetcher;
     private org.tegami.fetch.FetchScheduler fetchScheduler;
+    private org.tegami.server.log.TraceHistory traceHistory;
     private final MetricsService metrics;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
@@ -211,6 +212,10 @@ public final class TegamiServer implements AutoCloseable {
         TegamiServer server = new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
                 new BlobCollection(store.blobs()), pipeline, learner, dmarcReports, forwarder, metrics);
         try {
+            // [log] history_days: log lines about messages kept in the store for `tegami trace`
+            if (!cfg.log().history().isZero()) {
+                server.traceHistory = org.tegami.server.log.TraceHistory.start(store.traceHistory(), cfg.log().history(), clock);
+            }
             server.startFetching(clock);
         } catch (RuntimeException e) {
             server.close();
@@ -357,6 +362,7 @@ public final class TegamiServer implements AutoCloseable {
         learner.close();
         if (dmarcReports != null) dmarcReports.close(); // saves the counts held in memory
         collection.close();
+        if (traceHistory != null) traceHistory.close(); // saves the lines still waiting, the queue's last ones too
         store.close();
     }
 }

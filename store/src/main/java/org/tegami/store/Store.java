@@ -29,6 +29,9 @@ public interface Store extends AutoCloseable {
     /** Other accounts users collect mail from ({@code tegami fetch}). */
     FetchSourceStore fetchSources();
 
+    /** Recent log lines about messages, by the ids they name ({@code tegami trace}). */
+    TraceHistoryStore traceHistory();
+
     @Override
     void close();
 }

@@ -31,7 +31,7 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
             "spam", "inbound", "forwarding", "sieve", "fetch", "log");
-    private static final Set<String> LOG = Set.of("format");
+    private static final Set<String> LOG = Set.of("format", "history_days");
     private static final Set<String> FORWARDING = Set.of("max_per_hour", "srs_max_age_days");
     private static final Set<String> SIEVE = Set.of("max_scripts", "max_script_size", "before", "after");
     private static final Set<String> FETCH = Set.of("enabled", "interval");
@@ -152,18 +152,24 @@ public final class ConfigLoader {
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
                 java.time.Duration.ofDays(giveUp), connections(c), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
                 siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), fetch(c), dnssecAnchors(c, base),
-                c.bool("outbound.tls_reports").orElse(false), source, logFormat(c));
+                c.bool("outbound.tls_reports").orElse(false), source, log(c));
     }
 
-    /** {@code [log] format}: "text" (default, one line per event) or "json" (one object per line). */
-    private static org.tegami.server.log.LogFormat logFormat(Checker c) {
+    /**
+     * {@code [log] format}: "text" (default, one line per event) or "json" (one object per line); {@code
+     * history_days}: how long the trace history keeps lines about messages (0: none).
+     */
+    private static org.tegami.server.log.LogSettings log(Checker c) {
         TomlTable t = c.table("log");
         if (t != null) c.onlyKeys(t, "log.", LOG);
-        return switch (c.string("log.format").orElse("text")) {
+        var format = switch (c.string("log.format").orElse("text")) {
             case "text" -> org.tegami.server.log.LogFormat.TEXT;
             case "json" -> org.tegami.server.log.LogFormat.JSON;
             default -> throw c.error("log.format", "must be \"text\" or \"json\"");
         };
+        long days = c.wholeNumber("log.history_days").orElse(org.tegami.server.log.LogSettings.DEFAULTS.history().toDays());
+        if (days < 0 || days > 3650) throw c.error("log.history_days", "must be 0 (keep no history) to 3650");
+        return new org.tegami.server.log.LogSettings(format, java.time.Duration.ofDays(days));
     }
 
     /** {@code [outbound]} connection reuse and politeness per MX host. */
@@ -537,6 +543,12 @@ public final class ConfigLoader {
             if (!toml.contains(key)) return Optional.empty();
             if (!toml.isBoolean(key)) throw error(key, "must be true or false");
             return Optional.of(toml.getBoolean(key));
+        }
+
+        Optional<Long> wholeNumber(String key) {
+            if (!toml.contains(key)) return Optional.empty();
+            if (!toml.isLong(key)) throw error(key, "must be a whole number");
+            return Optional.of(toml.getLong(key));
         }
 
         Optional<Long> positive(String key) {

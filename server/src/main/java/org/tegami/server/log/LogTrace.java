@@ -26,7 +26,7 @@ public final class LogTrace {
     /** Lines kept at most, so a query that matches everything cannot exhaust memory. */
     public static final int MAX_LINES = 10_000;
 
-    private static final Pattern TX_ID = Pattern.compile("(?:accepted|refused|queued as) ([A-Z0-9]{8,20})\\b");
+    static final Pattern TX_ID = Pattern.compile("(?:accepted|refused|queued as) ([A-Z0-9]{8,20})\\b");
 
     /** A source of log lines that can be read again for each round. */
     public interface Source {
@@ -64,6 +64,15 @@ public final class LogTrace {
     /** The Message-IDs known so far. */
     public Set<String> messageIds() {
         return Set.copyOf(msgids);
+    }
+
+    /** The ids known so far as trace history keys ({@code m:}, {@code q:}, {@code t:}; see TraceHistory). */
+    public Set<String> historyKeys() {
+        Set<String> keys = new LinkedHashSet<>();
+        for (String m : msgids) keys.add("m:" + m);
+        for (String q : queues) keys.add("q:" + q);
+        for (String t : txids) keys.add("t:" + t);
+        return keys;
     }
 
     /** Reads the sources until no new id appears; returns the matching lines in time order. */

@@ -31,6 +31,7 @@ public final class EmbeddedStore implements Store {
     private final SqlTlsReports tlsReports;
     private final SqlSieve sieve;
     private final SqlFetchSources fetchSources;
+    private final SqlTraceHistory traceHistory;
 
     private EmbeddedStore(Path dataDir, InstantSource clock, LongSupplier uidValidity, int inlineMax) throws IOException {
         privateDataDirectory(dataDir);
@@ -50,6 +51,7 @@ public final class EmbeddedStore implements Store {
         tlsReports = new SqlTlsReports(db);
         sieve = new SqlSieve(db);
         fetchSources = new SqlFetchSources(db);
+        traceHistory = new SqlTraceHistory(db);
     }
 
     /**
@@ -146,6 +148,11 @@ public final class EmbeddedStore implements Store {
     @Override
     public org.tegami.store.FetchSourceStore fetchSources() {
         return fetchSources;
+    }
+
+    @Override
+    public org.tegami.store.TraceHistoryStore traceHistory() {
+        return traceHistory;
     }
 
     Db db() {

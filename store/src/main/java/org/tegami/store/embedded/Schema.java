@@ -275,6 +275,20 @@ final class Schema {
                 row TEXT NOT NULL,
                 count INTEGER NOT NULL,
                 PRIMARY KEY(domain, day, row)) WITHOUT ROWID;
+            """,
+            // v22: recent log lines about messages for `tegami trace`, each with the ids it names (m:, q:, t: keys);
+            // line ids grow with time, so pruning cuts below one id in both tables
+            """
+            CREATE TABLE trace_line(
+                id INTEGER PRIMARY KEY,
+                time INTEGER NOT NULL,
+                text TEXT NOT NULL);
+            CREATE INDEX trace_line_time ON trace_line(time);
+            CREATE TABLE trace_key(
+                key TEXT NOT NULL,
+                line_id INTEGER NOT NULL,
+                PRIMARY KEY(key, line_id)) WITHOUT ROWID;
+            CREATE INDEX trace_key_line ON trace_key(line_id);
             """);
 
     static void migrate(Connection c) throws SQLException {
