@@ -61,13 +61,11 @@ import org.tegami.store.Store;
  * </ul>
  * A script that fails at run time (a runtime error or a limit: CPU, actions, redirects) delivers as the implicit keep,
  * and the user gets one notice in their INBOX per script version. The once-per-period vacation log, the duplicate
- * ids and the notices are kept in memory, bounded: a restart forgets them (at most one more vacation reply per
- * sender after a restart).
+ * ids and the notices given are marks in the store ({@link org.tegami.store.SieveScriptStore#mark}): a restart
+ * forgets none.
  */
 public final class UserRulesStage implements Stage {
     private static final Logger LOG = System.getLogger(UserRulesStage.class.getName());
-    /** Entries kept in each in-memory log (vacation replies, duplicate ids, notices). */
-    static final int MAX_LOG = 100_000;
     /** Flags one copy may carry; longer lists are cut. */
     static final int MAX_FLAGS = 32;
     private static final Set<String> SYSTEM_FLAGS = Set.of("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft");
@@ -81,9 +79,6 @@ public final class UserRulesStage implements Stage {
     private final Optional<SieveScript> before;
     private final Optional<SieveScript> after;
     private final Map<AccountId, Compiled> compiled = new ConcurrentHashMap<>();
-    private final BoundedLog vacations = new BoundedLog(MAX_LOG);
-    private final BoundedLog duplicates = new BoundedLog(MAX_LOG);
-    private final BoundedLog notices = new BoundedLog(MAX_LOG);
 
     /** Without any script: every message goes on as the stages before decided. */
     public UserRulesStage() {
@@ -172,9 +167,10 @@ public final class UserRulesStage implements Stage {
             }
             r.headers().prefix().ifPresent(p -> added.addAll(fields(p)));
             for (Result.DuplicateMark m : r.duplicateMarks()) {
-                String key = recipient.value() + "\0" + m.handle() + "\0" + m.id();
-                Instant until = clock.instant().plus(m.expiry());
-                followups.add(new Outcome.Followup.AfterCommit(() -> duplicates.put(key, until)));
+                String key = "duplicate\0" + m.handle() + "\0" + m.id();
+                Instant now = clock.instant();
+                Instant until = now.plus(m.expiry());
+                followups.add(new Outcome.Followup.AfterCommit(() -> store.sieve().mark(recipient, key, now, until)));
             }
         }
         if (implicitKeep) add(copies, sofar.target(), union(sofar.flags(), keepFlags));
@@ -307,23 +303,23 @@ public final class UserRulesStage implements Stage {
 
     /** A vacation reply, unless one went to this sender for this handle within the period (RFC 5230 §4.2). */
     private void vacation(InboundMessage message, Account account, Action.Vacation v, byte[] raw, List<Outcome.Followup> out) {
-        String key = account.id().value() + "\0" + v.handle() + "\0" + v.recipient().toLowerCase(Locale.ROOT);
+        String key = "vacation\0" + v.handle() + "\0" + v.recipient().toLowerCase(Locale.ROOT);
         Instant now = clock.instant();
-        if (vacations.live(key, now)) return;
+        if (store.sieve().marked(account.id(), key, now)) return;
         String id = "<" + java.util.UUID.randomUUID() + "@" + hostname + ">";
         ZonedDateTime date = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
         List<HeaderField> original = RawSieveMessage.of(raw, message.reversePath(), account.address().toString(), 0).headers();
         byte[] reply = Vacations.reply(original, v, account.address().toString(), date, id).toBytes();
         out.add(new Outcome.Followup.Reply(v.recipient(), reply, account.address().domain()));
         Instant until = now.plus(v.period());
-        out.add(new Outcome.Followup.AfterCommit(() -> vacations.put(key, until)));
+        out.add(new Outcome.Followup.AfterCommit(() -> store.sieve().mark(account.id(), key, now, until)));
     }
 
     /** One notice per script version to the user's INBOX that their filter did not do what it says. */
     private void notice(Account account, String source, String why, List<Outcome.Followup> out) {
-        String key = account.id().value() + "\0" + Integer.toHexString(source.hashCode()) + source.length();
+        String key = "notice\0" + source; // the store keeps a digest: one notice per exact script text
         Instant now = clock.instant();
-        if (notices.live(key, now)) return;
+        if (store.sieve().marked(account.id(), key, now)) return;
         String text = "Date: " + DateTimeFormatter.RFC_1123_DATE_TIME.format(now.atOffset(ZoneOffset.UTC)) + "\r\n"
                 + "From: Mail filter <postmaster@" + hostname + ">\r\n"
                 + "To: <" + account.address() + ">\r\n"
@@ -336,7 +332,7 @@ public final class UserRulesStage implements Stage {
                 + "client's filter settings (ManageSieve) and upload it again. You get this notice once per version\r\n"
                 + "of the script.\r\n";
         out.add(new Outcome.Followup.Notice(text.getBytes(StandardCharsets.UTF_8)));
-        out.add(new Outcome.Followup.AfterCommit(() -> notices.put(key, now.plus(Duration.ofDays(3650)))));
+        out.add(new Outcome.Followup.AfterCommit(() -> store.sieve().mark(account.id(), key, now, now.plus(Duration.ofDays(3650)))));
     }
 
     /** What a running script may ask about its surroundings. */
@@ -357,7 +353,7 @@ public final class UserRulesStage implements Stage {
 
         @Override
         public boolean duplicateSeen(String handle, String id) {
-            return duplicates.live(account.id().value() + "\0" + handle + "\0" + id, clock.instant());
+            return store.sieve().marked(account.id(), "duplicate\0" + handle + "\0" + id, clock.instant());
         }
 
         @Override
@@ -389,32 +385,6 @@ public final class UserRulesStage implements Stage {
                 if (!a.isCatchAll() && a.targets().contains(account.address().key())) mine.add(a.source());
             }
             return mine;
-        }
-    }
-
-    /** Keys with an expiry, at most {@code max}: the oldest written go first when full. */
-    static final class BoundedLog {
-        private final int max;
-        private final Map<String, Instant> entries = new LinkedHashMap<>();
-
-        BoundedLog(int max) {
-            this.max = max;
-        }
-
-        synchronized boolean live(String key, Instant now) {
-            Instant until = entries.get(key);
-            if (until == null) return false;
-            if (!now.isBefore(until)) {
-                entries.remove(key);
-                return false;
-            }
-            return true;
-        }
-
-        synchronized void put(String key, Instant until) {
-            entries.remove(key);
-            entries.put(key, until);
-            while (entries.size() > max) entries.remove(entries.keySet().iterator().next());
         }
     }
 }

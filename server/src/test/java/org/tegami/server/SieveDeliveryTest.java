@@ -156,6 +156,15 @@ class SieveDeliveryTest {
             assertEquals(1, inbox.stream().filter(m -> m.contains("Subject: Your mail filter (Sieve) did not run")).count());
             assertTrue(st.queue().list().isEmpty(), "the failed script's redirects are void");
         }
+        // the notice given is a mark in the store: a restart does not give it again
+        try (TegamiServer s = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system())) {
+            Store st = s.store();
+            Account bob = st.accounts().user(org.tegami.mime.EmailAddress.parse("bob@example.test").orElseThrow()).orElseThrow();
+            assertTrue(send(s, "x@sender.test", "bob@example.test", "three").startsWith("250 2.0.0"));
+            List<String> inbox = messages(st, bob, "INBOX");
+            assertEquals(4, inbox.size(), inbox.toString());
+            assertEquals(1, inbox.stream().filter(m -> m.contains("Subject: Your mail filter (Sieve) did not run")).count());
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.tegami.store;
 
+import java.time.Instant;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.List;
@@ -78,6 +79,22 @@ public interface SieveScriptStore {
 
     /** The content of the account's active script, if it has one: what delivery runs. One indexed read. */
     Optional<String> active(AccountId account);
+
+    /** Marks one account keeps at most; beyond it the ones that expire soonest go. */
+    int MAX_MARKS = 10_000;
+
+    /**
+     * Whether a delivery-time mark is set and not expired at {@code now}: a vacation reply sent to a sender within
+     * its period (RFC 5230 §4.2), a duplicate id seen (RFC 7352 §3), a notice already given. Keys are the caller's
+     * (of any length; the store keeps a digest); marks outlive restarts and go with the account.
+     */
+    boolean marked(AccountId account, String key, Instant now);
+
+    /**
+     * Sets a mark until {@code until}, replacing an earlier one with that key; the account's marks expired at
+     * {@code now} are dropped, and at most {@link #MAX_MARKS} kept.
+     */
+    void mark(AccountId account, String key, Instant now, Instant until);
 
     /** The length of {@code content} in octets as a client counts it (UTF-8). */
     static long octets(String content) {

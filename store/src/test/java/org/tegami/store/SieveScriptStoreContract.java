@@ -159,4 +159,34 @@ public interface SieveScriptStoreContract extends StoreContract {
         assertThrows(IllegalArgumentException.class, () ->
                 store().sieve().put(user(store(), "alice@example.test").id(), "a\rb", "keep;", QUOTA));
     }
+
+    @Test
+    default void marksExpireOutliveARestartAndAreBounded() {
+        AccountStore accounts = store().accounts();
+        accounts.addDomain("marks.test");
+        AccountId a = accounts.addUser(org.tegami.mime.EmailAddress.parse("m@marks.test").orElseThrow(), "{ARGON2ID}x").id();
+        java.time.Instant t0 = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        SieveScriptStore s = store().sieve();
+        assertFalse(s.marked(a, "vacation\0h\0bob@x", t0));
+        s.mark(a, "vacation\0h\0bob@x", t0, t0.plusSeconds(60));
+        s.mark(a, "k".repeat(100_000), t0, t0.plusSeconds(60));
+        assertTrue(reopen().sieve().marked(a, "vacation\0h\0bob@x", t0.plusSeconds(59)), "kept across a restart");
+        s = store().sieve();
+        assertTrue(s.marked(a, "k".repeat(100_000), t0), "a key of any length");
+        assertFalse(s.marked(a, "vacation\0h\0bob@x", t0.plusSeconds(60)), "expired at its time");
+        assertFalse(s.marked(a, "vacation\0h\0BOB@x", t0), "keys are exact");
+        s.mark(a, "vacation\0h\0bob@x", t0, t0.plusSeconds(600));
+        assertTrue(s.marked(a, "vacation\0h\0bob@x", t0.plusSeconds(300)), "a later mark replaces the earlier");
+        SieveScriptStore marks = s;
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) { // group commits
+            for (int i = 0; i < SieveScriptStore.MAX_MARKS + 5; i++) {
+                int n = i;
+                pool.submit(() -> marks.mark(a, "dup" + n, t0, t0.plusSeconds(1000 + n)));
+            }
+        }
+        assertTrue(s.marked(a, "dup" + (SieveScriptStore.MAX_MARKS + 4), t0));
+        assertFalse(s.marked(a, "vacation\0h\0bob@x", t0), "beyond the bound the soonest to expire go");
+        store().accounts().removeUser(org.tegami.mime.EmailAddress.parse("m@marks.test").orElseThrow());
+        assertFalse(s.marked(a, "dup" + (SieveScriptStore.MAX_MARKS + 4), t0), "the account's marks go with it");
+    }
 }

@@ -289,6 +289,16 @@ final class Schema {
                 line_id INTEGER NOT NULL,
                 PRIMARY KEY(key, line_id)) WITHOUT ROWID;
             CREATE INDEX trace_key_line ON trace_key(line_id);
+            """,
+            // v23: Sieve's marks at delivery (vacation replies sent, duplicate ids, notices given) by key digest,
+            // so a restart forgets none
+            """
+            CREATE TABLE sieve_marks(
+                account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                key TEXT NOT NULL,
+                until INTEGER NOT NULL,
+                PRIMARY KEY(account_id, key)) WITHOUT ROWID;
+            CREATE INDEX sieve_marks_until ON sieve_marks(account_id, until);
             """);
 
     static void migrate(Connection c) throws SQLException {

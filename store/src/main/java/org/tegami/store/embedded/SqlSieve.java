@@ -10,7 +10,7 @@ import org.tegami.store.AccountId;
 import org.tegami.store.SieveScriptStore;
 
 /**
- * Sieve scripts in SQLite (table {@code sieve_scripts}, schema v17). A partial unique index allows one active row
+ * Sieve scripts in SQLite (table {@code sieve_scripts}, schema v19) and delivery's marks ({@code sieve_marks}, v23). A partial unique index allows one active row
  * per account and serves delivery's read of it.
  */
 final class SqlSieve implements SieveScriptStore {
@@ -124,5 +124,39 @@ final class SqlSieve implements SieveScriptStore {
                     + " AND (active = 1 OR name = ?)", name, account.value(), name);
             return Result.OK;
         });
+    }
+
+    @Override
+    public boolean marked(AccountId account, String key, java.time.Instant now) {
+        return db.point(tx -> {
+            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT 1 FROM sieve_marks WHERE account_id = ? AND key = ?"
+                    + " AND until > ?", account.value(), digest(key), now.toEpochMilli()); ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        });
+    }
+
+    @Override
+    public void mark(AccountId account, String key, java.time.Instant now, java.time.Instant until) {
+        db.write(tx -> {
+            SqlAccounts.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND until <= ?", account.value(),
+                    now.toEpochMilli());
+            if (SqlAccounts.strings(tx, "SELECT 1 FROM accounts WHERE id = ?", account.value()).isEmpty()) return null;
+            SqlAccounts.update(tx, "INSERT OR REPLACE INTO sieve_marks(account_id, key, until) VALUES (?, ?, ?)",
+                    account.value(), digest(key), until.toEpochMilli());
+            SqlAccounts.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND key IN (SELECT key FROM sieve_marks"
+                    + " WHERE account_id = ? ORDER BY until DESC LIMIT -1 OFFSET ?)", account.value(), account.value(), MAX_MARKS);
+            return null;
+        });
+    }
+
+    /** Keys are stored as SHA-256 digests: bounded whatever the script's handle or a message's id. */
+    private static String digest(String key) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
     }
 }
