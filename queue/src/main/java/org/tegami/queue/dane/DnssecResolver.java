@@ -117,8 +117,76 @@ public final class DnssecResolver {
         return out;
     }
 
-    /** One validated lookup of {@code type} records at {@code name}. */
+    /** Answers kept at most (the least recently used go first). */
+    static final int CACHE_ENTRIES = 10_000;
+    /** Longest a validated answer is kept, whatever its TTL says. */
+    static final Duration MAX_TTL = Duration.ofHours(1);
+    /** Longest a proven absence is kept (RFC 2308 §5 caps negative caching; we cap lower). */
+    static final Duration MAX_NEGATIVE_TTL = Duration.ofMinutes(5);
+    /**
+     * How long a bogus answer is kept: validating it again at once would give the same result at the same cost
+     * (RFC 4035 §4.7 lets a resolver cache it "for a limited time"); short, so a repaired zone is seen soon.
+     */
+    static final Duration BOGUS_TTL = Duration.ofSeconds(30);
+
+    private record Key(Name name, int type) {}
+
+    private record Cached(Answer answer, Instant until) {}
+
+    private final java.util.Map<Key, Cached> cache = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Key, Cached> eldest) {
+            return size() > CACHE_ENTRIES;
+        }
+    };
+
+    /**
+     * One validated lookup of {@code type} records at {@code name}, answered from the cache while the answer's TTL
+     * lasts: every message to a DANE domain would otherwise validate its MX, address and TLSA records again.
+     * Lookups that failed (timeouts, SERVFAIL without a validation reason) are never cached.
+     */
     public Answer lookup(Name name, int type) {
+        Key key = new Key(name, type);
+        Instant now = clock.instant();
+        synchronized (cache) {
+            Cached c = cache.get(key);
+            if (c != null && now.isBefore(c.until())) return c.answer();
+        }
+        Message[] response = new Message[1];
+        Answer a = ask(name, type, response);
+        Duration keep = switch (a) {
+            case Answer.Failed f -> Duration.ZERO;
+            case Answer.Bogus b -> BOGUS_TTL;
+            case Answer.Secure s -> ttl(s.records(), response[0]);
+            case Answer.Insecure i -> ttl(i.records(), response[0]);
+        };
+        if (keep.isPositive()) {
+            synchronized (cache) {
+                cache.put(key, new Cached(a, now.plus(keep)));
+            }
+        }
+        return a;
+    }
+
+    /** The records' smallest TTL (capped), or for an empty answer the SOA's negative TTL (RFC 2308 §5, capped). */
+    private static Duration ttl(List<Record> records, Message response) {
+        if (!records.isEmpty()) {
+            long min = Long.MAX_VALUE;
+            for (Record r : records) min = Math.min(min, r.getTTL());
+            return Duration.ofSeconds(Math.min(min, MAX_TTL.toSeconds()));
+        }
+        if (response != null) {
+            for (Record r : response.getSection(Section.AUTHORITY)) {
+                if (r instanceof org.xbill.DNS.SOARecord soa) {
+                    long neg = Math.min(soa.getTTL(), soa.getMinimum());
+                    return Duration.ofSeconds(Math.min(neg, MAX_NEGATIVE_TTL.toSeconds()));
+                }
+            }
+        }
+        return Duration.ZERO; // no SOA: nothing says how long the absence holds
+    }
+
+    private Answer ask(Name name, int type, Message[] response) {
         Message q = Message.newQuery(Record.newRecord(name, type, DClass.IN));
         Message r;
         try {
@@ -126,6 +194,7 @@ public final class DnssecResolver {
         } catch (IOException e) {
             return new Answer.Failed("DNS lookup of " + name + " " + Type.string(type) + " failed: " + e.getMessage());
         }
+        response[0] = r;
         int rcode = r.getRcode();
         if (rcode == Rcode.SERVFAIL) {
             // The validator answers SERVFAIL for bogus data with its reason (RFC 8914 extended error) attached.

@@ -114,4 +114,41 @@ class DnssecResolverTest {
         assertInstanceOf(Dane.HostPolicy.Defer.class, dane.forHost("mx.bad", Dane.MxSecurity.SECURE));
         assertInstanceOf(Dane.HostPolicy.Defer.class, dane.forHost("mx.good", Dane.MxSecurity.BOGUS));
     }
+
+    /** A clock the test moves. */
+    static final class Clock implements InstantSource {
+        volatile Instant now = Instant.parse("2026-06-01T00:00:00Z");
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void answersAreCachedForTheirTtlAndFailuresAreNot() {
+        Clock clock = new Clock();
+        DnssecResolver r = new DnssecResolver(List.of(dns.address()), root.trustAnchor(), clock);
+        Name good = Name.fromConstantString("good.");
+        Name absent = Name.fromConstantString("_25._tcp.nothere.good.");
+        assertEquals(1, assertInstanceOf(DnssecResolver.Answer.Secure.class, r.lookup(good, Type.MX)).records().size());
+        assertTrue(assertInstanceOf(DnssecResolver.Answer.Secure.class, r.lookup(absent, Type.TLSA)).records().isEmpty());
+        dns.servfail("good.").servfail("_25._tcp.nothere.good.");
+        clock.now = clock.now.plusSeconds(299);
+        assertEquals(1, assertInstanceOf(DnssecResolver.Answer.Secure.class, r.lookup(good, Type.MX)).records().size(),
+                "within the record's TTL (300 s) the validated answer is reused");
+        clock.now = clock.now.plusSeconds(2);
+        assertFalse(r.lookup(good, Type.MX) instanceof DnssecResolver.Answer.Secure, "after the TTL it is asked again");
+        assertFalse(r.lookup(absent, Type.TLSA) instanceof DnssecResolver.Answer.Secure,
+                "a proven absence is kept at most as long as the zone's negative TTL (capped at 5 minutes)");
+        // a lookup that gets no answer at all is asked again the next time, not remembered
+        Name silent = Name.fromConstantString("mx.good.");
+        dns.drop("mx.good.");
+        DnssecResolver quick = new DnssecResolver(List.of(dns.address()), root.trustAnchor(), clock, java.time.Duration.ofMillis(300));
+        assertInstanceOf(DnssecResolver.Answer.Failed.class, quick.lookup(silent, Type.A));
+        long start = System.nanoTime();
+        assertInstanceOf(DnssecResolver.Answer.Failed.class, quick.lookup(silent, Type.A));
+        assertTrue(System.nanoTime() - start >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250),
+                "the second lookup went to the server again (and timed out again)");
+    }
 }
