@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(21, count("PRAGMA user_version"));
+        assertEquals(22, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -255,8 +255,35 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
+    /** Takes a data directory back to what v21 left. */
+    private static void undoV22(Statement st) throws java.sql.SQLException {
+        for (String c : new String[] {"notify", "orcpt_type", "orcpt"}) st.execute("ALTER TABLE queue_recipients DROP COLUMN " + c);
+        for (String c : new String[] {"dsn_ret", "dsn_envid", "require_tls"}) st.execute("ALTER TABLE queue DROP COLUMN " + c);
+        st.execute("PRAGMA user_version=21");
+    }
+
+    @Test
+    void upgradeToV22KeepsQueuedEntriesWithoutEnvelopeParameters() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        byte[] msg = "Subject: queued\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        s.mail().deliver(new DeliveryRequest(write(s, msg), msg.length, NOW, Set.of(), Optional.of(
+                new DeliveryRequest.Outbound("a@example.test", java.util.List.of("b@remote.test"), 0))));
+        s.close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV22(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        var e = upgraded.queue().list().getFirst();
+        assertEquals(java.util.List.of("b@remote.test"), e.recipients());
+        assertEquals(org.tegami.store.EnvelopeParams.NONE, e.params());
+        assertEquals(22, count("PRAGMA user_version"));
+    }
+
     /** Takes a data directory back to what v20 left. */
     private static void undoV21(Statement st) throws java.sql.SQLException {
+        undoV22(st);
         st.execute("DROP TABLE tls_report_row");
         st.execute("PRAGMA user_version=20");
     }
@@ -272,7 +299,7 @@ class EmbeddedStoreFilesTest {
         EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
         assertTrue(upgraded.tlsReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.tlsReports().add("a.test", 1, java.util.Map.of("r", 1L));
-        assertEquals(21, count("PRAGMA user_version"));
+        assertEquals(22, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v19 left. */
@@ -298,7 +325,7 @@ class EmbeddedStoreFilesTest {
         var src = upgraded.fetchSources().add(new org.tegami.store.FetchSourceStore.NewSource(a.id(),
                 org.tegami.store.FetchSourceStore.Protocol.POP3, "pop.example.org", 995, "a", "", true), NOW, id -> new byte[] {1});
         assertTrue(upgraded.fetchSources().source(src.id()).isPresent());
-        assertEquals(21, count("PRAGMA user_version"));
+        assertEquals(22, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v18 left. */
@@ -322,7 +349,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.sieve().list(a.id()).isEmpty());
         assertEquals(org.tegami.store.SieveScriptStore.Result.OK, upgraded.sieve().put(a.id(), "s", "keep;",
                 org.tegami.store.SieveScriptStore.Quota.DEFAULTS));
-        assertEquals(21, count("PRAGMA user_version"));
+        assertEquals(22, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v17 left. */
@@ -348,7 +375,7 @@ class EmbeddedStoreFilesTest {
         var e = upgraded.queue().list().getFirst();
         assertTrue(e.prefix().isEmpty());
         assertEquals(java.util.List.of("b@remote.test"), e.recipients());
-        assertEquals(21, count("PRAGMA user_version"));
+        assertEquals(22, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v16 left. */
@@ -371,7 +398,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.dmarcReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.dmarcReports().add("a.test", 1, "v=DMARC1; p=none", java.util.Map.of("row", 1L));
         assertEquals(1, upgraded.dmarcReports().pending(Long.MAX_VALUE).size());
-        assertEquals(21, count("PRAGMA user_version"));
+        assertEquals(22, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v15 left. */
@@ -396,7 +423,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.greylist().entry(t).isEmpty());
         upgraded.greylist().put(t, new org.tegami.store.GreylistStore.Entry(NOW, NOW, false));
         assertTrue(upgraded.greylist().entry(t).isPresent());
-        assertEquals(21, count("PRAGMA user_version"));
+        assertEquals(22, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v14 left. */
