@@ -34,6 +34,7 @@ import org.tegami.store.Account;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
 import org.tegami.store.DeliveryRequest;
+import org.tegami.store.EnvelopeParams;
 import org.tegami.store.QueueEntry;
 import org.tegami.store.QueueId;
 import org.tegami.store.Store;
@@ -302,12 +303,16 @@ public final class QueueRunner implements AutoCloseable {
         Instant now = clock.instant();
         boolean expired = now.isAfter(e.created().plus(settings.maxAge()));
         Map<String, DeliveryStatus.PermFailed> failed = new LinkedHashMap<>();
+        Map<String, DeliveryStatus.Delivered> relayed = new LinkedHashMap<>();
         List<String> remaining = new ArrayList<>();
         String lastError = "";
         for (var r : result.entrySet()) {
             switch (r.getValue()) {
-                case DeliveryStatus.Delivered ok -> LOG.log(Level.INFO, "delivered queue " + e.id() + " to <" + r.getKey()
-                        + "> via " + ok.host() + ": " + ok.reply());
+                case DeliveryStatus.Delivered ok -> {
+                    LOG.log(Level.INFO, "delivered queue " + e.id() + " to <" + r.getKey() + "> via " + ok.host() + ": " + ok.reply());
+                    // RFC 3461 §5.2.2–5.2.3: a next hop without DSN will not report success, so we say it was relayed
+                    if (!ok.dsn() && e.params().recipient(r.getKey()).wants(EnvelopeParams.Notify.SUCCESS)) relayed.put(r.getKey(), ok);
+                }
                 case DeliveryStatus.PermFailed f -> failed.put(r.getKey(), f);
                 case DeliveryStatus.TempFailed t -> {
                     lastError = t.reason();
@@ -330,7 +335,12 @@ public final class QueueRunner implements AutoCloseable {
         }
         if (!failed.isEmpty()) {
             failed.forEach((rcpt, f) -> LOG.log(Level.INFO, "bounced queue " + e.id() + " for <" + rcpt + ">: " + f.reason()));
-            bounce(e, failed, null);
+            // RFC 3461 §4.1: a failure is reported unless the recipient's NOTIFY leaves FAILURE out (NEVER included)
+            Map<String, DeliveryStatus.PermFailed> told = wanted(e, failed, EnvelopeParams.Notify.FAILURE);
+            if (!told.isEmpty()) notice(e, "bounce", (to, original) -> Bounce.failed(hostname, to, e.created(), e.params(), told, original, clock.instant()));
+        }
+        if (!relayed.isEmpty()) {
+            notice(e, "relay notice", (to, original) -> Bounce.relayed(hostname, to, e.created(), e.params(), relayed, original, clock.instant()));
         }
         if (!remaining.isEmpty() && !e.delayNotified() && now.isAfter(e.created().plus(DELAY_NOTICE_AFTER))) {
             Map<String, DeliveryStatus.PermFailed> late = new LinkedHashMap<>();
@@ -338,7 +348,10 @@ public final class QueueRunner implements AutoCloseable {
                 DeliveryStatus st = result.get(r);
                 late.put(r, new DeliveryStatus.PermFailed(st instanceof DeliveryStatus.TempFailed t ? t.reason() : "not yet tried", null));
             }
-            bounce(e, late, e.created().plus(settings.maxAge()));
+            // RFC 3461 §4.1: only recipients whose NOTIFY names DELAY or is absent
+            Map<String, DeliveryStatus.PermFailed> told = wanted(e, late, EnvelopeParams.Notify.DELAY);
+            Instant until = e.created().plus(settings.maxAge());
+            if (!told.isEmpty()) notice(e, "delay notice", (to, original) -> Bounce.delayed(hostname, to, e.created(), e.params(), told, original, clock.instant(), until));
             store.queue().markDelayNotified(e.id());
         }
         Optional<Instant> waiting = result.values().stream().filter(st -> st instanceof DeliveryStatus.Scheduled)
@@ -415,7 +428,8 @@ public final class QueueRunner implements AutoCloseable {
         Relay relay = settings.relayFor(e.sender());
         if (relay != null) {
             SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), rcpts, length(e) + signature.length,
-                    () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);
+                    () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit,
+                    e.params());
             try {
                 for (InetAddress a : InetAddress.getAllByName(relay.host())) {
                     out.putAll(send(relay.host(), new InetSocketAddress(a, relay.port()), msg, relay.security()));
@@ -492,7 +506,8 @@ public final class QueueRunner implements AutoCloseable {
                 List<String> pending = new ArrayList<>(rcpts);
                 SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), pending,
                         length(e) + signature.length,
-                        () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);
+                        () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit,
+                        e.params());
                 List<String> skipped = new ArrayList<>();
                 boolean tried = false;
                 hosts:
@@ -606,21 +621,36 @@ public final class QueueRunner implements AutoCloseable {
         return Duration.ofMillis((long) (capped * jitter));
     }
 
+    /** The recipients of {@code all} whose NOTIFY asks to hear of {@code n}. */
+    private static <T> Map<String, T> wanted(QueueEntry e, Map<String, T> all, EnvelopeParams.Notify n) {
+        Map<String, T> out = new LinkedHashMap<>();
+        all.forEach((r, v) -> {
+            if (e.params().recipient(r).wants(n)) out.put(r, v);
+            else LOG.log(Level.INFO, "no " + n.name().toLowerCase(Locale.ROOT) + " notice for <" + r + "> of queue " + e.id() + ": NOTIFY " + e.params().recipient(r).notifyText());
+        });
+        return out;
+    }
+
+    /** Builds a notice for the sender {@code to} from the original message's text. */
+    @FunctionalInterface
+    private interface NoticeBuilder {
+        byte[] build(String to, InputStream original) throws IOException;
+    }
+
     /**
-     * One DSN for all recipients that failed, to the envelope sender; never for the null sender (RFC 5321 §6.1).
-     * It goes to the user who submitted the message, even when the sender is an alias shared with others (they
-     * did not send it, and the DSN quotes it).
+     * One DSN to the envelope sender; never for the null sender (RFC 5321 §6.1). It goes to the user who submitted
+     * the message, even when the sender is an alias shared with others (they did not send it, and the DSN quotes it).
      */
-    private void bounce(QueueEntry e, Map<String, DeliveryStatus.PermFailed> failed, Instant retryUntil) {
+    private void notice(QueueEntry e, String what, NoticeBuilder builder) {
         if (e.sender().isEmpty()) return;
         Optional<String> to = bounceRoute.apply(e.sender());
         if (to.isEmpty() || to.get().isEmpty()) {
-            LOG.log(Level.WARNING, "no bounce for queue entry " + e.id() + ": its sender <" + e.sender() + "> leads nowhere");
+            LOG.log(Level.WARNING, "no " + what + " for queue entry " + e.id() + ": its sender <" + e.sender() + "> leads nowhere");
             return;
         }
         String sender = to.get();
         try (InputStream original = body(e); BlobStore.BlobWriter w = store.blobs().create()) {
-            byte[] dsn = Bounce.build(hostname, sender, e.created(), failed, original, clock.instant(), retryUntil);
+            byte[] dsn = builder.build(sender, original);
             w.stream().write(("Return-Path: <>\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             w.stream().write(dsn);
             BlobId blob = w.commit();
@@ -635,7 +665,7 @@ public final class QueueRunner implements AutoCloseable {
                                 Optional.empty(), hostname))));
             }
         } catch (IOException | RuntimeException ex) {
-            LOG.log(Level.ERROR, "could not create the bounce for queue entry " + e.id(), ex);
+            LOG.log(Level.ERROR, "could not create the " + what + " for queue entry " + e.id(), ex);
         }
     }
 

@@ -72,6 +72,17 @@ public record EnvelopeParams(Optional<Ret> ret, Optional<String> envid, boolean 
         }
     }
 
+    /** The xtext form of printable US-ASCII {@code s} (RFC 3461 §4), for relaying a parameter onward. */
+    public static String xtext(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= '!' && c <= '~' && c != '+' && c != '=') sb.append(c);
+            else sb.append('+').append(String.format(Locale.ROOT, "%02X", (int) c & 0xff));
+        }
+        return sb.toString();
+    }
+
     /** The parameters of {@code recipient} ({@link Rcpt#NONE} when none were given). */
     public Rcpt recipient(String recipient) {
         return recipients.getOrDefault(recipient, Rcpt.NONE);
