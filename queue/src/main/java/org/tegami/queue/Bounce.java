@@ -34,8 +34,9 @@ final class Bounce {
             rcpts.add(new DeliveryReport.Recipient(rcpt, orcpt(params, rcpt), DeliveryReport.Action.FAILED, status(f.reason()),
                     f.remoteHost(), oneLine(f.reason()), null));
         });
-        // RFC 3461 §4.3: without RET the choice is ours: the header section, as always
-        boolean full = params.ret().orElse(EnvelopeParams.Ret.HDRS) == EnvelopeParams.Ret.FULL;
+        // RFC 3461 §4.3: without RET the choice is ours: the header section, as always. RFC 8689 §5: the content of
+        // a REQUIRETLS message never goes back, as the path of the notice is not the sender's choice
+        boolean full = params.ret().orElse(EnvelopeParams.Ret.HDRS) == EnvelopeParams.Ret.FULL && !params.requireTls();
         return DeliveryReport.build(hostname, sender, params.envid(), arrival, rcpts, text.toString(), original, full, now);
     }
 

@@ -318,6 +318,19 @@ public final class SmtpClient {
                 return all(m, new DeliveryStatus.PermFailed("552 5.3.4 message too big for " + host
                         + " (limit " + size + " bytes)", host), out);
             }
+            EnvelopeParams p = m.params();
+            if (p.requireTls()) {
+                // RFC 8689 §4.2.1: TLS with an authenticated server (PKIX with the host name, or DANE) that offers
+                // REQUIRETLS after TLS; else nothing of the message is sent here
+                if (!tls() || security.verified() == null) {
+                    return all(m, new DeliveryStatus.PermFailed("550 5.7.30 REQUIRETLS: the session with " + host
+                            + " is not TLS with a verified certificate", host), out);
+                }
+                if (!ext.containsKey("REQUIRETLS")) {
+                    return all(m, new DeliveryStatus.PermFailed("550 5.7.30 REQUIRETLS support required: " + host
+                            + " does not offer REQUIRETLS", host), out);
+                }
+            }
             boolean utf8 = !isAscii(m.sender()) || m.recipients().stream().anyMatch(r -> !isAscii(r));
             if (utf8 && !ext.containsKey("SMTPUTF8")) {
                 // RFC 6531 §3.2: no SMTPUTF8 at the server means a non-ASCII address cannot be delivered there.
@@ -325,11 +338,11 @@ public final class SmtpClient {
             }
             // RFC 3461 §5.2.1: a next hop that supports DSN gets the sender's DSN parameters as they came
             boolean dsn = ext.containsKey("DSN");
-            EnvelopeParams p = m.params();
             String mailFrom = "MAIL FROM:<" + m.sender() + ">" + (ext.containsKey("SIZE") ? " SIZE=" + m.size() : "")
                     + (m.eightBit() && ext.containsKey("8BITMIME") ? " BODY=8BITMIME" : "") + (utf8 ? " SMTPUTF8" : "")
                     + (dsn && p.ret().isPresent() ? " RET=" + p.ret().get() : "")
-                    + (dsn && p.envid().isPresent() ? " ENVID=" + EnvelopeParams.xtext(p.envid().get()) : "");
+                    + (dsn && p.envid().isPresent() ? " ENVID=" + EnvelopeParams.xtext(p.envid().get()) : "")
+                    + (p.requireTls() ? " REQUIRETLS" : ""); // RFC 8689 §4.2.1: relayed as it came
             boolean chunking = ext.containsKey("CHUNKING");
             List<String> accepted = new ArrayList<>();
             Reply mail;

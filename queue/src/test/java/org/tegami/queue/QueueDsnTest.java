@@ -133,7 +133,7 @@ class QueueDsnTest {
 
     @Test
     void notifyDecidesWhoIsReportedAndANonDsnNextHopMakesARelayedNotice() throws Exception {
-        EnvelopeParams p = new EnvelopeParams(Optional.of(EnvelopeParams.Ret.FULL), Optional.of("envelope 7"), false, Map.of(
+        EnvelopeParams p = new EnvelopeParams(Optional.of(EnvelopeParams.Ret.FULL), Optional.of("envelope 7"), EnvelopeParams.Tls.DEFAULT, Map.of(
                 "ok-success@remote.test", new EnvelopeParams.Rcpt(Optional.of(Set.of(Notify.SUCCESS, Notify.FAILURE)),
                         Optional.of("rfc822"), Optional.of("Original@local.test")),
                 "bad-never@remote.test", new EnvelopeParams.Rcpt(Optional.of(Set.of()), Optional.empty(), Optional.empty()),
@@ -165,7 +165,7 @@ class QueueDsnTest {
 
     @Test
     void aDsnNextHopGetsTheParametersAndNoRelayedNoticeIsMade() throws Exception {
-        EnvelopeParams p = new EnvelopeParams(Optional.of(EnvelopeParams.Ret.HDRS), Optional.of("e1"), false, Map.of(
+        EnvelopeParams p = new EnvelopeParams(Optional.of(EnvelopeParams.Ret.HDRS), Optional.of("e1"), EnvelopeParams.Tls.DEFAULT, Map.of(
                 "ok@remote.test", new EnvelopeParams.Rcpt(Optional.of(Set.of(Notify.SUCCESS)), Optional.of("rfc822"),
                         Optional.of("ok@remote.test"))));
         List<String> wire = new ArrayList<>();
@@ -177,7 +177,7 @@ class QueueDsnTest {
 
     @Test
     void aDelayNoticeNamesOnlyRecipientsWhoseNotifyAllowsIt() throws Exception {
-        EnvelopeParams p = new EnvelopeParams(Optional.empty(), Optional.empty(), false, Map.of(
+        EnvelopeParams p = new EnvelopeParams(Optional.empty(), Optional.empty(), EnvelopeParams.Tls.DEFAULT, Map.of(
                 "late-failure@remote.test", notify(Notify.FAILURE),
                 "late-delay@remote.test", notify(Notify.DELAY)));
         List<DsnReader.Dsn> notices = run(false, Instant.now().minus(Duration.ofHours(5)),
@@ -191,7 +191,7 @@ class QueueDsnTest {
 
     @Test
     void neverIsSilentForDelaysToo() throws Exception {
-        EnvelopeParams p = new EnvelopeParams(Optional.empty(), Optional.empty(), false, Map.of(
+        EnvelopeParams p = new EnvelopeParams(Optional.empty(), Optional.empty(), EnvelopeParams.Tls.DEFAULT, Map.of(
                 "late@remote.test", new EnvelopeParams.Rcpt(Optional.of(Set.of()), Optional.empty(), Optional.empty())));
         assertEquals(List.of(), run(false, Instant.now().minus(Duration.ofHours(5)), List.of("late@remote.test"), p, new ArrayList<>()));
     }

@@ -151,7 +151,7 @@ class SmtpClientTest {
     }
 
     private static final org.tegami.store.EnvelopeParams DSN = new org.tegami.store.EnvelopeParams(
-            java.util.Optional.of(org.tegami.store.EnvelopeParams.Ret.HDRS), java.util.Optional.of("id+1=2 x"), false, Map.of(
+            java.util.Optional.of(org.tegami.store.EnvelopeParams.Ret.HDRS), java.util.Optional.of("id+1=2 x"), org.tegami.store.EnvelopeParams.Tls.DEFAULT, Map.of(
             "good@peer.test", new org.tegami.store.EnvelopeParams.Rcpt(java.util.Optional.of(java.util.Set.of(
                     org.tegami.store.EnvelopeParams.Notify.DELAY, org.tegami.store.EnvelopeParams.Notify.SUCCESS)),
                     java.util.Optional.of("rfc822"), java.util.Optional.of("List+Good@peer.test")),

@@ -136,6 +136,7 @@ class DsnDeliveryTest {
                 S~ 250-.*
                 S~ 250-.*
                 S~ 250-.*
+                S~ 250-.*
                 S: 250 AUTH PLAIN LOGIN
                 C: AUTH PLAIN AGFsaWNlQGEudGVzdABhbGljZS1wYXNzd29yZA==
                 S: 235 2.7.0 Authentication successful

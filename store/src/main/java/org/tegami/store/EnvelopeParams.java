@@ -14,14 +14,31 @@ import java.util.Set;
  * @param ret        RFC 3461 §4.3: what a failure notice returns; empty for the server's default
  * @param envid      RFC 3461 §4.4: the sender's envelope id (decoded, printable US-ASCII), echoed as
  *                   {@code Original-Envelope-Id}
- * @param requireTls RFC 8689 §4: relay only over TLS to a verified host that offers REQUIRETLS, or bounce
+ * @param tls        RFC 8689: REQUIRETLS given (relay only over TLS to a verified host that offers REQUIRETLS, or
+ *                   bounce), {@code TLS-Required: No} in a submitted message (recipient-side TLS policies relaxed), or
+ *                   neither
  * @param recipients per forward-path (as in the entry's recipients), its NOTIFY and ORCPT; absent: neither given
  */
-public record EnvelopeParams(Optional<Ret> ret, Optional<String> envid, boolean requireTls, Map<String, Rcpt> recipients) {
-    public static final EnvelopeParams NONE = new EnvelopeParams(Optional.empty(), Optional.empty(), false, Map.of());
+public record EnvelopeParams(Optional<Ret> ret, Optional<String> envid, Tls tls, Map<String, Rcpt> recipients) {
+    public static final EnvelopeParams NONE = new EnvelopeParams(Optional.empty(), Optional.empty(), Tls.DEFAULT, Map.of());
 
     public EnvelopeParams {
         recipients = Map.copyOf(recipients);
+    }
+
+    /** RFC 8689: how the message must travel on. */
+    public enum Tls {
+        /** Our usual policy: DANE, MTA-STS, else opportunistic TLS. */
+        DEFAULT,
+        /** RFC 8689 §4.2.1: the REQUIRETLS parameter was given. */
+        REQUIRED,
+        /** RFC 8689 §4.2.2: {@code TLS-Required: No}; DANE and MTA-STS failures do not stop delivery. */
+        NOT_REQUIRED
+    }
+
+    /** The same parameters with another TLS requirement. */
+    public EnvelopeParams withTls(Tls t) {
+        return new EnvelopeParams(ret, envid, t, recipients);
     }
 
     /** RFC 3461 §4.3. */
@@ -88,6 +105,11 @@ public record EnvelopeParams(Optional<Ret> ret, Optional<String> envid, boolean 
         return recipients.getOrDefault(recipient, Rcpt.NONE);
     }
 
+    /** Whether REQUIRETLS was given. */
+    public boolean requireTls() {
+        return tls == Tls.REQUIRED;
+    }
+
     /** Whether any DSN parameter is present (then a DSN-capable next hop gets them relayed, RFC 3461 §5.2.1). */
     public boolean anyDsn() {
         return ret.isPresent() || envid.isPresent() || recipients.values().stream()
@@ -98,6 +120,6 @@ public record EnvelopeParams(Optional<Ret> ret, Optional<String> envid, boolean 
     public EnvelopeParams only(java.util.Collection<String> keep) {
         Map<String, Rcpt> m = new java.util.HashMap<>();
         for (String k : keep) if (recipients.containsKey(k)) m.put(k, recipients.get(k));
-        return new EnvelopeParams(ret, envid, requireTls, m);
+        return new EnvelopeParams(ret, envid, tls, m);
     }
 }

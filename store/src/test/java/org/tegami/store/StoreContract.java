@@ -309,7 +309,7 @@ public interface StoreContract {
         EnvelopeParams.Rcpt never = new EnvelopeParams.Rcpt(Optional.of(Set.of()), Optional.empty(), Optional.empty());
         EnvelopeParams.Rcpt success = new EnvelopeParams.Rcpt(Optional.of(Set.of(EnvelopeParams.Notify.DELAY,
                 EnvelopeParams.Notify.SUCCESS)), Optional.of("rfc822"), Optional.of("list+x@example.test"));
-        EnvelopeParams p = new EnvelopeParams(Optional.of(EnvelopeParams.Ret.HDRS), Optional.of("env id+1"), true,
+        EnvelopeParams p = new EnvelopeParams(Optional.of(EnvelopeParams.Ret.HDRS), Optional.of("env id+1"), EnvelopeParams.Tls.REQUIRED,
                 java.util.Map.of("bob@remote.test", never, "carol@remote.test", success));
         QueueId q = deliver(store(), blob(store(), msg), msg.length, Set.of(), Optional.of(new DeliveryRequest.Outbound(
                 "alice@example.test", List.of("bob@remote.test", "carol@remote.test", "dave@remote.test"), 0)

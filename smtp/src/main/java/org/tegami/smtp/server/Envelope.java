@@ -30,6 +30,8 @@ final class Envelope {
     final java.util.Map<EmailAddress, List<org.tegami.auth.Recipient.Forward>> forwards = new java.util.LinkedHashMap<>();
     /** Where the bounces sent to our SRS addresses go (decoded at RCPT), each once. */
     final Set<String> srsBounces = new LinkedHashSet<>();
+    /** RFC 8689 §2: REQUIRETLS given with MAIL. */
+    boolean requireTls;
     /** RFC 3461 §4.3, §4.4: RET and ENVID given with MAIL. */
     DsnParameters.Mail dsn = DsnParameters.Mail.NONE;
     /** RFC 3461 §4.1, §4.2: NOTIFY and ORCPT per accepted forward-path, when given. */
@@ -57,11 +59,19 @@ final class Envelope {
                 .map(x -> EnvelopeParams.Notify.valueOf(x.name())).collect(Collectors.toSet())), r.orcptType(), r.orcpt());
     }
 
+    /** REQUIRETLS, or else what {@code TLS-Required:} said where it counts (set once the header is read). */
+    EnvelopeParams.Tls tls() {
+        return requireTls ? EnvelopeParams.Tls.REQUIRED : tlsRequiredNo ? EnvelopeParams.Tls.NOT_REQUIRED : EnvelopeParams.Tls.DEFAULT;
+    }
+
+    /** RFC 8689 §4.2.2: a submitted message said {@code TLS-Required: No} (ignored with REQUIRETLS, §4.1). */
+    boolean tlsRequiredNo;
+
     /** The envelope's parameters for a queue entry of {@code recipients}. */
     EnvelopeParams params(List<EmailAddress> recipients) {
         Map<String, EnvelopeParams.Rcpt> m = new HashMap<>();
         for (EmailAddress to : recipients) if (dsnRcpt.containsKey(to)) m.put(to.toString(), rcpt(to));
-        return new EnvelopeParams(dsn.ret().map(r -> EnvelopeParams.Ret.valueOf(r.name())), dsn.envid(), false, m);
+        return new EnvelopeParams(dsn.ret().map(r -> EnvelopeParams.Ret.valueOf(r.name())), dsn.envid(), tls(), m);
     }
 
     void discardChunks() {

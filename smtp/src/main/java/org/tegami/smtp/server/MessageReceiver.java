@@ -206,6 +206,9 @@ final class MessageReceiver {
                 }
                 case AuthorCheck.Allowed a -> dkimDomain = a.dkimDomain();
             }
+            // RFC 8689 §4.2.2: the sender relaxes recipient-side TLS policies for this message; with REQUIRETLS the
+            // field is ignored (§4.1) and stays in the message
+            env.tlsRequiredNo = !env.requireTls && sink.header().tlsRequiredNo();
         }
         try {
             BlobId blob = sink.commit();
@@ -260,6 +263,10 @@ final class MessageReceiver {
                         env.remote.stream().map(EmailAddress::toString).toList(), returnPathBytes,
                         Optional.ofNullable(s.user).map(Account::id), dkimDomain).withParams(env.params(env.remote)));
             }
+            if (env.requireTls) {
+                // RFC 8689 §4.1: every copy sent on (forwarded, redirected) is tagged as the message was
+                outbounds.replaceAll(o -> o.withParams(o.params().withTls(EnvelopeParams.Tls.REQUIRED)));
+            }
             Delivered d = s.env.store().mail().deliver(new DeliveryRequest(
                     blob, sink.blobSize(), s.env.clock().instant(), local, outbounds));
             if (!d.queue().isEmpty()) LogContext.put(LogContext.QUEUE, d.queue().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(",")));
@@ -305,7 +312,7 @@ final class MessageReceiver {
                         Map<String, EnvelopeParams.Rcpt> rcpts = new LinkedHashMap<>();
                         for (String t : q.outbound().recipients()) rcpts.put(t, dsn);
                         outbounds.add(q.outbound().withParams(new EnvelopeParams(
-                                env.dsn.ret().map(r -> EnvelopeParams.Ret.valueOf(r.name())), env.dsn.envid(), false, rcpts)));
+                                env.dsn.ret().map(r -> EnvelopeParams.Ret.valueOf(r.name())), env.dsn.envid(), env.tls(), rcpts)));
                     }
                     case Forwarder.Result.Refused r -> refused.putIfAbsent(f.getKey().toString(), r.refuse());
                 }
@@ -362,7 +369,8 @@ final class MessageReceiver {
         if (told.isEmpty() || env.reversePath().isEmpty()) return;
         sendNotice(s, env, "notice of refused recipients", original -> LocalNotice.refused(s.env.hostname(),
                 env.reversePath(), env.dsn.envid(), s.env.clock().instant(), told, to -> orcpt(env, to), original,
-                env.dsn.ret().orElse(DsnParameters.Ret.HDRS) == DsnParameters.Ret.FULL, s.env.clock().instant()),
+                // RFC 8689 §5: the content of a REQUIRETLS message does not go back on a path we cannot vouch for
+                !env.requireTls && env.dsn.ret().orElse(DsnParameters.Ret.HDRS) == DsnParameters.Ret.FULL, s.env.clock().instant()),
                 blob, skipBytes);
     }
 
@@ -385,6 +393,11 @@ final class MessageReceiver {
         sendNotice(s, env, "success notice", original -> LocalNotice.delivered(s.env.hostname(), env.reversePath(),
                 env.dsn.envid(), s.env.clock().instant(), told, to -> orcpt(env, to), original, s.env.clock().instant()),
                 blob, skipBytes);
+    }
+
+    /** RFC 8689 §5: a notice about a REQUIRETLS message travels under REQUIRETLS too (ADR 0018). */
+    private static EnvelopeParams noticeParams(Envelope env) {
+        return env.requireTls ? EnvelopeParams.NONE.withTls(EnvelopeParams.Tls.REQUIRED) : EnvelopeParams.NONE;
     }
 
     /** The accounts that got a copy. */
@@ -430,7 +443,7 @@ final class MessageReceiver {
                     ? new DeliveryRequest(b, w.size(), s.env.clock().instant(), Set.of(sender.get()), Optional.empty())
                     : new DeliveryRequest(b, w.size(), s.env.clock().instant(), Set.of(), Optional.of(
                             new DeliveryRequest.Outbound("", List.of(env.reversePath()), returnPath.length,
-                                    Optional.empty(), s.env.hostname()))));
+                                    Optional.empty(), s.env.hostname()).withParams(noticeParams(env)))));
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.ERROR, "could not send the " + what + " to <" + env.reversePath() + ">", e);
         }

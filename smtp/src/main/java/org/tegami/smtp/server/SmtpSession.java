@@ -139,6 +139,8 @@ final class SmtpSession {
         lines.add("SMTPUTF8");
         lines.add("ENHANCEDSTATUSCODES");
         lines.add("DSN"); // RFC 3461 §4
+        // RFC 8689 §2: only over TLS, where the MAIL parameter may be used
+        if (conn.isTls()) lines.add("REQUIRETLS");
         lines.add("CHUNKING");
         if (!conn.isTls()) lines.add("STARTTLS");
         // RFC 4954 §4 + RFC 8314 §3.3: AUTH only on submission, and only once the channel is encrypted.
@@ -182,6 +184,7 @@ final class SmtpSession {
             return;
         }
         boolean utf8 = false;
+        boolean requireTls = false;
         for (Map.Entry<String, String> p : c.params().entrySet()) {
             String v = p.getValue();
             switch (p.getKey()) {
@@ -209,6 +212,17 @@ final class SmtpSession {
                     utf8 = true;
                 }
                 case "AUTH" -> { } // RFC 4954 §5: accepted; we do not relay the identity onward
+                case "REQUIRETLS" -> { // RFC 8689 §2
+                    if (v != null) {
+                        reply(501, "5.5.4", "REQUIRETLS takes no value");
+                        return;
+                    }
+                    if (!conn.isTls()) {
+                        reply(530, "5.7.10", "REQUIRETLS needs a TLS session: send STARTTLS first");
+                        return;
+                    }
+                    requireTls = true;
+                }
                 case "RET", "ENVID" -> { // RFC 3461 §4.3, §4.4: parsed below
                     if (v == null) {
                         reply(501, "5.5.4", p.getKey() + " needs a value");
@@ -251,6 +265,7 @@ final class SmtpSession {
         }
         envelope = new Envelope(c.sender(), utf8);
         envelope.dsn = dsn;
+        envelope.requireTls = requireTls; // RFC 8689 §4.1: the message is tagged
         reply(250, "2.1.0", "Sender OK");
     }
 

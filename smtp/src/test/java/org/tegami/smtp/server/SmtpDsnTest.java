@@ -109,6 +109,7 @@ class SmtpDsnTest {
                 S~ 250-.*
                 S~ 250-.*
                 S~ 250-.*
+                S~ 250-.*
                 S: 250 AUTH PLAIN LOGIN
                 C: AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wYXNzd29yZC0x
                 S: 235 2.7.0 Authentication successful
@@ -133,7 +134,7 @@ class SmtpDsnTest {
         assertEquals(1, queue.size());
         QueueEntry q = queue.getFirst();
         assertEquals(List.of("friend@remote.test", "other@remote.test"), q.recipients());
-        assertEquals(new EnvelopeParams(Optional.of(EnvelopeParams.Ret.HDRS), Optional.of("env-1"), false, Map.of(
+        assertEquals(new EnvelopeParams(Optional.of(EnvelopeParams.Ret.HDRS), Optional.of("env-1"), EnvelopeParams.Tls.DEFAULT, Map.of(
                 "friend@remote.test", new EnvelopeParams.Rcpt(Optional.of(Set.of(EnvelopeParams.Notify.SUCCESS,
                         EnvelopeParams.Notify.DELAY)), Optional.of("rfc822"), Optional.of("Friend@remote.test")))), q.params());
         assertEquals(1, server.inbox(BOB).size());
@@ -145,5 +146,54 @@ class SmtpDsnTest {
         assertEquals("env-1", dsn.message().get("original-envelope-id"));
         assertEquals(List.of(Map.of("original-recipient", "rfc822;bob@example.test",
                 "final-recipient", "rfc822; bob@example.test", "action", "delivered", "status", "2.0.0")), dsn.recipients());
+    }
+
+    private QueueEntry submitRemote(String mailParams, String extraHeader) {
+        run("submissions", """
+                S: 220 mail.example.test ESMTP Tegami
+                C: EHLO laptop.example.test
+                S~ 250-.*
+                S~ 250-.*
+                S~ 250-.*
+                S~ 250-.*
+                S~ 250-.*
+                S~ 250-.*
+                S~ 250-.*
+                S~ 250-.*
+                S~ 250-.*
+                S: 250 AUTH PLAIN LOGIN
+                C: AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wYXNzd29yZC0x
+                S: 235 2.7.0 Authentication successful
+                C: MAIL FROM:<alice@example.test>""" + mailParams + """
+
+                S: 250 2.1.0 Sender OK
+                C: RCPT TO:<friend@remote.test>
+                S: 250 2.1.5 Recipient OK
+                C: DATA
+                S: 354 End data with <CR><LF>.<CR><LF>
+                C: From: alice@example.test
+                """ + (extraHeader.isEmpty() ? "" : extraHeader + "\n") + """
+                C: Subject: out
+                C:
+                C: Hi.
+                C: .
+                S~ 250 2\\.0\\.0 OK queued as .*
+                """);
+        List<QueueEntry> queue = server.store().queue().list();
+        assertEquals(1, queue.size());
+        return queue.getFirst();
+    }
+
+    /** RFC 8689 §4.1: REQUIRETLS tags the entry; TLS-Required: No relaxes it unless REQUIRETLS was given too. */
+    @Test
+    void requireTlsAndTlsRequiredNoAreKeptWithTheEntry() {
+        assertEquals(EnvelopeParams.Tls.REQUIRED, submitRemote(" REQUIRETLS", "").params().tls());
+        server.store().queue().list().forEach(e -> server.store().queue().remove(e.id()));
+        assertEquals(EnvelopeParams.Tls.NOT_REQUIRED, submitRemote("", "C: TLS-Required:\tno").params().tls());
+        server.store().queue().list().forEach(e -> server.store().queue().remove(e.id()));
+        assertEquals(EnvelopeParams.Tls.REQUIRED, submitRemote(" REQUIRETLS", "C: TLS-Required: No").params().tls(),
+                "with the parameter the field is ignored (RFC 8689 §4.1)");
+        server.store().queue().list().forEach(e -> server.store().queue().remove(e.id()));
+        assertEquals(EnvelopeParams.Tls.DEFAULT, submitRemote("", "C: TLS-Required: Maybe").params().tls());
     }
 }

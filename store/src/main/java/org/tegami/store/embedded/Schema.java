@@ -277,12 +277,12 @@ final class Schema {
                 PRIMARY KEY(domain, day, row)) WITHOUT ROWID;
             """,
             // v22: the envelope parameters a queue entry honours and relays: DSN (RFC 3461; RET, ENVID per entry,
-            // NOTIFY and ORCPT per recipient; NULL when not given, NOTIFY 'NEVER' or e.g. 'SUCCESS,FAILURE') and
-            // REQUIRETLS (RFC 8689)
+            // NOTIFY and ORCPT per recipient; NULL when not given, NOTIFY 'NEVER' or e.g. 'SUCCESS,FAILURE') and the
+            // TLS requirement (RFC 8689; EnvelopeParams.Tls: 0 default, 1 REQUIRETLS, 2 TLS-Required: No)
             """
             ALTER TABLE queue ADD COLUMN dsn_ret TEXT;
             ALTER TABLE queue ADD COLUMN dsn_envid TEXT;
-            ALTER TABLE queue ADD COLUMN require_tls INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE queue ADD COLUMN tls INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE queue_recipients ADD COLUMN notify TEXT;
             ALTER TABLE queue_recipients ADD COLUMN orcpt_type TEXT;
             ALTER TABLE queue_recipients ADD COLUMN orcpt TEXT;

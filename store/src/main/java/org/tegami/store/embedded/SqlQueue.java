@@ -39,11 +39,11 @@ final class SqlQueue implements QueueStore {
         Instant first = out.notBefore().filter(t -> t.isAfter(now)).orElse(now);
         EnvelopeParams p = out.params();
         SqlAccounts.update(tx, "INSERT INTO queue(id, blob, size, skip_bytes, sender, created, next_attempt, submitter,"
-                + " dkim_domain, prefix, dsn_ret, dsn_envid, require_tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                + " dkim_domain, prefix, dsn_ret, dsn_envid, tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 id, blob.hex(), size, out.skipBytes(),
                 out.sender(), now.toEpochMilli(), first.toEpochMilli(), out.submitter().map(AccountId::value).orElse(null),
                 out.dkimDomain(), out.prefix().bytes(), p.ret().map(Enum::name).orElse(null), p.envid().orElse(null),
-                p.requireTls() ? 1 : 0);
+                p.tls().ordinal());
         insertRecipients(tx, id, out.recipients(), p);
         return new QueueId(id);
     }
@@ -110,7 +110,7 @@ final class SqlQueue implements QueueStore {
                 return null;
             }
             // the remaining recipients keep their DSN parameters
-            EnvelopeParams p = params(tx, id.value(), null, null, false);
+            EnvelopeParams p = params(tx, id.value(), null, null, EnvelopeParams.Tls.DEFAULT);
             SqlAccounts.update(tx, "DELETE FROM queue_recipients WHERE queue_id = ?", id.value());
             insertRecipients(tx, id.value(), remaining, p);
             SqlAccounts.update(tx, "UPDATE queue SET next_attempt = ?, attempts = ?, last_error = ?,"
@@ -134,12 +134,12 @@ final class SqlQueue implements QueueStore {
         List<QueueEntry> out = new ArrayList<>();
         try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT id, blob, size, skip_bytes, sender, created,"
                 + " next_attempt, attempts, last_error, delay_notified, submitter, dkim_domain, prefix, dsn_ret, dsn_envid,"
-                + " require_tls FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
+                + " tls FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long id = rs.getLong(1);
                 List<String> rcpts = SqlAccounts.strings(tx,
                         "SELECT recipient FROM queue_recipients WHERE queue_id = ? ORDER BY position", id);
-                EnvelopeParams params = params(tx, id, rs.getString(14), rs.getString(15), rs.getInt(16) != 0);
+                EnvelopeParams params = params(tx, id, rs.getString(14), rs.getString(15), EnvelopeParams.Tls.values()[rs.getInt(16)]);
                 out.add(new QueueEntry(new QueueId(id), new BlobId(rs.getString(2)), rs.getLong(3), rs.getLong(4),
                         rs.getString(5), rcpts, Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)),
                         rs.getInt(8), rs.getString(9), rs.getInt(10) != 0,
@@ -151,7 +151,7 @@ final class SqlQueue implements QueueStore {
     }
 
     /** The entry's recipients' DSN parameters, with the entry's own given here. */
-    private static EnvelopeParams params(Db.Tx tx, long id, String ret, String envid, boolean requireTls) throws SQLException {
+    private static EnvelopeParams params(Db.Tx tx, long id, String ret, String envid, EnvelopeParams.Tls tls) throws SQLException {
         java.util.Map<String, EnvelopeParams.Rcpt> rcpts = new java.util.HashMap<>();
         try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT recipient, notify, orcpt_type, orcpt FROM queue_recipients"
                 + " WHERE queue_id = ? AND (notify IS NOT NULL OR orcpt IS NOT NULL)", id); ResultSet rs = ps.executeQuery()) {
@@ -161,6 +161,6 @@ final class SqlQueue implements QueueStore {
             }
         }
         return new EnvelopeParams(Optional.ofNullable(ret).map(EnvelopeParams.Ret::valueOf), Optional.ofNullable(envid),
-                requireTls, rcpts);
+                tls, rcpts);
     }
 }

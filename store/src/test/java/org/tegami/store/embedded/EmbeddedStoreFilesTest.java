@@ -258,7 +258,7 @@ class EmbeddedStoreFilesTest {
     /** Takes a data directory back to what v21 left. */
     private static void undoV22(Statement st) throws java.sql.SQLException {
         for (String c : new String[] {"notify", "orcpt_type", "orcpt"}) st.execute("ALTER TABLE queue_recipients DROP COLUMN " + c);
-        for (String c : new String[] {"dsn_ret", "dsn_envid", "require_tls"}) st.execute("ALTER TABLE queue DROP COLUMN " + c);
+        for (String c : new String[] {"dsn_ret", "dsn_envid", "tls"}) st.execute("ALTER TABLE queue DROP COLUMN " + c);
         st.execute("PRAGMA user_version=21");
     }
 
