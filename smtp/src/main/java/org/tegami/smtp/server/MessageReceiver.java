@@ -275,6 +275,11 @@ final class MessageReceiver {
                     + (refused.isEmpty() ? "" : " refused for " + refused.keySet()));
             if (!refused.isEmpty()) notifyRefused(s, env, blob, returnPathBytes, refused);
             notifySuccess(s, env, blob, returnPathBytes, refused.keySet(), plan(local));
+            if (!local.isEmpty()) {
+                // RFC 8460 §5.3: a TLS report to one of our addresses is summarised for tegami tls-report
+                org.tegami.delivery.report.TlsReportIntake.take(s.env.store(), head(s, blob, 64 * 1024),
+                        sink.blobSize(), () -> s.env.store().blobs().open(blob), s.env.clock().instant());
+            }
             localDelivery(s).followUp(followups);
             if (s.user != null) s.env.sendRate().record(s.user.id(), s.env.clock().instant());
             s.resetTransaction();

@@ -286,6 +286,23 @@ final class Schema {
             ALTER TABLE queue_recipients ADD COLUMN notify TEXT;
             ALTER TABLE queue_recipients ADD COLUMN orcpt_type TEXT;
             ALTER TABLE queue_recipients ADD COLUMN orcpt TEXT;
+            """,
+            // v23: summaries of the TLS reports (RFC 8460) other organizations send us, one row per report and policy
+            // (failure_types: "result-type=count,..."); rowid kept for the oldest-first bound
+            """
+            CREATE TABLE tls_report_received(
+                report_id TEXT NOT NULL,
+                policy_domain TEXT NOT NULL,
+                policy_type TEXT NOT NULL,
+                received INTEGER NOT NULL,
+                organization TEXT NOT NULL,
+                begin_at INTEGER NOT NULL,
+                end_at INTEGER NOT NULL,
+                success INTEGER NOT NULL,
+                failure INTEGER NOT NULL,
+                failure_types TEXT NOT NULL,
+                UNIQUE(report_id, policy_domain, policy_type));
+            CREATE INDEX tls_report_received_at ON tls_report_received(received);
             """);
 
     static void migrate(Connection c) throws SQLException {

@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(22, count("PRAGMA user_version"));
+        assertEquals(23, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -255,8 +255,28 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
+    /** Takes a data directory back to what v22 left. */
+    private static void undoV23(Statement st) throws java.sql.SQLException {
+        st.execute("DROP TABLE tls_report_received");
+        st.execute("PRAGMA user_version=22");
+    }
+
+    @Test
+    void upgradeToV23StartsWithNoReceivedTlsReports() throws Exception {
+        open(FileBlobStore.INLINE_MAX).close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV23(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        assertTrue(upgraded.tlsReports().received(java.time.Instant.EPOCH).isEmpty());
+        assertEquals(23, count("PRAGMA user_version"));
+    }
+
     /** Takes a data directory back to what v21 left. */
     private static void undoV22(Statement st) throws java.sql.SQLException {
+        undoV23(st);
         for (String c : new String[] {"notify", "orcpt_type", "orcpt"}) st.execute("ALTER TABLE queue_recipients DROP COLUMN " + c);
         for (String c : new String[] {"dsn_ret", "dsn_envid", "tls"}) st.execute("ALTER TABLE queue DROP COLUMN " + c);
         st.execute("PRAGMA user_version=21");
@@ -278,7 +298,7 @@ class EmbeddedStoreFilesTest {
         var e = upgraded.queue().list().getFirst();
         assertEquals(java.util.List.of("b@remote.test"), e.recipients());
         assertEquals(org.tegami.store.EnvelopeParams.NONE, e.params());
-        assertEquals(22, count("PRAGMA user_version"));
+        assertEquals(23, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v20 left. */
@@ -299,7 +319,7 @@ class EmbeddedStoreFilesTest {
         EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
         assertTrue(upgraded.tlsReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.tlsReports().add("a.test", 1, java.util.Map.of("r", 1L));
-        assertEquals(22, count("PRAGMA user_version"));
+        assertEquals(23, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v19 left. */
@@ -325,7 +345,7 @@ class EmbeddedStoreFilesTest {
         var src = upgraded.fetchSources().add(new org.tegami.store.FetchSourceStore.NewSource(a.id(),
                 org.tegami.store.FetchSourceStore.Protocol.POP3, "pop.example.org", 995, "a", "", true), NOW, id -> new byte[] {1});
         assertTrue(upgraded.fetchSources().source(src.id()).isPresent());
-        assertEquals(22, count("PRAGMA user_version"));
+        assertEquals(23, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v18 left. */
@@ -349,7 +369,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.sieve().list(a.id()).isEmpty());
         assertEquals(org.tegami.store.SieveScriptStore.Result.OK, upgraded.sieve().put(a.id(), "s", "keep;",
                 org.tegami.store.SieveScriptStore.Quota.DEFAULTS));
-        assertEquals(22, count("PRAGMA user_version"));
+        assertEquals(23, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v17 left. */
@@ -375,7 +395,7 @@ class EmbeddedStoreFilesTest {
         var e = upgraded.queue().list().getFirst();
         assertTrue(e.prefix().isEmpty());
         assertEquals(java.util.List.of("b@remote.test"), e.recipients());
-        assertEquals(22, count("PRAGMA user_version"));
+        assertEquals(23, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v16 left. */
@@ -398,7 +418,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.dmarcReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.dmarcReports().add("a.test", 1, "v=DMARC1; p=none", java.util.Map.of("row", 1L));
         assertEquals(1, upgraded.dmarcReports().pending(Long.MAX_VALUE).size());
-        assertEquals(22, count("PRAGMA user_version"));
+        assertEquals(23, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v15 left. */
@@ -423,7 +443,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.greylist().entry(t).isEmpty());
         upgraded.greylist().put(t, new org.tegami.store.GreylistStore.Entry(NOW, NOW, false));
         assertTrue(upgraded.greylist().entry(t).isPresent());
-        assertEquals(22, count("PRAGMA user_version"));
+        assertEquals(23, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v14 left. */
