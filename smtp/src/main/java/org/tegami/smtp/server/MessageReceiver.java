@@ -44,6 +44,9 @@ final class MessageReceiver {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ID_CHARS = "0123456789BCDFGHJKLMNPQRSTVWXZ".toCharArray();
 
+    /** How much of a message's start is read to see whether it is a TLS report (its Content-Type field). */
+    private static final int REPORT_HEAD = 32 * 1024;
+
     private MessageReceiver() {}
 
     static void data(SmtpSession s) throws IOException {
@@ -212,7 +215,10 @@ final class MessageReceiver {
         }
         try {
             BlobId blob = sink.commit();
-            LogContext.put(LogContext.MSGID, LoggedMessageId.find(head(s, blob, LoggedMessageId.HEAD)).orElse(null));
+            // one read of the message's start serves the log's Message-ID and the TLS report check below
+            byte[] start = head(s, blob, REPORT_HEAD);
+            LogContext.put(LogContext.MSGID, LoggedMessageId.find(start.length > LoggedMessageId.HEAD
+                    ? java.util.Arrays.copyOf(start, LoggedMessageId.HEAD) : start).orElse(null));
             // the inbound pipeline decides per local recipient: mailbox, flags, added header lines, or refusal
             List<DeliveryRequest.Recipient> local = new ArrayList<>();
             // refusals by forward-path, for the one reply or the notice
@@ -277,7 +283,7 @@ final class MessageReceiver {
             notifySuccess(s, env, blob, returnPathBytes, refused.keySet(), plan(local));
             if (!local.isEmpty()) {
                 // RFC 8460 §5.3: a TLS report to one of our addresses is summarised for tegami tls-report
-                org.tegami.delivery.report.TlsReportIntake.take(s.env.store(), head(s, blob, 64 * 1024),
+                org.tegami.delivery.report.TlsReportIntake.take(s.env.store(), start,
                         sink.blobSize(), () -> s.env.store().blobs().open(blob), s.env.clock().instant());
             }
             localDelivery(s).followUp(followups);
