@@ -1,74 +1,86 @@
 package org.tegami.queue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Optional;
+import org.tegami.mime.report.DeliveryReport;
+import org.tegami.store.EnvelopeParams;
 
 /**
- * A delivery status notification (RFC 3464): multipart/report with a human explanation, a
- * message/delivery-status part per failed recipient, and the original message's headers (RFC 6522).
+ * The delivery status notifications (RFC 3464) the queue sends the envelope sender: failures, delays and relays to
+ * a next hop that does not speak DSN, with the sender's DSN parameters honoured (RFC 3461 §6: ENVID, ORCPT, RET).
+ * Which recipients appear is the caller's choice (NOTIFY, RFC 3461 §4.1).
  */
 final class Bounce {
     private static final DateTimeFormatter DATE =
             DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US).withZone(ZoneOffset.UTC);
-    /** Headers of the original are enough to identify it; cap them so a bounce stays small. */
-    private static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private Bounce() {}
 
-    static byte[] build(String hostname, String sender, Instant arrival, Map<String, DeliveryStatus.PermFailed> failed,
-                        InputStream original, Instant now) throws IOException {
-        return build(hostname, sender, arrival, failed, original, now, null);
+    /** A failure notice (Action: failed); the original returned as the sender's RET asks. */
+    static byte[] failed(String hostname, String sender, Instant arrival, EnvelopeParams params,
+                         Map<String, DeliveryStatus.PermFailed> failed, InputStream original, Instant now) throws IOException {
+        StringBuilder text = intro(hostname).append("Your message could not be delivered to one or more recipients:\n\n");
+        List<DeliveryReport.Recipient> rcpts = new ArrayList<>();
+        failed.forEach((rcpt, f) -> {
+            text.append('<').append(rcpt).append(">: ").append(oneLine(f.reason())).append('\n');
+            rcpts.add(new DeliveryReport.Recipient(rcpt, orcpt(params, rcpt), DeliveryReport.Action.FAILED, status(f.reason()),
+                    f.remoteHost(), oneLine(f.reason()), null));
+        });
+        // RFC 3461 §4.3: without RET the choice is ours: the header section, as always. RFC 8689 §5: the content of
+        // a REQUIRETLS message never goes back, as the path of the notice is not the sender's choice
+        boolean full = params.ret().orElse(EnvelopeParams.Ret.HDRS) == EnvelopeParams.Ret.FULL && !params.requireTls();
+        return DeliveryReport.build(hostname, sender, params.envid(), arrival, rcpts, text.toString(), original, full, now);
     }
 
     /**
-     * With {@code retryUntil} set, a delay notice (Action: delayed, RFC 3464 §2.3.3) instead of a failure: the
-     * server keeps trying and says until when.
+     * A delay notice (Action: delayed, RFC 3464 §2.3.3): the server keeps trying and says until when.
      */
-    static byte[] build(String hostname, String sender, Instant arrival, Map<String, DeliveryStatus.PermFailed> failed,
-                        InputStream original, Instant now, Instant retryUntil) throws IOException {
-        boolean delayed = retryUntil != null;
-        String boundary = "tegami-" + UUID.randomUUID();
-        StringBuilder sb = new StringBuilder();
-        sb.append("From: Mail Delivery System <MAILER-DAEMON@").append(hostname).append(">\r\n");
-        sb.append("To: <").append(sender).append(">\r\n");
-        sb.append(delayed ? "Subject: Delayed Mail (still being retried)\r\n" : "Subject: Undelivered Mail Returned to Sender\r\n");
-        sb.append("Date: ").append(DATE.format(now)).append("\r\n");
-        sb.append("Message-ID: <").append(UUID.randomUUID()).append('@').append(hostname).append(">\r\n");
-        sb.append("Auto-Submitted: auto-replied\r\n"); // RFC 3834 §5
-        sb.append("MIME-Version: 1.0\r\n");
-        sb.append("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"").append(boundary).append("\"\r\n\r\n");
-        sb.append("--").append(boundary).append("\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n");
-        sb.append("This is the mail system at ").append(hostname).append(".\r\n\r\n");
-        sb.append(delayed
-                ? "Your message has not been delivered yet to the recipients below. This is a warning only: the server\r\n"
-                        + "keeps trying until " + DATE.format(retryUntil) + " and tells you if it gives up.\r\n\r\n"
-                : "Your message could not be delivered to one or more recipients:\r\n\r\n");
-        failed.forEach((rcpt, f) -> sb.append("<").append(rcpt).append(">: ").append(oneLine(f.reason())).append("\r\n"));
-        sb.append("\r\n--").append(boundary).append("\r\nContent-Type: message/delivery-status\r\n\r\n");
-        sb.append("Reporting-MTA: dns; ").append(hostname).append("\r\n");
-        sb.append("Arrival-Date: ").append(DATE.format(arrival)).append("\r\n");
-        failed.forEach((rcpt, f) -> {
-            sb.append("\r\nFinal-Recipient: rfc822; ").append(rcpt).append("\r\n");
-            sb.append(delayed ? "Action: delayed\r\n" : "Action: failed\r\n");
-            sb.append("Status: ").append(delayed ? "4" + status(f.reason()).substring(1) : status(f.reason())).append("\r\n");
-            if (delayed) sb.append("Will-Retry-Until: ").append(DATE.format(retryUntil)).append("\r\n");
-            if (f.remoteHost() != null) sb.append("Remote-MTA: dns; ").append(f.remoteHost()).append("\r\n");
-            sb.append("Diagnostic-Code: smtp; ").append(oneLine(f.reason())).append("\r\n");
+    static byte[] delayed(String hostname, String sender, Instant arrival, EnvelopeParams params,
+                          Map<String, DeliveryStatus.PermFailed> late, InputStream original, Instant now,
+                          Instant retryUntil) throws IOException {
+        StringBuilder text = intro(hostname).append("Your message has not been delivered yet to the recipients below. This is a warning only: the server\n"
+                + "keeps trying until ").append(DATE.format(retryUntil)).append(" and tells you if it gives up.\n\n");
+        List<DeliveryReport.Recipient> rcpts = new ArrayList<>();
+        late.forEach((rcpt, f) -> {
+            text.append('<').append(rcpt).append(">: ").append(oneLine(f.reason())).append('\n');
+            rcpts.add(new DeliveryReport.Recipient(rcpt, orcpt(params, rcpt), DeliveryReport.Action.DELAYED,
+                    "4" + status(f.reason()).substring(1), f.remoteHost(), oneLine(f.reason()), retryUntil));
         });
-        sb.append("\r\n--").append(boundary).append("\r\nContent-Type: text/rfc822-headers\r\n\r\n");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-        out.write(headers(original));
-        out.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-        return out.toByteArray();
+        return DeliveryReport.build(hostname, sender, params.envid(), arrival, rcpts, text.toString(), original, false, now);
+    }
+
+    /**
+     * RFC 3461 §5.2.3 / RFC 3464 §2.3.3: NOTIFY=SUCCESS for a recipient accepted by a next hop that does not support
+     * DSN (so it will not report the delivery): {@code Action: relayed}.
+     */
+    static byte[] relayed(String hostname, String sender, Instant arrival, EnvelopeParams params,
+                          Map<String, DeliveryStatus.Delivered> relayed, InputStream original, Instant now) throws IOException {
+        StringBuilder text = intro(hostname).append("Your message was relayed to the recipients below. Their mail servers do not\n"
+                + "report delivery, so this is the last notice you get about them:\n\n");
+        List<DeliveryReport.Recipient> rcpts = new ArrayList<>();
+        relayed.forEach((rcpt, d) -> {
+            text.append('<').append(rcpt).append(">: relayed to ").append(d.host()).append('\n');
+            rcpts.add(new DeliveryReport.Recipient(rcpt, orcpt(params, rcpt), DeliveryReport.Action.RELAYED, "2.0.0",
+                    d.host(), oneLine(d.reply()), null));
+        });
+        return DeliveryReport.build(hostname, sender, params.envid(), arrival, rcpts, text.toString(), original, false, now);
+    }
+
+    private static StringBuilder intro(String hostname) {
+        return new StringBuilder("This is the mail system at ").append(hostname).append(".\n\n");
+    }
+
+    private static Optional<DeliveryReport.OriginalRecipient> orcpt(EnvelopeParams params, String rcpt) {
+        EnvelopeParams.Rcpt r = params.recipient(rcpt);
+        return r.orcpt().map(a -> new DeliveryReport.OriginalRecipient(r.orcptType().orElseThrow(), a));
     }
 
     /** The enhanced status code in a reply ("550 5.1.1 ..." → 5.1.1), else 5.0.0. */
@@ -79,18 +91,5 @@ final class Bounce {
 
     private static String oneLine(String s) {
         return s.replaceAll("[\\r\\n]+", " ");
-    }
-
-    /** The header section of the original, up to its blank line. */
-    private static byte[] headers(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int prev = -1, prev2 = -1, b;
-        while ((b = in.read()) >= 0 && out.size() < MAX_HEADER_BYTES) {
-            out.write(b);
-            if (b == '\n' && prev == '\r' && prev2 == '\n') break;
-            prev2 = prev;
-            prev = b;
-        }
-        return out.toByteArray();
     }
 }

@@ -34,6 +34,7 @@ import org.tegami.store.Account;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
 import org.tegami.store.DeliveryRequest;
+import org.tegami.store.EnvelopeParams;
 import org.tegami.store.QueueEntry;
 import org.tegami.store.QueueId;
 import org.tegami.store.Store;
@@ -304,12 +305,16 @@ public final class QueueRunner implements AutoCloseable {
         Instant now = clock.instant();
         boolean expired = now.isAfter(e.created().plus(settings.maxAge()));
         Map<String, DeliveryStatus.PermFailed> failed = new LinkedHashMap<>();
+        Map<String, DeliveryStatus.Delivered> relayed = new LinkedHashMap<>();
         List<String> remaining = new ArrayList<>();
         String lastError = "";
         for (var r : result.entrySet()) {
             switch (r.getValue()) {
-                case DeliveryStatus.Delivered ok -> LOG.log(Level.INFO, "delivered queue " + e.id() + " to <" + r.getKey()
-                        + "> via " + ok.host() + ": " + ok.reply());
+                case DeliveryStatus.Delivered ok -> {
+                    LOG.log(Level.INFO, "delivered queue " + e.id() + " to <" + r.getKey() + "> via " + ok.host() + ": " + ok.reply());
+                    // RFC 3461 §5.2.2–5.2.3: a next hop without DSN will not report success, so we say it was relayed
+                    if (!ok.dsn() && e.params().recipient(r.getKey()).wants(EnvelopeParams.Notify.SUCCESS)) relayed.put(r.getKey(), ok);
+                }
                 case DeliveryStatus.PermFailed f -> failed.put(r.getKey(), f);
                 case DeliveryStatus.TempFailed t -> {
                     lastError = t.reason();
@@ -333,7 +338,12 @@ public final class QueueRunner implements AutoCloseable {
         }
         if (!failed.isEmpty()) {
             failed.forEach((rcpt, f) -> LOG.log(Level.INFO, "bounced queue " + e.id() + " for <" + rcpt + ">: " + f.reason()));
-            bounce(e, failed, null);
+            // RFC 3461 §4.1: a failure is reported unless the recipient's NOTIFY leaves FAILURE out (NEVER included)
+            Map<String, DeliveryStatus.PermFailed> told = wanted(e, failed, EnvelopeParams.Notify.FAILURE);
+            if (!told.isEmpty()) notice(e, "bounce", (to, original) -> Bounce.failed(hostname, to, e.created(), e.params(), told, original, clock.instant()));
+        }
+        if (!relayed.isEmpty()) {
+            notice(e, "relay notice", (to, original) -> Bounce.relayed(hostname, to, e.created(), e.params(), relayed, original, clock.instant()));
         }
         if (!remaining.isEmpty() && !e.delayNotified() && now.isAfter(e.created().plus(DELAY_NOTICE_AFTER))) {
             Map<String, DeliveryStatus.PermFailed> late = new LinkedHashMap<>();
@@ -341,7 +351,10 @@ public final class QueueRunner implements AutoCloseable {
                 DeliveryStatus st = result.get(r);
                 late.put(r, new DeliveryStatus.PermFailed(st instanceof DeliveryStatus.TempFailed t ? t.reason() : "not yet tried", null));
             }
-            bounce(e, late, e.created().plus(settings.maxAge()));
+            // RFC 3461 §4.1: only recipients whose NOTIFY names DELAY or is absent
+            Map<String, DeliveryStatus.PermFailed> told = wanted(e, late, EnvelopeParams.Notify.DELAY);
+            Instant until = e.created().plus(settings.maxAge());
+            if (!told.isEmpty()) notice(e, "delay notice", (to, original) -> Bounce.delayed(hostname, to, e.created(), e.params(), told, original, clock.instant(), until));
             store.queue().markDelayNotified(e.id());
         }
         Optional<Instant> waiting = result.values().stream().filter(st -> st instanceof DeliveryStatus.Scheduled)
@@ -418,7 +431,8 @@ public final class QueueRunner implements AutoCloseable {
         Relay relay = settings.relayFor(e.sender());
         if (relay != null) {
             SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), rcpts, length(e) + signature.length,
-                    () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);
+                    () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit,
+                    e.params());
             try {
                 for (InetAddress a : InetAddress.getAllByName(relay.host())) {
                     out.putAll(send(relay.host(), new InetSocketAddress(a, relay.port()), msg, relay.security()));
@@ -492,15 +506,19 @@ public final class QueueRunner implements AutoCloseable {
                     LOG.log(Level.WARNING, "MTA-STS (testing) for " + domain + ": MX hosts outside the policy");
                 }
                 Dane.MxSecurity mxSecurity = dane == null ? Dane.MxSecurity.INSECURE : dane.mx(domain);
+                boolean requireTls = e.params().requireTls();
                 List<String> pending = new ArrayList<>(rcpts);
                 SmtpClient.Outgoing msg = new SmtpClient.Outgoing(e.sender(), pending,
                         length(e) + signature.length,
-                        () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit);
+                        () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(signature), body(e)), eightBit,
+                        e.params());
                 List<String> skipped = new ArrayList<>();
                 boolean tried = false;
                 hosts:
                 for (MxResolver.Host host : all.hosts()) {
-                    HostSecurity hs = hostSecurity(domain, host, mxSecurity, policy);
+                    HostSecurity hs = requireTls ? requireTlsSecurity(domain, host, mxSecurity, policy)
+                            : e.params().tls() == EnvelopeParams.Tls.NOT_REQUIRED ? RELAXED
+                            : hostSecurity(domain, host, mxSecurity, policy);
                     if (hs.security() == null) {
                         skipped.add(hs.skip());
                         reportTls(domain, host.name(), "", hs, hs.skip());
@@ -510,9 +528,10 @@ public final class QueueRunner implements AutoCloseable {
                     for (InetAddress a : host.addresses()) {
                         Map<String, DeliveryStatus> r = send(host.name(), new InetSocketAddress(a, settings.mxPort()), msg, hs.security());
                         // RFC 5321 §5.1: on a temporary failure of the whole transaction, try the next address (a
-                        // host that rests or is busy counts as one).
+                        // host that rests or is busy counts as one); with REQUIRETLS a host without a verified
+                        // REQUIRETLS path is passed over for the next one too (RFC 8689 §4.2.1)
                         boolean allTemp = r.values().stream().allMatch(s -> s instanceof DeliveryStatus.TempFailed
-                                || s instanceof DeliveryStatus.Scheduled);
+                                || s instanceof DeliveryStatus.Scheduled || requireTls && noRequireTlsPath(s));
                         DeliveryStatus first = r.isEmpty() ? null : r.values().iterator().next();
                         // a host that rests or is busy was not contacted: no TLS outcome to report
                         if (!(first instanceof DeliveryStatus.Scheduled)) {
@@ -527,11 +546,68 @@ public final class QueueRunner implements AutoCloseable {
                     // RFC 8461 §5 (only hosts the policy names) and RFC 7672 §2.2 (never without TLS): nothing to try
                     String reason = skipped.stream().filter(x -> !x.startsWith("MTA-STS")).findFirst()
                             .orElse("MTA-STS: no MX host of " + domain + " matches its policy " + policy.map(MtaStsPolicy::mx).orElse(List.of()));
-                    rcpts.forEach(r -> out.put(r, new DeliveryStatus.TempFailed(reason)));
+                    // RFC 8689 §5: no host can take a REQUIRETLS message: it comes back now, not after days of retries
+                    boolean never = requireTls && skipped.stream().allMatch(x -> x.startsWith("5.7.30"));
+                    rcpts.forEach(r -> out.put(r, never ? new DeliveryStatus.PermFailed("550 " + reason, null)
+                            : new DeliveryStatus.TempFailed(reason)));
+                } else if (requireTls) {
+                    // every host refused TLS or its certificate: no verified path either (RFC 8689 §5)
+                    out.replaceAll((r, st) -> st instanceof DeliveryStatus.TempFailed t && tlsFailure(t.reason())
+                            ? new DeliveryStatus.PermFailed("550 5.7.30 REQUIRETLS: no verified TLS path to " + domain + ": " + t.reason(), null)
+                            : st);
                 }
             }
         }
         return out;
+    }
+
+    /** RFC 8689 §4.2.2 ({@code TLS-Required: No}): TLS when offered, DANE and MTA-STS not applied. */
+    private static final HostSecurity RELAXED = new HostSecurity(SmtpClient.Security.OPPORTUNISTIC, null, "no-policy-found", List.of());
+
+    /** A host that refused a REQUIRETLS message because it cannot give it the path §4.2.1 asks for. */
+    private static boolean noRequireTlsPath(DeliveryStatus s) {
+        return s instanceof DeliveryStatus.PermFailed p && p.reason().contains(" 5.7.30 ");
+    }
+
+    /** A temporary failure that is about TLS itself (no STARTTLS, handshake or certificate refused). */
+    private static boolean tlsFailure(String reason) {
+        return reason.contains("SSLHandshakeException") || reason.contains("does not offer STARTTLS")
+                || reason.contains("SSLException");
+    }
+
+    /**
+     * RFC 8689 §4.2.1 for a REQUIRETLS message: the MX host name must be authentic (the MX RRset validated by DNSSEC,
+     * or the host named by the domain's MTA-STS policy, RFC 8461 §4.1), and the server authenticated by DANE
+     * (usable TLSA records) or else by PKIX against the MX host name (RFC 6125) with {@code [outbound]}'s trust;
+     * the session then must offer REQUIRETLS ({@link SmtpClient}). A host that fails the name check is skipped with
+     * 5.7.30.
+     */
+    private HostSecurity requireTlsSecurity(String domain, MxResolver.Host host, Dane.MxSecurity mxSecurity,
+                                            Optional<MtaStsPolicy> policy) {
+        Dane.HostPolicy d = dane == null ? new Dane.HostPolicy.None("DANE off") : dane.forHost(host.name(), mxSecurity);
+        if (d instanceof Dane.HostPolicy.Required r && r.authenticated()) {
+            return new HostSecurity(SmtpClient.Security.dane(r.context()), null, "tlsa",
+                    r.records().stream().map(Object::toString).toList());
+        }
+        if (d instanceof Dane.HostPolicy.Defer f) return new HostSecurity(null, f.reason(), "tlsa", List.of());
+        String type = policy.isPresent() ? "sts" : "no-policy-found";
+        List<String> lines = policy.map(QueueRunner::policyLines).orElse(List.of());
+        boolean named = mxSecurity == Dane.MxSecurity.SECURE || policy.map(p -> p.allows(host.name())).orElse(false);
+        if (!named) {
+            return new HostSecurity(null, "5.7.30 REQUIRETLS: the MX host " + host.name() + " of " + domain
+                    + " is not authenticated (MX records not DNSSEC-validated, no MTA-STS policy names it)", type, lines);
+        }
+        return new HostSecurity(new SmtpClient.Security(pkixTrust(), true, false, null, null), null, type, lines);
+    }
+
+    /** The trust for certificates checked against a host name: {@code [outbound]}'s (MTA-STS) or the JDK's. */
+    private javax.net.ssl.SSLContext pkixTrust() {
+        if (settings.mtaSts() != null) return settings.mtaSts().trust();
+        try {
+            return javax.net.ssl.SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
     }
 
     /**
@@ -609,21 +685,36 @@ public final class QueueRunner implements AutoCloseable {
         return Duration.ofMillis((long) (capped * jitter));
     }
 
+    /** The recipients of {@code all} whose NOTIFY asks to hear of {@code n}. */
+    private static <T> Map<String, T> wanted(QueueEntry e, Map<String, T> all, EnvelopeParams.Notify n) {
+        Map<String, T> out = new LinkedHashMap<>();
+        all.forEach((r, v) -> {
+            if (e.params().recipient(r).wants(n)) out.put(r, v);
+            else LOG.log(Level.INFO, "no " + n.name().toLowerCase(Locale.ROOT) + " notice for <" + r + "> of queue " + e.id() + ": NOTIFY " + e.params().recipient(r).notifyText());
+        });
+        return out;
+    }
+
+    /** Builds a notice for the sender {@code to} from the original message's text. */
+    @FunctionalInterface
+    private interface NoticeBuilder {
+        byte[] build(String to, InputStream original) throws IOException;
+    }
+
     /**
-     * One DSN for all recipients that failed, to the envelope sender; never for the null sender (RFC 5321 §6.1).
-     * It goes to the user who submitted the message, even when the sender is an alias shared with others (they
-     * did not send it, and the DSN quotes it).
+     * One DSN to the envelope sender; never for the null sender (RFC 5321 §6.1). It goes to the user who submitted
+     * the message, even when the sender is an alias shared with others (they did not send it, and the DSN quotes it).
      */
-    private void bounce(QueueEntry e, Map<String, DeliveryStatus.PermFailed> failed, Instant retryUntil) {
+    private void notice(QueueEntry e, String what, NoticeBuilder builder) {
         if (e.sender().isEmpty()) return;
         Optional<String> to = bounceRoute.apply(e.sender());
         if (to.isEmpty() || to.get().isEmpty()) {
-            LOG.log(Level.WARNING, "no bounce for queue entry " + e.id() + ": its sender <" + e.sender() + "> leads nowhere");
+            LOG.log(Level.WARNING, "no " + what + " for queue entry " + e.id() + ": its sender <" + e.sender() + "> leads nowhere");
             return;
         }
         String sender = to.get();
         try (InputStream original = body(e); BlobStore.BlobWriter w = store.blobs().create()) {
-            byte[] dsn = Bounce.build(hostname, sender, e.created(), failed, original, clock.instant(), retryUntil);
+            byte[] dsn = builder.build(sender, original);
             w.stream().write(("Return-Path: <>\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             w.stream().write(dsn);
             BlobId blob = w.commit();
@@ -635,10 +726,12 @@ public final class QueueRunner implements AutoCloseable {
                 // Our own From: MAILER-DAEMON@hostname: signed only if the hostname is a domain of ours with keys.
                 store.mail().deliver(new DeliveryRequest(blob, w.size(), clock.instant(), Set.of(),
                         Optional.of(new DeliveryRequest.Outbound("", List.of(sender), "Return-Path: <>\r\n".length(),
-                                Optional.empty(), hostname))));
+                                Optional.empty(), hostname).withParams(e.params().requireTls()
+                                        // RFC 8689 §5: a notice about a REQUIRETLS message is sent under REQUIRETLS too
+                                        ? EnvelopeParams.NONE.withTls(EnvelopeParams.Tls.REQUIRED) : EnvelopeParams.NONE))));
             }
         } catch (IOException | RuntimeException ex) {
-            LOG.log(Level.ERROR, "could not create the bounce for queue entry " + e.id(), ex);
+            LOG.log(Level.ERROR, "could not create the " + what + " for queue entry " + e.id(), ex);
         }
     }
 

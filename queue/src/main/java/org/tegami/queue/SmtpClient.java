@@ -20,6 +20,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+import org.tegami.store.EnvelopeParams;
 
 /**
  * SMTP client sessions (RFC 5321 §3.3), each carrying one or more transactions: EHLO, STARTTLS whenever offered (opportunistic:
@@ -66,7 +67,12 @@ public final class SmtpClient {
      * The message to send: envelope and a source for its bytes. {@code eightBit} tells whether the text has bytes
      * above 127, so that BODY=8BITMIME is declared where the server offers it (RFC 6152 §3).
      */
-    public record Outgoing(String sender, List<String> recipients, long size, MessageSource body, boolean eightBit) {}
+    public record Outgoing(String sender, List<String> recipients, long size, MessageSource body, boolean eightBit,
+                           EnvelopeParams params) {
+        public Outgoing(String sender, List<String> recipients, long size, MessageSource body, boolean eightBit) {
+            this(sender, recipients, size, body, eightBit, EnvelopeParams.NONE);
+        }
+    }
 
     /** Opens the message text each time it is sent (a retry re-reads it). */
     @FunctionalInterface
@@ -312,13 +318,31 @@ public final class SmtpClient {
                 return all(m, new DeliveryStatus.PermFailed("552 5.3.4 message too big for " + host
                         + " (limit " + size + " bytes)", host), out);
             }
+            EnvelopeParams p = m.params();
+            if (p.requireTls()) {
+                // RFC 8689 §4.2.1: TLS with an authenticated server (PKIX with the host name, or DANE) that offers
+                // REQUIRETLS after TLS; else nothing of the message is sent here
+                if (!tls() || security.verified() == null) {
+                    return all(m, new DeliveryStatus.PermFailed("550 5.7.30 REQUIRETLS: the session with " + host
+                            + " is not TLS with a verified certificate", host), out);
+                }
+                if (!ext.containsKey("REQUIRETLS")) {
+                    return all(m, new DeliveryStatus.PermFailed("550 5.7.30 REQUIRETLS support required: " + host
+                            + " does not offer REQUIRETLS", host), out);
+                }
+            }
             boolean utf8 = !isAscii(m.sender()) || m.recipients().stream().anyMatch(r -> !isAscii(r));
             if (utf8 && !ext.containsKey("SMTPUTF8")) {
                 // RFC 6531 §3.2: no SMTPUTF8 at the server means a non-ASCII address cannot be delivered there.
                 return all(m, new DeliveryStatus.PermFailed("553 5.6.7 " + host + " does not support SMTPUTF8", host), out);
             }
+            // RFC 3461 §5.2.1: a next hop that supports DSN gets the sender's DSN parameters as they came
+            boolean dsn = ext.containsKey("DSN");
             String mailFrom = "MAIL FROM:<" + m.sender() + ">" + (ext.containsKey("SIZE") ? " SIZE=" + m.size() : "")
-                    + (m.eightBit() && ext.containsKey("8BITMIME") ? " BODY=8BITMIME" : "") + (utf8 ? " SMTPUTF8" : "");
+                    + (m.eightBit() && ext.containsKey("8BITMIME") ? " BODY=8BITMIME" : "") + (utf8 ? " SMTPUTF8" : "")
+                    + (dsn && p.ret().isPresent() ? " RET=" + p.ret().get() : "")
+                    + (dsn && p.envid().isPresent() ? " ENVID=" + EnvelopeParams.xtext(p.envid().get()) : "")
+                    + (p.requireTls() ? " REQUIRETLS" : ""); // RFC 8689 §4.2.1: relayed as it came
             boolean chunking = ext.containsKey("CHUNKING");
             List<String> accepted = new ArrayList<>();
             Reply mail;
@@ -326,7 +350,7 @@ public final class SmtpClient {
             if (ext.containsKey("PIPELINING")) {
                 // RFC 2920 §3.1: MAIL, every RCPT and (unless we use BDAT) DATA in one group, replies read in order.
                 StringBuilder group = new StringBuilder(mailFrom).append("\r\n");
-                for (String rcpt : m.recipients()) group.append("RCPT TO:<").append(rcpt).append(">\r\n");
+                for (String rcpt : m.recipients()) group.append(rcptTo(rcpt, p, dsn)).append("\r\n");
                 if (!chunking) group.append("DATA\r\n");
                 c.sendRaw(group.toString());
                 mail = read();
@@ -349,7 +373,7 @@ public final class SmtpClient {
                 mail = read();
                 if (!mail.positive()) return all(m, fail(host, mail), out);
                 for (String rcpt : m.recipients()) {
-                    c.send("RCPT TO:<" + rcpt + ">");
+                    c.send(rcptTo(rcpt, p, dsn));
                     Reply r = read();
                     if (r.positive()) accepted.add(rcpt);
                     else out.put(rcpt, fail(host, r));
@@ -386,9 +410,19 @@ public final class SmtpClient {
             c.socket.setSoTimeout((int) DATA_END_TIMEOUT.toMillis());
             Reply done = read();
             c.socket.setSoTimeout((int) COMMAND_TIMEOUT.toMillis());
-            DeliveryStatus st = done.positive() ? new DeliveryStatus.Delivered(host, done.text()) : fail(host, done);
+            DeliveryStatus st = done.positive() ? new DeliveryStatus.Delivered(host, done.text(), dsn) : fail(host, done);
             accepted.forEach(r -> out.put(r, st));
             return out;
+        }
+
+        /** RCPT with the recipient's NOTIFY and ORCPT when the next hop supports DSN (RFC 3461 §5.2.1). */
+        private static String rcptTo(String rcpt, EnvelopeParams p, boolean dsn) {
+            StringBuilder sb = new StringBuilder("RCPT TO:<").append(rcpt).append('>');
+            if (!dsn) return sb.toString();
+            EnvelopeParams.Rcpt r = p.recipient(rcpt);
+            if (r.notifyOn().isPresent()) sb.append(" NOTIFY=").append(r.notifyText());
+            if (r.orcpt().isPresent()) sb.append(" ORCPT=").append(r.orcptType().get()).append(';').append(EnvelopeParams.xtext(r.orcpt().get()));
+            return sb.toString();
         }
 
         /** QUIT (unless the connection is already gone) and close. */

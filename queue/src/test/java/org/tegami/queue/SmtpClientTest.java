@@ -149,4 +149,44 @@ class SmtpClientTest {
             assertEquals(List.of("EHLO client.test"), p.commands.stream().filter(c -> !c.equals("QUIT")).toList());
         }
     }
+
+    private static final org.tegami.store.EnvelopeParams DSN = new org.tegami.store.EnvelopeParams(
+            java.util.Optional.of(org.tegami.store.EnvelopeParams.Ret.HDRS), java.util.Optional.of("id+1=2 x"), org.tegami.store.EnvelopeParams.Tls.DEFAULT, Map.of(
+            "good@peer.test", new org.tegami.store.EnvelopeParams.Rcpt(java.util.Optional.of(java.util.Set.of(
+                    org.tegami.store.EnvelopeParams.Notify.DELAY, org.tegami.store.EnvelopeParams.Notify.SUCCESS)),
+                    java.util.Optional.of("rfc822"), java.util.Optional.of("List+Good@peer.test")),
+            "never@peer.test", new org.tegami.store.EnvelopeParams.Rcpt(java.util.Optional.of(java.util.Set.of()),
+                    java.util.Optional.empty(), java.util.Optional.empty())));
+
+    private static Map<String, DeliveryStatus> sendDsn(Peer p) {
+        return new SmtpClient("client.test").send("peer.test", p.address(), new SmtpClient.Outgoing("a@local.test",
+                List.of("good@peer.test", "never@peer.test", "plain@peer.test"), BODY.length,
+                () -> new ByteArrayInputStream(BODY), false, DSN));
+    }
+
+    /** RFC 3461 §5.2.1: a next hop that offers DSN gets RET, ENVID, NOTIFY and ORCPT as they came, xtext-encoded. */
+    @Test
+    void dsnParametersAreRelayedToAPeerThatOffersDsn() throws Exception {
+        try (Peer p = new Peer("250-peer\r\n250-PIPELINING\r\n250 DSN\r\n", SmtpClientTest::ok)) {
+            var r = sendDsn(p);
+            assertEquals(new DeliveryStatus.Delivered("peer.test", "250 2.0.0 stored", true), r.get("good@peer.test"),
+                    "delivered with the parameters: the peer reports from here");
+            assertEquals(List.of("EHLO client.test", "MAIL FROM:<a@local.test> RET=HDRS ENVID=id+2B1+3D2+20x",
+                    "RCPT TO:<good@peer.test> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;List+2BGood@peer.test",
+                    "RCPT TO:<never@peer.test> NOTIFY=NEVER", "RCPT TO:<plain@peer.test>",
+                    "DATA", "> Subject: t", "> ", "> ..hi", "QUIT"), p.commands);
+        }
+    }
+
+    /** A next hop without DSN gets none of them (RFC 5321 §4.1.1.11: no parameters it did not announce). */
+    @Test
+    void dsnParametersAreNotSentToAPeerWithoutDsn() throws Exception {
+        try (Peer p = new Peer("250-peer\r\n250 PIPELINING\r\n", SmtpClientTest::ok)) {
+            var r = sendDsn(p);
+            assertEquals(new DeliveryStatus.Delivered("peer.test", "250 2.0.0 stored", false), r.get("good@peer.test"));
+            assertEquals(List.of("EHLO client.test", "MAIL FROM:<a@local.test>", "RCPT TO:<good@peer.test>",
+                    "RCPT TO:<never@peer.test>", "RCPT TO:<plain@peer.test>", "DATA", "> Subject: t", "> ", "> ..hi", "QUIT"),
+                    p.commands);
+        }
+    }
 }

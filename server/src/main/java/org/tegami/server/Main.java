@@ -10,6 +10,7 @@ import org.tegami.server.cli.DnsCommand;
 import org.tegami.server.cli.DomainCommand;
 import org.tegami.server.cli.FetchCommand;
 import org.tegami.server.cli.QueueCommand;
+import org.tegami.server.cli.TlsReportCommand;
 import org.tegami.server.cli.ServeCommand;
 import org.tegami.server.cli.SieveCommand;
 import org.tegami.server.cli.UserCommand;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tegami", mixinStandardHelpOptions = true, version = "Tegami 0.1.0",
         description = "A complete, secure mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class, AclCommand.class,
-                QueueCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, SieveCommand.class,
+                QueueCommand.class, TlsReportCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, SieveCommand.class,
                 FetchCommand.class, BackupCommand.Make.class, BackupCommand.Restore.class,
                 MailCommand.class,
                 org.tegami.server.cli.TraceCommand.class,

@@ -102,11 +102,22 @@ public record DeliveryRequest(
      * @param prefix      header lines sent in front of the blob (after {@code skipBytes}) for this entry only: a
      *                    forwarded copy's ARC set and {@code Delivered-To:}
      * @param notBefore   the first attempt's time, when later than the delivery (a forwarding rate limit)
+     * @param params      the envelope's DSN and REQUIRETLS parameters, kept with the entry
      */
     public record Outbound(String sender, List<String> recipients, long skipBytes, Optional<AccountId> submitter,
-                           String dkimDomain, HeaderPrefix prefix, Optional<Instant> notBefore) {
+                           String dkimDomain, HeaderPrefix prefix, Optional<Instant> notBefore, EnvelopeParams params) {
         public Outbound {
             recipients = List.copyOf(recipients);
+        }
+
+        public Outbound(String sender, List<String> recipients, long skipBytes, Optional<AccountId> submitter,
+                        String dkimDomain, HeaderPrefix prefix, Optional<Instant> notBefore) {
+            this(sender, recipients, skipBytes, submitter, dkimDomain, prefix, notBefore, EnvelopeParams.NONE);
+        }
+
+        /** The same entry with these envelope parameters. */
+        public Outbound withParams(EnvelopeParams p) {
+            return new Outbound(sender, recipients, skipBytes, submitter, dkimDomain, prefix, notBefore, p);
         }
 
         public Outbound(String sender, List<String> recipients, long skipBytes, Optional<AccountId> submitter,

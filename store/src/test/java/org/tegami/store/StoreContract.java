@@ -302,6 +302,28 @@ public interface StoreContract {
         assertEquals(1, store().mail().messages(store().mail().mailbox(a.id(), "INBOX").orElseThrow().id()).size());
     }
 
+    /** RFC 3461 §4 and RFC 8689 §4: the envelope parameters stay with the recipients that are still queued. */
+    @Test
+    default void queueEntryKeepsItsDsnAndRequireTlsParametersAcrossAReschedule() throws IOException {
+        byte[] msg = "Subject: dsn\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        EnvelopeParams.Rcpt never = new EnvelopeParams.Rcpt(Optional.of(Set.of()), Optional.empty(), Optional.empty());
+        EnvelopeParams.Rcpt success = new EnvelopeParams.Rcpt(Optional.of(Set.of(EnvelopeParams.Notify.DELAY,
+                EnvelopeParams.Notify.SUCCESS)), Optional.of("rfc822"), Optional.of("list+x@example.test"));
+        EnvelopeParams p = new EnvelopeParams(Optional.of(EnvelopeParams.Ret.HDRS), Optional.of("env id+1"), EnvelopeParams.Tls.REQUIRED,
+                java.util.Map.of("bob@remote.test", never, "carol@remote.test", success));
+        QueueId q = deliver(store(), blob(store(), msg), msg.length, Set.of(), Optional.of(new DeliveryRequest.Outbound(
+                "alice@example.test", List.of("bob@remote.test", "carol@remote.test", "dave@remote.test"), 0)
+                .withParams(p))).queued().orElseThrow();
+        QueueEntry e = store().queue().get(q).orElseThrow();
+        assertEquals(p, e.params());
+        assertEquals("SUCCESS,DELAY", success.notifyText(), "RFC order");
+        assertEquals(EnvelopeParams.Rcpt.NONE, e.params().recipient("dave@remote.test"));
+        assertFalse(e.params().recipient("bob@remote.test").wants(EnvelopeParams.Notify.FAILURE));
+        assertTrue(e.params().recipient("dave@remote.test").wants(EnvelopeParams.Notify.DELAY), "default: failures and delays");
+        store().queue().reschedule(q, List.of("carol@remote.test", "dave@remote.test"), NOW, 1, "451 later");
+        assertEquals(p.only(List.of("carol@remote.test")), store().queue().get(q).orElseThrow().params());
+    }
+
     @Test
     default void aClaimedQueueEntryIsNobodyElsesUntilItsLeaseEnds() throws IOException {
         Account a = user(store(), "alice@example.test");

@@ -31,4 +31,22 @@ public interface TlsReportStoreContract extends StoreContract {
         r.add("flood.test", 1, many);
         assertEquals(TlsReportStore.MAX_ROWS, r.rows("flood.test", 1).size(), "distinct rows are bounded");
     }
+
+    /** RFC 8460 §5.3: reports we receive are summarised per policy, kept once however often they arrive. */
+    @Test
+    default void receivedReportsAreKeptOncePerReportAndPolicyNewestFirst() {
+        TlsReportStore r = store().tlsReports();
+        java.time.Instant t0 = java.time.Instant.parse("2026-12-01T00:00:00Z");
+        var a = new TlsReportStore.Received(t0.plusSeconds(3600), "Example Org", "r1", t0.minusSeconds(86_400), t0.minusSeconds(1),
+                "a.test", "sts", 10, 2, Map.of("certificate-expired", 2L));
+        var b = new TlsReportStore.Received(t0.plusSeconds(3600), "Example Org", "r1", t0.minusSeconds(86_400), t0.minusSeconds(1),
+                "a.test", "tlsa", 5, 0, Map.of());
+        var c = new TlsReportStore.Received(t0.plusSeconds(7200), "Other", "r2", t0, t0.plusSeconds(86_399),
+                "b.test", "no-policy-found", 1, 3, new java.util.LinkedHashMap<>(Map.of("starttls-not-supported", 3L)));
+        r.addReceived(List.of(a, b));
+        r.addReceived(List.of(c, a));
+        assertEquals(List.of(c, a, b), reopen().tlsReports().received(t0));
+        assertEquals(List.of(c), store().tlsReports().received(t0.plusSeconds(7200)));
+        assertEquals(List.of(), store().tlsReports().received(t0.plusSeconds(7201)));
+    }
 }

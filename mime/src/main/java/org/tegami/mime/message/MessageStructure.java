@@ -95,6 +95,27 @@ public final class MessageStructure {
         return Optional.ofNullable(root.value(name.toLowerCase(Locale.ROOT)));
     }
 
+    /**
+     * A part's media type in lower case ({@code multipart/report}); the whole message for an empty path. Empty when
+     * the part does not exist.
+     */
+    public Optional<String> mediaType(List<Integer> part) {
+        Part p = part.isEmpty() ? root : find(part);
+        return p == null ? Optional.empty() : Optional.of((p.type + "/" + p.subtype).toLowerCase(Locale.ROOT));
+    }
+
+    /** A Content-Type parameter of a part (name case-insensitive), as written; the message's for an empty path. */
+    public Optional<String> parameter(List<Integer> part, String name) {
+        Part p = part.isEmpty() ? root : find(part);
+        return p == null ? Optional.empty() : Optional.ofNullable(p.param(name));
+    }
+
+    /** How many parts a multipart part has (the message itself for an empty path); 0 for any other part. */
+    public int parts(List<Integer> part) {
+        Part p = part.isEmpty() ? root : find(part);
+        return p == null || !p.multipart ? 0 : p.children.size();
+    }
+
     /** A part's content with its transfer encoding removed (RFC 3516), or the encoding was not one we can undo. */
     public record Binary(byte[] data, boolean unknownEncoding) {}
 

@@ -111,7 +111,7 @@ public final class CheckCommand implements Callable<Integer> {
         out.add(sts.isEmpty() ? new Finding(Verdict.MISSING, "MTA-STS", "_mta-sts." + domain + " TXT \"v=STSv1; id=...\"", false)
                 : new Finding(Verdict.OK, "MTA-STS", "\"" + sts.get() + "\"", false));
         Optional<String> rpt = dns.txt("_smtp._tls." + domain, "v=TLSRPTv1");
-        out.add(rpt.isEmpty() ? new Finding(Verdict.MISSING, "TLS-RPT", "_smtp._tls." + domain + " TXT \"v=TLSRPTv1; rua=mailto:postmaster@" + domain + "\"", false)
+        out.add(rpt.isEmpty() ? new Finding(Verdict.MISSING, "TLS-RPT", "_smtp._tls." + domain + " TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain + "\"", false)
                 : new Finding(Verdict.OK, "TLS-RPT", "\"" + rpt.get() + "\"", false));
         // RFC 6186 / RFC 8314 §5.1: SRV records let clients find the services by themselves.
         for (String[] svc : new String[][] {{"submissions", "submissions"}, {"submission", "submission"}, {"imaps", "imaps"},

@@ -134,8 +134,9 @@ public final class DnsCommand implements Runnable {
         out.add(";   mode: testing");
         out.add(";   mx: " + s.hostname().toLowerCase(Locale.ROOT));
         out.add(";   max_age: 604800");
-        out.add("; TLS-RPT (RFC 8460): daily reports of TLS failures.");
-        out.add("_smtp._tls." + d + " IN TXT \"v=TLSRPTv1; rua=mailto:postmaster@" + domain + "\"");
+        out.add("; TLS-RPT (RFC 8460): daily reports of TLS failures, shown by `tegami tls-report`. Give the address a mailbox:");
+        out.add(";   tegami alias add tlsrpt@" + domain + " postmaster@" + domain);
+        out.add("_smtp._tls." + d + " IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain + "\"");
         out.add("");
         out.add("; Client service discovery (RFC 6186, RFC 8314 §5.1): implicit TLS first; \"0 0 0 .\" = not offered (RFC 6186 §3.4).");
         for (Service svc : new Service[] {Service.SUBMISSIONS, Service.SUBMISSION, Service.IMAPS, Service.IMAP, Service.POP3S, Service.POP3}) {

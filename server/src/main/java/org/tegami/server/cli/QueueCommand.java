@@ -59,6 +59,20 @@ public final class QueueCommand {
                 System.out.println("attempts      " + e.attempts() + (e.delayNotified() ? " (sender told of the delay)" : ""));
                 System.out.println("next attempt  " + e.nextAttempt());
                 if (!e.lastError().isEmpty()) System.out.println("last error    " + e.lastError());
+                var p = e.params();
+                if (p.ret().isPresent() || p.envid().isPresent()) {
+                    System.out.println("dsn           " + p.ret().map(r -> "RET=" + r).orElse("") + p.envid().map(v -> " ENVID=" + v).orElse(""));
+                }
+                for (String r : e.recipients()) {
+                    var rp = p.recipient(r);
+                    if (rp.notifyOn().isPresent() || rp.orcpt().isPresent()) {
+                        System.out.println("  " + r + (rp.notifyOn().isPresent() ? " NOTIFY=" + rp.notifyText() : "")
+                                + rp.orcpt().map(o -> " ORCPT=" + rp.orcptType().orElse("") + ";" + o).orElse(""));
+                    }
+                }
+                if (p.tls() != org.tegami.store.EnvelopeParams.Tls.DEFAULT) {
+                    System.out.println("tls           " + (p.requireTls() ? "REQUIRETLS" : "TLS-Required: No"));
+                }
                 System.out.println();
                 try (var in = s.blobs().open(e.blob())) {
                     in.skipNBytes(e.skipBytes());

@@ -38,7 +38,7 @@ class DnsCommandTest {
                 "_dmarc.example.test. IN TXT \"v=DMARC1; p=quarantine; rua=mailto:postmaster@example.test\"",
                 "_mta-sts.example.test. IN TXT \"v=STSv1; id=202611282130\"",
                 "mta-sts.example.test. IN CNAME mail.example.test.",
-                "_smtp._tls.example.test. IN TXT \"v=TLSRPTv1; rua=mailto:postmaster@example.test\"",
+                "_smtp._tls.example.test. IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@example.test\"",
                 "_submissions._tcp.example.test. IN SRV 0 1 465 mail.example.test.",
                 "_submission._tcp.example.test. IN SRV 10 1 587 mail.example.test.",
                 "_imaps._tcp.example.test. IN SRV 0 0 0 .",

@@ -129,13 +129,7 @@ public final class DsnParameters {
 
     /** The xtext form of printable US-ASCII {@code s} (RFC 3461 §4), for relaying the parameter onward. */
     public static String xtext(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c >= '!' && c <= '~' && c != '+' && c != '=') sb.append(c);
-            else sb.append('+').append(String.format(Locale.ROOT, "%02X", (int) c & 0xff));
-        }
-        return sb.toString();
+        return org.tegami.store.EnvelopeParams.xtext(s);
     }
 
     /** Upper-case hex only: RFC 3461 §4 hexchar uses "A"–"F". */

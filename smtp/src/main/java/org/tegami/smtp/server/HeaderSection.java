@@ -58,6 +58,23 @@ final class HeaderSection {
         length += len;
     }
 
+    /**
+     * Whether the section has a {@code TLS-Required: No} field (RFC 8689 §3; field name and value case-insensitive,
+     * folding and surrounding white space allowed).
+     */
+    boolean tlsRequiredNo() {
+        String h = new String(bytes, 0, length, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .replaceAll("\r\n(?=[ \t])", ""); // RFC 5322 §2.2.3: unfold
+        for (String line : h.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("TLS-Required")
+                    && line.substring(colon + 1).strip().equalsIgnoreCase("No")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True when the section was over the limit (then {@link #bytes()} holds only its start). */
     boolean overflow() {
         return overflow;

@@ -23,7 +23,10 @@ import org.tegami.smtp.proto.SmtpReply;
 import org.tegami.delivery.InboundMessage;
 import org.tegami.delivery.LocalDelivery;
 import org.tegami.delivery.Outcome;
-import org.tegami.delivery.RefusalNotice;
+import org.tegami.delivery.LocalNotice;
+import org.tegami.mime.report.DeliveryReport;
+import org.tegami.smtp.proto.DsnParameters;
+import org.tegami.store.EnvelopeParams;
 import org.tegami.delivery.forward.Forwarder;
 import org.tegami.store.Account;
 import org.tegami.store.AccountId;
@@ -40,6 +43,9 @@ final class MessageReceiver {
     private static final Logger LOG = System.getLogger(MessageReceiver.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ID_CHARS = "0123456789BCDFGHJKLMNPQRSTVWXZ".toCharArray();
+
+    /** How much of a message's start is read to see whether it is a TLS report (its Content-Type field). */
+    private static final int REPORT_HEAD = 32 * 1024;
 
     private MessageReceiver() {}
 
@@ -203,10 +209,16 @@ final class MessageReceiver {
                 }
                 case AuthorCheck.Allowed a -> dkimDomain = a.dkimDomain();
             }
+            // RFC 8689 §4.2.2: the sender relaxes recipient-side TLS policies for this message; with REQUIRETLS the
+            // field is ignored (§4.1) and stays in the message
+            env.tlsRequiredNo = !env.requireTls && sink.header().tlsRequiredNo();
         }
         try {
             BlobId blob = sink.commit();
-            LogContext.put(LogContext.MSGID, LoggedMessageId.find(head(s, blob, LoggedMessageId.HEAD)).orElse(null));
+            // one read of the message's start serves the log's Message-ID and the TLS report check below
+            byte[] start = head(s, blob, REPORT_HEAD);
+            LogContext.put(LogContext.MSGID, LoggedMessageId.find(start.length > LoggedMessageId.HEAD
+                    ? java.util.Arrays.copyOf(start, LoggedMessageId.HEAD) : start).orElse(null));
             // the inbound pipeline decides per local recipient: mailbox, flags, added header lines, or refusal
             List<DeliveryRequest.Recipient> local = new ArrayList<>();
             // refusals by forward-path, for the one reply or the notice
@@ -255,7 +267,11 @@ final class MessageReceiver {
             if (!env.remote.isEmpty()) {
                 outbounds.addFirst(new DeliveryRequest.Outbound(env.reversePath(),
                         env.remote.stream().map(EmailAddress::toString).toList(), returnPathBytes,
-                        Optional.ofNullable(s.user).map(Account::id), dkimDomain));
+                        Optional.ofNullable(s.user).map(Account::id), dkimDomain).withParams(env.params(env.remote)));
+            }
+            if (env.requireTls) {
+                // RFC 8689 §4.1: every copy sent on (forwarded, redirected) is tagged as the message was
+                outbounds.replaceAll(o -> o.withParams(o.params().withTls(EnvelopeParams.Tls.REQUIRED)));
             }
             Delivered d = s.env.store().mail().deliver(new DeliveryRequest(
                     blob, sink.blobSize(), s.env.clock().instant(), local, outbounds));
@@ -263,7 +279,13 @@ final class MessageReceiver {
             LOG.log(Level.INFO, () -> "accepted " + id + " from <" + env.reversePath() + "> for "
                     + List.copyOf(env.recipients) + " blob " + blob + (d.queue().isEmpty() ? "" : " queue " + d.queue())
                     + (refused.isEmpty() ? "" : " refused for " + refused.keySet()));
-            if (!refused.isEmpty()) notifyRefused(s, env, blob, refused);
+            if (!refused.isEmpty()) notifyRefused(s, env, blob, returnPathBytes, refused);
+            notifySuccess(s, env, blob, returnPathBytes, refused.keySet(), plan(local));
+            if (!local.isEmpty()) {
+                // RFC 8460 §5.3: a TLS report to one of our addresses is summarised for tegami tls-report
+                org.tegami.delivery.report.TlsReportIntake.take(s.env.store(), start,
+                        sink.blobSize(), () -> s.env.store().blobs().open(blob), s.env.clock().instant());
+            }
             localDelivery(s).followUp(followups);
             if (s.user != null) s.env.sendRate().record(s.user.id(), s.env.clock().instant());
             s.resetTransaction();
@@ -279,7 +301,10 @@ final class MessageReceiver {
 
     /**
      * The forwarded copies (ADR 0013): one queue entry per alias that names remote targets, each remote target once
-     * per message; a copy the forwarder refuses (a loop, DMARC reject) is refused for its forward-path.
+     * per message; a copy the forwarder refuses (a loop, DMARC reject) is refused for its forward-path. Each copy
+     * keeps the DSN parameters of the forward-path it came for, with ORCPT naming that forward-path when the sender
+     * gave none (RFC 3461 §5.2.1); when the forward-path goes to more than one place, NOTIFY loses SUCCESS (the
+     * sender hears "expanded" from us instead, RFC 3461 §6.2.7.3).
      */
     private static void forward(SmtpSession s, Envelope env, InboundMessage m, long skipBytes,
                                 List<DeliveryRequest.Outbound> outbounds, Map<String, Outcome.Refuse> refused) {
@@ -291,13 +316,37 @@ final class MessageReceiver {
                     byAlias.computeIfAbsent(fw.alias(), k -> new ArrayList<>()).add(fw.target());
                 }
             }
+            EnvelopeParams.Rcpt dsn = forwardedDsn(env, f.getKey());
             for (Map.Entry<String, List<String>> a : byAlias.entrySet()) {
                 switch (s.env.forwarder().forward(m, f.getKey(), a.getKey(), a.getValue(), skipBytes)) {
-                    case Forwarder.Result.Queue q -> outbounds.add(q.outbound());
+                    case Forwarder.Result.Queue q -> {
+                        Map<String, EnvelopeParams.Rcpt> rcpts = new LinkedHashMap<>();
+                        for (String t : q.outbound().recipients()) rcpts.put(t, dsn);
+                        outbounds.add(q.outbound().withParams(new EnvelopeParams(
+                                env.dsn.ret().map(r -> EnvelopeParams.Ret.valueOf(r.name())), env.dsn.envid(), env.tls(), rcpts)));
+                    }
                     case Forwarder.Result.Refused r -> refused.putIfAbsent(f.getKey().toString(), r.refuse());
                 }
             }
         }
+    }
+
+    /** How many places a local forward-path delivers to: its accounts and its remote targets. */
+    private static int destinations(Envelope env, EmailAddress to) {
+        return env.localByAddress.getOrDefault(to, Set.of()).size() + env.forwards.getOrDefault(to, List.of()).size();
+    }
+
+    /** The DSN parameters a forwarded copy of {@code to} carries on. */
+    private static EnvelopeParams.Rcpt forwardedDsn(Envelope env, EmailAddress to) {
+        EnvelopeParams.Rcpt r = env.rcpt(to);
+        if (destinations(env, to) > 1 && r.notifyOn().isPresent()) { // RFC 3461 §6.2.7.3
+            java.util.Set<EnvelopeParams.Notify> n = new java.util.HashSet<>(r.notifyOn().get());
+            n.remove(EnvelopeParams.Notify.SUCCESS);
+            r = new EnvelopeParams.Rcpt(Optional.of(n), r.orcptType(), r.orcpt());
+        }
+        // RFC 3461 §5.2.1: an ORCPT we add names the recipient as we received it (only where it is ASCII, §4.2)
+        if (r.orcpt().isEmpty() && !to.isUtf8()) r = r.withOrcpt("rfc822", to.toString());
+        return r;
     }
 
     /** The local delivery step (Sieve's redirects and follow-ups) over this session's store and forwarder. */
@@ -318,15 +367,77 @@ final class MessageReceiver {
     }
 
     /**
-     * Local recipients refused while others accepted: the sender learns it from a notice (RFC 3464), delivered to
-     * the sender's own mailbox when local, else queued; none for the null sender (RFC 5321 §6.1). The message is
-     * already stored and acknowledged for the others, so a failure here is logged, not answered.
+     * Local recipients refused while others accepted: the sender learns it from a notice (RFC 3464), unless their
+     * NOTIFY leaves FAILURE out (RFC 3461 §4.1). The message is already stored and acknowledged for the others, so a
+     * failure here is logged, not answered.
      */
-    private static void notifyRefused(SmtpSession s, Envelope env, BlobId blob, Map<String, Outcome.Refuse> byAddress) {
+    private static void notifyRefused(SmtpSession s, Envelope env, BlobId blob, long skipBytes,
+                                      Map<String, Outcome.Refuse> byAddress) {
+        Map<String, Outcome.Refuse> told = new LinkedHashMap<>();
+        byAddress.forEach((to, r) -> {
+            if (rcptParams(env, to).wants(EnvelopeParams.Notify.FAILURE)) told.put(to, r);
+        });
+        if (told.isEmpty() || env.reversePath().isEmpty()) return;
+        sendNotice(s, env, "notice of refused recipients", original -> LocalNotice.refused(s.env.hostname(),
+                env.reversePath(), env.dsn.envid(), s.env.clock().instant(), told, to -> orcpt(env, to), original,
+                // RFC 8689 §5: the content of a REQUIRETLS message does not go back on a path we cannot vouch for
+                !env.requireTls && env.dsn.ret().orElse(DsnParameters.Ret.HDRS) == DsnParameters.Ret.FULL, s.env.clock().instant()),
+                blob, skipBytes);
+    }
+
+    /**
+     * RFC 3461 §5.2.2: the local forward-paths whose NOTIFY names SUCCESS and which were stored get {@code Action:
+     * delivered}; one that went to several places (an alias) {@code Action: expanded} (§6.2.7.3). A forward-path
+     * that only forwards to one remote address is left to the queue (relayed or reported by the next hop).
+     */
+    private static void notifySuccess(SmtpSession s, Envelope env, BlobId blob, long skipBytes,
+                                      java.util.Set<String> refused, java.util.Set<AccountId> stored) {
         if (env.reversePath().isEmpty()) return;
-        try (BlobStore.BlobWriter w = s.env.store().blobs().create()) {
-            byte[] notice = RefusalNotice.build(s.env.hostname(), env.reversePath(), s.env.clock().instant(), byAddress,
-                    head(s, blob, s.env.limits().headerSection()), s.env.clock().instant());
+        Map<String, DeliveryReport.Action> told = new LinkedHashMap<>();
+        for (EmailAddress to : env.recipients) {
+            if (refused.contains(to.toString()) || !env.rcpt(to).wants(EnvelopeParams.Notify.SUCCESS)) continue;
+            Set<AccountId> accounts = env.localByAddress.getOrDefault(to, Set.of());
+            if (destinations(env, to) > 1) told.put(to.toString(), DeliveryReport.Action.EXPANDED);
+            else if (accounts.size() == 1 && stored.containsAll(accounts)) told.put(to.toString(), DeliveryReport.Action.DELIVERED);
+        }
+        if (told.isEmpty()) return;
+        sendNotice(s, env, "success notice", original -> LocalNotice.delivered(s.env.hostname(), env.reversePath(),
+                env.dsn.envid(), s.env.clock().instant(), told, to -> orcpt(env, to), original, s.env.clock().instant()),
+                blob, skipBytes);
+    }
+
+    /** RFC 8689 §5: a notice about a REQUIRETLS message travels under REQUIRETLS too (ADR 0018). */
+    private static EnvelopeParams noticeParams(Envelope env) {
+        return env.requireTls ? EnvelopeParams.NONE.withTls(EnvelopeParams.Tls.REQUIRED) : EnvelopeParams.NONE;
+    }
+
+    /** The accounts that got a copy. */
+    private static java.util.Set<AccountId> plan(List<DeliveryRequest.Recipient> local) {
+        return local.stream().map(DeliveryRequest.Recipient::account).collect(java.util.stream.Collectors.toSet());
+    }
+
+    private static EnvelopeParams.Rcpt rcptParams(Envelope env, String to) {
+        return env.recipients.stream().filter(a -> a.toString().equals(to)).findFirst().map(env::rcpt)
+                .orElse(EnvelopeParams.Rcpt.NONE);
+    }
+
+    private static Optional<DeliveryReport.OriginalRecipient> orcpt(Envelope env, String to) {
+        EnvelopeParams.Rcpt r = rcptParams(env, to);
+        return r.orcpt().map(a -> new DeliveryReport.OriginalRecipient(r.orcptType().orElseThrow(), a));
+    }
+
+    @FunctionalInterface
+    private interface NoticeBuilder {
+        byte[] build(InputStream original) throws IOException;
+    }
+
+    /**
+     * A notice from {@code <>} to the envelope sender: into the sender's own mailbox when local, else queued.
+     */
+    private static void sendNotice(SmtpSession s, Envelope env, String what, NoticeBuilder builder, BlobId blob, long skipBytes) {
+        try (InputStream original = s.env.store().blobs().open(blob); BlobStore.BlobWriter w = s.env.store().blobs().create()) {
+            original.skipNBytes(skipBytes); // our Return-Path line
+            byte[] notice = builder.build(original);
             byte[] returnPath = TraceHeaders.returnPath("");
             w.stream().write(returnPath);
             w.stream().write(notice);
@@ -343,9 +454,9 @@ final class MessageReceiver {
                     ? new DeliveryRequest(b, w.size(), s.env.clock().instant(), Set.of(sender.get()), Optional.empty())
                     : new DeliveryRequest(b, w.size(), s.env.clock().instant(), Set.of(), Optional.of(
                             new DeliveryRequest.Outbound("", List.of(env.reversePath()), returnPath.length,
-                                    Optional.empty(), s.env.hostname()))));
+                                    Optional.empty(), s.env.hostname()).withParams(noticeParams(env)))));
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.ERROR, "could not send the notice of refused recipients to <" + env.reversePath() + ">", e);
+            LOG.log(Level.ERROR, "could not send the " + what + " to <" + env.reversePath() + ">", e);
         }
     }
 

@@ -14,6 +14,7 @@ import org.tegami.mailauth.srs.Srs;
 import org.tegami.mime.EmailAddress;
 import org.tegami.net.Connection;
 import org.tegami.net.LineResult;
+import org.tegami.smtp.proto.DsnParameters;
 import org.tegami.smtp.proto.SmtpCommand;
 import org.tegami.smtp.proto.SmtpParser;
 import org.tegami.smtp.proto.SmtpReply;
@@ -137,6 +138,9 @@ final class SmtpSession {
         lines.add("8BITMIME");
         lines.add("SMTPUTF8");
         lines.add("ENHANCEDSTATUSCODES");
+        lines.add("DSN"); // RFC 3461 §4
+        // RFC 8689 §2: only over TLS, where the MAIL parameter may be used
+        if (conn.isTls()) lines.add("REQUIRETLS");
         lines.add("CHUNKING");
         if (!conn.isTls()) lines.add("STARTTLS");
         // RFC 4954 §4 + RFC 8314 §3.3: AUTH only on submission, and only once the channel is encrypted.
@@ -180,6 +184,7 @@ final class SmtpSession {
             return;
         }
         boolean utf8 = false;
+        boolean requireTls = false;
         for (Map.Entry<String, String> p : c.params().entrySet()) {
             String v = p.getValue();
             switch (p.getKey()) {
@@ -207,11 +212,35 @@ final class SmtpSession {
                     utf8 = true;
                 }
                 case "AUTH" -> { } // RFC 4954 §5: accepted; we do not relay the identity onward
+                case "REQUIRETLS" -> { // RFC 8689 §2
+                    if (v != null) {
+                        reply(501, "5.5.4", "REQUIRETLS takes no value");
+                        return;
+                    }
+                    if (!conn.isTls()) {
+                        reply(530, "5.7.10", "REQUIRETLS needs a TLS session: send STARTTLS first");
+                        return;
+                    }
+                    requireTls = true;
+                }
+                case "RET", "ENVID" -> { // RFC 3461 §4.3, §4.4: parsed below
+                    if (v == null) {
+                        reply(501, "5.5.4", p.getKey() + " needs a value");
+                        return;
+                    }
+                }
                 default -> {
                     reply(555, "5.5.4", "Unsupported parameter " + p.getKey());
                     return;
                 }
             }
+        }
+        DsnParameters.Mail dsn;
+        try {
+            dsn = DsnParameters.mail(c.params().get("RET"), c.params().get("ENVID"));
+        } catch (SmtpSyntaxException e) {
+            reply(e.reply());
+            return;
         }
         if (role == SmtpServer.Role.SUBMISSION && !env.sendRate().allows(user.id(), env.clock().instant())) {
             reply(450, "4.7.1", "Sending limit of " + env.sendRate().perHour() + " messages per hour reached, try again later");
@@ -235,6 +264,8 @@ final class SmtpSession {
             }
         }
         envelope = new Envelope(c.sender(), utf8);
+        envelope.dsn = dsn;
+        envelope.requireTls = requireTls; // RFC 8689 §4.1: the message is tagged
         reply(250, "2.1.0", "Sender OK");
     }
 
@@ -243,8 +274,21 @@ final class SmtpSession {
             reply(503, "5.5.1", "Send MAIL first");
             return;
         }
-        if (!c.params().isEmpty()) {
-            reply(555, "5.5.4", "Unsupported parameter " + c.params().keySet().iterator().next());
+        for (Map.Entry<String, String> p : c.params().entrySet()) {
+            if (!p.getKey().equals("NOTIFY") && !p.getKey().equals("ORCPT")) {
+                reply(555, "5.5.4", "Unsupported parameter " + p.getKey());
+                return;
+            }
+            if (p.getValue() == null) {
+                reply(501, "5.5.4", p.getKey() + " needs a value");
+                return;
+            }
+        }
+        DsnParameters.Rcpt dsn; // RFC 3461 §4.1, §4.2
+        try {
+            dsn = DsnParameters.rcpt(c.params().get("NOTIFY"), c.params().get("ORCPT"));
+        } catch (SmtpSyntaxException e) {
+            reply(e.reply());
             return;
         }
         if (envelope.recipients.size() >= env.limits().recipients()) {
@@ -299,6 +343,8 @@ final class SmtpSession {
                 }
                 envelope.quotaAccounts.addAll(limited);
                 envelope.localAccounts.addAll(l.accounts());
+                envelope.localByAddress.computeIfAbsent(to, k -> new java.util.LinkedHashSet<>()).addAll(l.accounts());
+                if (!dsn.equals(DsnParameters.Rcpt.NONE)) envelope.dsnRcpt.putIfAbsent(to, dsn);
                 for (AccountId a : l.accounts()) envelope.localAddress.putIfAbsent(a, to);
                 if (forwarding) envelope.forwards.putIfAbsent(to, l.forwards());
                 envelope.recipients.add(to);
@@ -312,6 +358,7 @@ final class SmtpSession {
                 }
                 envelope.remote.add(to);
                 envelope.recipients.add(to);
+                if (!dsn.equals(DsnParameters.Rcpt.NONE)) envelope.dsnRcpt.putIfAbsent(to, dsn);
                 reply(250, "2.1.5", "Recipient OK");
             }
         }

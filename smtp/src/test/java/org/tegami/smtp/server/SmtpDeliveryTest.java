@@ -156,6 +156,8 @@ class SmtpDeliveryTest {
                 S~ 250-.*
                 S~ 250-.*
                 S~ 250-.*
+                S~ 250-.*
+                S~ 250-.*
                 S: 250 AUTH PLAIN LOGIN
                 C: AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wYXNzd29yZC0x
                 S: 235 2.7.0 Authentication successful

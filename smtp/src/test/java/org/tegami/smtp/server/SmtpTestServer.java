@@ -51,6 +51,7 @@ final class SmtpTestServer implements AutoCloseable {
             S~ 250-.*
             S~ 250-.*
             S~ 250-.*
+            S~ 250-.*
             S: 250 STARTTLS
             """;
     /** Small limits so transcripts can exceed them: 2048-byte messages, 5 recipients. */

@@ -299,6 +299,34 @@ final class Schema {
                 until INTEGER NOT NULL,
                 PRIMARY KEY(account_id, key)) WITHOUT ROWID;
             CREATE INDEX sieve_marks_until ON sieve_marks(account_id, until);
+            """,
+            // v24: the envelope parameters a queue entry honours and relays: DSN (RFC 3461; RET, ENVID per entry,
+            // NOTIFY and ORCPT per recipient; NULL when not given, NOTIFY 'NEVER' or e.g. 'SUCCESS,FAILURE') and the
+            // TLS requirement (RFC 8689; EnvelopeParams.Tls: 0 default, 1 REQUIRETLS, 2 TLS-Required: No)
+            """
+            ALTER TABLE queue ADD COLUMN dsn_ret TEXT;
+            ALTER TABLE queue ADD COLUMN dsn_envid TEXT;
+            ALTER TABLE queue ADD COLUMN tls INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE queue_recipients ADD COLUMN notify TEXT;
+            ALTER TABLE queue_recipients ADD COLUMN orcpt_type TEXT;
+            ALTER TABLE queue_recipients ADD COLUMN orcpt TEXT;
+            """,
+            // v25: summaries of the TLS reports (RFC 8460) other organizations send us, one row per report and policy
+            // (failure_types: "result-type=count,..."); rowid kept for the oldest-first bound
+            """
+            CREATE TABLE tls_report_received(
+                report_id TEXT NOT NULL,
+                policy_domain TEXT NOT NULL,
+                policy_type TEXT NOT NULL,
+                received INTEGER NOT NULL,
+                organization TEXT NOT NULL,
+                begin_at INTEGER NOT NULL,
+                end_at INTEGER NOT NULL,
+                success INTEGER NOT NULL,
+                failure INTEGER NOT NULL,
+                failure_types TEXT NOT NULL,
+                UNIQUE(report_id, policy_domain, policy_type));
+            CREATE INDEX tls_report_received_at ON tls_report_received(received);
             """);
 
     static void migrate(Connection c) throws SQLException {

@@ -10,6 +10,7 @@ import java.util.Optional;
 import org.tegami.store.AccountId;
 import org.tegami.store.BlobId;
 import org.tegami.store.DeliveryRequest;
+import org.tegami.store.EnvelopeParams;
 import org.tegami.store.HeaderPrefix;
 import org.tegami.store.QueueEntry;
 import org.tegami.store.QueueId;
@@ -36,15 +37,24 @@ final class SqlQueue implements QueueStore {
     static QueueId enqueue(Db.Tx tx, BlobId blob, long size, Instant now, DeliveryRequest.Outbound out) throws SQLException {
         long id = SqlAccounts.nextId(tx, "queue_id");
         Instant first = out.notBefore().filter(t -> t.isAfter(now)).orElse(now);
+        EnvelopeParams p = out.params();
         SqlAccounts.update(tx, "INSERT INTO queue(id, blob, size, skip_bytes, sender, created, next_attempt, submitter,"
-                + " dkim_domain, prefix) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", id, blob.hex(), size, out.skipBytes(),
+                + " dkim_domain, prefix, dsn_ret, dsn_envid, tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                id, blob.hex(), size, out.skipBytes(),
                 out.sender(), now.toEpochMilli(), first.toEpochMilli(), out.submitter().map(AccountId::value).orElse(null),
-                out.dkimDomain(), out.prefix().bytes());
-        for (int i = 0; i < out.recipients().size(); i++) {
-            SqlAccounts.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient) VALUES (?, ?, ?)",
-                    id, i, out.recipients().get(i));
-        }
+                out.dkimDomain(), out.prefix().bytes(), p.ret().map(Enum::name).orElse(null), p.envid().orElse(null),
+                p.tls().ordinal());
+        insertRecipients(tx, id, out.recipients(), p);
         return new QueueId(id);
+    }
+
+    private static void insertRecipients(Db.Tx tx, long id, List<String> recipients, EnvelopeParams p) throws SQLException {
+        for (int i = 0; i < recipients.size(); i++) {
+            EnvelopeParams.Rcpt r = p.recipient(recipients.get(i));
+            SqlAccounts.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient, notify, orcpt_type, orcpt)"
+                    + " VALUES (?, ?, ?, ?, ?, ?)", id, i, recipients.get(i), r.notifyText(), r.orcptType().orElse(null),
+                    r.orcpt().orElse(null));
+        }
     }
 
     @Override
@@ -99,11 +109,10 @@ final class SqlQueue implements QueueStore {
                 SqlAccounts.update(tx, "DELETE FROM queue WHERE id = ?", id.value());
                 return null;
             }
+            // the remaining recipients keep their DSN parameters
+            EnvelopeParams p = params(tx, id.value(), null, null, EnvelopeParams.Tls.DEFAULT);
             SqlAccounts.update(tx, "DELETE FROM queue_recipients WHERE queue_id = ?", id.value());
-            for (int i = 0; i < remaining.size(); i++) {
-                SqlAccounts.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient) VALUES (?, ?, ?)",
-                        id.value(), i, remaining.get(i));
-            }
+            insertRecipients(tx, id.value(), remaining, p);
             SqlAccounts.update(tx, "UPDATE queue SET next_attempt = ?, attempts = ?, last_error = ?,"
                     + " claimed_until = 0, claimed_by = '' WHERE id = ?",
                     nextAttempt.toEpochMilli(), attempts, lastError, id.value());
@@ -124,18 +133,34 @@ final class SqlQueue implements QueueStore {
     private static List<QueueEntry> entries(Db.Tx tx, String where, Object... args) throws SQLException {
         List<QueueEntry> out = new ArrayList<>();
         try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT id, blob, size, skip_bytes, sender, created,"
-                + " next_attempt, attempts, last_error, delay_notified, submitter, dkim_domain, prefix FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
+                + " next_attempt, attempts, last_error, delay_notified, submitter, dkim_domain, prefix, dsn_ret, dsn_envid,"
+                + " tls FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long id = rs.getLong(1);
                 List<String> rcpts = SqlAccounts.strings(tx,
                         "SELECT recipient FROM queue_recipients WHERE queue_id = ? ORDER BY position", id);
+                EnvelopeParams params = params(tx, id, rs.getString(14), rs.getString(15), EnvelopeParams.Tls.values()[rs.getInt(16)]);
                 out.add(new QueueEntry(new QueueId(id), new BlobId(rs.getString(2)), rs.getLong(3), rs.getLong(4),
                         rs.getString(5), rcpts, Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)),
                         rs.getInt(8), rs.getString(9), rs.getInt(10) != 0,
                         rs.getObject(11) == null ? Optional.empty() : Optional.of(new AccountId(rs.getLong(11))),
-                        rs.getString(12), HeaderPrefix.stored(rs.getBytes(13))));
+                        rs.getString(12), HeaderPrefix.stored(rs.getBytes(13)), params));
             }
         }
         return out;
+    }
+
+    /** The entry's recipients' DSN parameters, with the entry's own given here. */
+    private static EnvelopeParams params(Db.Tx tx, long id, String ret, String envid, EnvelopeParams.Tls tls) throws SQLException {
+        java.util.Map<String, EnvelopeParams.Rcpt> rcpts = new java.util.HashMap<>();
+        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT recipient, notify, orcpt_type, orcpt FROM queue_recipients"
+                + " WHERE queue_id = ? AND (notify IS NOT NULL OR orcpt IS NOT NULL)", id); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rcpts.put(rs.getString(1), new EnvelopeParams.Rcpt(EnvelopeParams.Rcpt.parseNotify(rs.getString(2)),
+                        Optional.ofNullable(rs.getString(3)), Optional.ofNullable(rs.getString(4))));
+            }
+        }
+        return new EnvelopeParams(Optional.ofNullable(ret).map(EnvelopeParams.Ret::valueOf), Optional.ofNullable(envid),
+                tls, rcpts);
     }
 }

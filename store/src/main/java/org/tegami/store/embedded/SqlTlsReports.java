@@ -69,4 +69,47 @@ final class SqlTlsReports implements TlsReportStore {
             return null;
         });
     }
+
+    @Override
+    public void addReceived(List<Received> policies) {
+        if (policies.isEmpty()) return;
+        db.write(tx -> {
+            for (Received r : policies) {
+                StringBuilder types = new StringBuilder();
+                r.failureTypes().forEach((t, n) -> types.append(types.isEmpty() ? "" : ",").append(t).append('=').append(n));
+                SqlAccounts.update(tx, "INSERT OR IGNORE INTO tls_report_received(report_id, policy_domain, policy_type,"
+                        + " received, organization, begin_at, end_at, success, failure, failure_types)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", r.reportId(), r.policyDomain(), r.policyType(),
+                        r.received().toEpochMilli(), r.organization(), r.begin().toEpochMilli(), r.end().toEpochMilli(),
+                        r.success(), r.failure(), types.toString());
+            }
+            // bounded: the oldest go first
+            SqlAccounts.update(tx, "DELETE FROM tls_report_received WHERE rowid IN (SELECT rowid FROM tls_report_received"
+                    + " ORDER BY received DESC, rowid DESC LIMIT -1 OFFSET ?)", MAX_RECEIVED);
+            return null;
+        });
+    }
+
+    @Override
+    public List<Received> received(java.time.Instant since) {
+        return db.read(tx -> {
+            List<Received> out = new ArrayList<>();
+            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT received, organization, report_id, begin_at, end_at,"
+                    + " policy_domain, policy_type, success, failure, failure_types FROM tls_report_received"
+                    + " WHERE received >= ? ORDER BY received DESC, rowid", since.toEpochMilli());
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Long> types = new LinkedHashMap<>();
+                    for (String kv : rs.getString(10).split(",")) {
+                        int eq = kv.lastIndexOf('=');
+                        if (eq > 0) types.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
+                    }
+                    out.add(new Received(java.time.Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2), rs.getString(3),
+                            java.time.Instant.ofEpochMilli(rs.getLong(4)), java.time.Instant.ofEpochMilli(rs.getLong(5)),
+                            rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9), types));
+                }
+            }
+            return out;
+        });
+    }
 }

@@ -204,7 +204,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(23, count("PRAGMA user_version"));
+        assertEquals(25, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -255,8 +255,55 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
+    /** Takes a data directory back to what v24 left. */
+    private static void undoV25(Statement st) throws java.sql.SQLException {
+        st.execute("DROP TABLE tls_report_received");
+        st.execute("PRAGMA user_version=24");
+    }
+
+    @Test
+    void upgradeToV25StartsWithNoReceivedTlsReports() throws Exception {
+        open(FileBlobStore.INLINE_MAX).close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV25(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        assertTrue(upgraded.tlsReports().received(java.time.Instant.EPOCH).isEmpty());
+        assertEquals(25, count("PRAGMA user_version"));
+    }
+
+    /** Takes a data directory back to what v23 left. */
+    private static void undoV24(Statement st) throws java.sql.SQLException {
+        undoV25(st);
+        for (String c : new String[] {"notify", "orcpt_type", "orcpt"}) st.execute("ALTER TABLE queue_recipients DROP COLUMN " + c);
+        for (String c : new String[] {"dsn_ret", "dsn_envid", "tls"}) st.execute("ALTER TABLE queue DROP COLUMN " + c);
+        st.execute("PRAGMA user_version=23");
+    }
+
+    @Test
+    void upgradeToV24KeepsQueuedEntriesWithoutEnvelopeParameters() throws Exception {
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        byte[] msg = "Subject: queued\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        s.mail().deliver(new DeliveryRequest(write(s, msg), msg.length, NOW, Set.of(), Optional.of(
+                new DeliveryRequest.Outbound("a@example.test", java.util.List.of("b@remote.test"), 0))));
+        s.close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV24(st);
+        }
+        EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
+        var e = upgraded.queue().list().getFirst();
+        assertEquals(java.util.List.of("b@remote.test"), e.recipients());
+        assertEquals(org.tegami.store.EnvelopeParams.NONE, e.params());
+        assertEquals(25, count("PRAGMA user_version"));
+    }
+
     /** Takes a data directory back to what v22 left. */
     private static void undoV23(Statement st) throws java.sql.SQLException {
+        undoV24(st);
         st.execute("DROP TABLE sieve_marks");
         st.execute("PRAGMA user_version=22");
     }
@@ -277,7 +324,7 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.sieve().marked(a, "k", t));
         upgraded.sieve().mark(a, "k", t, t.plusSeconds(1));
         assertTrue(upgraded.sieve().marked(a, "k", t));
-        assertEquals(23, count("PRAGMA user_version"));
+        assertEquals(25, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v21 left. */
@@ -300,7 +347,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.traceHistory().find(java.util.Set.of("q:1"), 1).isEmpty());
         upgraded.traceHistory().append(java.util.List.of(new org.tegami.store.TraceHistoryStore.Line(1, "l", java.util.List.of("q:1"))));
         assertEquals(1, upgraded.traceHistory().find(java.util.Set.of("q:1"), 1).size());
-        assertEquals(23, count("PRAGMA user_version"));
+        assertEquals(25, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v20 left. */
@@ -321,7 +368,7 @@ class EmbeddedStoreFilesTest {
         EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
         assertTrue(upgraded.tlsReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.tlsReports().add("a.test", 1, java.util.Map.of("r", 1L));
-        assertEquals(23, count("PRAGMA user_version"));
+        assertEquals(25, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v19 left. */
@@ -347,7 +394,7 @@ class EmbeddedStoreFilesTest {
         var src = upgraded.fetchSources().add(new org.tegami.store.FetchSourceStore.NewSource(a.id(),
                 org.tegami.store.FetchSourceStore.Protocol.POP3, "pop.example.org", 995, "a", "", true), NOW, id -> new byte[] {1});
         assertTrue(upgraded.fetchSources().source(src.id()).isPresent());
-        assertEquals(23, count("PRAGMA user_version"));
+        assertEquals(25, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v18 left. */
@@ -371,7 +418,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.sieve().list(a.id()).isEmpty());
         assertEquals(org.tegami.store.SieveScriptStore.Result.OK, upgraded.sieve().put(a.id(), "s", "keep;",
                 org.tegami.store.SieveScriptStore.Quota.DEFAULTS));
-        assertEquals(23, count("PRAGMA user_version"));
+        assertEquals(25, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v17 left. */
@@ -397,7 +444,7 @@ class EmbeddedStoreFilesTest {
         var e = upgraded.queue().list().getFirst();
         assertTrue(e.prefix().isEmpty());
         assertEquals(java.util.List.of("b@remote.test"), e.recipients());
-        assertEquals(23, count("PRAGMA user_version"));
+        assertEquals(25, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v16 left. */
@@ -420,7 +467,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.dmarcReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.dmarcReports().add("a.test", 1, "v=DMARC1; p=none", java.util.Map.of("row", 1L));
         assertEquals(1, upgraded.dmarcReports().pending(Long.MAX_VALUE).size());
-        assertEquals(23, count("PRAGMA user_version"));
+        assertEquals(25, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v15 left. */
@@ -445,7 +492,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.greylist().entry(t).isEmpty());
         upgraded.greylist().put(t, new org.tegami.store.GreylistStore.Entry(NOW, NOW, false));
         assertTrue(upgraded.greylist().entry(t).isPresent());
-        assertEquals(23, count("PRAGMA user_version"));
+        assertEquals(25, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v14 left. */
