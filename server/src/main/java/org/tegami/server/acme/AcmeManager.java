@@ -65,6 +65,9 @@ public final class AcmeManager implements AutoCloseable {
     private final ChallengeType challengeType;
     private final InstantSource clock;
     private final Map<String, String> httpTokens = new ConcurrentHashMap<>();
+    /** Extra names (not the hostname) the CA could not validate, left out until then so the rest still renew. */
+    private final Map<String, Instant> leftOutUntil = new ConcurrentHashMap<>();
+    static final Duration LEAVE_OUT = Duration.ofHours(24);
     private final Object wake = new Object();
     private volatile X509Certificate current;
     private volatile boolean closed;
@@ -138,6 +141,28 @@ public final class AcmeManager implements AutoCloseable {
         return from.plus(Duration.between(from, to).multipliedBy(2).dividedBy(3));
     }
 
+    /** The CA could not validate this name: the order failed because of it. */
+    static final class NameFailed extends TegamiException {
+        final String name;
+
+        NameFailed(String name, String message) {
+            super(message);
+            this.name = name;
+        }
+    }
+
+    /** The names to order now: all wanted, but extra names that failed validation within {@link #LEAVE_OUT}. */
+    List<String> wanted() {
+        Instant now = clock.instant();
+        List<String> all = names.get();
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            Instant until = leftOutUntil.get(all.get(i));
+            if (i == 0 || until == null || !now.isBefore(until)) out.add(all.get(i));
+        }
+        return List.copyOf(out);
+    }
+
     /** When the loop should next order: now if no certificate or it misses a wanted name, else at two thirds. */
     Instant due(List<String> wanted) {
         X509Certificate c = current;
@@ -151,7 +176,7 @@ public final class AcmeManager implements AutoCloseable {
             Instant now = clock.instant();
             Instant due;
             try {
-                due = due(names.get());
+                due = due(wanted());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "ACME: cannot list the names for the certificate: " + e.getMessage());
                 due = now.plus(backoff);
@@ -160,6 +185,23 @@ public final class AcmeManager implements AutoCloseable {
                 try {
                     obtainNow();
                     backoff = FIRST_BACKOFF;
+                    continue;
+                } catch (NameFailed e) {
+                    if (closed) return;
+                    lastError = e.getMessage();
+                    List<String> all = names.get();
+                    if (!all.isEmpty() && !all.getFirst().equals(e.name)) {
+                        // one extra name (mta-sts., autoconfig.) must not keep the hostname from its certificate
+                        leftOutUntil.put(e.name, clock.instant().plus(LEAVE_OUT));
+                        LOG.log(Level.WARNING, "ACME: " + e.getMessage() + "; ordering without " + e.name + " for "
+                                + LEAVE_OUT.toHours() + " h");
+                        continue;
+                    }
+                    LOG.log(Level.WARNING, "ACME: no certificate from " + settings.directory() + ": " + e.getMessage()
+                            + "; still serving " + tls.info().subject() + " (until " + tls.info().notAfter()
+                            + "); retrying in " + backoff.toMinutes() + " min");
+                    sleepUntil(clock.instant().plus(backoff));
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                     continue;
                 } catch (RuntimeException e) {
                     if (closed) return;
@@ -202,7 +244,7 @@ public final class AcmeManager implements AutoCloseable {
      * @throws TegamiException saying what failed and what to fix
      */
     public synchronized X509Certificate obtainNow() {
-        List<String> wanted = names.get();
+        List<String> wanted = wanted();
         List<Runnable> cleanup = new ArrayList<>();
         try {
             Files.createDirectories(dir);
@@ -218,7 +260,9 @@ public final class AcmeManager implements AutoCloseable {
                 Challenge challenge = prepare(auth, cleanup);
                 challenge.trigger();
                 Status s = challenge.waitForCompletion(CHALLENGE_WAIT);
-                if (s != Status.VALID) throw new TegamiException(validationFailure(auth, challenge));
+                if (s != Status.VALID) {
+                    throw new NameFailed(auth.getIdentifier().getDomain(), validationFailure(auth, challenge));
+                }
             }
             order.waitUntilReady(CHALLENGE_WAIT);
             KeyPair certKey = ecKey();

@@ -90,6 +90,9 @@ class AcmePebbleTest {
         for (String n : List.of("mail.example.test", "mta-sts.example.test", "autoconfig.example.test")) {
             dns.add(n + ". 60 IN A 127.0.0.1");
         }
+        // example.org: its MTA-STS name points where nothing listens (the operator has not moved it here yet)
+        dns.add("autoconfig.example.org. 60 IN A 127.0.0.1");
+        dns.add("mta-sts.example.org. 60 IN A 127.0.0.2");
         pebblePort = freePort();
         pebbleMgmtPort = freePort();
         pebbleTrust = writePebbleCertificate();
@@ -151,6 +154,17 @@ class AcmePebbleTest {
         server = startTegami("https = [\"127.0.0.1:0\"]\n");
         assertEquals(cert.getSerialNumber(), ((X509Certificate) server.tls().certificateChain().getFirst()).getSerialNumber());
         assertEquals(cert.getSerialNumber(), presented(root, this::imapsSocket).getSerialNumber());
+    }
+
+    @Test
+    void anExtraNameTheCaCannotValidateIsLeftOutAndTheRestIsIssued() throws Exception {
+        server = startTegami("https = [\"127.0.0.1:0\"]\n");
+        server.store().accounts().addDomain("example.org");
+        startPebble(freePort(), server.http().getFirst().port());
+        server.acme().orElseThrow().wake();
+        X509Certificate cert = waitForAcmeCertificate(null);
+        assertEquals(Set.of("mail.example.test", "autoconfig.example.org"), Set.copyOf(sans(cert)));
+        assertEquals(cert.getSerialNumber(), presented(pebbleRoot(), this::imapsSocket).getSerialNumber());
     }
 
     private TegamiServer startTegami(String listenExtra) throws Exception {
