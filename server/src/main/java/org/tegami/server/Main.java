@@ -19,13 +19,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code tegami} command: serve, and the admin commands that work while the server runs. */
-@Command(name = "tegami", mixinStandardHelpOptions = true, version = "Tegami 0.1.0",
+@Command(name = "tegami", mixinStandardHelpOptions = true, versionProvider = BuildInfo.Provider.class,
         description = "A complete, secure mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class, AclCommand.class,
                 QueueCommand.class, TlsReportCommand.class, DkimCommand.class, DnsCommand.class, CheckCommand.class, SieveCommand.class,
                 FetchCommand.class, BackupCommand.Make.class, BackupCommand.Restore.class,
                 MailCommand.class,
-                org.tegami.server.cli.TraceCommand.class,
+                org.tegami.server.cli.TraceCommand.class, org.tegami.server.cli.UpgradeCommand.class,
+                org.tegami.server.cli.VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

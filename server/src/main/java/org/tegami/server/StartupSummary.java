@@ -64,7 +64,13 @@ public final class StartupSummary {
                 : "off ([fetch] enabled = false; " + sources + " source" + (sources == 1 ? "" : "s") + " not polled)"));
         CertificateInfo c = s.tls().info();
         out.println("  certificate   " + c.subject() + " (issuer " + c.issuer() + "), valid until " + DATE.format(c.notAfter()));
-        if (c.selfSigned() && cfg.hostname().equals("localhost")) {
+        if (s.acme().isPresent()) {
+            // ADR 0019: the self-signed certificate only until the CA's arrives (obtained in the background)
+            out.println("  acme          " + cfg.acme().orElseThrow().directory() + (c.selfSigned()
+                    ? ": obtaining a certificate (self-signed until then; failures are logged with the fix)"
+                    : ": renewal due " + DATE.format(org.tegami.server.acme.AcmeManager.renewalDue(
+                            s.tls().certificateChain().getFirst()))));
+        } else if (c.selfSigned() && cfg.hostname().equals("localhost")) {
             out.println("  WARNING       the certificate is self-signed: fine for a local trial; clients ask once to accept it.");
         } else if (c.selfSigned()) {
             out.println("  WARNING       the certificate is self-signed: clients will warn. Set [tls] cert and key to"

@@ -39,7 +39,6 @@ import org.tegami.smtp.server.SmtpEnvironment;
 import org.tegami.smtp.server.SendRate;
 import org.tegami.smtp.server.SmtpServer;
 import org.tegami.store.Store;
-import org.tegami.store.embedded.EmbeddedStore;
 
 /**
  * The explicit wiring of one server process: store, TLS, the shared login throttle and connection limiter, and
@@ -65,6 +64,7 @@ public final class TegamiServer implements AutoCloseable {
     private org.tegami.fetch.FetchScheduler fetchScheduler;
     private org.tegami.server.log.TraceHistory traceHistory;
     private final MetricsService metrics;
+    private org.tegami.server.acme.AcmeManager acme;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
                          QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner,
@@ -90,8 +90,10 @@ public final class TegamiServer implements AutoCloseable {
         System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
         TlsContext tls = cfg.tlsCert().isPresent()
                 ? TlsContext.fromPem(cfg.tlsCert().get(), cfg.tlsKey().orElseThrow(), clock)
+                : cfg.acme().isPresent() ? acmeOrSelfSigned(cfg, clock)
                 : TlsContext.selfSigned(cfg.dataDir(), cfg.hostname(), clock);
-        Store store = EmbeddedStore.open(cfg.dataDir(), clock);
+        Store store = Stores.open(cfg.dataDir(), clock, System.err::println);
+        org.tegami.server.acme.AcmeManager acme = null;
         List<Bound> bound = new ArrayList<>();
         List<AutoconfigHttp> http = new ArrayList<>();
         QueueRunner queue = null;
@@ -173,14 +175,25 @@ public final class TegamiServer implements AutoCloseable {
             java.util.Map<String, Integer> ports = new java.util.LinkedHashMap<>();
             for (Bound b : bound) ports.putIfAbsent(b.service(), b.listener().port());
             ClientSettings settings = ClientSettings.fromBound(cfg.hostname(), ports);
+            AutoconfigHttp.Acme acmeHttp = AutoconfigHttp.Acme.NONE;
+            if (cfg.acme().isPresent()) {
+                // ADR 0019: HTTP-01 when port 80 is served, else TLS-ALPN-01 on the HTTPS listener
+                var type = cfg.listen("http").isEmpty() ? org.tegami.server.acme.AcmeManager.ChallengeType.TLS_ALPN_01
+                        : org.tegami.server.acme.AcmeManager.ChallengeType.HTTP_01;
+                acme = new org.tegami.server.acme.AcmeManager(cfg.acme().get(), cfg.dataDir(), tls,
+                        acmeNames(cfg, accounts), type, clock);
+                var manager = acme;
+                acmeHttp = new AutoconfigHttp.Acme(manager::httpToken,
+                        type == org.tegami.server.acme.AcmeManager.ChallengeType.TLS_ALPN_01);
+            }
             for (var a : cfg.listen("http")) {
-                http.add(new AutoconfigHttp(a, Optional.empty(), cfg.hostname(), settings, accounts::isLocalDomain));
+                http.add(new AutoconfigHttp(a, Optional.empty(), cfg.hostname(), settings, accounts::isLocalDomain, acmeHttp));
             }
             for (var a : cfg.listen("https")) {
                 http.add(new AutoconfigHttp(a, Optional.of(() -> {
                     tls.reloadIfChanged(); // renewed certificates reach HTTPS too
                     return tls.sslContext();
-                }), cfg.hostname(), settings, accounts::isLocalDomain));
+                }), cfg.hostname(), settings, accounts::isLocalDomain, acmeHttp));
             }
             MxResolver dns = new MxResolver(cfg.nameservers());
             var mtaSts = new QueueRunner.MtaSts(new MtaStsResolver(name -> dns.txt(name, "v=STSv1"), dns::addresses,
@@ -199,7 +212,9 @@ public final class TegamiServer implements AutoCloseable {
                     .dane(cfg.dnssecAnchors().map(a -> new org.tegami.queue.dane.Dane(
                             new org.tegami.queue.dane.DnssecResolver(cfg.nameservers(), a, clock))).orElse(null))
                     .start();
+            if (acme != null) acme.start(); // listeners are up: the CA can reach the challenges
         } catch (RuntimeException e) {
+            if (acme != null) acme.close();
             if (metrics != null) metrics.close();
             if (queue != null) queue.close();
             if (learner != null) learner.close();
@@ -211,6 +226,7 @@ public final class TegamiServer implements AutoCloseable {
         }
         TegamiServer server = new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
                 new BlobCollection(store.blobs()), pipeline, learner, dmarcReports, forwarder, metrics);
+        server.acme = acme;
         try {
             // [log] history_days: log lines about messages kept in the store for `tegami trace`
             if (!cfg.log().history().isZero()) {
@@ -352,8 +368,51 @@ public final class TegamiServer implements AutoCloseable {
         return pipeline;
     }
 
+    /** The ACME client keeping the certificate, when {@code [tls] acme} is set. */
+    public Optional<org.tegami.server.acme.AcmeManager> acme() {
+        return Optional.ofNullable(acme);
+    }
+
+    /** The certificate ACME stored earlier, or self-signed until the first one is obtained (or when it is unusable). */
+    private static TlsContext acmeOrSelfSigned(TegamiConfig cfg, InstantSource clock) {
+        var chain = org.tegami.server.acme.AcmeManager.chainFile(cfg.dataDir());
+        var key = org.tegami.server.acme.AcmeManager.keyFile(cfg.dataDir());
+        if (java.nio.file.Files.exists(chain) && java.nio.file.Files.exists(key)) {
+            try {
+                return TlsContext.fromPem(chain, key, clock);
+            } catch (RuntimeException e) {
+                System.getLogger(TegamiServer.class.getName()).log(System.Logger.Level.WARNING,
+                        "ACME certificate in " + chain.getParent() + " unusable (" + e.getMessage()
+                                + "): serving a self-signed one until a new certificate is obtained");
+            }
+        }
+        return TlsContext.selfSigned(cfg.dataDir(), cfg.hostname(), clock);
+    }
+
+    /**
+     * The names the ACME certificate covers: the hostname, and with an HTTPS listener the {@code mta-sts.} and
+     * {@code autoconfig.} names of hosted domains that resolve in DNS (a name the CA cannot find would fail the
+     * whole order).
+     */
+    private static java.util.function.Supplier<List<String>> acmeNames(TegamiConfig cfg, org.tegami.store.AccountStore accounts) {
+        MxResolver dns = new MxResolver(cfg.nameservers());
+        return () -> {
+            List<String> names = new ArrayList<>();
+            names.add(cfg.hostname().toLowerCase(java.util.Locale.ROOT));
+            if (!cfg.listen("https").isEmpty()) {
+                for (String d : accounts.domains()) {
+                    for (String n : List.of("mta-sts." + d, "autoconfig." + d)) {
+                        if (!names.contains(n) && !dns.addresses(n).isEmpty()) names.add(n);
+                    }
+                }
+            }
+            return List.copyOf(names);
+        };
+    }
+
     @Override
     public void close() {
+        if (acme != null) acme.close();
         if (fetchScheduler != null) fetchScheduler.close();
         listeners.forEach(b -> b.listener().close());
         metrics.close();

@@ -28,6 +28,9 @@ public final class Metrics {
         IMAP_COMMANDS("tegami_imap_commands_total", Kind.COUNTER, "IMAP commands executed, by command.", "command"),
         IMAP_COMMAND_SECONDS("tegami_imap_command_seconds", Kind.HISTOGRAM,
                 "Time to execute an IMAP command, reply included, by command.", "command"),
+        POP3_COMMANDS("tegami_pop3_commands_total", Kind.COUNTER, "POP3 commands executed, by command.", "command"),
+        MANAGESIEVE_COMMANDS("tegami_managesieve_commands_total", Kind.COUNTER,
+                "ManageSieve commands executed, by command.", "command"),
         QUEUE_MESSAGES("tegami_queue_messages", Kind.GAUGE, "Entries in the outbound queue."),
         OUTBOUND_DELIVERIES("tegami_outbound_deliveries_total", Kind.COUNTER,
                 "Outbound delivery attempts per recipient, by outcome.", "result"),
@@ -96,6 +99,14 @@ public final class Metrics {
             "getquotaroot", "notify", "setacl", "deleteacl", "getacl", "listrights", "myrights", "setquota", "idle",
             "check", "close", "unselect", "expunge", "unauthenticate", "compress", "uidexpunge", "search", "sort",
             "cancelupdate", "thread", "multisearch", "fetch", "store", "copy", "move", "id");
+
+    /** The POP3 command records by their lowercased type name (RFC 1939, 2449, 2595, 5034, 6856). */
+    static final Set<String> POP3_COMMANDS = Set.of("user", "pass", "stat", "list", "retr", "dele", "noop", "rset", "quit",
+            "top", "uidl", "capa", "stls", "auth", "utf8");
+    /** The ManageSieve command records by their lowercased type name (RFC 5804 §2). */
+    static final Set<String> MANAGESIEVE_COMMANDS = Set.of("authenticate", "starttls", "logout", "capability", "havespace",
+            "putscript", "listscripts", "setactive", "getscript", "deletescript", "renamescript", "checkscript", "noop",
+            "unauthenticate");
 
     private static volatile Sink sink;
 
@@ -188,6 +199,20 @@ public final class Metrics {
         String c = "listcmd".equals(command) ? "list" : bound(command, IMAP_COMMANDS);
         s.add(Family.IMAP_COMMANDS, 1, c);
         s.observe(Family.IMAP_COMMAND_SECONDS, nanos / 1e9, c);
+    }
+
+    /** One POP3 command parsed and executed; {@code command} is the lowercased name of its record type. */
+    public static void pop3Command(String command) {
+        Sink s = sink;
+        if (s == null) return;
+        s.add(Family.POP3_COMMANDS, 1, bound(command, POP3_COMMANDS));
+    }
+
+    /** One ManageSieve command parsed and executed; {@code command} is the lowercased name of its record type. */
+    public static void manageSieveCommand(String command) {
+        Sink s = sink;
+        if (s == null) return;
+        s.add(Family.MANAGESIEVE_COMMANDS, 1, bound(command, MANAGESIEVE_COMMANDS));
     }
 
     /** One outbound attempt for one recipient ended: {@code delivered}, {@code deferred} or {@code bounced}. */

@@ -96,7 +96,10 @@ final class ManageSieveSession {
                     case Read.Bad b -> error(b.code(), b.text());
                     case Read.Command c -> {
                         try {
-                            execute(ManageSieveParser.parse(c.bytes()));
+                            ManageSieveCommand cmd = ManageSieveParser.parse(c.bytes());
+                            execute(cmd);
+                            if (org.tegami.core.metrics.Metrics.enabled()) org.tegami.core.metrics.Metrics.manageSieveCommand(
+                                    cmd.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
                         } catch (ManageSieveSyntaxException e) {
                             error(Optional.empty(), e.getMessage());
                         } catch (StoreException e) {

@@ -10,6 +10,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -57,8 +58,11 @@ public final class TlsContext {
     private volatile Loaded current;
     private volatile List<FileStamp> stamps;
     private volatile String lastReloadError;
+    private final AcmeTlsChallenges challenges;
 
-    private TlsContext(Path certFile, Path keyFile, InstantSource clock, Loaded loaded, List<FileStamp> stamps) {
+    private TlsContext(Path certFile, Path keyFile, InstantSource clock, AcmeTlsChallenges challenges, Loaded loaded,
+                       List<FileStamp> stamps) {
+        this.challenges = challenges;
         this.certFile = certFile;
         this.keyFile = keyFile;
         this.clock = clock;
@@ -84,9 +88,10 @@ public final class TlsContext {
         Objects.requireNonNull(privkeyPem, "privkeyPem");
         // Stat before reading: a change during the read shows up as a new stamp at the next check.
         List<FileStamp> stamps = stat(fullchainPem, privkeyPem);
-        Loaded loaded = build(PemLoader.load(fullchainPem, privkeyPem));
+        AcmeTlsChallenges challenges = new AcmeTlsChallenges();
+        Loaded loaded = build(PemLoader.load(fullchainPem, privkeyPem), challenges);
         warnIfExpired(loaded.info(), fullchainPem, clock.instant());
-        return new TlsContext(fullchainPem, privkeyPem, clock, loaded, stamps);
+        return new TlsContext(fullchainPem, privkeyPem, clock, challenges, loaded, stamps);
     }
 
     /**
@@ -99,8 +104,33 @@ public final class TlsContext {
             throw new TegamiException("cannot create a self-signed certificate without a hostname: set hostname"
                     + " in tegami.toml");
         }
-        return new TlsContext(null, null, clock, build(SelfSignedCertificate.loadOrCreate(dataDir, hostname, clock)),
-                List.of());
+        AcmeTlsChallenges challenges = new AcmeTlsChallenges();
+        return new TlsContext(null, null, clock, challenges,
+                build(SelfSignedCertificate.loadOrCreate(dataDir, hostname, clock), challenges), List.of());
+    }
+
+    /**
+     * Serves {@code chain} (leaf first) with {@code key} to every new connection from now on, e.g. a certificate
+     * just issued by ACME; connections already open keep theirs. The files this context reloads from, if any, are
+     * still watched.
+     *
+     * @throws TegamiException if the key does not match the leaf or the pair cannot be used
+     */
+    public void install(List<X509Certificate> chain, PrivateKey key) {
+        if (chain.isEmpty()) throw new TegamiException("no certificate to install");
+        PemLoader.checkMatch(chain.getFirst(), key, Path.of("(issued certificate)"), Path.of("(its key)"));
+        Loaded loaded = build(new PemLoader.KeyMaterial(chain, key), challenges);
+        synchronized (reloadLock) {
+            current = loaded;
+            lastReloadError = null;
+        }
+        LOG.log(Level.INFO, "TLS certificate installed: {0}, valid until {1}", loaded.info().subject(),
+                loaded.info().notAfter());
+    }
+
+    /** The TLS-ALPN-01 challenge certificates answered on handshakes that negotiate acme-tls/1 (RFC 8737). */
+    public AcmeTlsChallenges acmeChallenges() {
+        return challenges;
     }
 
     /**
@@ -151,7 +181,7 @@ public final class TlsContext {
             // change (e.g. certbot finishing its write) is tried again.
             stamps = now;
             try {
-                Loaded loaded = build(PemLoader.load(certFile, keyFile));
+                Loaded loaded = build(PemLoader.load(certFile, keyFile), challenges);
                 warnIfExpired(loaded.info(), certFile, clock.instant());
                 current = loaded;
                 lastReloadError = null;
@@ -211,7 +241,7 @@ public final class TlsContext {
         return List.copyOf(out);
     }
 
-    private static Loaded build(PemLoader.KeyMaterial m) {
+    private static Loaded build(PemLoader.KeyMaterial m, AcmeTlsChallenges challenges) {
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
@@ -219,7 +249,11 @@ public final class TlsContext {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, KEYSTORE_PASSWORD);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null);
+            javax.net.ssl.KeyManager[] kms = kmf.getKeyManagers();
+            for (int i = 0; i < kms.length; i++) {
+                if (kms[i] instanceof javax.net.ssl.X509ExtendedKeyManager x) kms[i] = challenges.wrap(x);
+            }
+            ctx.init(kms, null, null);
             return new Loaded(ctx, TlsPolicy.serverParameters(ctx), infoOf(m.leaf()), m.chain());
         } catch (GeneralSecurityException | IOException e) {
             throw new TegamiException("cannot set up TLS with certificate "

@@ -65,7 +65,10 @@ final class Pop3Session {
                     case LineResult.Line l when l.bareCr() || l.hasNul() -> error("Invalid character in command");
                     case LineResult.Line l -> {
                         try {
-                            execute(Pop3Parser.parse(l.bytes()));
+                            Pop3Command cmd = Pop3Parser.parse(l.bytes());
+                            execute(cmd);
+                            if (org.tegami.core.metrics.Metrics.enabled()) org.tegami.core.metrics.Metrics.pop3Command(
+                                    cmd.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
                         } catch (Pop3SyntaxException e) {
                             error(e.getMessage());
                         }

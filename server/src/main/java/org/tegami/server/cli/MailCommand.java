@@ -30,9 +30,10 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code tegami mail export|import USER DIR}: a user's mail as Maildir++ (the layout Dovecot, Courier and mbsync use),
  * for moving in from another server or out to anywhere. Folders are {@code DIR/.A.B} for {@code A/B}, the INBOX is
- * {@code DIR} itself; flags are the Maildir info letters (D F R S T); the internal date is the file's time.
+ * {@code DIR} itself; flags are the Maildir info letters (D F R S T); the internal date is the file's time. With
+ * {@code --format mbox}: one mboxrd file per folder, {@code DIR/A/B.mbox} for {@code A/B} ({@link MboxFolders}).
  */
-@Command(name = "mail", mixinStandardHelpOptions = true, description = "Export or import a user's mail as Maildir.",
+@Command(name = "mail", mixinStandardHelpOptions = true, description = "Export or import a user's mail as Maildir or mbox.",
         subcommands = {MailCommand.Export.class, MailCommand.Import.class})
 public final class MailCommand {
     /** Messages per store transaction when importing. */
@@ -57,15 +58,25 @@ public final class MailCommand {
         @Mixin Cli.ConfigOption config;
         @Parameters(index = "0", paramLabel = "USER") String user;
         @Parameters(index = "1", paramLabel = "DIR") Path dir;
+        @picocli.CommandLine.Option(names = "--format", defaultValue = "maildir", paramLabel = "maildir|mbox",
+                description = "maildir (default), or mbox: one mboxrd file per folder, DIR/A/B.mbox for A/B") String format;
 
         @Override
         public void run() {
+            boolean mbox = MboxFolders.format(format);
             try (Store s = config.openStore()) {
                 Account a = account(s, user);
                 if (Files.exists(dir)) {
                     try (var list = Files.list(dir)) {
                         if (list.findAny().isPresent()) throw new IllegalArgumentException(dir + " is not empty: give a new or empty directory");
                     }
+                }
+                if (mbox) {
+                    MboxFolders.Result r = MboxFolders.export(s, a, dir);
+                    System.out.println("exported " + r.messages() + " messages in " + r.mailboxes() + " mailboxes of "
+                            + a.address() + " to " + dir + " (mbox)" + (r.skipped() > 0 ? "; " + r.skipped()
+                            + " mailboxes skipped (names unusable as file names)" : ""));
+                    return;
                 }
                 long n = 0;
                 int boxes = 0;
@@ -101,9 +112,24 @@ public final class MailCommand {
         @Mixin Cli.ConfigOption config;
         @Parameters(index = "0", paramLabel = "USER") String user;
         @Parameters(index = "1", paramLabel = "DIR") Path dir;
+        @picocli.CommandLine.Option(names = "--format", defaultValue = "maildir", paramLabel = "maildir|mbox",
+                description = {"maildir (default), or mbox: DIR is one mbox file (into the INBOX) or a directory of",
+                        "them (mutt, Dovecot; A/B or A/B.mbox into A/B, INBOX into the INBOX)"}) String format;
 
         @Override
         public void run() {
+            if (MboxFolders.format(format)) {
+                try (Store s = config.openStore()) {
+                    Account a = account(s, user);
+                    MboxFolders.Result r = MboxFolders.importFrom(s, a, dir);
+                    System.out.println("imported " + r.messages() + " messages into " + r.mailboxes() + " mailboxes of "
+                            + a.address() + (r.skipped() > 0 ? "; " + r.skipped() + " skipped (over " + MAX_MESSAGE
+                            + " bytes)" : ""));
+                } catch (IOException e) {
+                    throw new TegamiException("import failed: " + e.getMessage());
+                }
+                return;
+            }
             if (!Files.isDirectory(dir.resolve("cur")) && !Files.isDirectory(dir.resolve("new"))) {
                 throw new IllegalArgumentException(dir + " is not a Maildir (no cur/ or new/ in it)");
             }

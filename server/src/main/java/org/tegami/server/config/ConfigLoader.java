@@ -42,7 +42,7 @@ public final class ConfigLoader {
     private static final Set<String> OUTBOUND = Set.of("mx_port", "mta_sts_port", "tls_ca", "give_up_after_days", "relay", "relay_security",
             "relay_username", "relay_password", "relay_for", "connections_per_host", "messages_per_connection",
             "idle_timeout_seconds", "host_backoff_seconds", "tls_reports");
-    private static final Set<String> TLS = Set.of("cert", "key");
+    private static final Set<String> TLS = Set.of("cert", "key", "acme", "acme_email", "acme_ca");
     private static final Set<String> LIMITS = Set.of("message_size", "max_recipients", "connections", "connections_per_ip",
             "messages_per_hour");
 
@@ -126,6 +126,10 @@ public final class ConfigLoader {
             throw c.error(cert.isPresent() ? "tls.cert" : "tls.key", "set both [tls] cert and key, or neither"
                     + " (then a self-signed certificate is generated)");
         }
+        Optional<org.tegami.server.acme.AcmeSettings> acme = acme(c, base, listen);
+        if (acme.isPresent() && cert.isPresent()) {
+            throw c.error("tls.acme", "set either [tls] acme (certificates obtained here) or cert and key (files), not both");
+        }
 
         TomlTable lim = c.table("limits");
         if (lim != null) c.onlyKeys(lim, "limits.", LIMITS);
@@ -152,7 +156,38 @@ public final class ConfigLoader {
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
                 java.time.Duration.ofDays(giveUp), connections(c), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
                 siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), fetch(c), dnssecAnchors(c, base),
-                c.bool("outbound.tls_reports").orElse(false), source, log(c));
+                c.bool("outbound.tls_reports").orElse(false), source, log(c), acme);
+    }
+
+    /** {@code [tls] acme}: the CA's directory URL (https), with {@code acme_email} and {@code acme_ca}. */
+    private static Optional<org.tegami.server.acme.AcmeSettings> acme(Checker c, Path base,
+                                                                     Map<String, List<InetSocketAddress>> listen) {
+        Optional<String> url = c.string("tls.acme");
+        Optional<String> email = c.string("tls.acme_email");
+        Optional<Path> ca = c.string("tls.acme_ca").map(base::resolve);
+        if (url.isEmpty()) {
+            if (email.isPresent()) throw c.error("tls.acme_email", "needs [tls] acme (the CA's directory URL)");
+            if (ca.isPresent()) throw c.error("tls.acme_ca", "needs [tls] acme (the CA's directory URL)");
+            return Optional.empty();
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url.get());
+        } catch (java.net.URISyntaxException e) {
+            throw c.error("tls.acme", "is not a URL: " + e.getMessage());
+        }
+        if (!"https".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw c.error("tls.acme", "must be the CA's https:// directory URL, e.g."
+                    + " \"https://acme-v02.api.letsencrypt.org/directory\"");
+        }
+        if (email.isPresent() && EmailAddress.parse(email.get()).isEmpty()) {
+            throw c.error("tls.acme_email", "\"" + email.get() + "\" is not an email address");
+        }
+        if (listen.getOrDefault("http", List.of()).isEmpty() && listen.getOrDefault("https", List.of()).isEmpty()) {
+            throw c.error("tls.acme", "the CA must reach this server to validate it: set [listen] http = [\"0.0.0.0:80\"]"
+                    + " (HTTP-01) or https = [\"0.0.0.0:443\"] (TLS-ALPN-01)");
+        }
+        return Optional.of(new org.tegami.server.acme.AcmeSettings(uri, email, ca));
     }
 
     /**

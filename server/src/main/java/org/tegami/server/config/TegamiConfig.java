@@ -31,6 +31,7 @@ import org.tegami.core.Limits;
  * @param sieveAfter the site's Sieve script run after each user's ({@code [sieve] after})
  * @param tlsReports whether outbound TLS sessions are counted and reported daily (RFC 8460, {@code [outbound] tls_reports})
  * @param log {@code [log] format, history_days}
+ * @param acme certificates from an ACME CA ({@code [tls] acme, acme_email, acme_ca}); absent: files or self-signed
  * @param dnssecAnchors DNSSEC trust anchors for DANE ({@code [dns] trust_anchor}, the root's by default); empty when
  *                      {@code [dns] dane = false}
  */
@@ -60,36 +61,37 @@ public record TegamiConfig(
         Optional<String> dnssecAnchors,
         boolean tlsReports,
         Optional<Path> source,
-        org.tegami.server.log.LogSettings log) {
+        org.tegami.server.log.LogSettings log,
+        Optional<org.tegami.server.acme.AcmeSettings> acme) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme);
     }
 
     public TegamiConfig withForwarding(org.tegami.delivery.forward.ForwardingSettings forwarding) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme);
     }
 
     public TegamiConfig withFetch(org.tegami.fetch.FetchSettings fetch) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme);
     }
 
     /** {@code [log] format}. */

@@ -48,7 +48,8 @@ public final class AutoconfigHttp implements AutoCloseable {
 
     /** The endpoints, by path; anything else is 404. */
     private enum Endpoint {
-        THUNDERBIRD("GET"), AUTODISCOVER_POX("POST"), AUTODISCOVER_JSON("GET"), MOBILECONFIG("GET"), MTA_STS("GET");
+        THUNDERBIRD("GET"), AUTODISCOVER_POX("POST"), AUTODISCOVER_JSON("GET"), MOBILECONFIG("GET"), MTA_STS("GET"),
+        ACME_CHALLENGE("GET");
 
         final String method;
 
@@ -64,6 +65,28 @@ public final class AutoconfigHttp implements AutoCloseable {
     private final String hostname;
     private final ClientSettings settings;
     private final Predicate<String> isLocalDomain;
+    private final Acme acme;
+
+    /**
+     * What the listener answers for an ACME client (RFC 8555) running in this process.
+     *
+     * @param httpToken HTTP-01 (RFC 8555 §8.3): the key authorization to serve for a token, if one is pending
+     * @param tlsAlpn whether HTTPS also offers the acme-tls/1 protocol, for TLS-ALPN-01 (RFC 8737)
+     */
+    public record Acme(java.util.function.Function<String, Optional<String>> httpToken, boolean tlsAlpn) {
+        /** No ACME client: the challenge path is 404 and only http/1.1 is spoken. */
+        public static final Acme NONE = new Acme(t -> Optional.empty(), false);
+    }
+
+    /** ACME tokens are base64url (RFC 8555 §8.3: at least 128 bits of entropy); this bounds what is looked up. */
+    private static final java.util.regex.Pattern ACME_TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{16,256}");
+    static final String ACME_PREFIX = "/.well-known/acme-challenge/";
+
+    /** As the full constructor, without an ACME client. */
+    public AutoconfigHttp(InetSocketAddress bind, Optional<java.util.function.Supplier<SSLContext>> tls, String hostname,
+                          ClientSettings settings, Predicate<String> isLocalDomain) {
+        this(bind, tls, hostname, settings, isLocalDomain, Acme.NONE);
+    }
 
     /**
      * Binds and starts serving.
@@ -72,10 +95,12 @@ public final class AutoconfigHttp implements AutoCloseable {
      *            certificate is served without a restart (TLS 1.3 and 1.2, AEAD suites only); absent: plain HTTP
      * @param hostname this server's name, used in the Autodiscover v2 redirect
      * @param isLocalDomain whether a (lower-case) domain is hosted here; others get 404
+     * @param acme the ACME challenges answered here ({@link Acme#NONE} without ACME)
      * @throws TegamiException if the address cannot be bound
      */
     public AutoconfigHttp(InetSocketAddress bind, Optional<java.util.function.Supplier<SSLContext>> tls, String hostname,
-                          ClientSettings settings, Predicate<String> isLocalDomain) {
+                          ClientSettings settings, Predicate<String> isLocalDomain, Acme acme) {
+        this.acme = acme;
         this.hostname = hostname;
         this.settings = settings;
         this.isLocalDomain = isLocalDomain;
@@ -98,6 +123,9 @@ public final class AutoconfigHttp implements AutoCloseable {
                                 .filter(c -> c.startsWith("TLS_AES_") || c.startsWith("TLS_CHACHA20_")
                                         || (c.contains("_ECDHE_") && (c.contains("_GCM_") || c.contains("CHACHA20"))))
                                 .toArray(String[]::new));
+                        // RFC 8737 §3: the validation handshake asks for acme-tls/1; browsers keep http/1.1
+                        if (acme.tlsAlpn()) p.setApplicationProtocols(new String[] {"http/1.1",
+                                org.tegami.net.tls.AcmeTlsChallenges.ACME_TLS_1});
                         params.setSSLParameters(p);
                     }
                 });
@@ -173,6 +201,7 @@ public final class AutoconfigHttp implements AutoCloseable {
             case AUTODISCOVER_JSON -> autodiscoverJson(path, query);
             case AUTODISCOVER_POX -> autodiscoverPox(ex);
             case MTA_STS -> mtaStsPolicy(ex);
+            case ACME_CHALLENGE -> acmeChallenge(path);
         };
     }
 
@@ -191,7 +220,17 @@ public final class AutoconfigHttp implements AutoCloseable {
                 + settings.hostname().toLowerCase(java.util.Locale.ROOT) + "\r\nmax_age: 604800\r\n", Map.of());
     }
 
+    /** RFC 8555 §8.3: the key authorization of a pending HTTP-01 challenge, as application/octet-stream. */
+    private Reply acmeChallenge(String path) {
+        String token = path.substring(ACME_PREFIX.length());
+        if (!ACME_TOKEN.matcher(token).matches()) return Reply.text(404, "not found");
+        return acme.httpToken().apply(token)
+                .map(k -> new Reply(200, "application/octet-stream", k, Map.of()))
+                .orElseGet(() -> Reply.text(404, "no such ACME challenge"));
+    }
+
     private static Optional<Endpoint> endpoint(String path) {
+        if (path.startsWith(ACME_PREFIX)) return Optional.of(Endpoint.ACME_CHALLENGE);
         if (path.equals("/.well-known/autoconfig/mail/config-v1.1.xml") || path.equals("/mail/config-v1.1.xml")) {
             return Optional.of(Endpoint.THUNDERBIRD);
         }

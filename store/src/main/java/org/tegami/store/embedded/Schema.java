@@ -330,6 +330,11 @@ final class Schema {
             """);
 
     static void migrate(Connection c) throws SQLException {
+        migrate(c, MIGRATIONS.size());
+    }
+
+    /** Runs the migrations up to {@code upTo} only: tests build the data directory an older version left. */
+    static void migrate(Connection c, int upTo) throws SQLException {
         try (Statement s = c.createStatement()) {
             int version;
             try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
@@ -339,7 +344,7 @@ final class Schema {
                 throw new SQLException("the data directory was written by a newer Tegami (schema " + version
                         + ", this version knows " + MIGRATIONS.size() + "); upgrade Tegami");
             }
-            for (int v = version; v < MIGRATIONS.size(); v++) {
+            for (int v = version; v < upTo; v++) {
                 s.execute("BEGIN IMMEDIATE");
                 try {
                     // Statements end at a ';' that ends a line (a trigger body keeps its inner ';' on one line).
@@ -354,5 +359,15 @@ final class Schema {
                 }
             }
         }
+    }
+
+    /** The schema version this code writes (the number of migrations). */
+    static int latest() {
+        return MIGRATIONS.size();
+    }
+
+    /** The SQL of the migration to {@code version} (1-based). */
+    static String migration(int version) {
+        return MIGRATIONS.get(version - 1);
     }
 }
