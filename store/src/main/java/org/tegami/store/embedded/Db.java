@@ -3,6 +3,7 @@ package org.tegami.store.embedded;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -18,9 +19,8 @@ import org.tegami.core.StoreException;
 
 /**
  * SQLite access for the embedded store. sqlite-jdbc is JNI, and a native call pins a virtual thread's carrier
- * (there are only as many carriers as cores), so every statement runs on platform threads: one writer that owns
- * the write connection and a small pool of readers. Callers (virtual threads) block on a future, which unmounts
- * them cleanly.
+ * (there are only as many carriers as cores), so long statements run on platform threads: a writer that batches
+ * commits and a small pool of readers. Callers (virtual threads) block on a future, which unmounts them cleanly.
  *
  * <p>Point reads ({@link #point}: one row or a few by key, from the page cache in microseconds) run on the caller's
  * thread with a pooled connection instead: the hand-over to a reader and back costs two thread wake-ups, which on a
@@ -29,7 +29,12 @@ import org.tegami.core.StoreException;
  *
  * <p>Group commit: the writer takes every write waiting in its queue (up to {@link #MAX_BATCH}), runs each in its
  * own SAVEPOINT inside one transaction, and COMMITs once. With {@code synchronous=FULL} in WAL mode that commit
- * is the fsync; only then are the callers released and the after-commit hooks run.
+ * is the fsync; only then are the callers released and the after-commit hooks run. A write that finds no commit
+ * running does not hand over at all: its caller takes the commit turn and commits it (and whatever is queued) on
+ * its own thread, saving the writer's wake-up and its own (ADR 0022: on a loaded two-core machine each wake-up cost
+ * milliseconds, and STORE, EXPUNGE and APPEND were each three times a FETCH). The turn is one permit, so at most
+ * one carrier is pinned by a commit (an fsync, under a millisecond on an SSD); writes arriving meanwhile queue for
+ * the writer, which commits them together once the turn is free.
  *
  * <p>Checkpoints (copying the WAL back into the database file, and its fsync) run on their own thread, not inside
  * a COMMIT as SQLite's automatic checkpoint would: writes no longer wait for one every thousand pages.
@@ -50,13 +55,48 @@ final class Db implements AutoCloseable {
     static final class Tx {
         final Connection c;
         final List<Runnable> afterCommit = new ArrayList<>();
+        private final Statements statements;
 
-        Tx(Connection c) {
+        Tx(Connection c, Statements statements) {
             this.c = c;
+            this.statements = statements;
+        }
+
+        /**
+         * A prepared statement kept with this connection for reuse, its parameters bound: the caller must not close
+         * it, and must consume or close its result set before the work returns (an open one holds a read snapshot).
+         */
+        PreparedStatement cached(String sql, Object... args) throws SQLException {
+            PreparedStatement ps = statements.get(c, sql);
+            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+            return ps;
         }
 
         void afterCommit(Runnable r) {
             afterCommit.add(r);
+        }
+    }
+
+    /**
+     * The prepared statements of one connection, by SQL text. Preparing costs more than running most of the store's
+     * statements (SQLite compiles the SQL, the driver reads every column name): the hot ones are prepared once per
+     * connection. A connection is used by one thread at a time, so this needs no lock; statements are finalized
+     * when their connection closes. Bounded: a caller building SQL from variable parts would otherwise fill it.
+     */
+    static final class Statements {
+        static final int MAX = 256;
+        private final java.util.HashMap<String, PreparedStatement> bySql = new java.util.HashMap<>();
+
+        PreparedStatement get(Connection c, String sql) throws SQLException {
+            PreparedStatement ps = bySql.get(sql);
+            if (ps != null) return ps;
+            ps = c.prepareStatement(sql);
+            if (bySql.size() >= MAX) { // SQL built from variable parts: start over rather than grow
+                for (PreparedStatement old : bySql.values()) old.close();
+                bySql.clear();
+            }
+            bySql.put(sql, ps);
+            return ps;
         }
     }
 
@@ -68,14 +108,22 @@ final class Db implements AutoCloseable {
     private final Connection writeConnection;
     private final BlockingQueue<Task<?>> writes = new LinkedBlockingQueue<>();
     private final Thread writer;
+    /**
+     * Held by whoever runs a commit on the write connection: the writer, or a caller that found it free. Not
+     * reentrant on purpose: work or a hook that writes again waits, as it did on the writer alone.
+     */
+    private final java.util.concurrent.Semaphore commitTurn = new java.util.concurrent.Semaphore(1);
+    /** Writes the writer took from the queue and holds while it waits for its turn; for {@link #queuedWrites}. */
+    private volatile int held;
     private final ExecutorService readers;
-    private final ThreadLocal<Connection> readConnection = new ThreadLocal<>();
+    private final ThreadLocal<Tx> readConnection = new ThreadLocal<>();
+    private final Statements writeStatements = new Statements();
     private final List<Connection> allReaders = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Guards {@link #closed} so no write is queued behind {@link #STOP}, where nobody would ever complete it. */
     private final Object submit = new Object();
     private boolean closed;
     private final java.util.concurrent.Semaphore pointPermits = new java.util.concurrent.Semaphore(POINT_CONNECTIONS);
-    private final java.util.concurrent.ConcurrentLinkedQueue<Connection> idlePoint = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Tx> idlePoint = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
     /** How often the checkpointer looks for new commits to copy into the database file. */
     static final long CHECKPOINT_MILLIS = 500;
@@ -90,6 +138,7 @@ final class Db implements AutoCloseable {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");
                 s.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer thread does it
+                s.execute("PRAGMA journal_size_limit=" + (64 << 20)); // a WAL grown by a burst shrinks back at its restart
             }
             Schema.migrate(c);
         } catch (SQLException e) {
@@ -105,22 +154,47 @@ final class Db implements AutoCloseable {
     /**
      * Copies committed pages from the WAL into the database file while commits go on (PASSIVE: it never blocks a
      * reader or the writer), so the WAL is reused from its start rather than growing.
+     *
+     * <p>SQLite starts the WAL over only when a commit finds every frame copied and no reader still on an old
+     * snapshot. Under steady load some reader always is (issue 14: the WAL grew past 150 MB in a minute), and every
+     * commit then appends to a growing file, whose fsync also has to journal the new size and blocks. So once the
+     * WAL holds more than {@value #RESTART_FRAMES} frames, a RESTART checkpoint waits (at most
+     * {@value #RESTART_WAIT_MILLIS} ms, holding writers back as long) for readers to move to the current snapshot,
+     * after which the next commit overwrites the WAL from its start.
      */
     private void checkpointLoop() {
         long done = -1;
+        long restartAfter = 0;
         try (Connection c = open(); Statement s = c.createStatement()) {
             while (!Thread.currentThread().isInterrupted()) {
                 Thread.sleep(CHECKPOINT_MILLIS);
                 long now = commits.get();
                 if (now == done) continue;
-                s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+                long frames = checkpoint(s, "PASSIVE");
                 done = now;
+                if (frames > RESTART_FRAMES && System.nanoTime() - restartAfter > 0) {
+                    s.execute("PRAGMA busy_timeout=" + RESTART_WAIT_MILLIS);
+                    checkpoint(s, "RESTART");
+                    s.execute("PRAGMA busy_timeout=10000");
+                    restartAfter = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // a long reader: not too often
+                }
             }
         } catch (InterruptedException e) {
             // closing
         } catch (SQLException e) {
             System.getLogger(Db.class.getName()).log(System.Logger.Level.WARNING, "store checkpoints stopped: " + e.getMessage()
                     + "; the WAL grows until restart", e);
+        }
+    }
+
+    /** WAL frames above which a RESTART checkpoint is tried (4 KiB pages: about 16 MiB). */
+    static final int RESTART_FRAMES = 4096;
+    static final int RESTART_WAIT_MILLIS = 200;
+
+    /** Runs a checkpoint and returns the WAL's size in frames (-1 if unknown). */
+    private static long checkpoint(Statement s, String mode) throws SQLException {
+        try (java.sql.ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+            return rs.next() ? rs.getLong(2) : -1; // busy, frames in the WAL, frames copied
         }
     }
 
@@ -135,9 +209,28 @@ final class Db implements AutoCloseable {
         return c;
     }
 
-    /** Runs {@code work} in the next group commit and returns once it is durable. */
+    /**
+     * Runs {@code work} in the next group commit and returns once it is durable. When no commit is running, the
+     * caller commits at once on its own thread, taking along whatever else is queued; otherwise the work waits for
+     * the writer, which batches everything that queued up meanwhile into its next commit.
+     */
     <T> T write(Work<T> work) {
         Task<T> t = new Task<>(work, new CompletableFuture<>());
+        synchronized (submit) {
+            if (closed) throw new StoreException("store is closed");
+        }
+        if (commitTurn.tryAcquire()) {
+            List<Task<?>> batch = new ArrayList<>();
+            batch.add(t);
+            writes.drainTo(batch, MAX_BATCH - 1);
+            if (batch.remove(STOP)) writes.add(STOP); // closing: only the writer stops
+            try {
+                commitSafely(batch);
+            } finally {
+                commitTurn.release();
+            }
+            return await(t.result);
+        }
         synchronized (submit) {
             if (closed) throw new StoreException("store is closed");
             writes.add(t);
@@ -167,16 +260,17 @@ final class Db implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while waiting for the store", e);
         }
-        Connection c = idlePoint.poll();
+        Tx c = idlePoint.poll();
         try {
             if (c == null) {
                 synchronized (submit) {
                     if (closed) throw new StoreException("store is closed");
                 }
-                c = open();
-                allReaders.add(c);
+                c = new Tx(open(), new Statements());
+                allReaders.add(c.c);
             }
-            return work.run(new Tx(c));
+            c.afterCommit.clear(); // a read has no commit; nothing registered may leak into the next use
+            return work.run(c);
         } catch (SQLException e) {
             throw new StoreException("store operation failed: " + e.getMessage(), e);
         } finally {
@@ -187,13 +281,14 @@ final class Db implements AutoCloseable {
 
     private <T> void runRead(Work<T> work, CompletableFuture<T> f) {
         try {
-            Connection c = readConnection.get();
+            Tx c = readConnection.get();
             if (c == null) {
-                c = open();
+                c = new Tx(open(), new Statements());
                 readConnection.set(c);
-                allReaders.add(c);
+                allReaders.add(c.c);
             }
-            f.complete(work.run(new Tx(c)));
+            c.afterCommit.clear();
+            f.complete(work.run(c));
         } catch (Throwable e) {
             f.completeExceptionally(e);
         }
@@ -221,23 +316,35 @@ final class Db implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            writes.drainTo(batch, MAX_BATCH - 1);
-            boolean stop = batch.remove(STOP);
+            held = batch.size();
+            commitTurn.acquireUninterruptibly();
+            held = 0;
             try {
-                commit(batch);
-            } catch (Throwable t) {
-                // the writer must outlive anything (an OutOfMemoryError in a hook, say): without it every write hangs
-                System.getLogger(Db.class.getName()).log(System.Logger.Level.ERROR, "store writer: a commit failed", t);
-                StoreException err = new StoreException("store writer failed, the write may not be durable: " + t, t);
-                batch.forEach(task -> task.result.completeExceptionally(err)); // no-op for those already completed
+                writes.drainTo(batch, MAX_BATCH - batch.size()); // and what queued while a caller was committing
+                boolean stop = batch.remove(STOP);
+                commitSafely(batch);
+                batch.clear();
+                if (stop) {
+                    List<Task<?>> rest = new ArrayList<>();
+                    writes.drainTo(rest);
+                    rest.forEach(t -> t.result.completeExceptionally(new StoreException("store is closed")));
+                    return;
+                }
+            } finally {
+                commitTurn.release();
             }
-            batch.clear();
-            if (stop) {
-                List<Task<?>> rest = new ArrayList<>();
-                writes.drainTo(rest);
-                rest.forEach(t -> t.result.completeExceptionally(new StoreException("store is closed")));
-                return;
-            }
+        }
+    }
+
+    /** Commits a batch; whatever goes wrong, every task in it is completed (else its caller would wait forever). */
+    private void commitSafely(List<Task<?>> batch) {
+        try {
+            commit(batch);
+        } catch (Throwable t) {
+            // the writer must outlive anything (an OutOfMemoryError in a hook, say): without it every write hangs
+            System.getLogger(Db.class.getName()).log(System.Logger.Level.ERROR, "store writer: a commit failed", t);
+            StoreException err = new StoreException("store writer failed, the write may not be durable: " + t, t);
+            batch.forEach(task -> task.result.completeExceptionally(err)); // no-op for those already completed
         }
     }
 
@@ -247,27 +354,40 @@ final class Db implements AutoCloseable {
         Object[] results = new Object[batch.size()];
         Throwable[] failures = new Throwable[batch.size()];
         List<Runnable> hooks = new ArrayList<>();
-        try (Statement s = writeConnection.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
+        try {
+            exec("BEGIN IMMEDIATE");
             try {
-                for (int i = 0; i < batch.size(); i++) {
-                    s.execute("SAVEPOINT task");
-                    Tx tx = new Tx(writeConnection);
+                if (batch.size() == 1) {
+                    // alone in the transaction: no savepoint needed, a failure rolls the whole of it back
+                    Tx tx = new Tx(writeConnection, writeStatements);
                     try {
-                        results[i] = batch.get(i).work.run(tx);
-                        s.execute("RELEASE task");
+                        results[0] = batch.getFirst().work.run(tx);
                         hooks.addAll(tx.afterCommit);
                     } catch (Throwable e) {
-                        failures[i] = e;
-                        s.execute("ROLLBACK TO task");
-                        s.execute("RELEASE task");
+                        failures[0] = e;
                     }
+                    exec(failures[0] == null ? "COMMIT" : "ROLLBACK");
+                    if (failures[0] == null) commits.incrementAndGet();
+                } else {
+                    for (int i = 0; i < batch.size(); i++) {
+                        exec("SAVEPOINT task");
+                        Tx tx = new Tx(writeConnection, writeStatements);
+                        try {
+                            results[i] = batch.get(i).work.run(tx);
+                            exec("RELEASE task");
+                            hooks.addAll(tx.afterCommit);
+                        } catch (Throwable e) {
+                            failures[i] = e;
+                            exec("ROLLBACK TO task");
+                            exec("RELEASE task");
+                        }
+                    }
+                    exec("COMMIT");
+                    commits.incrementAndGet();
                 }
-                s.execute("COMMIT");
-                commits.incrementAndGet();
             } catch (SQLException e) {
                 try {
-                    s.execute("ROLLBACK");
+                    exec("ROLLBACK");
                 } catch (SQLException ignored) {
                     // the transaction may already be gone
                 }
@@ -293,6 +413,11 @@ final class Db implements AutoCloseable {
         }
     }
 
+    /** Runs a transaction-control statement on the write connection, prepared once. */
+    private void exec(String sql) throws SQLException {
+        writeStatements.get(writeConnection, sql).execute();
+    }
+
     /** Transactions committed so far by this instance (each one fsync); for tests and measurements. */
     long commits() {
         return commits.get();
@@ -300,7 +425,7 @@ final class Db implements AutoCloseable {
 
     /** Writes waiting for the writer; for tests that need several writes in one batch. */
     int queuedWrites() {
-        return writes.size();
+        return writes.size() + held;
     }
 
     @Override
@@ -314,6 +439,10 @@ final class Db implements AutoCloseable {
         try {
             checkpointer.join(TimeUnit.SECONDS.toMillis(30));
             writer.join(TimeUnit.SECONDS.toMillis(30));
+            // a caller may be committing on its own thread: the write connection closes after it is done
+            if (!commitTurn.tryAcquire(30, TimeUnit.SECONDS)) {
+                System.getLogger(Db.class.getName()).log(System.Logger.Level.WARNING, "closing the store during a commit");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
