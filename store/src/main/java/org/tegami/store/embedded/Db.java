@@ -8,33 +8,30 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.tegami.core.StoreException;
 
 /**
  * SQLite access for the embedded store. sqlite-jdbc is JNI, and a native call pins a virtual thread's carrier
- * (there are only as many carriers as cores), so long statements run on platform threads: a writer that batches
- * commits and a small pool of readers. Callers (virtual threads) block on a future, which unmounts them cleanly.
+ * (there are only as many carriers as cores), so reads that may scan many rows run on a small pool of platform
+ * threads; callers (virtual threads) block on a future, which unmounts them cleanly.
  *
  * <p>Point reads ({@link #point}: one row or a few by key, from the page cache in microseconds) run on the caller's
  * thread with a pooled connection instead: the hand-over to a reader and back costs two thread wake-ups, which on a
  * busy two-core machine were most of a FETCH's or SELECT's time (issue 14). Pinning the carrier for a native call
  * that short is the same as computing for as long; anything that may scan many rows still goes to the readers.
  *
- * <p>Group commit: the writer takes every write waiting in its queue (up to {@link #MAX_BATCH}), runs each in its
- * own SAVEPOINT inside one transaction, and COMMITs once. With {@code synchronous=FULL} in WAL mode that commit
- * is the fsync; only then are the callers released and the after-commit hooks run. A write that finds no commit
- * running does not hand over at all: its caller takes the commit turn and commits it (and whatever is queued) on
- * its own thread, saving the writer's wake-up and its own (ADR 0022: on a loaded two-core machine each wake-up cost
- * milliseconds, and STORE, EXPUNGE and APPEND were each three times a FETCH). The turn is one permit, so at most
- * one carrier is pinned by a commit (an fsync, under a millisecond on an SSD); writes arriving meanwhile queue for
- * the writer, which commits them together once the turn is free.
+ * <p>Group commit, led by the callers ({@link #write}, ADR 0022): the caller that finds no commit running takes
+ * every write queued (up to {@link #MAX_BATCH}), runs each in its own SAVEPOINT inside one transaction on its own
+ * thread, and COMMITs once; writes arriving meanwhile wait (unmounted) and are committed together by the next
+ * leader. With {@code synchronous=FULL} in WAL mode that commit is the fsync; only then are the after-commit hooks
+ * run and the callers released. There is no writer thread to hand over to and back from: on a loaded two-core
+ * machine those two wake-ups cost milliseconds, and STORE, EXPUNGE and APPEND took three times a FETCH. One
+ * leader at a time, so at most one carrier is pinned by a commit (an fsync: under a millisecond on an SSD).
  *
  * <p>Checkpoints (copying the WAL back into the database file, and its fsync) run on their own thread, not inside
  * a COMMIT as SQLite's automatic checkpoint would: writes no longer wait for one every thousand pages.
@@ -102,26 +99,23 @@ final class Db implements AutoCloseable {
 
     private record Task<T>(Work<T> work, CompletableFuture<T> result) {}
 
-    private static final Task<Void> STOP = new Task<>(tx -> null, new CompletableFuture<>());
 
     private final String url;
     private final Connection writeConnection;
-    private final BlockingQueue<Task<?>> writes = new LinkedBlockingQueue<>();
-    private final Thread writer;
+    private final java.util.ArrayDeque<Task<?>> writes = new java.util.ArrayDeque<>();
     /**
-     * Held by whoever runs a commit on the write connection: the writer, or a caller that found it free. Not
-     * reentrant on purpose: work or a hook that writes again waits, as it did on the writer alone.
+     * Guards the queue of writes, {@link #committing} and {@link #closed}; {@link #turnOver} is signalled when a
+     * commit ends. Never held while SQL runs.
      */
-    private final java.util.concurrent.Semaphore commitTurn = new java.util.concurrent.Semaphore(1);
-    /** Writes the writer took from the queue and holds while it waits for its turn; for {@link #queuedWrites}. */
-    private volatile int held;
+    private final java.util.concurrent.locks.ReentrantLock queue = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.Condition turnOver = queue.newCondition();
+    /** Whether a caller is running a commit on the write connection (the leader of the group). */
+    private boolean committing;
+    private boolean closed;
     private final ExecutorService readers;
     private final ThreadLocal<Tx> readConnection = new ThreadLocal<>();
     private final Statements writeStatements = new Statements();
     private final List<Connection> allReaders = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Guards {@link #closed} so no write is queued behind {@link #STOP}, where nobody would ever complete it. */
-    private final Object submit = new Object();
-    private boolean closed;
     private final java.util.concurrent.Semaphore pointPermits = new java.util.concurrent.Semaphore(POINT_CONNECTIONS);
     private final java.util.concurrent.ConcurrentLinkedQueue<Tx> idlePoint = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
@@ -146,7 +140,6 @@ final class Db implements AutoCloseable {
             throw new StoreException("cannot open the database " + file + ": " + e.getMessage(), e);
         }
         writeConnection = c;
-        writer = Thread.ofPlatform().name("store-writer").daemon().start(this::writeLoop);
         readers = Executors.newFixedThreadPool(READERS, Thread.ofPlatform().name("store-reader-", 0).daemon().factory());
         checkpointer = Thread.ofPlatform().name("store-checkpoint").daemon().start(this::checkpointLoop);
     }
@@ -210,32 +203,61 @@ final class Db implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} in the next group commit and returns once it is durable. When no commit is running, the
-     * caller commits at once on its own thread, taking along whatever else is queued; otherwise the work waits for
-     * the writer, which batches everything that queued up meanwhile into its next commit.
+     * Runs {@code work} in the next group commit and returns once it is durable. The callers take turns at the write
+     * connection: the one that finds no commit running leads, taking every write queued so far (its own first, up to
+     * {@link #MAX_BATCH}) into one transaction on its own thread; writes that arrive meanwhile queue up and wait, and
+     * when the commit ends the first of them to run leads the next group with all of them.
      */
     <T> T write(Work<T> work) {
         Task<T> t = new Task<>(work, new CompletableFuture<>());
-        synchronized (submit) {
-            if (closed) throw new StoreException("store is closed");
-        }
-        if (commitTurn.tryAcquire()) {
-            List<Task<?>> batch = new ArrayList<>();
-            batch.add(t);
-            writes.drainTo(batch, MAX_BATCH - 1);
-            if (batch.remove(STOP)) writes.add(STOP); // closing: only the writer stops
-            try {
-                commitSafely(batch);
-            } finally {
-                commitTurn.release();
-            }
-            return await(t.result);
-        }
-        synchronized (submit) {
+        boolean interrupted = false;
+        queue.lock();
+        try {
             if (closed) throw new StoreException("store is closed");
             writes.add(t);
+        } finally {
+            queue.unlock();
         }
+        while (true) {
+            List<Task<?>> batch = new ArrayList<>();
+            queue.lock();
+            try {
+                while (committing && !t.result.isDone()) {
+                    try {
+                        turnOver.await();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the write is queued and will be committed: wait for its outcome
+                    }
+                }
+                if (t.result.isDone()) break;
+                if (closed) {
+                    failQueued();
+                    break;
+                }
+                committing = true;
+                while (!writes.isEmpty() && batch.size() < MAX_BATCH) batch.add(writes.poll());
+            } finally {
+                queue.unlock();
+            }
+            try {
+                commitSafely(batch); // more than MAX_BATCH queued ahead: this one may still be waiting after it
+            } finally {
+                queue.lock();
+                try {
+                    committing = false;
+                    turnOver.signalAll();
+                } finally {
+                    queue.unlock();
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
         return await(t.result);
+    }
+
+    /** Fails every queued write: the store is closed. Called holding {@link #queue}. */
+    private void failQueued() {
+        for (Task<?> q; (q = writes.poll()) != null; ) q.result.completeExceptionally(new StoreException("store is closed"));
     }
 
     /** Runs {@code work} on a read connection; it sees every committed write, including other processes'. */
@@ -263,8 +285,11 @@ final class Db implements AutoCloseable {
         Tx c = idlePoint.poll();
         try {
             if (c == null) {
-                synchronized (submit) {
+                queue.lock();
+                try {
                     if (closed) throw new StoreException("store is closed");
+                } finally {
+                    queue.unlock();
                 }
                 c = new Tx(open(), new Statements());
                 allReaders.add(c.c);
@@ -308,40 +333,12 @@ final class Db implements AutoCloseable {
         }
     }
 
-    private void writeLoop() {
-        List<Task<?>> batch = new ArrayList<>();
-        while (true) {
-            try {
-                batch.add(writes.take());
-            } catch (InterruptedException e) {
-                return;
-            }
-            held = batch.size();
-            commitTurn.acquireUninterruptibly();
-            held = 0;
-            try {
-                writes.drainTo(batch, MAX_BATCH - batch.size()); // and what queued while a caller was committing
-                boolean stop = batch.remove(STOP);
-                commitSafely(batch);
-                batch.clear();
-                if (stop) {
-                    List<Task<?>> rest = new ArrayList<>();
-                    writes.drainTo(rest);
-                    rest.forEach(t -> t.result.completeExceptionally(new StoreException("store is closed")));
-                    return;
-                }
-            } finally {
-                commitTurn.release();
-            }
-        }
-    }
-
     /** Commits a batch; whatever goes wrong, every task in it is completed (else its caller would wait forever). */
     private void commitSafely(List<Task<?>> batch) {
         try {
             commit(batch);
         } catch (Throwable t) {
-            // the writer must outlive anything (an OutOfMemoryError in a hook, say): without it every write hangs
+            // an OutOfMemoryError in a hook, say: the callers must still hear, or they would wait forever
             System.getLogger(Db.class.getName()).log(System.Logger.Level.ERROR, "store writer: a commit failed", t);
             StoreException err = new StoreException("store writer failed, the write may not be durable: " + t, t);
             batch.forEach(task -> task.result.completeExceptionally(err)); // no-op for those already completed
@@ -423,26 +420,35 @@ final class Db implements AutoCloseable {
         return commits.get();
     }
 
-    /** Writes waiting for the writer; for tests that need several writes in one batch. */
+    /** Writes waiting for their turn; for tests that need several writes in one batch. */
     int queuedWrites() {
-        return writes.size() + held;
+        queue.lock();
+        try {
+            return writes.size();
+        } finally {
+            queue.unlock();
+        }
     }
 
     @Override
     public void close() {
-        synchronized (submit) {
+        queue.lock();
+        try {
             if (closed) return;
             closed = true;
-            writes.add(STOP);
+            // the commit running now ends normally; the writes queued behind it are refused
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (committing && System.nanoTime() < deadline) turnOver.awaitNanos(deadline - System.nanoTime());
+            failQueued();
+            turnOver.signalAll();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            queue.unlock();
         }
         checkpointer.interrupt();
         try {
             checkpointer.join(TimeUnit.SECONDS.toMillis(30));
-            writer.join(TimeUnit.SECONDS.toMillis(30));
-            // a caller may be committing on its own thread: the write connection closes after it is done
-            if (!commitTurn.tryAcquire(30, TimeUnit.SECONDS)) {
-                System.getLogger(Db.class.getName()).log(System.Logger.Level.WARNING, "closing the store during a commit");
-            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
