@@ -151,26 +151,18 @@ final class Db implements AutoCloseable {
      * <p>SQLite starts the WAL over only when a commit finds every frame copied and no reader still on an old
      * snapshot. Under steady load some reader always is (issue 14: the WAL grew past 150 MB in a minute), and every
      * commit then appends to a growing file, whose fsync also has to journal the new size and blocks. So once the
-     * WAL holds more than {@value #RESTART_FRAMES} frames, a RESTART checkpoint waits (at most
-     * {@value #RESTART_WAIT_MILLIS} ms, holding writers back as long) for readers to move to the current snapshot,
-     * after which the next commit overwrites the WAL from its start.
+     * WAL holds more than {@value #RESTART_FRAMES} frames, the next commit's leader, holding the write connection,
+     * runs a RESTART checkpoint ({@link #restartWal}).
      */
     private void checkpointLoop() {
         long done = -1;
-        long restartAfter = 0;
         try (Connection c = open(); Statement s = c.createStatement()) {
             while (!Thread.currentThread().isInterrupted()) {
                 Thread.sleep(CHECKPOINT_MILLIS);
                 long now = commits.get();
                 if (now == done) continue;
-                long frames = checkpoint(s, "PASSIVE");
+                if (checkpoint(s, "PASSIVE") > RESTART_FRAMES) restartWanted = true;
                 done = now;
-                if (frames > RESTART_FRAMES && System.nanoTime() - restartAfter > 0) {
-                    s.execute("PRAGMA busy_timeout=" + RESTART_WAIT_MILLIS);
-                    checkpoint(s, "RESTART");
-                    s.execute("PRAGMA busy_timeout=10000");
-                    restartAfter = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // a long reader: not too often
-                }
             }
         } catch (InterruptedException e) {
             // closing
@@ -180,9 +172,32 @@ final class Db implements AutoCloseable {
         }
     }
 
-    /** WAL frames above which a RESTART checkpoint is tried (4 KiB pages: about 16 MiB). */
+    /** WAL frames above which the WAL is made to start over (4 KiB pages: about 16 MiB). */
     static final int RESTART_FRAMES = 4096;
+    /** How long a RESTART checkpoint waits for readers to leave the WAL; writers wait as long. */
     static final int RESTART_WAIT_MILLIS = 200;
+    private volatile boolean restartWanted;
+
+    /**
+     * Run by a commit's leader after its callers were released, while it still holds the write connection: no
+     * writer to wait for, so only readers still on an old snapshot can hold the RESTART back (they are short; after
+     * {@value #RESTART_WAIT_MILLIS} ms it gives up until the checkpointer asks again). The next commit then
+     * overwrites the WAL from its start, and {@code journal_size_limit} shrinks a WAL a burst made large.
+     */
+    private void restartWal() {
+        if (!restartWanted) return;
+        restartWanted = false;
+        try (Statement s = writeConnection.createStatement()) {
+            s.execute("PRAGMA busy_timeout=" + RESTART_WAIT_MILLIS);
+            try {
+                checkpoint(s, "RESTART");
+            } finally {
+                s.execute("PRAGMA busy_timeout=10000");
+            }
+        } catch (SQLException e) {
+            System.getLogger(Db.class.getName()).log(System.Logger.Level.DEBUG, "WAL restart failed: " + e.getMessage());
+        }
+    }
 
     /** Runs a checkpoint and returns the WAL's size in frames (-1 if unknown). */
     private static long checkpoint(Statement s, String mode) throws SQLException {
@@ -241,6 +256,7 @@ final class Db implements AutoCloseable {
             }
             try {
                 commitSafely(batch); // more than MAX_BATCH queued ahead: this one may still be waiting after it
+                restartWal();
             } finally {
                 queue.lock();
                 try {
