@@ -504,7 +504,9 @@ final class SearchCommands {
         }
 
         boolean header(String field, String value) throws IOException {
-            return meta != null && text().header(field, value);
+            if (meta == null) return false;
+            // the decoded header alone, kept between searches, unless the whole text is decoded already
+            return text != null ? text.header(field, value) : s.env.structures().headerText(meta.content()).header(field, value);
         }
 
         boolean body(String value) throws IOException {

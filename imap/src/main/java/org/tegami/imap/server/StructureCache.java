@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tegami.imap.message.SortKeys;
 import org.tegami.mime.message.MessageStructure;
+import org.tegami.mime.message.MessageText;
 import org.tegami.imap.proto.ImapWriter;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
@@ -48,6 +49,9 @@ public final class StructureCache {
     private final Map<Key, MessageStructure> structures;
     private final Map<BlobId, Summary> summaries;
     private final Map<BlobId, SortKeys> sortKeys;
+    private final Map<Key, MessageText> headerTexts;
+    /** Header texts larger than this are decoded per search, not kept. */
+    static final int MAX_KEPT_HEADER = 16 * 1024;
     private final Map<BlobId, String> pendingWrites = new LinkedHashMap<>();
     private boolean writing;
 
@@ -56,6 +60,7 @@ public final class StructureCache {
         this.structures = lru(entries);
         this.summaries = lru(entries * 4);
         this.sortKeys = lru(entries * 20); // a few hundred bytes each: SORT and THREAD over 100k-message mailboxes
+        this.headerTexts = lru(entries);
     }
 
     /** What the parsed structure depends on: the blob and the prefix in front of it. */
@@ -298,6 +303,38 @@ public final class StructureCache {
         Optional<Summary> summary = stored.flatMap(Stored::summary).or(() -> asciiOf(render(m, false)));
         persist(blob, summary, k);
         return k;
+    }
+
+    /**
+     * The decoded header fields of a message (prefix and blob), for SEARCH FROM, SUBJECT, HEADER: decoded once and
+     * kept (up to {@value #MAX_KEPT_HEADER} octets of header), not re-read and re-parsed by every search. Only its
+     * header searches are meaningful: it holds no body.
+     */
+    public MessageText headerText(MessageContent message) throws IOException {
+        Key key = new Key(message.blob(), message.prefix());
+        synchronized (headerTexts) {
+            MessageText t = headerTexts.get(key);
+            if (t != null) return t;
+        }
+        byte[] raw = read(key);
+        int end = headerEnd(raw);
+        MessageText t = MessageText.of(java.util.Arrays.copyOf(raw, end));
+        if (end <= MAX_KEPT_HEADER) {
+            synchronized (headerTexts) {
+                headerTexts.put(key, t);
+            }
+        }
+        return t;
+    }
+
+    /** Where the header ends: after its empty line (RFC 5322 §2.1), or the whole message when it has none. */
+    static int headerEnd(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] != '\n') continue;
+            if (i + 1 < b.length && b[i + 1] == '\n') return i + 2;
+            if (i + 2 < b.length && b[i + 1] == '\r' && b[i + 2] == '\n') return i + 3;
+        }
+        return b.length;
     }
 
     /** The parsed structure of a message (prefix and blob), for sections. */

@@ -146,4 +146,20 @@ class StructureCacheTest {
             assertEquals(cache.summary(b, false), cache.summary(b, false), "the summary is the blob's, whatever the prefix");
         }
     }
+    @Test
+    void headerTextIsDecodedOnceAndSearchesLikeTheWholeMessage() throws Exception {
+        try (Store store = EmbeddedStore.open(dir, InstantSource.fixed(Instant.EPOCH))) {
+            String raw = "From: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?= <sender7@example.org>\r\nSubject: Hi\r\n\r\nFrom: body@example.org\r\n";
+            BlobId b = blob(store, raw);
+            var opens = new java.util.concurrent.atomic.AtomicInteger();
+            StructureCache cache = new StructureCache(counting(store.blobs(), opens), 10);
+            var content = new org.tegami.store.MessageContent(b, org.tegami.store.HeaderPrefix.NONE, -1);
+            var whole = org.tegami.mime.message.MessageText.of(raw.getBytes(StandardCharsets.UTF_8));
+            for (String needle : new String[] {"sender7@", "grüße", "GRÜSSE", "body@", "nobody"}) {
+                assertEquals(whole.header("from", needle), cache.headerText(content).header("from", needle), needle);
+            }
+            assertEquals(false, cache.headerText(content).header("from", "body@"), "the body is not a header");
+            assertEquals(1, opens.get(), "read once, then kept");
+        }
+    }
 }

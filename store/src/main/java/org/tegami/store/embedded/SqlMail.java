@@ -193,7 +193,16 @@ final class SqlMail implements MailStore, ChangeFeed {
             long modseq = mb.highestModSeq().value();
             List<MessageMeta> changed = new ArrayList<>();
             Set<Uid> failed = new java.util.TreeSet<>(java.util.Comparator.comparingLong(Uid::value));
-            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", mailbox.value())) {
+            // only the rows between the lowest and highest UID named: a STORE of one message reads one row
+            long low = Long.MAX_VALUE;
+            long high = Long.MIN_VALUE;
+            for (Uid u : uids) {
+                low = Math.min(low, u.value());
+                high = Math.max(high, u.value());
+            }
+            List<MessageMeta> named = uids.isEmpty() ? List.of()
+                    : messages(tx, "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid", mailbox.value(), low, high);
+            for (MessageMeta m : named) {
                 if (!uids.contains(m.uid())) continue;
                 if (unchangedSince.isPresent() && m.modSeq().value() > unchangedSince.get().value()) {
                     failed.add(m.uid());
@@ -360,22 +369,31 @@ final class SqlMail implements MailStore, ChangeFeed {
                 first.value(), last.value()));
     }
 
+    /** Views of up to this many messages are read on the caller's thread ({@link Db#point}); larger ones by a reader. */
+    static final int POINT_VIEW = 1_000;
+
     @Override
     public Optional<MailboxView> view(MailboxId mailbox) {
-        return db.read(tx -> {
-            Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
-            if (mb.isEmpty()) return Optional.empty();
-            // only the three columns a view needs: a large SELECT reads 100,000 rows
-            List<MessageState> out = new ArrayList<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx,
-                    "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid", mailbox.value());
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new MessageState(new Uid(rs.getLong(1)), flags(rs.getString(2)), new ModSeq(rs.getLong(3))));
-                }
+        // most mailboxes are small: read on the caller's thread, giving up (null) past POINT_VIEW messages
+        Optional<MailboxView> small = db.point(tx -> view(tx, mailbox, POINT_VIEW));
+        if (small != null) return small;
+        return db.read(tx -> view(tx, mailbox, Integer.MAX_VALUE));
+    }
+
+    /** The view, or null when the mailbox holds more than {@code limit} messages. */
+    private static Optional<MailboxView> view(Db.Tx tx, MailboxId mailbox, int limit) throws SQLException {
+        Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
+        if (mb.isEmpty()) return Optional.empty();
+        // only the three columns a view needs: a large SELECT reads 100,000 rows
+        List<MessageState> out = new ArrayList<>();
+        try (ResultSet rs = tx.cached("SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid LIMIT ?",
+                mailbox.value(), limit == Integer.MAX_VALUE ? -1 : limit + 1).executeQuery()) {
+            while (rs.next()) {
+                if (out.size() == limit) return null;
+                out.add(new MessageState(new Uid(rs.getLong(1)), flags(rs.getString(2)), new ModSeq(rs.getLong(3))));
             }
-            return Optional.of(new MailboxView(mb.get(), out));
-        });
+        }
+        return Optional.of(new MailboxView(mb.get(), out));
     }
 
     private static Set<String> flags(String column) {
@@ -388,8 +406,7 @@ final class SqlMail implements MailStore, ChangeFeed {
     }
 
     private static long recentFloor(Db.Tx tx, MailboxId mailbox) throws SQLException {
-        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT recent_uid FROM mailboxes WHERE id = ?", mailbox.value());
-             ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = tx.cached("SELECT recent_uid FROM mailboxes WHERE id = ?", mailbox.value()).executeQuery()) {
             return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
         }
     }
@@ -660,8 +677,7 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     private static List<Mailbox> mailboxes(Db.Tx tx, String where, Object... args) throws SQLException {
         List<Mailbox> out = new ArrayList<>();
-        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT " + MAILBOX_COLUMNS + " FROM mailboxes " + where, args);
-             ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = tx.cached("SELECT " + MAILBOX_COLUMNS + " FROM mailboxes " + where, args).executeQuery()) {
             while (rs.next()) {
                 out.add(new Mailbox(new MailboxId(rs.getLong(1)), new AccountId(rs.getLong(2)), rs.getString(3),
                         rs.getLong(4), rs.getLong(5), new ModSeq(rs.getLong(6)), Optional.ofNullable(rs.getString(7)),
@@ -673,8 +689,7 @@ final class SqlMail implements MailStore, ChangeFeed {
 
     private static List<MessageMeta> messages(Db.Tx tx, String where, Object... args) throws SQLException {
         List<MessageMeta> out = new ArrayList<>();
-        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, args);
-             ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = tx.cached("SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, args).executeQuery()) {
             while (rs.next()) {
                 Set<String> f = flags(rs.getString(6));
                 long saved = rs.getLong(8);

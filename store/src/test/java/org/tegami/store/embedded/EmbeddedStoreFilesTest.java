@@ -623,6 +623,51 @@ class EmbeddedStoreFilesTest {
     }
 
     @Test
+    void walStartsOverWhileReadersNeverStop() throws Exception {
+        // readers always on some snapshot kept SQLite from ever starting the WAL over: it grew with every commit
+        EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
+        Account a = user(s, "steady@example.test");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) { // platform threads: virtual ones in a tight loop would starve the writers
+            readers.add(Thread.ofPlatform().start(() -> {
+                while (!stop.get()) s.mail().mailbox(a.id(), "INBOX").orElseThrow();
+            }));
+        }
+        Path wal = dir.resolve("meta.db-wal");
+        byte[] body = new byte[64 * 1024];
+        java.util.Arrays.fill(body, (byte) 'x');
+        long peak = 0;
+        List<Thread> writers = new ArrayList<>();
+        AtomicLong bytes = new AtomicLong();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            writers.add(Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 400; i++) {
+                    byte[] m = ("Subject: " + thread + "/" + i + "\r\n\r\n" + new String(body, StandardCharsets.US_ASCII))
+                            .getBytes(StandardCharsets.US_ASCII);
+                    try (BlobStore.BlobWriter w = s.blobs().create()) {
+                        w.stream().write(m);
+                        s.mail().deliver(new DeliveryRequest(w.commit(), m.length, NOW, Set.of(a.id()), Optional.empty()));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    bytes.addAndGet(m.length);
+                }
+            }));
+        }
+        while (writers.stream().anyMatch(Thread::isAlive)) {
+            if (Files.exists(wal)) peak = Math.max(peak, Files.size(wal));
+            Thread.sleep(20);
+        }
+        stop.set(true);
+        for (Thread t : readers) t.join();
+        long written = bytes.get();
+        assertTrue(written > 200L << 20, "wrote " + written);
+        assertTrue(peak < 100L << 20, "the WAL reached " + (peak >> 20) + " MiB while " + (written >> 20) + " MiB were committed");
+    }
+
+    @Test
     void closedStoreRefusesReadsAndWrites() {
         EmbeddedStore s = open(FileBlobStore.INLINE_MAX);
         s.close();
