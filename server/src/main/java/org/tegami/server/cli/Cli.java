@@ -8,7 +8,6 @@ import org.tegami.mime.EmailAddress;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.store.Store;
-import org.tegami.store.embedded.EmbeddedStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -39,9 +38,9 @@ public final class Cli {
             return file == null ? ConfigLoader.load(Path.of("tegami.toml"), false) : ConfigLoader.load(file, true);
         }
 
-        /** Opens the store of the configured data directory; safe while the server runs (SQLite WAL). */
+        /** Opens the configured store ({@code [store]}); safe while the server runs (SQLite WAL, or PostgreSQL). */
         public Store openStore() {
-            return EmbeddedStore.open(load().dataDir(), InstantSource.system());
+            return org.tegami.server.Stores.open(load(), InstantSource.system());
         }
     }
 

@@ -30,6 +30,7 @@ import org.tegami.core.Limits;
  * @param sieveBefore the site's Sieve script run before each user's ({@code [sieve] before}, the file's text)
  * @param sieveAfter the site's Sieve script run after each user's ({@code [sieve] after})
  * @param tlsReports whether outbound TLS sessions are counted and reported daily (RFC 8460, {@code [outbound] tls_reports})
+ * @param store which store backend to open ({@code [store]}: embedded, or PostgreSQL with url, user, password)
  * @param dnssecAnchors DNSSEC trust anchors for DANE ({@code [dns] trust_anchor}, the root's by default); empty when
  *                      {@code [dns] dane = false}
  */
@@ -59,36 +60,37 @@ public record TegamiConfig(
         Optional<String> dnssecAnchors,
         boolean tlsReports,
         Optional<Path> source,
-        org.tegami.server.log.LogFormat logFormat) {
+        org.tegami.server.log.LogFormat logFormat,
+        StoreSettings store) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, store);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, store);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, store);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, store);
     }
 
     public TegamiConfig withForwarding(org.tegami.delivery.forward.ForwardingSettings forwarding) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, store);
     }
 
     public TegamiConfig withFetch(org.tegami.fetch.FetchSettings fetch) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, store);
     }
 
     public List<InetSocketAddress> listen(String service) {
