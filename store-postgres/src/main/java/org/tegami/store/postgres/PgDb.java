@@ -80,19 +80,20 @@ final class PgDb implements AutoCloseable {
         cfg.setTransactionIsolation("TRANSACTION_SERIALIZABLE"); // writes; reads set their own per transaction
         cfg.setPoolName("tegami-store");
         cfg.setConnectionTimeout(30_000);
-        cfg.setInitializationFailTimeout(-1); // the migration below reports a failed connection with its reason
+        cfg.setInitializationFailTimeout(1); // fail at once with the driver's reason (refused, bad password, no database)
         // RFC-free but essential: an acknowledged write is on disk (the server's default; made explicit here)
         cfg.setConnectionInitSql("SET synchronous_commit = on");
         try {
             pool = new HikariDataSource(cfg);
         } catch (RuntimeException e) {
-            throw new StoreException("cannot reach PostgreSQL at " + url + ": " + e.getMessage(), e);
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new StoreException("cannot reach PostgreSQL at " + shown(url) + ": " + cause.getMessage(), e);
         }
         try (Connection c = pool.getConnection()) {
             PgSchema.migrate(c);
         } catch (SQLException e) {
             pool.close();
-            throw new StoreException("cannot open the PostgreSQL store at " + url + ": " + e.getMessage(), e);
+            throw new StoreException("cannot open the PostgreSQL store at " + shown(url) + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -104,9 +105,15 @@ final class PgDb implements AutoCloseable {
             c.commit();
         } catch (SQLException e) {
             pool.close();
-            throw new StoreException("cannot open the PostgreSQL store at " + url + ": " + e.getMessage(), e);
+            throw new StoreException("cannot open the PostgreSQL store at " + shown(url) + ": " + e.getMessage(), e);
         }
         publisher = Thread.ofVirtual().name("store-notify").start(this::publishLoop);
+    }
+
+    /** The URL without its parameters, which may carry a password, for messages and logs. */
+    static String shown(String url) {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q);
     }
 
     /** Runs {@code work} in its own SERIALIZABLE transaction and returns once it is committed (durable). */

@@ -254,6 +254,23 @@ class PostgresClusterTest {
     }
 
     @Test
+    void anUnreachableServerIsReportedAtOnceWithoutTheUrlsParameters() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/tegami?password=hunter2";
+        long start = System.nanoTime();
+        StoreException e = assertThrows(StoreException.class, () -> PostgresStore.open(url, "tegami", "",
+                new DirectoryObjects(dir.resolve("objects")), InstantSource.system()));
+        assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 10, "fails fast");
+        assertTrue(e.getMessage().startsWith("cannot reach PostgreSQL at jdbc:postgresql://127.0.0.1:" + port + "/tegami: "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("refused"), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"));
+    }
+
+    @Test
     void aBlobStillNamedOnOneNodeSurvivesCollectionOnAnother() throws Exception {
         PostgresStore a = node();
         PostgresStore b = node();
