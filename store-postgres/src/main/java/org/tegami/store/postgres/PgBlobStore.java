@@ -34,11 +34,12 @@ import org.tegami.store.ObjectStorage;
  * that a collector on any node leaves it alone in between.
  *
  * <p>Collection across nodes: a blob is deleted only in a transaction that holds its catalog row {@code FOR UPDATE}
- * and finds no message and no queue entry naming it; every write that names a blob first takes the row
- * ({@link #claim}), and every writer stores its object while holding the row, so a collector and a writer of the
- * same content never interleave. The object is deleted before that transaction commits: if the commit then fails,
- * the catalog names a missing object that nothing references, and the next collection (or a writer of the same
- * content, which stores the bytes again) repairs it.
+ * and finds no message and no queue entry naming it; every write that names a blob (delivery, APPEND, COPY/MOVE)
+ * first takes the row ({@link #claim}), and every writer stores its object while holding the row, so a collector and
+ * a writer or namer of the same blob never interleave. The collector's transaction is READ COMMITTED (it reads
+ * every committed reference after taking the lock, and such a commit cannot fail for serialization), and it deletes
+ * the object before committing: should the commit still fail (a lost connection), the catalog names a missing object
+ * that nothing references, which the next collection removes and a writer of the same content stores again.
  */
 final class PgBlobStore implements BlobStore {
     static final int INLINE_MAX = 128 * 1024;
@@ -100,7 +101,7 @@ final class PgBlobStore implements BlobStore {
             for (String hex : batch) {
                 if (holds.containsKey(hex)) continue;
                 try {
-                    if (db.write(tx -> collectOne(tx, hex))) deleted++;
+                    if (db.writeLocked(tx -> collectOne(tx, hex))) deleted++;
                 } catch (UncheckedIOException e) {
                     throw e.getCause();
                 }

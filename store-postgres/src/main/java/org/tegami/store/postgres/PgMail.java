@@ -229,8 +229,11 @@ final class PgMail implements MailStore, ChangeFeed {
             Optional<ClassifierStore.Verdict> learn = Learning.fromCopy(source, target);
             long uidNext = target.uidNext();
             long modseq = target.highestModSeq().value();
+            Set<BlobId> claimed = new java.util.HashSet<>();
             for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", from.value())) {
                 if (!uids.contains(m.uid())) continue;
+                // the copy names the blob too: take its catalog row, so no collector deletes it under us
+                if (claimed.add(m.blob())) blobs.claim(tx, m.blob());
                 modseq++;
                 PgAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         to.value(), uidNext, m.blob().hex(), m.size(), m.internalDate().toEpochMilli(),
