@@ -20,6 +20,13 @@ public final class StartupSummary {
         out.println("  hostname      " + cfg.hostname());
         out.println("  config        " + cfg.source().map(p -> p.toAbsolutePath().toString()).orElse("(none: defaults)"));
         out.println("  data          " + cfg.dataDir().toAbsolutePath());
+        if (cfg.store() instanceof org.tegami.server.config.StoreSettings.Postgres pg) {
+            // the URL may carry credentials in its parameters: print only up to them
+            String url = pg.url().contains("?") ? pg.url().substring(0, pg.url().indexOf('?')) : pg.url();
+            out.println("  store         PostgreSQL " + url + " (large blobs under data/objects: single node only)");
+        } else {
+            out.println("  store         embedded (SQLite and blob files under data)");
+        }
         out.println("  listening");
         for (TegamiServer.Bound b : s.listeners()) {
             var a = b.listener().address();

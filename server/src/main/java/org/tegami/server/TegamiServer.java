@@ -92,7 +92,7 @@ public final class TegamiServer implements AutoCloseable {
                 ? TlsContext.fromPem(cfg.tlsCert().get(), cfg.tlsKey().orElseThrow(), clock)
                 : cfg.acme().isPresent() ? acmeOrSelfSigned(cfg, clock)
                 : TlsContext.selfSigned(cfg.dataDir(), cfg.hostname(), clock);
-        Store store = Stores.open(cfg.dataDir(), clock, System.err::println);
+        Store store = Stores.open(cfg, clock, System.err::println);
         org.tegami.server.acme.AcmeManager acme = null;
         List<Bound> bound = new ArrayList<>();
         List<AutoconfigHttp> http = new ArrayList<>();

@@ -90,8 +90,18 @@ final class ImapTestServer implements AutoCloseable {
 
     private ImapTestServer(Path dataDir, Path tlsDir, Duration progressInterval, ImapLimits limits,
                            InstantSource tlsClock) {
+        this(tlsDir, progressInterval, limits, tlsClock, clock -> EmbeddedStore.open(dataDir, clock));
+    }
+
+    /** On another store backend: {@code opener} opens a fresh, empty store with the given (fixed) clock. */
+    ImapTestServer(Path tlsDir, Duration progressInterval, java.util.function.Function<InstantSource, Store> opener) {
+        this(tlsDir, progressInterval, ImapLimits.DEFAULTS, InstantSource.fixed(NOW), opener);
+    }
+
+    private ImapTestServer(Path tlsDir, Duration progressInterval, ImapLimits limits, InstantSource tlsClock,
+                           java.util.function.Function<InstantSource, Store> opener) {
         InstantSource clock = InstantSource.fixed(NOW);
-        store = EmbeddedStore.open(dataDir, clock);
+        store = opener.apply(clock);
         try {
             PasswordHasher hasher = new PasswordHasher();
             var accounts = store.accounts();

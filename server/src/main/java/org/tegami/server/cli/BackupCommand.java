@@ -12,6 +12,14 @@ import picocli.CommandLine.Parameters;
 public final class BackupCommand {
     private BackupCommand() {}
 
+    /** Backup and restore copy the embedded store's files; a PostgreSQL store is backed up with PostgreSQL's tools. */
+    static void embeddedOnly(org.tegami.server.config.TegamiConfig cfg, String what) {
+        if (!(cfg.store() instanceof org.tegami.server.config.StoreSettings.Embedded)) {
+            throw new TegamiException("tegami " + what + " works on the embedded store only; with [store] kind ="
+                    + " \"postgresql\" use pg_dump/pg_restore (or your PostgreSQL backups) and copy data_dir/objects");
+        }
+    }
+
     @Command(name = "backup", mixinStandardHelpOptions = true,
             description = {"Copy the data directory into DIR (new or empty) while the server runs: a consistent",
                     "snapshot of the metadata, every message file it names (hash-checked) and the keys and",
@@ -22,6 +30,7 @@ public final class BackupCommand {
 
         @Override
         public void run() {
+            embeddedOnly(config.load(), "backup");
             Path data = config.load().dataDir();
             try {
                 Backup.Report r = Backup.backup(data, dir, line -> System.err.println("backup: " + line));
@@ -44,6 +53,7 @@ public final class BackupCommand {
 
         @Override
         public void run() {
+            embeddedOnly(config.load(), "restore");
             Path data = config.load().dataDir();
             try {
                 Backup.Report r = Backup.restore(dir, data, line -> System.err.println("restore: " + line));

@@ -38,9 +38,9 @@ public final class Cli {
             return file == null ? ConfigLoader.load(Path.of("tegami.toml"), false) : ConfigLoader.load(file, true);
         }
 
-        /** Opens the store of the configured data directory; safe while the server runs (SQLite WAL). */
+        /** Opens the configured store ({@code [store]}); safe while the server runs (SQLite WAL, or PostgreSQL). */
         public Store openStore() {
-            return org.tegami.server.Stores.open(load().dataDir(), InstantSource.system(), System.err::println);
+            return org.tegami.server.Stores.open(load(), InstantSource.system(), System.err::println);
         }
     }
 

@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
 public final class FetchCommand {
 
     static Store open(TegamiConfig cfg) {
-        return org.tegami.server.Stores.open(cfg.dataDir(), java.time.InstantSource.system(), System.err::println);
+        return org.tegami.server.Stores.open(cfg, java.time.InstantSource.system(), System.err::println);
     }
 
     static Source source(Store s, String id) {

@@ -29,6 +29,10 @@ public final class UpgradeCommand implements Runnable {
     public void run() {
         TegamiConfig cfg = config.load();
         PrintWriter out = spec.commandLine().getOut();
+        if (cfg.store() instanceof org.tegami.server.config.StoreSettings.Postgres) {
+            throw new org.tegami.core.TegamiException("[store] kind = \"postgresql\": its schema is upgraded by the first"
+                    + " node that starts with the new version (under a lock, once); take a backup with pg_dump first");
+        }
         Upgrade.Plan plan = Upgrade.plan(cfg.dataDir());
         out.println("data directory " + cfg.dataDir() + ": schema v" + plan.current() + ", this Tegami: v" + plan.target());
         if (!plan.needed()) {
@@ -45,7 +49,7 @@ public final class UpgradeCommand implements Runnable {
             return;
         }
         out.flush();
-        try (var store = Stores.open(cfg.dataDir(), InstantSource.system(), out::println)) {
+        try (var store = Stores.openEmbedded(cfg.dataDir(), InstantSource.system(), out::println)) {
             out.println("upgraded to schema v" + Upgrade.dataVersion(cfg.dataDir()).orElse(0));
         }
         out.flush();

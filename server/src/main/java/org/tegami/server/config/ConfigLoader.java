@@ -30,8 +30,9 @@ public final class ConfigLoader {
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
-            "spam", "inbound", "forwarding", "sieve", "fetch", "log");
+            "spam", "inbound", "forwarding", "sieve", "fetch", "log", "store");
     private static final Set<String> LOG = Set.of("format", "history_days");
+    private static final Set<String> STORE = Set.of("kind", "url", "user", "password");
     private static final Set<String> FORWARDING = Set.of("max_per_hour", "srs_max_age_days");
     private static final Set<String> SIEVE = Set.of("max_scripts", "max_script_size", "before", "after");
     private static final Set<String> FETCH = Set.of("enabled", "interval");
@@ -156,7 +157,35 @@ public final class ConfigLoader {
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
                 java.time.Duration.ofDays(giveUp), connections(c), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
                 siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), fetch(c), dnssecAnchors(c, base),
-                c.bool("outbound.tls_reports").orElse(false), source, log(c), acme);
+                c.bool("outbound.tls_reports").orElse(false), source, log(c), acme, store(c));
+    }
+
+    /** {@code [store]}: kind "embedded" (default) or "postgresql" with url (required), user and password. */
+    private static StoreSettings store(Checker c) {
+        TomlTable t = c.table("store");
+        if (t == null) return new StoreSettings.Embedded();
+        c.onlyKeys(t, "store.", STORE);
+        String kind = c.string("store.kind").orElse("embedded");
+        switch (kind) {
+            case "embedded" -> {
+                for (String k : List.of("url", "user", "password")) {
+                    if (c.string("store." + k).isPresent()) {
+                        throw c.error("store." + k, "only for kind = \"postgresql\" (the embedded store lives in data_dir)");
+                    }
+                }
+                return new StoreSettings.Embedded();
+            }
+            case "postgresql" -> {
+                String url = c.string("store.url").orElseThrow(() -> c.error("store.kind",
+                        "kind = \"postgresql\" needs url = \"jdbc:postgresql://host:5432/database\""));
+                if (!url.startsWith("jdbc:postgresql://")) {
+                    throw c.error("store.url", "must be a PostgreSQL JDBC URL: jdbc:postgresql://host:5432/database");
+                }
+                return new StoreSettings.Postgres(url, c.string("store.user").orElse(""), c.string("store.password").orElse(""));
+            }
+            default -> throw c.error("store.kind", "unknown store kind \"" + kind + "\" (allowed: "
+                    + String.join(", ", StoreSettings.KINDS) + ")");
+        }
     }
 
     /** {@code [tls] acme}: the CA's directory URL (https), with {@code acme_email} and {@code acme_ca}. */

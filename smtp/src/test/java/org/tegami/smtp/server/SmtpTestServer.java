@@ -82,8 +82,18 @@ final class SmtpTestServer implements AutoCloseable {
 
     /** With these pipeline stages instead of the server's (authentication, spam, user rules). */
     SmtpTestServer(Path dataDir, Path tlsDir, Limits limits, List<org.tegami.delivery.Stage> stages) {
+        this(tlsDir, limits, stages, clock -> EmbeddedStore.open(dataDir, clock));
+    }
+
+    /** On another store backend: {@code opener} opens a fresh, empty store with the given (fixed) clock. */
+    SmtpTestServer(Path tlsDir, java.util.function.Function<InstantSource, Store> opener) {
+        this(tlsDir, LIMITS, null, opener);
+    }
+
+    private SmtpTestServer(Path tlsDir, Limits limits, List<org.tegami.delivery.Stage> stages,
+                           java.util.function.Function<InstantSource, Store> opener) {
         InstantSource clock = InstantSource.fixed(NOW);
-        store = EmbeddedStore.open(dataDir, clock);
+        store = opener.apply(clock);
         try {
             var accounts = store.accounts();
             accounts.addDomain("example.test");

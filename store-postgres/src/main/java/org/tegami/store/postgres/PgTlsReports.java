@@ -1,0 +1,115 @@
+package org.tegami.store.postgres;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tegami.store.TlsReportStore;
+
+/** TLS report data (RFC 8460) in PostgreSQL (table {@code tls_report_row}). */
+final class PgTlsReports implements TlsReportStore {
+    private final PgDb db;
+
+    PgTlsReports(PgDb db) {
+        this.db = db;
+    }
+
+    @Override
+    public void add(String domain, long day, Map<String, Long> rows) {
+        if (rows.isEmpty()) return;
+        db.write(tx -> {
+            long have;
+            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT COUNT(*) FROM tls_report_row WHERE domain = ? AND day = ?",
+                    domain, day); ResultSet rs = ps.executeQuery()) {
+                have = rs.next() ? rs.getLong(1) : 0;
+            }
+            for (Map.Entry<String, Long> e : rows.entrySet()) {
+                int changed = PgAccounts.update(tx, "UPDATE tls_report_row SET count = count + ? WHERE domain = ? AND day = ?"
+                        + " AND row = ?", e.getValue(), domain, day, e.getKey());
+                if (changed == 0 && have < MAX_ROWS) {
+                    PgAccounts.update(tx, "INSERT INTO tls_report_row(domain, day, row, count) VALUES (?, ?, ?, ?)",
+                            domain, day, e.getKey(), e.getValue());
+                    have++;
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Pending> pending(long beforeDay) {
+        return db.read(tx -> {
+            List<Pending> out = new ArrayList<>();
+            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT DISTINCT domain, day FROM tls_report_row WHERE day < ?"
+                    + " ORDER BY day, domain", beforeDay); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new Pending(rs.getString(1), rs.getLong(2)));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Map<String, Long> rows(String domain, long day) {
+        return db.read(tx -> {
+            Map<String, Long> out = new LinkedHashMap<>();
+            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT row, count FROM tls_report_row WHERE domain = ?"
+                    + " AND day = ? ORDER BY row", domain, day); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void remove(String domain, long day) {
+        db.write(tx -> {
+            PgAccounts.update(tx, "DELETE FROM tls_report_row WHERE domain = ? AND day = ?", domain, day);
+            return null;
+        });
+    }
+
+    @Override
+    public void addReceived(List<Received> policies) {
+        if (policies.isEmpty()) return;
+        db.write(tx -> {
+            for (Received r : policies) {
+                StringBuilder types = new StringBuilder();
+                r.failureTypes().forEach((t, n) -> types.append(types.isEmpty() ? "" : ",").append(t).append('=').append(n));
+                PgAccounts.update(tx, "INSERT INTO tls_report_received(report_id, policy_domain, policy_type,"
+                        + " received, organization, begin_at, end_at, success, failure, failure_types)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", r.reportId(), r.policyDomain(), r.policyType(),
+                        r.received().toEpochMilli(), r.organization(), r.begin().toEpochMilli(), r.end().toEpochMilli(),
+                        r.success(), r.failure(), types.toString());
+            }
+            // bounded: the oldest go first
+            PgAccounts.update(tx, "DELETE FROM tls_report_received WHERE id IN (SELECT id FROM tls_report_received"
+                    + " ORDER BY received DESC, id DESC OFFSET ?)", MAX_RECEIVED);
+            return null;
+        });
+    }
+
+    @Override
+    public List<Received> received(java.time.Instant since) {
+        return db.read(tx -> {
+            List<Received> out = new ArrayList<>();
+            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT received, organization, report_id, begin_at, end_at,"
+                    + " policy_domain, policy_type, success, failure, failure_types FROM tls_report_received"
+                    + " WHERE received >= ? ORDER BY received DESC, id", since.toEpochMilli());
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Long> types = new LinkedHashMap<>();
+                    for (String kv : rs.getString(10).split(",")) {
+                        int eq = kv.lastIndexOf('=');
+                        if (eq > 0) types.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
+                    }
+                    out.add(new Received(java.time.Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2), rs.getString(3),
+                            java.time.Instant.ofEpochMilli(rs.getLong(4)), java.time.Instant.ofEpochMilli(rs.getLong(5)),
+                            rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9), types));
+                }
+            }
+            return out;
+        });
+    }
+}

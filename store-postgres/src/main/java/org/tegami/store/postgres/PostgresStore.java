@@ -1,0 +1,160 @@
+package org.tegami.store.postgres;
+
+import java.time.InstantSource;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.tegami.store.AccountStore;
+import org.tegami.store.BlobStore;
+import org.tegami.store.ClassifierStore;
+import org.tegami.store.DmarcReportStore;
+import org.tegami.store.FetchSourceStore;
+import org.tegami.store.GreylistStore;
+import org.tegami.store.MailStore;
+import org.tegami.store.ObjectStorage;
+import org.tegami.store.QueueStore;
+import org.tegami.store.SieveScriptStore;
+import org.tegami.store.Store;
+import org.tegami.store.TlsReportStore;
+
+/**
+ * The store on PostgreSQL (metadata, queue, coordination) with blob bytes above {@link PgBlobStore#INLINE_MAX} in
+ * an {@link ObjectStorage}: several identical nodes may open the same database. Changes committed on one node wake
+ * the change feed of every other (LISTEN/NOTIFY). See docs/adr/0020-postgresql-store.md.
+ */
+public final class PostgresStore implements Store {
+    /** Connections per node; writers beyond this wait for one. */
+    public static final int POOL_SIZE = 10;
+
+    private final PgDb db;
+    private final ObjectStorage objects;
+    private final PgBlobStore blobs;
+    private final PgAccounts accounts;
+    private final PgMail mail;
+    private final PgQueue queue;
+    private final PgClassifier classifier;
+    private final PgGreylist greylist;
+    private final PgDmarcReports dmarcReports;
+    private final PgTlsReports tlsReports;
+    private final PgSieve sieve;
+    private final PgTraceHistory traceHistory;
+    private final PgFetchSources fetchSources;
+
+    private PostgresStore(PgDb db, ObjectStorage objects, InstantSource clock, LongSupplier uidValidity, int inlineMax) {
+        this.db = db;
+        this.objects = objects;
+        blobs = new PgBlobStore(db, objects, inlineMax);
+        accounts = new PgAccounts(db, uidValidity);
+        queue = new PgQueue(db);
+        mail = new PgMail(db, queue, blobs, uidValidity, clock);
+        classifier = new PgClassifier(db);
+        greylist = new PgGreylist(db);
+        dmarcReports = new PgDmarcReports(db);
+        tlsReports = new PgTlsReports(db);
+        sieve = new PgSieve(db);
+        traceHistory = new PgTraceHistory(db);
+        fetchSources = new PgFetchSources(db);
+        db.listen(this::remote, () -> {
+            mail.wakeAll();
+            queue.remoteEnqueued();
+        });
+    }
+
+    private void remote(String what) {
+        if (what.equals("q")) queue.remoteEnqueued();
+        else mail.remote(what);
+    }
+
+    /**
+     * Opens (and migrates, once across nodes) the store at a JDBC URL ({@code jdbc:postgresql://host:5432/db}), with
+     * blob bytes in {@code objects}, which the store closes with itself.
+     */
+    public static PostgresStore open(String url, String user, String password, ObjectStorage objects, InstantSource clock) {
+        AtomicLong last = new AtomicLong();
+        // RFC 9051 §2.3.1.1: UIDVALIDITY must grow when a name is reused; seconds since 1970 fit in 32 bits.
+        return open(url, user, password, objects, clock,
+                () -> last.updateAndGet(prev -> Math.max(prev + 1, clock.instant().getEpochSecond())));
+    }
+
+    public static PostgresStore open(String url, String user, String password, ObjectStorage objects,
+                                     InstantSource clock, LongSupplier uidValidity) {
+        return open(url, user, password, objects, clock, uidValidity, PgBlobStore.INLINE_MAX);
+    }
+
+    /** With blobs up to {@code inlineMax} bytes inline in PostgreSQL; 0 puts every blob in object storage. */
+    static PostgresStore open(String url, String user, String password, ObjectStorage objects, InstantSource clock,
+                              LongSupplier uidValidity, int inlineMax) {
+        PgDb db = new PgDb(url, user, password, POOL_SIZE);
+        try {
+            return new PostgresStore(db, objects, clock, uidValidity, inlineMax);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public AccountStore accounts() {
+        return accounts;
+    }
+
+    @Override
+    public MailStore mail() {
+        return mail;
+    }
+
+    @Override
+    public BlobStore blobs() {
+        return blobs;
+    }
+
+    @Override
+    public QueueStore queue() {
+        return queue;
+    }
+
+    @Override
+    public ClassifierStore classifier() {
+        return classifier;
+    }
+
+    @Override
+    public GreylistStore greylist() {
+        return greylist;
+    }
+
+    @Override
+    public DmarcReportStore dmarcReports() {
+        return dmarcReports;
+    }
+
+    @Override
+    public TlsReportStore tlsReports() {
+        return tlsReports;
+    }
+
+    @Override
+    public SieveScriptStore sieve() {
+        return sieve;
+    }
+
+    @Override
+    public org.tegami.store.TraceHistoryStore traceHistory() {
+        return traceHistory;
+    }
+
+    @Override
+    public FetchSourceStore fetchSources() {
+        return fetchSources;
+    }
+
+    /** Writes retried after a serialization conflict or deadlock since this instance opened. */
+    public long retries() {
+        return db.retries();
+    }
+
+    @Override
+    public void close() {
+        db.close();
+        objects.close();
+    }
+}
