@@ -20,6 +20,7 @@ public final class StartupSummary {
         out.println("  hostname      " + cfg.hostname());
         out.println("  config        " + cfg.source().map(p -> p.toAbsolutePath().toString()).orElse("(none: defaults)"));
         out.println("  data          " + cfg.dataDir().toAbsolutePath());
+        out.println("  blobs         " + org.tegami.server.Stores.blobsDescription(cfg));
         out.println("  listening");
         for (TegamiServer.Bound b : s.listeners()) {
             var a = b.listener().address();

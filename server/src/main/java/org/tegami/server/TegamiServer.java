@@ -39,7 +39,6 @@ import org.tegami.smtp.server.SmtpEnvironment;
 import org.tegami.smtp.server.SendRate;
 import org.tegami.smtp.server.SmtpServer;
 import org.tegami.store.Store;
-import org.tegami.store.embedded.EmbeddedStore;
 
 /**
  * The explicit wiring of one server process: store, TLS, the shared login throttle and connection limiter, and
@@ -90,7 +89,7 @@ public final class TegamiServer implements AutoCloseable {
         TlsContext tls = cfg.tlsCert().isPresent()
                 ? TlsContext.fromPem(cfg.tlsCert().get(), cfg.tlsKey().orElseThrow(), clock)
                 : TlsContext.selfSigned(cfg.dataDir(), cfg.hostname(), clock);
-        Store store = EmbeddedStore.open(cfg.dataDir(), clock);
+        Store store = Stores.open(cfg, clock);
         List<Bound> bound = new ArrayList<>();
         List<AutoconfigHttp> http = new ArrayList<>();
         QueueRunner queue = null;

@@ -123,6 +123,8 @@ class ServerStartTest {
                     "  hostname      mail.example.test",
                     "  config        " + dir.resolve("tegami.toml").toAbsolutePath(),
                     "  data          " + dir.resolve("d").toAbsolutePath(),
+                    "  blobs         over 128 KiB: files under " + dir.resolve("d").toAbsolutePath().resolve("blobs")
+                            + "; smaller: in meta.db",
                     "  listening",
                     String.format("    %-12s %-22s %-13s %s", "smtp", "127.0.0.1:" + smtp, "STARTTLS",
                             "inbound MX: mail for local domains, no AUTH"),

@@ -8,7 +8,6 @@ import org.tegami.mime.EmailAddress;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.store.Store;
-import org.tegami.store.embedded.EmbeddedStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -41,7 +40,7 @@ public final class Cli {
 
         /** Opens the store of the configured data directory; safe while the server runs (SQLite WAL). */
         public Store openStore() {
-            return EmbeddedStore.open(load().dataDir(), InstantSource.system());
+            return org.tegami.server.Stores.open(load(), InstantSource.system());
         }
     }
 

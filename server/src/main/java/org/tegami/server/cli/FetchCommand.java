@@ -15,7 +15,6 @@ import org.tegami.store.Account;
 import org.tegami.store.FetchSourceStore;
 import org.tegami.store.FetchSourceStore.Source;
 import org.tegami.store.Store;
-import org.tegami.store.embedded.EmbeddedStore;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,7 +31,7 @@ import picocli.CommandLine.Parameters;
 public final class FetchCommand {
 
     static Store open(TegamiConfig cfg) {
-        return EmbeddedStore.open(cfg.dataDir(), java.time.InstantSource.system());
+        return org.tegami.server.Stores.open(cfg, java.time.InstantSource.system());
     }
 
     static Source source(Store s, String id) {

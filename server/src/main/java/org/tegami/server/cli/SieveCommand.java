@@ -12,7 +12,6 @@ import org.tegami.server.config.TegamiConfig;
 import org.tegami.store.Account;
 import org.tegami.store.SieveScriptStore;
 import org.tegami.store.Store;
-import org.tegami.store.embedded.EmbeddedStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -92,7 +91,7 @@ public final class SieveCommand {
             if (TegamiServer.sieveChecker(cfg).check(script) instanceof ScriptChecker.Invalid(String message)) {
                 throw new IllegalArgumentException("the script is invalid: " + message);
             }
-            try (Store s = EmbeddedStore.open(cfg.dataDir(), java.time.InstantSource.system())) {
+            try (Store s = org.tegami.server.Stores.open(cfg, java.time.InstantSource.system())) {
                 report(s.sieve().put(account(s, user).id(), name, script, quota), name, quota,
                         "stored \"" + name + "\" for " + user + " (" + bytes.length + " bytes)");
             }

@@ -32,6 +32,7 @@ import org.tegami.core.Limits;
  * @param tlsReports whether outbound TLS sessions are counted and reported daily (RFC 8460, {@code [outbound] tls_reports})
  * @param dnssecAnchors DNSSEC trust anchors for DANE ({@code [dns] trust_anchor}, the root's by default); empty when
  *                      {@code [dns] dane = false}
+ * @param s3Blobs where large blobs live when {@code [blobs] kind = "s3"}; empty: files under the data directory
  */
 public record TegamiConfig(
         String hostname,
@@ -59,36 +60,37 @@ public record TegamiConfig(
         Optional<String> dnssecAnchors,
         boolean tlsReports,
         Optional<Path> source,
-        org.tegami.server.log.LogFormat logFormat) {
+        org.tegami.server.log.LogFormat logFormat,
+        Optional<org.tegami.objects.s3.S3Settings> s3Blobs) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, s3Blobs);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, s3Blobs);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, s3Blobs);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, s3Blobs);
     }
 
     public TegamiConfig withForwarding(org.tegami.delivery.forward.ForwardingSettings forwarding) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, s3Blobs);
     }
 
     public TegamiConfig withFetch(org.tegami.fetch.FetchSettings fetch) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, logFormat, s3Blobs);
     }
 
     public List<InetSocketAddress> listen(String service) {
