@@ -129,8 +129,13 @@ public final class S3TestServer {
         throw new IOException("S3Mock did not answer within 60 s:\n" + tail(log));
     }
 
-    /** S3Mock's standalone jar, which Maven put on the test classpath. */
+    /**
+     * S3Mock's standalone jar, which Maven put on the test classpath; or where {@code -Dtegami.s3mock.jar} says (for
+     * benchmarks run from a jar).
+     */
     private static Path jar() throws IOException {
+        String given = System.getProperty("tegami.s3mock.jar");
+        if (given != null) return Path.of(given);
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             String name = Path.of(entry).getFileName().toString();
             if (name.startsWith("s3mock-") && name.endsWith("-exec.jar")) return Path.of(entry);
