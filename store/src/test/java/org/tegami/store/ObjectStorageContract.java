@@ -81,8 +81,11 @@ public interface ObjectStorageContract {
         assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 10, 110), get(key(2), 10, 100));
         assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 99_000, 100_000), get(key(2), 99_000, -1));
         assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 0, 1), get(key(2), 0, 1));
-        // a length past the end stops at the end
+        // a length past the end stops at the end; a range starting there or beyond is empty
         assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 99_990, 100_000), get(key(2), 99_990, 500));
+        assertEquals(0, get(key(2), 100_000, 10).length);
+        assertEquals(0, get(key(2), 200_000, -1).length);
+        assertEquals(0, get(key(2), 5, 0).length);
     }
 
     @Test

@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +38,6 @@ class S3EmbeddedStoreTest implements StoreLifecycleContract, org.tegami.store.Pi
 
     private Store open() {
         try {
-            AtomicLong last = new AtomicLong();
             return EmbeddedStore.open(dir, InstantSource.fixed(NOW),
                     S3Objects.open(S3ObjectsTest.settings(server, bucket), dir.resolve("tmp")));
         } catch (IOException e) {
@@ -83,5 +81,22 @@ class S3EmbeddedStoreTest implements StoreLifecycleContract, org.tegami.store.Pi
         // nothing names it: the collector deletes the object
         assertEquals(1, store().blobs().collect());
         assertEquals(java.util.List.of(), server.keys(bucket));
+    }
+
+    @Test
+    void aRefusedUploadFailsTheCommitAndLeavesNoTemporaryFile() throws Exception {
+        Store s = store();
+        // the bucket goes away under the running store (S3 deletes an empty bucket)
+        var http = java.net.http.HttpClient.newHttpClient();
+        var r = http.send(java.net.http.HttpRequest.newBuilder(server.endpoint().resolve("/" + bucket)).DELETE().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, r.statusCode(), r.body());
+        byte[] big = new byte[300 * 1024];
+        java.util.Arrays.fill(big, (byte) 'y');
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> blob(s, big));
+        assertTrue(e.getMessage().contains("bucket \"" + bucket + "\" does not exist"), e.getMessage());
+        try (var left = Files.list(dir.resolve("tmp"))) {
+            assertEquals(0, left.count(), "the spooled copy is deleted");
+        }
     }
 }

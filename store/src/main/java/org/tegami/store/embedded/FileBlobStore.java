@@ -411,7 +411,12 @@ final class FileBlobStore implements BlobStore {
                 spares.put(id, file);
                 return id;
             }
-            objects.put(id.hex(), file);
+            try {
+                objects.put(id.hex(), file);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(file); // an upload refused or cut off: nothing names the blob, drop our copy
+                throw e;
+            }
             return id;
         }
 
