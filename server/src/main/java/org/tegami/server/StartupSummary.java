@@ -23,10 +23,11 @@ public final class StartupSummary {
         if (cfg.store() instanceof org.tegami.server.config.StoreSettings.Postgres pg) {
             // the URL may carry credentials in its parameters: print only up to them
             String url = pg.url().contains("?") ? pg.url().substring(0, pg.url().indexOf('?')) : pg.url();
-            out.println("  store         PostgreSQL " + url + " (large blobs under data/objects: single node only)");
+            out.println("  store         PostgreSQL " + url + " ");
         } else {
             out.println("  store         embedded (SQLite and blob files under data)");
         }
+        out.println("  blobs         " + org.tegami.server.Stores.blobsDescription(cfg));
         out.println("  listening");
         for (TegamiServer.Bound b : s.listeners()) {
             var a = b.listener().address();

@@ -214,7 +214,7 @@ class ConfigAndCliTest {
     void unknownSectionAndListenTypeAreNamed() throws Exception {
         Path f = config("hostname = \"mail.example.test\"\n\n[limts]\nmessage_size = 1\n");
         assertTrue(assertThrows(TegamiException.class, () -> ConfigLoader.load(f)).getMessage()
-                .startsWith(f + ":3: limts: unknown key (known here: data_dir, dns, fetch, forwarding, hostname, inbound, limits, listen, log, outbound, sieve, spam, store, tls)"));
+                .startsWith(f + ":3: limts: unknown key (known here: blobs, data_dir, dns, fetch, forwarding, hostname, inbound, limits, listen, log, outbound, sieve, spam, store, tls)"));
         Path g = config("[listen]\nsmtp = \"0.0.0.0:25\"\n");
         assertEquals(g + ":2: listen.smtp: must be a list of \"host:port\" strings, e.g. [\"0.0.0.0:25\"]",
                 assertThrows(TegamiException.class, () -> ConfigLoader.load(g)).getMessage());

@@ -124,6 +124,8 @@ class ServerStartTest {
                     "  config        " + dir.resolve("tegami.toml").toAbsolutePath(),
                     "  data          " + dir.resolve("d").toAbsolutePath(),
                     "  store         embedded (SQLite and blob files under data)",
+                    "  blobs         over 128 KiB: files under " + dir.resolve("d").toAbsolutePath().resolve("blobs")
+                            + "; smaller: in meta.db",
                     "  listening",
                     String.format("    %-12s %-22s %-13s %s", "smtp", "127.0.0.1:" + smtp, "STARTTLS",
                             "inbound MX: mail for local domains, no AUTH"),

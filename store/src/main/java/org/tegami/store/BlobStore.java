@@ -29,6 +29,70 @@ public interface BlobStore {
         return message.prefix().isEmpty() ? blob : new java.io.SequenceInputStream(message.prefix().stream(), blob);
     }
 
+    /**
+     * Opens {@code length} bytes of a committed blob from {@code offset} ({@code length} -1: to the end), for
+     * partial reads such as IMAP's {@code BODY[]<offset.length>}; a store whose blobs are remote fetches only that
+     * range. The default skips over the whole stream.
+     */
+    default InputStream open(BlobId id, long offset, long length) throws IOException {
+        InputStream in = open(id);
+        try {
+            in.skipNBytes(offset);
+        } catch (java.io.EOFException e) {
+            // past the end: nothing to read
+        }
+        return length < 0 ? in : limited(in, length);
+    }
+
+    /**
+     * A range of a stored message's bytes (its header prefix, then its blob), reading from the blob only the part
+     * the range covers.
+     */
+    default InputStream open(MessageContent message, long offset, long length) throws IOException {
+        byte[] prefix = message.prefix().bytes();
+        long end = length < 0 ? Long.MAX_VALUE : offset + length;
+        if (offset >= prefix.length) return open(message.blob(), offset - prefix.length, length);
+        java.io.ByteArrayInputStream head = new java.io.ByteArrayInputStream(prefix, (int) offset,
+                (int) (Math.min(end, prefix.length) - offset));
+        if (end <= prefix.length) return head;
+        return new java.io.SequenceInputStream(head,
+                open(message.blob(), 0, length < 0 ? -1 : end - prefix.length));
+    }
+
+    private static InputStream limited(InputStream in, long length) {
+        return new java.io.FilterInputStream(in) {
+            private long remaining = length;
+
+            @Override
+            public int read() throws IOException {
+                if (remaining <= 0) return -1;
+                int b = super.read();
+                if (b >= 0) remaining--;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (remaining <= 0) return -1;
+                int n = super.read(b, off, (int) Math.min(len, remaining));
+                if (n > 0) remaining -= n;
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                long s = super.skip(Math.min(n, remaining));
+                remaining -= s;
+                return s;
+            }
+
+            @Override
+            public boolean markSupported() {
+                return false;
+            }
+        };
+    }
+
     /** Size in bytes of a committed blob. */
     long size(BlobId id) throws IOException;
 

@@ -84,6 +84,36 @@ public interface StoreContract {
     }
 
     @Test
+    default void rangedOpenReadsOnlyThePartAsked() throws IOException {
+        byte[] big = new byte[1024 * 1024 + 5];
+        for (int i = 0; i < big.length; i++) big[i] = (byte) (i * 7);
+        byte[] small = "Subject: s\r\n\r\nsmall body\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (byte[] bytes : List.of(big, small)) {
+            BlobId id = blob(store(), bytes);
+            for (long[] r : new long[][] {{0, 10}, {3, -1}, {bytes.length - 4, 100}, {bytes.length / 2, 7}}) {
+                int from = (int) r[0];
+                int to = r[1] < 0 ? bytes.length : (int) Math.min(bytes.length, from + r[1]);
+                try (InputStream in = store().blobs().open(id, r[0], r[1])) {
+                    assertArrayEquals(java.util.Arrays.copyOfRange(bytes, from, to), in.readAllBytes(), from + "+" + r[1]);
+                }
+            }
+            // a message's range covers its header prefix, then its blob
+            HeaderPrefix prefix = HeaderPrefix.of(List.of("X-Tag: one"));
+            byte[] whole = new byte[prefix.length() + bytes.length];
+            System.arraycopy(prefix.bytes(), 0, whole, 0, prefix.length());
+            System.arraycopy(bytes, 0, whole, prefix.length(), bytes.length);
+            MessageContent m = new MessageContent(id, prefix, whole.length);
+            for (long[] r : new long[][] {{0, 5}, {2, 20}, {prefix.length(), 9}, {prefix.length() - 1, -1}, {0, -1}}) {
+                int from = (int) r[0];
+                int to = r[1] < 0 ? whole.length : (int) Math.min(whole.length, from + r[1]);
+                try (InputStream in = store().blobs().open(m, r[0], r[1])) {
+                    assertArrayEquals(java.util.Arrays.copyOfRange(whole, from, to), in.readAllBytes(), "message " + from + "+" + r[1]);
+                }
+            }
+        }
+    }
+
+    @Test
     default void blobDeliveredWhileItsWriterIsOpenSurvivesARestart() throws IOException {
         Account a = user(store(), "alice@example.test");
         byte[] msg = "Subject: inline\r\n\r\nsmall\r\n".getBytes(StandardCharsets.US_ASCII);

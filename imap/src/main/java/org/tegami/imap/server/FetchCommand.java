@@ -223,6 +223,13 @@ final class FetchCommand {
                     out.literal("RFC822.TEXT", structure.section(raw, List.of(), "TEXT", List.of()).orElse(new byte[0]));
                 }
                 case FetchItem.BodySection b -> {
+                    if (raw == null && b.part().isEmpty() && b.text().isEmpty() && b.partial().isPresent()) {
+                        // BODY[]<offset.length>: only that range of the message is read (RFC 9051 §6.4.5)
+                        var p = b.partial().get();
+                        out.literal("BODY[]<" + p.offset() + ">",
+                                s.env.structures().read(meta.content(), p.offset(), p.length()));
+                        continue;
+                    }
                     if (raw == null) raw = s.env.structures().read(meta.content());
                     if (structure == null) structure = s.env.structures().get(meta.content());
                     section(out, b, raw, structure);

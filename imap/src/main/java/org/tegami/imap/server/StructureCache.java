@@ -359,6 +359,18 @@ public final class StructureCache {
         return read(new Key(message.blob(), message.prefix()));
     }
 
+    /**
+     * Up to {@code length} bytes of a message from {@code offset}, read from the store as a range (a partial
+     * {@code BODY[]<offset.length>} of a large message in S3 fetches only that part).
+     */
+    public byte[] read(MessageContent message, long offset, long length) throws IOException {
+        long n = Math.max(0, Math.min(length, message.size() - offset));
+        if (n == 0) return new byte[0];
+        try (InputStream in = blobs.open(message, offset, n)) {
+            return in.readNBytes((int) Math.min(n, Integer.MAX_VALUE - 8));
+        }
+    }
+
     private byte[] read(Key key) throws IOException {
         try (InputStream in = blobs.open(new MessageContent(key.blob(), key.prefix(), -1))) {
             return in.readAllBytes();

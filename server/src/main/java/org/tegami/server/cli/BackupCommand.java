@@ -20,6 +20,18 @@ public final class BackupCommand {
         }
     }
 
+    /**
+     * A backup copies blob files from the data directory; with blobs in S3 it would leave every large message out,
+     * so it is refused rather than made incomplete.
+     */
+    private static void refuseS3(org.tegami.server.config.TegamiConfig cfg, String what) {
+        if (cfg.s3Blobs().isPresent()) {
+            throw new TegamiException(what + " handles blob files under data_dir only; with [blobs] kind = \"s3\" the"
+                    + " large blobs are in the bucket: copy the data directory with the server stopped and the bucket"
+                    + " with your S3 provider's tools (bucket versioning or replication)");
+        }
+    }
+
     @Command(name = "backup", mixinStandardHelpOptions = true,
             description = {"Copy the data directory into DIR (new or empty) while the server runs: a consistent",
                     "snapshot of the metadata, every message file it names (hash-checked) and the keys and",
@@ -30,8 +42,10 @@ public final class BackupCommand {
 
         @Override
         public void run() {
-            embeddedOnly(config.load(), "backup");
-            Path data = config.load().dataDir();
+            var cfg = config.load();
+            embeddedOnly(cfg, "backup");
+            refuseS3(cfg, "backup");
+            Path data = cfg.dataDir();
             try {
                 Backup.Report r = Backup.backup(data, dir, line -> System.err.println("backup: " + line));
                 System.out.println("backup of " + data + " in " + dir + ": " + r.messages() + " messages, " + r.fileBlobs()
@@ -53,8 +67,10 @@ public final class BackupCommand {
 
         @Override
         public void run() {
-            embeddedOnly(config.load(), "restore");
-            Path data = config.load().dataDir();
+            var cfg = config.load();
+            embeddedOnly(cfg, "restore");
+            refuseS3(cfg, "restore");
+            Path data = cfg.dataDir();
             try {
                 Backup.Report r = Backup.restore(dir, data, line -> System.err.println("restore: " + line));
                 System.out.println("restored " + dir + " into " + data + ": " + r.messages() + " messages, " + r.fileBlobs()

@@ -30,9 +30,11 @@ public final class ConfigLoader {
     public static final Map<String, List<String>> DEFAULT_LISTEN = defaults();
 
     private static final Set<String> TOP = Set.of("hostname", "data_dir", "listen", "tls", "limits", "dns", "outbound",
-            "spam", "inbound", "forwarding", "sieve", "fetch", "log", "store");
+            "spam", "inbound", "forwarding", "sieve", "fetch", "log", "store", "blobs");
     private static final Set<String> LOG = Set.of("format", "history_days");
     private static final Set<String> STORE = Set.of("kind", "url", "user", "password");
+    private static final Set<String> BLOBS = Set.of("kind", "endpoint", "bucket", "region", "access_key", "secret_key",
+            "path_style");
     private static final Set<String> FORWARDING = Set.of("max_per_hour", "srs_max_age_days");
     private static final Set<String> SIEVE = Set.of("max_scripts", "max_script_size", "before", "after");
     private static final Set<String> FETCH = Set.of("enabled", "interval");
@@ -157,7 +159,59 @@ public final class ConfigLoader {
                 relay(c, "outbound.", trust), relaysBySender(c, trust), trust, (int) mtaStsPort,
                 java.time.Duration.ofDays(giveUp), connections(c), spam(c), inbound(c), abuse(c), forwarding(c), sieve(c),
                 siteScript(c, base, "sieve.before"), siteScript(c, base, "sieve.after"), fetch(c), dnssecAnchors(c, base),
-                c.bool("outbound.tls_reports").orElse(false), source, log(c), acme, store(c));
+                c.bool("outbound.tls_reports").orElse(false), source, log(c), acme, store(c), blobs(c));
+    }
+
+    /**
+     * {@code [blobs]}: {@code kind = "embedded"} (default: files under the data directory) or {@code "s3"} with
+     * {@code endpoint}, {@code bucket}, {@code region} ("us-east-1"), {@code access_key}, {@code secret_key} and
+     * {@code path_style} (false). Whether the bucket exists and takes the keys is checked when the store opens.
+     */
+    private static Optional<org.tegami.objects.s3.S3Settings> blobs(Checker c) {
+        TomlTable t = c.table("blobs");
+        if (t == null) return Optional.empty();
+        c.onlyKeys(t, "blobs.", BLOBS);
+        String kind = c.string("blobs.kind").orElse("embedded");
+        if (kind.equals("embedded")) {
+            for (String k : BLOBS.stream().sorted().toList()) {
+                if (!k.equals("kind") && t.contains(k)) {
+                    throw c.error("blobs." + k, "is used only with kind = \"s3\" (with kind = \"embedded\", blobs are files"
+                            + " under data_dir): set kind = \"s3\" or remove this key");
+                }
+            }
+            return Optional.empty();
+        }
+        if (!kind.equals("s3")) {
+            throw c.error("blobs.kind", "must be \"embedded\" (files under data_dir, the default) or \"s3\" (an S3-compatible"
+                    + " bucket), not \"" + kind + "\"");
+        }
+        java.net.URI endpoint = httpUrl(c, "blobs.endpoint", "https://s3.eu-west-1.amazonaws.com").orElseThrow(() ->
+                c.error("blobs", "kind = \"s3\" needs endpoint = \"https://...\" (the S3 API's URL, e.g."
+                        + " \"https://s3.eu-west-1.amazonaws.com\" or \"http://127.0.0.1:9000\" for a local MinIO)"));
+        if (endpoint.getRawQuery() != null || endpoint.getRawFragment() != null || endpoint.getRawUserInfo() != null) {
+            throw c.error("blobs.endpoint", "must be a plain URL such as \"https://s3.eu-west-1.amazonaws.com\" (no user,"
+                    + " query or fragment; the keys go in access_key and secret_key)");
+        }
+        String bucket = c.string("blobs.bucket").orElseThrow(() -> c.error("blobs",
+                "kind = \"s3\" needs bucket = \"NAME\" (an existing bucket; create it with your provider's tool, e.g."
+                        + " `aws s3 mb s3://tegami`)"));
+        // S3's bucket naming rules (3-63 of lowercase letters, digits, dots, hyphens); also keeps the name out of URLs' way
+        if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+            throw c.error("blobs.bucket", "\"" + bucket + "\" is not an S3 bucket name (3-63 lowercase letters, digits,"
+                    + " dots and hyphens)");
+        }
+        String region = c.string("blobs.region").orElse("us-east-1");
+        if (!region.matches("[a-z0-9-]{1,64}")) throw c.error("blobs.region", "must be a region name such as \"us-east-1\"");
+        List<String> keys = new ArrayList<>();
+        for (String k : List.of("access_key", "secret_key")) {
+            String why = ": the key pair of an S3 user that may read, write, list and delete in the bucket";
+            Optional<String> v = c.string("blobs." + k);
+            if (v.isEmpty()) throw c.error("blobs", "kind = \"s3\" needs " + k + " = \"...\"" + why);
+            if (v.get().isBlank()) throw c.error("blobs." + k, "must not be empty" + why);
+            keys.add(v.get());
+        }
+        return Optional.of(new org.tegami.objects.s3.S3Settings(endpoint, bucket, region, keys.get(0), keys.get(1),
+                c.bool("blobs.path_style").orElse(false)));
     }
 
     /** {@code [store]}: kind "embedded" (default) or "postgresql" with url (required), user and password. */

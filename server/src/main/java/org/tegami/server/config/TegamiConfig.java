@@ -35,6 +35,7 @@ import org.tegami.core.Limits;
  * @param store which store backend to open ({@code [store]}: embedded, or PostgreSQL with url, user, password)
  * @param dnssecAnchors DNSSEC trust anchors for DANE ({@code [dns] trust_anchor}, the root's by default); empty when
  *                      {@code [dns] dane = false}
+ * @param s3Blobs where large blobs live when {@code [blobs] kind = "s3"}; empty: files under the data directory
  */
 public record TegamiConfig(
         String hostname,
@@ -64,36 +65,37 @@ public record TegamiConfig(
         Optional<Path> source,
         org.tegami.server.log.LogSettings log,
         Optional<org.tegami.server.acme.AcmeSettings> acme,
-        StoreSettings store) {
+        StoreSettings store,
+        Optional<org.tegami.objects.s3.S3Settings> s3Blobs) {
 
     public TegamiConfig withListen(String hostname, Map<String, List<InetSocketAddress>> listen) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store, s3Blobs);
     }
 
     public TegamiConfig withSpam(org.tegami.delivery.spam.SpamSettings spam) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store, s3Blobs);
     }
 
     public TegamiConfig withInbound(org.tegami.delivery.InboundSettings inbound) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store, s3Blobs);
     }
 
     public TegamiConfig withAbuse(org.tegami.delivery.abuse.AbuseSettings abuse) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store, s3Blobs);
     }
 
     public TegamiConfig withForwarding(org.tegami.delivery.forward.ForwardingSettings forwarding) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store, s3Blobs);
     }
 
     public TegamiConfig withFetch(org.tegami.fetch.FetchSettings fetch) {
         return new TegamiConfig(hostname, dataDir, listen, tlsCert, tlsKey, limits, nameservers, mxPort, relay,
-                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store);
+                relayBySenderDomain, outboundTrust, mtaStsPort, giveUpAfter, outboundConnections, spam, inbound, abuse, forwarding, sieve, sieveBefore, sieveAfter, fetch, dnssecAnchors, tlsReports, source, log, acme, store, s3Blobs);
     }
 
     /** {@code [log] format}. */

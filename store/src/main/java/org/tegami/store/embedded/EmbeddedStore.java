@@ -11,6 +11,7 @@ import org.tegami.core.StoreException;
 import org.tegami.store.AccountStore;
 import org.tegami.store.BlobStore;
 import org.tegami.store.MailStore;
+import org.tegami.store.ObjectStorage;
 import org.tegami.store.QueueStore;
 import org.tegami.store.Store;
 
@@ -33,13 +34,18 @@ public final class EmbeddedStore implements Store {
     private final SqlFetchSources fetchSources;
     private final SqlTraceHistory traceHistory;
 
-    private EmbeddedStore(Path dataDir, InstantSource clock, LongSupplier uidValidity, int inlineMax) throws IOException {
+    private final ObjectStorage objects;
+
+    private EmbeddedStore(Path dataDir, InstantSource clock, LongSupplier uidValidity, int inlineMax,
+            ObjectStorage given) throws IOException {
         privateDataDirectory(dataDir);
         db = new Db(dataDir.resolve("meta.db"));
         try {
-            blobs = new FileBlobStore(dataDir, db, inlineMax);
+            objects = given != null ? given : new FileObjects(dataDir);
+            blobs = new FileBlobStore(objects, db, inlineMax);
         } catch (IOException | RuntimeException e) {
             db.close(); // do not leave the writer thread and connections behind
+            if (given != null) given.close();
             throw e;
         }
         accounts = new SqlAccounts(db, uidValidity);
@@ -83,17 +89,33 @@ public final class EmbeddedStore implements Store {
     }
 
     public static EmbeddedStore open(Path dataDir, InstantSource clock, LongSupplier uidValiditySource) {
-        return open(dataDir, clock, uidValiditySource, FileBlobStore.INLINE_MAX);
+        return open(dataDir, clock, uidValiditySource, FileBlobStore.INLINE_MAX, null);
+    }
+
+    /**
+     * With large blobs in {@code objects} (an S3 bucket, say) instead of files under the data directory; the store
+     * closes it. Metadata stays in this data directory, so a store opened this way serves one node.
+     */
+    public static EmbeddedStore open(Path dataDir, InstantSource clock, ObjectStorage objects) {
+        AtomicLong last = new AtomicLong();
+        return open(dataDir, clock, () -> last.updateAndGet(prev -> Math.max(prev + 1, clock.instant().getEpochSecond())),
+                FileBlobStore.INLINE_MAX, objects);
     }
 
     /** With blobs up to {@code inlineMax} bytes kept in SQLite; 0 makes every blob a file (tests, measurements). */
     static EmbeddedStore open(Path dataDir, LongSupplier uidValiditySource, int inlineMax) {
-        return open(dataDir, InstantSource.system(), uidValiditySource, inlineMax);
+        return open(dataDir, InstantSource.system(), uidValiditySource, inlineMax, null);
     }
 
-    private static EmbeddedStore open(Path dataDir, InstantSource clock, LongSupplier uidValiditySource, int inlineMax) {
+    /** As {@link #open(Path, LongSupplier, int)}, with large blobs in {@code objects} (tests). */
+    public static EmbeddedStore open(Path dataDir, LongSupplier uidValiditySource, int inlineMax, ObjectStorage objects) {
+        return open(dataDir, InstantSource.system(), uidValiditySource, inlineMax, objects);
+    }
+
+    private static EmbeddedStore open(Path dataDir, InstantSource clock, LongSupplier uidValiditySource, int inlineMax,
+            ObjectStorage objects) {
         try {
-            return new EmbeddedStore(dataDir, clock, uidValiditySource, inlineMax);
+            return new EmbeddedStore(dataDir, clock, uidValiditySource, inlineMax, objects);
         } catch (IOException e) {
             throw new StoreException("cannot open the data directory " + dataDir + ": " + e.getMessage()
                     + " (check that it exists and is writable by this user)", e);
@@ -159,8 +181,14 @@ public final class EmbeddedStore implements Store {
         return db;
     }
 
+    /** Where large blobs live, for the startup summary. */
+    public ObjectStorage objects() {
+        return objects;
+    }
+
     @Override
     public void close() {
         db.close();
+        objects.close();
     }
 }

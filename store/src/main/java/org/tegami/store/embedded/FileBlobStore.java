@@ -6,10 +6,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -20,17 +18,19 @@ import java.util.stream.Stream;
 import org.tegami.core.PrivateFiles;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
+import org.tegami.store.ObjectStorage;
 
 /**
  * Content-addressed blobs in two places. Blobs up to {@link #INLINE_MAX} bytes (most mail) are rows of the
  * {@code blobs} table: they become durable in the writer's group commit, so many sessions share one fsync.
- * Larger blobs are files {@code blobs/ab/cd/<sha256>}: written to {@code tmp/}, fsync'd, renamed into place and
- * the directory fsync'd, so a crash leaves either no blob or a whole one, never a torn file under a digest name.
+ * Larger blobs are objects of an {@link ObjectStorage} keyed by their digest: files {@code blobs/ab/cd/<sha256>}
+ * ({@link FileObjects}, written to {@code tmp/}, fsync'd, renamed into place and the directory fsync'd) or objects
+ * in an S3 bucket; either way stored whole before any metadata names them.
  */
 final class FileBlobStore implements BlobStore {
     static final int INLINE_MAX = 128 * 1024;
 
-    private final Path root;
+    private final ObjectStorage objects;
     private final Path tmp;
     private final Db db;
     private final int inlineMax;
@@ -45,10 +45,12 @@ final class FileBlobStore implements BlobStore {
      */
     private final java.util.concurrent.ConcurrentHashMap<BlobId, Path> spares = new java.util.concurrent.ConcurrentHashMap<>();
     /**
-     * Blobs the collector decided to delete whose files go after its commit; a write that names one again before
-     * then (in a later savepoint of the same group commit) takes it back. Touched on the writer thread only.
+     * Blobs the collector decided to delete whose objects go after its commit; a write that names one again before
+     * then takes it back ({@link #claim}). The collector deletes an object inside {@code computeIfPresent} on its
+     * entry, so a claim either removes the entry first (the object stays) or waits for the deletion and then finds
+     * the object gone (and puts back its spare or fails).
      */
-    private final java.util.Set<String> doomed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ConcurrentHashMap<String, Boolean> doomed = new java.util.concurrent.ConcurrentHashMap<>();
     /** Committed file blobs that some delivery may or may not name: the collector checks them. */
     private final java.util.Set<String> candidates = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -65,21 +67,23 @@ final class FileBlobStore implements BlobStore {
         }
     }
 
-    FileBlobStore(Path dataDir, Db db, int inlineMax) throws IOException {
+    FileBlobStore(ObjectStorage objects, Db db, int inlineMax) throws IOException {
         this.db = db;
         this.inlineMax = inlineMax;
-        root = PrivateFiles.directories(dataDir.resolve("blobs"));
-        tmp = PrivateFiles.directories(dataDir.resolve("tmp"));
-        PrivateFiles.restrict(root);
-        PrivateFiles.restrict(tmp);
+        this.objects = objects;
+        tmp = objects.tempDirectory();
         try (Stream<Path> leftovers = Files.list(tmp)) { // from writes cut short by a crash
             for (Path p : leftovers.toList()) Files.deleteIfExists(p);
         }
     }
 
+    /** The file of a large blob when its objects are files (tests). */
     Path path(BlobId id) {
-        String h = id.hex();
-        return root.resolve(h.substring(0, 2)).resolve(h.substring(2, 4)).resolve(h);
+        return ((FileObjects) objects).path(id.hex());
+    }
+
+    ObjectStorage objects() {
+        return objects;
     }
 
     @Override
@@ -110,22 +114,19 @@ final class FileBlobStore implements BlobStore {
             insert(tx, id, inline.data);
             return;
         }
-        Path p = path(id);
-        if (Files.exists(p)) return;
-        Path spare = spares.get(id);
-        if (spare != null && Files.exists(spare)) {
-            try {
-                ensureDir(p.getParent());
-                Files.move(spare, p, StandardCopyOption.ATOMIC_MOVE);
-                fsyncDir(p.getParent());
+        if (!SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex()).isEmpty()) return;
+        try {
+            // A stat for files; a HEAD request for S3 (large blobs only, which are few).
+            if (objects.size(id.hex()) >= 0) return;
+            Path spare = spares.get(id);
+            if (spare != null && Files.exists(spare)) {
+                objects.put(id.hex(), spare);
                 return;
-            } catch (IOException e) {
-                throw new java.sql.SQLException("cannot restore blob " + id + ": " + e.getMessage(), e);
             }
+        } catch (IOException e) {
+            throw new java.sql.SQLException("cannot check or restore blob " + id + ": " + e.getMessage(), e);
         }
-        if (SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex()).isEmpty()) {
-            throw new java.sql.SQLException("blob " + id + " is not stored");
-        }
+        throw new java.sql.SQLException("blob " + id + " is not stored");
     }
 
     /**
@@ -152,10 +153,12 @@ final class FileBlobStore implements BlobStore {
         while (true) {
             String from = after;
             long[] count = new long[1];
+            List<String> mine = new java.util.ArrayList<>();
             String last = db.write(tx -> {
+                mine.clear(); // a retried batch starts over
+                count[0] = 0;
                 List<String> batch = SqlAccounts.strings(tx,
                         "SELECT hex FROM blob_orphans WHERE hex > ? ORDER BY hex LIMIT 500", from);
-                List<String> mine = new java.util.ArrayList<>();
                 for (String hex : batch) {
                     boolean named = !SqlAccounts.strings(tx, "SELECT 1 FROM messages WHERE blob = ? LIMIT 1", hex).isEmpty()
                             || !SqlAccounts.strings(tx, "SELECT 1 FROM queue WHERE blob = ? LIMIT 1", hex).isEmpty()
@@ -166,51 +169,66 @@ final class FileBlobStore implements BlobStore {
                     }
                     int rows = SqlAccounts.update(tx, "DELETE FROM blobs WHERE hex = ?", hex);
                     SqlAccounts.update(tx, "DELETE FROM blob_index WHERE hex = ?", hex);
-                    if (Files.exists(path(new BlobId(hex)))) {
-                        mine.add(hex); // the row stays until a later pass finds the file gone (a crash in between)
-                        doomed.add(hex);
-                        count[0]++;
-                    } else {
+                    if (rows > 0) {
                         SqlAccounts.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
                         count[0] += rows;
+                    } else {
+                        // Perhaps an object: deleted after this commit, off the writer thread (for S3 a deletion
+                        // is a request); the row stays until then, so a crash in between leaves it listed.
+                        mine.add(hex);
+                        doomed.put(hex, Boolean.TRUE);
                     }
                 }
-                tx.afterCommit(() -> {
-                    for (String hex : mine) {
-                        if (!doomed.remove(hex)) continue; // named again in the same group commit
-                        try {
-                            Files.deleteIfExists(path(new BlobId(hex)));
-                        } catch (IOException e) {
-                            System.getLogger(FileBlobStore.class.getName()).log(System.Logger.Level.WARNING,
-                                    "cannot delete blob file " + hex + ": " + e.getMessage());
-                        }
-                    }
-                });
                 return batch.isEmpty() ? null : batch.getLast();
             });
+            List<String> gone = new java.util.ArrayList<>();
+            for (String hex : mine) {
+                boolean[] existed = new boolean[1];
+                try {
+                    doomed.computeIfPresent(hex, (k, v) -> { // absent: named again since, so kept
+                        try {
+                            existed[0] = objects.size(k) >= 0;
+                            if (existed[0]) objects.delete(k);
+                            gone.add(k);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        return null;
+                    });
+                } catch (java.io.UncheckedIOException e) {
+                    doomed.remove(hex);
+                    System.getLogger(FileBlobStore.class.getName()).log(System.Logger.Level.WARNING,
+                            "cannot delete blob " + hex + " (" + objects + "): " + e.getCause().getMessage());
+                }
+                if (existed[0]) count[0]++;
+            }
+            if (!gone.isEmpty()) {
+                db.write(tx -> {
+                    for (String hex : gone) SqlAccounts.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                    return null;
+                });
+            }
             deleted += count[0];
             if (last == null) return deleted;
             after = last;
         }
     }
 
-    /** Lists every blob file once per data directory, so that files left by older versions are checked too. */
+    /** Lists every stored object once per data directory, so that those left by older versions are checked too. */
     private void scanFilesOnce() throws IOException {
         if (!"0".equals(db.read(tx -> SqlAccounts.strings(tx,
                 "SELECT value FROM counters WHERE name = 'blob_files_scanned'")).stream().findFirst().orElse("1"))) {
             return;
         }
-        // Streamed in batches: a large store has millions of files, which need not all be in memory at once.
-        try (Stream<Path> files = Files.find(root, 3, (p, a) -> a.isRegularFile())) {
-            List<String> chunk = new java.util.ArrayList<>();
-            for (var it = files.map(p -> p.getFileName().toString()).filter(n -> n.length() == 64).iterator(); it.hasNext(); ) {
-                chunk.add(it.next());
-                if (chunk.size() == 1000) {
-                    listOrphans(chunk, false);
-                    chunk.clear();
-                }
-            }
-            listOrphans(chunk, true);
+        // In pages: a large store has millions of objects, which need not all be in memory at once.
+        String after = "";
+        while (true) {
+            List<String> page = objects.list(after, 1000);
+            List<String> keys = page.stream().filter(k -> k.length() == 64).toList();
+            boolean done = page.size() < 1000;
+            listOrphans(keys, done);
+            if (done) return;
+            after = page.getLast();
         }
     }
 
@@ -224,29 +242,40 @@ final class FileBlobStore implements BlobStore {
 
     @Override
     public InputStream open(BlobId id) throws IOException {
+        return open(id, 0, -1);
+    }
+
+    /** Inline blobs are looked up first: they are most blobs, and a miss costs S3 a request. */
+    @Override
+    public InputStream open(BlobId id, long offset, long length) throws IOException {
         Pending waiting = pending.get(id);
-        if (waiting != null) return new java.io.ByteArrayInputStream(waiting.data);
-        Path p = path(id);
-        if (Files.exists(p)) return Files.newInputStream(p);
-        byte[] data = db.point(tx -> {
+        byte[] data = waiting != null ? waiting.data : db.point(tx -> {
             try (var ps = SqlAccounts.prepare(tx, "SELECT data FROM blobs WHERE hex = ?", id.hex());
                  var rs = ps.executeQuery()) {
                 return rs.next() ? rs.getBytes(1) : null;
             }
         });
-        if (data == null) throw new java.nio.file.NoSuchFileException("blob " + id);
-        return new java.io.ByteArrayInputStream(data);
+        if (data != null) {
+            int from = (int) Math.min(offset, data.length);
+            int n = length < 0 ? data.length - from : (int) Math.min(length, data.length - from);
+            return new java.io.ByteArrayInputStream(data, from, n);
+        }
+        try {
+            return objects.get(id.hex(), offset, length);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new java.nio.file.NoSuchFileException("blob " + id);
+        }
     }
 
     @Override
     public long size(BlobId id) throws IOException {
         Pending waiting = pending.get(id);
         if (waiting != null) return waiting.data.length;
-        Path p = path(id);
-        if (Files.exists(p)) return Files.size(p);
         List<String> n = db.point(tx -> SqlAccounts.strings(tx, "SELECT length(data) FROM blobs WHERE hex = ?", id.hex()));
-        if (n.isEmpty()) throw new java.nio.file.NoSuchFileException("blob " + id);
-        return Long.parseLong(n.getFirst());
+        if (!n.isEmpty()) return Long.parseLong(n.getFirst());
+        long size = objects.size(id.hex());
+        if (size < 0) throw new java.nio.file.NoSuchFileException("blob " + id);
+        return size;
     }
 
     @Override
@@ -286,25 +315,14 @@ final class FileBlobStore implements BlobStore {
 
     @Override
     public boolean exists(BlobId id) {
-        return pending.containsKey(id) || Files.exists(path(id))
-                || !db.point(tx -> SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex())).isEmpty();
-    }
-
-    /** Creates {@code dir} and any missing parents under the root, fsyncing each parent that gained an entry. */
-    private void ensureDir(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) return;
-        ensureDir(dir.getParent());
-        try {
-            PrivateFiles.directories(dir);
-        } catch (FileAlreadyExistsException raced) {
-            return;
+        if (pending.containsKey(id)
+                || !db.point(tx -> SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex())).isEmpty()) {
+            return true;
         }
-        fsyncDir(dir.getParent());
-    }
-
-    static void fsyncDir(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+        try {
+            return objects.size(id.hex()) >= 0;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -385,18 +403,20 @@ final class FileBlobStore implements BlobStore {
             }
             channel.force(true);
             channel.close();
-            Path target = path(id);
             committedFile = id;
             candidates.add(id.hex()); // refused after commit (quota, rights) or named by nothing: the collector sees
-            if (Files.exists(target)) {
+            if (objects.size(id.hex()) >= 0) {
                 // Same content already stored: content addressing dedups it. Our copy stays until close, in case
                 // the collector deletes the stored one before our delivery names it.
                 spares.put(id, file);
                 return id;
             }
-            ensureDir(target.getParent());
-            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDir(target.getParent());
+            try {
+                objects.put(id.hex(), file);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(file); // an upload refused or cut off: nothing names the blob, drop our copy
+                throw e;
+            }
             return id;
         }
 

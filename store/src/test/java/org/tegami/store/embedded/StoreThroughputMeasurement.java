@@ -58,7 +58,7 @@ class StoreThroughputMeasurement {
                 ch.write(ByteBuffer.wrap(data));
                 ch.force(true);
             }
-            if (dirToo) FileBlobStore.fsyncDir(d);
+            if (dirToo) FileObjects.fsyncDir(d);
         }
         return n / ((System.nanoTime() - start) / 1e9);
     }
