@@ -9,14 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import jakarta.mail.Folder;
 import jakarta.mail.Session;
 import jakarta.mail.Store;
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,8 +78,8 @@ class PostgresServerTest {
             assertTrue(server.store().accounts().user(org.tegami.mime.EmailAddress.parse("alice@example.test").orElseThrow())
                     .isPresent(), "the server sees what the CLI wrote");
 
-            smtp(server.port("smtp"), "Subject: small\r\n\r\nhello over port 25 into PostgreSQL\r\n".getBytes(StandardCharsets.US_ASCII));
-            smtp(server.port("smtp"), large);
+            Wire.smtp(server.port("smtp"), "Subject: small\r\n\r\nhello over port 25 into PostgreSQL\r\n".getBytes(StandardCharsets.US_ASCII));
+            Wire.smtp(server.port("smtp"), large);
             imap(server.port("imaps"), large);
         }
         assertFalse(Files.exists(dir.resolve("d/meta.db")), "no embedded store was opened");
@@ -97,28 +93,6 @@ class PostgresServerTest {
         assertTrue(users[1].contains("alice@example.test"), users[1]);
     }
 
-    private static void smtp(int port, byte[] message) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(10_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = s.getOutputStream();
-            assertTrue(reply(in).startsWith("220 "));
-            send(out, "EHLO client.example.org");
-            assertTrue(reply(in).startsWith("250 "));
-            send(out, "MAIL FROM:<bob@example.org>");
-            assertEquals("250 2.1.0 Sender OK", reply(in));
-            send(out, "RCPT TO:<alice@example.test>");
-            assertEquals("250 2.1.5 Recipient OK", reply(in));
-            send(out, "DATA");
-            assertTrue(reply(in).startsWith("354 "));
-            out.write(message);
-            send(out, ".");
-            String done = reply(in);
-            assertTrue(done.startsWith("250 2.0.0"), done);
-            send(out, "QUIT");
-            assertTrue(reply(in).startsWith("221 "));
-        }
-    }
 
     private static void imap(int port, byte[] large) throws Exception {
         Properties i = new Properties();
@@ -144,18 +118,7 @@ class PostgresServerTest {
         }
     }
 
-    private static void send(OutputStream out, String line) throws Exception {
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
 
-    private static String reply(BufferedReader in) throws Exception {
-        String line;
-        do {
-            line = in.readLine();
-        } while (line != null && line.length() > 3 && line.charAt(3) == '-');
-        return line;
-    }
 
     /** Runs the CLI in-process; returns exit code, stdout and stderr. */
     private static String[] cli(Path config, String stdin, String... args) {

@@ -4,12 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +12,6 @@ import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.auth.PasswordHasher;
@@ -27,7 +19,6 @@ import org.tegami.core.TegamiException;
 import org.tegami.mime.EmailAddress;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.testkit.S3TestServer;
-import org.tegami.testkit.TestTls;
 
 /**
  * The whole server with {@code [blobs] kind = "s3"} against a real S3-compatible server on loopback: a large
@@ -60,7 +51,7 @@ class S3BlobsServerTest {
                     new PasswordHasher().hash("alice-password".toCharArray()));
             assertEquals(List.of(), s3.keys(bucket));
 
-            smtp(server.port("smtp"), message);
+            Wire.smtp(server.port("smtp"), message);
 
             var account = server.store().accounts().user(EmailAddress.parse("alice@example.test").orElseThrow()).orElseThrow();
             var inbox = server.store().mail().mailbox(account.id(), "INBOX").orElseThrow();
@@ -68,43 +59,39 @@ class S3BlobsServerTest {
             assertEquals(List.of("blobs/" + hex.substring(0, 2) + "/" + hex.substring(2)), s3.keys(bucket), "the blob is an object");
             assertTrue(Files.notExists(dir.resolve("d/blobs")) || isEmpty(dir.resolve("d/blobs")), "and not a file");
 
-            try (SSLSocket s = (SSLSocket) TestTls.trustAllClientContext().getSocketFactory()
-                    .createSocket("127.0.0.1", server.port("imaps"))) {
-                s.setSoTimeout(30_000);
-                InputStream in = new BufferedInputStream(s.getInputStream());
-                OutputStream out = s.getOutputStream();
-                assertTrue(line(in).startsWith("* OK"));
-                assertTrue(command(in, out, "a1 LOGIN alice@example.test alice-password").startsWith("a1 OK"));
-                assertEquals("a2 OK [READ-WRITE] SELECT completed", command(in, out, "a2 SELECT INBOX"));
+            try (Wire w = Wire.tls(server.port("imaps"))) {
+                assertTrue(w.line().startsWith("* OK"));
+                assertTrue(w.command("a1 LOGIN alice@example.test alice-password").startsWith("a1 OK"));
+                assertEquals("a2 OK [READ-WRITE] SELECT completed", w.command("a2 SELECT INBOX"));
 
-                send(out, "a3 FETCH 1 BODY.PEEK[]");
-                byte[] whole = literal(in, "* 1 FETCH (BODY[] {");
-                assertEquals(")", line(in));
-                assertEquals("a3 OK FETCH completed", line(in));
+                w.send("a3 FETCH 1 BODY.PEEK[]");
+                byte[] whole = w.literal("* 1 FETCH (BODY[] {");
+                assertEquals(")", w.line());
+                assertEquals("a3 OK FETCH completed", w.line());
                 // what was sent, after the header fields the server put in front (Received, ...)
                 assertArrayEquals(message, Arrays.copyOfRange(whole, whole.length - message.length, whole.length));
 
-                send(out, "a4 FETCH 1 (RFC822.SIZE BODY.PEEK[]<5000000.100>)");
+                w.send("a4 FETCH 1 (RFC822.SIZE BODY.PEEK[]<5000000.100>)");
                 String head = "* 1 FETCH (RFC822.SIZE " + whole.length + " BODY[]<5000000> {";
-                byte[] part = literal(in, head);
-                assertEquals(")", line(in));
-                assertEquals("a4 OK FETCH completed", line(in));
+                byte[] part = w.literal(head);
+                assertEquals(")", w.line());
+                assertEquals("a4 OK FETCH completed", w.line());
                 assertArrayEquals(Arrays.copyOfRange(whole, 5_000_000, 5_000_100), part);
 
                 // a range that runs past the end stops there; one that starts past it is empty (RFC 9051 §6.4.5)
-                send(out, "a5 FETCH 1 BODY.PEEK[]<" + (whole.length - 10) + ".100>");
+                w.send("a5 FETCH 1 BODY.PEEK[]<" + (whole.length - 10) + ".100>");
                 assertArrayEquals(Arrays.copyOfRange(whole, whole.length - 10, whole.length),
-                        literal(in, "* 1 FETCH (BODY[]<" + (whole.length - 10) + "> {"));
-                assertEquals(")", line(in));
-                assertEquals("a5 OK FETCH completed", line(in));
-                send(out, "a6 FETCH 1 BODY.PEEK[]<" + (whole.length + 5) + ".100>");
-                assertEquals(0, literal(in, "* 1 FETCH (BODY[]<" + (whole.length + 5) + "> {").length);
-                assertEquals(")", line(in));
-                assertEquals("a6 OK FETCH completed", line(in));
+                        w.literal("* 1 FETCH (BODY[]<" + (whole.length - 10) + "> {"));
+                assertEquals(")", w.line());
+                assertEquals("a5 OK FETCH completed", w.line());
+                w.send("a6 FETCH 1 BODY.PEEK[]<" + (whole.length + 5) + ".100>");
+                assertEquals(0, w.literal("* 1 FETCH (BODY[]<" + (whole.length + 5) + "> {").length);
+                assertEquals(")", w.line());
+                assertEquals("a6 OK FETCH completed", w.line());
 
-                assertEquals("a7 OK STORE completed", command(in, out, "a7 STORE 1 +FLAGS.SILENT (\\Deleted)"));
-                assertEquals("a8 OK EXPUNGE completed", command(in, out, "a8 EXPUNGE"));
-                command(in, out, "a9 LOGOUT");
+                assertEquals("a7 OK STORE completed", w.command("a7 STORE 1 +FLAGS.SILENT (\\Deleted)"));
+                assertEquals("a8 OK EXPUNGE completed", w.command("a8 EXPUNGE"));
+                w.command("a9 LOGOUT");
             }
             assertEquals(1, server.store().blobs().collect());
             assertEquals(List.of(), s3.keys(bucket), "collected: the object is gone from the bucket");
@@ -126,71 +113,5 @@ class S3BlobsServerTest {
         try (var files = Files.walk(d)) {
             return files.noneMatch(Files::isRegularFile);
         }
-    }
-
-    private static void smtp(int port, byte[] message) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(60_000);
-            InputStream in = new BufferedInputStream(s.getInputStream());
-            OutputStream out = s.getOutputStream();
-            assertTrue(reply(in).startsWith("220 "));
-            send(out, "EHLO client.example.org");
-            assertTrue(reply(in).startsWith("250 "));
-            send(out, "MAIL FROM:<bob@example.org>");
-            assertTrue(reply(in).startsWith("250 "));
-            send(out, "RCPT TO:<alice@example.test>");
-            assertEquals("250 2.1.5 Recipient OK", reply(in));
-            send(out, "DATA");
-            assertTrue(reply(in).startsWith("354 "));
-            out.write(message); // no line starts with a dot: no stuffing needed
-            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String ok = reply(in);
-            assertTrue(ok.startsWith("250 2.0.0"), ok);
-            send(out, "QUIT");
-            reply(in);
-        }
-    }
-
-    private static String reply(InputStream in) throws IOException {
-        String l;
-        do {
-            l = line(in);
-        } while (l.length() > 3 && l.charAt(3) == '-');
-        return l;
-    }
-
-    private static void send(OutputStream out, String line) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
-
-    /** Sends a command and returns its tagged response line, skipping untagged ones. */
-    private static String command(InputStream in, OutputStream out, String line) throws IOException {
-        send(out, line);
-        String tag = line.substring(0, line.indexOf(' ') + 1);
-        String r;
-        do {
-            r = line(in);
-        } while (!r.startsWith(tag));
-        return r;
-    }
-
-    /** Reads a line that must be {@code head} + {@code n}} and then the n bytes of the literal. */
-    private static byte[] literal(InputStream in, String head) throws IOException {
-        String l = line(in);
-        Matcher m = Pattern.compile(Pattern.quote(head) + "(\\d+)}").matcher(l);
-        assertTrue(m.matches(), l);
-        return in.readNBytes(Integer.parseInt(m.group(1)));
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c; (c = in.read()) != '\n'; ) {
-            if (c < 0) throw new IOException("connection closed after " + b);
-            b.write(c);
-        }
-        String s = b.toString(StandardCharsets.US_ASCII);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 }

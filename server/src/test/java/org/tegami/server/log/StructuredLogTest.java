@@ -110,8 +110,12 @@ class StructuredLogTest {
                 .findFirst().orElseThrow(() -> new AssertionError("no " + service + " '" + msgPrefix + "' line in " + events));
     }
 
-    /** alice@a.test submits with Angus Mail (STARTTLS, AUTH), with a fixed Message-ID. */
     private static void submit(int port) throws Exception {
+        submit(port, MSGID, "bob@b.test", "followed by one grep");
+    }
+
+    /** alice@a.test (password alice-secret-pw) submits with Angus Mail (STARTTLS, AUTH), with a fixed Message-ID. */
+    static void submit(int port, String msgid, String to, String subject) throws Exception {
         Properties p = new Properties();
         p.put("mail.smtp.host", "127.0.0.1");
         p.put("mail.smtp.port", Integer.toString(port));
@@ -123,12 +127,12 @@ class StructuredLogTest {
         MimeMessage m = new MimeMessage(Session.getInstance(p)) {
             @Override
             protected void updateMessageID() throws jakarta.mail.MessagingException {
-                setHeader("Message-ID", MSGID);
+                setHeader("Message-ID", msgid);
             }
         };
         m.setFrom(new InternetAddress("alice@a.test"));
-        m.setRecipients(Message.RecipientType.TO, "bob@b.test");
-        m.setSubject("followed by one grep");
+        m.setRecipients(Message.RecipientType.TO, to);
+        m.setSubject(subject);
         m.setText("Hello Bob.\n");
         Transport.send(m, "alice@a.test", "alice-secret-pw");
     }

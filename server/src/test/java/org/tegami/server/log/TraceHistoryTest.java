@@ -3,11 +3,6 @@ package org.tegami.server.log;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import jakarta.mail.Message;
-import jakarta.mail.Session;
-import jakarta.mail.Transport;
-import jakarta.mail.internet.InternetAddress;
-import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -16,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -57,7 +51,7 @@ class TraceHistoryTest {
                 a.store().accounts().addDomain("a.test");
                 a.store().accounts().addUser(EmailAddress.parse("alice@a.test").orElseThrow(),
                         new PasswordHasher().hash("alice-secret-pw".toCharArray()));
-                submit(a.port("submission"));
+                StructuredLogTest.submit(a.port("submission"), MSGID, "bob@b.test", "traced");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 List<TraceHistoryStore.Line> lines = List.of();
                 while (System.nanoTime() < deadline) {
@@ -109,27 +103,5 @@ class TraceHistoryTest {
         } finally {
             System.setOut(out);
         }
-    }
-
-    private static void submit(int port) throws Exception {
-        Properties p = new Properties();
-        p.put("mail.smtp.host", "127.0.0.1");
-        p.put("mail.smtp.port", Integer.toString(port));
-        p.put("mail.smtp.auth", "true");
-        p.put("mail.smtp.starttls.enable", "true");
-        p.put("mail.smtp.starttls.required", "true");
-        p.put("mail.smtp.ssl.trust", "*");
-        p.put("mail.smtp.ssl.checkserveridentity", "false");
-        MimeMessage m = new MimeMessage(Session.getInstance(p)) {
-            @Override
-            protected void updateMessageID() throws jakarta.mail.MessagingException {
-                setHeader("Message-ID", MSGID);
-            }
-        };
-        m.setFrom(new InternetAddress("alice@a.test"));
-        m.setRecipients(Message.RecipientType.TO, "bob@b.test");
-        m.setSubject("traced");
-        m.setText("Hello Bob.\n");
-        Transport.send(m, "alice@a.test", "alice-secret-pw");
     }
 }
