@@ -1,5 +1,6 @@
 package org.tegami.delivery.report;
 
+import org.tegami.delivery.json.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -46,11 +46,11 @@ class RspamdResponseTest {
             assertThrows(IllegalArgumentException.class, () -> parse(bad), bad);
         }
         String deep = "{\"action\":\"reject\",\"x\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse(deep)).getMessage().startsWith("nested too deep"));
-        String wide = "{\"action\":\"reject\",\"x\":[" + "0,".repeat(RspamdResponse.MAX_VALUES) + "0]}";
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse(wide)).getMessage().startsWith("too many values"));
-        String longString = "{\"action\":\"" + "a".repeat(RspamdResponse.MAX_STRING + 10) + "\"}";
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse(longString)).getMessage().startsWith("string too long"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse(deep)).getMessage().startsWith("nested deeper than 16"));
+        String wide = "{\"action\":\"reject\",\"x\":[" + "0,".repeat(org.tegami.delivery.json.Json.MAX_MEMBERS) + "0]}";
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse(wide)).getMessage().startsWith("more than 10000 elements"));
+        String longString = "{\"action\":\"" + "a".repeat(org.tegami.delivery.json.Json.MAX_STRING + 10) + "\"}";
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse(longString)).getMessage().startsWith("string longer than 4096"));
         byte[] huge = new byte[RspamdResponse.MAX_BYTES + 1];
         assertThrows(IllegalArgumentException.class, () -> RspamdResponse.parse(huge));
         // a huge exponent is a number, not an infinity in the header

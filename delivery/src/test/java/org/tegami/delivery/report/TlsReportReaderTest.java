@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
+import org.tegami.delivery.json.Json;
 
 /** RFC 8460 §4.4/§5.3 reports as strangers send them: read, or refused with a reason; each limit tried. */
 class TlsReportReaderTest {

@@ -1,4 +1,4 @@
-package org.tegami.delivery.report;
+package org.tegami.delivery.json;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -7,23 +7,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small JSON reader (RFC 8259) for reports strangers send us: values become {@link Map} (insertion order),
+ * A small JSON reader (RFC 8259) for what other parties send us (TLS reports, rspamd's answers): values become {@link Map} (insertion order),
  * {@link List}, {@link String}, {@link Long}, {@link Double}, {@link Boolean} or {@code null}. Every input is
  * bounded before it is kept: nesting depth, members per object or array, string length, number length, and the
  * whole document's size (the caller's). Anything else is a {@link Bad} with the offset, never another exception.
  */
-final class Json {
+public final class Json {
     /** Nesting of objects and arrays. */
-    static final int MAX_DEPTH = 16;
+    public static final int MAX_DEPTH = 16;
     /** Members of one object or elements of one array. */
-    static final int MAX_MEMBERS = 10_000;
+    public static final int MAX_MEMBERS = 10_000;
     /** Characters of one string (after unescaping). */
-    static final int MAX_STRING = 4_096;
+    public static final int MAX_STRING = 4_096;
     /** Characters of one number. */
-    static final int MAX_NUMBER = 32;
+    public static final int MAX_NUMBER = 32;
 
     /** Malformed or over a limit. */
-    static final class Bad extends Exception {
+    public static final class Bad extends Exception {
         Bad(String message) {
             super(message, null, false, false);
         }
@@ -37,7 +37,7 @@ final class Json {
     }
 
     /** Parses one JSON document (UTF-8; a BOM is refused as RFC 8259 §8.1 allows). */
-    static Object parse(byte[] utf8) throws Bad {
+    public static Object parse(byte[] utf8) throws Bad {
         var dec = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                 .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
