@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tegami.store.TraceHistoryStore;
+import org.tegami.store.jdbc.Jdbc;
 
 /** The trace history in PostgreSQL (tables {@code trace_line} and {@code trace_key}, schema 2). */
 final class PgTraceHistory implements TraceHistoryStore {
@@ -100,13 +101,13 @@ final class PgTraceHistory implements TraceHistoryStore {
                  ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) FROM trace_line")) {
                 cut = rs.next() ? rs.getLong(1) - maxLines + 1 : 0;
             }
-            try (PreparedStatement ps = PgAccounts.prepare(tx,
+            try (PreparedStatement ps = Jdbc.prepare(tx,
                     "SELECT COALESCE(MAX(id), 0) FROM trace_line WHERE time < ?", before); ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) cut = Math.max(cut, rs.getLong(1) + 1);
             }
             if (cut <= 0) return 0L;
-            PgAccounts.update(tx, "DELETE FROM trace_key WHERE line_id < ?", cut);
-            return (long) PgAccounts.update(tx, "DELETE FROM trace_line WHERE id < ?", cut);
+            Jdbc.update(tx, "DELETE FROM trace_key WHERE line_id < ?", cut);
+            return (long) Jdbc.update(tx, "DELETE FROM trace_line WHERE id < ?", cut);
         });
     }
 }

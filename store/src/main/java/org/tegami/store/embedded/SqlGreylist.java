@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.Optional;
 import org.tegami.store.GreylistStore;
+import org.tegami.store.jdbc.Jdbc;
 
 /** Greylisting's triples in SQLite (table {@code greylist}, schema v16); times in epoch milliseconds. */
 final class SqlGreylist implements GreylistStore {
@@ -17,7 +18,7 @@ final class SqlGreylist implements GreylistStore {
     @Override
     public Optional<Entry> entry(Triple t) {
         return db.read(tx -> {
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT first_seen, last_seen, passed FROM greylist"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT first_seen, last_seen, passed FROM greylist"
                     + " WHERE network = ? AND sender = ? AND recipient = ?", t.network(), t.sender(), t.recipient().value());
                  ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new Entry(Instant.ofEpochMilli(rs.getLong(1)),
@@ -28,14 +29,14 @@ final class SqlGreylist implements GreylistStore {
 
     @Override
     public void put(Triple t, Entry e) {
-        db.write(tx -> SqlAccounts.update(tx, "INSERT OR REPLACE INTO greylist(network, sender, recipient, first_seen,"
+        db.write(tx -> Jdbc.update(tx, "INSERT OR REPLACE INTO greylist(network, sender, recipient, first_seen,"
                 + " last_seen, passed) VALUES (?, ?, ?, ?, ?, ?)", t.network(), t.sender(), t.recipient().value(),
                 e.firstSeen().toEpochMilli(), e.lastSeen().toEpochMilli(), e.passed() ? 1 : 0));
     }
 
     @Override
     public int prune(Instant pendingBefore, Instant passedBefore) {
-        return db.write(tx -> SqlAccounts.update(tx, "DELETE FROM greylist WHERE (passed = 0 AND first_seen < ?)"
+        return db.write(tx -> Jdbc.update(tx, "DELETE FROM greylist WHERE (passed = 0 AND first_seen < ?)"
                 + " OR (passed = 1 AND last_seen < ?)", pendingBefore.toEpochMilli(), passedBefore.toEpochMilli()));
     }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tegami.store.TlsReportStore;
+import org.tegami.store.jdbc.Jdbc;
 
 /** TLS report data (RFC 8460) in SQLite (table {@code tls_report_row}, schema v20). */
 final class SqlTlsReports implements TlsReportStore {
@@ -21,15 +22,15 @@ final class SqlTlsReports implements TlsReportStore {
         if (rows.isEmpty()) return;
         db.write(tx -> {
             long have;
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT COUNT(*) FROM tls_report_row WHERE domain = ? AND day = ?",
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COUNT(*) FROM tls_report_row WHERE domain = ? AND day = ?",
                     domain, day); ResultSet rs = ps.executeQuery()) {
                 have = rs.next() ? rs.getLong(1) : 0;
             }
             for (Map.Entry<String, Long> e : rows.entrySet()) {
-                int changed = SqlAccounts.update(tx, "UPDATE tls_report_row SET count = count + ? WHERE domain = ? AND day = ?"
+                int changed = Jdbc.update(tx, "UPDATE tls_report_row SET count = count + ? WHERE domain = ? AND day = ?"
                         + " AND row = ?", e.getValue(), domain, day, e.getKey());
                 if (changed == 0 && have < MAX_ROWS) {
-                    SqlAccounts.update(tx, "INSERT INTO tls_report_row(domain, day, row, count) VALUES (?, ?, ?, ?)",
+                    Jdbc.update(tx, "INSERT INTO tls_report_row(domain, day, row, count) VALUES (?, ?, ?, ?)",
                             domain, day, e.getKey(), e.getValue());
                     have++;
                 }
@@ -42,7 +43,7 @@ final class SqlTlsReports implements TlsReportStore {
     public List<Pending> pending(long beforeDay) {
         return db.read(tx -> {
             List<Pending> out = new ArrayList<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT DISTINCT domain, day FROM tls_report_row WHERE day < ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT DISTINCT domain, day FROM tls_report_row WHERE day < ?"
                     + " ORDER BY day, domain", beforeDay); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(new Pending(rs.getString(1), rs.getLong(2)));
             }
@@ -54,7 +55,7 @@ final class SqlTlsReports implements TlsReportStore {
     public Map<String, Long> rows(String domain, long day) {
         return db.read(tx -> {
             Map<String, Long> out = new LinkedHashMap<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT row, count FROM tls_report_row WHERE domain = ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT row, count FROM tls_report_row WHERE domain = ?"
                     + " AND day = ? ORDER BY row", domain, day); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
             }
@@ -65,7 +66,7 @@ final class SqlTlsReports implements TlsReportStore {
     @Override
     public void remove(String domain, long day) {
         db.write(tx -> {
-            SqlAccounts.update(tx, "DELETE FROM tls_report_row WHERE domain = ? AND day = ?", domain, day);
+            Jdbc.update(tx, "DELETE FROM tls_report_row WHERE domain = ? AND day = ?", domain, day);
             return null;
         });
     }
@@ -77,14 +78,14 @@ final class SqlTlsReports implements TlsReportStore {
             for (Received r : policies) {
                 StringBuilder types = new StringBuilder();
                 r.failureTypes().forEach((t, n) -> types.append(types.isEmpty() ? "" : ",").append(t).append('=').append(n));
-                SqlAccounts.update(tx, "INSERT OR IGNORE INTO tls_report_received(report_id, policy_domain, policy_type,"
+                Jdbc.update(tx, "INSERT OR IGNORE INTO tls_report_received(report_id, policy_domain, policy_type,"
                         + " received, organization, begin_at, end_at, success, failure, failure_types)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", r.reportId(), r.policyDomain(), r.policyType(),
                         r.received().toEpochMilli(), r.organization(), r.begin().toEpochMilli(), r.end().toEpochMilli(),
                         r.success(), r.failure(), types.toString());
             }
             // bounded: the oldest go first
-            SqlAccounts.update(tx, "DELETE FROM tls_report_received WHERE rowid IN (SELECT rowid FROM tls_report_received"
+            Jdbc.update(tx, "DELETE FROM tls_report_received WHERE rowid IN (SELECT rowid FROM tls_report_received"
                     + " ORDER BY received DESC, rowid DESC LIMIT -1 OFFSET ?)", MAX_RECEIVED);
             return null;
         });
@@ -94,7 +95,7 @@ final class SqlTlsReports implements TlsReportStore {
     public List<Received> received(java.time.Instant since) {
         return db.read(tx -> {
             List<Received> out = new ArrayList<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT received, organization, report_id, begin_at, end_at,"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT received, organization, report_id, begin_at, end_at,"
                     + " policy_domain, policy_type, success, failure, failure_types FROM tls_report_received"
                     + " WHERE received >= ? ORDER BY received DESC, rowid", since.toEpochMilli());
                  ResultSet rs = ps.executeQuery()) {

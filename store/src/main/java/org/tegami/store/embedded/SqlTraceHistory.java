@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tegami.store.TraceHistoryStore;
+import org.tegami.store.jdbc.Jdbc;
 
 /** The trace history in SQLite (tables {@code trace_line} and {@code trace_key}, schema v22). */
 final class SqlTraceHistory implements TraceHistoryStore {
@@ -102,13 +103,13 @@ final class SqlTraceHistory implements TraceHistoryStore {
                  ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) FROM trace_line")) {
                 cut = rs.next() ? rs.getLong(1) - maxLines + 1 : 0;
             }
-            try (PreparedStatement ps = SqlAccounts.prepare(tx,
+            try (PreparedStatement ps = Jdbc.prepare(tx,
                     "SELECT COALESCE(MAX(id), 0) FROM trace_line WHERE time < ?", before); ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) cut = Math.max(cut, rs.getLong(1) + 1);
             }
             if (cut <= 0) return 0L;
-            SqlAccounts.update(tx, "DELETE FROM trace_key WHERE line_id < ?", cut);
-            return (long) SqlAccounts.update(tx, "DELETE FROM trace_line WHERE id < ?", cut);
+            Jdbc.update(tx, "DELETE FROM trace_key WHERE line_id < ?", cut);
+            return (long) Jdbc.update(tx, "DELETE FROM trace_line WHERE id < ?", cut);
         });
     }
 }
