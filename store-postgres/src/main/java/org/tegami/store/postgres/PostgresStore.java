@@ -15,6 +15,7 @@ import org.tegami.store.QueueStore;
 import org.tegami.store.SieveScriptStore;
 import org.tegami.store.Store;
 import org.tegami.store.TlsReportStore;
+import org.tegami.store.jdbc.JdbcTlsReports;
 
 /**
  * The store on PostgreSQL (metadata, queue, coordination) with blob bytes above {@link PgBlobStore#INLINE_MAX} in
@@ -34,7 +35,7 @@ public final class PostgresStore implements Store {
     private final PgClassifier classifier;
     private final PgGreylist greylist;
     private final PgDmarcReports dmarcReports;
-    private final PgTlsReports tlsReports;
+    private final JdbcTlsReports tlsReports;
     private final PgSieve sieve;
     private final PgTraceHistory traceHistory;
     private final PgFetchSources fetchSources;
@@ -49,7 +50,7 @@ public final class PostgresStore implements Store {
         classifier = new PgClassifier(db);
         greylist = new PgGreylist(db);
         dmarcReports = new PgDmarcReports(db);
-        tlsReports = new PgTlsReports(db);
+        tlsReports = new JdbcTlsReports(db);
         sieve = new PgSieve(db);
         traceHistory = new PgTraceHistory(db);
         fetchSources = new PgFetchSources(db);

@@ -14,6 +14,7 @@ import org.tegami.store.MailStore;
 import org.tegami.store.ObjectStorage;
 import org.tegami.store.QueueStore;
 import org.tegami.store.Store;
+import org.tegami.store.jdbc.JdbcTlsReports;
 
 /**
  * The embedded default store: SQLite (WAL, {@code synchronous=FULL}) for metadata in {@code meta.db} and
@@ -29,7 +30,7 @@ public final class EmbeddedStore implements Store {
     private final SqlClassifier classifier;
     private final SqlGreylist greylist;
     private final SqlDmarcReports dmarcReports;
-    private final SqlTlsReports tlsReports;
+    private final JdbcTlsReports tlsReports;
     private final SqlSieve sieve;
     private final SqlFetchSources fetchSources;
     private final SqlTraceHistory traceHistory;
@@ -54,7 +55,7 @@ public final class EmbeddedStore implements Store {
         classifier = new SqlClassifier(db);
         greylist = new SqlGreylist(db);
         dmarcReports = new SqlDmarcReports(db);
-        tlsReports = new SqlTlsReports(db);
+        tlsReports = new JdbcTlsReports(db);
         sieve = new SqlSieve(db);
         fetchSources = new SqlFetchSources(db);
         traceHistory = new SqlTraceHistory(db);

@@ -1,4 +1,4 @@
-package org.tegami.store.embedded;
+package org.tegami.store.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,13 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tegami.store.TlsReportStore;
-import org.tegami.store.jdbc.Jdbc;
 
-/** TLS report data (RFC 8460) in SQLite (table {@code tls_report_row}, schema v20). */
-final class SqlTlsReports implements TlsReportStore {
-    private final Db db;
+/** TLS report data (RFC 8460) in SQLite or PostgreSQL (table {@code tls_report_row}; embedded schema v20). */
+public final class JdbcTlsReports implements TlsReportStore {
+    private final Transactions db;
 
-    SqlTlsReports(Db db) {
+    public JdbcTlsReports(Transactions db) {
         this.db = db;
     }
 
@@ -78,15 +77,16 @@ final class SqlTlsReports implements TlsReportStore {
             for (Received r : policies) {
                 StringBuilder types = new StringBuilder();
                 r.failureTypes().forEach((t, n) -> types.append(types.isEmpty() ? "" : ",").append(t).append('=').append(n));
-                Jdbc.update(tx, "INSERT OR IGNORE INTO tls_report_received(report_id, policy_domain, policy_type,"
+                Jdbc.update(tx, db.dialect().insertOrIgnore("tls_report_received(report_id, policy_domain, policy_type,"
                         + " received, organization, begin_at, end_at, success, failure, failure_types)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", r.reportId(), r.policyDomain(), r.policyType(),
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), r.reportId(), r.policyDomain(), r.policyType(),
                         r.received().toEpochMilli(), r.organization(), r.begin().toEpochMilli(), r.end().toEpochMilli(),
                         r.success(), r.failure(), types.toString());
             }
             // bounded: the oldest go first
-            Jdbc.update(tx, "DELETE FROM tls_report_received WHERE rowid IN (SELECT rowid FROM tls_report_received"
-                    + " ORDER BY received DESC, rowid DESC LIMIT -1 OFFSET ?)", MAX_RECEIVED);
+            String id = db.dialect().rowId();
+            Jdbc.update(tx, "DELETE FROM tls_report_received WHERE " + id + " IN (SELECT " + id + " FROM tls_report_received"
+                    + " ORDER BY received DESC, " + id + " DESC " + db.dialect().offset() + ")", MAX_RECEIVED);
             return null;
         });
     }
@@ -97,7 +97,7 @@ final class SqlTlsReports implements TlsReportStore {
             List<Received> out = new ArrayList<>();
             try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT received, organization, report_id, begin_at, end_at,"
                     + " policy_domain, policy_type, success, failure, failure_types FROM tls_report_received"
-                    + " WHERE received >= ? ORDER BY received DESC, rowid", since.toEpochMilli());
+                    + " WHERE received >= ? ORDER BY received DESC, " + db.dialect().rowId(), since.toEpochMilli());
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Map<String, Long> types = new LinkedHashMap<>();
