@@ -1,17 +1,16 @@
-package org.tegami.store.postgres;
+package org.tegami.store.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.Optional;
 import org.tegami.store.GreylistStore;
-import org.tegami.store.jdbc.Jdbc;
 
-/** Greylisting's triples in PostgreSQL (table {@code greylist}); times in epoch milliseconds. */
-final class PgGreylist implements GreylistStore {
-    private final PgDb db;
+/** Greylisting's triples in SQLite or PostgreSQL (table {@code greylist}; embedded schema v16); times in epoch milliseconds. */
+public final class JdbcGreylist implements GreylistStore {
+    private final Transactions db;
 
-    PgGreylist(PgDb db) {
+    public JdbcGreylist(Transactions db) {
         this.db = db;
     }
 
@@ -29,9 +28,9 @@ final class PgGreylist implements GreylistStore {
 
     @Override
     public void put(Triple t, Entry e) {
-        db.write(tx -> Jdbc.update(tx, "INSERT INTO greylist(network, sender, recipient, first_seen,"
-                + " last_seen, passed) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (network, sender, recipient) DO UPDATE SET"
-                + " first_seen = excluded.first_seen, last_seen = excluded.last_seen, passed = excluded.passed", t.network(), t.sender(), t.recipient().value(),
+        db.write(tx -> Jdbc.update(tx, db.dialect().upsert("greylist(network, sender, recipient, first_seen,"
+                + " last_seen, passed) VALUES (?, ?, ?, ?, ?, ?)", "network, sender, recipient",
+                "first_seen", "last_seen", "passed"), t.network(), t.sender(), t.recipient().value(),
                 e.firstSeen().toEpochMilli(), e.lastSeen().toEpochMilli(), e.passed() ? 1 : 0));
     }
 

@@ -1,4 +1,4 @@
-package org.tegami.store.postgres;
+package org.tegami.store.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,13 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tegami.store.DmarcReportStore;
-import org.tegami.store.jdbc.Jdbc;
 
-/** DMARC aggregate report data in PostgreSQL (tables {@code dmarc_report} and {@code dmarc_report_row}). */
-final class PgDmarcReports implements DmarcReportStore {
-    private final PgDb db;
+/** DMARC aggregate report data in SQLite or PostgreSQL (tables {@code dmarc_report} and {@code dmarc_report_row}; embedded schema v17). */
+public final class JdbcDmarcReports implements DmarcReportStore {
+    private final Transactions db;
 
-    PgDmarcReports(PgDb db) {
+    public JdbcDmarcReports(Transactions db) {
         this.db = db;
     }
 
@@ -21,8 +20,8 @@ final class PgDmarcReports implements DmarcReportStore {
     public void add(String domain, long day, String record, Map<String, Long> rows) {
         if (rows.isEmpty()) return;
         db.write(tx -> {
-            Jdbc.update(tx, "INSERT INTO dmarc_report(domain, day, record) VALUES (?, ?, ?)"
-                    + " ON CONFLICT (domain, day) DO UPDATE SET record = excluded.record", domain, day, record);
+            Jdbc.update(tx, db.dialect().upsert("dmarc_report(domain, day, record) VALUES (?, ?, ?)", "domain, day", "record"),
+                    domain, day, record);
             long have;
             try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COUNT(*) FROM dmarc_report_row WHERE domain = ? AND day = ?",
                     domain, day); ResultSet rs = ps.executeQuery()) {
