@@ -16,6 +16,7 @@ import org.tegami.store.SieveScriptStore;
 import org.tegami.store.Store;
 import org.tegami.store.TlsReportStore;
 import org.tegami.store.jdbc.JdbcDmarcReports;
+import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcGreylist;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
@@ -41,7 +42,7 @@ public final class PostgresStore implements Store {
     private final JdbcTlsReports tlsReports;
     private final PgSieve sieve;
     private final JdbcTraceHistory traceHistory;
-    private final PgFetchSources fetchSources;
+    private final JdbcFetchSources fetchSources;
 
     private PostgresStore(PgDb db, ObjectStorage objects, InstantSource clock, LongSupplier uidValidity, int inlineMax) {
         this.db = db;
@@ -56,7 +57,7 @@ public final class PostgresStore implements Store {
         tlsReports = new JdbcTlsReports(db);
         sieve = new PgSieve(db);
         traceHistory = new JdbcTraceHistory(db);
-        fetchSources = new PgFetchSources(db);
+        fetchSources = new JdbcFetchSources(db);
         db.listen(this::remote, () -> {
             mail.wakeAll();
             queue.remoteEnqueued();

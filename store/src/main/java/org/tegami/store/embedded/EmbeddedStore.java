@@ -15,6 +15,7 @@ import org.tegami.store.ObjectStorage;
 import org.tegami.store.QueueStore;
 import org.tegami.store.Store;
 import org.tegami.store.jdbc.JdbcDmarcReports;
+import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcGreylist;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
@@ -35,7 +36,7 @@ public final class EmbeddedStore implements Store {
     private final JdbcDmarcReports dmarcReports;
     private final JdbcTlsReports tlsReports;
     private final SqlSieve sieve;
-    private final SqlFetchSources fetchSources;
+    private final JdbcFetchSources fetchSources;
     private final JdbcTraceHistory traceHistory;
 
     private final ObjectStorage objects;
@@ -60,7 +61,7 @@ public final class EmbeddedStore implements Store {
         dmarcReports = new JdbcDmarcReports(db);
         tlsReports = new JdbcTlsReports(db);
         sieve = new SqlSieve(db);
-        fetchSources = new SqlFetchSources(db);
+        fetchSources = new JdbcFetchSources(db);
         traceHistory = new JdbcTraceHistory(db);
     }
 

@@ -20,6 +20,11 @@ public enum Dialect {
         }
 
         @Override
+        public String emptyBytes() {
+            return "x''";
+        }
+
+        @Override
         public String rowId() {
             return "rowid";
         }
@@ -61,6 +66,11 @@ public enum Dialect {
         }
 
         @Override
+        public String emptyBytes() {
+            return "'\\x'";
+        }
+
+        @Override
         public String rowId() {
             return "id";
         }
@@ -92,6 +102,9 @@ public enum Dialect {
      * (comma-separated) match: SQLite replaces the whole row, PostgreSQL updates the {@code updated} columns.
      */
     public abstract String upsert(String into, String key, String... updated);
+
+    /** A literal empty byte string (BLOB, bytea). */
+    public abstract String emptyBytes();
 
     /** The column that orders a table's rows by insertion where the schema has no id of its own. */
     public abstract String rowId();

@@ -1,4 +1,4 @@
-package org.tegami.store.postgres;
+package org.tegami.store.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,17 +12,15 @@ import java.util.Set;
 import java.util.function.LongFunction;
 import org.tegami.store.AccountId;
 import org.tegami.store.FetchSourceStore;
-import org.tegami.store.jdbc.Jdbc;
-import org.tegami.store.jdbc.Tx;
 
-/** Fetch sources in PostgreSQL (tables {@code fetch_sources} and {@code fetch_pop3_seen}); times in epoch milliseconds. */
-final class PgFetchSources implements FetchSourceStore {
+/** Fetch sources in SQLite or PostgreSQL (tables {@code fetch_sources} and {@code fetch_pop3_seen}); times in epoch milliseconds. */
+public final class JdbcFetchSources implements FetchSourceStore {
     private static final String COLUMNS = "id, account_id, protocol, host, port, username, password, folder, keep,"
             + " enabled, last_success, last_error, failures, auth_failures, next_attempt, starttls FROM fetch_sources";
 
-    private final PgDb db;
+    private final Transactions db;
 
-    PgFetchSources(PgDb db) {
+    public JdbcFetchSources(Transactions db) {
         this.db = db;
     }
 
@@ -30,13 +28,13 @@ final class PgFetchSources implements FetchSourceStore {
     public Source add(NewSource s, Instant nextAttempt, LongFunction<byte[]> seal) {
         long id = db.write(tx -> {
             long newId;
-            try (PreparedStatement ins = Jdbc.prepare(tx, "INSERT INTO fetch_sources(account_id, protocol, host, port, username, password,"
-                    + " folder, keep, enabled, next_attempt, starttls) VALUES (?, ?, ?, ?, ?, '\\x', ?, ?, 1, ?, ?)"
-                    + " RETURNING id",
-                    s.account().value(), s.protocol().name(), s.host(), s.port(), s.username(), s.folder(),
-                    s.keep() ? 1 : 0, nextAttempt.toEpochMilli(), s.startTls() ? 1 : 0); ResultSet rs = ins.executeQuery()) {
-                rs.next();
-                newId = rs.getLong(1);
+            try (PreparedStatement ins = db.dialect().prepareInsert(tx.c, "fetch_sources(account_id, protocol, host, port,"
+                    + " username, password, folder, keep, enabled, next_attempt, starttls)"
+                    + " VALUES (?, ?, ?, ?, ?, " + db.dialect().emptyBytes() + ", ?, ?, 1, ?, ?)")) {
+                Object[] args = {s.account().value(), s.protocol().name(), s.host(), s.port(), s.username(), s.folder(),
+                        s.keep() ? 1 : 0, nextAttempt.toEpochMilli(), s.startTls() ? 1 : 0};
+                for (int i = 0; i < args.length; i++) ins.setObject(i + 1, args[i]);
+                newId = db.dialect().insertReturningId(ins);
             }
             Jdbc.update(tx, "UPDATE fetch_sources SET password = ? WHERE id = ?", seal.apply(newId), newId);
             return newId;
@@ -123,8 +121,8 @@ final class PgFetchSources implements FetchSourceStore {
 
     @Override
     public void addPop3Seen(long id, String uidl) {
-        db.write(tx -> Jdbc.update(tx, "INSERT INTO fetch_pop3_seen(source_id, uidl)"
-                + " SELECT id, ? FROM fetch_sources WHERE id = ? ON CONFLICT DO NOTHING", uidl, id));
+        db.write(tx -> Jdbc.update(tx, db.dialect().insertOrIgnore("fetch_pop3_seen(source_id, uidl)"
+                + " SELECT id, ? FROM fetch_sources WHERE id = ?"), uidl, id));
     }
 
     @Override
