@@ -1,5 +1,9 @@
 package org.tegami.store.postgres;
 
+import static org.tegami.store.jdbc.Jdbc.prepare;
+import static org.tegami.store.jdbc.Jdbc.strings;
+import static org.tegami.store.jdbc.Jdbc.update;
+
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,6 +18,7 @@ import org.tegami.store.Account;
 import org.tegami.store.AccountId;
 import org.tegami.store.AccountStore;
 import org.tegami.store.Alias;
+import org.tegami.store.jdbc.Tx;
 
 /** Domains, users and aliases in PostgreSQL. No caching: another process may change them at any time. */
 final class PgAccounts implements AccountStore {
@@ -82,7 +87,7 @@ final class PgAccounts implements AccountStore {
      * handed out twice, even after its row is deleted, so a stale session or cache holding an old id finds nothing
      * rather than somebody else's data.
      */
-    static long nextId(PgDb.Tx tx, String counter) throws SQLException {
+    static long nextId(Tx tx, String counter) throws SQLException {
         // A sequence: never hands a value out twice, and never makes concurrent writers wait or conflict.
         try (PreparedStatement ps = prepare(tx, "SELECT nextval('" + counter + "_seq')"); ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) throw new SQLException("no id counter " + counter);
@@ -94,7 +99,7 @@ final class PgAccounts implements AccountStore {
      * A UIDVALIDITY above every one handed out before (RFC 9051 §2.3.1.1: a mailbox re-created under an old name
      * must not reuse the old value), normally the clock's, and within the 32-bit range IMAP allows.
      */
-    static long nextUidValidity(PgDb.Tx tx, LongSupplier source) throws SQLException {
+    static long nextUidValidity(Tx tx, LongSupplier source) throws SQLException {
         long last = Long.parseLong(strings(tx, "SELECT value FROM counters WHERE name = 'uidvalidity'").getFirst());
         long next = Math.max(source.getAsLong(), last + 1);
         if (next > 0xffff_ffffL) throw new SQLException("UIDVALIDITY space exhausted");
@@ -200,7 +205,7 @@ final class PgAccounts implements AccountStore {
         return db.read(tx -> aliases(tx, "ORDER BY source"));
     }
 
-    private static List<Alias> aliases(PgDb.Tx tx, String where, Object... args) throws SQLException {
+    private static List<Alias> aliases(Tx tx, String where, Object... args) throws SQLException {
         List<Alias> out = new ArrayList<>();
         try (PreparedStatement ps = prepare(tx, "SELECT source, targets FROM aliases " + where, args);
              ResultSet rs = ps.executeQuery()) {
@@ -211,7 +216,7 @@ final class PgAccounts implements AccountStore {
         return out;
     }
 
-    private static List<Account> accounts(PgDb.Tx tx, String where, Object... args) throws SQLException {
+    private static List<Account> accounts(Tx tx, String where, Object... args) throws SQLException {
         List<Account> out = new ArrayList<>();
         try (PreparedStatement ps = prepare(tx, "SELECT id, address, password_hash FROM accounts " + where, args);
              ResultSet rs = ps.executeQuery()) {
@@ -219,26 +224,6 @@ final class PgAccounts implements AccountStore {
                 out.add(new Account(new AccountId(rs.getLong(1)), EmailAddress.parse(rs.getString(2)).orElseThrow(),
                         rs.getString(3)));
             }
-        }
-        return out;
-    }
-
-    static PreparedStatement prepare(PgDb.Tx tx, String sql, Object... args) throws SQLException {
-        PreparedStatement ps = tx.c.prepareStatement(sql);
-        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-        return ps;
-    }
-
-    static int update(PgDb.Tx tx, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(tx, sql, args)) {
-            return ps.executeUpdate();
-        }
-    }
-
-    static List<String> strings(PgDb.Tx tx, String sql, Object... args) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = prepare(tx, sql, args); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.add(rs.getString(1));
         }
         return out;
     }

@@ -23,6 +23,8 @@ import org.tegami.core.PrivateFiles;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
 import org.tegami.store.ObjectStorage;
+import org.tegami.store.jdbc.Jdbc;
+import org.tegami.store.jdbc.Tx;
 
 /**
  * Blobs with their catalog in PostgreSQL (table {@code blobs}: every blob's size, and the bytes of blobs up to
@@ -78,8 +80,8 @@ final class PgBlobStore implements BlobStore {
      * collector cannot delete it until this write ends), ends the writer's hold (the reference now keeps it), and
      * fails that write when the blob is not stored: nothing is acknowledged that cannot be read.
      */
-    void claim(PgDb.Tx tx, BlobId id) throws SQLException {
-        try (var ps = PgAccounts.prepare(tx, "UPDATE blobs SET held_until = 0 WHERE hex = ? RETURNING 1", id.hex());
+    void claim(Tx tx, BlobId id) throws SQLException {
+        try (var ps = Jdbc.prepare(tx, "UPDATE blobs SET held_until = 0 WHERE hex = ? RETURNING 1", id.hex());
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) throw new SQLException("blob " + id + " is not stored");
         }
@@ -95,7 +97,7 @@ final class PgBlobStore implements BlobStore {
         String after = "";
         while (true) {
             String from = after;
-            List<String> batch = db.read(tx -> PgAccounts.strings(tx,
+            List<String> batch = db.read(tx -> Jdbc.strings(tx,
                     "SELECT hex FROM blob_orphans WHERE hex > ? ORDER BY hex LIMIT 500", from));
             if (batch.isEmpty()) return deleted;
             for (String hex : batch) {
@@ -110,23 +112,23 @@ final class PgBlobStore implements BlobStore {
         }
     }
 
-    private boolean collectOne(PgDb.Tx tx, String hex) throws SQLException {
+    private boolean collectOne(Tx tx, String hex) throws SQLException {
         boolean inline;
-        try (var ps = PgAccounts.prepare(tx, "SELECT data IS NOT NULL, held_until FROM blobs WHERE hex = ? FOR UPDATE", hex);
+        try (var ps = Jdbc.prepare(tx, "SELECT data IS NOT NULL, held_until FROM blobs WHERE hex = ? FOR UPDATE", hex);
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
-                PgAccounts.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                Jdbc.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
                 return false;
             }
             if (rs.getLong(2) > System.currentTimeMillis()) return false; // a writer holds it: look again later
             inline = rs.getBoolean(1);
         }
-        boolean named = !PgAccounts.strings(tx, "SELECT 1 FROM messages WHERE blob = ? LIMIT 1", hex).isEmpty()
-                || !PgAccounts.strings(tx, "SELECT 1 FROM queue WHERE blob = ? LIMIT 1", hex).isEmpty();
-        PgAccounts.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+        boolean named = !Jdbc.strings(tx, "SELECT 1 FROM messages WHERE blob = ? LIMIT 1", hex).isEmpty()
+                || !Jdbc.strings(tx, "SELECT 1 FROM queue WHERE blob = ? LIMIT 1", hex).isEmpty();
+        Jdbc.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
         if (named) return false;
-        PgAccounts.update(tx, "DELETE FROM blobs WHERE hex = ?", hex);
-        PgAccounts.update(tx, "DELETE FROM blob_index WHERE hex = ?", hex);
+        Jdbc.update(tx, "DELETE FROM blobs WHERE hex = ?", hex);
+        Jdbc.update(tx, "DELETE FROM blob_index WHERE hex = ?", hex);
         if (!inline) {
             try {
                 objects.delete(hex);
@@ -141,7 +143,7 @@ final class PgBlobStore implements BlobStore {
     public InputStream open(BlobId id) throws IOException {
         record Row(boolean found, byte[] data) {}
         Row row = db.point(tx -> {
-            try (var ps = PgAccounts.prepare(tx, "SELECT data FROM blobs WHERE hex = ?", id.hex());
+            try (var ps = Jdbc.prepare(tx, "SELECT data FROM blobs WHERE hex = ?", id.hex());
                  ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new Row(true, rs.getBytes(1)) : new Row(false, null);
             }
@@ -153,19 +155,19 @@ final class PgBlobStore implements BlobStore {
 
     @Override
     public long size(BlobId id) throws IOException {
-        List<String> n = db.point(tx -> PgAccounts.strings(tx, "SELECT size FROM blobs WHERE hex = ?", id.hex()));
+        List<String> n = db.point(tx -> Jdbc.strings(tx, "SELECT size FROM blobs WHERE hex = ?", id.hex()));
         if (n.isEmpty()) throw new NoSuchFileException("blob " + id);
         return Long.parseLong(n.getFirst());
     }
 
     @Override
     public boolean exists(BlobId id) {
-        return !db.point(tx -> PgAccounts.strings(tx, "SELECT 1 FROM blobs WHERE hex = ?", id.hex())).isEmpty();
+        return !db.point(tx -> Jdbc.strings(tx, "SELECT 1 FROM blobs WHERE hex = ?", id.hex())).isEmpty();
     }
 
     @Override
     public java.util.Optional<String> index(BlobId id) {
-        return db.point(tx -> PgAccounts.strings(tx, "SELECT data FROM blob_index WHERE hex = ?", id.hex())).stream().findFirst();
+        return db.point(tx -> Jdbc.strings(tx, "SELECT data FROM blob_index WHERE hex = ?", id.hex())).stream().findFirst();
     }
 
     @Override
@@ -190,7 +192,7 @@ final class PgBlobStore implements BlobStore {
     public void putIndex(java.util.Map<BlobId, String> entries) {
         db.write(tx -> {
             for (var e : entries.entrySet()) {
-                PgAccounts.update(tx, "INSERT INTO blob_index(hex, data) VALUES (?, ?)"
+                Jdbc.update(tx, "INSERT INTO blob_index(hex, data) VALUES (?, ?)"
                         + " ON CONFLICT (hex) DO UPDATE SET data = excluded.data", e.getKey().hex(), e.getValue());
             }
             return null;
@@ -277,7 +279,7 @@ final class PgBlobStore implements BlobStore {
             try {
                 db.write(tx -> {
                     // Takes the catalog row (inserted or updated), so no collector deletes it while we store the bytes.
-                    PgAccounts.update(tx, "INSERT INTO blobs(hex, size, data, held_until) VALUES (?, ?, ?, ?)"
+                    Jdbc.update(tx, "INSERT INTO blobs(hex, size, data, held_until) VALUES (?, ?, ?, ?)"
                             + " ON CONFLICT (hex) DO UPDATE SET held_until = GREATEST(blobs.held_until, excluded.held_until),"
                             + " data = COALESCE(blobs.data, excluded.data)", hex, size, inline, h.until);
                     if (inline == null) {
@@ -289,7 +291,7 @@ final class PgBlobStore implements BlobStore {
                         }
                     }
                     // The collector checks it later: a write refused after commit names nothing.
-                    PgAccounts.update(tx, "INSERT INTO blob_orphans(hex) VALUES (?) ON CONFLICT DO NOTHING", hex);
+                    Jdbc.update(tx, "INSERT INTO blob_orphans(hex) VALUES (?) ON CONFLICT DO NOTHING", hex);
                     return null;
                 });
             } catch (UncheckedIOException e) {
@@ -313,7 +315,7 @@ final class PgBlobStore implements BlobStore {
                 holds.remove(hex, h);
                 // No delivery named it (refused, or abandoned): let the collector have it. One that did ended the hold.
                 if (!h.named) {
-                    db.write(tx -> PgAccounts.update(tx, "UPDATE blobs SET held_until = 0 WHERE hex = ? AND held_until = ?",
+                    db.write(tx -> Jdbc.update(tx, "UPDATE blobs SET held_until = 0 WHERE hex = ? AND held_until = ?",
                             hex, h.until));
                 }
                 return;

@@ -13,6 +13,8 @@ import org.tegami.store.AccountId;
 import org.tegami.store.ClassifierStore;
 import org.tegami.store.MailboxId;
 import org.tegami.store.Uid;
+import org.tegami.store.jdbc.Jdbc;
+import org.tegami.store.jdbc.Tx;
 
 /** The spam classifier's model and learning queue in PostgreSQL; account id 0 holds the shared model. */
 final class PgClassifier implements ClassifierStore {
@@ -34,8 +36,8 @@ final class PgClassifier implements ClassifierStore {
         return db.read(tx -> totals(tx, id(account)));
     }
 
-    private static Totals totals(PgDb.Tx tx, long account) throws SQLException {
-        try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT spam, ham FROM spam_totals WHERE account_id = ?", account);
+    private static Totals totals(Tx tx, long account) throws SQLException {
+        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT spam, ham FROM spam_totals WHERE account_id = ?", account);
              ResultSet rs = ps.executeQuery()) {
             return rs.next() ? new Totals(rs.getLong(1), rs.getLong(2)) : Totals.ZERO;
         }
@@ -52,7 +54,7 @@ final class PgClassifier implements ClassifierStore {
                 args[0] = id(account);
                 for (int i = 0; i < batch.size(); i++) args[i + 1] = batch.get(i);
                 String in = String.join(", ", java.util.Collections.nCopies(batch.size(), "?"));
-                try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT token, spam, ham FROM spam_tokens"
+                try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT token, spam, ham FROM spam_tokens"
                         + " WHERE account_id = ? AND token IN (" + in + ")", args); ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) out.put(rs.getString(1), new Counts(rs.getLong(2), rs.getLong(3)));
                 }
@@ -71,7 +73,7 @@ final class PgClassifier implements ClassifierStore {
                 if (before.isPresent()) add(tx, model, before.get(), distinct, -1);
                 add(tx, model, verdict, distinct, 1);
             }
-            PgAccounts.update(tx, "INSERT INTO spam_learned(account_id, message, verdict) VALUES (?, ?, ?)"
+            Jdbc.update(tx, "INSERT INTO spam_learned(account_id, message, verdict) VALUES (?, ?, ?)"
                     + " ON CONFLICT (account_id, message) DO UPDATE SET verdict = excluded.verdict",
                     account.value(), message, verdict.name());
             return true;
@@ -82,10 +84,10 @@ final class PgClassifier implements ClassifierStore {
      * Adds {@code delta} to the class's count of each token and to its message total; counts never drop below 0 and
      * tokens no class holds any more are deleted. One prepared statement, batched: a message has hundreds of tokens.
      */
-    private static void add(PgDb.Tx tx, long model, Verdict verdict, List<String> tokens, int delta) throws SQLException {
+    private static void add(Tx tx, long model, Verdict verdict, List<String> tokens, int delta) throws SQLException {
         String col = verdict == Verdict.SPAM ? "spam" : "ham";
-        PgAccounts.update(tx, "INSERT INTO spam_totals(account_id, spam, ham) VALUES (?, 0, 0) ON CONFLICT DO NOTHING", model);
-        PgAccounts.update(tx, "UPDATE spam_totals SET " + col + " = GREATEST(0, " + col + " + ?) WHERE account_id = ?",
+        Jdbc.update(tx, "INSERT INTO spam_totals(account_id, spam, ham) VALUES (?, 0, 0) ON CONFLICT DO NOTHING", model);
+        Jdbc.update(tx, "UPDATE spam_totals SET " + col + " = GREATEST(0, " + col + " + ?) WHERE account_id = ?",
                 delta, model);
         String sql = delta > 0
                 ? "INSERT INTO spam_tokens(account_id, token, spam, ham) VALUES (?, ?, ?, ?) ON CONFLICT(account_id, token)"
@@ -120,8 +122,8 @@ final class PgClassifier implements ClassifierStore {
         return db.read(tx -> learned(tx, account, message));
     }
 
-    private static Optional<Verdict> learned(PgDb.Tx tx, AccountId account, String message) throws SQLException {
-        List<String> v = PgAccounts.strings(tx, "SELECT verdict FROM spam_learned WHERE account_id = ? AND message = ?",
+    private static Optional<Verdict> learned(Tx tx, AccountId account, String message) throws SQLException {
+        List<String> v = Jdbc.strings(tx, "SELECT verdict FROM spam_learned WHERE account_id = ? AND message = ?",
                 account.value(), message);
         return v.isEmpty() ? Optional.empty() : Optional.of(Verdict.valueOf(v.getFirst()));
     }
@@ -130,12 +132,12 @@ final class PgClassifier implements ClassifierStore {
     public int prune(Optional<AccountId> account, int maxTokens) {
         long model = id(account);
         return db.write(tx -> {
-            int size = Integer.parseInt(PgAccounts.strings(tx, "SELECT count(*) FROM spam_tokens WHERE account_id = ?",
+            int size = Integer.parseInt(Jdbc.strings(tx, "SELECT count(*) FROM spam_tokens WHERE account_id = ?",
                     model).getFirst());
             if (size <= maxTokens) return 0;
             // the rarest go first: a token seen once says least; dropped down to 90 % so pruning is not every time
             int drop = size - maxTokens * 9 / 10;
-            int n = PgAccounts.update(tx, "DELETE FROM spam_tokens WHERE account_id = ? AND token IN (SELECT token FROM"
+            int n = Jdbc.update(tx, "DELETE FROM spam_tokens WHERE account_id = ? AND token IN (SELECT token FROM"
                     + " spam_tokens WHERE account_id = ? ORDER BY spam + ham LIMIT ?)", model, model, drop);
             return n;
         });
@@ -145,7 +147,7 @@ final class PgClassifier implements ClassifierStore {
     public List<LearnTask> learningTasks(int max) {
         return db.read(tx -> {
             List<LearnTask> out = new ArrayList<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT id, account_id, mailbox_id, uid, verdict FROM"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT id, account_id, mailbox_id, uid, verdict FROM"
                     + " spam_learn_queue ORDER BY id LIMIT ?", max); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new LearnTask(rs.getLong(1), new AccountId(rs.getLong(2)), new MailboxId(rs.getLong(3)),
@@ -160,7 +162,7 @@ final class PgClassifier implements ClassifierStore {
     public void learningDone(Collection<Long> taskIds) {
         if (taskIds.isEmpty()) return;
         db.write(tx -> {
-            for (long id : taskIds) PgAccounts.update(tx, "DELETE FROM spam_learn_queue WHERE id = ?", id);
+            for (long id : taskIds) Jdbc.update(tx, "DELETE FROM spam_learn_queue WHERE id = ?", id);
             return null;
         });
     }
@@ -174,8 +176,8 @@ final class PgClassifier implements ClassifierStore {
     }
 
     /** Queues a task inside the caller's transaction (a move into Junk and its learning task commit together). */
-    static void queue(PgDb.Tx tx, AccountId account, MailboxId mailbox, Uid uid, Verdict verdict) throws SQLException {
-        PgAccounts.update(tx, "INSERT INTO spam_learn_queue(id, account_id, mailbox_id, uid, verdict) VALUES (?, ?, ?, ?, ?)",
+    static void queue(Tx tx, AccountId account, MailboxId mailbox, Uid uid, Verdict verdict) throws SQLException {
+        Jdbc.update(tx, "INSERT INTO spam_learn_queue(id, account_id, mailbox_id, uid, verdict) VALUES (?, ?, ?, ?, ?)",
                 PgAccounts.nextId(tx, "learn_task_id"), account.value(), mailbox.value(), uid.value(), verdict.name());
     }
 }

@@ -14,6 +14,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.tegami.core.StoreException;
+import org.tegami.store.jdbc.Dialect;
+import org.tegami.store.jdbc.Transactions;
+import org.tegami.store.jdbc.Tx;
+import org.tegami.store.jdbc.Work;
 
 /**
  * PostgreSQL access for the store: a HikariCP pool, every write one SERIALIZABLE transaction retried when PostgreSQL
@@ -24,7 +28,7 @@ import org.tegami.core.StoreException;
  * <p>A write's work may run more than once (a retry after a conflict), so it must only touch the database and
  * register what to do after the commit ({@link Tx#afterCommit}); hooks of a failed attempt are dropped.
  */
-final class PgDb implements AutoCloseable {
+final class PgDb implements Transactions, AutoCloseable {
     /**
      * The channel every node of this store LISTENs on: named after the database and schema, so that stores sharing
      * a server do not wake each other. Payloads are {@code <node> <kind> <id>}.
@@ -33,26 +37,6 @@ final class PgDb implements AutoCloseable {
     /** Attempts of one write before a conflict is reported to the caller. */
     static final int MAX_ATTEMPTS = 100;
     private static final System.Logger LOG = System.getLogger(PgDb.class.getName());
-
-    /** Work run inside a transaction. */
-    @FunctionalInterface
-    interface Work<T> {
-        T run(Tx tx) throws SQLException;
-    }
-
-    /** The connection a piece of work uses, and where it registers what to do after a successful commit. */
-    static final class Tx {
-        final Connection c;
-        final List<Runnable> afterCommit = new ArrayList<>();
-
-        Tx(Connection c) {
-            this.c = c;
-        }
-
-        void afterCommit(Runnable r) {
-            afterCommit.add(r);
-        }
-    }
 
     private final String url;
     private final String user;
@@ -117,7 +101,8 @@ final class PgDb implements AutoCloseable {
     }
 
     /** Runs {@code work} in its own SERIALIZABLE transaction and returns once it is committed (durable). */
-    <T> T write(Work<T> work) {
+    @Override
+    public <T> T write(Work<T> work) {
         return write(work, false);
     }
 
@@ -127,7 +112,8 @@ final class PgDb implements AutoCloseable {
      * wait for each other's row lock and go on with the committed values, instead of failing and starting over as
      * SERIALIZABLE transactions would (measured: 538 retries for 100 deliveries from 20 writers to one mailbox).
      */
-    <T> T writeLocked(Work<T> work) {
+    @Override
+    public <T> T writeLocked(Work<T> work) {
         return write(work, true);
     }
 
@@ -174,7 +160,8 @@ final class PgDb implements AutoCloseable {
     }
 
     /** Runs {@code work} in one read-only snapshot; it sees every committed write, including other nodes'. */
-    <T> T read(Work<T> work) {
+    @Override
+    public <T> T read(Work<T> work) {
         if (closed) throw new StoreException("store is closed");
         try (Connection c = pool.getConnection()) {
             try (Statement s = c.createStatement()) {
@@ -194,7 +181,8 @@ final class PgDb implements AutoCloseable {
     }
 
     /** A short read by key; the same as {@link #read} here (the embedded store runs these on the caller's thread). */
-    <T> T point(Work<T> work) {
+    @Override
+    public <T> T point(Work<T> work) {
         return read(work);
     }
 
@@ -229,6 +217,11 @@ final class PgDb implements AutoCloseable {
         } catch (SQLException ignored) {
             // the connection is broken; the pool drops it
         }
+    }
+
+    @Override
+    public Dialect dialect() {
+        return Dialect.POSTGRESQL;
     }
 
     /** Writes retried after a conflict so far; for tests and measurements. */

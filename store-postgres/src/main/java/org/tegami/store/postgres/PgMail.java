@@ -13,13 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.tegami.store.AccountId;
 import org.tegami.store.AclEntry;
-import org.tegami.store.SharedMailbox;
 import org.tegami.store.BlobId;
 import org.tegami.store.ChangeFeed;
 import org.tegami.store.ClassifierStore;
-import org.tegami.store.HeaderPrefix;
 import org.tegami.store.Delivered;
 import org.tegami.store.DeliveryRequest;
+import org.tegami.store.HeaderPrefix;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MailboxId;
@@ -27,7 +26,10 @@ import org.tegami.store.MessageMeta;
 import org.tegami.store.MessageState;
 import org.tegami.store.ModSeq;
 import org.tegami.store.QueueId;
+import org.tegami.store.SharedMailbox;
 import org.tegami.store.Uid;
+import org.tegami.store.jdbc.Jdbc;
+import org.tegami.store.jdbc.Tx;
 
 /** Mailboxes and messages in PostgreSQL, with an in-process change feed fired after each commit. */
 final class PgMail implements MailStore, ChangeFeed {
@@ -82,7 +84,7 @@ final class PgMail implements MailStore, ChangeFeed {
      * account has none (or taken over, when a mailbox of that name has no special use); a named mailbox, or the
      * INBOX when there is none of that name (RFC 5228 §4.1 leaves it to the implementation; a message is never lost).
      */
-    private Mailbox target(PgDb.Tx tx, AccountId account, DeliveryRequest.Target t) throws SQLException {
+    private Mailbox target(Tx tx, AccountId account, DeliveryRequest.Target t) throws SQLException {
         Optional<Mailbox> found = switch (t) {
             case DeliveryRequest.Target.Inbox i -> Optional.empty();
             case DeliveryRequest.Target.Named n -> mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(),
@@ -94,11 +96,11 @@ final class PgMail implements MailStore, ChangeFeed {
                 Optional<Mailbox> named = mailboxes(tx, "WHERE account_id = ? AND name = 'Junk'", account.value())
                         .stream().findFirst();
                 if (named.isPresent()) {
-                    PgAccounts.update(tx, "UPDATE mailboxes SET special_use = ? WHERE id = ?", JUNK, named.get().id().value());
+                    Jdbc.update(tx, "UPDATE mailboxes SET special_use = ? WHERE id = ?", JUNK, named.get().id().value());
                     tx.afterCommit(() -> notifyAccount(account));
                     yield named;
                 }
-                if (PgAccounts.strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) yield named;
+                if (Jdbc.strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) yield named;
                 Mailbox created = insertMailbox(tx, account, "Junk", Optional.of(JUNK));
                 tx.afterCommit(() -> notifyAccount(account));
                 yield Optional.of(created);
@@ -106,7 +108,7 @@ final class PgMail implements MailStore, ChangeFeed {
         };
         if (found.isPresent()) return found.get();
         if (t instanceof DeliveryRequest.Target.Named n && n.create() && !n.name().equalsIgnoreCase(Mailbox.INBOX)
-                && !PgAccounts.strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) {
+                && !Jdbc.strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) {
             Mailbox created = insertMailbox(tx, account, n.name(), Optional.empty());
             tx.afterCommit(() -> notifyAccount(account));
             return created;
@@ -119,23 +121,23 @@ final class PgMail implements MailStore, ChangeFeed {
     static final String TRASH = "\\Trash";
 
     /** Adds one message at UIDNEXT with a new modseq; the notification runs after the commit. */
-    private Uid append(PgDb.Tx tx, Mailbox mb, BlobId blob, long size, Instant date, Set<String> flags, HeaderPrefix prefix)
+    private Uid append(Tx tx, Mailbox mb, BlobId blob, long size, Instant date, Set<String> flags, HeaderPrefix prefix)
             throws SQLException {
         // The mailbox row, locked before its counters are read: concurrent appenders to one mailbox (on any node)
         // take turns here, and a transaction whose snapshot is already stale fails with a serialization error and
         // runs again (PgDb.write), so UIDs and modseqs never repeat or go backwards.
         long uid;
         long modseq;
-        try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT uidnext, highestmodseq FROM mailboxes WHERE id = ? FOR UPDATE",
+        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT uidnext, highestmodseq FROM mailboxes WHERE id = ? FOR UPDATE",
                 mb.id().value()); ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) throw new SQLException("no mailbox " + mb.id());
             uid = rs.getLong(1);
             modseq = rs.getLong(2) + 1;
         }
-        PgAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        Jdbc.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), String.join(" ", new java.util.TreeSet<>(flags)),
                 modseq, clock.millis(), prefix.isEmpty() ? null : prefix.bytes());
-        PgAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?",
+        Jdbc.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?",
                 uid + 1, modseq, mb.id().value());
         tx.afterCommit(() -> notify(mb.id()));
         return new Uid(uid);
@@ -160,7 +162,7 @@ final class PgMail implements MailStore, ChangeFeed {
         });
     }
 
-    private List<Uid> appendAll(PgDb.Tx tx, MailboxId mailbox, List<NewMessage> messages)
+    private List<Uid> appendAll(Tx tx, MailboxId mailbox, List<NewMessage> messages)
             throws SQLException {
         List<Uid> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
@@ -201,7 +203,7 @@ final class PgMail implements MailStore, ChangeFeed {
                 }
                 if (next.equals(new java.util.TreeSet<>(m.flags()))) continue;
                 modseq++;
-                PgAccounts.update(tx, "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
+                Jdbc.update(tx, "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
                         String.join(" ", next), modseq, mailbox.value(), m.uid().value());
                 changed.add(new MessageMeta(m.mailbox(), m.uid(), m.blob(), m.size(), m.internalDate(), next, new ModSeq(modseq),
                         m.saveDate(), m.prefix()));
@@ -209,7 +211,7 @@ final class PgMail implements MailStore, ChangeFeed {
                 if (learn.isPresent()) PgClassifier.queue(tx, mb.account(), mailbox, m.uid(), learn.get());
             }
             if (!changed.isEmpty()) {
-                PgAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
+                Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
                 tx.afterCommit(() -> notify(mailbox));
             }
             return new FlagUpdate(changed, failed);
@@ -235,7 +237,7 @@ final class PgMail implements MailStore, ChangeFeed {
                 // the copy names the blob too: take its catalog row, so no collector deletes it under us
                 if (claimed.add(m.blob())) blobs.claim(tx, m.blob());
                 modseq++;
-                PgAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                Jdbc.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         to.value(), uidNext, m.blob().hex(), m.size(), m.internalDate().toEpochMilli(),
                         String.join(" ", new java.util.TreeSet<>(m.flags().stream().filter(keepFlag).toList())), modseq,
                         clock.millis(), m.prefix().isEmpty() ? null : m.prefix().bytes());
@@ -244,17 +246,17 @@ final class PgMail implements MailStore, ChangeFeed {
                 uidNext++;
             }
             if (pairs.isEmpty()) return pairs;
-            PgAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uidNext, modseq, to.value());
+            Jdbc.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uidNext, modseq, to.value());
             tx.afterCommit(() -> notify(to));
             if (move) {
                 long srcModseq = source.highestModSeq().value() + 1;
                 for (Uid[] p : pairs) {
-                    PgAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", from.value(), p[0].value());
-                    PgAccounts.update(tx, "INSERT INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)"
+                    Jdbc.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", from.value(), p[0].value());
+                    Jdbc.update(tx, "INSERT INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)"
                             + " ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq",
                             from.value(), p[0].value(), srcModseq);
                 }
-                PgAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", srcModseq, from.value());
+                Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", srcModseq, from.value());
                 tx.afterCommit(() -> notify(from));
             }
             return pairs;
@@ -280,8 +282,8 @@ final class PgMail implements MailStore, ChangeFeed {
         return db.read(tx -> expungedSince(tx, mailbox, since));
     }
 
-    private static List<Uid> expungedSince(PgDb.Tx tx, MailboxId mailbox, ModSeq since) throws SQLException {
-        return PgAccounts.strings(tx, "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+    private static List<Uid> expungedSince(Tx tx, MailboxId mailbox, ModSeq since) throws SQLException {
+        return Jdbc.strings(tx, "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
                 mailbox.value(), since.value()).stream().map(u -> new Uid(Long.parseLong(u))).toList();
     }
 
@@ -308,22 +310,22 @@ final class PgMail implements MailStore, ChangeFeed {
         });
     }
 
-    private void expunge(PgDb.Tx tx, MailboxId mailbox, Set<Uid> uids) throws SQLException {
+    private void expunge(Tx tx, MailboxId mailbox, Set<Uid> uids) throws SQLException {
         Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                 .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
         long modseq = mb.highestModSeq().value() + 1;
         int removed = 0;
         for (Uid uid : uids) {
-            if (PgAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", mailbox.value(), uid.value()) > 0) {
+            if (Jdbc.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", mailbox.value(), uid.value()) > 0) {
                 // RFC 7162 §3.2.10: remember expunged UIDs with their modseq for VANISHED (EARLIER).
-                PgAccounts.update(tx, "INSERT INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)"
+                Jdbc.update(tx, "INSERT INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)"
                             + " ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq",
                         mailbox.value(), uid.value(), modseq);
                 removed++;
             }
         }
         if (removed > 0) {
-            PgAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
+            Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
             tx.afterCommit(() -> notify(mailbox));
         }
     }
@@ -363,7 +365,7 @@ final class PgMail implements MailStore, ChangeFeed {
             if (mb.isEmpty()) return Optional.empty();
             // only the three columns a view needs: a large SELECT reads 100,000 rows
             List<MessageState> out = new ArrayList<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx,
+            try (PreparedStatement ps = Jdbc.prepare(tx,
                     "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid", mailbox.value());
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -383,8 +385,8 @@ final class PgMail implements MailStore, ChangeFeed {
         return db.point(tx -> recentFloor(tx, mailbox));
     }
 
-    private static long recentFloor(PgDb.Tx tx, MailboxId mailbox) throws SQLException {
-        try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT recent_uid FROM mailboxes WHERE id = ?", mailbox.value());
+    private static long recentFloor(Tx tx, MailboxId mailbox) throws SQLException {
+        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT recent_uid FROM mailboxes WHERE id = ?", mailbox.value());
              ResultSet rs = ps.executeQuery()) {
             return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
         }
@@ -398,7 +400,7 @@ final class PgMail implements MailStore, ChangeFeed {
         return db.write(tx -> {
             long floor = recentFloor(tx, mailbox); // again inside the transaction: another session may have claimed
             if (floor <= upTo) {
-                PgAccounts.update(tx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", upTo + 1, mailbox.value());
+                Jdbc.update(tx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", upTo + 1, mailbox.value());
             }
             return floor;
         });
@@ -416,12 +418,12 @@ final class PgMail implements MailStore, ChangeFeed {
         return created;
     }
 
-    private Mailbox insertMailbox(PgDb.Tx tx, AccountId account, String name, Optional<String> specialUse) throws SQLException {
+    private Mailbox insertMailbox(Tx tx, AccountId account, String name, Optional<String> specialUse) throws SQLException {
         if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).isEmpty()) {
             throw new IllegalArgumentException("mailbox exists: " + name);
         }
         long uv = PgAccounts.nextUidValidity(tx, uidValidity);
-        PgAccounts.update(tx, "INSERT INTO mailboxes(id, account_id, name, uidvalidity, uidnext, highestmodseq,"
+        Jdbc.update(tx, "INSERT INTO mailboxes(id, account_id, name, uidvalidity, uidnext, highestmodseq,"
                 + " special_use, subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 0)", PgAccounts.nextId(tx, "mailbox_id"),
                 account.value(), name, uv, specialUse.orElse(null));
         return mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).getFirst();
@@ -430,10 +432,10 @@ final class PgMail implements MailStore, ChangeFeed {
     @Override
     public boolean deleteMailbox(MailboxId mailbox) {
         boolean deleted = db.write(tx -> {
-            PgAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ?", mailbox.value());
-            PgAccounts.update(tx, "DELETE FROM expunged WHERE mailbox_id = ?", mailbox.value());
-            PgAccounts.update(tx, "DELETE FROM metadata WHERE mailbox_id = ?", mailbox.value());
-            return PgAccounts.update(tx, "DELETE FROM mailboxes WHERE id = ?", mailbox.value()) > 0;
+            Jdbc.update(tx, "DELETE FROM messages WHERE mailbox_id = ?", mailbox.value());
+            Jdbc.update(tx, "DELETE FROM expunged WHERE mailbox_id = ?", mailbox.value());
+            Jdbc.update(tx, "DELETE FROM metadata WHERE mailbox_id = ?", mailbox.value());
+            return Jdbc.update(tx, "DELETE FROM mailboxes WHERE id = ?", mailbox.value()) > 0;
         });
         if (deleted) {
             notify(mailbox); // sessions that have it selected learn it is gone
@@ -451,13 +453,13 @@ final class PgMail implements MailStore, ChangeFeed {
                 // RFC 9051 §6.3.6: renaming INBOX moves its messages to the new mailbox; INBOX stays, empty.
                 Mailbox target = insertMailbox(tx, account, to, Optional.empty());
                 long modseq = source.highestModSeq().value() + 1;
-                PgAccounts.update(tx, "INSERT INTO expunged(mailbox_id, uid, modseq) SELECT mailbox_id, uid, ? FROM messages"
+                Jdbc.update(tx, "INSERT INTO expunged(mailbox_id, uid, modseq) SELECT mailbox_id, uid, ? FROM messages"
                         + " WHERE mailbox_id = ? ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq", modseq, source.id().value());
-                PgAccounts.update(tx, "UPDATE messages SET mailbox_id = ?, modseq = 1 WHERE mailbox_id = ?",
+                Jdbc.update(tx, "UPDATE messages SET mailbox_id = ?, modseq = 1 WHERE mailbox_id = ?",
                         target.id().value(), source.id().value());
-                PgAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = 1 WHERE id = ?",
+                Jdbc.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = 1 WHERE id = ?",
                         source.uidNext(), target.id().value());
-                PgAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, source.id().value());
+                Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, source.id().value());
                 tx.afterCommit(() -> notify(source.id()));
                 return null;
             }
@@ -468,7 +470,7 @@ final class PgMail implements MailStore, ChangeFeed {
                 if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), renamed).isEmpty()) {
                     throw new IllegalArgumentException("mailbox exists: " + renamed);
                 }
-                PgAccounts.update(tx, "UPDATE mailboxes SET name = ? WHERE id = ?", renamed, m.id().value());
+                Jdbc.update(tx, "UPDATE mailboxes SET name = ? WHERE id = ?", renamed, m.id().value());
             }
             return null;
         });
@@ -485,9 +487,9 @@ final class PgMail implements MailStore, ChangeFeed {
     public void subscribe(AccountId account, String name, boolean subscribed) {
         // by name, not by mailbox: a subscription outlives its mailbox (RFC 9051 §6.3.7)
         db.write(tx -> subscribed
-                ? PgAccounts.update(tx, "INSERT INTO subscriptions(account_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                ? Jdbc.update(tx, "INSERT INTO subscriptions(account_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
                         account.value(), name)
-                : PgAccounts.update(tx, "DELETE FROM subscriptions WHERE account_id = ? AND name = ?", account.value(), name));
+                : Jdbc.update(tx, "DELETE FROM subscriptions WHERE account_id = ? AND name = ?", account.value(), name));
         notifyAccounts();
     }
 
@@ -495,7 +497,7 @@ final class PgMail implements MailStore, ChangeFeed {
     public java.util.SortedSet<String> subscriptions(AccountId account) {
         return db.read(tx -> {
             java.util.SortedSet<String> out = new java.util.TreeSet<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT name FROM subscriptions WHERE account_id = ?",
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT name FROM subscriptions WHERE account_id = ?",
                     account.value());
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(rs.getString(1));
@@ -508,7 +510,7 @@ final class PgMail implements MailStore, ChangeFeed {
     public java.util.SortedMap<String, String> metadata(AccountId account, Optional<MailboxId> mailbox) {
         return db.read(tx -> {
             java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT name, value FROM metadata WHERE account_id = ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT name, value FROM metadata WHERE account_id = ?"
                     + " AND mailbox_id = ?", account.value(), mailbox.map(MailboxId::value).orElse(0L));
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.put(rs.getString(1), rs.getString(2));
@@ -521,7 +523,7 @@ final class PgMail implements MailStore, ChangeFeed {
     public long metadataOctets(AccountId account) {
         return db.read(tx -> {
             // octet_length counts UTF-8 octets, as RFC 5464 limits do
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT COALESCE(SUM(octet_length(name)"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COALESCE(SUM(octet_length(name)"
                     + " + octet_length(value)), 0) FROM metadata WHERE account_id = ?", account.value());
                  ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0L;
@@ -535,10 +537,10 @@ final class PgMail implements MailStore, ChangeFeed {
         db.write(tx -> {
             for (var e : entries.entrySet()) {
                 if (e.getValue().isEmpty()) {
-                    PgAccounts.update(tx, "DELETE FROM metadata WHERE account_id = ? AND mailbox_id = ? AND name = ?",
+                    Jdbc.update(tx, "DELETE FROM metadata WHERE account_id = ? AND mailbox_id = ? AND name = ?",
                             account.value(), box, e.getKey());
                 } else {
-                    PgAccounts.update(tx, "INSERT INTO metadata(account_id, mailbox_id, name, value) VALUES (?, ?, ?, ?)"
+                    Jdbc.update(tx, "INSERT INTO metadata(account_id, mailbox_id, name, value) VALUES (?, ?, ?, ?)"
                             + " ON CONFLICT (account_id, mailbox_id, name) DO UPDATE SET value = excluded.value",
                             account.value(), box, e.getKey(), e.getValue().get());
                 }
@@ -566,7 +568,7 @@ final class PgMail implements MailStore, ChangeFeed {
     public List<AclEntry> acl(MailboxId mailbox) {
         return db.read(tx -> {
             List<AclEntry> out = new ArrayList<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT acl.grantee_id, accounts.address, acl.rights FROM acl"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT acl.grantee_id, accounts.address, acl.rights FROM acl"
                     + " LEFT JOIN accounts ON accounts.id = acl.grantee_id WHERE acl.mailbox_id = ?", mailbox.value());
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -584,8 +586,8 @@ final class PgMail implements MailStore, ChangeFeed {
     public void setRights(MailboxId mailbox, Optional<AccountId> grantee, String rights) {
         long id = grantee.map(AccountId::value).orElse(0L);
         db.write(tx -> rights.isEmpty()
-                ? PgAccounts.update(tx, "DELETE FROM acl WHERE mailbox_id = ? AND grantee_id = ?", mailbox.value(), id)
-                : PgAccounts.update(tx, "INSERT INTO acl(mailbox_id, grantee_id, rights) VALUES (?, ?, ?)"
+                ? Jdbc.update(tx, "DELETE FROM acl WHERE mailbox_id = ? AND grantee_id = ?", mailbox.value(), id)
+                : Jdbc.update(tx, "INSERT INTO acl(mailbox_id, grantee_id, rights) VALUES (?, ?, ?)"
                         + " ON CONFLICT (mailbox_id, grantee_id) DO UPDATE SET rights = excluded.rights",
                         mailbox.value(), id, rights));
         notify(mailbox); // selected sessions re-check their rights (RFC 4314 §5.1.1)
@@ -596,12 +598,12 @@ final class PgMail implements MailStore, ChangeFeed {
     public List<SharedMailbox> sharedWith(AccountId account) {
         return db.read(tx -> {
             java.util.Map<Long, String> rights = new java.util.HashMap<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT mailbox_id, rights FROM acl WHERE grantee_id IN (0, ?)",
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT mailbox_id, rights FROM acl WHERE grantee_id IN (0, ?)",
                     account.value()); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) rights.merge(rs.getLong(1), rs.getString(2), String::concat);
             }
             Set<Long> subscribed = new java.util.HashSet<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT mailbox_id FROM shared_subscriptions WHERE account_id = ?",
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT mailbox_id FROM shared_subscriptions WHERE account_id = ?",
                     account.value()); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) subscribed.add(rs.getLong(1));
             }
@@ -609,7 +611,7 @@ final class PgMail implements MailStore, ChangeFeed {
             for (var e : rights.entrySet()) {
                 Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", e.getKey()).stream().findFirst();
                 if (mb.isEmpty() || mb.get().account().equals(account)) continue;
-                String owner = PgAccounts.strings(tx, "SELECT address FROM accounts WHERE id = ?",
+                String owner = Jdbc.strings(tx, "SELECT address FROM accounts WHERE id = ?",
                         mb.get().account().value()).getFirst();
                 String union = e.getValue().chars().distinct().sorted()
                         .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
@@ -625,9 +627,9 @@ final class PgMail implements MailStore, ChangeFeed {
     @Override
     public void subscribeShared(AccountId account, MailboxId mailbox, boolean subscribed) {
         db.write(tx -> subscribed
-                ? PgAccounts.update(tx, "INSERT INTO shared_subscriptions(account_id, mailbox_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                ? Jdbc.update(tx, "INSERT INTO shared_subscriptions(account_id, mailbox_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                         account.value(), mailbox.value())
-                : PgAccounts.update(tx, "DELETE FROM shared_subscriptions WHERE account_id = ? AND mailbox_id = ?",
+                : Jdbc.update(tx, "DELETE FROM shared_subscriptions WHERE account_id = ? AND mailbox_id = ?",
                         account.value(), mailbox.value()));
         notifyAccount(account);
     }
@@ -692,9 +694,9 @@ final class PgMail implements MailStore, ChangeFeed {
         fireAccounts();
     }
 
-    private static List<Mailbox> mailboxes(PgDb.Tx tx, String where, Object... args) throws SQLException {
+    private static List<Mailbox> mailboxes(Tx tx, String where, Object... args) throws SQLException {
         List<Mailbox> out = new ArrayList<>();
-        try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT " + MAILBOX_COLUMNS + " FROM mailboxes " + where, args);
+        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT " + MAILBOX_COLUMNS + " FROM mailboxes " + where, args);
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new Mailbox(new MailboxId(rs.getLong(1)), new AccountId(rs.getLong(2)), rs.getString(3),
@@ -705,9 +707,9 @@ final class PgMail implements MailStore, ChangeFeed {
         return out;
     }
 
-    private static List<MessageMeta> messages(PgDb.Tx tx, String where, Object... args) throws SQLException {
+    private static List<MessageMeta> messages(Tx tx, String where, Object... args) throws SQLException {
         List<MessageMeta> out = new ArrayList<>();
-        try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, args);
+        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, args);
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 Set<String> f = flags(rs.getString(6));

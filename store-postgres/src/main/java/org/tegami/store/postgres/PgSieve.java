@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import org.tegami.store.AccountId;
 import org.tegami.store.SieveScriptStore;
+import org.tegami.store.jdbc.Jdbc;
+import org.tegami.store.jdbc.Tx;
 
 /**
  * Sieve scripts in PostgreSQL (table {@code sieve_scripts}). A partial unique index allows one active row
@@ -24,7 +26,7 @@ final class PgSieve implements SieveScriptStore {
     public List<Script> list(AccountId account) {
         return db.read(tx -> {
             List<Script> out = new ArrayList<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT name, active FROM sieve_scripts"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT name, active FROM sieve_scripts"
                     + " WHERE account_id = ? ORDER BY name", account.value()); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(new Script(rs.getString(1), rs.getInt(2) != 0));
             }
@@ -44,8 +46,8 @@ final class PgSieve implements SieveScriptStore {
                 account.value()));
     }
 
-    private static Optional<String> content(PgDb.Tx tx, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = PgAccounts.prepare(tx, sql, args); ResultSet rs = ps.executeQuery()) {
+    private static Optional<String> content(Tx tx, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = Jdbc.prepare(tx, sql, args); ResultSet rs = ps.executeQuery()) {
             return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
         }
     }
@@ -58,9 +60,9 @@ final class PgSieve implements SieveScriptStore {
         return db.write(tx -> {
             Result space = space(tx, account, name, size, quota);
             if (space != Result.OK) return space;
-            if (PgAccounts.update(tx, "UPDATE sieve_scripts SET content = ? WHERE account_id = ? AND name = ?",
+            if (Jdbc.update(tx, "UPDATE sieve_scripts SET content = ? WHERE account_id = ? AND name = ?",
                     content, account.value(), name) == 0) {
-                PgAccounts.update(tx, "INSERT INTO sieve_scripts(account_id, name, content, active) VALUES (?, ?, ?, 0)",
+                Jdbc.update(tx, "INSERT INTO sieve_scripts(account_id, name, content, active) VALUES (?, ?, ?, 0)",
                         account.value(), name, content);
             }
             return Result.OK;
@@ -73,9 +75,9 @@ final class PgSieve implements SieveScriptStore {
         return db.point(tx -> space(tx, account, name, size, quota));
     }
 
-    private static Result space(PgDb.Tx tx, AccountId account, String name, long size, Quota quota) throws SQLException {
+    private static Result space(Tx tx, AccountId account, String name, long size, Quota quota) throws SQLException {
         if (size > quota.maxScriptSize()) return Result.QUOTA_MAXSIZE;
-        try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT count(*), count(CASE WHEN name = ? THEN 1 END)"
+        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT count(*), count(CASE WHEN name = ? THEN 1 END)"
                 + " FROM sieve_scripts WHERE account_id = ?", name, account.value()); ResultSet rs = ps.executeQuery()) {
             rs.next();
             boolean replaces = rs.getInt(2) > 0;
@@ -86,12 +88,12 @@ final class PgSieve implements SieveScriptStore {
     @Override
     public Result delete(AccountId account, String name) {
         return db.write(tx -> {
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT active FROM sieve_scripts WHERE account_id = ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT active FROM sieve_scripts WHERE account_id = ?"
                     + " AND name = ?", account.value(), name); ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Result.NONEXISTENT;
                 if (rs.getInt(1) != 0) return Result.ACTIVE;
             }
-            PgAccounts.update(tx, "DELETE FROM sieve_scripts WHERE account_id = ? AND name = ?", account.value(), name);
+            Jdbc.update(tx, "DELETE FROM sieve_scripts WHERE account_id = ? AND name = ?", account.value(), name);
             return Result.OK;
         });
     }
@@ -106,7 +108,7 @@ final class PgSieve implements SieveScriptStore {
             if (content(tx, "SELECT name FROM sieve_scripts WHERE account_id = ? AND name = ?", account.value(), to).isPresent()) {
                 return Result.ALREADYEXISTS; // RFC 5804 §2.11.1, also for from = to
             }
-            PgAccounts.update(tx, "UPDATE sieve_scripts SET name = ? WHERE account_id = ? AND name = ?",
+            Jdbc.update(tx, "UPDATE sieve_scripts SET name = ? WHERE account_id = ? AND name = ?",
                     to, account.value(), from);
             return Result.OK;
         });
@@ -120,10 +122,10 @@ final class PgSieve implements SieveScriptStore {
                 return Result.NONEXISTENT;
             }
             // PostgreSQL checks the partial unique index row by row: first deactivate, then activate
-            PgAccounts.update(tx, "UPDATE sieve_scripts SET active = 0 WHERE account_id = ? AND active = 1 AND name <> ?",
+            Jdbc.update(tx, "UPDATE sieve_scripts SET active = 0 WHERE account_id = ? AND active = 1 AND name <> ?",
                     account.value(), name);
             if (!name.isEmpty()) {
-                PgAccounts.update(tx, "UPDATE sieve_scripts SET active = 1 WHERE account_id = ? AND name = ?",
+                Jdbc.update(tx, "UPDATE sieve_scripts SET active = 1 WHERE account_id = ? AND name = ?",
                         account.value(), name);
             }
             return Result.OK;
@@ -133,7 +135,7 @@ final class PgSieve implements SieveScriptStore {
     @Override
     public boolean marked(AccountId account, String key, java.time.Instant now) {
         return db.point(tx -> {
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT 1 FROM sieve_marks WHERE account_id = ? AND key = ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT 1 FROM sieve_marks WHERE account_id = ? AND key = ?"
                     + " AND until > ?", account.value(), digest(key), now.toEpochMilli()); ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
@@ -145,13 +147,13 @@ final class PgSieve implements SieveScriptStore {
         db.writeLocked(tx -> {
             // READ COMMITTED: concurrent marks of one account do not fail each other; the bound below is then
             // approximate while they run (each trims what it sees), never unbounded
-            if (PgAccounts.strings(tx, "SELECT 1 FROM accounts WHERE id = ?", account.value()).isEmpty()) return null;
-            PgAccounts.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND until <= ?", account.value(),
+            if (Jdbc.strings(tx, "SELECT 1 FROM accounts WHERE id = ?", account.value()).isEmpty()) return null;
+            Jdbc.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND until <= ?", account.value(),
                     now.toEpochMilli());
-            PgAccounts.update(tx, "INSERT INTO sieve_marks(account_id, key, until) VALUES (?, ?, ?)"
+            Jdbc.update(tx, "INSERT INTO sieve_marks(account_id, key, until) VALUES (?, ?, ?)"
                     + " ON CONFLICT (account_id, key) DO UPDATE SET until = EXCLUDED.until",
                     account.value(), digest(key), until.toEpochMilli());
-            PgAccounts.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND key IN (SELECT key FROM sieve_marks"
+            Jdbc.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND key IN (SELECT key FROM sieve_marks"
                     + " WHERE account_id = ? ORDER BY until DESC OFFSET ?)", account.value(), account.value(), MAX_MARKS);
             return null;
         });

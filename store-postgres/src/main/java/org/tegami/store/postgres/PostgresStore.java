@@ -15,6 +15,11 @@ import org.tegami.store.QueueStore;
 import org.tegami.store.SieveScriptStore;
 import org.tegami.store.Store;
 import org.tegami.store.TlsReportStore;
+import org.tegami.store.jdbc.JdbcDmarcReports;
+import org.tegami.store.jdbc.JdbcFetchSources;
+import org.tegami.store.jdbc.JdbcGreylist;
+import org.tegami.store.jdbc.JdbcTlsReports;
+import org.tegami.store.jdbc.JdbcTraceHistory;
 
 /**
  * The store on PostgreSQL (metadata, queue, coordination) with blob bytes above {@link PgBlobStore#INLINE_MAX} in
@@ -32,12 +37,12 @@ public final class PostgresStore implements Store {
     private final PgMail mail;
     private final PgQueue queue;
     private final PgClassifier classifier;
-    private final PgGreylist greylist;
-    private final PgDmarcReports dmarcReports;
-    private final PgTlsReports tlsReports;
+    private final JdbcGreylist greylist;
+    private final JdbcDmarcReports dmarcReports;
+    private final JdbcTlsReports tlsReports;
     private final PgSieve sieve;
-    private final PgTraceHistory traceHistory;
-    private final PgFetchSources fetchSources;
+    private final JdbcTraceHistory traceHistory;
+    private final JdbcFetchSources fetchSources;
 
     private PostgresStore(PgDb db, ObjectStorage objects, InstantSource clock, LongSupplier uidValidity, int inlineMax) {
         this.db = db;
@@ -47,12 +52,12 @@ public final class PostgresStore implements Store {
         queue = new PgQueue(db);
         mail = new PgMail(db, queue, blobs, uidValidity, clock);
         classifier = new PgClassifier(db);
-        greylist = new PgGreylist(db);
-        dmarcReports = new PgDmarcReports(db);
-        tlsReports = new PgTlsReports(db);
+        greylist = new JdbcGreylist(db);
+        dmarcReports = new JdbcDmarcReports(db);
+        tlsReports = new JdbcTlsReports(db);
         sieve = new PgSieve(db);
-        traceHistory = new PgTraceHistory(db);
-        fetchSources = new PgFetchSources(db);
+        traceHistory = new JdbcTraceHistory(db);
+        fetchSources = new JdbcFetchSources(db);
         db.listen(this::remote, () -> {
             mail.wakeAll();
             queue.remoteEnqueued();

@@ -14,6 +14,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.tegami.core.StoreException;
+import org.tegami.store.jdbc.Dialect;
+import org.tegami.store.jdbc.Statements;
+import org.tegami.store.jdbc.Transactions;
+import org.tegami.store.jdbc.Tx;
+import org.tegami.store.jdbc.Work;
 
 /**
  * SQLite access for the embedded store. sqlite-jdbc is JNI, and a native call pins a virtual thread's carrier
@@ -36,66 +41,11 @@ import org.tegami.core.StoreException;
  * <p>Checkpoints (copying the WAL back into the database file, and its fsync) run on their own thread, not inside
  * a COMMIT as SQLite's automatic checkpoint would: writes no longer wait for one every thousand pages.
  */
-final class Db implements AutoCloseable {
+final class Db implements Transactions, AutoCloseable {
     static final int MAX_BATCH = 256;
     private static final int READERS = 3;
     /** Connections for point reads; more callers than this wait (unmounted) for one. */
     static final int POINT_CONNECTIONS = 8;
-
-    /** Work run inside a transaction (writes) or on a read connection (reads). */
-    @FunctionalInterface
-    interface Work<T> {
-        T run(Tx tx) throws SQLException;
-    }
-
-    /** The connection a piece of work uses, and where it registers what to do after a successful commit. */
-    static final class Tx {
-        final Connection c;
-        final List<Runnable> afterCommit = new ArrayList<>();
-        private final Statements statements;
-
-        Tx(Connection c, Statements statements) {
-            this.c = c;
-            this.statements = statements;
-        }
-
-        /**
-         * A prepared statement kept with this connection for reuse, its parameters bound: the caller must not close
-         * it, and must consume or close its result set before the work returns (an open one holds a read snapshot).
-         */
-        PreparedStatement cached(String sql, Object... args) throws SQLException {
-            PreparedStatement ps = statements.get(c, sql);
-            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-            return ps;
-        }
-
-        void afterCommit(Runnable r) {
-            afterCommit.add(r);
-        }
-    }
-
-    /**
-     * The prepared statements of one connection, by SQL text. Preparing costs more than running most of the store's
-     * statements (SQLite compiles the SQL, the driver reads every column name): the hot ones are prepared once per
-     * connection. A connection is used by one thread at a time, so this needs no lock; statements are finalized
-     * when their connection closes. Bounded: a caller building SQL from variable parts would otherwise fill it.
-     */
-    static final class Statements {
-        static final int MAX = 256;
-        private final java.util.HashMap<String, PreparedStatement> bySql = new java.util.HashMap<>();
-
-        PreparedStatement get(Connection c, String sql) throws SQLException {
-            PreparedStatement ps = bySql.get(sql);
-            if (ps != null) return ps;
-            ps = c.prepareStatement(sql);
-            if (bySql.size() >= MAX) { // SQL built from variable parts: start over rather than grow
-                for (PreparedStatement old : bySql.values()) old.close();
-                bySql.clear();
-            }
-            bySql.put(sql, ps);
-            return ps;
-        }
-    }
 
     private record Task<T>(Work<T> work, CompletableFuture<T> result) {}
 
@@ -223,7 +173,8 @@ final class Db implements AutoCloseable {
      * {@link #MAX_BATCH}) into one transaction on its own thread; writes that arrive meanwhile queue up and wait, and
      * when the commit ends the first of them to run leads the next group with all of them.
      */
-    <T> T write(Work<T> work) {
+    @Override
+    public <T> T write(Work<T> work) {
         Task<T> t = new Task<>(work, new CompletableFuture<>());
         boolean interrupted = false;
         queue.lock();
@@ -277,7 +228,8 @@ final class Db implements AutoCloseable {
     }
 
     /** Runs {@code work} on a read connection; it sees every committed write, including other processes'. */
-    <T> T read(Work<T> work) {
+    @Override
+    public <T> T read(Work<T> work) {
         CompletableFuture<T> f = new CompletableFuture<>();
         try {
             readers.execute(() -> runRead(work, f));
@@ -291,7 +243,8 @@ final class Db implements AutoCloseable {
      * Runs a short read on the caller's thread: a lookup by key that returns one row or a bounded few. Sees every
      * committed write, like {@link #read}.
      */
-    <T> T point(Work<T> work) {
+    @Override
+    public <T> T point(Work<T> work) {
         try {
             pointPermits.acquire();
         } catch (InterruptedException e) {
@@ -429,6 +382,11 @@ final class Db implements AutoCloseable {
     /** Runs a transaction-control statement on the write connection, prepared once. */
     private void exec(String sql) throws SQLException {
         writeStatements.get(writeConnection, sql).execute();
+    }
+
+    @Override
+    public Dialect dialect() {
+        return Dialect.SQLITE;
     }
 
     /** Transactions committed so far by this instance (each one fsync); for tests and measurements. */

@@ -14,6 +14,11 @@ import org.tegami.store.MailStore;
 import org.tegami.store.ObjectStorage;
 import org.tegami.store.QueueStore;
 import org.tegami.store.Store;
+import org.tegami.store.jdbc.JdbcDmarcReports;
+import org.tegami.store.jdbc.JdbcFetchSources;
+import org.tegami.store.jdbc.JdbcGreylist;
+import org.tegami.store.jdbc.JdbcTlsReports;
+import org.tegami.store.jdbc.JdbcTraceHistory;
 
 /**
  * The embedded default store: SQLite (WAL, {@code synchronous=FULL}) for metadata in {@code meta.db} and
@@ -27,12 +32,12 @@ public final class EmbeddedStore implements Store {
     private final SqlMail mail;
     private final SqlQueue queue;
     private final SqlClassifier classifier;
-    private final SqlGreylist greylist;
-    private final SqlDmarcReports dmarcReports;
-    private final SqlTlsReports tlsReports;
+    private final JdbcGreylist greylist;
+    private final JdbcDmarcReports dmarcReports;
+    private final JdbcTlsReports tlsReports;
     private final SqlSieve sieve;
-    private final SqlFetchSources fetchSources;
-    private final SqlTraceHistory traceHistory;
+    private final JdbcFetchSources fetchSources;
+    private final JdbcTraceHistory traceHistory;
 
     private final ObjectStorage objects;
 
@@ -52,12 +57,12 @@ public final class EmbeddedStore implements Store {
         queue = new SqlQueue(db);
         mail = new SqlMail(db, queue, blobs, uidValidity, clock);
         classifier = new SqlClassifier(db);
-        greylist = new SqlGreylist(db);
-        dmarcReports = new SqlDmarcReports(db);
-        tlsReports = new SqlTlsReports(db);
+        greylist = new JdbcGreylist(db);
+        dmarcReports = new JdbcDmarcReports(db);
+        tlsReports = new JdbcTlsReports(db);
         sieve = new SqlSieve(db);
-        fetchSources = new SqlFetchSources(db);
-        traceHistory = new SqlTraceHistory(db);
+        fetchSources = new JdbcFetchSources(db);
+        traceHistory = new JdbcTraceHistory(db);
     }
 
     /**

@@ -19,6 +19,8 @@ import org.tegami.core.PrivateFiles;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
 import org.tegami.store.ObjectStorage;
+import org.tegami.store.jdbc.Jdbc;
+import org.tegami.store.jdbc.Tx;
 
 /**
  * Content-addressed blobs in two places. Blobs up to {@link #INLINE_MAX} bytes (most mail) are rows of the
@@ -97,8 +99,8 @@ final class FileBlobStore implements BlobStore {
     }
 
     /** Inserts an inline blob (within the caller's transaction). */
-    static void insert(Db.Tx tx, BlobId id, byte[] data) throws java.sql.SQLException {
-        SqlAccounts.update(tx, "INSERT OR IGNORE INTO blobs(hex, data) VALUES (?, ?)", id.hex(), data);
+    static void insert(Tx tx, BlobId id, byte[] data) throws java.sql.SQLException {
+        Jdbc.update(tx, "INSERT OR IGNORE INTO blobs(hex, data) VALUES (?, ?)", id.hex(), data);
     }
 
     /**
@@ -107,14 +109,14 @@ final class FileBlobStore implements BlobStore {
      * there (putting back the writer's spare copy if the collector deleted the stored file). Throws, failing only
      * that write, when the bytes are gone: then nothing is acknowledged that cannot be read.
      */
-    void claim(Db.Tx tx, BlobId id, Pending inline) throws java.sql.SQLException {
+    void claim(Tx tx, BlobId id, Pending inline) throws java.sql.SQLException {
         doomed.remove(id.hex());
         if (inline != null) {
             // A small blob is inserted in the same transaction as the first message that names it (one fsync).
             insert(tx, id, inline.data);
             return;
         }
-        if (!SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex()).isEmpty()) return;
+        if (!Jdbc.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex()).isEmpty()) return;
         try {
             // A stat for files; a HEAD request for S3 (large blobs only, which are few).
             if (objects.size(id.hex()) >= 0) return;
@@ -143,7 +145,7 @@ final class FileBlobStore implements BlobStore {
         if (!candidates.isEmpty()) {
             List<String> found = List.copyOf(candidates);
             db.write(tx -> {
-                for (String hex : found) SqlAccounts.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", hex);
+                for (String hex : found) Jdbc.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", hex);
                 return null;
             });
             candidates.removeAll(found);
@@ -157,20 +159,20 @@ final class FileBlobStore implements BlobStore {
             String last = db.write(tx -> {
                 mine.clear(); // a retried batch starts over
                 count[0] = 0;
-                List<String> batch = SqlAccounts.strings(tx,
+                List<String> batch = Jdbc.strings(tx,
                         "SELECT hex FROM blob_orphans WHERE hex > ? ORDER BY hex LIMIT 500", from);
                 for (String hex : batch) {
-                    boolean named = !SqlAccounts.strings(tx, "SELECT 1 FROM messages WHERE blob = ? LIMIT 1", hex).isEmpty()
-                            || !SqlAccounts.strings(tx, "SELECT 1 FROM queue WHERE blob = ? LIMIT 1", hex).isEmpty()
+                    boolean named = !Jdbc.strings(tx, "SELECT 1 FROM messages WHERE blob = ? LIMIT 1", hex).isEmpty()
+                            || !Jdbc.strings(tx, "SELECT 1 FROM queue WHERE blob = ? LIMIT 1", hex).isEmpty()
                             || pending.containsKey(new BlobId(hex)) || spares.containsKey(new BlobId(hex));
                     if (named) {
-                        SqlAccounts.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                        Jdbc.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
                         continue;
                     }
-                    int rows = SqlAccounts.update(tx, "DELETE FROM blobs WHERE hex = ?", hex);
-                    SqlAccounts.update(tx, "DELETE FROM blob_index WHERE hex = ?", hex);
+                    int rows = Jdbc.update(tx, "DELETE FROM blobs WHERE hex = ?", hex);
+                    Jdbc.update(tx, "DELETE FROM blob_index WHERE hex = ?", hex);
                     if (rows > 0) {
-                        SqlAccounts.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                        Jdbc.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
                         count[0] += rows;
                     } else {
                         // Perhaps an object: deleted after this commit, off the writer thread (for S3 a deletion
@@ -204,7 +206,7 @@ final class FileBlobStore implements BlobStore {
             }
             if (!gone.isEmpty()) {
                 db.write(tx -> {
-                    for (String hex : gone) SqlAccounts.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                    for (String hex : gone) Jdbc.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
                     return null;
                 });
             }
@@ -216,7 +218,7 @@ final class FileBlobStore implements BlobStore {
 
     /** Lists every stored object once per data directory, so that those left by older versions are checked too. */
     private void scanFilesOnce() throws IOException {
-        if (!"0".equals(db.read(tx -> SqlAccounts.strings(tx,
+        if (!"0".equals(db.read(tx -> Jdbc.strings(tx,
                 "SELECT value FROM counters WHERE name = 'blob_files_scanned'")).stream().findFirst().orElse("1"))) {
             return;
         }
@@ -234,8 +236,8 @@ final class FileBlobStore implements BlobStore {
 
     private void listOrphans(List<String> hexes, boolean scanDone) {
         db.write(tx -> {
-            for (String hex : hexes) SqlAccounts.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", hex);
-            if (scanDone) SqlAccounts.update(tx, "UPDATE counters SET value = 1 WHERE name = 'blob_files_scanned'");
+            for (String hex : hexes) Jdbc.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", hex);
+            if (scanDone) Jdbc.update(tx, "UPDATE counters SET value = 1 WHERE name = 'blob_files_scanned'");
             return null;
         });
     }
@@ -250,7 +252,7 @@ final class FileBlobStore implements BlobStore {
     public InputStream open(BlobId id, long offset, long length) throws IOException {
         Pending waiting = pending.get(id);
         byte[] data = waiting != null ? waiting.data : db.point(tx -> {
-            try (var ps = SqlAccounts.prepare(tx, "SELECT data FROM blobs WHERE hex = ?", id.hex());
+            try (var ps = Jdbc.prepare(tx, "SELECT data FROM blobs WHERE hex = ?", id.hex());
                  var rs = ps.executeQuery()) {
                 return rs.next() ? rs.getBytes(1) : null;
             }
@@ -271,7 +273,7 @@ final class FileBlobStore implements BlobStore {
     public long size(BlobId id) throws IOException {
         Pending waiting = pending.get(id);
         if (waiting != null) return waiting.data.length;
-        List<String> n = db.point(tx -> SqlAccounts.strings(tx, "SELECT length(data) FROM blobs WHERE hex = ?", id.hex()));
+        List<String> n = db.point(tx -> Jdbc.strings(tx, "SELECT length(data) FROM blobs WHERE hex = ?", id.hex()));
         if (!n.isEmpty()) return Long.parseLong(n.getFirst());
         long size = objects.size(id.hex());
         if (size < 0) throw new java.nio.file.NoSuchFileException("blob " + id);
@@ -280,7 +282,7 @@ final class FileBlobStore implements BlobStore {
 
     @Override
     public java.util.Optional<String> index(BlobId id) {
-        return db.point(tx -> SqlAccounts.strings(tx, "SELECT data FROM blob_index WHERE hex = ?", id.hex())).stream().findFirst();
+        return db.point(tx -> Jdbc.strings(tx, "SELECT data FROM blob_index WHERE hex = ?", id.hex())).stream().findFirst();
     }
 
     @Override
@@ -293,7 +295,7 @@ final class FileBlobStore implements BlobStore {
             List<String> chunk = hexes.subList(from, Math.min(hexes.size(), from + 500));
             String sql = "SELECT hex, data FROM blob_index WHERE hex IN (" + "?,".repeat(chunk.size() - 1) + "?)";
             db.read(tx -> {
-                try (var ps = SqlAccounts.prepare(tx, sql, chunk.toArray()); var rs = ps.executeQuery()) {
+                try (var ps = Jdbc.prepare(tx, sql, chunk.toArray()); var rs = ps.executeQuery()) {
                     while (rs.next()) out.put(byHex.get(rs.getString(1)), rs.getString(2));
                 }
                 return null;
@@ -306,7 +308,7 @@ final class FileBlobStore implements BlobStore {
     public void putIndex(java.util.Map<BlobId, String> entries) {
         db.write(tx -> {
             for (var e : entries.entrySet()) {
-                SqlAccounts.update(tx, "INSERT OR REPLACE INTO blob_index(hex, data) VALUES (?, ?)", e.getKey().hex(),
+                Jdbc.update(tx, "INSERT OR REPLACE INTO blob_index(hex, data) VALUES (?, ?)", e.getKey().hex(),
                         e.getValue());
             }
             return null;
@@ -316,7 +318,7 @@ final class FileBlobStore implements BlobStore {
     @Override
     public boolean exists(BlobId id) {
         if (pending.containsKey(id)
-                || !db.point(tx -> SqlAccounts.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex())).isEmpty()) {
+                || !db.point(tx -> Jdbc.strings(tx, "SELECT hex FROM blobs WHERE hex = ?", id.hex())).isEmpty()) {
             return true;
         }
         try {
@@ -430,7 +432,7 @@ final class FileBlobStore implements BlobStore {
                     if (!p.durable) db.write(tx -> { // no delivery stored it: make it durable now
                         insert(tx, id, p.data);
                         // and let the collector check it: a write refused after commit names nothing
-                        SqlAccounts.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", id.hex());
+                        Jdbc.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", id.hex());
                         return null;
                     });
                 } finally {

@@ -13,13 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.tegami.store.AccountId;
 import org.tegami.store.AclEntry;
-import org.tegami.store.SharedMailbox;
 import org.tegami.store.BlobId;
 import org.tegami.store.ChangeFeed;
 import org.tegami.store.ClassifierStore;
-import org.tegami.store.HeaderPrefix;
 import org.tegami.store.Delivered;
 import org.tegami.store.DeliveryRequest;
+import org.tegami.store.HeaderPrefix;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MailboxId;
@@ -27,7 +26,10 @@ import org.tegami.store.MessageMeta;
 import org.tegami.store.MessageState;
 import org.tegami.store.ModSeq;
 import org.tegami.store.QueueId;
+import org.tegami.store.SharedMailbox;
 import org.tegami.store.Uid;
+import org.tegami.store.jdbc.Jdbc;
+import org.tegami.store.jdbc.Tx;
 
 /** Mailboxes and messages in SQLite, with an in-process change feed fired after each commit. */
 final class SqlMail implements MailStore, ChangeFeed {
@@ -88,7 +90,7 @@ final class SqlMail implements MailStore, ChangeFeed {
      * account has none (or taken over, when a mailbox of that name has no special use); a named mailbox, or the
      * INBOX when there is none of that name (RFC 5228 §4.1 leaves it to the implementation; a message is never lost).
      */
-    private Mailbox target(Db.Tx tx, AccountId account, DeliveryRequest.Target t) throws SQLException {
+    private Mailbox target(Tx tx, AccountId account, DeliveryRequest.Target t) throws SQLException {
         Optional<Mailbox> found = switch (t) {
             case DeliveryRequest.Target.Inbox i -> Optional.empty();
             case DeliveryRequest.Target.Named n -> mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(),
@@ -100,11 +102,11 @@ final class SqlMail implements MailStore, ChangeFeed {
                 Optional<Mailbox> named = mailboxes(tx, "WHERE account_id = ? AND name = 'Junk'", account.value())
                         .stream().findFirst();
                 if (named.isPresent()) {
-                    SqlAccounts.update(tx, "UPDATE mailboxes SET special_use = ? WHERE id = ?", JUNK, named.get().id().value());
+                    Jdbc.update(tx, "UPDATE mailboxes SET special_use = ? WHERE id = ?", JUNK, named.get().id().value());
                     tx.afterCommit(() -> notifyAccount(account));
                     yield named;
                 }
-                if (SqlAccounts.strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) yield named;
+                if (Jdbc.strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) yield named;
                 Mailbox created = insertMailbox(tx, account, "Junk", Optional.of(JUNK));
                 tx.afterCommit(() -> notifyAccount(account));
                 yield Optional.of(created);
@@ -112,7 +114,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         };
         if (found.isPresent()) return found.get();
         if (t instanceof DeliveryRequest.Target.Named n && n.create() && !n.name().equalsIgnoreCase(Mailbox.INBOX)
-                && !SqlAccounts.strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) {
+                && !Jdbc.strings(tx, "SELECT id FROM accounts WHERE id = ?", account.value()).isEmpty()) {
             Mailbox created = insertMailbox(tx, account, n.name(), Optional.empty());
             tx.afterCommit(() -> notifyAccount(account));
             return created;
@@ -125,14 +127,14 @@ final class SqlMail implements MailStore, ChangeFeed {
     static final String TRASH = "\\Trash";
 
     /** Adds one message at UIDNEXT with a new modseq; the notification runs after the commit. */
-    private Uid append(Db.Tx tx, Mailbox mb, BlobId blob, long size, Instant date, Set<String> flags, HeaderPrefix prefix)
+    private Uid append(Tx tx, Mailbox mb, BlobId blob, long size, Instant date, Set<String> flags, HeaderPrefix prefix)
             throws SQLException {
         long uid = mb.uidNext();
         long modseq = mb.highestModSeq().value() + 1;
-        SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        Jdbc.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), String.join(" ", new java.util.TreeSet<>(flags)),
                 modseq, clock.millis(), prefix.isEmpty() ? null : prefix.bytes());
-        SqlAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?",
+        Jdbc.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?",
                 uid + 1, modseq, mb.id().value());
         tx.afterCommit(() -> notify(mb.id()));
         return new Uid(uid);
@@ -169,7 +171,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         return inline;
     }
 
-    private List<Uid> appendAll(Db.Tx tx, MailboxId mailbox, List<NewMessage> messages, List<FileBlobStore.Pending> inline)
+    private List<Uid> appendAll(Tx tx, MailboxId mailbox, List<NewMessage> messages, List<FileBlobStore.Pending> inline)
             throws SQLException {
         List<Uid> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
@@ -219,7 +221,7 @@ final class SqlMail implements MailStore, ChangeFeed {
                 }
                 if (next.equals(new java.util.TreeSet<>(m.flags()))) continue;
                 modseq++;
-                SqlAccounts.update(tx, "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
+                Jdbc.update(tx, "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
                         String.join(" ", next), modseq, mailbox.value(), m.uid().value());
                 changed.add(new MessageMeta(m.mailbox(), m.uid(), m.blob(), m.size(), m.internalDate(), next, new ModSeq(modseq),
                         m.saveDate(), m.prefix()));
@@ -227,7 +229,7 @@ final class SqlMail implements MailStore, ChangeFeed {
                 if (learn.isPresent()) SqlClassifier.queue(tx, mb.account(), mailbox, m.uid(), learn.get());
             }
             if (!changed.isEmpty()) {
-                SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
+                Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
                 tx.afterCommit(() -> notify(mailbox));
             }
             return new FlagUpdate(changed, failed);
@@ -250,7 +252,7 @@ final class SqlMail implements MailStore, ChangeFeed {
             for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", from.value())) {
                 if (!uids.contains(m.uid())) continue;
                 modseq++;
-                SqlAccounts.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                Jdbc.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         to.value(), uidNext, m.blob().hex(), m.size(), m.internalDate().toEpochMilli(),
                         String.join(" ", new java.util.TreeSet<>(m.flags().stream().filter(keepFlag).toList())), modseq,
                         clock.millis(), m.prefix().isEmpty() ? null : m.prefix().bytes());
@@ -259,16 +261,16 @@ final class SqlMail implements MailStore, ChangeFeed {
                 uidNext++;
             }
             if (pairs.isEmpty()) return pairs;
-            SqlAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uidNext, modseq, to.value());
+            Jdbc.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uidNext, modseq, to.value());
             tx.afterCommit(() -> notify(to));
             if (move) {
                 long srcModseq = source.highestModSeq().value() + 1;
                 for (Uid[] p : pairs) {
-                    SqlAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", from.value(), p[0].value());
-                    SqlAccounts.update(tx, "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)",
+                    Jdbc.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", from.value(), p[0].value());
+                    Jdbc.update(tx, "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)",
                             from.value(), p[0].value(), srcModseq);
                 }
-                SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", srcModseq, from.value());
+                Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", srcModseq, from.value());
                 tx.afterCommit(() -> notify(from));
             }
             return pairs;
@@ -294,8 +296,8 @@ final class SqlMail implements MailStore, ChangeFeed {
         return db.read(tx -> expungedSince(tx, mailbox, since));
     }
 
-    private static List<Uid> expungedSince(Db.Tx tx, MailboxId mailbox, ModSeq since) throws SQLException {
-        return SqlAccounts.strings(tx, "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+    private static List<Uid> expungedSince(Tx tx, MailboxId mailbox, ModSeq since) throws SQLException {
+        return Jdbc.strings(tx, "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
                 mailbox.value(), since.value()).stream().map(u -> new Uid(Long.parseLong(u))).toList();
     }
 
@@ -322,21 +324,21 @@ final class SqlMail implements MailStore, ChangeFeed {
         });
     }
 
-    private void expunge(Db.Tx tx, MailboxId mailbox, Set<Uid> uids) throws SQLException {
+    private void expunge(Tx tx, MailboxId mailbox, Set<Uid> uids) throws SQLException {
         Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                 .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
         long modseq = mb.highestModSeq().value() + 1;
         int removed = 0;
         for (Uid uid : uids) {
-            if (SqlAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", mailbox.value(), uid.value()) > 0) {
+            if (Jdbc.update(tx, "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", mailbox.value(), uid.value()) > 0) {
                 // RFC 7162 §3.2.10: remember expunged UIDs with their modseq for VANISHED (EARLIER).
-                SqlAccounts.update(tx, "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)",
+                Jdbc.update(tx, "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)",
                         mailbox.value(), uid.value(), modseq);
                 removed++;
             }
         }
         if (removed > 0) {
-            SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
+            Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
             tx.afterCommit(() -> notify(mailbox));
         }
     }
@@ -381,7 +383,7 @@ final class SqlMail implements MailStore, ChangeFeed {
     }
 
     /** The view, or null when the mailbox holds more than {@code limit} messages. */
-    private static Optional<MailboxView> view(Db.Tx tx, MailboxId mailbox, int limit) throws SQLException {
+    private static Optional<MailboxView> view(Tx tx, MailboxId mailbox, int limit) throws SQLException {
         Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
         if (mb.isEmpty()) return Optional.empty();
         // only the three columns a view needs: a large SELECT reads 100,000 rows
@@ -405,7 +407,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         return db.point(tx -> recentFloor(tx, mailbox));
     }
 
-    private static long recentFloor(Db.Tx tx, MailboxId mailbox) throws SQLException {
+    private static long recentFloor(Tx tx, MailboxId mailbox) throws SQLException {
         try (ResultSet rs = tx.cached("SELECT recent_uid FROM mailboxes WHERE id = ?", mailbox.value()).executeQuery()) {
             return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
         }
@@ -419,7 +421,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         return db.write(tx -> {
             long floor = recentFloor(tx, mailbox); // again inside the transaction: another session may have claimed
             if (floor <= upTo) {
-                SqlAccounts.update(tx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", upTo + 1, mailbox.value());
+                Jdbc.update(tx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", upTo + 1, mailbox.value());
             }
             return floor;
         });
@@ -437,12 +439,12 @@ final class SqlMail implements MailStore, ChangeFeed {
         return created;
     }
 
-    private Mailbox insertMailbox(Db.Tx tx, AccountId account, String name, Optional<String> specialUse) throws SQLException {
+    private Mailbox insertMailbox(Tx tx, AccountId account, String name, Optional<String> specialUse) throws SQLException {
         if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).isEmpty()) {
             throw new IllegalArgumentException("mailbox exists: " + name);
         }
         long uv = SqlAccounts.nextUidValidity(tx, uidValidity);
-        SqlAccounts.update(tx, "INSERT INTO mailboxes(id, account_id, name, uidvalidity, uidnext, highestmodseq,"
+        Jdbc.update(tx, "INSERT INTO mailboxes(id, account_id, name, uidvalidity, uidnext, highestmodseq,"
                 + " special_use, subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 0)", SqlAccounts.nextId(tx, "mailbox_id"),
                 account.value(), name, uv, specialUse.orElse(null));
         return mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).getFirst();
@@ -451,10 +453,10 @@ final class SqlMail implements MailStore, ChangeFeed {
     @Override
     public boolean deleteMailbox(MailboxId mailbox) {
         boolean deleted = db.write(tx -> {
-            SqlAccounts.update(tx, "DELETE FROM messages WHERE mailbox_id = ?", mailbox.value());
-            SqlAccounts.update(tx, "DELETE FROM expunged WHERE mailbox_id = ?", mailbox.value());
-            SqlAccounts.update(tx, "DELETE FROM metadata WHERE mailbox_id = ?", mailbox.value());
-            return SqlAccounts.update(tx, "DELETE FROM mailboxes WHERE id = ?", mailbox.value()) > 0;
+            Jdbc.update(tx, "DELETE FROM messages WHERE mailbox_id = ?", mailbox.value());
+            Jdbc.update(tx, "DELETE FROM expunged WHERE mailbox_id = ?", mailbox.value());
+            Jdbc.update(tx, "DELETE FROM metadata WHERE mailbox_id = ?", mailbox.value());
+            return Jdbc.update(tx, "DELETE FROM mailboxes WHERE id = ?", mailbox.value()) > 0;
         });
         if (deleted) {
             notify(mailbox); // sessions that have it selected learn it is gone
@@ -472,13 +474,13 @@ final class SqlMail implements MailStore, ChangeFeed {
                 // RFC 9051 §6.3.6: renaming INBOX moves its messages to the new mailbox; INBOX stays, empty.
                 Mailbox target = insertMailbox(tx, account, to, Optional.empty());
                 long modseq = source.highestModSeq().value() + 1;
-                SqlAccounts.update(tx, "INSERT INTO expunged(mailbox_id, uid, modseq) SELECT mailbox_id, uid, ? FROM messages"
+                Jdbc.update(tx, "INSERT INTO expunged(mailbox_id, uid, modseq) SELECT mailbox_id, uid, ? FROM messages"
                         + " WHERE mailbox_id = ? ON CONFLICT DO UPDATE SET modseq = excluded.modseq", modseq, source.id().value());
-                SqlAccounts.update(tx, "UPDATE messages SET mailbox_id = ?, modseq = 1 WHERE mailbox_id = ?",
+                Jdbc.update(tx, "UPDATE messages SET mailbox_id = ?, modseq = 1 WHERE mailbox_id = ?",
                         target.id().value(), source.id().value());
-                SqlAccounts.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = 1 WHERE id = ?",
+                Jdbc.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = 1 WHERE id = ?",
                         source.uidNext(), target.id().value());
-                SqlAccounts.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, source.id().value());
+                Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, source.id().value());
                 tx.afterCommit(() -> notify(source.id()));
                 return null;
             }
@@ -489,7 +491,7 @@ final class SqlMail implements MailStore, ChangeFeed {
                 if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), renamed).isEmpty()) {
                     throw new IllegalArgumentException("mailbox exists: " + renamed);
                 }
-                SqlAccounts.update(tx, "UPDATE mailboxes SET name = ? WHERE id = ?", renamed, m.id().value());
+                Jdbc.update(tx, "UPDATE mailboxes SET name = ? WHERE id = ?", renamed, m.id().value());
             }
             return null;
         });
@@ -506,9 +508,9 @@ final class SqlMail implements MailStore, ChangeFeed {
     public void subscribe(AccountId account, String name, boolean subscribed) {
         // by name, not by mailbox: a subscription outlives its mailbox (RFC 9051 §6.3.7)
         db.write(tx -> subscribed
-                ? SqlAccounts.update(tx, "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES (?, ?)",
+                ? Jdbc.update(tx, "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES (?, ?)",
                         account.value(), name)
-                : SqlAccounts.update(tx, "DELETE FROM subscriptions WHERE account_id = ? AND name = ?", account.value(), name));
+                : Jdbc.update(tx, "DELETE FROM subscriptions WHERE account_id = ? AND name = ?", account.value(), name));
         notifyAccounts();
     }
 
@@ -516,7 +518,7 @@ final class SqlMail implements MailStore, ChangeFeed {
     public java.util.SortedSet<String> subscriptions(AccountId account) {
         return db.read(tx -> {
             java.util.SortedSet<String> out = new java.util.TreeSet<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT name FROM subscriptions WHERE account_id = ?",
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT name FROM subscriptions WHERE account_id = ?",
                     account.value());
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(rs.getString(1));
@@ -529,7 +531,7 @@ final class SqlMail implements MailStore, ChangeFeed {
     public java.util.SortedMap<String, String> metadata(AccountId account, Optional<MailboxId> mailbox) {
         return db.read(tx -> {
             java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT name, value FROM metadata WHERE account_id = ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT name, value FROM metadata WHERE account_id = ?"
                     + " AND mailbox_id = ?", account.value(), mailbox.map(MailboxId::value).orElse(0L));
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.put(rs.getString(1), rs.getString(2));
@@ -542,7 +544,7 @@ final class SqlMail implements MailStore, ChangeFeed {
     public long metadataOctets(AccountId account) {
         return db.read(tx -> {
             // length() of a BLOB counts octets; of TEXT it would count characters
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT COALESCE(SUM(length(CAST(name AS BLOB))"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COALESCE(SUM(length(CAST(name AS BLOB))"
                     + " + length(CAST(value AS BLOB))), 0) FROM metadata WHERE account_id = ?", account.value());
                  ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0L;
@@ -556,10 +558,10 @@ final class SqlMail implements MailStore, ChangeFeed {
         db.write(tx -> {
             for (var e : entries.entrySet()) {
                 if (e.getValue().isEmpty()) {
-                    SqlAccounts.update(tx, "DELETE FROM metadata WHERE account_id = ? AND mailbox_id = ? AND name = ?",
+                    Jdbc.update(tx, "DELETE FROM metadata WHERE account_id = ? AND mailbox_id = ? AND name = ?",
                             account.value(), box, e.getKey());
                 } else {
-                    SqlAccounts.update(tx, "INSERT OR REPLACE INTO metadata(account_id, mailbox_id, name, value) VALUES (?, ?, ?, ?)",
+                    Jdbc.update(tx, "INSERT OR REPLACE INTO metadata(account_id, mailbox_id, name, value) VALUES (?, ?, ?, ?)",
                             account.value(), box, e.getKey(), e.getValue().get());
                 }
             }
@@ -586,7 +588,7 @@ final class SqlMail implements MailStore, ChangeFeed {
     public List<AclEntry> acl(MailboxId mailbox) {
         return db.read(tx -> {
             List<AclEntry> out = new ArrayList<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT acl.grantee_id, accounts.address, acl.rights FROM acl"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT acl.grantee_id, accounts.address, acl.rights FROM acl"
                     + " LEFT JOIN accounts ON accounts.id = acl.grantee_id WHERE acl.mailbox_id = ?", mailbox.value());
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -604,8 +606,8 @@ final class SqlMail implements MailStore, ChangeFeed {
     public void setRights(MailboxId mailbox, Optional<AccountId> grantee, String rights) {
         long id = grantee.map(AccountId::value).orElse(0L);
         db.write(tx -> rights.isEmpty()
-                ? SqlAccounts.update(tx, "DELETE FROM acl WHERE mailbox_id = ? AND grantee_id = ?", mailbox.value(), id)
-                : SqlAccounts.update(tx, "INSERT OR REPLACE INTO acl(mailbox_id, grantee_id, rights) VALUES (?, ?, ?)",
+                ? Jdbc.update(tx, "DELETE FROM acl WHERE mailbox_id = ? AND grantee_id = ?", mailbox.value(), id)
+                : Jdbc.update(tx, "INSERT OR REPLACE INTO acl(mailbox_id, grantee_id, rights) VALUES (?, ?, ?)",
                         mailbox.value(), id, rights));
         notify(mailbox); // selected sessions re-check their rights (RFC 4314 §5.1.1)
         notifyAccounts(); // and the grantees' mailbox lists changed
@@ -615,12 +617,12 @@ final class SqlMail implements MailStore, ChangeFeed {
     public List<SharedMailbox> sharedWith(AccountId account) {
         return db.read(tx -> {
             java.util.Map<Long, String> rights = new java.util.HashMap<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT mailbox_id, rights FROM acl WHERE grantee_id IN (0, ?)",
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT mailbox_id, rights FROM acl WHERE grantee_id IN (0, ?)",
                     account.value()); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) rights.merge(rs.getLong(1), rs.getString(2), String::concat);
             }
             Set<Long> subscribed = new java.util.HashSet<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT mailbox_id FROM shared_subscriptions WHERE account_id = ?",
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT mailbox_id FROM shared_subscriptions WHERE account_id = ?",
                     account.value()); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) subscribed.add(rs.getLong(1));
             }
@@ -628,7 +630,7 @@ final class SqlMail implements MailStore, ChangeFeed {
             for (var e : rights.entrySet()) {
                 Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", e.getKey()).stream().findFirst();
                 if (mb.isEmpty() || mb.get().account().equals(account)) continue;
-                String owner = SqlAccounts.strings(tx, "SELECT address FROM accounts WHERE id = ?",
+                String owner = Jdbc.strings(tx, "SELECT address FROM accounts WHERE id = ?",
                         mb.get().account().value()).getFirst();
                 String union = e.getValue().chars().distinct().sorted()
                         .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
@@ -644,9 +646,9 @@ final class SqlMail implements MailStore, ChangeFeed {
     @Override
     public void subscribeShared(AccountId account, MailboxId mailbox, boolean subscribed) {
         db.write(tx -> subscribed
-                ? SqlAccounts.update(tx, "INSERT OR IGNORE INTO shared_subscriptions(account_id, mailbox_id) VALUES (?, ?)",
+                ? Jdbc.update(tx, "INSERT OR IGNORE INTO shared_subscriptions(account_id, mailbox_id) VALUES (?, ?)",
                         account.value(), mailbox.value())
-                : SqlAccounts.update(tx, "DELETE FROM shared_subscriptions WHERE account_id = ? AND mailbox_id = ?",
+                : Jdbc.update(tx, "DELETE FROM shared_subscriptions WHERE account_id = ? AND mailbox_id = ?",
                         account.value(), mailbox.value()));
         notifyAccount(account);
     }
@@ -675,7 +677,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         if (l != null) l.forEach(Runnable::run);
     }
 
-    private static List<Mailbox> mailboxes(Db.Tx tx, String where, Object... args) throws SQLException {
+    private static List<Mailbox> mailboxes(Tx tx, String where, Object... args) throws SQLException {
         List<Mailbox> out = new ArrayList<>();
         try (ResultSet rs = tx.cached("SELECT " + MAILBOX_COLUMNS + " FROM mailboxes " + where, args).executeQuery()) {
             while (rs.next()) {
@@ -687,7 +689,7 @@ final class SqlMail implements MailStore, ChangeFeed {
         return out;
     }
 
-    private static List<MessageMeta> messages(Db.Tx tx, String where, Object... args) throws SQLException {
+    private static List<MessageMeta> messages(Tx tx, String where, Object... args) throws SQLException {
         List<MessageMeta> out = new ArrayList<>();
         try (ResultSet rs = tx.cached("SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, args).executeQuery()) {
             while (rs.next()) {

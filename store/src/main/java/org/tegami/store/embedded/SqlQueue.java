@@ -15,6 +15,8 @@ import org.tegami.store.HeaderPrefix;
 import org.tegami.store.QueueEntry;
 import org.tegami.store.QueueId;
 import org.tegami.store.QueueStore;
+import org.tegami.store.jdbc.Jdbc;
+import org.tegami.store.jdbc.Tx;
 
 /** The outbound queue in SQLite; entries are added inside a delivery's transaction. */
 final class SqlQueue implements QueueStore {
@@ -34,11 +36,11 @@ final class SqlQueue implements QueueStore {
         listeners.forEach(Runnable::run);
     }
 
-    static QueueId enqueue(Db.Tx tx, BlobId blob, long size, Instant now, DeliveryRequest.Outbound out) throws SQLException {
+    static QueueId enqueue(Tx tx, BlobId blob, long size, Instant now, DeliveryRequest.Outbound out) throws SQLException {
         long id = SqlAccounts.nextId(tx, "queue_id");
         Instant first = out.notBefore().filter(t -> t.isAfter(now)).orElse(now);
         EnvelopeParams p = out.params();
-        SqlAccounts.update(tx, "INSERT INTO queue(id, blob, size, skip_bytes, sender, created, next_attempt, submitter,"
+        Jdbc.update(tx, "INSERT INTO queue(id, blob, size, skip_bytes, sender, created, next_attempt, submitter,"
                 + " dkim_domain, prefix, dsn_ret, dsn_envid, tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 id, blob.hex(), size, out.skipBytes(),
                 out.sender(), now.toEpochMilli(), first.toEpochMilli(), out.submitter().map(AccountId::value).orElse(null),
@@ -48,10 +50,10 @@ final class SqlQueue implements QueueStore {
         return new QueueId(id);
     }
 
-    private static void insertRecipients(Db.Tx tx, long id, List<String> recipients, EnvelopeParams p) throws SQLException {
+    private static void insertRecipients(Tx tx, long id, List<String> recipients, EnvelopeParams p) throws SQLException {
         for (int i = 0; i < recipients.size(); i++) {
             EnvelopeParams.Rcpt r = p.recipient(recipients.get(i));
-            SqlAccounts.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient, notify, orcpt_type, orcpt)"
+            Jdbc.update(tx, "INSERT INTO queue_recipients(queue_id, position, recipient, notify, orcpt_type, orcpt)"
                     + " VALUES (?, ?, ?, ?, ?, ?)", id, i, recipients.get(i), r.notifyText(), r.orcptType().orElse(null),
                     r.orcpt().orElse(null));
         }
@@ -69,7 +71,7 @@ final class SqlQueue implements QueueStore {
 
     @Override
     public boolean remove(QueueId id) {
-        return db.write(tx -> SqlAccounts.update(tx, "DELETE FROM queue WHERE id = ?", id.value()) > 0);
+        return db.write(tx -> Jdbc.update(tx, "DELETE FROM queue WHERE id = ?", id.value()) > 0);
     }
 
     @Override
@@ -83,7 +85,7 @@ final class SqlQueue implements QueueStore {
             // One statement, so the choice and the lease are one step: a scan that read the queue earlier cannot
             // pick an entry that another delivery has since taken or finished.
             List<Long> ids = new ArrayList<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "UPDATE queue SET claimed_until = ?, claimed_by = ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "UPDATE queue SET claimed_until = ?, claimed_by = ?"
                             + " WHERE id IN (SELECT id FROM queue WHERE next_attempt <= ? AND claimed_until <= ?"
                             + " ORDER BY next_attempt, id LIMIT ?) RETURNING id",
                     leaseUntil.toEpochMilli(), owner, now.toEpochMilli(), now.toEpochMilli(), limit);
@@ -98,7 +100,7 @@ final class SqlQueue implements QueueStore {
 
     @Override
     public int releaseClaims(String owner) {
-        return db.write(tx -> SqlAccounts.update(tx, "UPDATE queue SET claimed_until = 0, claimed_by = ''"
+        return db.write(tx -> Jdbc.update(tx, "UPDATE queue SET claimed_until = 0, claimed_by = ''"
                 + " WHERE claimed_by = ?", owner));
     }
 
@@ -106,14 +108,14 @@ final class SqlQueue implements QueueStore {
     public void reschedule(QueueId id, List<String> remaining, Instant nextAttempt, int attempts, String lastError) {
         db.write(tx -> {
             if (remaining.isEmpty()) {
-                SqlAccounts.update(tx, "DELETE FROM queue WHERE id = ?", id.value());
+                Jdbc.update(tx, "DELETE FROM queue WHERE id = ?", id.value());
                 return null;
             }
             // the remaining recipients keep their DSN parameters
             EnvelopeParams p = params(tx, id.value(), null, null, EnvelopeParams.Tls.DEFAULT);
-            SqlAccounts.update(tx, "DELETE FROM queue_recipients WHERE queue_id = ?", id.value());
+            Jdbc.update(tx, "DELETE FROM queue_recipients WHERE queue_id = ?", id.value());
             insertRecipients(tx, id.value(), remaining, p);
-            SqlAccounts.update(tx, "UPDATE queue SET next_attempt = ?, attempts = ?, last_error = ?,"
+            Jdbc.update(tx, "UPDATE queue SET next_attempt = ?, attempts = ?, last_error = ?,"
                     + " claimed_until = 0, claimed_by = '' WHERE id = ?",
                     nextAttempt.toEpochMilli(), attempts, lastError, id.value());
             return null;
@@ -122,22 +124,22 @@ final class SqlQueue implements QueueStore {
 
     @Override
     public void markDelayNotified(QueueId id) {
-        db.write(tx -> SqlAccounts.update(tx, "UPDATE queue SET delay_notified = 1 WHERE id = ?", id.value()));
+        db.write(tx -> Jdbc.update(tx, "UPDATE queue SET delay_notified = 1 WHERE id = ?", id.value()));
     }
 
     @Override
     public int flush(Instant now) {
-        return db.write(tx -> SqlAccounts.update(tx, "UPDATE queue SET next_attempt = ?", now.toEpochMilli()));
+        return db.write(tx -> Jdbc.update(tx, "UPDATE queue SET next_attempt = ?", now.toEpochMilli()));
     }
 
-    private static List<QueueEntry> entries(Db.Tx tx, String where, Object... args) throws SQLException {
+    private static List<QueueEntry> entries(Tx tx, String where, Object... args) throws SQLException {
         List<QueueEntry> out = new ArrayList<>();
-        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT id, blob, size, skip_bytes, sender, created,"
+        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT id, blob, size, skip_bytes, sender, created,"
                 + " next_attempt, attempts, last_error, delay_notified, submitter, dkim_domain, prefix, dsn_ret, dsn_envid,"
                 + " tls FROM queue " + where, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long id = rs.getLong(1);
-                List<String> rcpts = SqlAccounts.strings(tx,
+                List<String> rcpts = Jdbc.strings(tx,
                         "SELECT recipient FROM queue_recipients WHERE queue_id = ? ORDER BY position", id);
                 EnvelopeParams params = params(tx, id, rs.getString(14), rs.getString(15), EnvelopeParams.Tls.values()[rs.getInt(16)]);
                 out.add(new QueueEntry(new QueueId(id), new BlobId(rs.getString(2)), rs.getLong(3), rs.getLong(4),
@@ -151,9 +153,9 @@ final class SqlQueue implements QueueStore {
     }
 
     /** The entry's recipients' DSN parameters, with the entry's own given here. */
-    private static EnvelopeParams params(Db.Tx tx, long id, String ret, String envid, EnvelopeParams.Tls tls) throws SQLException {
+    private static EnvelopeParams params(Tx tx, long id, String ret, String envid, EnvelopeParams.Tls tls) throws SQLException {
         java.util.Map<String, EnvelopeParams.Rcpt> rcpts = new java.util.HashMap<>();
-        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT recipient, notify, orcpt_type, orcpt FROM queue_recipients"
+        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT recipient, notify, orcpt_type, orcpt FROM queue_recipients"
                 + " WHERE queue_id = ? AND (notify IS NOT NULL OR orcpt IS NOT NULL)", id); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 rcpts.put(rs.getString(1), new EnvelopeParams.Rcpt(EnvelopeParams.Rcpt.parseNotify(rs.getString(2)),

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import org.tegami.store.AccountId;
 import org.tegami.store.SieveScriptStore;
+import org.tegami.store.jdbc.Jdbc;
+import org.tegami.store.jdbc.Tx;
 
 /**
  * Sieve scripts in SQLite (table {@code sieve_scripts}, schema v19) and delivery's marks ({@code sieve_marks}, v23). A partial unique index allows one active row
@@ -24,7 +26,7 @@ final class SqlSieve implements SieveScriptStore {
     public List<Script> list(AccountId account) {
         return db.read(tx -> {
             List<Script> out = new ArrayList<>();
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT name, active FROM sieve_scripts"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT name, active FROM sieve_scripts"
                     + " WHERE account_id = ? ORDER BY name", account.value()); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(new Script(rs.getString(1), rs.getInt(2) != 0));
             }
@@ -44,8 +46,8 @@ final class SqlSieve implements SieveScriptStore {
                 account.value()));
     }
 
-    private static Optional<String> content(Db.Tx tx, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = SqlAccounts.prepare(tx, sql, args); ResultSet rs = ps.executeQuery()) {
+    private static Optional<String> content(Tx tx, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = Jdbc.prepare(tx, sql, args); ResultSet rs = ps.executeQuery()) {
             return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
         }
     }
@@ -58,9 +60,9 @@ final class SqlSieve implements SieveScriptStore {
         return db.write(tx -> {
             Result space = space(tx, account, name, size, quota);
             if (space != Result.OK) return space;
-            if (SqlAccounts.update(tx, "UPDATE sieve_scripts SET content = ? WHERE account_id = ? AND name = ?",
+            if (Jdbc.update(tx, "UPDATE sieve_scripts SET content = ? WHERE account_id = ? AND name = ?",
                     content, account.value(), name) == 0) {
-                SqlAccounts.update(tx, "INSERT INTO sieve_scripts(account_id, name, content, active) VALUES (?, ?, ?, 0)",
+                Jdbc.update(tx, "INSERT INTO sieve_scripts(account_id, name, content, active) VALUES (?, ?, ?, 0)",
                         account.value(), name, content);
             }
             return Result.OK;
@@ -73,9 +75,9 @@ final class SqlSieve implements SieveScriptStore {
         return db.point(tx -> space(tx, account, name, size, quota));
     }
 
-    private static Result space(Db.Tx tx, AccountId account, String name, long size, Quota quota) throws SQLException {
+    private static Result space(Tx tx, AccountId account, String name, long size, Quota quota) throws SQLException {
         if (size > quota.maxScriptSize()) return Result.QUOTA_MAXSIZE;
-        try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT count(*), count(CASE WHEN name = ? THEN 1 END)"
+        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT count(*), count(CASE WHEN name = ? THEN 1 END)"
                 + " FROM sieve_scripts WHERE account_id = ?", name, account.value()); ResultSet rs = ps.executeQuery()) {
             rs.next();
             boolean replaces = rs.getInt(2) > 0;
@@ -86,12 +88,12 @@ final class SqlSieve implements SieveScriptStore {
     @Override
     public Result delete(AccountId account, String name) {
         return db.write(tx -> {
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT active FROM sieve_scripts WHERE account_id = ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT active FROM sieve_scripts WHERE account_id = ?"
                     + " AND name = ?", account.value(), name); ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Result.NONEXISTENT;
                 if (rs.getInt(1) != 0) return Result.ACTIVE;
             }
-            SqlAccounts.update(tx, "DELETE FROM sieve_scripts WHERE account_id = ? AND name = ?", account.value(), name);
+            Jdbc.update(tx, "DELETE FROM sieve_scripts WHERE account_id = ? AND name = ?", account.value(), name);
             return Result.OK;
         });
     }
@@ -106,7 +108,7 @@ final class SqlSieve implements SieveScriptStore {
             if (content(tx, "SELECT name FROM sieve_scripts WHERE account_id = ? AND name = ?", account.value(), to).isPresent()) {
                 return Result.ALREADYEXISTS; // RFC 5804 §2.11.1, also for from = to
             }
-            SqlAccounts.update(tx, "UPDATE sieve_scripts SET name = ? WHERE account_id = ? AND name = ?",
+            Jdbc.update(tx, "UPDATE sieve_scripts SET name = ? WHERE account_id = ? AND name = ?",
                     to, account.value(), from);
             return Result.OK;
         });
@@ -120,7 +122,7 @@ final class SqlSieve implements SieveScriptStore {
                 return Result.NONEXISTENT;
             }
             // one statement, so the partial unique index never sees two active rows
-            SqlAccounts.update(tx, "UPDATE sieve_scripts SET active = (name = ?) WHERE account_id = ?"
+            Jdbc.update(tx, "UPDATE sieve_scripts SET active = (name = ?) WHERE account_id = ?"
                     + " AND (active = 1 OR name = ?)", name, account.value(), name);
             return Result.OK;
         });
@@ -129,7 +131,7 @@ final class SqlSieve implements SieveScriptStore {
     @Override
     public boolean marked(AccountId account, String key, java.time.Instant now) {
         return db.point(tx -> {
-            try (PreparedStatement ps = SqlAccounts.prepare(tx, "SELECT 1 FROM sieve_marks WHERE account_id = ? AND key = ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT 1 FROM sieve_marks WHERE account_id = ? AND key = ?"
                     + " AND until > ?", account.value(), digest(key), now.toEpochMilli()); ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
@@ -139,12 +141,12 @@ final class SqlSieve implements SieveScriptStore {
     @Override
     public void mark(AccountId account, String key, java.time.Instant now, java.time.Instant until) {
         db.write(tx -> {
-            SqlAccounts.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND until <= ?", account.value(),
+            Jdbc.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND until <= ?", account.value(),
                     now.toEpochMilli());
-            if (SqlAccounts.strings(tx, "SELECT 1 FROM accounts WHERE id = ?", account.value()).isEmpty()) return null;
-            SqlAccounts.update(tx, "INSERT OR REPLACE INTO sieve_marks(account_id, key, until) VALUES (?, ?, ?)",
+            if (Jdbc.strings(tx, "SELECT 1 FROM accounts WHERE id = ?", account.value()).isEmpty()) return null;
+            Jdbc.update(tx, "INSERT OR REPLACE INTO sieve_marks(account_id, key, until) VALUES (?, ?, ?)",
                     account.value(), digest(key), until.toEpochMilli());
-            SqlAccounts.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND key IN (SELECT key FROM sieve_marks"
+            Jdbc.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND key IN (SELECT key FROM sieve_marks"
                     + " WHERE account_id = ? ORDER BY until DESC LIMIT -1 OFFSET ?)", account.value(), account.value(), MAX_MARKS);
             return null;
         });

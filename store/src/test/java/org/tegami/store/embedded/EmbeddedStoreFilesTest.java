@@ -35,6 +35,7 @@ import org.tegami.store.BlobStore;
 import org.tegami.store.DeliveryRequest;
 import org.tegami.store.Mailbox;
 import org.tegami.store.Store;
+import org.tegami.store.jdbc.Jdbc;
 
 /** What the contract cannot see: the files and tables under the data directory, and the group commit itself. */
 class EmbeddedStoreFilesTest {
@@ -576,7 +577,7 @@ class EmbeddedStoreFilesTest {
                 Thread.ofVirtual().start(() -> {
                     try {
                         db.write(tx -> {
-                            SqlAccounts.update(tx, "INSERT INTO domains(name) VALUES ('c.test')");
+                            Jdbc.update(tx, "INSERT INTO domains(name) VALUES ('c.test')");
                             throw new IllegalStateException("boom");
                         });
                     } catch (Throwable e) {

@@ -1,4 +1,4 @@
-package org.tegami.store.embedded;
+package org.tegami.store.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.Map;
 import org.tegami.store.TraceHistoryStore;
 
-/** The trace history in SQLite (tables {@code trace_line} and {@code trace_key}, schema v22). */
-final class SqlTraceHistory implements TraceHistoryStore {
+/** The trace history in SQLite or PostgreSQL (tables {@code trace_line} and {@code trace_key}; embedded schema v22). */
+public final class JdbcTraceHistory implements TraceHistoryStore {
     /** Keys per IN query (SQLite's parameter limit is far above; this keeps statements small). */
     private static final int CHUNK = 200;
 
-    private final Db db;
+    private final Transactions db;
 
-    SqlTraceHistory(Db db) {
+    public JdbcTraceHistory(Transactions db) {
         this.db = db;
     }
 
@@ -25,19 +25,13 @@ final class SqlTraceHistory implements TraceHistoryStore {
     public void append(List<Line> lines) {
         if (lines.isEmpty()) return;
         db.write(tx -> {
-            try (PreparedStatement line = tx.c.prepareStatement("INSERT INTO trace_line(time, text) VALUES (?, ?)",
-                    Statement.RETURN_GENERATED_KEYS);
-                 PreparedStatement key = tx.c.prepareStatement("INSERT OR IGNORE INTO trace_key(key, line_id) VALUES (?, ?)")) {
+            try (PreparedStatement line = db.dialect().prepareInsert(tx.c, "trace_line(time, text) VALUES (?, ?)");
+                 PreparedStatement key = tx.c.prepareStatement(db.dialect().insertOrIgnore("trace_key(key, line_id) VALUES (?, ?)"))) {
                 for (Line l : lines) {
                     String text = l.text().length() > MAX_LINE ? l.text().substring(0, MAX_LINE) : l.text();
                     line.setLong(1, l.time());
                     line.setString(2, text);
-                    line.executeUpdate();
-                    long id;
-                    try (ResultSet rs = line.getGeneratedKeys()) {
-                        rs.next();
-                        id = rs.getLong(1);
-                    }
+                    long id = db.dialect().insertReturningId(line);
                     int n = 0;
                     for (String k : l.keys()) {
                         if (n++ == MAX_KEYS) break;
@@ -102,13 +96,13 @@ final class SqlTraceHistory implements TraceHistoryStore {
                  ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) FROM trace_line")) {
                 cut = rs.next() ? rs.getLong(1) - maxLines + 1 : 0;
             }
-            try (PreparedStatement ps = SqlAccounts.prepare(tx,
+            try (PreparedStatement ps = Jdbc.prepare(tx,
                     "SELECT COALESCE(MAX(id), 0) FROM trace_line WHERE time < ?", before); ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) cut = Math.max(cut, rs.getLong(1) + 1);
             }
             if (cut <= 0) return 0L;
-            SqlAccounts.update(tx, "DELETE FROM trace_key WHERE line_id < ?", cut);
-            return (long) SqlAccounts.update(tx, "DELETE FROM trace_line WHERE id < ?", cut);
+            Jdbc.update(tx, "DELETE FROM trace_key WHERE line_id < ?", cut);
+            return (long) Jdbc.update(tx, "DELETE FROM trace_line WHERE id < ?", cut);
         });
     }
 }

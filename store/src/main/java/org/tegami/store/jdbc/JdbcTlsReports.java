@@ -1,4 +1,4 @@
-package org.tegami.store.postgres;
+package org.tegami.store.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 import org.tegami.store.TlsReportStore;
 
-/** TLS report data (RFC 8460) in PostgreSQL (table {@code tls_report_row}). */
-final class PgTlsReports implements TlsReportStore {
-    private final PgDb db;
+/** TLS report data (RFC 8460) in SQLite or PostgreSQL (table {@code tls_report_row}; embedded schema v20). */
+public final class JdbcTlsReports implements TlsReportStore {
+    private final Transactions db;
 
-    PgTlsReports(PgDb db) {
+    public JdbcTlsReports(Transactions db) {
         this.db = db;
     }
 
@@ -21,15 +21,15 @@ final class PgTlsReports implements TlsReportStore {
         if (rows.isEmpty()) return;
         db.write(tx -> {
             long have;
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT COUNT(*) FROM tls_report_row WHERE domain = ? AND day = ?",
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COUNT(*) FROM tls_report_row WHERE domain = ? AND day = ?",
                     domain, day); ResultSet rs = ps.executeQuery()) {
                 have = rs.next() ? rs.getLong(1) : 0;
             }
             for (Map.Entry<String, Long> e : rows.entrySet()) {
-                int changed = PgAccounts.update(tx, "UPDATE tls_report_row SET count = count + ? WHERE domain = ? AND day = ?"
+                int changed = Jdbc.update(tx, "UPDATE tls_report_row SET count = count + ? WHERE domain = ? AND day = ?"
                         + " AND row = ?", e.getValue(), domain, day, e.getKey());
                 if (changed == 0 && have < MAX_ROWS) {
-                    PgAccounts.update(tx, "INSERT INTO tls_report_row(domain, day, row, count) VALUES (?, ?, ?, ?)",
+                    Jdbc.update(tx, "INSERT INTO tls_report_row(domain, day, row, count) VALUES (?, ?, ?, ?)",
                             domain, day, e.getKey(), e.getValue());
                     have++;
                 }
@@ -42,7 +42,7 @@ final class PgTlsReports implements TlsReportStore {
     public List<Pending> pending(long beforeDay) {
         return db.read(tx -> {
             List<Pending> out = new ArrayList<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT DISTINCT domain, day FROM tls_report_row WHERE day < ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT DISTINCT domain, day FROM tls_report_row WHERE day < ?"
                     + " ORDER BY day, domain", beforeDay); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(new Pending(rs.getString(1), rs.getLong(2)));
             }
@@ -54,7 +54,7 @@ final class PgTlsReports implements TlsReportStore {
     public Map<String, Long> rows(String domain, long day) {
         return db.read(tx -> {
             Map<String, Long> out = new LinkedHashMap<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT row, count FROM tls_report_row WHERE domain = ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT row, count FROM tls_report_row WHERE domain = ?"
                     + " AND day = ? ORDER BY row", domain, day); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
             }
@@ -65,7 +65,7 @@ final class PgTlsReports implements TlsReportStore {
     @Override
     public void remove(String domain, long day) {
         db.write(tx -> {
-            PgAccounts.update(tx, "DELETE FROM tls_report_row WHERE domain = ? AND day = ?", domain, day);
+            Jdbc.update(tx, "DELETE FROM tls_report_row WHERE domain = ? AND day = ?", domain, day);
             return null;
         });
     }
@@ -77,15 +77,16 @@ final class PgTlsReports implements TlsReportStore {
             for (Received r : policies) {
                 StringBuilder types = new StringBuilder();
                 r.failureTypes().forEach((t, n) -> types.append(types.isEmpty() ? "" : ",").append(t).append('=').append(n));
-                PgAccounts.update(tx, "INSERT INTO tls_report_received(report_id, policy_domain, policy_type,"
+                Jdbc.update(tx, db.dialect().insertOrIgnore("tls_report_received(report_id, policy_domain, policy_type,"
                         + " received, organization, begin_at, end_at, success, failure, failure_types)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", r.reportId(), r.policyDomain(), r.policyType(),
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), r.reportId(), r.policyDomain(), r.policyType(),
                         r.received().toEpochMilli(), r.organization(), r.begin().toEpochMilli(), r.end().toEpochMilli(),
                         r.success(), r.failure(), types.toString());
             }
             // bounded: the oldest go first
-            PgAccounts.update(tx, "DELETE FROM tls_report_received WHERE id IN (SELECT id FROM tls_report_received"
-                    + " ORDER BY received DESC, id DESC OFFSET ?)", MAX_RECEIVED);
+            String id = db.dialect().rowId();
+            Jdbc.update(tx, "DELETE FROM tls_report_received WHERE " + id + " IN (SELECT " + id + " FROM tls_report_received"
+                    + " ORDER BY received DESC, " + id + " DESC " + db.dialect().offset() + ")", MAX_RECEIVED);
             return null;
         });
     }
@@ -94,9 +95,9 @@ final class PgTlsReports implements TlsReportStore {
     public List<Received> received(java.time.Instant since) {
         return db.read(tx -> {
             List<Received> out = new ArrayList<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT received, organization, report_id, begin_at, end_at,"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT received, organization, report_id, begin_at, end_at,"
                     + " policy_domain, policy_type, success, failure, failure_types FROM tls_report_received"
-                    + " WHERE received >= ? ORDER BY received DESC, id", since.toEpochMilli());
+                    + " WHERE received >= ? ORDER BY received DESC, " + db.dialect().rowId(), since.toEpochMilli());
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Map<String, Long> types = new LinkedHashMap<>();

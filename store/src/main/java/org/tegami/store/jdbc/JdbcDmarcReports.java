@@ -1,4 +1,4 @@
-package org.tegami.store.postgres;
+package org.tegami.store.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 import org.tegami.store.DmarcReportStore;
 
-/** DMARC aggregate report data in PostgreSQL (tables {@code dmarc_report} and {@code dmarc_report_row}). */
-final class PgDmarcReports implements DmarcReportStore {
-    private final PgDb db;
+/** DMARC aggregate report data in SQLite or PostgreSQL (tables {@code dmarc_report} and {@code dmarc_report_row}; embedded schema v17). */
+public final class JdbcDmarcReports implements DmarcReportStore {
+    private final Transactions db;
 
-    PgDmarcReports(PgDb db) {
+    public JdbcDmarcReports(Transactions db) {
         this.db = db;
     }
 
@@ -20,18 +20,18 @@ final class PgDmarcReports implements DmarcReportStore {
     public void add(String domain, long day, String record, Map<String, Long> rows) {
         if (rows.isEmpty()) return;
         db.write(tx -> {
-            PgAccounts.update(tx, "INSERT INTO dmarc_report(domain, day, record) VALUES (?, ?, ?)"
-                    + " ON CONFLICT (domain, day) DO UPDATE SET record = excluded.record", domain, day, record);
+            Jdbc.update(tx, db.dialect().upsert("dmarc_report(domain, day, record) VALUES (?, ?, ?)", "domain, day", "record"),
+                    domain, day, record);
             long have;
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT COUNT(*) FROM dmarc_report_row WHERE domain = ? AND day = ?",
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COUNT(*) FROM dmarc_report_row WHERE domain = ? AND day = ?",
                     domain, day); ResultSet rs = ps.executeQuery()) {
                 have = rs.next() ? rs.getLong(1) : 0;
             }
             for (Map.Entry<String, Long> e : rows.entrySet()) {
-                int changed = PgAccounts.update(tx, "UPDATE dmarc_report_row SET count = count + ? WHERE domain = ? AND day = ?"
+                int changed = Jdbc.update(tx, "UPDATE dmarc_report_row SET count = count + ? WHERE domain = ? AND day = ?"
                         + " AND row = ?", e.getValue(), domain, day, e.getKey());
                 if (changed == 0 && have < MAX_ROWS) {
-                    PgAccounts.update(tx, "INSERT INTO dmarc_report_row(domain, day, row, count) VALUES (?, ?, ?, ?)",
+                    Jdbc.update(tx, "INSERT INTO dmarc_report_row(domain, day, row, count) VALUES (?, ?, ?, ?)",
                             domain, day, e.getKey(), e.getValue());
                     have++;
                 }
@@ -44,7 +44,7 @@ final class PgDmarcReports implements DmarcReportStore {
     public List<Pending> pending(long beforeDay) {
         return db.read(tx -> {
             List<Pending> out = new ArrayList<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT domain, day, record FROM dmarc_report WHERE day < ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT domain, day, record FROM dmarc_report WHERE day < ?"
                     + " ORDER BY day, domain", beforeDay); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(new Pending(rs.getString(1), rs.getLong(2), rs.getString(3)));
             }
@@ -56,7 +56,7 @@ final class PgDmarcReports implements DmarcReportStore {
     public Map<String, Long> rows(String domain, long day) {
         return db.read(tx -> {
             Map<String, Long> out = new LinkedHashMap<>();
-            try (PreparedStatement ps = PgAccounts.prepare(tx, "SELECT row, count FROM dmarc_report_row WHERE domain = ?"
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT row, count FROM dmarc_report_row WHERE domain = ?"
                     + " AND day = ? ORDER BY row", domain, day); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
             }
@@ -67,8 +67,8 @@ final class PgDmarcReports implements DmarcReportStore {
     @Override
     public void remove(String domain, long day) {
         db.write(tx -> {
-            PgAccounts.update(tx, "DELETE FROM dmarc_report_row WHERE domain = ? AND day = ?", domain, day);
-            PgAccounts.update(tx, "DELETE FROM dmarc_report WHERE domain = ? AND day = ?", domain, day);
+            Jdbc.update(tx, "DELETE FROM dmarc_report_row WHERE domain = ? AND day = ?", domain, day);
+            Jdbc.update(tx, "DELETE FROM dmarc_report WHERE domain = ? AND day = ?", domain, day);
             return null;
         });
     }

@@ -1,0 +1,120 @@
+package org.tegami.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** The SQL that differs between the embedded store's SQLite and PostgreSQL. */
+public enum Dialect {
+    SQLITE {
+        @Override
+        public String insertOrIgnore(String into) {
+            return "INSERT OR IGNORE INTO " + into;
+        }
+
+        @Override
+        public String upsert(String into, String key, String... updated) {
+            return "INSERT OR REPLACE INTO " + into;
+        }
+
+        @Override
+        public String emptyBytes() {
+            return "x''";
+        }
+
+        @Override
+        public String rowId() {
+            return "rowid";
+        }
+
+        @Override
+        public String offset() {
+            return "LIMIT -1 OFFSET ?";
+        }
+
+        @Override
+        public PreparedStatement prepareInsert(Connection c, String into) throws SQLException {
+            return c.prepareStatement("INSERT INTO " + into, Statement.RETURN_GENERATED_KEYS);
+        }
+
+        @Override
+        public long insertReturningId(PreparedStatement ps) throws SQLException {
+            ps.executeUpdate();
+            try (ResultSet rs = ps.getGeneratedKeys()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    },
+    POSTGRESQL {
+        @Override
+        public String insertOrIgnore(String into) {
+            return "INSERT INTO " + into + " ON CONFLICT DO NOTHING";
+        }
+
+        @Override
+        public String upsert(String into, String key, String... updated) {
+            StringBuilder sql = new StringBuilder("INSERT INTO ").append(into)
+                    .append(" ON CONFLICT (").append(key).append(") DO UPDATE SET ");
+            for (int i = 0; i < updated.length; i++) {
+                if (i > 0) sql.append(", ");
+                sql.append(updated[i]).append(" = excluded.").append(updated[i]);
+            }
+            return sql.toString();
+        }
+
+        @Override
+        public String emptyBytes() {
+            return "'\\x'";
+        }
+
+        @Override
+        public String rowId() {
+            return "id";
+        }
+
+        @Override
+        public String offset() {
+            return "OFFSET ?";
+        }
+
+        @Override
+        public PreparedStatement prepareInsert(Connection c, String into) throws SQLException {
+            return c.prepareStatement("INSERT INTO " + into + " RETURNING id");
+        }
+
+        @Override
+        public long insertReturningId(PreparedStatement ps) throws SQLException {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    };
+
+    /** {@code INSERT} of {@code into} ("table(columns) VALUES (...)") that does nothing when a key already exists. */
+    public abstract String insertOrIgnore(String into);
+
+    /**
+     * {@code INSERT} of {@code into} ("table(columns) VALUES (...)") that replaces the row whose {@code key} columns
+     * (comma-separated) match: SQLite replaces the whole row, PostgreSQL updates the {@code updated} columns.
+     */
+    public abstract String upsert(String into, String key, String... updated);
+
+    /** A literal empty byte string (BLOB, bytea). */
+    public abstract String emptyBytes();
+
+    /** The column that orders a table's rows by insertion where the schema has no id of its own. */
+    public abstract String rowId();
+
+    /** Skips the first {@code ?} rows of an ordered query with no limit. */
+    public abstract String offset();
+
+    /** An {@code INSERT} of {@code into} ("table(columns) VALUES (...)") whose generated {@code id} is wanted. */
+    public abstract PreparedStatement prepareInsert(Connection c, String into) throws SQLException;
+
+    /** Runs a statement from {@link #prepareInsert} and returns the id of the row it inserted. */
+    public abstract long insertReturningId(PreparedStatement ps) throws SQLException;
+}
