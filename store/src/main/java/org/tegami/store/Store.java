@@ -32,6 +32,9 @@ public interface Store extends AutoCloseable {
     /** Recent log lines about messages, by the ids they name ({@code tegami trace}). */
     TraceHistoryStore traceHistory();
 
+    /** Sliding-window counts and leases the nodes sharing this store coordinate through (throttles, POP3 locks). */
+    CoordinationStore coordination();
+
     @Override
     void close();
 }

@@ -245,6 +245,19 @@ final class PgSchema {
                 failure_types %1$s NOT NULL,
                 UNIQUE(report_id, policy_domain, policy_type));
             CREATE INDEX tls_report_received_at ON tls_report_received(received);
+            """.formatted(T),
+            // 3: the embedded store's v26: events and leases the nodes coordinate through (ADR 0024)
+            """
+            CREATE TABLE coord_event(
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                key %1$s NOT NULL,
+                time BIGINT NOT NULL);
+            CREATE INDEX coord_event_key ON coord_event(key, time);
+            CREATE INDEX coord_event_time ON coord_event(time);
+            CREATE TABLE coord_lease(
+                name %1$s PRIMARY KEY,
+                holder %1$s NOT NULL,
+                until BIGINT NOT NULL);
             """.formatted(T));
 
     /** The schema version this code writes. */

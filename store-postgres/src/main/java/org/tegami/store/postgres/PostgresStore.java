@@ -17,6 +17,7 @@ import org.tegami.store.Store;
 import org.tegami.store.TlsReportStore;
 import org.tegami.store.jdbc.JdbcDmarcReports;
 import org.tegami.store.jdbc.JdbcFetchSources;
+import org.tegami.store.jdbc.JdbcCoordination;
 import org.tegami.store.jdbc.JdbcGreylist;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
@@ -38,6 +39,7 @@ public final class PostgresStore implements Store {
     private final PgQueue queue;
     private final PgClassifier classifier;
     private final JdbcGreylist greylist;
+    private final JdbcCoordination coordination;
     private final JdbcDmarcReports dmarcReports;
     private final JdbcTlsReports tlsReports;
     private final PgSieve sieve;
@@ -53,6 +55,7 @@ public final class PostgresStore implements Store {
         mail = new PgMail(db, queue, blobs, uidValidity, clock);
         classifier = new PgClassifier(db);
         greylist = new JdbcGreylist(db);
+        coordination = new JdbcCoordination(db);
         dmarcReports = new JdbcDmarcReports(db);
         tlsReports = new JdbcTlsReports(db);
         sieve = new PgSieve(db);
@@ -145,6 +148,11 @@ public final class PostgresStore implements Store {
     @Override
     public org.tegami.store.TraceHistoryStore traceHistory() {
         return traceHistory;
+    }
+
+    @Override
+    public org.tegami.store.CoordinationStore coordination() {
+        return coordination;
     }
 
     @Override

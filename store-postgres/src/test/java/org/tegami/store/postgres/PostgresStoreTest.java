@@ -19,7 +19,8 @@ import org.tegami.testkit.TestPostgres;
 class PostgresStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract,
         org.tegami.store.GreylistStoreContract, org.tegami.store.DmarcReportStoreContract,
         org.tegami.store.SieveScriptStoreContract, org.tegami.store.FetchSourceStoreContract,
-        org.tegami.store.TlsReportStoreContract, org.tegami.store.TraceHistoryStoreContract {
+        org.tegami.store.TlsReportStoreContract, org.tegami.store.TraceHistoryStoreContract,
+        org.tegami.store.CoordinationStoreContract {
     @TempDir
     Path dir;
     private TestPostgres.Database db;

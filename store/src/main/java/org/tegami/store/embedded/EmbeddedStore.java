@@ -16,6 +16,7 @@ import org.tegami.store.QueueStore;
 import org.tegami.store.Store;
 import org.tegami.store.jdbc.JdbcDmarcReports;
 import org.tegami.store.jdbc.JdbcFetchSources;
+import org.tegami.store.jdbc.JdbcCoordination;
 import org.tegami.store.jdbc.JdbcGreylist;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
@@ -33,6 +34,7 @@ public final class EmbeddedStore implements Store {
     private final SqlQueue queue;
     private final SqlClassifier classifier;
     private final JdbcGreylist greylist;
+    private final JdbcCoordination coordination;
     private final JdbcDmarcReports dmarcReports;
     private final JdbcTlsReports tlsReports;
     private final SqlSieve sieve;
@@ -58,6 +60,7 @@ public final class EmbeddedStore implements Store {
         mail = new SqlMail(db, queue, blobs, uidValidity, clock);
         classifier = new SqlClassifier(db);
         greylist = new JdbcGreylist(db);
+        coordination = new JdbcCoordination(db);
         dmarcReports = new JdbcDmarcReports(db);
         tlsReports = new JdbcTlsReports(db);
         sieve = new SqlSieve(db);
@@ -180,6 +183,11 @@ public final class EmbeddedStore implements Store {
     @Override
     public org.tegami.store.TraceHistoryStore traceHistory() {
         return traceHistory;
+    }
+
+    @Override
+    public org.tegami.store.CoordinationStore coordination() {
+        return coordination;
     }
 
     Db db() {

@@ -327,6 +327,19 @@ final class Schema {
                 failure_types TEXT NOT NULL,
                 UNIQUE(report_id, policy_domain, policy_type));
             CREATE INDEX tls_report_received_at ON tls_report_received(received);
+            """,
+            // v26: what nodes sharing a database coordinate through (ADR 0024): sliding-window events by key, and
+            // leases; the same tables here so both stores run one implementation
+            """
+            CREATE TABLE coord_event(
+                key TEXT NOT NULL,
+                time INTEGER NOT NULL);
+            CREATE INDEX coord_event_key ON coord_event(key, time);
+            CREATE INDEX coord_event_time ON coord_event(time);
+            CREATE TABLE coord_lease(
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                until INTEGER NOT NULL);
             """);
 
     static void migrate(Connection c) throws SQLException {

@@ -11,7 +11,8 @@ import org.tegami.store.StoreLifecycleContract;
 class EmbeddedStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract,
         org.tegami.store.GreylistStoreContract, org.tegami.store.DmarcReportStoreContract,
         org.tegami.store.SieveScriptStoreContract, org.tegami.store.FetchSourceStoreContract,
-        org.tegami.store.TlsReportStoreContract, org.tegami.store.TraceHistoryStoreContract {
+        org.tegami.store.TlsReportStoreContract, org.tegami.store.TraceHistoryStoreContract,
+        org.tegami.store.CoordinationStoreContract {
     @TempDir
     Path dir;
     private Store store;
