@@ -142,7 +142,11 @@ public final class TegamiServer implements AutoCloseable {
                     new org.tegami.delivery.abuse.RspamdLearner(u, abuse.rspamdPassword(),
                             org.tegami.delivery.abuse.RspamdStage.TIMEOUT, clock))).start();
             var accounts = store.accounts();
-            var auth = new Authenticator(accounts, new PasswordHasher(), new LoginThrottle(clock));
+            // ADR 0024: on a store several nodes share, throttles, rates and POP3 locks are the cluster's
+            boolean sharedStore = cfg.store() instanceof org.tegami.server.config.StoreSettings.Postgres;
+            var coordination = store.coordination();
+            var auth = new Authenticator(accounts, new PasswordHasher(), sharedStore
+                    ? LoginThrottle.shared(coordination, clock) : new LoginThrottle(clock));
             // Port 25 may hold at most half of all connections, so mail from the internet never crowds out users;
             // and when full, connections that have not logged in are evicted oldest first (ConnectionLimiter).
             var limiter = new ConnectionLimiter(cfg.limits().connectionsTotal(), cfg.limits().connectionsPerIp())
@@ -151,12 +155,15 @@ public final class TegamiServer implements AutoCloseable {
             var srs = new org.tegami.mailauth.srs.Srs(org.tegami.mailauth.srs.SrsKeys.loadOrCreate(cfg.dataDir()), clock,
                     cfg.forwarding().srsMaxAge());
             forwarder = new org.tegami.delivery.forward.Forwarder(srs, new DkimKeys(cfg.dataDir()), cfg.hostname(),
-                    authentication, clock, cfg.forwarding());
+                    authentication, clock, cfg.forwarding(), sharedStore
+                    ? org.tegami.delivery.forward.ForwardRate.shared(cfg.forwarding().maxPerHour(), coordination)
+                    : new org.tegami.delivery.forward.ForwardRate(cfg.forwarding().maxPerHour()));
             var smtpEnv = new SmtpEnvironment(cfg.hostname(), cfg.limits(), store, auth,
-                    new RecipientResolver(accounts), tls, clock, new SendRate(cfg.limits().messagesPerHour()),
+                    new RecipientResolver(accounts), tls, clock, sharedStore
+                    ? SendRate.shared(cfg.limits().messagesPerHour(), coordination) : new SendRate(cfg.limits().messagesPerHour()),
                     pipeline, forwarder);
             var pop3 = new Pop3Server(new Pop3Environment(cfg.hostname(), store, auth, tls, Duration.ofMinutes(10),
-                    new MaildropLocks()));
+                    sharedStore ? MaildropLocks.shared(coordination, nodeId(cfg), clock, pop3LeaseTtl) : new MaildropLocks()));
             var inbound = new SmtpServer(SmtpServer.Role.INBOUND, smtpEnv);
             var submission = new SmtpServer(SmtpServer.Role.SUBMISSION, smtpEnv);
             bind(bound, cfg, "smtp", TlsMode.STARTTLS, tls, limiter, inbound, SmtpServer.BUSY);
@@ -238,6 +245,14 @@ public final class TegamiServer implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    /** How long a POP3 maildrop lease lasts unrenewed on a shared store; tests shorten it. */
+    static volatile Duration pop3LeaseTtl = MaildropLocks.TTL;
+
+    /** This process's id among the nodes sharing a store: the host name and a random part (a restart is a new node). */
+    private static String nodeId(TegamiConfig cfg) {
+        return cfg.hostname() + "-" + Long.toHexString(new java.security.SecureRandom().nextLong());
     }
 
     /** Forwarding to aliases' remote targets (ADR 0013). */

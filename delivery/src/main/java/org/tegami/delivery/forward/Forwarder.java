@@ -62,11 +62,17 @@ public final class Forwarder {
      */
     public Forwarder(Srs srs, DkimKeys dkim, String hostname, AuthenticationStage authentication, InstantSource clock,
                      ForwardingSettings settings) {
+        this(srs, dkim, hostname, authentication, clock, settings, new ForwardRate(settings.maxPerHour()));
+    }
+
+    /** @param rate the per-alias rate ({@link ForwardRate#shared} when several nodes share the store) */
+    public Forwarder(Srs srs, DkimKeys dkim, String hostname, AuthenticationStage authentication, InstantSource clock,
+                     ForwardingSettings settings, ForwardRate rate) {
         this.srs = srs;
         this.dkim = dkim;
         this.hostname = hostname;
         this.authentication = authentication;
-        this.rate = new ForwardRate(settings.maxPerHour());
+        this.rate = rate;
         this.clock = clock;
         this.settings = settings;
     }

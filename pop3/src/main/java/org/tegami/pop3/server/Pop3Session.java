@@ -248,7 +248,15 @@ final class Pop3Session {
     }
 
     private void openMaildrop(Account a) throws IOException {
-        if (!env.locks().tryLock(a.id())) {
+        boolean locked;
+        try {
+            locked = env.locks().tryLock(a.id());
+        } catch (RuntimeException e) { // the shared store did not answer: fail closed (ADR 0024)
+            LOG.log(Level.ERROR, "cannot lock the maildrop of " + a.address(), e);
+            err("[SYS/TEMP] Maildrop unavailable, try again later");
+            return;
+        }
+        if (!locked) {
             err("[IN-USE] Maildrop already locked by another POP3 session");
             return;
         }
@@ -309,6 +317,11 @@ final class Pop3Session {
         }
         // RFC 1939 §6: UPDATE state. The deletions are durable before we say +OK.
         var uids = drop.deletedUids();
+        if (!uids.isEmpty() && !env.locks().held(account.id())) {
+            // RFC 1939 §8: another node's session took the maildrop after this one's lease ran out
+            err("[SYS/TEMP] Maildrop lock lost; nothing was deleted");
+            return;
+        }
         if (!uids.isEmpty() && !maildropStillExists()) {
             // RFC 2449 §8.1.2 SYS/PERM: the user or their INBOX was removed while this session was open
             err("[SYS/PERM] This maildrop no longer exists; nothing was deleted");
