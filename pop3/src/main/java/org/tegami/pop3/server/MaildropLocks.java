@@ -131,7 +131,8 @@ public final class MaildropLocks {
         }
     }
 
-    private static String lease(AccountId account) {
+    /** The name of the account's maildrop lease in the {@link CoordinationStore}. */
+    public static String lease(AccountId account) {
         return "pop3:" + account.value();
     }
 }
