@@ -129,6 +129,42 @@ class TwoNodesCoordinationTest {
         }
     }
 
+    /** What the shared path costs per call on PostgreSQL (printed for ADR 0024; bounded loosely so it can fail). */
+    @Test
+    @Order(4)
+    void sharedCallsCostAFewMilliseconds() {
+        var c = nodeB.store().coordination();
+        int n = 100;
+        Instant t = Instant.now();
+        long[] nanos = new long[5];
+        for (int i = 0; i < n; i++) {
+            long s0 = System.nanoTime();
+            c.record("measure:" + (i % 20), t.plusMillis(i), 10);
+            long s1 = System.nanoTime();
+            c.recent("measure:" + (i % 20), t.minusSeconds(900), 10);
+            long s2 = System.nanoTime();
+            c.book("measure-book:" + (i % 20), t, Duration.ofHours(1), 100);
+            long s3 = System.nanoTime();
+            boolean got = c.tryAcquire("measure-lease:" + i, "me", t, t.plusSeconds(60));
+            long s4 = System.nanoTime();
+            c.release("measure-lease:" + i, "me");
+            long s5 = System.nanoTime();
+            assertTrue(got);
+            nanos[0] += s1 - s0;
+            nanos[1] += s2 - s1;
+            nanos[2] += s3 - s2;
+            nanos[3] += s4 - s3;
+            nanos[4] += s5 - s4;
+        }
+        String[] names = {"record", "recent", "book", "tryAcquire", "release"};
+        StringBuilder sb = new StringBuilder("TwoNodesCoordinationTest: mean per call on PostgreSQL:");
+        for (int i = 0; i < names.length; i++) {
+            sb.append(' ').append(names[i]).append(' ').append(String.format("%.2f", nanos[i] / 1e6 / n)).append(" ms");
+            assertTrue(nanos[i] / n < 100_000_000L, names[i] + " takes over 100 ms");
+        }
+        System.out.println(sb);
+    }
+
     private static String submit(TegamiServer node, int n) throws Exception {
         try (Wire w = Wire.tls(node.port("submissions"))) {
             assertEquals("220 mail.example.test ESMTP Tegami", w.line());
