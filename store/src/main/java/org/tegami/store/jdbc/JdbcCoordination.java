@@ -7,9 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.tegami.store.CoordinationStore;
@@ -53,10 +51,17 @@ public final class JdbcCoordination implements CoordinationStore {
         if (limit <= 0) return Recent.NONE;
         String k = key(key);
         int bound = bound(limit);
-        List<Long> times = db.read(tx -> latest(tx, k, after.toEpochMilli(), bound));
-        if (times.isEmpty()) return Recent.NONE;
-        return new Recent(times.size(), Optional.of(Instant.ofEpochMilli(times.getLast())),
-                Optional.of(Instant.ofEpochMilli(times.getFirst())));
+        return db.read(tx -> {
+            // one row back however many are counted (a limit may be the hourly submission limit)
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COUNT(*), MIN(time), MAX(time) FROM (SELECT time"
+                    + " FROM coord_event WHERE key = ? AND time > ? ORDER BY time DESC LIMIT ?) latest",
+                    k, after.toEpochMilli(), bound);
+                 ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getInt(1) == 0) return Recent.NONE;
+                return new Recent(rs.getInt(1), Optional.of(Instant.ofEpochMilli(rs.getLong(2))),
+                        Optional.of(Instant.ofEpochMilli(rs.getLong(3))));
+            }
+        });
     }
 
     @Override
@@ -64,9 +69,13 @@ public final class JdbcCoordination implements CoordinationStore {
         String k = key(key);
         int bound = bound(limit);
         long at = db.write(tx -> {
-            List<Long> times = latest(tx, k, Long.MIN_VALUE, bound);
-            long t = times.size() < bound ? now.toEpochMilli()
-                    : Math.max(now.toEpochMilli(), times.getLast() + window.toMillis());
+            // the oldest of the key's latest `bound` events, if it has that many: the next slot is a window after it
+            long t = now.toEpochMilli();
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT time FROM coord_event WHERE key = ?"
+                    + " ORDER BY time DESC LIMIT 1 OFFSET ?", k, bound - 1);
+                 ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) t = Math.max(t, rs.getLong(1) + window.toMillis());
+            }
             Jdbc.update(tx, "INSERT INTO coord_event(key, time) VALUES (?, ?)", k, t);
             trim(tx, k, bound);
             return t;
@@ -106,17 +115,6 @@ public final class JdbcCoordination implements CoordinationStore {
         long b = before.toEpochMilli();
         return db.write(tx -> Jdbc.update(tx, "DELETE FROM coord_event WHERE time < ?", b)
                 + Jdbc.update(tx, "DELETE FROM coord_lease WHERE until < ?", b));
-    }
-
-    /** The key's latest event times later than {@code after}, newest first, at most {@code limit}. */
-    private static List<Long> latest(Tx tx, String key, long after, int limit) throws java.sql.SQLException {
-        List<Long> out = new ArrayList<>();
-        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT time FROM coord_event WHERE key = ? AND time > ?"
-                + " ORDER BY time DESC LIMIT ?", key, after, limit);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.add(rs.getLong(1));
-        }
-        return out;
     }
 
     /** Deletes the key's events beyond its {@code keep} latest. */
