@@ -18,6 +18,7 @@ import org.tegami.store.TlsReportStore;
 import org.tegami.store.jdbc.JdbcDmarcReports;
 import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcGreylist;
+import org.tegami.store.jdbc.JdbcSieve;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
 
@@ -40,7 +41,7 @@ public final class PostgresStore implements Store {
     private final JdbcGreylist greylist;
     private final JdbcDmarcReports dmarcReports;
     private final JdbcTlsReports tlsReports;
-    private final PgSieve sieve;
+    private final JdbcSieve sieve;
     private final JdbcTraceHistory traceHistory;
     private final JdbcFetchSources fetchSources;
 
@@ -55,7 +56,7 @@ public final class PostgresStore implements Store {
         greylist = new JdbcGreylist(db);
         dmarcReports = new JdbcDmarcReports(db);
         tlsReports = new JdbcTlsReports(db);
-        sieve = new PgSieve(db);
+        sieve = new JdbcSieve(db);
         traceHistory = new JdbcTraceHistory(db);
         fetchSources = new JdbcFetchSources(db);
         db.listen(this::remote, () -> {

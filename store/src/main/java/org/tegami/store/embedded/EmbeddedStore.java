@@ -17,6 +17,7 @@ import org.tegami.store.Store;
 import org.tegami.store.jdbc.JdbcDmarcReports;
 import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcGreylist;
+import org.tegami.store.jdbc.JdbcSieve;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
 
@@ -35,7 +36,7 @@ public final class EmbeddedStore implements Store {
     private final JdbcGreylist greylist;
     private final JdbcDmarcReports dmarcReports;
     private final JdbcTlsReports tlsReports;
-    private final SqlSieve sieve;
+    private final JdbcSieve sieve;
     private final JdbcFetchSources fetchSources;
     private final JdbcTraceHistory traceHistory;
 
@@ -60,7 +61,7 @@ public final class EmbeddedStore implements Store {
         greylist = new JdbcGreylist(db);
         dmarcReports = new JdbcDmarcReports(db);
         tlsReports = new JdbcTlsReports(db);
-        sieve = new SqlSieve(db);
+        sieve = new JdbcSieve(db);
         fetchSources = new JdbcFetchSources(db);
         traceHistory = new JdbcTraceHistory(db);
     }
