@@ -14,6 +14,8 @@ import org.tegami.store.MailStore;
 import org.tegami.store.ObjectStorage;
 import org.tegami.store.QueueStore;
 import org.tegami.store.Store;
+import org.tegami.store.jdbc.JdbcAccounts;
+import org.tegami.store.jdbc.JdbcClassifier;
 import org.tegami.store.jdbc.JdbcDmarcReports;
 import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcGreylist;
@@ -29,10 +31,10 @@ import org.tegami.store.jdbc.JdbcTraceHistory;
 public final class EmbeddedStore implements Store {
     private final Db db;
     private final FileBlobStore blobs;
-    private final SqlAccounts accounts;
+    private final JdbcAccounts accounts;
     private final SqlMail mail;
     private final SqlQueue queue;
-    private final SqlClassifier classifier;
+    private final JdbcClassifier classifier;
     private final JdbcGreylist greylist;
     private final JdbcDmarcReports dmarcReports;
     private final JdbcTlsReports tlsReports;
@@ -54,10 +56,10 @@ public final class EmbeddedStore implements Store {
             if (given != null) given.close();
             throw e;
         }
-        accounts = new SqlAccounts(db, uidValidity);
+        accounts = new JdbcAccounts(db, uidValidity);
         queue = new SqlQueue(db);
         mail = new SqlMail(db, queue, blobs, uidValidity, clock);
-        classifier = new SqlClassifier(db);
+        classifier = new JdbcClassifier(db);
         greylist = new JdbcGreylist(db);
         dmarcReports = new JdbcDmarcReports(db);
         tlsReports = new JdbcTlsReports(db);
