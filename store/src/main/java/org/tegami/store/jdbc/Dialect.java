@@ -53,6 +53,11 @@ public enum Dialect {
         }
 
         @Override
+        public int listBatch() {
+            return 500;
+        }
+
+        @Override
         public String skipLocked() {
             return "";
         }
@@ -116,6 +121,11 @@ public enum Dialect {
         }
 
         @Override
+        public int listBatch() {
+            return 10_000;
+        }
+
+        @Override
         public String skipLocked() {
             return " FOR UPDATE SKIP LOCKED";
         }
@@ -157,6 +167,12 @@ public enum Dialect {
 
     /** The function that returns the larger of its arguments ({@code MAX} in SQLite, {@code GREATEST} in PostgreSQL). */
     public abstract String greatest();
+
+    /**
+     * Values bound per statement where a query takes a list ({@code IN (?, ?, ...)}): well below SQLite's limit of 32766
+     * host parameters and PostgreSQL's 65535, so that a large list costs PostgreSQL few round trips.
+     */
+    public abstract int listBatch();
 
     /**
      * Appended to a {@code SELECT} inside an {@code UPDATE ... WHERE id IN (...)} that claims rows: PostgreSQL's
