@@ -12,8 +12,8 @@ import org.tegami.server.config.TegamiConfig;
 import org.tegami.store.ObjectStorage;
 import org.tegami.store.Store;
 import org.tegami.store.embedded.EmbeddedStore;
+import org.tegami.store.embedded.FileObjects;
 import org.tegami.store.embedded.Upgrade;
-import org.tegami.store.postgres.DirectoryObjects;
 import org.tegami.store.postgres.PostgresStore;
 
 /**
@@ -47,7 +47,7 @@ public final class Stores {
                 } else {
                     try {
                         // Single node only: large blobs' bytes are files under this node's data directory.
-                        objects = new DirectoryObjects(cfg.dataDir().resolve("objects"));
+                        objects = FileObjects.directory(cfg.dataDir().resolve("objects"));
                     } catch (IOException ex) {
                         throw new StoreException("cannot open the blob directory under " + cfg.dataDir() + ": " + ex.getMessage(), ex);
                     }

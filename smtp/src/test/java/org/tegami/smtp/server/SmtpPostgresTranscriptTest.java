@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
-import org.tegami.store.postgres.DirectoryObjects;
+import org.tegami.store.embedded.FileObjects;
 import org.tegami.store.postgres.PostgresStore;
 import org.tegami.testkit.TestPostgres;
 import org.tegami.testkit.TranscriptTests;
@@ -31,7 +31,7 @@ class SmtpPostgresTranscriptTest {
             Path objects = Files.createTempDirectory(dir, "objects");
             try (var server = new SmtpTestServer(tls, clock -> {
                 try {
-                    return PostgresStore.open(db.url(), db.user(), db.password(), new DirectoryObjects(objects), clock);
+                    return PostgresStore.open(db.url(), db.user(), db.password(), FileObjects.directory(objects), clock);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -1,28 +1,22 @@
 package org.tegami.store.postgres;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.tegami.core.PrivateFiles;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
 import org.tegami.store.ObjectStorage;
+import org.tegami.store.jdbc.BlobCatalog;
+import org.tegami.store.jdbc.BlobSpool;
+import org.tegami.store.jdbc.Dialect;
 import org.tegami.store.jdbc.Jdbc;
 import org.tegami.store.jdbc.Tx;
 
@@ -49,6 +43,7 @@ final class PgBlobStore implements BlobStore {
     static final long HOLD_MILLIS = 3_600_000;
 
     private final PgDb db;
+    private final BlobCatalog catalog;
     private final ObjectStorage objects;
     private final int inlineMax;
     /** Blobs committed by open writers of this process, by hex. */
@@ -66,6 +61,7 @@ final class PgBlobStore implements BlobStore {
 
     PgBlobStore(PgDb db, ObjectStorage objects, int inlineMax) {
         this.db = db;
+        this.catalog = new BlobCatalog(db);
         this.objects = objects;
         this.inlineMax = inlineMax;
     }
@@ -97,8 +93,7 @@ final class PgBlobStore implements BlobStore {
         String after = "";
         while (true) {
             String from = after;
-            List<String> batch = db.read(tx -> Jdbc.strings(tx,
-                    "SELECT hex FROM blob_orphans WHERE hex > ? ORDER BY hex LIMIT 500", from));
+            List<String> batch = db.read(tx -> BlobCatalog.orphans(tx, from));
             if (batch.isEmpty()) return deleted;
             for (String hex : batch) {
                 if (holds.containsKey(hex)) continue;
@@ -117,18 +112,16 @@ final class PgBlobStore implements BlobStore {
         try (var ps = Jdbc.prepare(tx, "SELECT data IS NOT NULL, held_until FROM blobs WHERE hex = ? FOR UPDATE", hex);
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
-                Jdbc.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                BlobCatalog.unlist(tx, hex);
                 return false;
             }
             if (rs.getLong(2) > System.currentTimeMillis()) return false; // a writer holds it: look again later
             inline = rs.getBoolean(1);
         }
-        boolean named = !Jdbc.strings(tx, "SELECT 1 FROM messages WHERE blob = ? LIMIT 1", hex).isEmpty()
-                || !Jdbc.strings(tx, "SELECT 1 FROM queue WHERE blob = ? LIMIT 1", hex).isEmpty();
-        Jdbc.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+        boolean named = BlobCatalog.named(tx, hex);
+        BlobCatalog.unlist(tx, hex);
         if (named) return false;
-        Jdbc.update(tx, "DELETE FROM blobs WHERE hex = ?", hex);
-        Jdbc.update(tx, "DELETE FROM blob_index WHERE hex = ?", hex);
+        BlobCatalog.drop(tx, hex);
         if (!inline) {
             try {
                 objects.delete(hex);
@@ -167,113 +160,44 @@ final class PgBlobStore implements BlobStore {
 
     @Override
     public java.util.Optional<String> index(BlobId id) {
-        return db.point(tx -> Jdbc.strings(tx, "SELECT data FROM blob_index WHERE hex = ?", id.hex())).stream().findFirst();
+        return catalog.index(id);
     }
 
     @Override
     public java.util.Map<BlobId, String> index(java.util.Collection<BlobId> ids) {
-        java.util.Map<String, BlobId> byHex = new java.util.HashMap<>();
-        for (BlobId id : ids) byHex.put(id.hex(), id);
-        java.util.Map<BlobId, String> out = new java.util.HashMap<>();
-        if (byHex.isEmpty()) return out;
-        db.read(tx -> {
-            try (var ps = tx.c.prepareStatement("SELECT hex, data FROM blob_index WHERE hex = ANY(?)")) {
-                ps.setArray(1, tx.c.createArrayOf("text", byHex.keySet().toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.put(byHex.get(rs.getString(1)), rs.getString(2));
-                }
-            }
-            return null;
-        });
-        return out;
+        return catalog.index(ids);
     }
 
     @Override
     public void putIndex(java.util.Map<BlobId, String> entries) {
-        db.write(tx -> {
-            for (var e : entries.entrySet()) {
-                Jdbc.update(tx, "INSERT INTO blob_index(hex, data) VALUES (?, ?)"
-                        + " ON CONFLICT (hex) DO UPDATE SET data = excluded.data", e.getKey().hex(), e.getValue());
-            }
-            return null;
-        });
+        catalog.putIndex(entries);
     }
 
-    /**
-     * Buffers in memory up to {@code inlineMax} bytes; past that, spills to a temporary file in the object
-     * storage's temporary directory and streams on, so memory per message stays bounded whatever its size.
-     */
+    /** Bytes in a {@link BlobSpool}: in memory up to {@code inlineMax}, past that in the object storage's temporary directory. */
     private final class Writer implements BlobWriter {
-        private final MessageDigest digest;
-        private final CountingStream counter;
-        private final OutputStream out;
-        private final java.io.ByteArrayOutputStream memory = new java.io.ByteArrayOutputStream(16 * 1024);
-        private Path file;
-        private FileChannel channel;
+        private final BlobSpool spool = new BlobSpool(objects.tempDirectory(), inlineMax);
         private boolean done;
         private String committed;
         private Hold hold;
 
-        Writer() {
-            try {
-                digest = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-            counter = new CountingStream(new OutputStream() {
-                private OutputStream target = memory;
-
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    if (channel == null && memory.size() + len > inlineMax) target = spill();
-                    target.write(b, off, len);
-                }
-            });
-            out = new BufferedOutputStream(new DigestOutputStream(counter, digest), 16 * 1024);
-        }
-
-        private OutputStream spill() throws IOException {
-            file = objects.tempDirectory().resolve(UUID.randomUUID() + ".tmp");
-            channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PrivateFiles.fileMode());
-            OutputStream f = Channels.newOutputStream(channel);
-            memory.writeTo(f);
-            memory.reset();
-            return f;
-        }
-
         @Override
         public OutputStream stream() {
-            return out;
+            return spool.stream();
         }
 
         @Override
         public long size() {
-            try {
-                out.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return counter.count;
+            return spool.size();
         }
 
         @Override
         public BlobId commit() throws IOException {
-            out.flush();
             done = true;
-            BlobId id = BlobId.of(digest.digest());
+            long size = spool.size();
+            BlobId id = spool.finish();
             String hex = id.hex();
-            long size = counter.count;
-            byte[] inline = channel == null ? memory.toByteArray() : null;
-            if (channel != null) {
-                channel.force(true);
-                channel.close();
-            }
+            byte[] inline = spool.spilled() ? null : spool.bytes();
+            Path file = spool.file();
             Hold h = new Hold(System.currentTimeMillis() + HOLD_MILLIS);
             holds.put(hex, h);
             try {
@@ -291,7 +215,7 @@ final class PgBlobStore implements BlobStore {
                         }
                     }
                     // The collector checks it later: a write refused after commit names nothing.
-                    Jdbc.update(tx, "INSERT INTO blob_orphans(hex) VALUES (?) ON CONFLICT DO NOTHING", hex);
+                    BlobCatalog.orphan(Dialect.POSTGRESQL, tx, hex);
                     return null;
                 });
             } catch (UncheckedIOException e) {
@@ -322,33 +246,7 @@ final class PgBlobStore implements BlobStore {
             }
             if (done) return;
             done = true;
-            if (channel == null) return;
-            try {
-                channel.close();
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a leftover temporary file is removed when the object storage opens next
-            }
-        }
-    }
-
-    private static final class CountingStream extends java.io.FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
+            spool.discard();
         }
     }
 }

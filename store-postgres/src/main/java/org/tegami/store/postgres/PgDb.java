@@ -233,7 +233,8 @@ final class PgDb implements Transactions, AutoCloseable {
      * Tells the other nodes that something changed ({@code kind id}): sent after the commit, batched, on its own
      * thread. A lost notification only delays a wake-up: sessions catch up by modseq whenever they look.
      */
-    void publish(String what) {
+    @Override
+    public void publish(String what) {
         if (!closed) outgoing.add(node + " " + what);
     }
 

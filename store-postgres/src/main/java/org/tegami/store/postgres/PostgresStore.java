@@ -15,10 +15,13 @@ import org.tegami.store.QueueStore;
 import org.tegami.store.SieveScriptStore;
 import org.tegami.store.Store;
 import org.tegami.store.TlsReportStore;
+import org.tegami.store.jdbc.JdbcAccounts;
+import org.tegami.store.jdbc.JdbcClassifier;
 import org.tegami.store.jdbc.JdbcDmarcReports;
 import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcCoordination;
 import org.tegami.store.jdbc.JdbcGreylist;
+import org.tegami.store.jdbc.JdbcSieve;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
 
@@ -34,15 +37,15 @@ public final class PostgresStore implements Store {
     private final PgDb db;
     private final ObjectStorage objects;
     private final PgBlobStore blobs;
-    private final PgAccounts accounts;
+    private final JdbcAccounts accounts;
     private final PgMail mail;
     private final PgQueue queue;
-    private final PgClassifier classifier;
+    private final JdbcClassifier classifier;
     private final JdbcGreylist greylist;
     private final JdbcCoordination coordination;
     private final JdbcDmarcReports dmarcReports;
     private final JdbcTlsReports tlsReports;
-    private final PgSieve sieve;
+    private final JdbcSieve sieve;
     private final JdbcTraceHistory traceHistory;
     private final JdbcFetchSources fetchSources;
 
@@ -50,15 +53,15 @@ public final class PostgresStore implements Store {
         this.db = db;
         this.objects = objects;
         blobs = new PgBlobStore(db, objects, inlineMax);
-        accounts = new PgAccounts(db, uidValidity);
+        accounts = new JdbcAccounts(db, uidValidity);
         queue = new PgQueue(db);
         mail = new PgMail(db, queue, blobs, uidValidity, clock);
-        classifier = new PgClassifier(db);
+        classifier = new JdbcClassifier(db);
         greylist = new JdbcGreylist(db);
         coordination = new JdbcCoordination(db);
         dmarcReports = new JdbcDmarcReports(db);
         tlsReports = new JdbcTlsReports(db);
-        sieve = new PgSieve(db);
+        sieve = new JdbcSieve(db);
         traceHistory = new JdbcTraceHistory(db);
         fetchSources = new JdbcFetchSources(db);
         db.listen(this::remote, () -> {

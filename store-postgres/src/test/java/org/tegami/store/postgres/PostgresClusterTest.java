@@ -37,6 +37,7 @@ import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.QueueEntry;
 import org.tegami.store.StoreContract;
+import org.tegami.store.embedded.FileObjects;
 import org.tegami.testkit.TestPostgres;
 
 /**
@@ -63,7 +64,7 @@ class PostgresClusterTest {
     private synchronized PostgresStore node() {
         try {
             PostgresStore s = PostgresStore.open(db.url(), db.user(), db.password(),
-                    new DirectoryObjects(dir.resolve("objects")), InstantSource.system());
+                    FileObjects.directory(dir.resolve("objects")), InstantSource.system());
             opened.add(s);
             return s;
         } catch (IOException e) {
@@ -262,7 +263,7 @@ class PostgresClusterTest {
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/tegami?password=hunter2";
         long start = System.nanoTime();
         StoreException e = assertThrows(StoreException.class, () -> PostgresStore.open(url, "tegami", "",
-                new DirectoryObjects(dir.resolve("objects")), InstantSource.system()));
+                FileObjects.directory(dir.resolve("objects")), InstantSource.system()));
         assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 10, "fails fast");
         assertTrue(e.getMessage().startsWith("cannot reach PostgreSQL at jdbc:postgresql://127.0.0.1:" + port + "/tegami: "),
                 e.getMessage());
@@ -289,6 +290,6 @@ class PostgresClusterTest {
         a.mail().expunge(inbox.id(), Set.of(a.mail().messages(inbox.id()).getFirst().uid()));
         assertEquals(1, b.blobs().collect());
         assertFalse(a.blobs().exists(id));
-        assertEquals(-1, new DirectoryObjects(dir.resolve("objects")).size(id.hex()), "the object is gone too");
+        assertEquals(-1, FileObjects.directory(dir.resolve("objects")).size(id.hex()), "the object is gone too");
     }
 }

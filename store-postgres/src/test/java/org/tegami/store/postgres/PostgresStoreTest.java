@@ -10,11 +10,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.store.Store;
 import org.tegami.store.StoreLifecycleContract;
+import org.tegami.store.embedded.FileObjects;
 import org.tegami.testkit.TestPostgres;
 
 /**
  * Runs every store contract against {@link PostgresStore} on a real PostgreSQL (a fresh database per test) with
- * large blobs in {@link DirectoryObjects} under a temporary directory.
+ * large blobs in {@link org.tegami.store.embedded.FileObjects} under a temporary directory.
  */
 class PostgresStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract,
         org.tegami.store.GreylistStoreContract, org.tegami.store.DmarcReportStoreContract,
@@ -35,7 +36,7 @@ class PostgresStoreTest implements StoreLifecycleContract, org.tegami.store.Pipe
 
     private Store open() {
         try {
-            return PostgresStore.open(db.url(), db.user(), db.password(), new DirectoryObjects(dir.resolve("objects")),
+            return PostgresStore.open(db.url(), db.user(), db.password(), FileObjects.directory(dir.resolve("objects")),
                     InstantSource.fixed(NOW));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -389,6 +389,12 @@ final class Db implements Transactions, AutoCloseable {
         return Dialect.SQLITE;
     }
 
+    /** A point read runs on the caller's thread; a read waits for a reader thread. */
+    @Override
+    public boolean cheapPoints() {
+        return true;
+    }
+
     /** Transactions committed so far by this instance (each one fsync); for tests and measurements. */
     long commits() {
         return commits.get();

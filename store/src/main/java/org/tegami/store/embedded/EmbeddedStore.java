@@ -14,10 +14,13 @@ import org.tegami.store.MailStore;
 import org.tegami.store.ObjectStorage;
 import org.tegami.store.QueueStore;
 import org.tegami.store.Store;
+import org.tegami.store.jdbc.JdbcAccounts;
+import org.tegami.store.jdbc.JdbcClassifier;
 import org.tegami.store.jdbc.JdbcDmarcReports;
 import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcCoordination;
 import org.tegami.store.jdbc.JdbcGreylist;
+import org.tegami.store.jdbc.JdbcSieve;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
 
@@ -29,15 +32,15 @@ import org.tegami.store.jdbc.JdbcTraceHistory;
 public final class EmbeddedStore implements Store {
     private final Db db;
     private final FileBlobStore blobs;
-    private final SqlAccounts accounts;
+    private final JdbcAccounts accounts;
     private final SqlMail mail;
     private final SqlQueue queue;
-    private final SqlClassifier classifier;
+    private final JdbcClassifier classifier;
     private final JdbcGreylist greylist;
     private final JdbcCoordination coordination;
     private final JdbcDmarcReports dmarcReports;
     private final JdbcTlsReports tlsReports;
-    private final SqlSieve sieve;
+    private final JdbcSieve sieve;
     private final JdbcFetchSources fetchSources;
     private final JdbcTraceHistory traceHistory;
 
@@ -55,15 +58,15 @@ public final class EmbeddedStore implements Store {
             if (given != null) given.close();
             throw e;
         }
-        accounts = new SqlAccounts(db, uidValidity);
+        accounts = new JdbcAccounts(db, uidValidity);
         queue = new SqlQueue(db);
         mail = new SqlMail(db, queue, blobs, uidValidity, clock);
-        classifier = new SqlClassifier(db);
+        classifier = new JdbcClassifier(db);
         greylist = new JdbcGreylist(db);
         coordination = new JdbcCoordination(db);
         dmarcReports = new JdbcDmarcReports(db);
         tlsReports = new JdbcTlsReports(db);
-        sieve = new SqlSieve(db);
+        sieve = new JdbcSieve(db);
         fetchSources = new JdbcFetchSources(db);
         traceHistory = new JdbcTraceHistory(db);
     }

@@ -1,24 +1,18 @@
 package org.tegami.store.embedded;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
-import java.util.UUID;
 import java.util.stream.Stream;
-import org.tegami.core.PrivateFiles;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
 import org.tegami.store.ObjectStorage;
+import org.tegami.store.jdbc.BlobCatalog;
+import org.tegami.store.jdbc.BlobSpool;
+import org.tegami.store.jdbc.Dialect;
 import org.tegami.store.jdbc.Jdbc;
 import org.tegami.store.jdbc.Tx;
 
@@ -35,6 +29,7 @@ final class FileBlobStore implements BlobStore {
     private final ObjectStorage objects;
     private final Path tmp;
     private final Db db;
+    private final BlobCatalog catalog;
     private final int inlineMax;
     /**
      * Committed inline blobs not yet written: the first delivery naming one inserts it in its own transaction,
@@ -71,6 +66,7 @@ final class FileBlobStore implements BlobStore {
 
     FileBlobStore(ObjectStorage objects, Db db, int inlineMax) throws IOException {
         this.db = db;
+        this.catalog = new BlobCatalog(db);
         this.inlineMax = inlineMax;
         this.objects = objects;
         tmp = objects.tempDirectory();
@@ -145,7 +141,7 @@ final class FileBlobStore implements BlobStore {
         if (!candidates.isEmpty()) {
             List<String> found = List.copyOf(candidates);
             db.write(tx -> {
-                for (String hex : found) Jdbc.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", hex);
+                for (String hex : found) BlobCatalog.orphan(Dialect.SQLITE, tx, hex);
                 return null;
             });
             candidates.removeAll(found);
@@ -159,20 +155,17 @@ final class FileBlobStore implements BlobStore {
             String last = db.write(tx -> {
                 mine.clear(); // a retried batch starts over
                 count[0] = 0;
-                List<String> batch = Jdbc.strings(tx,
-                        "SELECT hex FROM blob_orphans WHERE hex > ? ORDER BY hex LIMIT 500", from);
+                List<String> batch = BlobCatalog.orphans(tx, from);
                 for (String hex : batch) {
-                    boolean named = !Jdbc.strings(tx, "SELECT 1 FROM messages WHERE blob = ? LIMIT 1", hex).isEmpty()
-                            || !Jdbc.strings(tx, "SELECT 1 FROM queue WHERE blob = ? LIMIT 1", hex).isEmpty()
+                    boolean named = BlobCatalog.named(tx, hex)
                             || pending.containsKey(new BlobId(hex)) || spares.containsKey(new BlobId(hex));
                     if (named) {
-                        Jdbc.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                        BlobCatalog.unlist(tx, hex);
                         continue;
                     }
-                    int rows = Jdbc.update(tx, "DELETE FROM blobs WHERE hex = ?", hex);
-                    Jdbc.update(tx, "DELETE FROM blob_index WHERE hex = ?", hex);
+                    int rows = BlobCatalog.drop(tx, hex);
                     if (rows > 0) {
-                        Jdbc.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                        BlobCatalog.unlist(tx, hex);
                         count[0] += rows;
                     } else {
                         // Perhaps an object: deleted after this commit, off the writer thread (for S3 a deletion
@@ -206,7 +199,7 @@ final class FileBlobStore implements BlobStore {
             }
             if (!gone.isEmpty()) {
                 db.write(tx -> {
-                    for (String hex : gone) Jdbc.update(tx, "DELETE FROM blob_orphans WHERE hex = ?", hex);
+                    for (String hex : gone) BlobCatalog.unlist(tx, hex);
                     return null;
                 });
             }
@@ -236,7 +229,7 @@ final class FileBlobStore implements BlobStore {
 
     private void listOrphans(List<String> hexes, boolean scanDone) {
         db.write(tx -> {
-            for (String hex : hexes) Jdbc.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", hex);
+            for (String hex : hexes) BlobCatalog.orphan(Dialect.SQLITE, tx, hex);
             if (scanDone) Jdbc.update(tx, "UPDATE counters SET value = 1 WHERE name = 'blob_files_scanned'");
             return null;
         });
@@ -282,37 +275,17 @@ final class FileBlobStore implements BlobStore {
 
     @Override
     public java.util.Optional<String> index(BlobId id) {
-        return db.point(tx -> Jdbc.strings(tx, "SELECT data FROM blob_index WHERE hex = ?", id.hex())).stream().findFirst();
+        return catalog.index(id);
     }
 
     @Override
     public java.util.Map<BlobId, String> index(java.util.Collection<BlobId> ids) {
-        java.util.Map<String, BlobId> byHex = new java.util.HashMap<>();
-        for (BlobId id : ids) byHex.put(id.hex(), id);
-        List<String> hexes = new java.util.ArrayList<>(byHex.keySet());
-        java.util.Map<BlobId, String> out = new java.util.HashMap<>();
-        for (int from = 0; from < hexes.size(); from += 500) { // SQLite's bound-parameter limit, with room
-            List<String> chunk = hexes.subList(from, Math.min(hexes.size(), from + 500));
-            String sql = "SELECT hex, data FROM blob_index WHERE hex IN (" + "?,".repeat(chunk.size() - 1) + "?)";
-            db.read(tx -> {
-                try (var ps = Jdbc.prepare(tx, sql, chunk.toArray()); var rs = ps.executeQuery()) {
-                    while (rs.next()) out.put(byHex.get(rs.getString(1)), rs.getString(2));
-                }
-                return null;
-            });
-        }
-        return out;
+        return catalog.index(ids);
     }
 
     @Override
     public void putIndex(java.util.Map<BlobId, String> entries) {
-        db.write(tx -> {
-            for (var e : entries.entrySet()) {
-                Jdbc.update(tx, "INSERT OR REPLACE INTO blob_index(hex, data) VALUES (?, ?)", e.getKey().hex(),
-                        e.getValue());
-            }
-            return null;
-        });
+        catalog.putIndex(entries);
     }
 
     @Override
@@ -328,83 +301,35 @@ final class FileBlobStore implements BlobStore {
         }
     }
 
-    /**
-     * Buffers in memory up to {@code inlineMax} bytes; past that, spills everything to a temporary file and streams on,
-     * so memory per message stays bounded whatever its size.
-     */
+    /** Bytes in a {@link BlobSpool}: in memory up to {@code inlineMax}, past that in a temporary file. */
     private final class Writer implements BlobWriter {
-        private final MessageDigest digest;
-        private final CountingStream counter;
-        private final OutputStream out;
-        private final java.io.ByteArrayOutputStream memory = new java.io.ByteArrayOutputStream(16 * 1024);
-        private Path file;
-        private FileChannel channel;
+        private final BlobSpool spool = new BlobSpool(tmp, inlineMax);
         private boolean done;
         private BlobId committedInline;
         private BlobId committedFile;
         private Pending mine;
 
-        Writer() {
-            try {
-                digest = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-            counter = new CountingStream(new OutputStream() {
-                private OutputStream target = memory;
-
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    if (channel == null && memory.size() + len > inlineMax) target = spill();
-                    target.write(b, off, len);
-                }
-            });
-            out = new BufferedOutputStream(new DigestOutputStream(counter, digest), 16 * 1024);
-        }
-
-        private OutputStream spill() throws IOException {
-            file = tmp.resolve(UUID.randomUUID() + ".tmp");
-            channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PrivateFiles.fileMode());
-            OutputStream f = Channels.newOutputStream(channel);
-            memory.writeTo(f);
-            memory.reset();
-            return f;
-        }
-
         @Override
         public OutputStream stream() {
-            return out;
+            return spool.stream();
         }
 
         @Override
         public long size() {
-            try {
-                out.flush();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            return counter.count;
+            return spool.size();
         }
 
         @Override
         public BlobId commit() throws IOException {
-            out.flush();
             done = true;
-            BlobId id = BlobId.of(digest.digest());
-            if (channel == null) {
+            BlobId id = spool.finish();
+            if (!spool.spilled()) {
                 committedInline = id;
-                mine = new Pending(memory.toByteArray());
+                mine = new Pending(spool.bytes());
                 pending.put(id, mine);
                 return id;
             }
-            channel.force(true);
-            channel.close();
+            Path file = spool.file();
             committedFile = id;
             candidates.add(id.hex()); // refused after commit (quota, rights) or named by nothing: the collector sees
             if (objects.size(id.hex()) >= 0) {
@@ -432,7 +357,7 @@ final class FileBlobStore implements BlobStore {
                     if (!p.durable) db.write(tx -> { // no delivery stored it: make it durable now
                         insert(tx, id, p.data);
                         // and let the collector check it: a write refused after commit names nothing
-                        Jdbc.update(tx, "INSERT OR IGNORE INTO blob_orphans(hex) VALUES (?)", id.hex());
+                        BlobCatalog.orphan(Dialect.SQLITE, tx, id.hex());
                         return null;
                     });
                 } finally {
@@ -441,7 +366,7 @@ final class FileBlobStore implements BlobStore {
                 return;
             }
             if (committedFile != null) {
-                Path spare = file;
+                Path spare = spool.file();
                 if (spares.remove(committedFile, spare)) {
                     try {
                         Files.deleteIfExists(spare);
@@ -454,33 +379,7 @@ final class FileBlobStore implements BlobStore {
             }
             if (done) return;
             done = true;
-            if (channel == null) return;
-            try {
-                channel.close();
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a leftover tmp file is removed at the next start
-            }
-        }
-    }
-
-    private static final class CountingStream extends java.io.FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
+            spool.discard();
         }
     }
 }

@@ -17,9 +17,11 @@ import org.tegami.core.PrivateFiles;
 import org.tegami.store.ObjectStorage;
 
 /**
- * Objects as files {@code blobs/ab/cd/<key>} under the data directory, written to {@code tmp/}, fsync'd, renamed
- * into place and the directory fsync'd, so a crash leaves either no object or a whole one, never a torn file
- * under a key. The layout every data directory has had, so older ones read unchanged.
+ * Objects as files {@code <root>/ab/cd/<key>}, written to a temporary directory, fsync'd, renamed into place and the
+ * directory fsync'd, so a crash leaves either no object or a whole one, never a torn file under a key. The embedded
+ * store's root is {@code blobs/} under the data directory (the layout every data directory has had, so older ones
+ * read unchanged); a PostgreSQL store on one node may use any directory ({@link #directory}). Only for a single node:
+ * other nodes cannot see these files (several nodes need shared object storage such as S3).
  */
 public final class FileObjects implements ObjectStorage {
     private final Path root;
@@ -27,10 +29,26 @@ public final class FileObjects implements ObjectStorage {
 
     /** Objects under {@code dataDir/blobs}, temporary files in {@code dataDir/tmp} (both 0700). */
     public FileObjects(Path dataDir) throws IOException {
-        root = PrivateFiles.directories(dataDir.resolve("blobs"));
-        tmp = PrivateFiles.directories(dataDir.resolve("tmp"));
+        this(dataDir.resolve("blobs"), dataDir.resolve("tmp"));
+    }
+
+    private FileObjects(Path root, Path tmp) throws IOException {
+        this.root = PrivateFiles.directories(root);
+        this.tmp = PrivateFiles.directories(tmp);
         PrivateFiles.restrict(root);
         PrivateFiles.restrict(tmp);
+    }
+
+    /**
+     * Objects under {@code root}, temporary files in {@code root/tmp} (which no key's fan-out directory can be named),
+     * emptied here of what writes cut short by a crash left.
+     */
+    public static FileObjects directory(Path root) throws IOException {
+        FileObjects objects = new FileObjects(root, root.resolve("tmp"));
+        try (Stream<Path> leftovers = Files.list(objects.tmp)) {
+            for (Path p : leftovers.toList()) Files.deleteIfExists(p);
+        }
+        return objects;
     }
 
     /** The file that holds key's bytes. */

@@ -105,7 +105,7 @@ final class Schema {
                 PRIMARY KEY(account_id, mailbox_id, name)) WITHOUT ROWID;
             """,
             // v10: IMAP ACL (RFC 4314). grantee_id 0 is "anyone"; a removed user's grants go with them
-            // (SqlAccounts.removeUser), a deleted mailbox's by cascade. Users subscribe to others' mailboxes apart.
+            // (JdbcAccounts.removeUser), a deleted mailbox's by cascade. Users subscribe to others' mailboxes apart.
             """
             CREATE TABLE acl(
                 mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,

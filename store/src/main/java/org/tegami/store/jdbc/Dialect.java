@@ -47,6 +47,29 @@ public enum Dialect {
                 return rs.getLong(1);
             }
         }
+        @Override
+        public String greatest() {
+            return "MAX";
+        }
+
+        @Override
+        public int listBatch() {
+            return 500;
+        }
+
+        @Override
+        public String skipLocked() {
+            return "";
+        }
+
+        @Override
+        public long nextId(Tx tx, String counter) throws SQLException {
+            try (PreparedStatement ps = Jdbc.prepare(tx, "UPDATE counters SET value = value + 1 WHERE name = ?"
+                    + " RETURNING value", counter); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) throw new SQLException("no id counter " + counter);
+                return rs.getLong(1);
+            }
+        }
     },
     POSTGRESQL {
         @Override
@@ -92,6 +115,30 @@ public enum Dialect {
                 return rs.getLong(1);
             }
         }
+        @Override
+        public String greatest() {
+            return "GREATEST";
+        }
+
+        @Override
+        public int listBatch() {
+            return 10_000;
+        }
+
+        @Override
+        public String skipLocked() {
+            return " FOR UPDATE SKIP LOCKED";
+        }
+
+        @Override
+        public long nextId(Tx tx, String counter) throws SQLException {
+            // A sequence: never hands a value out twice, and never makes concurrent writers wait or conflict.
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT nextval('" + counter + "_seq')");
+                 ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) throw new SQLException("no id sequence " + counter);
+                return rs.getLong(1);
+            }
+        }
     };
 
     /** {@code INSERT} of {@code into} ("table(columns) VALUES (...)") that does nothing when a key already exists. */
@@ -117,4 +164,27 @@ public enum Dialect {
 
     /** Runs a statement from {@link #prepareInsert} and returns the id of the row it inserted. */
     public abstract long insertReturningId(PreparedStatement ps) throws SQLException;
+
+    /** The function that returns the larger of its arguments ({@code MAX} in SQLite, {@code GREATEST} in PostgreSQL). */
+    public abstract String greatest();
+
+    /**
+     * Values bound per statement where a query takes a list ({@code IN (?, ?, ...)}): well below SQLite's limit of 32766
+     * host parameters and PostgreSQL's 65535, so that a large list costs PostgreSQL few round trips.
+     */
+    public abstract int listBatch();
+
+    /**
+     * Appended to a {@code SELECT} inside an {@code UPDATE ... WHERE id IN (...)} that claims rows: PostgreSQL's
+     * {@code FOR UPDATE SKIP LOCKED} lets nodes claiming at the same moment take different rows instead of queueing
+     * behind one another's row locks; SQLite has one writer at a time and needs nothing.
+     */
+    public abstract String skipLocked();
+
+    /**
+     * The next value of an id counter ({@code account_id}, {@code mailbox_id}, {@code queue_id}, ...): an id is never
+     * handed out twice, even after its row is deleted, so a stale session or cache holding an old id finds nothing
+     * rather than somebody else's data. SQLite: a row of {@code counters}; PostgreSQL: the sequence {@code <name>_seq}.
+     */
+    public abstract long nextId(Tx tx, String counter) throws SQLException;
 }

@@ -25,6 +25,20 @@ public interface Transactions {
     /** A short read by key: one row or a bounded few. */
     <T> T point(Work<T> work);
 
+    /**
+     * Whether {@link #point} costs less than {@link #read}: on the embedded store it runs on the caller's thread
+     * while a read waits for a reader; on PostgreSQL both are one pooled read-only transaction.
+     */
+    default boolean cheapPoints() {
+        return false;
+    }
+
+    /**
+     * Tells the other nodes sharing this database that something changed ({@code kind id}), after the commit; a
+     * store that serves one process has no one to tell.
+     */
+    default void publish(String notice) {}
+
     /** The SQL dialect of this database. */
     Dialect dialect();
 }

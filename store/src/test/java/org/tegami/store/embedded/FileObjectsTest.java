@@ -42,6 +42,25 @@ class FileObjectsTest implements ObjectStorageContract {
     }
 
     @Test
+    void aDirectoryOfItsOwnKeepsTemporaryFilesInsideAndClearsWhatACrashLeft() throws IOException {
+        Path root = dir.resolve("objects");
+        FileObjects first = FileObjects.directory(root);
+        assertEquals(root.resolve("tmp"), first.tempDirectory());
+        Path torn = Files.write(first.tempDirectory().resolve("torn.tmp"), new byte[] {9});
+        String key = ObjectStorageContract.key(8);
+        first.put(key, temp(first, new byte[] {1, 2}));
+        assertTrue(Files.isRegularFile(root.resolve(key.substring(0, 2)).resolve(key.substring(2, 4)).resolve(key)));
+        assertEquals(java.util.List.of(key), first.list("", 10), "the temporary directory holds no objects");
+        FileObjects reopened = FileObjects.directory(root);
+        assertTrue(Files.notExists(torn), "a write cut short is removed when the directory is opened");
+        assertEquals(2, reopened.size(key));
+    }
+
+    private static Path temp(FileObjects objects, byte[] bytes) throws IOException {
+        return Files.write(objects.tempDirectory().resolve(java.util.UUID.randomUUID() + ".tmp"), bytes);
+    }
+
+    @Test
     void keysThatAreNotHexAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> objects.size("../../etc/passwd"));
         assertThrows(IllegalArgumentException.class, () -> objects.delete("ABCDEF0123"));

@@ -1,4 +1,4 @@
-package org.tegami.store.embedded;
+package org.tegami.store.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,17 +8,15 @@ import java.util.List;
 import java.util.Optional;
 import org.tegami.store.AccountId;
 import org.tegami.store.SieveScriptStore;
-import org.tegami.store.jdbc.Jdbc;
-import org.tegami.store.jdbc.Tx;
 
 /**
- * Sieve scripts in SQLite (table {@code sieve_scripts}, schema v19) and delivery's marks ({@code sieve_marks}, v23). A partial unique index allows one active row
- * per account and serves delivery's read of it.
+ * Sieve scripts in SQLite or PostgreSQL (table {@code sieve_scripts}, embedded schema v19) and delivery's marks
+ * ({@code sieve_marks}, v23). A partial unique index allows one active row per account and serves delivery's read of it.
  */
-final class SqlSieve implements SieveScriptStore {
-    private final Db db;
+public final class JdbcSieve implements SieveScriptStore {
+    private final Transactions db;
 
-    SqlSieve(Db db) {
+    public JdbcSieve(Transactions db) {
         this.db = db;
     }
 
@@ -121,9 +119,13 @@ final class SqlSieve implements SieveScriptStore {
                     account.value(), name).isEmpty()) {
                 return Result.NONEXISTENT;
             }
-            // one statement, so the partial unique index never sees two active rows
-            Jdbc.update(tx, "UPDATE sieve_scripts SET active = (name = ?) WHERE account_id = ?"
-                    + " AND (active = 1 OR name = ?)", name, account.value(), name);
+            // PostgreSQL checks the partial unique index row by row: first deactivate, then activate
+            Jdbc.update(tx, "UPDATE sieve_scripts SET active = 0 WHERE account_id = ? AND active = 1 AND name <> ?",
+                    account.value(), name);
+            if (!name.isEmpty()) {
+                Jdbc.update(tx, "UPDATE sieve_scripts SET active = 1 WHERE account_id = ? AND name = ?",
+                        account.value(), name);
+            }
             return Result.OK;
         });
     }
@@ -140,14 +142,18 @@ final class SqlSieve implements SieveScriptStore {
 
     @Override
     public void mark(AccountId account, String key, java.time.Instant now, java.time.Instant until) {
-        db.write(tx -> {
+        Dialect d = db.dialect();
+        db.writeLocked(tx -> {
+            // PostgreSQL's READ COMMITTED: concurrent marks of one account do not fail each other; the bound below is
+            // then approximate while they run (each trims what it sees), never unbounded
+            if (Jdbc.strings(tx, "SELECT 1 FROM accounts WHERE id = ?", account.value()).isEmpty()) return null;
             Jdbc.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND until <= ?", account.value(),
                     now.toEpochMilli());
-            if (Jdbc.strings(tx, "SELECT 1 FROM accounts WHERE id = ?", account.value()).isEmpty()) return null;
-            Jdbc.update(tx, "INSERT OR REPLACE INTO sieve_marks(account_id, key, until) VALUES (?, ?, ?)",
+            Jdbc.update(tx, d.upsert("sieve_marks(account_id, key, until) VALUES (?, ?, ?)", "account_id, key", "until"),
                     account.value(), digest(key), until.toEpochMilli());
             Jdbc.update(tx, "DELETE FROM sieve_marks WHERE account_id = ? AND key IN (SELECT key FROM sieve_marks"
-                    + " WHERE account_id = ? ORDER BY until DESC LIMIT -1 OFFSET ?)", account.value(), account.value(), MAX_MARKS);
+                    + " WHERE account_id = ? ORDER BY until DESC " + d.offset() + ")", account.value(), account.value(),
+                    MAX_MARKS);
             return null;
         });
     }
