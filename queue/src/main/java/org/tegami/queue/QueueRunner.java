@@ -122,9 +122,18 @@ public final class QueueRunner implements AutoCloseable {
     /**
      * How long a claimed entry stays ours without an outcome: longer than any one attempt (RFC 5321 §4.5.3.2
      * timeouts over a few MX hosts), so an entry is re-claimed only when its owner died (and then by another node;
-     * the owner itself releases its claims when it starts again).
+     * the owner itself releases its claims when it starts again). The system property {@code tegami.queue.lease}
+     * (an ISO-8601 duration, e.g. {@code PT3S}) sets it instead: for tests that kill a node and watch another take
+     * its entries over; a lease shorter than one attempt lets a live owner's entry be delivered twice.
      */
-    static final Duration LEASE = Duration.ofHours(1);
+    static final Duration LEASE = lease(System.getProperty("tegami.queue.lease"));
+
+    static Duration lease(String property) {
+        if (property == null || property.isBlank()) return Duration.ofHours(1);
+        Duration d = Duration.parse(property.strip());
+        if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("tegami.queue.lease must be positive: " + property);
+        return d;
+    }
 
     /** When the sender hears that delivery is slow (a common MTA default, e.g. Postfix's delay_warning_time). */
     static final Duration DELAY_NOTICE_AFTER = Duration.ofHours(4);

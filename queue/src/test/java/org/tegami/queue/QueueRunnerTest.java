@@ -283,6 +283,15 @@ class QueueRunnerTest {
     }
 
     @Test
+    void leaseIsAnHourUnlessThePropertySetsIt() {
+        assertEquals(java.time.Duration.ofHours(1), QueueRunner.lease(null));
+        assertEquals(java.time.Duration.ofHours(1), QueueRunner.lease(" "));
+        assertEquals(java.time.Duration.ofSeconds(3), QueueRunner.lease("PT3S"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> QueueRunner.lease("PT0S"));
+        org.junit.jupiter.api.Assertions.assertThrows(java.time.format.DateTimeParseException.class, () -> QueueRunner.lease("3s"));
+    }
+
+    @Test
     void backoffGrowsAndIsCapped() {
         var r = new QueueRunner(null, null, "h", null, InstantSource.system(), QueueRunner.DEFAULTS);
         long first = r.backoff(1).toSeconds();
