@@ -122,9 +122,18 @@ public final class QueueRunner implements AutoCloseable {
     /**
      * How long a claimed entry stays ours without an outcome: longer than any one attempt (RFC 5321 §4.5.3.2
      * timeouts over a few MX hosts), so an entry is re-claimed only when its owner died (and then by another node;
-     * the owner itself releases its claims when it starts again).
+     * the owner itself releases its claims when it starts again). The system property {@code tegami.queue.lease}
+     * (an ISO-8601 duration, e.g. {@code PT3S}) sets it instead: for tests that kill a node and watch another take
+     * its entries over; a lease shorter than one attempt lets a live owner's entry be delivered twice.
      */
-    static final Duration LEASE = Duration.ofHours(1);
+    static final Duration LEASE = lease(System.getProperty("tegami.queue.lease"));
+
+    static Duration lease(String property) {
+        if (property == null || property.isBlank()) return Duration.ofHours(1);
+        Duration d = Duration.parse(property.strip());
+        if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("tegami.queue.lease must be positive: " + property);
+        return d;
+    }
 
     /** When the sender hears that delivery is slow (a common MTA default, e.g. Postfix's delay_warning_time). */
     static final Duration DELAY_NOTICE_AFTER = Duration.ofHours(4);
@@ -132,6 +141,8 @@ public final class QueueRunner implements AutoCloseable {
     private final Store store;
     private final DkimKeys dkim;
     private final String hostname;
+    /** This node's name in queue claims ({@link #owner(String)}). */
+    private volatile String owner;
     private final MxResolver mx;
     private final SmtpClient client;
     private final InstantSource clock;
@@ -174,6 +185,17 @@ public final class QueueRunner implements AutoCloseable {
 
     private volatile LocalDeliverer localDeliverer;
 
+    /**
+     * Names this node in queue claims (default: the hostname), before {@link #start}. Nodes sharing a store need
+     * different names even when they share a hostname: at start a node ends every lease held under its name, which
+     * would otherwise take live entries from another node and let them be delivered twice.
+     */
+    public QueueRunner owner(String name) {
+        if (name == null || name.isBlank()) throw new IllegalArgumentException("a queue owner needs a name");
+        this.owner = name;
+        return this;
+    }
+
     /** Sets how bounces to local users are delivered; call before {@link #start()}. */
     public QueueRunner localDeliverer(LocalDeliverer d) {
         this.localDeliverer = d;
@@ -186,6 +208,7 @@ public final class QueueRunner implements AutoCloseable {
         this.store = store;
         this.dkim = dkim;
         this.hostname = hostname;
+        this.owner = hostname;
         this.mx = mx;
         this.client = new SmtpClient(hostname);
         Connections c = settings.connections();
@@ -220,7 +243,7 @@ public final class QueueRunner implements AutoCloseable {
 
     public QueueRunner start() {
         // Leases this node held when it last stopped (or crashed) end now rather than when they run out.
-        int released = store.queue().releaseClaims(hostname);
+        int released = store.queue().releaseClaims(owner);
         if (released > 0) LOG.log(Level.INFO, "released " + released + " queue entries claimed before the last stop");
         store.queue().onEnqueue(this::wake);
         poller.start();
@@ -239,7 +262,7 @@ public final class QueueRunner implements AutoCloseable {
                 // Claim only what free slots can start now, so no lease runs out while an entry waits for a slot.
                 int free = slots.availablePermits();
                 Instant now = clock.instant();
-                List<QueueEntry> due = free == 0 ? List.of() : store.queue().claim(now, free, now.plus(LEASE), hostname);
+                List<QueueEntry> due = free == 0 ? List.of() : store.queue().claim(now, free, now.plus(LEASE), owner);
                 afterScan.run();
                 for (QueueEntry e : due) {
                     if (closed || !inFlight.add(e.id())) continue;

@@ -282,6 +282,53 @@ class QueueRunnerTest {
         }
     }
 
+    /**
+     * Two nodes with one hostname on one store: a node that starts ends only the leases held under its own name, not
+     * another live node's (which would then be delivered twice); restarting under the first node's name ends them.
+     */
+    @Test
+    void aStartingNodeEndsOnlyItsOwnLeases() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().add("remote.test. 300 IN MX 10 mx.remote.test.")
+                .add("mx.remote.test. 300 IN A 127.0.0.1");
+             CountingPeer peer = new CountingPeer();
+             EmbeddedStore store = EmbeddedStore.open(dir, InstantSource.system())) {
+            byte[] msg = "From: <a@local.test>\r\nSubject: held\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII);
+            try (BlobStore.BlobWriter w = store.blobs().create()) {
+                w.stream().write(msg);
+                store.mail().deliver(new DeliveryRequest(w.commit(), msg.length, Instant.now(), Set.of(),
+                        Optional.of(new DeliveryRequest.Outbound("a@local.test", List.of("b@remote.test"), 0))));
+            }
+            Instant now = Instant.now();
+            assertEquals(1, store.queue().claim(now, 10, now.plus(Duration.ofHours(1)), "mail.local.test/node-1").size(),
+                    "node 1 holds the entry, delivering it");
+            var settings = new QueueRunner.Settings(peer.server.getLocalPort(), Duration.ofMinutes(1), Duration.ofHours(1),
+                    Duration.ofDays(5), 4, Duration.ofMillis(20), null, java.util.Map.of(), null);
+            try (QueueRunner other = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
+                    InstantSource.system(), settings).owner("mail.local.test/node-2").start()) {
+                Thread.sleep(500);
+                assertEquals(java.util.Map.of(), peer.arrivals, "node 2 left node 1's entry alone");
+                assertEquals(1, store.queue().list().size());
+            }
+            try (QueueRunner restarted = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
+                    InstantSource.system(), settings).owner("mail.local.test/node-1").start()) {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (System.nanoTime() < deadline && !store.queue().list().isEmpty()) Thread.sleep(20);
+                assertEquals(java.util.Map.of("held", 1), peer.arrivals, "node 1, started again, ended its lease and delivered");
+            }
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new QueueRunner(store, null,
+                    "h", null, InstantSource.system(), settings).owner(" "));
+        }
+    }
+
+    @Test
+    void leaseIsAnHourUnlessThePropertySetsIt() {
+        assertEquals(java.time.Duration.ofHours(1), QueueRunner.lease(null));
+        assertEquals(java.time.Duration.ofHours(1), QueueRunner.lease(" "));
+        assertEquals(java.time.Duration.ofSeconds(3), QueueRunner.lease("PT3S"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> QueueRunner.lease("PT0S"));
+        org.junit.jupiter.api.Assertions.assertThrows(java.time.format.DateTimeParseException.class, () -> QueueRunner.lease("3s"));
+    }
+
     @Test
     void backoffGrowsAndIsCapped() {
         var r = new QueueRunner(null, null, "h", null, InstantSource.system(), QueueRunner.DEFAULTS);

@@ -211,6 +211,9 @@ public final class TegamiServer implements AutoCloseable {
                             .withRelays(cfg.relay().orElse(null), cfg.relayBySenderDomain())
                             .withMtaSts(mtaSts).withMaxAge(cfg.giveUpAfter())
                             .withConnections(cfg.outboundConnections()))
+                    // a shared store's claims need a name per node; one embedded store is one node, named by its hostname
+                    .owner(cfg.store() instanceof org.tegami.server.config.StoreSettings.Postgres
+                            ? NodeName.of(cfg.hostname(), cfg.dataDir()) : cfg.hostname())
                     .bounceRoute(sender -> bounceRoute(store, srs, sender))
                     .localDeliverer(bounces(store, new InboundPipeline(List.of(userRules)), localDelivery(store, forwarder, clock),
                             cfg.hostname(), clock))

@@ -22,18 +22,20 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.mime.EmailAddress;
 import org.tegami.store.Account;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
-import org.tegami.store.embedded.EmbeddedStore;
+import org.tegami.store.Store;
 
 /**
  * The durability promise, tested the hard way: the server runs as a separate process receiving on 20
  * connections, is killed with SIGKILL at a random moment, and restarted. Every message a client got 250 for must
- * be in the store, byte for byte, and the store must open cleanly.
+ * be in the store, byte for byte, and the store must open cleanly. On both backends: embedded, and PostgreSQL with an
+ * S3 bucket.
  */
 class CrashSafetyTest {
     private static final int CLIENTS = 20;
@@ -41,8 +43,9 @@ class CrashSafetyTest {
     @TempDir
     Path dir;
 
-    @Test
-    void everyAcknowledgedMessageSurvivesKill9() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Backend.class)
+    void everyAcknowledgedMessageSurvivesKill9(Backend backend) throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         int port = ServerProcess.freePort();
@@ -54,9 +57,8 @@ class CrashSafetyTest {
                 smtp = ["127.0.0.1:%d"]
                 submission = []
                 submissions = []
-                """.formatted(port));
-        assertEquals(0, ServerProcess.cli(dir, config, null, "domain", "add", "example.test").waitFor());
-        assertEquals(0, ServerProcess.cli(dir, config, "correct horse battery\n", "user", "add", "alice@example.test", "--password-stdin").waitFor());
+                """.formatted(port) + backend.toml());
+        Backend.addUser(config, "example.test", "alice@example.test", "correct horse battery");
 
         Process server = ServerProcess.cli(dir, config, null, "serve");
         ServerProcess.awaitGreeting(port, server);
@@ -86,7 +88,7 @@ class CrashSafetyTest {
         again.waitFor(20, TimeUnit.SECONDS);
 
         Map<String, byte[]> stored = new HashMap<>();
-        try (EmbeddedStore store = EmbeddedStore.open(dir.resolve("data"), InstantSource.system())) {
+        try (Store store = Backend.open(config)) {
             Account alice = store.accounts().user(EmailAddress.parse("alice@example.test").orElseThrow()).orElseThrow();
             Mailbox inbox = store.mail().mailbox(alice.id(), Mailbox.INBOX).orElseThrow();
             for (MessageMeta m : store.mail().messages(inbox.id())) {
@@ -106,7 +108,7 @@ class CrashSafetyTest {
             assertEquals(new String(e.getValue(), StandardCharsets.US_ASCII), new String(got, StandardCharsets.US_ASCII),
                     "message " + e.getKey() + " is byte-identical");
         }
-        System.out.printf("crash test: killed %d ms after the first 250, %d acknowledged, %d stored, all acknowledged present%n",
+        System.out.printf(backend + " crash test: killed %d ms after the first 250, %d acknowledged, %d stored, all acknowledged present%n",
                 killAfter, acknowledged.size(), stored.size());
     }
 

@@ -52,10 +52,18 @@ class FetchTest {
     private TegamiServer a;
     private Account bob;
     private Account alice;
+    /** A's {@code [store]} and {@code [blobs]} sections, the same for every start of A in one test. */
+    private String aBackend;
+
+    /** The {@code [store]} and {@code [blobs]} sections A (the collecting side) runs on: none, the embedded default. */
+    String backend() throws Exception {
+        return "";
+    }
 
     @BeforeEach
     void start() throws Exception {
         dns = new TestDnsServer();
+        aBackend = backend();
         b = start("b", "hostname = \"localhost\"\n[listen]\nsmtp = []\nsubmission = []\nsubmissions = []\nmanagesieve = []\n"
                 + "imaps = [\"127.0.0.1:0\"]\npop3s = [\"127.0.0.1:0\"]\nimap = [\"127.0.0.1:0\"]\npop3 = [\"127.0.0.1:0\"]\n"
                 + "[fetch]\nenabled = false\n");
@@ -86,7 +94,7 @@ class FetchTest {
         Files.writeString(cfg, "hostname = \"mail.a.test\"\n[listen]\n" + NONE + "imaps = []\npop3s = []\n"
                 + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n"
                 + (trustB ? "[outbound]\ntls_ca = \"" + b.config().dataDir().resolve("tls/selfsigned-cert.pem") + "\"\n" : "")
-                + extra);
+                + aBackend + extra);
         return cfg;
     }
 

@@ -24,19 +24,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.mime.EmailAddress;
 import org.tegami.store.Account;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
-import org.tegami.store.embedded.EmbeddedStore;
+import org.tegami.store.Store;
 import org.tegami.testkit.TestTls;
 
 /**
  * IMAP's durability promise under SIGKILL: the server runs as a separate process while clients APPEND over 993
  * and flag what they appended; it is killed at a random moment and restarted. Every APPEND answered OK must be
- * there byte for byte, and every UID STORE answered OK must have left its flag.
+ * there byte for byte, and every UID STORE answered OK must have left its flag. On both backends: embedded, and
+ * PostgreSQL with an S3 bucket.
  */
 class ImapCrashSafetyTest {
     private static final int CLIENTS = 6;
@@ -45,8 +47,9 @@ class ImapCrashSafetyTest {
     @TempDir
     Path dir;
 
-    @Test
-    void everyAcknowledgedAppendAndStoreSurvivesKill9() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Backend.class)
+    void everyAcknowledgedAppendAndStoreSurvivesKill9(Backend backend) throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         int smtp = ServerProcess.freePort();
@@ -65,10 +68,8 @@ class ImapCrashSafetyTest {
                 imaps = ["127.0.0.1:%d"]
                 managesieve = []
                 metrics = []
-                """.formatted(smtp, imaps));
-        assertEquals(0, ServerProcess.cli(dir, config, null, "domain", "add", "example.test").waitFor());
-        assertEquals(0, ServerProcess.cli(dir, config, "correct horse battery\n", "user", "add", "alice@example.test",
-                "--password-stdin").waitFor());
+                """.formatted(smtp, imaps) + backend.toml());
+        Backend.addUser(config, "example.test", "alice@example.test", "correct horse battery");
 
         Process server = ServerProcess.cli(dir, config, null, "serve");
         ServerProcess.awaitGreeting(smtp, server);
@@ -99,7 +100,7 @@ class ImapCrashSafetyTest {
 
         Map<String, MessageMeta> stored = new HashMap<>();
         Map<String, byte[]> bytes = new HashMap<>();
-        try (EmbeddedStore store = EmbeddedStore.open(dir.resolve("data"), InstantSource.system())) {
+        try (Store store = Backend.open(config)) {
             Account alice = store.accounts().user(EmailAddress.parse("alice@example.test").orElseThrow()).orElseThrow();
             Mailbox inbox = store.mail().mailbox(alice.id(), Mailbox.INBOX).orElseThrow();
             for (MessageMeta m : store.mail().messages(inbox.id())) {
@@ -122,7 +123,7 @@ class ImapCrashSafetyTest {
         for (String id : flagged) {
             assertTrue(stored.get(id).flags().contains("\\Flagged"), "acknowledged STORE on " + id + " lost (seed " + seed + ")");
         }
-        System.out.printf("IMAP crash test: killed %d ms after the first APPEND, %d APPENDs and %d STOREs acknowledged, %d stored, all present%n",
+        System.out.printf(backend + " IMAP crash test: killed %d ms after the first APPEND, %d APPENDs and %d STOREs acknowledged, %d stored, all present%n",
                 killAfter, appended.size(), flagged.size(), stored.size());
     }
 

@@ -16,7 +16,8 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.auth.PasswordHasher;
 import org.tegami.mime.EmailAddress;
@@ -25,13 +26,14 @@ import org.tegami.store.Account;
 import org.tegami.store.BlobStore;
 import org.tegami.store.DeliveryRequest;
 import org.tegami.store.MessageMeta;
-import org.tegami.store.embedded.EmbeddedStore;
+import org.tegami.store.Store;
 import org.tegami.testkit.TestDnsServer;
 
 /**
  * The outbound queue under kill -9: server A (a separate process) delivers 300 queued messages to B and is killed
  * at a random moment, then restarted. Every message reaches B; a message can arrive twice only if it was in
- * flight at the kill, so duplicates stay below A's delivery concurrency.
+ * flight at the kill, so duplicates stay below A's delivery concurrency. A's queue is embedded, or in PostgreSQL with
+ * its blobs in an S3 bucket.
  */
 class QueueCrashTest {
     private static final int MESSAGES = 300;
@@ -39,8 +41,9 @@ class QueueCrashTest {
     @TempDir
     Path dir;
 
-    @Test
-    void queuedMailSurvivesKill9AndIsDeliveredAtMostOnceMoreThanOnce() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Backend.class)
+    void queuedMailSurvivesKill9AndIsDeliveredAtMostOnceMoreThanOnce(Backend backend) throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         Files.createDirectories(dir.resolve("b"));
@@ -55,8 +58,8 @@ class QueueCrashTest {
             Path config = dir.resolve("a.toml");
             Files.writeString(config, "hostname = \"mail.a.test\"\ndata_dir = \"a\"\n[listen]\nsmtp = [\"127.0.0.1:" + aPort
                     + "\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nmanagesieve = []\nmetrics = []\n[dns]\nnameservers = [\"127.0.0.1:"
-                    + dns.address().getPort() + "\"]\n[outbound]\nmx_port = " + b.port("smtp") + "\n");
-            try (EmbeddedStore a = EmbeddedStore.open(dir.resolve("a"), InstantSource.system())) {
+                    + dns.address().getPort() + "\"]\n[outbound]\nmx_port = " + b.port("smtp") + "\n" + backend.toml());
+            try (Store a = Backend.open(config)) {
                 for (int i = 0; i < MESSAGES; i++) {
                     byte[] m = ("From: <alice@a.test>\r\nX-Crash-Id: q" + i + "\r\nSubject: " + i + "\r\n\r\nbody\r\n")
                             .getBytes(StandardCharsets.US_ASCII);
@@ -88,7 +91,7 @@ class QueueCrashTest {
             String info = " (seed " + seed + ", killed after " + killAfter + " ms with " + before + " delivered)";
             assertEquals(MESSAGES, seen.size(), "every queued message reached B" + info);
             assertTrue(total - MESSAGES <= 20, (total - MESSAGES) + " duplicates, more than could be in flight" + info);
-            System.out.printf("queue crash test: killed after %d ms (%d delivered), %d duplicates after restart%n",
+            System.out.printf(backend + " queue crash test: killed after %d ms (%d delivered), %d duplicates after restart%n",
                     killAfter, before, total - MESSAGES);
         }
     }

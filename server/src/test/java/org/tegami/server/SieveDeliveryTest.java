@@ -47,6 +47,11 @@ class SieveDeliveryTest {
     @TempDir
     Path dir;
 
+    /** The {@code [store]} and {@code [blobs]} sections the servers here run on: none, the embedded default. */
+    String backend() throws Exception {
+        return "";
+    }
+
     private static Account user(Store s, String address) {
         return s.accounts().addUser(EmailAddress.parse(address).orElseThrow(), new PasswordHasher().hash("pw".toCharArray()));
     }
@@ -83,7 +88,7 @@ class SieveDeliveryTest {
         try (org.tegami.testkit.TestDnsServer dns = new org.tegami.testkit.TestDnsServer()) {
         dns.add("sender.test. 300 IN MX 10 mx.sender.test.").add("mx.sender.test. 300 IN A 127.0.0.1")
                 .add("remote.test. 300 IN MX 10 mx.sender.test.");
-        Path cfg = TestConfigs.write(dir, Set.of("smtp"), "[inbound]\nverify = false\n[sieve]\nbefore = \"" + site + "\"\n"
+        Path cfg = TestConfigs.write(dir, Set.of("smtp"), backend() + "[inbound]\nverify = false\n[sieve]\nbefore = \"" + site + "\"\n"
                 + "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n[outbound]\nmx_port = " + closed + "\n");
         try (TegamiServer s = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system())) {
             Store st = s.store();
@@ -139,7 +144,7 @@ class SieveDeliveryTest {
 
     @Test
     void aFailingScriptDeliversToTheInboxAndTellsTheUserOnce() throws Exception {
-        Path cfg = TestConfigs.write(dir, Set.of("smtp"), "[inbound]\nverify = false\n");
+        Path cfg = TestConfigs.write(dir, Set.of("smtp"), backend() + "[inbound]\nverify = false\n");
         try (TegamiServer s = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system())) {
             Store st = s.store();
             st.accounts().addDomain("example.test");
@@ -183,7 +188,7 @@ class SieveDeliveryTest {
                 require ["fileinto"];
                 if header :contains "subject" "site-junk" { fileinto "Junk"; }
                 """);
-        Path cfg = TestConfigs.write(dir, Set.of("smtp"), "[inbound]\nverify = false\n[sieve]\nbefore = \"" + site + "\"\n");
+        Path cfg = TestConfigs.write(dir, Set.of("smtp"), backend() + "[inbound]\nverify = false\n[sieve]\nbefore = \"" + site + "\"\n");
         try (TegamiServer s = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system())) {
             Store st = s.store();
             st.accounts().addDomain("example.test");
@@ -201,7 +206,7 @@ class SieveDeliveryTest {
     void bouncesPassThroughTheUsersRules() throws Exception {
         try (org.tegami.testkit.TestDnsServer dns = new org.tegami.testkit.TestDnsServer()) {
             dns.add("nomail.test. 300 IN MX 0 .");
-            Path cfg = TestConfigs.write(dir, Set.of("smtp"), "[inbound]\nverify = false\n[dns]\nnameservers = [\"127.0.0.1:"
+            Path cfg = TestConfigs.write(dir, Set.of("smtp"), backend() + "[inbound]\nverify = false\n[dns]\nnameservers = [\"127.0.0.1:"
                     + dns.address().getPort() + "\"]\n");
             try (TegamiServer s = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system())) {
                 Store st = s.store();

@@ -8,6 +8,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.Function;
 import org.tegami.auth.Authenticator;
 import org.tegami.auth.LoginThrottle;
 import org.tegami.auth.PasswordHasher;
@@ -25,7 +26,7 @@ import org.tegami.testkit.TranscriptRunner;
 
 /**
  * A live ManageSieve server on a loopback ephemeral port (listener {@code managesieve}, STARTTLS) over an embedded
- * store in a temporary directory, with real TLS (a self-signed certificate). alice and bob have no scripts. Quota:
+ * store in a temporary directory (or another backend's store), with real TLS (a self-signed certificate). alice and bob have no scripts. Quota:
  * {@value #MAX_SCRIPTS} scripts of at most {@value #MAX_SIZE} octets.
  */
 final class ManageSieveTestServer implements AutoCloseable {
@@ -72,8 +73,13 @@ final class ManageSieveTestServer implements AutoCloseable {
     private final Listener listener;
 
     ManageSieveTestServer(Path dataDir, Path tlsDir) {
+        this(tlsDir, clock -> EmbeddedStore.open(dataDir, clock));
+    }
+
+    /** On another store backend: {@code opener} opens a fresh, empty store with the given (fixed) clock. */
+    ManageSieveTestServer(Path tlsDir, Function<InstantSource, Store> opener) {
         InstantSource clock = InstantSource.fixed(NOW);
-        store = EmbeddedStore.open(dataDir, clock);
+        store = opener.apply(clock);
         try {
             PasswordHasher hasher = new PasswordHasher();
             var accounts = store.accounts();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.tegami.auth.Authenticator;
 import org.tegami.auth.LoginThrottle;
 import org.tegami.auth.PasswordHasher;
@@ -33,7 +34,8 @@ import org.tegami.testkit.TranscriptRunner;
 
 /**
  * A live POP3 server on loopback for tests: {@code pop3} (STLS) and {@code pop3s} (implicit TLS) on ephemeral
- * ports over an embedded store in a temporary directory. alice has two messages (55 and 37 octets), bob none.
+ * ports over an embedded store in a temporary directory (or
+ * another backend's store). alice has two messages (55 and 37 octets), bob none.
  */
 final class Pop3TestServer implements AutoCloseable {
     static final String HOSTNAME = "mail.example.test";
@@ -49,8 +51,13 @@ final class Pop3TestServer implements AutoCloseable {
     private final List<Listener> listeners;
 
     Pop3TestServer(Path dataDir, Path tlsDir) {
+        this(tlsDir, clock -> EmbeddedStore.open(dataDir, clock));
+    }
+
+    /** On another store backend: {@code opener} opens a fresh, empty store with the given (fixed) clock. */
+    Pop3TestServer(Path tlsDir, Function<InstantSource, Store> opener) {
         InstantSource clock = InstantSource.fixed(NOW);
-        store = EmbeddedStore.open(dataDir, clock);
+        store = opener.apply(clock);
         try {
             PasswordHasher hasher = new PasswordHasher();
             var accounts = store.accounts();
