@@ -82,14 +82,18 @@ public final class MigrateCommand implements Runnable {
                         : ": migrate with the Tegami version that wrote it"));
             }
             migrate(old, target, pg, out);
-        } catch (SQLException e) {
-            throw new TegamiException("migration failed: " + e.getMessage()
-                    + " (the target is partial: drop and re-create the database before running again)");
-        } catch (IOException e) {
-            throw new TegamiException("migration failed: " + e.getMessage()
-                    + " (the target is partial: drop and re-create the database before running again)");
+        } catch (SQLException | IOException e) {
+            throw new TegamiException("migration failed: " + e.getMessage() + (copying
+                    ? " (the target is partial: drop and re-create the database before running again)" : ""));
+        } catch (TegamiException e) {
+            if (!copying) throw e;
+            throw new TegamiException(e.getMessage() + " (the target is partial: drop and re-create the database"
+                    + " before running again)");
         }
     }
+
+    /** Whether rows may have been written to the target, so a failure leaves it partial. */
+    private boolean copying;
 
     private void migrate(TegamiConfig old, TegamiConfig target, StoreSettings.Postgres pg, PrintStream out)
             throws SQLException, IOException {
@@ -131,6 +135,7 @@ public final class MigrateCommand implements Runnable {
                 }
                 try (ObjectStorage srcObjects = Stores.objects(old); ObjectStorage dstObjects = Stores.objects(target)) {
                     var m = new StoreMigration(src, dst, srcObjects, dstObjects, l -> out.println("migrate: " + l));
+                    copying = true;
                     var report = m.run(plan);
                     long keys = copyKeys(old.dataDir(), target.dataDir(), out);
                     out.println("migrate: copied " + String.format("%,d", report.rows().values().stream()
