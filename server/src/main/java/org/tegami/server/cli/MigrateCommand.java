@@ -124,9 +124,9 @@ public final class MigrateCommand implements Runnable {
                 long total = plan.values().stream().mapToLong(Long::longValue).sum();
                 out.println("migrate: from " + old.dataDir().toAbsolutePath() + " (embedded, schema v" + Upgrade.codeVersion()
                         + ", blobs " + Stores.blobsDescription(old) + ") to " + pg.url() + " (blobs "
-                        + Stores.blobsDescription(target) + "): " + String.format("%,d", total) + " rows");
+                        + Stores.blobsDescription(target) + "): " + String.format(java.util.Locale.ROOT, "%,d", total) + " rows");
                 for (var e : plan.entrySet()) {
-                    if (e.getValue() > 0) out.println(String.format("migrate:   %s %,d", e.getKey(), e.getValue()));
+                    if (e.getValue() > 0) out.println(String.format(java.util.Locale.ROOT, "migrate:   %s %,d", e.getKey(), e.getValue()));
                 }
                 if (dryRun) {
                     out.println("migrate: dry run: the target is " + (schema ? "empty" : "a database without Tegami's"
@@ -138,9 +138,9 @@ public final class MigrateCommand implements Runnable {
                     copying = true;
                     var report = m.run(plan);
                     long keys = copyKeys(old.dataDir(), target.dataDir(), out);
-                    out.println("migrate: copied " + String.format("%,d", report.rows().values().stream()
+                    out.println("migrate: copied " + String.format(java.util.Locale.ROOT, "%,d", report.rows().values().stream()
                             .mapToLong(Long::longValue).sum()) + " rows, " + report.rows().get("blobs") + " blobs ("
-                            + String.format("%,d", report.blobBytes()) + " bytes), " + keys + " key file(s)");
+                            + String.format(java.util.Locale.ROOT, "%,d", report.blobBytes()) + " bytes), " + keys + " key file(s)");
                 }
             }
         }

@@ -123,7 +123,7 @@ public final class StoreMigration {
     public static String notEmpty(Map<String, Long> rows) {
         StringBuilder sb = new StringBuilder();
         rows.forEach((t, n) -> sb.append(sb.isEmpty() ? "" : ", ").append(t).append(": ")
-                .append(n >= 10000 ? "10,000+" : String.format("%,d", n)).append(n == 1 ? " row" : " rows"));
+                .append(n >= 10000 ? "10,000+" : String.format(java.util.Locale.ROOT, "%,d", n)).append(n == 1 ? " row" : " rows"));
         return "the target database is not empty (" + sb + "); tegami migrate copies into an empty database only:"
                 + " drop and re-create it (also after an interrupted migration) or name another in [store] url";
     }
@@ -467,7 +467,7 @@ public final class StoreMigration {
         long now = System.nanoTime();
         if (!last && now - lastSaid < 1_000_000_000L) return;
         lastSaid = now;
-        say.accept(String.format("%s %,d/%,d", what, n, total) + (bytes >= 0 ? ", " + size(bytes) : ""));
+        say.accept(String.format(java.util.Locale.ROOT, "%s %,d/%,d", what, n, total) + (bytes >= 0 ? ", " + size(bytes) : ""));
     }
 
     /** 1.2 GiB, 340.0 MiB, 12.0 KiB, 512 B. */
