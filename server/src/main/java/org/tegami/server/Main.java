@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
                 FetchCommand.class, BackupCommand.Make.class, BackupCommand.Restore.class,
                 MailCommand.class,
                 org.tegami.server.cli.TraceCommand.class, org.tegami.server.cli.UpgradeCommand.class,
+                org.tegami.server.cli.MigrateCommand.class,
                 org.tegami.server.cli.VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -41,17 +41,7 @@ public final class Stores {
                 yield EmbeddedStore.open(cfg.dataDir(), clock, s3(cfg));
             }
             case StoreSettings.Postgres p -> {
-                ObjectStorage objects;
-                if (cfg.s3Blobs().isPresent()) {
-                    objects = s3(cfg);
-                } else {
-                    try {
-                        // Single node only: large blobs' bytes are files under this node's data directory.
-                        objects = FileObjects.directory(cfg.dataDir().resolve("objects"));
-                    } catch (IOException ex) {
-                        throw new StoreException("cannot open the blob directory under " + cfg.dataDir() + ": " + ex.getMessage(), ex);
-                    }
-                }
+                ObjectStorage objects = objects(cfg);
                 try {
                     yield PostgresStore.open(p.url(), p.user(), p.password(), objects, clock);
                 } catch (RuntimeException ex) {
@@ -60,6 +50,22 @@ public final class Stores {
                 }
             }
         };
+    }
+
+    /**
+     * The object storage a config names for large blobs, opened on its own (the caller closes it): the S3 bucket of
+     * {@code [blobs] kind = "s3"}, else files under the data directory ({@code blobs/} for the embedded store,
+     * {@code objects/} for PostgreSQL). {@code tegami migrate} reads one and writes the other.
+     */
+    public static ObjectStorage objects(TegamiConfig cfg) {
+        if (cfg.s3Blobs().isPresent()) return s3(cfg);
+        try {
+            if (cfg.store() instanceof StoreSettings.Embedded) return new org.tegami.store.embedded.FileObjects(cfg.dataDir());
+            // Single node only: large blobs' bytes are files under this node's data directory.
+            return FileObjects.directory(cfg.dataDir().resolve("objects"));
+        } catch (IOException ex) {
+            throw new StoreException("cannot open the blob directory under " + cfg.dataDir() + ": " + ex.getMessage(), ex);
+        }
     }
 
     private static S3Objects s3(TegamiConfig cfg) {

@@ -65,6 +65,7 @@ public final class TegamiServer implements AutoCloseable {
     private org.tegami.server.log.TraceHistory traceHistory;
     private final MetricsService metrics;
     private org.tegami.server.acme.AcmeManager acme;
+    private DataDirLock dataDirLock;
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
                          QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner,
@@ -92,7 +93,16 @@ public final class TegamiServer implements AutoCloseable {
                 ? TlsContext.fromPem(cfg.tlsCert().get(), cfg.tlsKey().orElseThrow(), clock)
                 : cfg.acme().isPresent() ? acmeOrSelfSigned(cfg, clock)
                 : TlsContext.selfSigned(cfg.dataDir(), cfg.hostname(), clock);
-        Store store = Stores.open(cfg, clock, System.err::println);
+        // tegami migrate refuses while this is held, and a server does not start while migrate reads the directory
+        DataDirLock lock = cfg.store() instanceof org.tegami.server.config.StoreSettings.Embedded
+                ? DataDirLock.server(cfg.dataDir()) : null;
+        Store store;
+        try {
+            store = Stores.open(cfg, clock, System.err::println);
+        } catch (RuntimeException e) {
+            if (lock != null) lock.close();
+            throw e;
+        }
         org.tegami.server.acme.AcmeManager acme = null;
         List<Bound> bound = new ArrayList<>();
         List<AutoconfigHttp> http = new ArrayList<>();
@@ -232,11 +242,13 @@ public final class TegamiServer implements AutoCloseable {
             http.forEach(AutoconfigHttp::close);
             bound.forEach(b -> b.listener().close());
             store.close();
+            if (lock != null) lock.close();
             throw e;
         }
         TegamiServer server = new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
                 new BlobCollection(store.blobs()), pipeline, learner, dmarcReports, forwarder, metrics);
         server.acme = acme;
+        server.dataDirLock = lock;
         try {
             // [log] history_days: log lines about messages kept in the store for `tegami trace`
             if (!cfg.log().history().isZero()) {
@@ -441,5 +453,6 @@ public final class TegamiServer implements AutoCloseable {
         collection.close();
         if (traceHistory != null) traceHistory.close(); // saves the lines still waiting, the queue's last ones too
         store.close();
+        if (dataDirLock != null) dataDirLock.close();
     }
 }

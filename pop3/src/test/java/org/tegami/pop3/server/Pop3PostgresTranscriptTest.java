@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
-import org.tegami.store.postgres.DirectoryObjects;
+import org.tegami.store.embedded.FileObjects;
 import org.tegami.store.postgres.PostgresStore;
 import org.tegami.testkit.TestPostgres;
 import org.tegami.testkit.Transcript;
@@ -37,7 +37,7 @@ class Pop3PostgresTranscriptTest {
         Path objects = Files.createTempDirectory(tmp, "objects");
         try (Pop3TestServer server = new Pop3TestServer(tmp.resolve("tls"), clock -> {
             try {
-                return PostgresStore.open(db.url(), db.user(), db.password(), new DirectoryObjects(objects), clock);
+                return PostgresStore.open(db.url(), db.user(), db.password(), FileObjects.directory(objects), clock);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

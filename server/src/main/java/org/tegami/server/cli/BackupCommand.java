@@ -16,7 +16,10 @@ public final class BackupCommand {
     static void embeddedOnly(org.tegami.server.config.TegamiConfig cfg, String what) {
         if (!(cfg.store() instanceof org.tegami.server.config.StoreSettings.Embedded)) {
             throw new TegamiException("tegami " + what + " works on the embedded store only; with [store] kind ="
-                    + " \"postgresql\" use pg_dump/pg_restore (or your PostgreSQL backups) and copy data_dir/objects");
+                    + " \"postgresql\" back up the database with pg_dump (restore with pg_restore; or PostgreSQL's own"
+                    + " continuous archiving) and the large blobs with it: " + (cfg.s3Blobs().isPresent()
+                    ? "turn on the bucket's versioning or replication ([blobs] kind = \"s3\")"
+                    : "copy data_dir/objects after the dump") + ", plus data_dir's keys (dkim/, tls/, acme/, srs.key, fetch.key)");
         }
     }
 

@@ -37,7 +37,7 @@ import org.tegami.core.PrivateFiles;
  * between; the backup then leaves that message out (it is gone from the live server too) and says so.
  */
 public final class Backup {
-    private static final Set<String> SKIP = Set.of("meta.db", "meta.db-wal", "meta.db-shm", "blobs", "tmp",
+    private static final Set<String> SKIP = Set.of("meta.db", "meta.db-wal", "meta.db-shm", "blobs", "tmp", "server.lock",
             Upgrade.BACKUPS); // pre-upgrade backups are not backed up again (nor into themselves)
 
     private Backup() {}
