@@ -101,7 +101,7 @@ class MigrateAllTablesTest {
         try (Connection src = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db"));
              Connection dst = DriverManager.getConnection(db.url(), db.user(), db.password())) {
             for (String table : tables(src)) {
-                if (List.of("counters", "blob_orphans").contains(table)) continue;
+                if (List.of("counters", "blob_orphans", "coord_event", "coord_lease").contains(table)) continue; // not copied: StoreMigration
                 List<String> cols = columns(src, table);
                 String where = table.equals("blob_index") ? " WHERE hex = '" + BLOB + "'" : "";
                 String order = " ORDER BY " + String.join(", ", cols);
