@@ -120,16 +120,17 @@ public final class QueueRunner implements AutoCloseable {
             Duration.ofDays(5), 20, Duration.ofSeconds(1), null, Map.of(), null);
 
     /**
-     * How long a claimed entry stays ours without an outcome: longer than any one attempt (RFC 5321 §4.5.3.2
-     * timeouts over a few MX hosts), so an entry is re-claimed only when its owner died (and then by another node;
-     * the owner itself releases its claims when it starts again). The system property {@code tegami.queue.lease}
-     * (an ISO-8601 duration, e.g. {@code PT3S}) sets it instead: for tests that kill a node and watch another take
-     * its entries over; a lease shorter than one attempt lets a live owner's entry be delivered twice.
+     * How long a claimed entry stays ours without an outcome or a renewal. While attempts are under way the runner
+     * renews its leases every quarter of the lease, so an attempt may take as long as RFC 5321
+     * §4.5.3.2's timeouts allow over several MX hosts and is still never handed to another node; a node that dies
+     * stops renewing, and another node takes its entries over within one lease (the owner itself releases its claims
+     * when it starts again). The system property {@code tegami.queue.lease} (an ISO-8601 duration, e.g.
+     * {@code PT3S}) sets it instead, for tests that kill a node and watch another take its entries over.
      */
-    static final Duration LEASE = lease(System.getProperty("tegami.queue.lease"));
+    static final Duration LEASE = parseLease(System.getProperty("tegami.queue.lease"));
 
-    static Duration lease(String property) {
-        if (property == null || property.isBlank()) return Duration.ofHours(1);
+    static Duration parseLease(String property) {
+        if (property == null || property.isBlank()) return Duration.ofMinutes(5);
         Duration d = Duration.parse(property.strip());
         if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("tegami.queue.lease must be positive: " + property);
         return d;
@@ -143,6 +144,8 @@ public final class QueueRunner implements AutoCloseable {
     private final String hostname;
     /** This node's name in queue claims ({@link #owner(String)}). */
     private volatile String owner;
+    /** {@link #LEASE}, or a shorter one a test sets ({@link #lease(Duration)}). */
+    private volatile Duration lease = LEASE;
     private final MxResolver mx;
     private final SmtpClient client;
     private final InstantSource clock;
@@ -163,6 +166,8 @@ public final class QueueRunner implements AutoCloseable {
     private final ConnectionPool pool;
     private final HostBackoff hostBackoff;
     private final Thread poller;
+    /** Renews the leases of the entries in flight, four times per lease (one missed renewal is harmless). */
+    private final Thread renewer;
     private volatile boolean closed;
     /**
      * Where a bounce for an entry's sender goes: the sender itself, or for an SRS address of ours (a copy we
@@ -218,6 +223,7 @@ public final class QueueRunner implements AutoCloseable {
         this.settings = settings;
         this.slots = new Semaphore(settings.concurrency());
         this.poller = Thread.ofVirtual().name("queue-runner").unstarted(this::poll);
+        this.renewer = Thread.ofVirtual().name("queue-lease").unstarted(this::renewLeases);
     }
 
     /**
@@ -235,6 +241,13 @@ public final class QueueRunner implements AutoCloseable {
         return this;
     }
 
+    /** A lease other than {@link #LEASE} (tests); before {@link #start}. */
+    QueueRunner lease(Duration d) {
+        if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("a lease must be positive");
+        this.lease = d;
+        return this;
+    }
+
     /** Sets where bounces go (see {@link #bounceRoute}); before {@link #start}. */
     public QueueRunner bounceRoute(java.util.function.Function<String, Optional<String>> route) {
         this.bounceRoute = route;
@@ -247,12 +260,32 @@ public final class QueueRunner implements AutoCloseable {
         if (released > 0) LOG.log(Level.INFO, "released " + released + " queue entries claimed before the last stop");
         store.queue().onEnqueue(this::wake);
         poller.start();
+        renewer.start();
         return this;
     }
 
     /** Starts looking for due entries now instead of at the next poll. */
     public void wake() {
         wakeups.release();
+    }
+
+    /**
+     * Keeps the leases of this node's attempts alive. A renewal that fails (the store unreachable) is logged and
+     * tried again at the next tick; the lease still has three quarters of its time left.
+     */
+    private void renewLeases() {
+        while (!closed) {
+            try {
+                Thread.sleep(lease.dividedBy(4));
+                if (closed) return;
+                if (!inFlight.isEmpty()) store.queue().renewClaims(owner, clock.instant().plus(lease));
+            } catch (InterruptedException ie) {
+                return;
+            } catch (RuntimeException ex) {
+                LOG.log(Level.WARNING, "renewing queue leases failed (retried in " + lease.dividedBy(4).toSeconds() + " s): "
+                        + ex.getMessage());
+            }
+        }
     }
 
     private void poll() {
@@ -262,7 +295,7 @@ public final class QueueRunner implements AutoCloseable {
                 // Claim only what free slots can start now, so no lease runs out while an entry waits for a slot.
                 int free = slots.availablePermits();
                 Instant now = clock.instant();
-                List<QueueEntry> due = free == 0 ? List.of() : store.queue().claim(now, free, now.plus(LEASE), owner);
+                List<QueueEntry> due = free == 0 ? List.of() : store.queue().claim(now, free, now.plus(lease), owner);
                 afterScan.run();
                 for (QueueEntry e : due) {
                     if (closed || !inFlight.add(e.id())) continue;
@@ -777,6 +810,7 @@ public final class QueueRunner implements AutoCloseable {
     public void close() {
         closed = true;
         poller.interrupt();
+        renewer.interrupt();
         try {
             poller.join(TimeUnit.SECONDS.toMillis(5));
             // Let deliveries under way finish and record their outcome before the store closes beneath them; one

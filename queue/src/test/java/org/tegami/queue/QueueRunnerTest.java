@@ -119,6 +119,8 @@ class QueueRunnerTest {
         final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         final java.util.Map<String, Integer> arrivals = new java.util.concurrent.ConcurrentHashMap<>();
         final java.util.Map<String, String> texts = new java.util.concurrent.ConcurrentHashMap<>();
+        /** How long the peer takes to answer the end of the data (a slow receiver). */
+        volatile long dataDelayMillis;
 
         CountingPeer() throws Exception {
             Thread.ofVirtual().start(() -> {
@@ -152,6 +154,7 @@ class QueueRunnerTest {
                             }
                             arrivals.merge(subject, 1, Integer::sum);
                             texts.put(subject, text.toString());
+                            if (dataDelayMillis > 0) Thread.sleep(dataDelayMillis);
                             yield "250 2.0.0 queued\r\n";
                         }
                         case "QUIT" -> "221 bye\r\n";
@@ -320,13 +323,50 @@ class QueueRunnerTest {
         }
     }
 
+    /**
+     * An attempt longer than the lease (a slow receiver) is never handed to another node while its owner lives: the
+     * owner renews its lease, so the other node, polling all the while, does not deliver it a second time.
+     */
     @Test
-    void leaseIsAnHourUnlessThePropertySetsIt() {
-        assertEquals(java.time.Duration.ofHours(1), QueueRunner.lease(null));
-        assertEquals(java.time.Duration.ofHours(1), QueueRunner.lease(" "));
-        assertEquals(java.time.Duration.ofSeconds(3), QueueRunner.lease("PT3S"));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> QueueRunner.lease("PT0S"));
-        org.junit.jupiter.api.Assertions.assertThrows(java.time.format.DateTimeParseException.class, () -> QueueRunner.lease("3s"));
+    void aLiveOwnerRenewsItsLeaseThroughALongAttempt() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().add("remote.test. 300 IN MX 10 mx.remote.test.")
+                .add("mx.remote.test. 300 IN A 127.0.0.1");
+             CountingPeer peer = new CountingPeer();
+             EmbeddedStore store = EmbeddedStore.open(dir, InstantSource.system())) {
+            peer.dataDelayMillis = 3000;
+            var settings = new QueueRunner.Settings(peer.server.getLocalPort(), Duration.ofMinutes(1), Duration.ofHours(1),
+                    Duration.ofDays(5), 4, Duration.ofMillis(20), null, java.util.Map.of(), null);
+            Duration lease = Duration.ofMillis(800);
+            try (QueueRunner a = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
+                    InstantSource.system(), settings).owner("node-a").lease(lease).start()) {
+                byte[] msg = "From: <a@local.test>\r\nSubject: slow\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII);
+                try (BlobStore.BlobWriter w = store.blobs().create()) {
+                    w.stream().write(msg);
+                    store.mail().deliver(new DeliveryRequest(w.commit(), msg.length, Instant.now(), Set.of(),
+                            Optional.of(new DeliveryRequest.Outbound("a@local.test", List.of("b@remote.test"), 0))));
+                }
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (System.nanoTime() < deadline && peer.arrivals.isEmpty()) Thread.sleep(10);
+                assertEquals(java.util.Map.of("slow", 1), peer.arrivals, "node A started the attempt");
+                try (QueueRunner b = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
+                        InstantSource.system(), settings).owner("node-b").lease(lease).start()) {
+                    deadline = System.nanoTime() + 10_000_000_000L;
+                    while (System.nanoTime() < deadline && !store.queue().list().isEmpty()) Thread.sleep(20);
+                    assertEquals(List.of(), store.queue().list(), "node A's attempt ended with 250");
+                    assertEquals(java.util.Map.of("slow", 1), peer.arrivals,
+                            "three seconds at DATA, over three leases of 0.8 s: node B never took the entry over");
+                }
+            }
+        }
+    }
+
+    @Test
+    void leaseIsFiveMinutesUnlessThePropertySetsIt() {
+        assertEquals(java.time.Duration.ofMinutes(5), QueueRunner.parseLease(null));
+        assertEquals(java.time.Duration.ofMinutes(5), QueueRunner.parseLease(" "));
+        assertEquals(java.time.Duration.ofSeconds(3), QueueRunner.parseLease("PT3S"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> QueueRunner.parseLease("PT0S"));
+        org.junit.jupiter.api.Assertions.assertThrows(java.time.format.DateTimeParseException.class, () -> QueueRunner.parseLease("3s"));
     }
 
     @Test

@@ -23,6 +23,13 @@ public interface QueueStore {
      */
     List<QueueEntry> claim(java.time.Instant now, int limit, java.time.Instant leaseUntil, String owner);
 
+    /**
+     * Extends to {@code leaseUntil} every lease {@code owner} still holds (entries whose attempt has no outcome yet),
+     * so that a long attempt is not taken over by another node while its owner lives. A lease that ran out and was
+     * taken by another owner is not touched. @return how many were renewed
+     */
+    int renewClaims(String owner, java.time.Instant leaseUntil);
+
     /** Ends every lease {@code owner} holds (at its start: what it held when it stopped). @return how many */
     int releaseClaims(String owner);
 

@@ -369,6 +369,10 @@ public interface StoreContract {
         assertEquals(List.of(), store().queue().claim(NOW.plusSeconds(59), 10, lease, "node-b"));
         assertEquals(List.of(q), store().queue().claim(NOW.plusSeconds(60), 10, NOW.plusSeconds(120), "node-b")
                 .stream().map(QueueEntry::id).toList(), "the owner died: the lease ran out");
+        assertEquals(0, store().queue().renewClaims("node-a", NOW.plusSeconds(600)), "no longer node-a's to renew");
+        assertEquals(1, store().queue().renewClaims("node-b", NOW.plusSeconds(600)));
+        assertEquals(List.of(), store().queue().claim(NOW.plusSeconds(300), 10, NOW.plusSeconds(900), "node-a"),
+                "renewed: still node-b's after its first lease would have run out");
         assertEquals(0, store().queue().releaseClaims("node-a"), "no longer node-a's");
         assertEquals(1, store().queue().releaseClaims("node-b"));
         assertEquals(1, store().queue().claim(NOW, 10, lease, "node-a").size(), "released: free again");

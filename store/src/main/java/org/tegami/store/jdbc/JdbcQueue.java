@@ -110,6 +110,13 @@ public class JdbcQueue implements QueueStore {
     }
 
     @Override
+    public int renewClaims(String owner, Instant leaseUntil) {
+        // claimed_until > 0: still held (an outcome or a release sets 0); claimed_by: not taken by another owner
+        return db.write(tx -> Jdbc.update(tx, "UPDATE queue SET claimed_until = ? WHERE claimed_by = ? AND claimed_until > 0",
+                leaseUntil.toEpochMilli(), owner));
+    }
+
+    @Override
     public int releaseClaims(String owner) {
         return db.write(tx -> Jdbc.update(tx, "UPDATE queue SET claimed_until = 0, claimed_by = ''"
                 + " WHERE claimed_by = ?", owner));
