@@ -153,7 +153,7 @@ public final class TranscriptRunner {
                     if (c == null) {
                         throw fail("no open session " + close.name() + " to close", null, null);
                     }
-                    c.close();
+                    c.drop();
                 }
                 case Step.Admin a -> {
                     if (admin == null) throw fail("ADMIN: lines need a runner made withAdmin(...)", null, null);
@@ -441,6 +441,27 @@ public final class TranscriptRunner {
                 // A server that closes with unread client bytes in its buffer makes the kernel send RST;
                 // a TLS peer may close without close_notify.
                 return null;
+            }
+        }
+
+        /**
+         * Drops the connection without a goodbye, and waits (up to 10 s) until the server has closed its side: so
+         * what the server does when a client vanishes (a POP3 maildrop unlocked, an IMAP session's state released)
+         * has happened before the next step, however slow the machine is.
+         */
+        void drop() {
+            try {
+                socket.shutdownOutput(); // the server reads end-of-stream (TLS: close_notify), as when a client dies
+                socket.setSoTimeout(10_000);
+                java.io.InputStream in = socket.getInputStream();
+                byte[] buf = new byte[4096];
+                while (in.read(buf) >= 0) {
+                    // whatever the server still sends before it closes
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                // the server closed first, or the socket cannot half-close: fall back to a plain close
+            } finally {
+                close();
             }
         }
 
