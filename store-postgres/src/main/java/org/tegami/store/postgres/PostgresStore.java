@@ -18,6 +18,7 @@ import org.tegami.store.TlsReportStore;
 import org.tegami.store.jdbc.JdbcDmarcReports;
 import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcGreylist;
+import org.tegami.store.jdbc.JdbcMail;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
 
@@ -34,7 +35,7 @@ public final class PostgresStore implements Store {
     private final ObjectStorage objects;
     private final PgBlobStore blobs;
     private final PgAccounts accounts;
-    private final PgMail mail;
+    private final JdbcMail mail;
     private final PgQueue queue;
     private final PgClassifier classifier;
     private final JdbcGreylist greylist;
@@ -50,7 +51,7 @@ public final class PostgresStore implements Store {
         blobs = new PgBlobStore(db, objects, inlineMax);
         accounts = new PgAccounts(db, uidValidity);
         queue = new PgQueue(db);
-        mail = new PgMail(db, queue, blobs, uidValidity, clock);
+        mail = new JdbcMail(db, new PgMailHooks(db, blobs, queue, uidValidity), clock);
         classifier = new PgClassifier(db);
         greylist = new JdbcGreylist(db);
         dmarcReports = new JdbcDmarcReports(db);

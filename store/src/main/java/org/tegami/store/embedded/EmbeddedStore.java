@@ -17,6 +17,7 @@ import org.tegami.store.Store;
 import org.tegami.store.jdbc.JdbcDmarcReports;
 import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcGreylist;
+import org.tegami.store.jdbc.JdbcMail;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
 
@@ -29,7 +30,7 @@ public final class EmbeddedStore implements Store {
     private final Db db;
     private final FileBlobStore blobs;
     private final SqlAccounts accounts;
-    private final SqlMail mail;
+    private final JdbcMail mail;
     private final SqlQueue queue;
     private final SqlClassifier classifier;
     private final JdbcGreylist greylist;
@@ -55,7 +56,7 @@ public final class EmbeddedStore implements Store {
         }
         accounts = new SqlAccounts(db, uidValidity);
         queue = new SqlQueue(db);
-        mail = new SqlMail(db, queue, blobs, uidValidity, clock);
+        mail = new JdbcMail(db, new EmbeddedMailHooks(blobs, queue, uidValidity), clock);
         classifier = new SqlClassifier(db);
         greylist = new JdbcGreylist(db);
         dmarcReports = new JdbcDmarcReports(db);

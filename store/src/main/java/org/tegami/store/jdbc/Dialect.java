@@ -10,6 +10,11 @@ import java.sql.Statement;
 public enum Dialect {
     SQLITE {
         @Override
+        public boolean singleWriter() {
+            return true;
+        }
+
+        @Override
         public String insertOrIgnore(String into) {
             return "INSERT OR IGNORE INTO " + into;
         }
@@ -49,6 +54,11 @@ public enum Dialect {
         }
     },
     POSTGRESQL {
+        @Override
+        public boolean singleWriter() {
+            return false;
+        }
+
         @Override
         public String insertOrIgnore(String into) {
             return "INSERT INTO " + into + " ON CONFLICT DO NOTHING";
@@ -93,6 +103,12 @@ public enum Dialect {
             }
         }
     };
+
+    /**
+     * Whether one write transaction runs at a time (SQLite): then a row read inside it cannot change under it and
+     * needs no lock; else (PostgreSQL) a write locks the rows its decisions depend on ({@code SELECT ... FOR UPDATE}).
+     */
+    public abstract boolean singleWriter();
 
     /** {@code INSERT} of {@code into} ("table(columns) VALUES (...)") that does nothing when a key already exists. */
     public abstract String insertOrIgnore(String into);

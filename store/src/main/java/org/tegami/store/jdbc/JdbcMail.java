@@ -1,4 +1,4 @@
-package org.tegami.store.postgres;
+package org.tegami.store.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,41 +28,43 @@ import org.tegami.store.ModSeq;
 import org.tegami.store.QueueId;
 import org.tegami.store.SharedMailbox;
 import org.tegami.store.Uid;
-import org.tegami.store.jdbc.Jdbc;
-import org.tegami.store.jdbc.Tx;
 
-/** Mailboxes and messages in PostgreSQL, with an in-process change feed fired after each commit. */
-final class PgMail implements MailStore, ChangeFeed {
+/**
+ * Mailboxes and messages in SQLite or PostgreSQL, with an in-process change feed fired after each commit (and, through
+ * {@link MailHooks#publish}, told to other nodes). What differs between the two stores is in {@link Dialect}, in
+ * {@link Transactions} (SQLite's single writer with group commit, PostgreSQL's row locks and retries) and in the
+ * store's {@link MailHooks} (blob claims, queue, classifier, id counters).
+ */
+public final class JdbcMail implements MailStore, ChangeFeed {
     private static final String MESSAGE_COLUMNS = "mailbox_id, uid, blob, size, internal_date, flags, modseq, save_date, prefix";
     private static final String MAILBOX_COLUMNS =
             "id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use, EXISTS(SELECT 1 FROM subscriptions"
             + " WHERE subscriptions.account_id = mailboxes.account_id AND subscriptions.name = mailboxes.name)";
 
-    private final PgDb db;
-    private final PgQueue queue;
-    private final PgBlobStore blobs;
+    private final Transactions db;
+    private final MailHooks hooks;
     private final ConcurrentHashMap<MailboxId, CopyOnWriteArrayList<Runnable>> listeners = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<AccountId, CopyOnWriteArrayList<Runnable>> accountListeners = new ConcurrentHashMap<>();
-
-    private final java.util.function.LongSupplier uidValidity;
 
     /** For the save date (RFC 8514) of every message put in a mailbox. */
     private final java.time.InstantSource clock;
 
-    PgMail(PgDb db, PgQueue queue, PgBlobStore blobs, java.util.function.LongSupplier uidValidity,
-            java.time.InstantSource clock) {
+    /** Whether point reads run on the caller's thread (the embedded store): then small views are read there. */
+    private final boolean callerThreadPoints;
+
+    public JdbcMail(Transactions db, MailHooks hooks, java.time.InstantSource clock) {
         this.db = db;
+        this.hooks = hooks;
         this.clock = clock;
-        this.uidValidity = uidValidity;
-        this.queue = queue;
-        this.blobs = blobs;
+        this.callerThreadPoints = db.dialect() == Dialect.SQLITE;
     }
 
     @Override
     public Delivered deliver(DeliveryRequest r) {
-        // Locks: the blob's catalog row (claim), then each target mailbox's row (append).
-        return db.writeLocked(tx -> {
-            blobs.claim(tx, r.blob());
+        Object inline = hooks.beforeWrite(r.blob());
+        // PostgreSQL locks: the blob's catalog row (claim), then each target mailbox's row (append).
+        Delivered d = db.writeLocked(tx -> {
+            hooks.claimBlob(tx, r.blob(), inline);
             List<Delivered.Stored> stored = new ArrayList<>();
             for (DeliveryRequest.Recipient rcpt : r.recipients()) {
                 Mailbox target = target(tx, rcpt.account(), rcpt.target());
@@ -72,11 +74,13 @@ final class PgMail implements MailStore, ChangeFeed {
             }
             List<QueueId> queued = new ArrayList<>();
             for (DeliveryRequest.Outbound out : r.outbounds()) {
-                queued.add(PgQueue.enqueue(tx, r.blob(), r.size(), r.internalDate(), out));
+                queued.add(hooks.enqueue(tx, r.blob(), r.size(), r.internalDate(), out));
             }
-            if (!queued.isEmpty()) tx.afterCommit(queue::enqueued);
+            if (!queued.isEmpty()) tx.afterCommit(hooks::enqueued);
             return new Delivered(stored, queued);
         });
+        hooks.afterWrite(inline);
+        return d;
     }
 
     /**
@@ -123,16 +127,17 @@ final class PgMail implements MailStore, ChangeFeed {
     /** Adds one message at UIDNEXT with a new modseq; the notification runs after the commit. */
     private Uid append(Tx tx, Mailbox mb, BlobId blob, long size, Instant date, Set<String> flags, HeaderPrefix prefix)
             throws SQLException {
-        // The mailbox row, locked before its counters are read: concurrent appenders to one mailbox (on any node)
-        // take turns here, and a transaction whose snapshot is already stale fails with a serialization error and
-        // runs again (PgDb.write), so UIDs and modseqs never repeat or go backwards.
-        long uid;
-        long modseq;
-        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT uidnext, highestmodseq FROM mailboxes WHERE id = ? FOR UPDATE",
-                mb.id().value()); ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) throw new SQLException("no mailbox " + mb.id());
-            uid = rs.getLong(1);
-            modseq = rs.getLong(2) + 1;
+        long uid = mb.uidNext();
+        long modseq = mb.highestModSeq().value() + 1;
+        if (!db.dialect().singleWriter()) {
+            // The mailbox row, locked before its counters are read: concurrent appenders to one mailbox (on any node)
+            // take turns here, and a transaction whose snapshot is already stale fails with a serialization error and
+            // runs again, so UIDs and modseqs never repeat or go backwards.
+            List<long[]> counters = query(tx, "SELECT uidnext, highestmodseq FROM mailboxes WHERE id = ? FOR UPDATE",
+                    rs -> new long[] {rs.getLong(1), rs.getLong(2)}, mb.id().value());
+            if (counters.isEmpty()) throw new SQLException("no mailbox " + mb.id());
+            uid = counters.getFirst()[0];
+            modseq = counters.getFirst()[1] + 1;
         }
         Jdbc.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), String.join(" ", new java.util.TreeSet<>(flags)),
@@ -150,24 +155,36 @@ final class PgMail implements MailStore, ChangeFeed {
 
     @Override
     public List<Uid> appendAll(MailboxId mailbox, List<NewMessage> messages) {
-        return db.writeLocked(tx -> appendAll(tx, mailbox, messages));
+        List<Object> inline = pending(messages);
+        List<Uid> uids = db.writeLocked(tx -> appendAll(tx, mailbox, messages, inline));
+        inline.forEach(hooks::afterWrite);
+        return uids;
     }
 
     @Override
     public Uid replace(MailboxId from, Uid old, MailboxId to, NewMessage message) {
-        return db.write(tx -> {
-            Uid u = appendAll(tx, to, List.of(message)).getFirst();
+        List<Object> inline = pending(List.of(message));
+        Uid uid = db.write(tx -> {
+            Uid u = appendAll(tx, to, List.of(message), inline).getFirst();
             expunge(tx, from, Set.of(old));
             return u;
         });
+        inline.forEach(hooks::afterWrite);
+        return uid;
     }
 
-    private List<Uid> appendAll(Tx tx, MailboxId mailbox, List<NewMessage> messages)
+    private List<Object> pending(List<NewMessage> messages) {
+        List<Object> inline = new ArrayList<>();
+        for (NewMessage m : messages) inline.add(hooks.beforeWrite(m.blob()));
+        return inline;
+    }
+
+    private List<Uid> appendAll(Tx tx, MailboxId mailbox, List<NewMessage> messages, List<Object> inline)
             throws SQLException {
         List<Uid> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             NewMessage m = messages.get(i);
-            blobs.claim(tx, m.blob());
+            hooks.claimBlob(tx, m.blob(), inline.get(i));
             Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
             out.add(append(tx, mb, m.blob(), m.size(), m.internalDate(), m.flags(), HeaderPrefix.NONE));
@@ -186,7 +203,16 @@ final class PgMail implements MailStore, ChangeFeed {
             long modseq = mb.highestModSeq().value();
             List<MessageMeta> changed = new ArrayList<>();
             Set<Uid> failed = new java.util.TreeSet<>(java.util.Comparator.comparingLong(Uid::value));
-            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", mailbox.value())) {
+            // only the rows between the lowest and highest UID named: a STORE of one message reads one row
+            long low = Long.MAX_VALUE;
+            long high = Long.MIN_VALUE;
+            for (Uid u : uids) {
+                low = Math.min(low, u.value());
+                high = Math.max(high, u.value());
+            }
+            List<MessageMeta> named = uids.isEmpty() ? List.of()
+                    : messages(tx, "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid", mailbox.value(), low, high);
+            for (MessageMeta m : named) {
                 if (!uids.contains(m.uid())) continue;
                 if (unchangedSince.isPresent() && m.modSeq().value() > unchangedSince.get().value()) {
                     failed.add(m.uid());
@@ -208,7 +234,7 @@ final class PgMail implements MailStore, ChangeFeed {
                 changed.add(new MessageMeta(m.mailbox(), m.uid(), m.blob(), m.size(), m.internalDate(), next, new ModSeq(modseq),
                         m.saveDate(), m.prefix()));
                 Optional<ClassifierStore.Verdict> learn = Learning.fromFlags(mb, m.flags(), next);
-                if (learn.isPresent()) PgClassifier.queue(tx, mb.account(), mailbox, m.uid(), learn.get());
+                if (learn.isPresent()) hooks.learn(tx, mb.account(), mailbox, m.uid(), learn.get());
             }
             if (!changed.isEmpty()) {
                 Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
@@ -234,14 +260,14 @@ final class PgMail implements MailStore, ChangeFeed {
             Set<BlobId> claimed = new java.util.HashSet<>();
             for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", from.value())) {
                 if (!uids.contains(m.uid())) continue;
-                // the copy names the blob too: take its catalog row, so no collector deletes it under us
-                if (claimed.add(m.blob())) blobs.claim(tx, m.blob());
+                // the copy names the blob too: PostgreSQL takes its catalog row, so no collector deletes it under us
+                if (claimed.add(m.blob())) hooks.claimCopied(tx, m.blob());
                 modseq++;
                 Jdbc.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         to.value(), uidNext, m.blob().hex(), m.size(), m.internalDate().toEpochMilli(),
                         String.join(" ", new java.util.TreeSet<>(m.flags().stream().filter(keepFlag).toList())), modseq,
                         clock.millis(), m.prefix().isEmpty() ? null : m.prefix().bytes());
-                if (learn.isPresent()) PgClassifier.queue(tx, target.account(), to, new Uid(uidNext), learn.get());
+                if (learn.isPresent()) hooks.learn(tx, target.account(), to, new Uid(uidNext), learn.get());
                 pairs.add(new Uid[] {m.uid(), new Uid(uidNext)});
                 uidNext++;
             }
@@ -300,7 +326,7 @@ final class PgMail implements MailStore, ChangeFeed {
     public Set<Uid> expungeDeleted(MailboxId mailbox, Optional<Set<Uid>> within) {
         return db.write(tx -> {
             Set<Uid> gone = new java.util.HashSet<>();
-            // flags are stored space-separated; the LIKE narrows the rows PostgreSQL hands over (EXPUNGE is frequent),
+            // flags are stored space-separated; the LIKE narrows the rows the database hands over (EXPUNGE is frequent),
             // the exact test is below
             for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? AND flags LIKE '%\\Deleted%'", mailbox.value())) {
                 if (m.flags().contains("\\Deleted") && (within.isEmpty() || within.get().contains(m.uid()))) gone.add(m.uid());
@@ -358,22 +384,28 @@ final class PgMail implements MailStore, ChangeFeed {
                 first.value(), last.value()));
     }
 
+    /** Views of up to this many messages are read on the caller's thread (embedded {@code point}); larger ones by a reader. */
+    static final int POINT_VIEW = 1_000;
+
     @Override
     public Optional<MailboxView> view(MailboxId mailbox) {
-        return db.read(tx -> {
-            Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
-            if (mb.isEmpty()) return Optional.empty();
-            // only the three columns a view needs: a large SELECT reads 100,000 rows
-            List<MessageState> out = new ArrayList<>();
-            try (PreparedStatement ps = Jdbc.prepare(tx,
-                    "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid", mailbox.value());
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new MessageState(new Uid(rs.getLong(1)), flags(rs.getString(2)), new ModSeq(rs.getLong(3))));
-                }
-            }
-            return Optional.of(new MailboxView(mb.get(), out));
-        });
+        if (!callerThreadPoints) return db.read(tx -> view(tx, mailbox, Integer.MAX_VALUE));
+        // most mailboxes are small: read on the caller's thread, giving up (null) past POINT_VIEW messages
+        Optional<MailboxView> small = db.point(tx -> view(tx, mailbox, POINT_VIEW));
+        if (small != null) return small;
+        return db.read(tx -> view(tx, mailbox, Integer.MAX_VALUE));
+    }
+
+    /** The view, or null when the mailbox holds more than {@code limit} messages. */
+    private static Optional<MailboxView> view(Tx tx, MailboxId mailbox, int limit) throws SQLException {
+        Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
+        if (mb.isEmpty()) return Optional.empty();
+        // only the three columns a view needs: a large SELECT reads 100,000 rows
+        List<MessageState> out = query(tx, "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid LIMIT ?",
+                rs -> new MessageState(new Uid(rs.getLong(1)), flags(rs.getString(2)), new ModSeq(rs.getLong(3))),
+                mailbox.value(), limit == Integer.MAX_VALUE ? Long.MAX_VALUE : limit + 1L);
+        if (out.size() > limit) return null;
+        return Optional.of(new MailboxView(mb.get(), out));
     }
 
     private static Set<String> flags(String column) {
@@ -386,10 +418,8 @@ final class PgMail implements MailStore, ChangeFeed {
     }
 
     private static long recentFloor(Tx tx, MailboxId mailbox) throws SQLException {
-        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT recent_uid FROM mailboxes WHERE id = ?", mailbox.value());
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
-        }
+        List<Long> floor = query(tx, "SELECT recent_uid FROM mailboxes WHERE id = ?", rs -> rs.getLong(1), mailbox.value());
+        return floor.isEmpty() ? Long.MAX_VALUE : floor.getFirst();
     }
 
     @Override
@@ -422,9 +452,9 @@ final class PgMail implements MailStore, ChangeFeed {
         if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).isEmpty()) {
             throw new IllegalArgumentException("mailbox exists: " + name);
         }
-        long uv = PgAccounts.nextUidValidity(tx, uidValidity);
+        long uv = hooks.nextUidValidity(tx);
         Jdbc.update(tx, "INSERT INTO mailboxes(id, account_id, name, uidvalidity, uidnext, highestmodseq,"
-                + " special_use, subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 0)", PgAccounts.nextId(tx, "mailbox_id"),
+                + " special_use, subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 0)", hooks.nextMailboxId(tx),
                 account.value(), name, uv, specialUse.orElse(null));
         return mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).getFirst();
     }
@@ -522,7 +552,7 @@ final class PgMail implements MailStore, ChangeFeed {
     @Override
     public long metadataOctets(AccountId account) {
         return db.read(tx -> {
-            // octet_length counts UTF-8 octets, as RFC 5464 limits do
+            // octet_length counts UTF-8 octets, as RFC 5464 limits do (SQLite's since 3.43)
             try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COALESCE(SUM(octet_length(name)"
                     + " + octet_length(value)), 0) FROM metadata WHERE account_id = ?", account.value());
                  ResultSet rs = ps.executeQuery()) {
@@ -645,18 +675,18 @@ final class PgMail implements MailStore, ChangeFeed {
 
     private void notifyAccount(AccountId account) {
         fireAccount(account);
-        db.publish("a " + account.value());
+        hooks.publish("a " + account.value());
     }
 
     /** For changes that other accounts may see (shared mailboxes); only sessions using IMAP NOTIFY listen. */
     private void notifyAccounts() {
         fireAccounts();
-        db.publish("A");
+        hooks.publish("A");
     }
 
     private void notify(MailboxId mailbox) {
         fireMailbox(mailbox);
-        db.publish("m " + mailbox.value());
+        hooks.publish("m " + mailbox.value());
     }
 
     private void fireAccount(AccountId account) {
@@ -674,7 +704,7 @@ final class PgMail implements MailStore, ChangeFeed {
     }
 
     /** A change another node committed ({@code m <mailbox>}, {@code a <account>}, {@code A}): wakes local listeners. */
-    void remote(String what) {
+    public void remote(String what) {
         String[] p = what.split(" ", 2);
         try {
             switch (p[0]) {
@@ -684,42 +714,51 @@ final class PgMail implements MailStore, ChangeFeed {
                 default -> { } // another version's kind: nothing here listens for it
             }
         } catch (RuntimeException e) {
-            System.getLogger(PgMail.class.getName()).log(System.Logger.Level.WARNING, "bad change notice: " + what);
+            System.getLogger(JdbcMail.class.getName()).log(System.Logger.Level.WARNING, "bad change notice: " + what);
         }
     }
 
     /** After the listener connection was lost: notices may be gone, so every listener looks again. */
-    void wakeAll() {
+    public void wakeAll() {
         listeners.values().forEach(l -> l.forEach(Runnable::run));
         fireAccounts();
     }
 
-    private static List<Mailbox> mailboxes(Tx tx, String where, Object... args) throws SQLException {
-        List<Mailbox> out = new ArrayList<>();
-        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT " + MAILBOX_COLUMNS + " FROM mailboxes " + where, args);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(new Mailbox(new MailboxId(rs.getLong(1)), new AccountId(rs.getLong(2)), rs.getString(3),
-                        rs.getLong(4), rs.getLong(5), new ModSeq(rs.getLong(6)), Optional.ofNullable(rs.getString(7)),
-                        rs.getBoolean(8)));
+    /** Maps one row of a result set. */
+    @FunctionalInterface
+    private interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** Every row of a query: with the connection's kept statement where the transaction keeps them. */
+    private static <T> List<T> query(Tx tx, String sql, Row<T> row, Object... args) throws SQLException {
+        List<T> out = new ArrayList<>();
+        if (tx.caches()) {
+            try (ResultSet rs = tx.cached(sql, args).executeQuery()) {
+                while (rs.next()) out.add(row.map(rs));
             }
+            return out;
+        }
+        try (PreparedStatement ps = Jdbc.prepare(tx, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) out.add(row.map(rs));
         }
         return out;
     }
 
+    private static List<Mailbox> mailboxes(Tx tx, String where, Object... args) throws SQLException {
+        return query(tx, "SELECT " + MAILBOX_COLUMNS + " FROM mailboxes " + where, rs -> new Mailbox(
+                new MailboxId(rs.getLong(1)), new AccountId(rs.getLong(2)), rs.getString(3), rs.getLong(4), rs.getLong(5),
+                new ModSeq(rs.getLong(6)), Optional.ofNullable(rs.getString(7)), rs.getBoolean(8)), args);
+    }
+
     private static List<MessageMeta> messages(Tx tx, String where, Object... args) throws SQLException {
-        List<MessageMeta> out = new ArrayList<>();
-        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, args);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                Set<String> f = flags(rs.getString(6));
-                long saved = rs.getLong(8);
-                Optional<Instant> saveDate = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(saved));
-                out.add(new MessageMeta(new MailboxId(rs.getLong(1)), new Uid(rs.getLong(2)), new BlobId(rs.getString(3)),
-                        rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7)), saveDate,
-                        HeaderPrefix.stored(rs.getBytes(9))));
-            }
-        }
-        return out;
+        return query(tx, "SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, rs -> {
+            Set<String> f = flags(rs.getString(6));
+            long saved = rs.getLong(8);
+            Optional<Instant> saveDate = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(saved));
+            return new MessageMeta(new MailboxId(rs.getLong(1)), new Uid(rs.getLong(2)), new BlobId(rs.getString(3)),
+                    rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7)), saveDate,
+                    HeaderPrefix.stored(rs.getBytes(9)));
+        }, args);
     }
 }

@@ -1,4 +1,4 @@
-package org.tegami.store.postgres;
+package org.tegami.store.jdbc;
 
 import java.util.Optional;
 import java.util.Set;
@@ -21,9 +21,9 @@ final class Learning {
     private Learning() {}
 
     static Optional<Verdict> fromCopy(Mailbox source, Mailbox target) {
-        boolean fromJunk = is(source, PgMail.JUNK);
-        boolean toJunk = is(target, PgMail.JUNK);
-        boolean toTrash = is(target, PgMail.TRASH);
+        boolean fromJunk = is(source, JdbcMail.JUNK);
+        boolean toJunk = is(target, JdbcMail.JUNK);
+        boolean toTrash = is(target, JdbcMail.TRASH);
         if (toJunk && !fromJunk) return Optional.of(Verdict.SPAM);
         if (fromJunk && !toJunk && !toTrash) return Optional.of(Verdict.HAM);
         if (source.name().equals(Mailbox.INBOX) && !toJunk && !toTrash && !fromJunk) return Optional.of(Verdict.HAM);
@@ -33,7 +33,7 @@ final class Learning {
     static Optional<Verdict> fromFlags(Mailbox mailbox, Set<String> before, Set<String> after) {
         if (added("$Junk", before, after)) return Optional.of(Verdict.SPAM);
         if (added("$NotJunk", before, after)) return Optional.of(Verdict.HAM);
-        if (added("\\Answered", before, after) && !is(mailbox, PgMail.JUNK)) return Optional.of(Verdict.HAM);
+        if (added("\\Answered", before, after) && !is(mailbox, JdbcMail.JUNK)) return Optional.of(Verdict.HAM);
         return Optional.empty();
     }
 
