@@ -15,6 +15,11 @@ public enum Dialect {
         }
 
         @Override
+        public String position(String haystack, String needle) {
+            return "instr(" + haystack + ", " + needle + ")";
+        }
+
+        @Override
         public String insertOrIgnore(String into) {
             return "INSERT OR IGNORE INTO " + into;
         }
@@ -57,6 +62,11 @@ public enum Dialect {
         @Override
         public boolean singleWriter() {
             return false;
+        }
+
+        @Override
+        public String position(String haystack, String needle) {
+            return "strpos(" + haystack + ", " + needle + ")";
         }
 
         @Override
@@ -109,6 +119,9 @@ public enum Dialect {
      * needs no lock; else (PostgreSQL) a write locks the rows its decisions depend on ({@code SELECT ... FOR UPDATE}).
      */
     public abstract boolean singleWriter();
+
+    /** Where {@code needle} first occurs in {@code haystack} (1-based), 0 when it does not: two SQL expressions. */
+    public abstract String position(String haystack, String needle);
 
     /** {@code INSERT} of {@code into} ("table(columns) VALUES (...)") that does nothing when a key already exists. */
     public abstract String insertOrIgnore(String into);

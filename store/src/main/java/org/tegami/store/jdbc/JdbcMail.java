@@ -21,6 +21,7 @@ import org.tegami.store.DeliveryRequest;
 import org.tegami.store.HeaderPrefix;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
+import org.tegami.store.Quota;
 import org.tegami.store.MailboxId;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.MessageState;
@@ -61,9 +62,22 @@ public final class JdbcMail implements MailStore, ChangeFeed {
 
     @Override
     public Delivered deliver(DeliveryRequest r) {
+        return (Delivered) deliver(r, false);
+    }
+
+    @Override
+    public DeliveryOutcome deliverWithinQuota(DeliveryRequest r) {
+        return deliver(r, true);
+    }
+
+    private DeliveryOutcome deliver(DeliveryRequest r, boolean withinQuota) {
         Object inline = hooks.beforeWrite(r.blob());
-        // PostgreSQL locks: the blob's catalog row (claim), then each target mailbox's row (append).
-        Delivered d = db.writeLocked(tx -> {
+        // PostgreSQL locks, always in this order: quota rows, the blob's catalog row (claim), each target mailbox's row
+        DeliveryOutcome d = db.writeLocked(tx -> {
+            if (withinQuota && r.outbounds().isEmpty() && !r.recipients().isEmpty()) {
+                Optional<OverQuota> full = noRoom(tx, r);
+                if (full.isPresent()) return full.get(); // before any write: the transaction commits nothing
+            }
             hooks.claimBlob(tx, r.blob(), inline);
             List<Delivered.Stored> stored = new ArrayList<>();
             for (DeliveryRequest.Recipient rcpt : r.recipients()) {
@@ -79,8 +93,49 @@ public final class JdbcMail implements MailStore, ChangeFeed {
             if (!queued.isEmpty()) tx.afterCommit(hooks::enqueued);
             return new Delivered(stored, queued);
         });
-        hooks.afterWrite(inline);
+        if (d instanceof Delivered) hooks.afterWrite(inline);
         return d;
+    }
+
+    /**
+     * When no recipient of {@code r} has room for it, the last quota found full; empty as soon as one has room
+     * (RFC 3463 5.2.2: the message is then delivered to all). Quota rows are locked in account order.
+     */
+    private Optional<OverQuota> noRoom(Tx tx, DeliveryRequest r) throws SQLException {
+        java.util.TreeMap<Long, Long> bytes = new java.util.TreeMap<>();
+        for (DeliveryRequest.Recipient rcpt : r.recipients()) {
+            bytes.merge(rcpt.account().value(), r.size() + rcpt.prefix().length(), Math::max);
+        }
+        Quota full = null;
+        for (var e : bytes.entrySet()) {
+            Optional<Quota> q = lockQuota(tx, new AccountId(e.getKey()));
+            if (q.isEmpty() || q.get().allows(e.getValue(), 1)) return Optional.empty();
+            full = q.get();
+        }
+        return Optional.of(new OverQuota(full));
+    }
+
+    /**
+     * An account's quota and current usage, read with its quota row locked on PostgreSQL ({@code FOR UPDATE}), so that
+     * writers checking the same quota take turns (on any node) and each one's usage includes the others' commits
+     * (READ COMMITTED reads afresh after the lock; SERIALIZABLE fails and retries instead). SQLite's one writer
+     * needs no lock. Empty when the account has no quota. RFC 9208 §5.1: the transaction that adds is the authority.
+     */
+    private Optional<Quota> lockQuota(Tx tx, AccountId account) throws SQLException {
+        List<Quota> limits = query(tx, "SELECT storage_kib, messages FROM quotas WHERE account_id = ?"
+                + (db.dialect().singleWriter() ? "" : " FOR UPDATE"), rs -> {
+            long st = rs.getLong(1);
+            java.util.OptionalLong storage = rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(st);
+            long ms = rs.getLong(2);
+            java.util.OptionalLong count = rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(ms);
+            return new Quota(storage, count, 0, 0);
+        }, account.value());
+        if (limits.isEmpty()) return Optional.empty();
+        long[] used = query(tx, "SELECT COALESCE(SUM(m.size), 0), COUNT(*) FROM messages m JOIN mailboxes b"
+                + " ON m.mailbox_id = b.id WHERE b.account_id = ?", rs -> new long[] {rs.getLong(1), rs.getLong(2)},
+                account.value()).getFirst();
+        Quota q = limits.getFirst();
+        return Optional.of(new Quota(q.storageKib(), q.messages(), used[0], used[1]));
     }
 
     /**
@@ -155,22 +210,71 @@ public final class JdbcMail implements MailStore, ChangeFeed {
 
     @Override
     public List<Uid> appendAll(MailboxId mailbox, List<NewMessage> messages) {
+        return appended(append(mailbox, messages, false), mailbox).uids();
+    }
+
+    @Override
+    public Append appendWithinQuota(MailboxId mailbox, List<NewMessage> messages) {
+        return append(mailbox, messages, true);
+    }
+
+    private Append append(MailboxId mailbox, List<NewMessage> messages, boolean withinQuota) {
         List<Object> inline = pending(messages);
-        List<Uid> uids = db.writeLocked(tx -> appendAll(tx, mailbox, messages, inline));
-        inline.forEach(hooks::afterWrite);
-        return uids;
+        Append out = db.writeLocked(tx -> {
+            Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
+            if (mb.isEmpty()) return new Append.MailboxGone();
+            if (withinQuota) {
+                long bytes = messages.stream().mapToLong(NewMessage::size).sum();
+                Optional<Quota> q = lockQuota(tx, mb.get().account());
+                if (q.isPresent() && !q.get().allows(bytes, messages.size())) return new OverQuota(q.get());
+            }
+            return new Append.Appended(appendAll(tx, mailbox, messages, inline), List.of());
+        });
+        if (out instanceof Append.Appended) inline.forEach(hooks::afterWrite);
+        return out;
+    }
+
+    /** The outcome of a write that does not check quotas, for the methods that answer with UIDs or throw. */
+    private static Append.Appended appended(Append a, MailboxId mailbox) {
+        return switch (a) {
+            case Append.Appended ok -> ok;
+            case Append.MailboxGone g -> throw new org.tegami.core.StoreException("no mailbox " + mailbox);
+            case OverQuota q -> throw new IllegalStateException("quota checked where none was asked for");
+        };
     }
 
     @Override
     public Uid replace(MailboxId from, Uid old, MailboxId to, NewMessage message) {
+        return appended(replace(from, old, to, message, false), to).uids().getFirst();
+    }
+
+    @Override
+    public Append replaceWithinQuota(MailboxId from, Uid old, MailboxId to, NewMessage message) {
+        return replace(from, old, to, message, true);
+    }
+
+    private Append replace(MailboxId from, Uid old, MailboxId to, NewMessage message, boolean withinQuota) {
         List<Object> inline = pending(List.of(message));
-        Uid uid = db.write(tx -> {
+        Append out = db.write(tx -> {
+            Optional<Mailbox> target = mailboxes(tx, "WHERE id = ?", to.value()).stream().findFirst();
+            if (target.isEmpty()) return new Append.MailboxGone();
+            if (withinQuota) {
+                Optional<Quota> q = lockQuota(tx, target.get().account());
+                if (q.isPresent()) {
+                    // the old message leaves the same owner's usage (RFC 8508 §3: one replaces the other)
+                    List<Long> oldSize = query(tx, "SELECT m.size FROM messages m JOIN mailboxes b ON m.mailbox_id = b.id"
+                            + " WHERE m.mailbox_id = ? AND m.uid = ? AND b.account_id = ?", rs -> rs.getLong(1),
+                            from.value(), old.value(), target.get().account().value());
+                    long freed = oldSize.isEmpty() ? 0 : oldSize.getFirst();
+                    if (!q.get().allows(message.size() - freed, oldSize.isEmpty() ? 1 : 0)) return new OverQuota(q.get());
+                }
+            }
             Uid u = appendAll(tx, to, List.of(message), inline).getFirst();
             expunge(tx, from, Set.of(old));
-            return u;
+            return new Append.Appended(List.of(u), List.of(old));
         });
-        inline.forEach(hooks::afterWrite);
-        return uid;
+        if (out instanceof Append.Appended) inline.forEach(hooks::afterWrite);
+        return out;
     }
 
     private List<Object> pending(List<NewMessage> messages) {
@@ -247,19 +351,50 @@ public final class JdbcMail implements MailStore, ChangeFeed {
     @Override
     public List<Uid[]> copy(MailboxId from, Set<Uid> uids, MailboxId to, boolean move,
                             java.util.function.Predicate<String> keepFlag) {
+        Append.Appended a = appended(copy(from, uids, to, move, keepFlag, false), to);
+        List<Uid[]> pairs = new ArrayList<>();
+        for (int i = 0; i < a.uids().size(); i++) pairs.add(new Uid[] {a.sources().get(i), a.uids().get(i)});
+        return pairs;
+    }
+
+    @Override
+    public Append copyWithinQuota(MailboxId from, Set<Uid> uids, MailboxId to, boolean move,
+                                  java.util.function.Predicate<String> keepFlag) {
+        return copy(from, uids, to, move, keepFlag, true);
+    }
+
+    private Append copy(MailboxId from, Set<Uid> uids, MailboxId to, boolean move,
+                        java.util.function.Predicate<String> keepFlag, boolean withinQuota) {
         return db.write(tx -> {
-            Mailbox target = mailboxes(tx, "WHERE id = ?", to.value()).stream().findFirst()
-                    .orElseThrow(() -> new SQLException("no mailbox " + to));
-            Mailbox source = mailboxes(tx, "WHERE id = ?", from.value()).stream().findFirst()
-                    .orElseThrow(() -> new SQLException("no mailbox " + from));
+            Optional<Mailbox> targetFound = mailboxes(tx, "WHERE id = ?", to.value()).stream().findFirst();
+            Optional<Mailbox> sourceFound = mailboxes(tx, "WHERE id = ?", from.value()).stream().findFirst();
+            if (targetFound.isEmpty() || sourceFound.isEmpty()) return new Append.MailboxGone();
+            Mailbox target = targetFound.get();
+            Mailbox source = sourceFound.get();
+            // only the rows between the lowest and highest UID named: a COPY of one message reads one row
+            List<MessageMeta> selected = new ArrayList<>();
+            if (!uids.isEmpty()) {
+                long low = uids.stream().mapToLong(Uid::value).min().getAsLong();
+                long high = uids.stream().mapToLong(Uid::value).max().getAsLong();
+                for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid",
+                        from.value(), low, high)) {
+                    if (uids.contains(m.uid())) selected.add(m);
+                }
+            }
+            // RFC 9208 §5.1: a COPY that would exceed the target owner's quota is refused; a MOVE within one account
+            // adds nothing. Checked before any write, so a refusal commits nothing.
+            if (withinQuota && !selected.isEmpty() && !(move && source.account().equals(target.account()))) {
+                Optional<Quota> q = lockQuota(tx, target.account());
+                long bytes = selected.stream().mapToLong(MessageMeta::size).sum();
+                if (q.isPresent() && !q.get().allows(bytes, selected.size())) return new OverQuota(q.get());
+            }
             List<Uid[]> pairs = new ArrayList<>();
             // the learning hook (ADR 0008): what a move or copy says about the messages, for the target's owner
             Optional<ClassifierStore.Verdict> learn = Learning.fromCopy(source, target);
             long uidNext = target.uidNext();
             long modseq = target.highestModSeq().value();
             Set<BlobId> claimed = new java.util.HashSet<>();
-            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", from.value())) {
-                if (!uids.contains(m.uid())) continue;
+            for (MessageMeta m : selected) {
                 // the copy names the blob too: PostgreSQL takes its catalog row, so no collector deletes it under us
                 if (claimed.add(m.blob())) hooks.claimCopied(tx, m.blob());
                 modseq++;
@@ -271,7 +406,7 @@ public final class JdbcMail implements MailStore, ChangeFeed {
                 pairs.add(new Uid[] {m.uid(), new Uid(uidNext)});
                 uidNext++;
             }
-            if (pairs.isEmpty()) return pairs;
+            if (pairs.isEmpty()) return new Append.Appended(List.of(), List.of());
             Jdbc.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uidNext, modseq, to.value());
             tx.afterCommit(() -> notify(to));
             if (move) {
@@ -285,7 +420,7 @@ public final class JdbcMail implements MailStore, ChangeFeed {
                 Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", srcModseq, from.value());
                 tx.afterCommit(() -> notify(from));
             }
-            return pairs;
+            return new Append.Appended(pairs.stream().map(p -> p[1]).toList(), pairs.stream().map(p -> p[0]).toList());
         });
     }
 
@@ -326,10 +461,9 @@ public final class JdbcMail implements MailStore, ChangeFeed {
     public Set<Uid> expungeDeleted(MailboxId mailbox, Optional<Set<Uid>> within) {
         return db.write(tx -> {
             Set<Uid> gone = new java.util.HashSet<>();
-            // flags are stored space-separated; the LIKE narrows the rows the database hands over (EXPUNGE is frequent),
-            // the exact test is below
-            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? AND flags LIKE '%\\Deleted%'", mailbox.value())) {
-                if (m.flags().contains("\\Deleted") && (within.isEmpty() || within.get().contains(m.uid()))) gone.add(m.uid());
+            // only the UIDs of the flagged messages leave the database (EXPUNGE is frequent)
+            for (Uid u : uidsWithFlag(tx, mailbox, "\\Deleted", true)) {
+                if (within.isEmpty() || within.get().contains(u)) gone.add(u);
             }
             if (!gone.isEmpty()) expunge(tx, mailbox, gone);
             return gone;
@@ -408,6 +542,67 @@ public final class JdbcMail implements MailStore, ChangeFeed {
         return Optional.of(new MailboxView(mb.get(), out));
     }
 
+    /** SQL true when the message has the flag bound to the next parameter ({@link #flagParam}). */
+    private String hasFlag() {
+        // flags are stored space-separated: a flag between spaces matches it exactly, not as a prefix of another
+        return db.dialect().position("' ' || flags || ' '", "?") + " > 0";
+    }
+
+    private static String flagParam(String flag) {
+        return " " + flag + " ";
+    }
+
+    @Override
+    public Optional<Counters> counters(MailboxId mailbox) {
+        return db.read(tx -> {
+            long floor = recentFloor(tx, mailbox);
+            if (floor == Long.MAX_VALUE) return Optional.<Counters>empty();
+            String has = hasFlag();
+            return Optional.of(query(tx, "SELECT COUNT(*), COALESCE(SUM(size), 0),"
+                    + " COALESCE(SUM(CASE WHEN " + has + " THEN 0 ELSE 1 END), 0),"
+                    + " COALESCE(SUM(CASE WHEN " + has + " THEN 1 ELSE 0 END), 0),"
+                    + " COALESCE(SUM(CASE WHEN uid >= ? THEN 1 ELSE 0 END), 0) FROM messages WHERE mailbox_id = ?",
+                    rs -> new Counters(rs.getLong(1), rs.getLong(3), rs.getLong(4), rs.getLong(2), rs.getLong(5)),
+                    flagParam("\\Seen"), flagParam("\\Deleted"), floor, mailbox.value()).getFirst());
+        });
+    }
+
+    @Override
+    public List<Uid> uidsWithFlag(MailboxId mailbox, String flag, boolean with) {
+        return db.read(tx -> uidsWithFlag(tx, mailbox, flag, with));
+    }
+
+    private List<Uid> uidsWithFlag(Tx tx, MailboxId mailbox, String flag, boolean with) throws SQLException {
+        return query(tx, "SELECT uid FROM messages WHERE mailbox_id = ? AND " + (with ? "" : "NOT ") + "(" + hasFlag()
+                + ") ORDER BY uid", rs -> new Uid(rs.getLong(1)), mailbox.value(), flagParam(flag));
+    }
+
+    /** The search push-down: every criterion of the filter in the query's WHERE. */
+    @Override
+    public List<Uid> search(MailboxId mailbox, SearchFilter f) {
+        StringBuilder sql = new StringBuilder("SELECT uid FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?"
+                + " AND size > ? AND size < ?");
+        List<Object> args = new ArrayList<>(List.of(mailbox.value(), f.minUid(), f.maxUid(), f.largerThan(), f.smallerThan()));
+        if (f.since().isPresent()) {
+            sql.append(" AND internal_date >= ?");
+            args.add(f.since().get().toEpochMilli());
+        }
+        if (f.before().isPresent()) {
+            sql.append(" AND internal_date < ?");
+            args.add(f.before().get().toEpochMilli());
+        }
+        for (String flag : new java.util.TreeSet<>(f.with())) {
+            sql.append(" AND ").append(hasFlag());
+            args.add(flagParam(flag));
+        }
+        for (String flag : new java.util.TreeSet<>(f.without())) {
+            sql.append(" AND NOT (").append(hasFlag()).append(")");
+            args.add(flagParam(flag));
+        }
+        sql.append(" ORDER BY uid");
+        return db.read(tx -> query(tx, sql.toString(), rs -> new Uid(rs.getLong(1)), args.toArray()));
+    }
+
     private static Set<String> flags(String column) {
         return column.isEmpty() ? Set.of() : Set.copyOf(Arrays.asList(column.split(" ")));
     }
@@ -442,10 +637,16 @@ public final class JdbcMail implements MailStore, ChangeFeed {
     }
 
     @Override
-    public Mailbox createMailbox(AccountId account, String name, Optional<String> specialUse) {
-        Mailbox created = db.write(tx -> insertMailbox(tx, account, name, specialUse));
-        notifyAccount(account);
+    public Create create(AccountId account, String name, Optional<String> specialUse) {
+        Create created = db.write(tx -> exists(tx, account, name) ? new Create.AlreadyExists()
+                : new Create.Created(insertMailbox(tx, account, name, specialUse)));
+        if (created instanceof Create.Created) notifyAccount(account);
         return created;
+    }
+
+    private static boolean exists(Tx tx, AccountId account, String name) throws SQLException {
+        return !query(tx, "SELECT id FROM mailboxes WHERE account_id = ? AND name = ?", rs -> rs.getLong(1),
+                account.value(), name).isEmpty();
     }
 
     private Mailbox insertMailbox(Tx tx, AccountId account, String name, Optional<String> specialUse) throws SQLException {
@@ -475,11 +676,15 @@ public final class JdbcMail implements MailStore, ChangeFeed {
     }
 
     @Override
-    public void renameMailbox(AccountId account, String from, String to, char separator) {
-        db.write(tx -> {
-            Mailbox source = mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), from).stream()
-                    .findFirst().orElseThrow(() -> new IllegalArgumentException("no mailbox " + from));
+    public Rename rename(AccountId account, String from, String to, char separator) {
+        // every refusal is decided before the first write: returning one commits nothing
+        Rename done = db.write(tx -> {
+            Optional<Mailbox> found = mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), from).stream()
+                    .findFirst();
+            if (found.isEmpty()) return new Rename.NotFound();
+            Mailbox source = found.get();
             if (from.equals(Mailbox.INBOX)) {
+                if (exists(tx, account, to)) return new Rename.TargetExists(to);
                 // RFC 9051 §6.3.6: renaming INBOX moves its messages to the new mailbox; INBOX stays, empty.
                 Mailbox target = insertMailbox(tx, account, to, Optional.empty());
                 long modseq = source.highestModSeq().value() + 1;
@@ -491,20 +696,23 @@ public final class JdbcMail implements MailStore, ChangeFeed {
                         source.uidNext(), target.id().value());
                 Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, source.id().value());
                 tx.afterCommit(() -> notify(source.id()));
-                return null;
+                return new Rename.Renamed();
             }
             String prefix = from + separator;
+            java.util.Map<Long, String> renames = new java.util.LinkedHashMap<>();
             for (Mailbox m : mailboxes(tx, "WHERE account_id = ?", account.value())) {
                 if (!m.name().equals(from) && !m.name().startsWith(prefix)) continue;
                 String renamed = to + m.name().substring(from.length());
-                if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), renamed).isEmpty()) {
-                    throw new IllegalArgumentException("mailbox exists: " + renamed);
-                }
-                Jdbc.update(tx, "UPDATE mailboxes SET name = ? WHERE id = ?", renamed, m.id().value());
+                if (exists(tx, account, renamed)) return new Rename.TargetExists(renamed);
+                renames.put(m.id().value(), renamed);
             }
-            return null;
+            for (var e : renames.entrySet()) {
+                Jdbc.update(tx, "UPDATE mailboxes SET name = ? WHERE id = ?", e.getValue(), e.getKey());
+            }
+            return new Rename.Renamed();
         });
-        notifyAccounts();
+        if (done instanceof Rename.Renamed) notifyAccounts();
+        return done;
     }
 
     @Override
