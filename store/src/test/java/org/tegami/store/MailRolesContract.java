@@ -118,4 +118,42 @@ public interface MailRolesContract extends StoreContract {
         assertEquals(limit, store().mail().messages(inbox.id()).size());
         assertEquals(limit, other.accounts().quota(a.id()).orElseThrow().usedMessages());
     }
+
+    @Test
+    default void countersFlagSetsAndSearchAreAnsweredByTheStoreAsByAScan() throws Exception {
+        Account a = user(store(), "alice@example.test");
+        Mailbox box = store().mail().createMailbox(a.id(), "Box", Optional.empty());
+        java.time.Instant day = java.time.Instant.parse("2025-03-10T12:00:00Z");
+        List<MessageWrites.NewMessage> ms = new ArrayList<>();
+        String[][] flags = {{}, {"\\Seen"}, {"\\Seen", "\\Deleted"}, {"\\Deleted"}, {"$Seen2"}, {"\\Seenx", "\\Flagged"}};
+        for (int i = 0; i < flags.length; i++) {
+            byte[] m = ("Subject: " + i + "\r\n\r\n" + "x".repeat(i * 10)).getBytes(StandardCharsets.US_ASCII);
+            ms.add(new MessageWrites.NewMessage(blob(store(), m), m.length, day.plusSeconds(86_400L * i), Set.of(flags[i])));
+        }
+        store().mail().appendAll(box.id(), ms);
+        long floor = store().mail().recentFloor(box.id());
+        store().mail().claimRecent(box.id(), 2);
+        List<MessageMeta> all = store().mail().messages(box.id());
+        var n = store().mail().counters(box.id()).orElseThrow();
+        assertEquals(6, n.messages());
+        assertEquals(4, n.unseen(), "\\Seenx and $Seen2 are not \\Seen");
+        assertEquals(2, n.deleted());
+        assertEquals(all.stream().mapToLong(MessageMeta::size).sum(), n.size());
+        assertTrue(floor <= 1, "a new mailbox's messages are recent");
+        assertEquals(4, n.recent(), "UIDs from 3 on are unclaimed");
+        assertEquals(Optional.empty(), store().mail().counters(new MailboxId(999_999)));
+        assertEquals(List.of(new Uid(3), new Uid(4)), store().mail().uidsWithFlag(box.id(), "\\Deleted", true));
+        assertEquals(List.of(new Uid(1), new Uid(4), new Uid(5), new Uid(6)), store().mail().uidsWithFlag(box.id(), "\\Seen", false));
+        List<MailboxReads.SearchFilter> filters = List.of(MailboxReads.SearchFilter.ALL,
+                MailboxReads.SearchFilter.ALL.larger(all.get(2).size()),
+                MailboxReads.SearchFilter.ALL.smaller(all.get(2).size()).larger(all.get(0).size()),
+                MailboxReads.SearchFilter.ALL.since(day.plusSeconds(86_400L)).before(day.plusSeconds(86_400L * 4)),
+                MailboxReads.SearchFilter.ALL.flag("\\Seen", true).flag("\\Deleted", false),
+                MailboxReads.SearchFilter.ALL.flag("\\Seen", false).uids(2, 5));
+        for (MailboxReads.SearchFilter f : filters) {
+            List<Uid> scanned = all.stream().filter(f::matches).map(MessageMeta::uid).toList();
+            assertEquals(scanned, store().mail().search(box.id(), f), f.toString());
+        }
+        assertEquals(List.of(new Uid(2)), store().mail().search(box.id(), filters.get(4)));
+    }
 }
