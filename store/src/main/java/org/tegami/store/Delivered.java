@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** What {@link MailStore#deliver} stored: one message per local account, and the queue entries, in request order. */
-public record Delivered(List<Stored> messages, List<QueueId> queue) {
+public record Delivered(List<Stored> messages, List<QueueId> queue) implements MessageWrites.DeliveryOutcome {
     public Delivered {
         messages = List.copyOf(messages);
         queue = List.copyOf(queue);

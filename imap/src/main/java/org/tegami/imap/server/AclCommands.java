@@ -9,7 +9,7 @@ import org.tegami.mime.EmailAddress;
 import org.tegami.store.Account;
 import org.tegami.store.AccountId;
 import org.tegami.store.AclEntry;
-import org.tegami.store.MailStore;
+import org.tegami.store.MailboxDirectory;
 import org.tegami.store.Mailbox;
 
 /**
@@ -23,7 +23,7 @@ final class AclCommands {
         this.s = session;
     }
 
-    private MailStore store() {
+    private MailboxDirectory store() {
         return s.env.store().mail();
     }
 

@@ -22,6 +22,7 @@ import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.SequenceSet;
 import org.tegami.store.BlobStore;
+import org.tegami.store.MessageWrites;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
@@ -42,7 +43,7 @@ final class AppendCommand {
         this.catenate = new CatenateCommand(session);
     }
 
-    private MailStore store() {
+    private MessageWrites store() {
         return s.env.store().mail();
     }
 
@@ -136,7 +137,20 @@ final class AppendCommand {
             // Only now are the blobs committed: a refused APPEND leaves nothing behind in the store.
             List<MailStore.NewMessage> batch = new ArrayList<>();
             for (Received r : received) batch.add(r.commit());
-            List<Uid> uids = store().appendAll(mailbox.id(), batch); // durable when it returns
+            // durable when it returns; the quota is decided inside the store's transaction (RFC 9208 §5.1), the check
+            // above being only the early answer before "+"
+            List<Uid> uids;
+            switch (store().appendWithinQuota(mailbox.id(), batch)) {
+                case MessageWrites.Append.Appended a -> uids = a.uids();
+                case MessageWrites.OverQuota q -> {
+                    s.out().send(no(tag, ResponseCode.Atom.OVERQUOTA, "Mailbox quota exceeded"));
+                    return;
+                }
+                case MessageWrites.Append.MailboxGone g -> {
+                    s.out().send(no(tag, ResponseCode.Atom.TRYCREATE, "No such mailbox"));
+                    return;
+                }
+            }
             s.sync(true);
             // RFC 4315 §3 / RFC 3502 §6.3.11: APPENDUID uidvalidity uid-set
             s.out().ok(tag, new ResponseCode.AppendUid(mailbox.uidValidity(), Uids.compact(uids.stream().map(Uid::value).toList())),

@@ -22,7 +22,7 @@ import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.SequenceSet;
 import org.tegami.store.BlobStore;
-import org.tegami.store.MailStore;
+import org.tegami.store.MessageWrites;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.MessageState;
@@ -37,7 +37,7 @@ final class CopyMoveCommand {
         this.s = session;
     }
 
-    private MailStore store() {
+    private MessageWrites store() {
         return s.env.store().mail();
     }
 
@@ -86,14 +86,24 @@ final class CopyMoveCommand {
         KeywordBudget budget = KeywordBudget.of(s, target);
         carried.removeIf(f -> !budget.admit(f));
         Rights rights = found.get().rights();
-        List<Uid[]> pairs = new Progress(s, tag, uids.size(), move ? "Still moving" : "Still copying")
-                .during(() -> store().copy(sel.mailbox().id(), uids, target.id(), move,
+        MessageWrites.Append done = new Progress(s, tag, uids.size(), move ? "Still moving" : "Still copying")
+                .during(() -> store().copyWithinQuota(sel.mailbox().id(), uids, target.id(), move,
                         f -> rights.mayChange(f) && (f.startsWith("\\") || carried.contains(f))));
         List<Long> from = new ArrayList<>();
         List<Long> to = new ArrayList<>();
-        for (Uid[] p : pairs) {
-            from.add(p[0].value());
-            to.add(p[1].value());
+        switch (done) {
+            case MessageWrites.Append.Appended a -> {
+                a.sources().forEach(u -> from.add(u.value()));
+                a.uids().forEach(u -> to.add(u.value()));
+            }
+            case MessageWrites.OverQuota q -> { // RFC 9208 §5.1, decided in the store's transaction
+                s.out().no(tag, ResponseCode.Atom.OVERQUOTA, "Mailbox quota exceeded");
+                return;
+            }
+            case MessageWrites.Append.MailboxGone g -> {
+                s.out().no(tag, ResponseCode.Atom.TRYCREATE, "No such mailbox");
+                return;
+            }
         }
         // RFC 4315 §3: COPYUID uidvalidity source-uids destination-uids, in the same order
         var copyUid = new ResponseCode.CopyUid(target.uidValidity(), Uids.list(from), Uids.list(to));

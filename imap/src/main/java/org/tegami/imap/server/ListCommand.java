@@ -15,7 +15,7 @@ import org.tegami.imap.proto.ListPattern;
 import org.tegami.imap.proto.MailboxName;
 import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.ResponseEncoder;
-import org.tegami.store.MailStore;
+import org.tegami.store.MailboxDirectory;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
 
@@ -34,7 +34,7 @@ final class ListCommand {
         this.status = status;
     }
 
-    private MailStore store() {
+    private MailboxDirectory store() {
         return s.env.store().mail();
     }
 

@@ -15,7 +15,7 @@ import org.tegami.imap.proto.ListPattern;
 import org.tegami.imap.proto.MailboxName;
 import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.ResponseEncoder;
-import org.tegami.store.MailStore;
+import org.tegami.store.MailboxDirectory;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
 
@@ -34,7 +34,7 @@ final class MailboxCommands {
         this.s = session;
     }
 
-    private MailStore store() {
+    private MailboxDirectory store() {
         return s.env.store().mail();
     }
 
@@ -121,12 +121,11 @@ final class MailboxCommands {
      * inherits its parent's ACL (RFC 4314 §4, CREATE: SHOULD).
      */
     private Optional<Mailbox> createQuietly(org.tegami.store.AccountId account, String name, Optional<String> use) {
-        Mailbox created;
-        try {
-            created = store().createMailbox(account, name, use);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+        Mailbox created = switch (store().create(account, name, use)) {
+            case MailboxDirectory.Create.Created c -> c.mailbox();
+            case MailboxDirectory.Create.AlreadyExists e -> null;
+        };
+        if (created == null) return Optional.empty();
         int up = name.lastIndexOf(SEPARATOR);
         if (up > 0) {
             store().mailbox(account, name.substring(0, up)).ifPresent(parent -> {
@@ -184,13 +183,13 @@ final class MailboxCommands {
         // the moved children are already counted; renaming INBOX moves its messages into a new mailbox and keeps INBOX
         if (!roomFor(tag, target.get(), sourceName.equals(Mailbox.INBOX))) return;
         createParents(target.get());
-        try {
-            store().renameMailbox(target.get().account(), source.get().mailbox().name(), target.get().name(), SEPARATOR);
-        } catch (IllegalArgumentException e) {
-            s.out().no(tag, ResponseCode.Atom.ALREADYEXISTS, "A mailbox below the new name already exists");
-            return;
+        switch (store().rename(target.get().account(), source.get().mailbox().name(), target.get().name(), SEPARATOR)) {
+            case MailboxDirectory.Rename.Renamed r -> s.out().ok(tag, "RENAME completed");
+            case MailboxDirectory.Rename.TargetExists t ->
+                    s.out().no(tag, ResponseCode.Atom.ALREADYEXISTS, "A mailbox below the new name already exists");
+            // deleted or renamed by another session since it was looked up (RFC 9051 §7.1: NONEXISTENT)
+            case MailboxDirectory.Rename.NotFound n -> s.out().no(tag, ResponseCode.Atom.NONEXISTENT, "No such mailbox");
         }
-        s.out().ok(tag, "RENAME completed");
     }
 
     void subscribe(String tag, String wire, boolean on) throws IOException, ImapSyntaxException {

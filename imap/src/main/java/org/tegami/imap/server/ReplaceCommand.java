@@ -22,7 +22,7 @@ import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.SequenceSet;
 import org.tegami.store.BlobStore;
-import org.tegami.store.MailStore;
+import org.tegami.store.MessageWrites;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.MessageState;
@@ -39,7 +39,7 @@ final class ReplaceCommand {
         this.append = append;
     }
 
-    private MailStore store() {
+    private MessageWrites store() {
         return s.env.store().mail();
     }
 
@@ -87,7 +87,18 @@ final class ReplaceCommand {
                 s.out().send(refusal);
                 return;
             }
-            Uid uid = store().replace(sel.mailbox().id(), sel.get(seq).uid(), target.get().mailbox().id(), m.commit());
+            Uid uid;
+            switch (store().replaceWithinQuota(sel.mailbox().id(), sel.get(seq).uid(), target.get().mailbox().id(), m.commit())) {
+                case MessageWrites.Append.Appended done -> uid = done.uids().getFirst();
+                case MessageWrites.OverQuota q -> { // RFC 9208 §5.1, decided in the store's transaction
+                    s.out().send(AppendCommand.no(tag, ResponseCode.Atom.OVERQUOTA, "Mailbox quota exceeded"));
+                    return;
+                }
+                case MessageWrites.Append.MailboxGone g -> {
+                    s.out().send(AppendCommand.no(tag, ResponseCode.Atom.TRYCREATE, "No such mailbox"));
+                    return;
+                }
+            }
             s.out().untagged(ImapResponse.Status.OK,
                     new ResponseCode.AppendUid(target.get().mailbox().uidValidity(), uid.toString()), "Replacement saved");
             s.sync(true);

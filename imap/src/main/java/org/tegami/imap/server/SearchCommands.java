@@ -1,16 +1,19 @@
 package org.tegami.imap.server;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapResponse;
 import org.tegami.imap.proto.ImapSyntaxException;
@@ -20,6 +23,7 @@ import org.tegami.imap.proto.SearchKey;
 import org.tegami.mime.message.MessageText;
 import org.tegami.imap.message.SortKeys;
 import org.tegami.imap.message.Threader;
+import org.tegami.store.MailboxReads;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.MessageState;
 import org.tegami.store.Uid;
@@ -93,6 +97,24 @@ final class SearchCommands {
             s.out().no(tag, ResponseCode.Atom.LIMIT, "At most " + TEXT_CRITERIA
                     + " BODY, TEXT, HEADER and address or SUBJECT criteria in one search");
             return Optional.empty();
+        }
+        if (!withDetails && needsDetails(key) && sel.count() > 0) {
+            Optional<MailboxReads.SearchFilter> pushed = pushDown(key, MailboxReads.SearchFilter.ALL);
+            if (pushed.isPresent()) {
+                // the store evaluates size and date criteria itself: no message's details are read here
+                Set<Long> found = new HashSet<>();
+                for (Uid u : s.env.store().mail().search(sel.mailbox().id(), pushed.get())) found.add(u.value());
+                List<Integer> hits = new ArrayList<>();
+                long highest = 0;
+                for (int i = 1; i <= sel.count(); i++) {
+                    if (found.contains(sel.get(i).uid().value())) {
+                        hits.add(i);
+                        highest = Math.max(highest, sel.get(i).modSeq().value());
+                    }
+                    progress.step();
+                }
+                return Optional.of(new Hits(hits, false, highest, Map.of()));
+            }
         }
         now = s.env.clock().instant();
         Map<SearchKey, BitSet> sets = new IdentityHashMap<>();
@@ -458,6 +480,35 @@ final class SearchCommands {
     }
 
     /** Whether a key looks at more than UID, flags and modseq: size, dates or content. */
+    /**
+     * The search as a {@link MailboxReads.SearchFilter} the store evaluates (the push-down): an AND of LARGER,
+     * SMALLER, BEFORE, ON and SINCE (internal dates, by UTC day as {@link #matches} compares them); empty when the key
+     * has any other criterion, which is then evaluated here.
+     */
+    static Optional<MailboxReads.SearchFilter> pushDown(SearchKey key, MailboxReads.SearchFilter f) {
+        return switch (key) {
+            case SearchKey.All k -> Optional.of(f);
+            case SearchKey.Larger k -> Optional.of(f.larger(k.size()));
+            case SearchKey.Smaller k -> Optional.of(f.smaller(k.size()));
+            case SearchKey.Before k -> Optional.of(f.before(startOf(k.date())));
+            case SearchKey.Since k -> Optional.of(f.since(startOf(k.date())));
+            case SearchKey.On k -> Optional.of(f.since(startOf(k.date())).before(startOf(k.date().plusDays(1))));
+            case SearchKey.And a -> {
+                Optional<MailboxReads.SearchFilter> all = Optional.of(f);
+                for (SearchKey k : a.keys()) {
+                    if (all.isEmpty()) break;
+                    all = pushDown(k, all.get());
+                }
+                yield all;
+            }
+            default -> Optional.empty();
+        };
+    }
+
+    private static Instant startOf(java.time.LocalDate day) {
+        return day.atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+
     private static boolean needsDetails(SearchKey key) {
         return switch (key) {
             case SearchKey.Header k -> true;

@@ -8,9 +8,8 @@ import java.util.Set;
 import org.tegami.imap.proto.ImapCommand;
 import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.ResponseEncoder;
-import org.tegami.store.MailStore;
+import org.tegami.store.MailboxReads;
 import org.tegami.store.Mailbox;
-import org.tegami.store.MessageMeta;
 
 /** STATUS (RFC 9051 §6.3.11), with SIZE (RFC 8438), HIGHESTMODSEQ (RFC 7162 §3.1.6) and MAILBOXID (RFC 8474 §4.3). */
 final class StatusCommand {
@@ -20,7 +19,9 @@ final class StatusCommand {
         this.s = session;
     }
 
-    private MailStore store() {
+    private static final MailboxReads.Counters NONE = new MailboxReads.Counters(0, 0, 0, 0, 0);
+
+    private MailboxReads store() {
         return s.env.store().mail();
     }
 
@@ -35,8 +36,9 @@ final class StatusCommand {
 
     /** RFC 9051 §6.3.11 status items, plus SIZE (RFC 8438) and HIGHESTMODSEQ (RFC 7162 §3.1.6). */
     List<ResponseEncoder.StatusItem> statusItems(Mailbox mb, List<String> items) {
-        List<MessageMeta> msgs = items.stream().anyMatch(i -> Set.of("MESSAGES", "UNSEEN", "DELETED", "SIZE", "RECENT").contains(i))
-                ? store().messages(mb.id()) : List.of();
+        // counted by the store's database, not by reading every message (a STATUS of a large mailbox is frequent)
+        MailboxReads.Counters n = items.stream().anyMatch(i -> Set.of("MESSAGES", "UNSEEN", "DELETED", "SIZE", "RECENT").contains(i))
+                ? store().counters(mb.id()).orElse(NONE) : NONE;
         List<ResponseEncoder.StatusItem> out = new ArrayList<>();
         for (String item : items) {
             if (item.equals("MAILBOXID")) { // RFC 8474 §4.3
@@ -44,19 +46,15 @@ final class StatusCommand {
                 continue;
             }
             long v = switch (item) {
-                case "MESSAGES" -> msgs.size();
+                case "MESSAGES" -> n.messages();
                 case "UIDNEXT" -> mb.uidNext();
                 case "UIDVALIDITY" -> mb.uidValidity();
-                case "UNSEEN" -> msgs.stream().filter(m -> !m.flags().contains(Flags.SEEN)).count();
-                case "DELETED" -> msgs.stream().filter(m -> m.flags().contains(Flags.DELETED)).count();
-                case "SIZE" -> msgs.stream().mapToLong(MessageMeta::size).sum();
+                case "UNSEEN" -> n.unseen();
+                case "DELETED" -> n.deleted();
+                case "SIZE" -> n.size();
                 case "HIGHESTMODSEQ" -> mb.highestModSeq().value();
                 // RFC 3501 §6.3.10: the messages no session has claimed as recent yet (RFC 9051 has no \Recent)
-                case "RECENT" -> {
-                    if (s.dialect().rev2()) yield 0;
-                    long floor = store().recentFloor(mb.id());
-                    yield msgs.stream().filter(m -> m.uid().value() >= floor).count();
-                }
+                case "RECENT" -> s.dialect().rev2() ? 0 : n.recent();
                 case "APPENDLIMIT" -> s.env.maxMessageSize();
                 default -> -1;
             };

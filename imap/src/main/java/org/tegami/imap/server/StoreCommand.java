@@ -22,6 +22,7 @@ import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.SequenceSet;
 import org.tegami.store.BlobStore;
+import org.tegami.store.MessageWrites;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
@@ -37,7 +38,7 @@ final class StoreCommand {
         this.s = session;
     }
 
-    private MailStore store() {
+    private MessageWrites store() {
         return s.env.store().mail();
     }
 

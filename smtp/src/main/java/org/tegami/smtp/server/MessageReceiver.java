@@ -33,6 +33,7 @@ import org.tegami.store.AccountId;
 import org.tegami.store.BlobStore;
 import org.tegami.store.BlobId;
 import org.tegami.store.Delivered;
+import org.tegami.store.MessageWrites;
 import org.tegami.store.DeliveryRequest;
 
 /**
@@ -273,8 +274,17 @@ final class MessageReceiver {
                 // RFC 8689 §4.1: every copy sent on (forwarded, redirected) is tagged as the message was
                 outbounds.replaceAll(o -> o.withParams(o.params().withTls(EnvelopeParams.Tls.REQUIRED)));
             }
-            Delivered d = s.env.store().mail().deliver(new DeliveryRequest(
+            // the quota check above is the early answer; the store's transaction decides, its quota rows locked, so
+            // that concurrent deliveries cannot together exceed a quota (RFC 3463 5.2.2)
+            MessageWrites.DeliveryOutcome outcome = s.env.store().mail().deliverWithinQuota(new DeliveryRequest(
                     blob, sink.blobSize(), s.env.clock().instant(), local, outbounds));
+            if (outcome instanceof MessageWrites.OverQuota) {
+                s.resetTransaction();
+                Metrics.smtpMessage(552);
+                s.reply(552, "5.2.2", "Mailbox full: this message exceeds the recipient's quota");
+                return;
+            }
+            Delivered d = (Delivered) outcome;
             if (!d.queue().isEmpty()) LogContext.put(LogContext.QUEUE, d.queue().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(",")));
             LOG.log(Level.INFO, () -> "accepted " + id + " from <" + env.reversePath() + "> for "
                     + List.copyOf(env.recipients) + " blob " + blob + (d.queue().isEmpty() ? "" : " queue " + d.queue())

@@ -22,6 +22,8 @@ import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcCoordination;
 import org.tegami.store.jdbc.JdbcGreylist;
 import org.tegami.store.jdbc.JdbcSieve;
+import org.tegami.store.jdbc.JdbcMail;
+import org.tegami.store.jdbc.JdbcQueue;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
 
@@ -38,8 +40,8 @@ public final class PostgresStore implements Store {
     private final ObjectStorage objects;
     private final PgBlobStore blobs;
     private final JdbcAccounts accounts;
-    private final PgMail mail;
-    private final PgQueue queue;
+    private final JdbcMail mail;
+    private final JdbcQueue queue;
     private final JdbcClassifier classifier;
     private final JdbcGreylist greylist;
     private final JdbcCoordination coordination;
@@ -54,8 +56,8 @@ public final class PostgresStore implements Store {
         this.objects = objects;
         blobs = new PgBlobStore(db, objects, inlineMax);
         accounts = new JdbcAccounts(db, uidValidity);
-        queue = new PgQueue(db);
-        mail = new PgMail(db, queue, blobs, uidValidity, clock);
+        queue = new JdbcQueue(db);
+        mail = new JdbcMail(db, new PgMailHooks(db, blobs, queue, uidValidity), clock);
         classifier = new JdbcClassifier(db);
         greylist = new JdbcGreylist(db);
         coordination = new JdbcCoordination(db);

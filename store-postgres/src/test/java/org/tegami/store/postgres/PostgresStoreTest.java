@@ -17,7 +17,7 @@ import org.tegami.testkit.TestPostgres;
  * Runs every store contract against {@link PostgresStore} on a real PostgreSQL (a fresh database per test) with
  * large blobs in {@link org.tegami.store.embedded.FileObjects} under a temporary directory.
  */
-class PostgresStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract,
+class PostgresStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract, org.tegami.store.MailRolesContract,
         org.tegami.store.GreylistStoreContract, org.tegami.store.DmarcReportStoreContract,
         org.tegami.store.SieveScriptStoreContract, org.tegami.store.FetchSourceStoreContract,
         org.tegami.store.TlsReportStoreContract, org.tegami.store.TraceHistoryStoreContract,

@@ -21,6 +21,8 @@ import org.tegami.store.jdbc.JdbcFetchSources;
 import org.tegami.store.jdbc.JdbcCoordination;
 import org.tegami.store.jdbc.JdbcGreylist;
 import org.tegami.store.jdbc.JdbcSieve;
+import org.tegami.store.jdbc.JdbcMail;
+import org.tegami.store.jdbc.JdbcQueue;
 import org.tegami.store.jdbc.JdbcTlsReports;
 import org.tegami.store.jdbc.JdbcTraceHistory;
 
@@ -33,8 +35,8 @@ public final class EmbeddedStore implements Store {
     private final Db db;
     private final FileBlobStore blobs;
     private final JdbcAccounts accounts;
-    private final SqlMail mail;
-    private final SqlQueue queue;
+    private final JdbcMail mail;
+    private final JdbcQueue queue;
     private final JdbcClassifier classifier;
     private final JdbcGreylist greylist;
     private final JdbcCoordination coordination;
@@ -59,8 +61,8 @@ public final class EmbeddedStore implements Store {
             throw e;
         }
         accounts = new JdbcAccounts(db, uidValidity);
-        queue = new SqlQueue(db);
-        mail = new SqlMail(db, queue, blobs, uidValidity, clock);
+        queue = new JdbcQueue(db);
+        mail = new JdbcMail(db, new EmbeddedMailHooks(blobs, queue, uidValidity), clock);
         classifier = new JdbcClassifier(db);
         greylist = new JdbcGreylist(db);
         coordination = new JdbcCoordination(db);

@@ -10,6 +10,16 @@ import java.sql.Statement;
 public enum Dialect {
     SQLITE {
         @Override
+        public boolean singleWriter() {
+            return true;
+        }
+
+        @Override
+        public String position(String haystack, String needle) {
+            return "instr(" + haystack + ", " + needle + ")";
+        }
+
+        @Override
         public String insertOrIgnore(String into) {
             return "INSERT OR IGNORE INTO " + into;
         }
@@ -72,6 +82,16 @@ public enum Dialect {
         }
     },
     POSTGRESQL {
+        @Override
+        public boolean singleWriter() {
+            return false;
+        }
+
+        @Override
+        public String position(String haystack, String needle) {
+            return "strpos(" + haystack + ", " + needle + ")";
+        }
+
         @Override
         public String insertOrIgnore(String into) {
             return "INSERT INTO " + into + " ON CONFLICT DO NOTHING";
@@ -140,6 +160,15 @@ public enum Dialect {
             }
         }
     };
+
+    /**
+     * Whether one write transaction runs at a time (SQLite): then a row read inside it cannot change under it and
+     * needs no lock; else (PostgreSQL) a write locks the rows its decisions depend on ({@code SELECT ... FOR UPDATE}).
+     */
+    public abstract boolean singleWriter();
+
+    /** Where {@code needle} first occurs in {@code haystack} (1-based), 0 when it does not: two SQL expressions. */
+    public abstract String position(String haystack, String needle);
 
     /** {@code INSERT} of {@code into} ("table(columns) VALUES (...)") that does nothing when a key already exists. */
     public abstract String insertOrIgnore(String into);

@@ -20,7 +20,7 @@ import org.tegami.store.QueueStore;
  * The outbound queue in SQLite or PostgreSQL; entries are added inside a delivery's transaction. Not final only so
  * that the stores' mail roles can still name it by their own package's class until they move to this package.
  */
-public class JdbcQueue implements QueueStore {
+public final class JdbcQueue implements QueueStore {
     private final Transactions db;
     private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 

@@ -17,12 +17,11 @@ import org.tegami.store.Mailbox;
  * </ul>
  * Deleting and reading alone teach nothing.
  */
-public class Learning {
+public final class Learning {
     private static final String JUNK = "\\Junk";
     private static final String TRASH = "\\Trash";
 
-    /** Only for the stores' mail roles, which still reach these rules under their own package's name. */
-    protected Learning() {}
+    private Learning() {}
 
     public static Optional<Verdict> fromCopy(Mailbox source, Mailbox target) {
         boolean fromJunk = is(source, JUNK);

@@ -8,7 +8,7 @@ import org.tegami.store.Store;
 import org.tegami.store.StoreLifecycleContract;
 
 /** Runs the store contracts against the embedded SQLite + files store in a temporary directory. */
-class EmbeddedStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract,
+class EmbeddedStoreTest implements StoreLifecycleContract, org.tegami.store.PipelineStoreContract, org.tegami.store.MailRolesContract,
         org.tegami.store.GreylistStoreContract, org.tegami.store.DmarcReportStoreContract,
         org.tegami.store.SieveScriptStoreContract, org.tegami.store.FetchSourceStoreContract,
         org.tegami.store.TlsReportStoreContract, org.tegami.store.TraceHistoryStoreContract,

@@ -1,4 +1,4 @@
-package org.tegami.store.postgres;
+package org.tegami.store.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,6 +21,7 @@ import org.tegami.store.DeliveryRequest;
 import org.tegami.store.HeaderPrefix;
 import org.tegami.store.MailStore;
 import org.tegami.store.Mailbox;
+import org.tegami.store.Quota;
 import org.tegami.store.MailboxId;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.MessageState;
@@ -28,41 +29,56 @@ import org.tegami.store.ModSeq;
 import org.tegami.store.QueueId;
 import org.tegami.store.SharedMailbox;
 import org.tegami.store.Uid;
-import org.tegami.store.jdbc.Jdbc;
-import org.tegami.store.jdbc.Tx;
 
-/** Mailboxes and messages in PostgreSQL, with an in-process change feed fired after each commit. */
-final class PgMail implements MailStore, ChangeFeed {
+/**
+ * Mailboxes and messages in SQLite or PostgreSQL, with an in-process change feed fired after each commit (and, through
+ * {@link MailHooks#publish}, told to other nodes). What differs between the two stores is in {@link Dialect}, in
+ * {@link Transactions} (SQLite's single writer with group commit, PostgreSQL's row locks and retries) and in the
+ * store's {@link MailHooks} (blob claims, queue, classifier, id counters).
+ */
+public final class JdbcMail implements MailStore, ChangeFeed {
     private static final String MESSAGE_COLUMNS = "mailbox_id, uid, blob, size, internal_date, flags, modseq, save_date, prefix";
     private static final String MAILBOX_COLUMNS =
             "id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use, EXISTS(SELECT 1 FROM subscriptions"
             + " WHERE subscriptions.account_id = mailboxes.account_id AND subscriptions.name = mailboxes.name)";
 
-    private final PgDb db;
-    private final PgQueue queue;
-    private final PgBlobStore blobs;
+    private final Transactions db;
+    private final MailHooks hooks;
     private final ConcurrentHashMap<MailboxId, CopyOnWriteArrayList<Runnable>> listeners = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<AccountId, CopyOnWriteArrayList<Runnable>> accountListeners = new ConcurrentHashMap<>();
-
-    private final java.util.function.LongSupplier uidValidity;
 
     /** For the save date (RFC 8514) of every message put in a mailbox. */
     private final java.time.InstantSource clock;
 
-    PgMail(PgDb db, PgQueue queue, PgBlobStore blobs, java.util.function.LongSupplier uidValidity,
-            java.time.InstantSource clock) {
+    /** Whether point reads run on the caller's thread (the embedded store): then small views are read there. */
+    private final boolean callerThreadPoints;
+
+    public JdbcMail(Transactions db, MailHooks hooks, java.time.InstantSource clock) {
         this.db = db;
+        this.hooks = hooks;
         this.clock = clock;
-        this.uidValidity = uidValidity;
-        this.queue = queue;
-        this.blobs = blobs;
+        this.callerThreadPoints = db.dialect() == Dialect.SQLITE;
     }
 
     @Override
     public Delivered deliver(DeliveryRequest r) {
-        // Locks: the blob's catalog row (claim), then each target mailbox's row (append).
-        return db.writeLocked(tx -> {
-            blobs.claim(tx, r.blob());
+        return (Delivered) deliver(r, false);
+    }
+
+    @Override
+    public DeliveryOutcome deliverWithinQuota(DeliveryRequest r) {
+        return deliver(r, true);
+    }
+
+    private DeliveryOutcome deliver(DeliveryRequest r, boolean withinQuota) {
+        Object inline = hooks.beforeWrite(r.blob());
+        // PostgreSQL locks, always in this order: quota rows, the blob's catalog row (claim), each target mailbox's row
+        DeliveryOutcome d = db.writeLocked(tx -> {
+            if (withinQuota && r.outbounds().isEmpty() && !r.recipients().isEmpty()) {
+                Optional<OverQuota> full = noRoom(tx, r);
+                if (full.isPresent()) return full.get(); // before any write: the transaction commits nothing
+            }
+            hooks.claimBlob(tx, r.blob(), inline);
             List<Delivered.Stored> stored = new ArrayList<>();
             for (DeliveryRequest.Recipient rcpt : r.recipients()) {
                 Mailbox target = target(tx, rcpt.account(), rcpt.target());
@@ -72,11 +88,54 @@ final class PgMail implements MailStore, ChangeFeed {
             }
             List<QueueId> queued = new ArrayList<>();
             for (DeliveryRequest.Outbound out : r.outbounds()) {
-                queued.add(PgQueue.enqueue(tx, r.blob(), r.size(), r.internalDate(), out));
+                queued.add(hooks.enqueue(tx, r.blob(), r.size(), r.internalDate(), out));
             }
-            if (!queued.isEmpty()) tx.afterCommit(queue::enqueued);
+            if (!queued.isEmpty()) tx.afterCommit(hooks::enqueued);
             return new Delivered(stored, queued);
         });
+        if (d instanceof Delivered) hooks.afterWrite(inline);
+        return d;
+    }
+
+    /**
+     * When no recipient of {@code r} has room for it, the last quota found full; empty as soon as one has room
+     * (RFC 3463 5.2.2: the message is then delivered to all). Quota rows are locked in account order.
+     */
+    private Optional<OverQuota> noRoom(Tx tx, DeliveryRequest r) throws SQLException {
+        java.util.TreeMap<Long, Long> bytes = new java.util.TreeMap<>();
+        for (DeliveryRequest.Recipient rcpt : r.recipients()) {
+            bytes.merge(rcpt.account().value(), r.size() + rcpt.prefix().length(), Math::max);
+        }
+        Quota full = null;
+        for (var e : bytes.entrySet()) {
+            Optional<Quota> q = lockQuota(tx, new AccountId(e.getKey()));
+            if (q.isEmpty() || q.get().allows(e.getValue(), 1)) return Optional.empty();
+            full = q.get();
+        }
+        return Optional.of(new OverQuota(full));
+    }
+
+    /**
+     * An account's quota and current usage, read with its quota row locked on PostgreSQL ({@code FOR UPDATE}), so that
+     * writers checking the same quota take turns (on any node) and each one's usage includes the others' commits
+     * (READ COMMITTED reads afresh after the lock; SERIALIZABLE fails and retries instead). SQLite's one writer
+     * needs no lock. Empty when the account has no quota. RFC 9208 §5.1: the transaction that adds is the authority.
+     */
+    private Optional<Quota> lockQuota(Tx tx, AccountId account) throws SQLException {
+        List<Quota> limits = query(tx, "SELECT storage_kib, messages FROM quotas WHERE account_id = ?"
+                + (db.dialect().singleWriter() ? "" : " FOR UPDATE"), rs -> {
+            long st = rs.getLong(1);
+            java.util.OptionalLong storage = rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(st);
+            long ms = rs.getLong(2);
+            java.util.OptionalLong count = rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(ms);
+            return new Quota(storage, count, 0, 0);
+        }, account.value());
+        if (limits.isEmpty()) return Optional.empty();
+        long[] used = query(tx, "SELECT COALESCE(SUM(m.size), 0), COUNT(*) FROM messages m JOIN mailboxes b"
+                + " ON m.mailbox_id = b.id WHERE b.account_id = ?", rs -> new long[] {rs.getLong(1), rs.getLong(2)},
+                account.value()).getFirst();
+        Quota q = limits.getFirst();
+        return Optional.of(new Quota(q.storageKib(), q.messages(), used[0], used[1]));
     }
 
     /**
@@ -123,16 +182,17 @@ final class PgMail implements MailStore, ChangeFeed {
     /** Adds one message at UIDNEXT with a new modseq; the notification runs after the commit. */
     private Uid append(Tx tx, Mailbox mb, BlobId blob, long size, Instant date, Set<String> flags, HeaderPrefix prefix)
             throws SQLException {
-        // The mailbox row, locked before its counters are read: concurrent appenders to one mailbox (on any node)
-        // take turns here, and a transaction whose snapshot is already stale fails with a serialization error and
-        // runs again (PgDb.write), so UIDs and modseqs never repeat or go backwards.
-        long uid;
-        long modseq;
-        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT uidnext, highestmodseq FROM mailboxes WHERE id = ? FOR UPDATE",
-                mb.id().value()); ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) throw new SQLException("no mailbox " + mb.id());
-            uid = rs.getLong(1);
-            modseq = rs.getLong(2) + 1;
+        long uid = mb.uidNext();
+        long modseq = mb.highestModSeq().value() + 1;
+        if (!db.dialect().singleWriter()) {
+            // The mailbox row, locked before its counters are read: concurrent appenders to one mailbox (on any node)
+            // take turns here, and a transaction whose snapshot is already stale fails with a serialization error and
+            // runs again, so UIDs and modseqs never repeat or go backwards.
+            List<long[]> counters = query(tx, "SELECT uidnext, highestmodseq FROM mailboxes WHERE id = ? FOR UPDATE",
+                    rs -> new long[] {rs.getLong(1), rs.getLong(2)}, mb.id().value());
+            if (counters.isEmpty()) throw new SQLException("no mailbox " + mb.id());
+            uid = counters.getFirst()[0];
+            modseq = counters.getFirst()[1] + 1;
         }
         Jdbc.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), String.join(" ", new java.util.TreeSet<>(flags)),
@@ -150,24 +210,85 @@ final class PgMail implements MailStore, ChangeFeed {
 
     @Override
     public List<Uid> appendAll(MailboxId mailbox, List<NewMessage> messages) {
-        return db.writeLocked(tx -> appendAll(tx, mailbox, messages));
+        return appended(append(mailbox, messages, false), mailbox).uids();
+    }
+
+    @Override
+    public Append appendWithinQuota(MailboxId mailbox, List<NewMessage> messages) {
+        return append(mailbox, messages, true);
+    }
+
+    private Append append(MailboxId mailbox, List<NewMessage> messages, boolean withinQuota) {
+        List<Object> inline = pending(messages);
+        Append out = db.writeLocked(tx -> {
+            Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
+            if (mb.isEmpty()) return new Append.MailboxGone();
+            if (withinQuota) {
+                long bytes = messages.stream().mapToLong(NewMessage::size).sum();
+                Optional<Quota> q = lockQuota(tx, mb.get().account());
+                if (q.isPresent() && !q.get().allows(bytes, messages.size())) return new OverQuota(q.get());
+            }
+            return new Append.Appended(appendAll(tx, mailbox, messages, inline), List.of());
+        });
+        if (out instanceof Append.Appended) inline.forEach(hooks::afterWrite);
+        return out;
+    }
+
+    /** The outcome of a write that does not check quotas, for the methods that answer with UIDs or throw. */
+    private static Append.Appended appended(Append a, MailboxId mailbox) {
+        return switch (a) {
+            case Append.Appended ok -> ok;
+            case Append.MailboxGone g -> throw new org.tegami.core.StoreException("no mailbox " + mailbox);
+            case OverQuota q -> throw new IllegalStateException("quota checked where none was asked for");
+        };
     }
 
     @Override
     public Uid replace(MailboxId from, Uid old, MailboxId to, NewMessage message) {
-        return db.write(tx -> {
-            Uid u = appendAll(tx, to, List.of(message)).getFirst();
-            expunge(tx, from, Set.of(old));
-            return u;
-        });
+        return appended(replace(from, old, to, message, false), to).uids().getFirst();
     }
 
-    private List<Uid> appendAll(Tx tx, MailboxId mailbox, List<NewMessage> messages)
+    @Override
+    public Append replaceWithinQuota(MailboxId from, Uid old, MailboxId to, NewMessage message) {
+        return replace(from, old, to, message, true);
+    }
+
+    private Append replace(MailboxId from, Uid old, MailboxId to, NewMessage message, boolean withinQuota) {
+        List<Object> inline = pending(List.of(message));
+        Append out = db.write(tx -> {
+            Optional<Mailbox> target = mailboxes(tx, "WHERE id = ?", to.value()).stream().findFirst();
+            if (target.isEmpty()) return new Append.MailboxGone();
+            if (withinQuota) {
+                Optional<Quota> q = lockQuota(tx, target.get().account());
+                if (q.isPresent()) {
+                    // the old message leaves the same owner's usage (RFC 8508 §3: one replaces the other)
+                    List<Long> oldSize = query(tx, "SELECT m.size FROM messages m JOIN mailboxes b ON m.mailbox_id = b.id"
+                            + " WHERE m.mailbox_id = ? AND m.uid = ? AND b.account_id = ?", rs -> rs.getLong(1),
+                            from.value(), old.value(), target.get().account().value());
+                    long freed = oldSize.isEmpty() ? 0 : oldSize.getFirst();
+                    if (!q.get().allows(message.size() - freed, oldSize.isEmpty() ? 1 : 0)) return new OverQuota(q.get());
+                }
+            }
+            Uid u = appendAll(tx, to, List.of(message), inline).getFirst();
+            expunge(tx, from, Set.of(old));
+            return new Append.Appended(List.of(u), List.of(old));
+        });
+        if (out instanceof Append.Appended) inline.forEach(hooks::afterWrite);
+        return out;
+    }
+
+    private List<Object> pending(List<NewMessage> messages) {
+        List<Object> inline = new ArrayList<>();
+        for (NewMessage m : messages) inline.add(hooks.beforeWrite(m.blob()));
+        return inline;
+    }
+
+    private List<Uid> appendAll(Tx tx, MailboxId mailbox, List<NewMessage> messages, List<Object> inline)
             throws SQLException {
         List<Uid> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             NewMessage m = messages.get(i);
-            blobs.claim(tx, m.blob());
+            hooks.claimBlob(tx, m.blob(), inline.get(i));
             Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
                     .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
             out.add(append(tx, mb, m.blob(), m.size(), m.internalDate(), m.flags(), HeaderPrefix.NONE));
@@ -186,7 +307,16 @@ final class PgMail implements MailStore, ChangeFeed {
             long modseq = mb.highestModSeq().value();
             List<MessageMeta> changed = new ArrayList<>();
             Set<Uid> failed = new java.util.TreeSet<>(java.util.Comparator.comparingLong(Uid::value));
-            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", mailbox.value())) {
+            // only the rows between the lowest and highest UID named: a STORE of one message reads one row
+            long low = Long.MAX_VALUE;
+            long high = Long.MIN_VALUE;
+            for (Uid u : uids) {
+                low = Math.min(low, u.value());
+                high = Math.max(high, u.value());
+            }
+            List<MessageMeta> named = uids.isEmpty() ? List.of()
+                    : messages(tx, "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid", mailbox.value(), low, high);
+            for (MessageMeta m : named) {
                 if (!uids.contains(m.uid())) continue;
                 if (unchangedSince.isPresent() && m.modSeq().value() > unchangedSince.get().value()) {
                     failed.add(m.uid());
@@ -208,7 +338,7 @@ final class PgMail implements MailStore, ChangeFeed {
                 changed.add(new MessageMeta(m.mailbox(), m.uid(), m.blob(), m.size(), m.internalDate(), next, new ModSeq(modseq),
                         m.saveDate(), m.prefix()));
                 Optional<ClassifierStore.Verdict> learn = Learning.fromFlags(mb, m.flags(), next);
-                if (learn.isPresent()) PgClassifier.queue(tx, mb.account(), mailbox, m.uid(), learn.get());
+                if (learn.isPresent()) hooks.learn(tx, mb.account(), mailbox, m.uid(), learn.get());
             }
             if (!changed.isEmpty()) {
                 Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
@@ -221,31 +351,62 @@ final class PgMail implements MailStore, ChangeFeed {
     @Override
     public List<Uid[]> copy(MailboxId from, Set<Uid> uids, MailboxId to, boolean move,
                             java.util.function.Predicate<String> keepFlag) {
+        Append.Appended a = appended(copy(from, uids, to, move, keepFlag, false), to);
+        List<Uid[]> pairs = new ArrayList<>();
+        for (int i = 0; i < a.uids().size(); i++) pairs.add(new Uid[] {a.sources().get(i), a.uids().get(i)});
+        return pairs;
+    }
+
+    @Override
+    public Append copyWithinQuota(MailboxId from, Set<Uid> uids, MailboxId to, boolean move,
+                                  java.util.function.Predicate<String> keepFlag) {
+        return copy(from, uids, to, move, keepFlag, true);
+    }
+
+    private Append copy(MailboxId from, Set<Uid> uids, MailboxId to, boolean move,
+                        java.util.function.Predicate<String> keepFlag, boolean withinQuota) {
         return db.write(tx -> {
-            Mailbox target = mailboxes(tx, "WHERE id = ?", to.value()).stream().findFirst()
-                    .orElseThrow(() -> new SQLException("no mailbox " + to));
-            Mailbox source = mailboxes(tx, "WHERE id = ?", from.value()).stream().findFirst()
-                    .orElseThrow(() -> new SQLException("no mailbox " + from));
+            Optional<Mailbox> targetFound = mailboxes(tx, "WHERE id = ?", to.value()).stream().findFirst();
+            Optional<Mailbox> sourceFound = mailboxes(tx, "WHERE id = ?", from.value()).stream().findFirst();
+            if (targetFound.isEmpty() || sourceFound.isEmpty()) return new Append.MailboxGone();
+            Mailbox target = targetFound.get();
+            Mailbox source = sourceFound.get();
+            // only the rows between the lowest and highest UID named: a COPY of one message reads one row
+            List<MessageMeta> selected = new ArrayList<>();
+            if (!uids.isEmpty()) {
+                long low = uids.stream().mapToLong(Uid::value).min().getAsLong();
+                long high = uids.stream().mapToLong(Uid::value).max().getAsLong();
+                for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid",
+                        from.value(), low, high)) {
+                    if (uids.contains(m.uid())) selected.add(m);
+                }
+            }
+            // RFC 9208 §5.1: a COPY that would exceed the target owner's quota is refused; a MOVE within one account
+            // adds nothing. Checked before any write, so a refusal commits nothing.
+            if (withinQuota && !selected.isEmpty() && !(move && source.account().equals(target.account()))) {
+                Optional<Quota> q = lockQuota(tx, target.account());
+                long bytes = selected.stream().mapToLong(MessageMeta::size).sum();
+                if (q.isPresent() && !q.get().allows(bytes, selected.size())) return new OverQuota(q.get());
+            }
             List<Uid[]> pairs = new ArrayList<>();
             // the learning hook (ADR 0008): what a move or copy says about the messages, for the target's owner
             Optional<ClassifierStore.Verdict> learn = Learning.fromCopy(source, target);
             long uidNext = target.uidNext();
             long modseq = target.highestModSeq().value();
             Set<BlobId> claimed = new java.util.HashSet<>();
-            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? ORDER BY uid", from.value())) {
-                if (!uids.contains(m.uid())) continue;
-                // the copy names the blob too: take its catalog row, so no collector deletes it under us
-                if (claimed.add(m.blob())) blobs.claim(tx, m.blob());
+            for (MessageMeta m : selected) {
+                // the copy names the blob too: PostgreSQL takes its catalog row, so no collector deletes it under us
+                if (claimed.add(m.blob())) hooks.claimCopied(tx, m.blob());
                 modseq++;
                 Jdbc.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         to.value(), uidNext, m.blob().hex(), m.size(), m.internalDate().toEpochMilli(),
                         String.join(" ", new java.util.TreeSet<>(m.flags().stream().filter(keepFlag).toList())), modseq,
                         clock.millis(), m.prefix().isEmpty() ? null : m.prefix().bytes());
-                if (learn.isPresent()) PgClassifier.queue(tx, target.account(), to, new Uid(uidNext), learn.get());
+                if (learn.isPresent()) hooks.learn(tx, target.account(), to, new Uid(uidNext), learn.get());
                 pairs.add(new Uid[] {m.uid(), new Uid(uidNext)});
                 uidNext++;
             }
-            if (pairs.isEmpty()) return pairs;
+            if (pairs.isEmpty()) return new Append.Appended(List.of(), List.of());
             Jdbc.update(tx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uidNext, modseq, to.value());
             tx.afterCommit(() -> notify(to));
             if (move) {
@@ -259,7 +420,7 @@ final class PgMail implements MailStore, ChangeFeed {
                 Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", srcModseq, from.value());
                 tx.afterCommit(() -> notify(from));
             }
-            return pairs;
+            return new Append.Appended(pairs.stream().map(p -> p[1]).toList(), pairs.stream().map(p -> p[0]).toList());
         });
     }
 
@@ -300,10 +461,9 @@ final class PgMail implements MailStore, ChangeFeed {
     public Set<Uid> expungeDeleted(MailboxId mailbox, Optional<Set<Uid>> within) {
         return db.write(tx -> {
             Set<Uid> gone = new java.util.HashSet<>();
-            // flags are stored space-separated; the LIKE narrows the rows PostgreSQL hands over (EXPUNGE is frequent),
-            // the exact test is below
-            for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? AND flags LIKE '%\\Deleted%'", mailbox.value())) {
-                if (m.flags().contains("\\Deleted") && (within.isEmpty() || within.get().contains(m.uid()))) gone.add(m.uid());
+            // only the UIDs of the flagged messages leave the database (EXPUNGE is frequent)
+            for (Uid u : uidsWithFlag(tx, mailbox, "\\Deleted", true)) {
+                if (within.isEmpty() || within.get().contains(u)) gone.add(u);
             }
             if (!gone.isEmpty()) expunge(tx, mailbox, gone);
             return gone;
@@ -358,22 +518,89 @@ final class PgMail implements MailStore, ChangeFeed {
                 first.value(), last.value()));
     }
 
+    /** Views of up to this many messages are read on the caller's thread (embedded {@code point}); larger ones by a reader. */
+    static final int POINT_VIEW = 1_000;
+
     @Override
     public Optional<MailboxView> view(MailboxId mailbox) {
+        if (!callerThreadPoints) return db.read(tx -> view(tx, mailbox, Integer.MAX_VALUE));
+        // most mailboxes are small: read on the caller's thread, giving up (null) past POINT_VIEW messages
+        Optional<MailboxView> small = db.point(tx -> view(tx, mailbox, POINT_VIEW));
+        if (small != null) return small;
+        return db.read(tx -> view(tx, mailbox, Integer.MAX_VALUE));
+    }
+
+    /** The view, or null when the mailbox holds more than {@code limit} messages. */
+    private static Optional<MailboxView> view(Tx tx, MailboxId mailbox, int limit) throws SQLException {
+        Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
+        if (mb.isEmpty()) return Optional.empty();
+        // only the three columns a view needs: a large SELECT reads 100,000 rows
+        List<MessageState> out = query(tx, "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid LIMIT ?",
+                rs -> new MessageState(new Uid(rs.getLong(1)), flags(rs.getString(2)), new ModSeq(rs.getLong(3))),
+                mailbox.value(), limit == Integer.MAX_VALUE ? Long.MAX_VALUE : limit + 1L);
+        if (out.size() > limit) return null;
+        return Optional.of(new MailboxView(mb.get(), out));
+    }
+
+    /** SQL true when the message has the flag bound to the next parameter ({@link #flagParam}). */
+    private String hasFlag() {
+        // flags are stored space-separated: a flag between spaces matches it exactly, not as a prefix of another
+        return db.dialect().position("' ' || flags || ' '", "?") + " > 0";
+    }
+
+    private static String flagParam(String flag) {
+        return " " + flag + " ";
+    }
+
+    @Override
+    public Optional<Counters> counters(MailboxId mailbox) {
         return db.read(tx -> {
-            Optional<Mailbox> mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst();
-            if (mb.isEmpty()) return Optional.empty();
-            // only the three columns a view needs: a large SELECT reads 100,000 rows
-            List<MessageState> out = new ArrayList<>();
-            try (PreparedStatement ps = Jdbc.prepare(tx,
-                    "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid", mailbox.value());
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new MessageState(new Uid(rs.getLong(1)), flags(rs.getString(2)), new ModSeq(rs.getLong(3))));
-                }
-            }
-            return Optional.of(new MailboxView(mb.get(), out));
+            long floor = recentFloor(tx, mailbox);
+            if (floor == Long.MAX_VALUE) return Optional.<Counters>empty();
+            String has = hasFlag();
+            return Optional.of(query(tx, "SELECT COUNT(*), COALESCE(SUM(size), 0),"
+                    + " COALESCE(SUM(CASE WHEN " + has + " THEN 0 ELSE 1 END), 0),"
+                    + " COALESCE(SUM(CASE WHEN " + has + " THEN 1 ELSE 0 END), 0),"
+                    + " COALESCE(SUM(CASE WHEN uid >= ? THEN 1 ELSE 0 END), 0) FROM messages WHERE mailbox_id = ?",
+                    rs -> new Counters(rs.getLong(1), rs.getLong(3), rs.getLong(4), rs.getLong(2), rs.getLong(5)),
+                    flagParam("\\Seen"), flagParam("\\Deleted"), floor, mailbox.value()).getFirst());
         });
+    }
+
+    @Override
+    public List<Uid> uidsWithFlag(MailboxId mailbox, String flag, boolean with) {
+        return db.read(tx -> uidsWithFlag(tx, mailbox, flag, with));
+    }
+
+    private List<Uid> uidsWithFlag(Tx tx, MailboxId mailbox, String flag, boolean with) throws SQLException {
+        return query(tx, "SELECT uid FROM messages WHERE mailbox_id = ? AND " + (with ? "" : "NOT ") + "(" + hasFlag()
+                + ") ORDER BY uid", rs -> new Uid(rs.getLong(1)), mailbox.value(), flagParam(flag));
+    }
+
+    /** The search push-down: every criterion of the filter in the query's WHERE. */
+    @Override
+    public List<Uid> search(MailboxId mailbox, SearchFilter f) {
+        StringBuilder sql = new StringBuilder("SELECT uid FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?"
+                + " AND size > ? AND size < ?");
+        List<Object> args = new ArrayList<>(List.of(mailbox.value(), f.minUid(), f.maxUid(), f.largerThan(), f.smallerThan()));
+        if (f.since().isPresent()) {
+            sql.append(" AND internal_date >= ?");
+            args.add(f.since().get().toEpochMilli());
+        }
+        if (f.before().isPresent()) {
+            sql.append(" AND internal_date < ?");
+            args.add(f.before().get().toEpochMilli());
+        }
+        for (String flag : new java.util.TreeSet<>(f.with())) {
+            sql.append(" AND ").append(hasFlag());
+            args.add(flagParam(flag));
+        }
+        for (String flag : new java.util.TreeSet<>(f.without())) {
+            sql.append(" AND NOT (").append(hasFlag()).append(")");
+            args.add(flagParam(flag));
+        }
+        sql.append(" ORDER BY uid");
+        return db.read(tx -> query(tx, sql.toString(), rs -> new Uid(rs.getLong(1)), args.toArray()));
     }
 
     private static Set<String> flags(String column) {
@@ -386,10 +613,8 @@ final class PgMail implements MailStore, ChangeFeed {
     }
 
     private static long recentFloor(Tx tx, MailboxId mailbox) throws SQLException {
-        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT recent_uid FROM mailboxes WHERE id = ?", mailbox.value());
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
-        }
+        List<Long> floor = query(tx, "SELECT recent_uid FROM mailboxes WHERE id = ?", rs -> rs.getLong(1), mailbox.value());
+        return floor.isEmpty() ? Long.MAX_VALUE : floor.getFirst();
     }
 
     @Override
@@ -412,19 +637,25 @@ final class PgMail implements MailStore, ChangeFeed {
     }
 
     @Override
-    public Mailbox createMailbox(AccountId account, String name, Optional<String> specialUse) {
-        Mailbox created = db.write(tx -> insertMailbox(tx, account, name, specialUse));
-        notifyAccount(account);
+    public Create create(AccountId account, String name, Optional<String> specialUse) {
+        Create created = db.write(tx -> exists(tx, account, name) ? new Create.AlreadyExists()
+                : new Create.Created(insertMailbox(tx, account, name, specialUse)));
+        if (created instanceof Create.Created) notifyAccount(account);
         return created;
+    }
+
+    private static boolean exists(Tx tx, AccountId account, String name) throws SQLException {
+        return !query(tx, "SELECT id FROM mailboxes WHERE account_id = ? AND name = ?", rs -> rs.getLong(1),
+                account.value(), name).isEmpty();
     }
 
     private Mailbox insertMailbox(Tx tx, AccountId account, String name, Optional<String> specialUse) throws SQLException {
         if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).isEmpty()) {
             throw new IllegalArgumentException("mailbox exists: " + name);
         }
-        long uv = PgAccounts.nextUidValidity(tx, uidValidity);
+        long uv = hooks.nextUidValidity(tx);
         Jdbc.update(tx, "INSERT INTO mailboxes(id, account_id, name, uidvalidity, uidnext, highestmodseq,"
-                + " special_use, subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 0)", PgAccounts.nextId(tx, "mailbox_id"),
+                + " special_use, subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 0)", hooks.nextMailboxId(tx),
                 account.value(), name, uv, specialUse.orElse(null));
         return mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).getFirst();
     }
@@ -445,11 +676,15 @@ final class PgMail implements MailStore, ChangeFeed {
     }
 
     @Override
-    public void renameMailbox(AccountId account, String from, String to, char separator) {
-        db.write(tx -> {
-            Mailbox source = mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), from).stream()
-                    .findFirst().orElseThrow(() -> new IllegalArgumentException("no mailbox " + from));
+    public Rename rename(AccountId account, String from, String to, char separator) {
+        // every refusal is decided before the first write: returning one commits nothing
+        Rename done = db.write(tx -> {
+            Optional<Mailbox> found = mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), from).stream()
+                    .findFirst();
+            if (found.isEmpty()) return new Rename.NotFound();
+            Mailbox source = found.get();
             if (from.equals(Mailbox.INBOX)) {
+                if (exists(tx, account, to)) return new Rename.TargetExists(to);
                 // RFC 9051 §6.3.6: renaming INBOX moves its messages to the new mailbox; INBOX stays, empty.
                 Mailbox target = insertMailbox(tx, account, to, Optional.empty());
                 long modseq = source.highestModSeq().value() + 1;
@@ -461,20 +696,23 @@ final class PgMail implements MailStore, ChangeFeed {
                         source.uidNext(), target.id().value());
                 Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, source.id().value());
                 tx.afterCommit(() -> notify(source.id()));
-                return null;
+                return new Rename.Renamed();
             }
             String prefix = from + separator;
+            java.util.Map<Long, String> renames = new java.util.LinkedHashMap<>();
             for (Mailbox m : mailboxes(tx, "WHERE account_id = ?", account.value())) {
                 if (!m.name().equals(from) && !m.name().startsWith(prefix)) continue;
                 String renamed = to + m.name().substring(from.length());
-                if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), renamed).isEmpty()) {
-                    throw new IllegalArgumentException("mailbox exists: " + renamed);
-                }
-                Jdbc.update(tx, "UPDATE mailboxes SET name = ? WHERE id = ?", renamed, m.id().value());
+                if (exists(tx, account, renamed)) return new Rename.TargetExists(renamed);
+                renames.put(m.id().value(), renamed);
             }
-            return null;
+            for (var e : renames.entrySet()) {
+                Jdbc.update(tx, "UPDATE mailboxes SET name = ? WHERE id = ?", e.getValue(), e.getKey());
+            }
+            return new Rename.Renamed();
         });
-        notifyAccounts();
+        if (done instanceof Rename.Renamed) notifyAccounts();
+        return done;
     }
 
     @Override
@@ -522,7 +760,7 @@ final class PgMail implements MailStore, ChangeFeed {
     @Override
     public long metadataOctets(AccountId account) {
         return db.read(tx -> {
-            // octet_length counts UTF-8 octets, as RFC 5464 limits do
+            // octet_length counts UTF-8 octets, as RFC 5464 limits do (SQLite's since 3.43)
             try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COALESCE(SUM(octet_length(name)"
                     + " + octet_length(value)), 0) FROM metadata WHERE account_id = ?", account.value());
                  ResultSet rs = ps.executeQuery()) {
@@ -645,18 +883,18 @@ final class PgMail implements MailStore, ChangeFeed {
 
     private void notifyAccount(AccountId account) {
         fireAccount(account);
-        db.publish("a " + account.value());
+        hooks.publish("a " + account.value());
     }
 
     /** For changes that other accounts may see (shared mailboxes); only sessions using IMAP NOTIFY listen. */
     private void notifyAccounts() {
         fireAccounts();
-        db.publish("A");
+        hooks.publish("A");
     }
 
     private void notify(MailboxId mailbox) {
         fireMailbox(mailbox);
-        db.publish("m " + mailbox.value());
+        hooks.publish("m " + mailbox.value());
     }
 
     private void fireAccount(AccountId account) {
@@ -674,7 +912,7 @@ final class PgMail implements MailStore, ChangeFeed {
     }
 
     /** A change another node committed ({@code m <mailbox>}, {@code a <account>}, {@code A}): wakes local listeners. */
-    void remote(String what) {
+    public void remote(String what) {
         String[] p = what.split(" ", 2);
         try {
             switch (p[0]) {
@@ -684,42 +922,51 @@ final class PgMail implements MailStore, ChangeFeed {
                 default -> { } // another version's kind: nothing here listens for it
             }
         } catch (RuntimeException e) {
-            System.getLogger(PgMail.class.getName()).log(System.Logger.Level.WARNING, "bad change notice: " + what);
+            System.getLogger(JdbcMail.class.getName()).log(System.Logger.Level.WARNING, "bad change notice: " + what);
         }
     }
 
     /** After the listener connection was lost: notices may be gone, so every listener looks again. */
-    void wakeAll() {
+    public void wakeAll() {
         listeners.values().forEach(l -> l.forEach(Runnable::run));
         fireAccounts();
     }
 
-    private static List<Mailbox> mailboxes(Tx tx, String where, Object... args) throws SQLException {
-        List<Mailbox> out = new ArrayList<>();
-        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT " + MAILBOX_COLUMNS + " FROM mailboxes " + where, args);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(new Mailbox(new MailboxId(rs.getLong(1)), new AccountId(rs.getLong(2)), rs.getString(3),
-                        rs.getLong(4), rs.getLong(5), new ModSeq(rs.getLong(6)), Optional.ofNullable(rs.getString(7)),
-                        rs.getBoolean(8)));
+    /** Maps one row of a result set. */
+    @FunctionalInterface
+    private interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** Every row of a query: with the connection's kept statement where the transaction keeps them. */
+    private static <T> List<T> query(Tx tx, String sql, Row<T> row, Object... args) throws SQLException {
+        List<T> out = new ArrayList<>();
+        if (tx.caches()) {
+            try (ResultSet rs = tx.cached(sql, args).executeQuery()) {
+                while (rs.next()) out.add(row.map(rs));
             }
+            return out;
+        }
+        try (PreparedStatement ps = Jdbc.prepare(tx, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) out.add(row.map(rs));
         }
         return out;
     }
 
+    private static List<Mailbox> mailboxes(Tx tx, String where, Object... args) throws SQLException {
+        return query(tx, "SELECT " + MAILBOX_COLUMNS + " FROM mailboxes " + where, rs -> new Mailbox(
+                new MailboxId(rs.getLong(1)), new AccountId(rs.getLong(2)), rs.getString(3), rs.getLong(4), rs.getLong(5),
+                new ModSeq(rs.getLong(6)), Optional.ofNullable(rs.getString(7)), rs.getBoolean(8)), args);
+    }
+
     private static List<MessageMeta> messages(Tx tx, String where, Object... args) throws SQLException {
-        List<MessageMeta> out = new ArrayList<>();
-        try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, args);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                Set<String> f = flags(rs.getString(6));
-                long saved = rs.getLong(8);
-                Optional<Instant> saveDate = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(saved));
-                out.add(new MessageMeta(new MailboxId(rs.getLong(1)), new Uid(rs.getLong(2)), new BlobId(rs.getString(3)),
-                        rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7)), saveDate,
-                        HeaderPrefix.stored(rs.getBytes(9))));
-            }
-        }
-        return out;
+        return query(tx, "SELECT " + MESSAGE_COLUMNS + " FROM messages " + where, rs -> {
+            Set<String> f = flags(rs.getString(6));
+            long saved = rs.getLong(8);
+            Optional<Instant> saveDate = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(saved));
+            return new MessageMeta(new MailboxId(rs.getLong(1)), new Uid(rs.getLong(2)), new BlobId(rs.getString(3)),
+                    rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)), f, new ModSeq(rs.getLong(7)), saveDate,
+                    HeaderPrefix.stored(rs.getBytes(9)));
+        }, args);
     }
 }
