@@ -21,7 +21,8 @@ import org.tegami.testkit.TestPostgres;
  * <pre>bench/cluster.sh [clients=20] [messages=2000] [seconds=15] [rounds=3] [idleDeliveries=200]</pre>
  *
  * System properties: {@code -Dcluster.setups=embedded,pg1,pg2} (a subset), {@code -Dcluster.count=false} (no
- * statement counting), {@code -Dcluster.verbose=true} (print every statement kind counted).
+ * statement counting), {@code -Dcluster.verbose=true} (print every statement kind counted), {@code -Dcluster.keep=true}
+ * (keep the nodes' directories, made under the working directory).
  */
 public final class ClusterBench {
     static final int SMALL_KIB = 10;
@@ -109,7 +110,13 @@ public final class ClusterBench {
                         ms(d, 0.5), ms(d, 0.99), ms(r, 0.5) / ms(refWake, 0.5));
             }
         }
-        System.out.println("data under " + base + " (delete it when done)");
+        if (Boolean.getBoolean("cluster.keep")) {
+            System.out.println("data kept under " + base);
+        } else {
+            try (var files = Files.walk(base)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
         System.exit(0); // S3Mock and PostgreSQL stop with this JVM (their shutdown hooks)
     }
 
