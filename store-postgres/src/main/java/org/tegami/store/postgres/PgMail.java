@@ -157,7 +157,7 @@ final class PgMail implements MailStore, ChangeFeed {
     public Uid replace(MailboxId from, Uid old, MailboxId to, NewMessage message) {
         return db.write(tx -> {
             Uid u = appendAll(tx, to, List.of(message)).getFirst();
-            expunge(tx, from, Set.of(old));
+            expunge(tx, locked(tx, from), Set.of(old));
             return u;
         });
     }
@@ -180,9 +180,8 @@ final class PgMail implements MailStore, ChangeFeed {
                                Optional<ModSeq> unchangedSince, java.util.function.Predicate<String> changeable) {
         Set<String> flags = new java.util.TreeSet<>(given);
         flags.removeIf(changeable.negate());
-        return db.write(tx -> {
-            Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
-                    .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+        return db.writeLocked(tx -> {
+            Mailbox mb = locked(tx, mailbox);
             long modseq = mb.highestModSeq().value();
             List<MessageMeta> changed = new ArrayList<>();
             Set<Uid> failed = new java.util.TreeSet<>(java.util.Comparator.comparingLong(Uid::value));
@@ -290,29 +289,40 @@ final class PgMail implements MailStore, ChangeFeed {
     @Override
     public void expunge(MailboxId mailbox, Set<Uid> uids) {
         if (uids.isEmpty()) return;
-        db.write(tx -> {
-            expunge(tx, mailbox, uids);
+        db.writeLocked(tx -> {
+            expunge(tx, locked(tx, mailbox), uids);
             return null;
         });
     }
 
     @Override
     public Set<Uid> expungeDeleted(MailboxId mailbox, Optional<Set<Uid>> within) {
-        return db.write(tx -> {
+        return db.writeLocked(tx -> {
+            Mailbox mb = locked(tx, mailbox);
             Set<Uid> gone = new java.util.HashSet<>();
             // flags are stored space-separated; the LIKE narrows the rows PostgreSQL hands over (EXPUNGE is frequent),
             // the exact test is below
             for (MessageMeta m : messages(tx, "WHERE mailbox_id = ? AND flags LIKE '%\\Deleted%'", mailbox.value())) {
                 if (m.flags().contains("\\Deleted") && (within.isEmpty() || within.get().contains(m.uid()))) gone.add(m.uid());
             }
-            if (!gone.isEmpty()) expunge(tx, mailbox, gone);
+            if (!gone.isEmpty()) expunge(tx, mb, gone);
             return gone;
         });
     }
 
-    private void expunge(Tx tx, MailboxId mailbox, Set<Uid> uids) throws SQLException {
-        Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
+    /**
+     * The mailbox's row, locked for the rest of the transaction ({@link PgDb#writeLocked}): writers of one mailbox's
+     * messages and counters (appends, flag changes, expunges, on any node) take turns on it and each reads what the
+     * one before committed, instead of failing as SERIALIZABLE transactions and starting over.
+     */
+    private static Mailbox locked(Tx tx, MailboxId mailbox) throws SQLException {
+        return mailboxes(tx, "WHERE id = ? FOR UPDATE", mailbox.value()).stream().findFirst()
                 .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+    }
+
+    /** Expunges {@code uids} from {@code mb}, whose row the caller has {@link #locked}. */
+    private void expunge(Tx tx, Mailbox mb, Set<Uid> uids) throws SQLException {
+        MailboxId mailbox = mb.id();
         long modseq = mb.highestModSeq().value() + 1;
         int removed = 0;
         for (Uid uid : uids) {
