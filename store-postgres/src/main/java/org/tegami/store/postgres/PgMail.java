@@ -407,8 +407,13 @@ final class PgMail implements MailStore, ChangeFeed {
         // most SELECTs find nothing new to claim: they cost a read, not a commit
         long seen = recentFloor(mailbox);
         if (seen > upTo) return seen;
-        return db.write(tx -> {
-            long floor = recentFloor(tx, mailbox); // again inside the transaction: another session may have claimed
+        return db.writeLocked(tx -> {
+            // again inside the transaction, under the mailbox's row lock (see locked): another session may have claimed
+            long floor;
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT recent_uid FROM mailboxes WHERE id = ? FOR UPDATE",
+                    mailbox.value()); ResultSet rs = ps.executeQuery()) {
+                floor = rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
+            }
             if (floor <= upTo) {
                 Jdbc.update(tx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", upTo + 1, mailbox.value());
             }
