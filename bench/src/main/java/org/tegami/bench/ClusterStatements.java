@@ -155,7 +155,7 @@ final class ClusterStatements {
             }
             String sql = line.substring(text).strip();
             statements++;
-            if (sql.equalsIgnoreCase("BEGIN")) begins++;
+            if (sql.regionMatches(true, 0, "BEGIN", 0, 5)) begins++; // also BEGIN READ ONLY: sent with the next one
             if (sql.equalsIgnoreCase("COMMIT")) commits++;
             kinds.merge(sql.length() > 110 ? sql.substring(0, 110) + "…" : sql, 1, Integer::sum);
         }
