@@ -26,7 +26,7 @@ import org.tegami.store.Mailbox;
  * <pre>java -cp bench/target/benchmarks.jar org.tegami.bench.ImapMixedBench [clients] [mailboxes] [seconds]</pre>
  */
 public final class ImapMixedBench {
-    private static final List<String> OPS = List.of("SELECT", "FETCH-FLAGS", "FETCH-BODY", "STORE", "APPEND", "EXPUNGE", "IDLE");
+    static final List<String> OPS = List.of("SELECT", "FETCH-FLAGS", "FETCH-BODY", "STORE", "APPEND", "EXPUNGE", "IDLE");
 
     private ImapMixedBench() {}
 
@@ -87,7 +87,8 @@ public final class ImapMixedBench {
         }
     }
 
-    private static void run(int port, int id, int mailboxes, byte[] msg, AtomicBoolean stop,
+    /** One client's loop until {@code stop}, on {@code port}, counting each command in {@code counts}/{@code nanos}. */
+    static void run(int port, int id, int mailboxes, byte[] msg, AtomicBoolean stop,
                             ConcurrentHashMap<String, LongAdder> counts, ConcurrentHashMap<String, LongAdder> nanos) throws IOException {
         Random r = new Random(id);
         try (ImapBench.Client c = new ImapBench.Client(port)) {

@@ -41,7 +41,10 @@ final class PgDb implements Transactions, AutoCloseable {
     private final String url;
     private final String user;
     private final String password;
+    /** Writes: READ COMMITTED for {@link #writeLocked}, SERIALIZABLE (set per transaction) for {@link #write}. */
     private final HikariDataSource pool;
+    /** Reads: REPEATABLE READ, READ ONLY, one snapshot per transaction. */
+    private final HikariDataSource readPool;
     /** This process's id in notification payloads, so it ignores its own (its listeners already ran). */
     final String node = java.util.UUID.randomUUID().toString().substring(0, 8);
     private final BlockingQueue<String> outgoing = new LinkedBlockingQueue<>();
@@ -54,32 +57,26 @@ final class PgDb implements Transactions, AutoCloseable {
         this.url = url;
         this.user = user;
         this.password = password;
-        HikariConfig cfg = new HikariConfig();
-        cfg.setJdbcUrl(url);
-        cfg.setUsername(user);
-        cfg.setPassword(password);
-        cfg.setMaximumPoolSize(poolSize);
-        cfg.setMinimumIdle(1);
-        cfg.setAutoCommit(false);
-        cfg.setTransactionIsolation("TRANSACTION_SERIALIZABLE"); // writes; reads set their own per transaction
-        cfg.setPoolName("tegami-store");
-        cfg.setConnectionTimeout(30_000);
-        cfg.setInitializationFailTimeout(1); // fail at once with the driver's reason (refused, bad password, no database)
-        // RFC-free but essential: an acknowledged write is on disk (the server's default; made explicit here)
-        cfg.setConnectionInitSql("SET synchronous_commit = on");
         try {
-            pool = new HikariDataSource(cfg);
+            pool = new HikariDataSource(poolConfig("tegami-store", "TRANSACTION_READ_COMMITTED", false, poolSize));
         } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new StoreException("cannot reach PostgreSQL at " + shown(url) + ": " + cause.getMessage(), e);
+        }
+        try {
+            readPool = new HikariDataSource(poolConfig("tegami-store-read", "TRANSACTION_REPEATABLE_READ", true, poolSize));
+        } catch (RuntimeException e) {
+            pool.close();
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new StoreException("cannot reach PostgreSQL at " + shown(url) + ": " + cause.getMessage(), e);
         }
         try (Connection c = pool.getConnection()) {
             PgSchema.migrate(c);
         } catch (SQLException e) {
-            pool.close();
+            closePools();
             throw new StoreException("cannot open the PostgreSQL store at " + shown(url) + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            pool.close();
+            closePools();
             throw e;
         }
         try (Connection c = pool.getConnection(); Statement s = c.createStatement();
@@ -88,10 +85,33 @@ final class PgDb implements Transactions, AutoCloseable {
             channel = "tegami_" + rs.getString(1).substring(0, 16);
             c.commit();
         } catch (SQLException e) {
-            pool.close();
+            closePools();
             throw new StoreException("cannot open the PostgreSQL store at " + shown(url) + ": " + e.getMessage(), e);
         }
         publisher = Thread.ofVirtual().name("store-notify").start(this::publishLoop);
+    }
+
+    /**
+     * A pool whose connections start every transaction at {@code isolation}, set once per connection. The read pool's
+     * connections are read-only: the driver then opens each transaction with {@code BEGIN READ ONLY}, sent together
+     * with the first query, where a {@code SET TRANSACTION} per read cost a round trip of its own.
+     */
+    private HikariConfig poolConfig(String name, String isolation, boolean readOnly, int size) {
+        HikariConfig cfg = new HikariConfig();
+        cfg.setJdbcUrl(url);
+        cfg.setUsername(user);
+        cfg.setPassword(password);
+        cfg.setMaximumPoolSize(size);
+        cfg.setMinimumIdle(1);
+        cfg.setAutoCommit(false);
+        cfg.setTransactionIsolation(isolation);
+        cfg.setReadOnly(readOnly);
+        cfg.setPoolName(name);
+        cfg.setConnectionTimeout(30_000);
+        cfg.setInitializationFailTimeout(1); // fail at once with the driver's reason (refused, bad password, no database)
+        // RFC-free but essential: an acknowledged write is on disk (the server's default; made explicit here)
+        cfg.setConnectionInitSql("SET synchronous_commit = on");
+        return cfg;
     }
 
     /** The URL without its parameters, which may carry a password, for messages and logs. */
@@ -124,9 +144,11 @@ final class PgDb implements Transactions, AutoCloseable {
             Tx tx;
             T result;
             try (Connection c = pool.getConnection()) {
-                if (readCommitted) {
+                // the pool's connections start at READ COMMITTED, which the frequent writes (deliveries, appends,
+                // flags, expunges, blobs) lock their rows for; the others pay this statement's round trip
+                if (!readCommitted) {
                     try (Statement s = c.createStatement()) {
-                        s.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+                        s.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
                     }
                 }
                 tx = new Tx(c);
@@ -163,10 +185,7 @@ final class PgDb implements Transactions, AutoCloseable {
     @Override
     public <T> T read(Work<T> work) {
         if (closed) throw new StoreException("store is closed");
-        try (Connection c = pool.getConnection()) {
-            try (Statement s = c.createStatement()) {
-                s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-            }
+        try (Connection c = readPool.getConnection()) { // REPEATABLE READ, READ ONLY (see poolConfig)
             try {
                 T result = work.run(new Tx(c));
                 c.commit();
@@ -340,6 +359,11 @@ final class PgDb implements Transactions, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        closePools();
+    }
+
+    private void closePools() {
         pool.close();
+        if (readPool != null) readPool.close();
     }
 }

@@ -33,7 +33,7 @@ import org.tegami.store.jdbc.JdbcTraceHistory;
  * the change feed of every other (LISTEN/NOTIFY). See docs/adr/0020-postgresql-store.md.
  */
 public final class PostgresStore implements Store {
-    /** Connections per node; writers beyond this wait for one. */
+    /** Connections per pool per node (one pool for reads, one for writes); callers beyond this wait for one. */
     public static final int POOL_SIZE = 10;
 
     private final PgDb db;

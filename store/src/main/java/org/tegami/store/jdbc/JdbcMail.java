@@ -255,7 +255,7 @@ public final class JdbcMail implements MailStore, ChangeFeed {
 
     private Append replace(MailboxId from, Uid old, MailboxId to, NewMessage message, boolean withinQuota) {
         List<Object> inline = pending(List.of(message));
-        Append out = db.write(tx -> {
+        Append out = db.writeLocked(tx -> {
             Optional<Mailbox> target = mailboxes(tx, "WHERE id = ?", to.value()).stream().findFirst();
             if (target.isEmpty()) return new Append.MailboxGone();
             if (withinQuota) {
@@ -270,7 +270,7 @@ public final class JdbcMail implements MailStore, ChangeFeed {
                 }
             }
             Uid u = appendAll(tx, to, List.of(message), inline).getFirst();
-            expunge(tx, from, Set.of(old));
+            expunge(tx, locked(tx, from), Set.of(old));
             return new Append.Appended(List.of(u), List.of(old));
         });
         if (out instanceof Append.Appended) inline.forEach(hooks::afterWrite);
@@ -301,9 +301,8 @@ public final class JdbcMail implements MailStore, ChangeFeed {
                                Optional<ModSeq> unchangedSince, java.util.function.Predicate<String> changeable) {
         Set<String> flags = new java.util.TreeSet<>(given);
         flags.removeIf(changeable.negate());
-        return db.write(tx -> {
-            Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
-                    .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+        return db.writeLocked(tx -> {
+            Mailbox mb = locked(tx, mailbox);
             long modseq = mb.highestModSeq().value();
             List<MessageMeta> changed = new ArrayList<>();
             Set<Uid> failed = new java.util.TreeSet<>(java.util.Comparator.comparingLong(Uid::value));
@@ -451,28 +450,45 @@ public final class JdbcMail implements MailStore, ChangeFeed {
     @Override
     public void expunge(MailboxId mailbox, Set<Uid> uids) {
         if (uids.isEmpty()) return;
-        db.write(tx -> {
-            expunge(tx, mailbox, uids);
+        db.writeLocked(tx -> {
+            expunge(tx, locked(tx, mailbox), uids);
             return null;
         });
     }
 
     @Override
     public Set<Uid> expungeDeleted(MailboxId mailbox, Optional<Set<Uid>> within) {
-        return db.write(tx -> {
+        return db.writeLocked(tx -> {
+            Mailbox mb = locked(tx, mailbox);
             Set<Uid> gone = new java.util.HashSet<>();
             // only the UIDs of the flagged messages leave the database (EXPUNGE is frequent)
             for (Uid u : uidsWithFlag(tx, mailbox, "\\Deleted", true)) {
                 if (within.isEmpty() || within.get().contains(u)) gone.add(u);
             }
-            if (!gone.isEmpty()) expunge(tx, mailbox, gone);
+            if (!gone.isEmpty()) expunge(tx, mb, gone);
             return gone;
         });
     }
 
-    private void expunge(Tx tx, MailboxId mailbox, Set<Uid> uids) throws SQLException {
-        Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
+    /**
+     * The mailbox's row, locked for the rest of the transaction on PostgreSQL ({@link Transactions#writeLocked}):
+     * writers of one mailbox's messages and counters (appends, flag changes, expunges, on any node) take turns on it
+     * and each reads what the one before committed, instead of failing as SERIALIZABLE transactions and starting
+     * over. SQLite's single writer needs no lock.
+     */
+    private Mailbox locked(Tx tx, MailboxId mailbox) throws SQLException {
+        return mailboxes(tx, "WHERE id = ?" + forUpdate(), mailbox.value()).stream().findFirst()
                 .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+    }
+
+    /** {@code FOR UPDATE} where rows are locked (PostgreSQL), nothing under SQLite's single writer. */
+    private String forUpdate() {
+        return db.dialect().singleWriter() ? "" : " FOR UPDATE";
+    }
+
+    /** Expunges {@code uids} from {@code mb}, whose row the caller has {@link #locked}. */
+    private void expunge(Tx tx, Mailbox mb, Set<Uid> uids) throws SQLException {
+        MailboxId mailbox = mb.id();
         long modseq = mb.highestModSeq().value() + 1;
         int removed = 0;
         for (Uid uid : uids) {
@@ -622,8 +638,13 @@ public final class JdbcMail implements MailStore, ChangeFeed {
         // most SELECTs find nothing new to claim: they cost a read, not a commit
         long seen = recentFloor(mailbox);
         if (seen > upTo) return seen;
-        return db.write(tx -> {
-            long floor = recentFloor(tx, mailbox); // again inside the transaction: another session may have claimed
+        return db.writeLocked(tx -> {
+            // again inside the transaction, under the mailbox's row lock (see locked): another session may have claimed
+            long floor;
+            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT recent_uid FROM mailboxes WHERE id = ?" + forUpdate(),
+                    mailbox.value()); ResultSet rs = ps.executeQuery()) {
+                floor = rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
+            }
             if (floor <= upTo) {
                 Jdbc.update(tx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", upTo + 1, mailbox.value());
             }
