@@ -57,6 +57,12 @@ class CrashSafetyTest {
                 smtp = ["127.0.0.1:%d"]
                 submission = []
                 submissions = []
+                pop3 = []
+                pop3s = []
+                imap = []
+                imaps = []
+                managesieve = []
+                metrics = []
                 """.formatted(port) + backend.toml());
         Backend.addUser(config, "example.test", "alice@example.test", "correct horse battery");
 
