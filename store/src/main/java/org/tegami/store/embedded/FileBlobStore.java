@@ -70,9 +70,7 @@ final class FileBlobStore implements BlobStore {
         this.inlineMax = inlineMax;
         this.objects = objects;
         tmp = objects.tempDirectory();
-        try (Stream<Path> leftovers = Files.list(tmp)) { // from writes cut short by a crash
-            for (Path p : leftovers.toList()) Files.deleteIfExists(p);
-        }
+        FileObjects.removeLeftovers(tmp); // from writes cut short by a crash
     }
 
     /** The file of a large blob when its objects are files (tests). */

@@ -41,14 +41,34 @@ public final class FileObjects implements ObjectStorage {
 
     /**
      * Objects under {@code root}, temporary files in {@code root/tmp} (which no key's fan-out directory can be named),
-     * emptied here of what writes cut short by a crash left.
+     * cleared here of what writes cut short by a crash left ({@link #removeLeftovers}).
      */
     public static FileObjects directory(Path root) throws IOException {
         FileObjects objects = new FileObjects(root, root.resolve("tmp"));
-        try (Stream<Path> leftovers = Files.list(objects.tmp)) {
-            for (Path p : leftovers.toList()) Files.deleteIfExists(p);
-        }
+        removeLeftovers(objects.tmp);
         return objects;
+    }
+
+    /**
+     * How old an untouched temporary file must be before an opening store takes it for a crash's leftover. A store is
+     * also opened by admin commands ({@code tegami user add}, ...) while the server runs and writes its own
+     * temporary files there: a message still arriving is written to continually, and every protocol's idle timeout
+     * is far shorter than this, so no live write is ever this old.
+     */
+    public static final java.time.Duration LEFTOVER_AGE = java.time.Duration.ofHours(1);
+
+    /** Deletes the files in {@code tmp} not modified for {@link #LEFTOVER_AGE}: writes a crash cut short. */
+    public static void removeLeftovers(Path tmp) throws IOException {
+        long before = System.currentTimeMillis() - LEFTOVER_AGE.toMillis();
+        try (Stream<Path> leftovers = Files.list(tmp)) {
+            for (Path p : leftovers.toList()) {
+                try {
+                    if (Files.getLastModifiedTime(p).toMillis() < before) Files.deleteIfExists(p);
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // its writer finished (renamed or deleted it) meanwhile
+                }
+            }
+        }
     }
 
     /** The file that holds key's bytes. */

@@ -47,12 +47,16 @@ class FileObjectsTest implements ObjectStorageContract {
         FileObjects first = FileObjects.directory(root);
         assertEquals(root.resolve("tmp"), first.tempDirectory());
         Path torn = Files.write(first.tempDirectory().resolve("torn.tmp"), new byte[] {9});
+        Files.setLastModifiedTime(torn, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(FileObjects.LEFTOVER_AGE).minusSeconds(1)));
+        Path live = Files.write(first.tempDirectory().resolve("live.tmp"), new byte[] {8});
         String key = ObjectStorageContract.key(8);
         first.put(key, temp(first, new byte[] {1, 2}));
         assertTrue(Files.isRegularFile(root.resolve(key.substring(0, 2)).resolve(key.substring(2, 4)).resolve(key)));
         assertEquals(java.util.List.of(key), first.list("", 10), "the temporary directory holds no objects");
         FileObjects reopened = FileObjects.directory(root);
         assertTrue(Files.notExists(torn), "a write cut short is removed when the directory is opened");
+        assertTrue(Files.exists(live), "a write another process has under way is left alone");
         assertEquals(2, reopened.size(key));
     }
 
