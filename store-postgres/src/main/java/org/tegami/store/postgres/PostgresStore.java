@@ -57,7 +57,7 @@ public final class PostgresStore implements Store {
         blobs = new PgBlobStore(db, objects, inlineMax);
         accounts = new JdbcAccounts(db, uidValidity);
         queue = new JdbcQueue(db);
-        mail = new JdbcMail(db, new PgMailHooks(db, blobs, queue, uidValidity), clock);
+        mail = new JdbcMail(db, new PgMailHooks(db, blobs), queue, uidValidity, clock);
         classifier = new JdbcClassifier(db);
         greylist = new JdbcGreylist(db);
         coordination = new JdbcCoordination(db);

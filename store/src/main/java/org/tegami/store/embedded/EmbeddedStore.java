@@ -62,7 +62,7 @@ public final class EmbeddedStore implements Store {
         }
         accounts = new JdbcAccounts(db, uidValidity);
         queue = new JdbcQueue(db);
-        mail = new JdbcMail(db, new EmbeddedMailHooks(blobs, queue, uidValidity), clock);
+        mail = new JdbcMail(db, new EmbeddedMailHooks(blobs), queue, uidValidity, clock);
         classifier = new JdbcClassifier(db);
         greylist = new JdbcGreylist(db);
         coordination = new JdbcCoordination(db);

@@ -44,6 +44,10 @@ public final class JdbcMail implements MailStore, ChangeFeed {
 
     private final Transactions db;
     private final MailHooks hooks;
+    /** Where a delivery's outbound copies go, in its transaction. */
+    private final JdbcQueue queue;
+    /** Source of UIDVALIDITY values, never one handed out before (RFC 9051 §2.3.1.1). */
+    private final java.util.function.LongSupplier uidValidity;
     private final ConcurrentHashMap<MailboxId, CopyOnWriteArrayList<Runnable>> listeners = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<AccountId, CopyOnWriteArrayList<Runnable>> accountListeners = new ConcurrentHashMap<>();
 
@@ -53,9 +57,12 @@ public final class JdbcMail implements MailStore, ChangeFeed {
     /** Whether point reads run on the caller's thread (the embedded store): then small views are read there. */
     private final boolean callerThreadPoints;
 
-    public JdbcMail(Transactions db, MailHooks hooks, java.time.InstantSource clock) {
+    public JdbcMail(Transactions db, MailHooks hooks, JdbcQueue queue, java.util.function.LongSupplier uidValidity,
+                    java.time.InstantSource clock) {
         this.db = db;
         this.hooks = hooks;
+        this.queue = queue;
+        this.uidValidity = uidValidity;
         this.clock = clock;
         this.callerThreadPoints = db.dialect() == Dialect.SQLITE;
     }
@@ -88,9 +95,9 @@ public final class JdbcMail implements MailStore, ChangeFeed {
             }
             List<QueueId> queued = new ArrayList<>();
             for (DeliveryRequest.Outbound out : r.outbounds()) {
-                queued.add(hooks.enqueue(tx, r.blob(), r.size(), r.internalDate(), out));
+                queued.add(JdbcQueue.enqueue(db.dialect(), tx, r.blob(), r.size(), r.internalDate(), out));
             }
-            if (!queued.isEmpty()) tx.afterCommit(hooks::enqueued);
+            if (!queued.isEmpty()) tx.afterCommit(queue::enqueued);
             return new Delivered(stored, queued);
         });
         if (d instanceof Delivered) hooks.afterWrite(inline);
@@ -337,7 +344,7 @@ public final class JdbcMail implements MailStore, ChangeFeed {
                 changed.add(new MessageMeta(m.mailbox(), m.uid(), m.blob(), m.size(), m.internalDate(), next, new ModSeq(modseq),
                         m.saveDate(), m.prefix()));
                 Optional<ClassifierStore.Verdict> learn = Learning.fromFlags(mb, m.flags(), next);
-                if (learn.isPresent()) hooks.learn(tx, mb.account(), mailbox, m.uid(), learn.get());
+                if (learn.isPresent()) JdbcClassifier.queue(db.dialect(), tx, mb.account(), mailbox, m.uid(), learn.get());
             }
             if (!changed.isEmpty()) {
                 Jdbc.update(tx, "UPDATE mailboxes SET highestmodseq = ? WHERE id = ?", modseq, mailbox.value());
@@ -401,7 +408,7 @@ public final class JdbcMail implements MailStore, ChangeFeed {
                         to.value(), uidNext, m.blob().hex(), m.size(), m.internalDate().toEpochMilli(),
                         String.join(" ", new java.util.TreeSet<>(m.flags().stream().filter(keepFlag).toList())), modseq,
                         clock.millis(), m.prefix().isEmpty() ? null : m.prefix().bytes());
-                if (learn.isPresent()) hooks.learn(tx, target.account(), to, new Uid(uidNext), learn.get());
+                if (learn.isPresent()) JdbcClassifier.queue(db.dialect(), tx, target.account(), to, new Uid(uidNext), learn.get());
                 pairs.add(new Uid[] {m.uid(), new Uid(uidNext)});
                 uidNext++;
             }
@@ -674,9 +681,9 @@ public final class JdbcMail implements MailStore, ChangeFeed {
         if (!mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).isEmpty()) {
             throw new IllegalArgumentException("mailbox exists: " + name);
         }
-        long uv = hooks.nextUidValidity(tx);
+        long uv = JdbcAccounts.nextUidValidity(tx, uidValidity);
         Jdbc.update(tx, "INSERT INTO mailboxes(id, account_id, name, uidvalidity, uidnext, highestmodseq,"
-                + " special_use, subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 0)", hooks.nextMailboxId(tx),
+                + " special_use, subscribed) VALUES (?, ?, ?, ?, 1, 1, ?, 0)", db.dialect().nextId(tx, "mailbox_id"),
                 account.value(), name, uv, specialUse.orElse(null));
         return mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(), name).getFirst();
     }
