@@ -67,14 +67,14 @@ public final class PostgresStore implements Store {
         traceHistory = new JdbcTraceHistory(db);
         fetchSources = new JdbcFetchSources(db);
         db.listen(this::remote, () -> {
-            mail.wakeAll();
+            mail.feed().wakeAll();
             queue.remoteEnqueued();
         });
     }
 
     private void remote(String what) {
         if (what.equals("q")) queue.remoteEnqueued();
-        else mail.remote(what);
+        else mail.feed().remote(what);
     }
 
     /**

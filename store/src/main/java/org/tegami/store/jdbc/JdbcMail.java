@@ -9,8 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.tegami.store.AccountId;
 import org.tegami.store.AclEntry;
 import org.tegami.store.BlobId;
@@ -36,7 +34,7 @@ import org.tegami.store.Uid;
  * {@link Transactions} (SQLite's single writer with group commit, PostgreSQL's row locks and retries) and in the
  * store's {@link MailHooks} (blob claims, queue, classifier, id counters).
  */
-public final class JdbcMail implements MailStore, ChangeFeed {
+public final class JdbcMail implements MailStore {
     private static final String MESSAGE_COLUMNS = "mailbox_id, uid, blob, size, internal_date, flags, modseq, save_date, prefix";
     private static final String MAILBOX_COLUMNS =
             "id, account_id, name, uidvalidity, uidnext, highestmodseq, special_use, EXISTS(SELECT 1 FROM subscriptions"
@@ -48,8 +46,7 @@ public final class JdbcMail implements MailStore, ChangeFeed {
     private final JdbcQueue queue;
     /** Source of UIDVALIDITY values, never one handed out before (RFC 9051 §2.3.1.1). */
     private final java.util.function.LongSupplier uidValidity;
-    private final ConcurrentHashMap<MailboxId, CopyOnWriteArrayList<Runnable>> listeners = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<AccountId, CopyOnWriteArrayList<Runnable>> accountListeners = new ConcurrentHashMap<>();
+    private final JdbcChangeFeed feed;
 
     /** For the save date (RFC 8514) of every message put in a mailbox. */
     private final java.time.InstantSource clock;
@@ -61,6 +58,7 @@ public final class JdbcMail implements MailStore, ChangeFeed {
                     java.time.InstantSource clock) {
         this.db = db;
         this.hooks = hooks;
+        this.feed = new JdbcChangeFeed(hooks::publish);
         this.queue = queue;
         this.uidValidity = uidValidity;
         this.clock = clock;
@@ -818,16 +816,25 @@ public final class JdbcMail implements MailStore, ChangeFeed {
 
     @Override
     public ChangeFeed changes() {
-        return this;
+        return feed;
     }
 
-    @Override
-    public Subscription subscribe(MailboxId mailbox, Runnable listener) {
-        listeners.computeIfAbsent(mailbox, k -> new CopyOnWriteArrayList<>()).add(listener);
-        return () -> listeners.computeIfPresent(mailbox, (k, l) -> {
-            l.remove(listener);
-            return l.isEmpty() ? null : l;
-        });
+    /** The feed that wakes this node's sessions, and (through the hooks) other nodes'. */
+    public JdbcChangeFeed feed() {
+        return feed;
+    }
+
+    private void notifyAccount(AccountId account) {
+        feed.account(account);
+    }
+
+    /** For changes that other accounts may see (shared mailboxes); only sessions using IMAP NOTIFY listen. */
+    private void notifyAccounts() {
+        feed.accounts();
+    }
+
+    private void notify(MailboxId mailbox) {
+        feed.mailbox(mailbox);
     }
 
     @Override
@@ -898,66 +905,6 @@ public final class JdbcMail implements MailStore, ChangeFeed {
                 : Jdbc.update(tx, "DELETE FROM shared_subscriptions WHERE account_id = ? AND mailbox_id = ?",
                         account.value(), mailbox.value()));
         notifyAccount(account);
-    }
-
-    @Override
-    public Subscription subscribeAccount(AccountId account, Runnable listener) {
-        accountListeners.computeIfAbsent(account, k -> new CopyOnWriteArrayList<>()).add(listener);
-        return () -> accountListeners.computeIfPresent(account, (k, l) -> {
-            l.remove(listener);
-            return l.isEmpty() ? null : l;
-        });
-    }
-
-    private void notifyAccount(AccountId account) {
-        fireAccount(account);
-        hooks.publish("a " + account.value());
-    }
-
-    /** For changes that other accounts may see (shared mailboxes); only sessions using IMAP NOTIFY listen. */
-    private void notifyAccounts() {
-        fireAccounts();
-        hooks.publish("A");
-    }
-
-    private void notify(MailboxId mailbox) {
-        fireMailbox(mailbox);
-        hooks.publish("m " + mailbox.value());
-    }
-
-    private void fireAccount(AccountId account) {
-        var l = accountListeners.get(account);
-        if (l != null) l.forEach(Runnable::run);
-    }
-
-    private void fireAccounts() {
-        accountListeners.values().forEach(l -> l.forEach(Runnable::run));
-    }
-
-    private void fireMailbox(MailboxId mailbox) {
-        var l = listeners.get(mailbox);
-        if (l != null) l.forEach(Runnable::run);
-    }
-
-    /** A change another node committed ({@code m <mailbox>}, {@code a <account>}, {@code A}): wakes local listeners. */
-    public void remote(String what) {
-        String[] p = what.split(" ", 2);
-        try {
-            switch (p[0]) {
-                case "m" -> fireMailbox(new MailboxId(Long.parseLong(p[1])));
-                case "a" -> fireAccount(new AccountId(Long.parseLong(p[1])));
-                case "A" -> fireAccounts();
-                default -> { } // another version's kind: nothing here listens for it
-            }
-        } catch (RuntimeException e) {
-            System.getLogger(JdbcMail.class.getName()).log(System.Logger.Level.WARNING, "bad change notice: " + what);
-        }
-    }
-
-    /** After the listener connection was lost: notices may be gone, so every listener looks again. */
-    public void wakeAll() {
-        listeners.values().forEach(l -> l.forEach(Runnable::run));
-        fireAccounts();
     }
 
     /** Maps one row of a result set. */
