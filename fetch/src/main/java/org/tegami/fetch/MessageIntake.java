@@ -19,6 +19,7 @@ import org.tegami.fetch.proto.FetchProtocolException;
 import org.tegami.store.BlobId;
 import org.tegami.store.BlobStore;
 import org.tegami.store.DeliveryRequest;
+import org.tegami.store.MessageWrites;
 import org.tegami.store.FetchSourceStore.Source;
 import org.tegami.store.HeaderPrefix;
 import org.tegami.store.Store;
@@ -114,16 +115,25 @@ final class MessageIntake {
                 LOG.log(Level.INFO, () -> "fetch " + id + ": the inbound pipeline refused it: " + why);
                 return r.temporary() ? new Taken.Deferred(why) : new Taken.Refused(why);
             }
-            deliver(blob, size, plan.recipients(), plan.outbounds());
+            if (deliver(blob, size, plan.recipients(), plan.outbounds()) instanceof MessageWrites.OverQuota) {
+                // RFC 9208 §5.1: no room in the account; the message stays on the source and is asked for again
+                String why = "452 4.2.2 Mailbox full: over quota";
+                LOG.log(Level.INFO, () -> "fetch " + id + ": " + why);
+                return new Taken.Deferred(why);
+            }
             local.followUp(plan.followups());
             LOG.log(Level.INFO, () -> "fetched " + id + " blob " + blob + " (" + size + " bytes)");
             return new Taken.Stored();
         }
     }
 
-    /** The one place a fetched message is stored: its copies for the account, and what Sieve redirects. */
-    private void deliver(BlobId blob, long size, List<DeliveryRequest.Recipient> copies, List<DeliveryRequest.Outbound> outbounds) {
-        store.mail().deliver(new DeliveryRequest(blob, size, clock.instant(), copies, outbounds));
+    /**
+     * The one place a fetched message is stored: its copies for the account, and what Sieve redirects; within the
+     * account's quota, decided in the write (nothing is stored when there is no room).
+     */
+    private MessageWrites.DeliveryOutcome deliver(BlobId blob, long size, List<DeliveryRequest.Recipient> copies,
+                                                  List<DeliveryRequest.Outbound> outbounds) {
+        return store.mail().deliverWithinQuota(new DeliveryRequest(blob, size, clock.instant(), copies, outbounds));
     }
 
     /** The reverse-path is the message's own Return-Path (RFC 5321 §4.4, added at its final delivery), if any. */

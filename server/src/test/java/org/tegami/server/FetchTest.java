@@ -204,6 +204,23 @@ class FetchTest {
         assertFalse(list.contains("bob-password"), list);
     }
 
+    /** RFC 9208 §5.1: collected mail counts against the account's quota; what does not fit stays on the source. */
+    @Test
+    void mailOverTheQuotaStaysOnTheSourceUntilThereIsRoom() throws Exception {
+        mailForBob("first", "one");
+        mailForBob("second", "two");
+        a.store().accounts().setQuota(alice.id(), java.util.OptionalLong.empty(), java.util.OptionalLong.of(1));
+        Source s = add(imaps("bob-password"));
+        assertEquals(Optional.empty(), poll(s));
+        assertEquals(List.of("first"), subjects(mailbox(a.store(), alice, "INBOX")), "one message of room");
+        Source after = a.store().fetchSources().source(s.id()).orElseThrow();
+        assertEquals("deferred UID 2: 452 4.2.2 Mailbox full: over quota", after.lastError());
+        assertEquals(2, mailbox(b.store(), bob, "INBOX").size(), "kept on the source");
+        a.store().accounts().setQuota(alice.id(), java.util.OptionalLong.empty(), java.util.OptionalLong.of(10));
+        assertEquals(Optional.empty(), poll(s));
+        assertEquals(List.of("first", "second"), subjects(mailbox(a.store(), alice, "INBOX")), "collected once there is room");
+    }
+
     @Test
     void cleartextPortsAreUsedOnlyAfterStartTls() throws Exception {
         mailForBob("first", "one");
