@@ -145,8 +145,11 @@ class MigrateTest {
             assertEquals("1", again[0]);
             assertTrue(again[2].startsWith("tegami: the target database is not empty (blobs: 5 rows, domains: 1 row,"
                     + " accounts: 2 rows, aliases: 1 row, quotas: 1 row, mailboxes: 14 rows, subscriptions: 13 rows, acl: 1 row,"
-                    + " metadata: 2 rows, messages: 5 rows, expunged: 1 row, queue: 1 row, queue_recipients: 1 row, spam_tokens: "),
+                    + " metadata: 2 rows, messages: 5 rows, expunged: 1 row, queue: 1 row, queue_recipients: 1 row, "),
                     again[2]);
+            // the spam classifier's tables come next: how many rows depends on whether the old server had learned
+            // from the moves yet (it learns in the background), so only the tables after them are fixed
+            assertTrue(again[2].contains(" rows, sieve_scripts: 2 rows, "), again[2]);
             assertTrue(again[2].endsWith("); tegami migrate copies into an empty database only: drop and re-create it"
                     + " (also after an interrupted migration) or name another in [store] url\n"), again[2]);
 
