@@ -49,4 +49,27 @@ public final class Jdbc {
         }
         return out;
     }
+
+    /**
+     * Adds report row counts to a {@code (domain, day, row, count)} table (DMARC and TLS aggregate reports): each
+     * row's count grows; a row not there yet is inserted only while the day holds fewer than {@code maxRows}, so a
+     * flood of distinct rows cannot grow a report without bound. {@code table} is one of ours, never input.
+     */
+    static void addRowCounts(Tx tx, String table, String domain, long day, java.util.Map<String, Long> rows, int maxRows)
+            throws SQLException {
+        long have;
+        try (PreparedStatement ps = prepare(tx, "SELECT COUNT(*) FROM " + table + " WHERE domain = ? AND day = ?",
+                domain, day); ResultSet rs = ps.executeQuery()) {
+            have = rs.next() ? rs.getLong(1) : 0;
+        }
+        for (java.util.Map.Entry<String, Long> e : rows.entrySet()) {
+            int changed = update(tx, "UPDATE " + table + " SET count = count + ? WHERE domain = ? AND day = ? AND row = ?",
+                    e.getValue(), domain, day, e.getKey());
+            if (changed == 0 && have < maxRows) {
+                update(tx, "INSERT INTO " + table + "(domain, day, row, count) VALUES (?, ?, ?, ?)",
+                        domain, day, e.getKey(), e.getValue());
+                have++;
+            }
+        }
+    }
 }

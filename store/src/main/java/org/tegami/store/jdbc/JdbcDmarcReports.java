@@ -22,20 +22,7 @@ public final class JdbcDmarcReports implements DmarcReportStore {
         db.write(tx -> {
             Jdbc.update(tx, db.dialect().upsert("dmarc_report(domain, day, record) VALUES (?, ?, ?)", "domain, day", "record"),
                     domain, day, record);
-            long have;
-            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COUNT(*) FROM dmarc_report_row WHERE domain = ? AND day = ?",
-                    domain, day); ResultSet rs = ps.executeQuery()) {
-                have = rs.next() ? rs.getLong(1) : 0;
-            }
-            for (Map.Entry<String, Long> e : rows.entrySet()) {
-                int changed = Jdbc.update(tx, "UPDATE dmarc_report_row SET count = count + ? WHERE domain = ? AND day = ?"
-                        + " AND row = ?", e.getValue(), domain, day, e.getKey());
-                if (changed == 0 && have < MAX_ROWS) {
-                    Jdbc.update(tx, "INSERT INTO dmarc_report_row(domain, day, row, count) VALUES (?, ?, ?, ?)",
-                            domain, day, e.getKey(), e.getValue());
-                    have++;
-                }
-            }
+            Jdbc.addRowCounts(tx, "dmarc_report_row", domain, day, rows, MAX_ROWS);
             return null;
         });
     }

@@ -20,20 +20,7 @@ public final class JdbcTlsReports implements TlsReportStore {
     public void add(String domain, long day, Map<String, Long> rows) {
         if (rows.isEmpty()) return;
         db.write(tx -> {
-            long have;
-            try (PreparedStatement ps = Jdbc.prepare(tx, "SELECT COUNT(*) FROM tls_report_row WHERE domain = ? AND day = ?",
-                    domain, day); ResultSet rs = ps.executeQuery()) {
-                have = rs.next() ? rs.getLong(1) : 0;
-            }
-            for (Map.Entry<String, Long> e : rows.entrySet()) {
-                int changed = Jdbc.update(tx, "UPDATE tls_report_row SET count = count + ? WHERE domain = ? AND day = ?"
-                        + " AND row = ?", e.getValue(), domain, day, e.getKey());
-                if (changed == 0 && have < MAX_ROWS) {
-                    Jdbc.update(tx, "INSERT INTO tls_report_row(domain, day, row, count) VALUES (?, ?, ?, ?)",
-                            domain, day, e.getKey(), e.getValue());
-                    have++;
-                }
-            }
+            Jdbc.addRowCounts(tx, "tls_report_row", domain, day, rows, MAX_ROWS);
             return null;
         });
     }
