@@ -1,7 +1,6 @@
 package org.tegami.testkit;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +20,8 @@ import java.util.regex.Pattern;
  * dependency, {@code com.adobe.testing:s3mock:exec}) as a separate Java process, one per test JVM, stopped when
  * the JVM exits. It speaks the S3 REST API (SigV4-signed requests are accepted without checking the keys), keeps
  * objects in a temporary directory, and supports ranged GETs, multipart uploads and ListObjectsV2. Tests take a
- * fresh bucket each ({@link #newBucket}). See docs/adr/0021-s3-blobs.md.
+ * fresh bucket each ({@link #newBucket}). It binds port 0 and reads back the port it got, so servers starting at
+ * the same time never race for a port. See docs/adr/0021-s3-blobs.md.
  */
 public final class S3TestServer {
     /** Any keys do: S3Mock does not check signatures. */
@@ -88,20 +88,42 @@ public final class S3TestServer {
         }
     }
 
+    /**
+     * Starts a server of its own (about 5 s), for tests that need more than the shared one; {@link #stop} ends it (the
+     * JVM's exit does too).
+     */
+    public static S3TestServer startNew() throws IOException {
+        return start();
+    }
+
+    /** Stops this server's process (for a server from {@link #startNew}; the shared one stops when the JVM exits). */
+    public void stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    /**
+     * S3Mock binds port 0 (the kernel picks a free port as it binds, so two servers starting at once, in this JVM
+     * or another, never race for one) and says which port it got in its log, where this reads it back.
+     */
     private static S3TestServer start() throws IOException {
         Path jar = jar();
         Path dir = Files.createTempDirectory("tegami-s3mock");
         Path log = dir.resolve("s3mock.log");
-        int http = freePort();
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar.toString(),
-                "--http.port=" + http, "--server.port=" + freePort(), "--vectors.http.port=" + freePort(),
-                "--vectors.https.port=" + freePort(), "--server.address=127.0.0.1",
+                "--http.port=0", "--server.port=0", "--server.address=127.0.0.1",
                 "--com.adobe.testing.s3mock.store.root=" + dir.resolve("root"),
                 "--com.adobe.testing.s3mock.max-payload-size=64MB",
-                "--spring.main.banner-mode=off", "--logging.level.root=WARN");
+                "--spring.main.banner-mode=off", "--logging.level.root=WARN",
+                // the one INFO line that names the ports bound
+                "--logging.level." + TOMCAT_LOGGER + "=INFO");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        S3TestServer server = new S3TestServer(p, URI.create("http://127.0.0.1:" + http), log);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             p.destroy();
             try {
@@ -111,22 +133,43 @@ public final class S3TestServer {
             }
         }));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        S3TestServer server = null;
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) throw new IOException("S3Mock exited at start:\n" + tail(log));
-            try {
-                if (server.send(HttpRequest.newBuilder(server.endpoint.resolve("/")).GET()).statusCode() == 200) return server;
-            } catch (IOException notYet) {
-                // still starting
+            if (server == null) {
+                int port = boundPort(log);
+                if (port > 0) server = new S3TestServer(p, URI.create("http://127.0.0.1:" + port), log);
+            }
+            if (server != null) {
+                try {
+                    if (server.send(HttpRequest.newBuilder(server.endpoint.resolve("/")).GET()).statusCode() == 200) return server;
+                } catch (IOException notYet) {
+                    // still starting
+                }
             }
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                p.destroyForcibly();
                 throw new IOException(e);
             }
         }
         p.destroyForcibly();
-        throw new IOException("S3Mock did not answer within 60 s:\n" + tail(log));
+        throw new IOException("S3Mock did not " + (server == null ? "say which port it bound" : "answer")
+                + " within 60 s:\n" + tail(log));
+    }
+
+    /** Spring Boot's Tomcat server, which logs the ports it bound. */
+    private static final String TOMCAT_LOGGER = "org.springframework.boot.tomcat.TomcatWebServer";
+    /** {@code Tomcat started on ports 42801 (https), 40939 (http) with context path '/'}. */
+    private static final Pattern STARTED = Pattern.compile("Tomcat started on ports? .*?(\\d+) \\(http\\)");
+
+    /** The http port S3Mock's log says it bound, or 0 while it has not said yet. */
+    static int boundPort(Path log) throws IOException {
+        if (!Files.exists(log)) return 0;
+        Matcher m = STARTED.matcher(Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1));
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     /**
@@ -142,12 +185,6 @@ public final class S3TestServer {
         }
         throw new IOException("S3Mock's jar is not on the classpath: add the test dependency"
                 + " com.adobe.testing:s3mock (classifier exec, no transitive dependencies) to this module's pom.xml");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     private static String tail(Path log) {
