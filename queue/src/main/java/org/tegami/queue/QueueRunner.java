@@ -21,7 +21,7 @@ import org.tegami.store.Store;
  * Delivers the outbound queue: its settings, its wiring and its life cycle. The work is done by its parts:
  * <ul>
  *   <li>{@link ClaimLoop} claims due entries (a lease, so each is attempted by one delivery at a time, across nodes),
- *       renews the leases of those in flight and runs one delivery per entry within {@link Settings#concurrency};</li>
+ *       renews the leases of those in flight and runs one delivery per entry within {@link Settings#concurrency()};</li>
  *   <li>{@link EntryDelivery} makes one attempt of one entry: recipients grouped by domain, a DKIM signature, the
  *       relay or the MX hosts ({@link MxResolver}) in order, with the TLS {@link TlsPolicy} gives each host (DANE,
  *       MTA-STS, REQUIRETLS) and a TLS report of each session;</li>
