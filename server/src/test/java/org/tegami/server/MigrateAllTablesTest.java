@@ -94,7 +94,7 @@ class MigrateAllTablesTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db")); Statement s = c.createStatement()) {
             for (String row : ROWS) s.executeUpdate(row);
         }
-        String[] r = MigrateTest.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
+        String[] r = MigrateFixture.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("migrate: blob_index 1/1\n"), "only the index of a named blob: " + r[1]);
 
@@ -144,11 +144,11 @@ class MigrateAllTablesTest {
             s.executeUpdate(ROWS.get(10)); // the message
             s.executeUpdate("INSERT INTO blobs VALUES ('" + BLOB + "', x'68656c6c6f21')"); // "hello!": not what its name says
         }
-        String[] r = MigrateTest.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
+        String[] r = MigrateFixture.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
         assertEquals("1", r[0]);
         assertEquals("tegami: blob " + BLOB + " in the source is damaged (its content hashes to"
-                + " ce06092fb948d9ffac7d1a376e404b26b7575bcc11ee05a4615fef4fec3a308b) (the target is partial: drop and"
-                + " re-create the database before running again)\n", r[2]);
+                + " ce06092fb948d9ffac7d1a376e404b26b7575bcc11ee05a4615fef4fec3a308b) (the target database is partial:"
+                + " run the same command again with --resume to continue)\n", r[2]);
     }
 
     private static List<String> tables(Connection c) throws Exception {

@@ -66,7 +66,7 @@ class MigrateMeasurement {
         }
         double fillSeconds = (System.nanoTime() - fill) / 1e9;
         long start = System.nanoTime();
-        String[] r = MigrateTest.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
+        String[] r = MigrateFixture.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
         double seconds = (System.nanoTime() - start) / 1e9;
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("migrate: done"), r[1]);
