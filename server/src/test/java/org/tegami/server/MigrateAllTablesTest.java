@@ -36,7 +36,7 @@ class MigrateAllTablesTest {
     private static final String BLOB = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
 
     /** One row per table, each id above what a fresh store would hand out, and counters ahead of the ids. */
-    private static final List<String> ROWS = List.of(
+    static final List<String> ROWS = List.of(
             "INSERT INTO domains VALUES ('example.test')",
             "INSERT INTO accounts(id, address, addr_key, password_hash) VALUES (7, 'Alice@example.test', 'alice@example.test', '$argon2id$x')",
             "INSERT INTO aliases VALUES ('postmaster@example.test', 'alice@example.test')",
@@ -136,7 +136,7 @@ class MigrateAllTablesTest {
     }
 
     /** Every row of every copied table reads back identical from PostgreSQL (the queue's lease cleared). */
-    private static void everyRowArrived(Path data, TestPostgres.Database db) throws Exception {
+    static void everyRowArrived(Path data, TestPostgres.Database db) throws Exception {
         try (Connection src = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db"));
              Connection dst = DriverManager.getConnection(db.url(), db.user(), db.password())) {
             for (String table : tables(src)) {
@@ -220,7 +220,7 @@ class MigrateAllTablesTest {
     }
 
     /** Rows as "a|b|c", bytes in hex, NULL as "NULL". */
-    private static List<String> rows(Connection c, String sql) throws Exception {
+    static List<String> rows(Connection c, String sql) throws Exception {
         List<String> out = new ArrayList<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             int n = rs.getMetaData().getColumnCount();
