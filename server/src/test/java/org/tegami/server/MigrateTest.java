@@ -1,7 +1,6 @@
 package org.tegami.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tegami.server.MigrateFixture.appendGetsTheNextUid;
 import static org.tegami.server.MigrateFixture.cli;
@@ -10,15 +9,7 @@ import static org.tegami.server.MigrateFixture.observe;
 import static org.tegami.server.MigrateFixture.sieve;
 import static org.tegami.server.MigrateFixture.submit;
 
-import jakarta.mail.Message;
-import jakarta.mail.Session;
-import jakarta.mail.Transport;
-import jakarta.mail.internet.InternetAddress;
-import jakarta.mail.internet.MimeMessage;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,19 +19,13 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.auth.PasswordHasher;
 import org.tegami.mime.EmailAddress;
-import org.tegami.server.cli.Cli;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.store.Account;
 import org.tegami.store.MessageMeta;
@@ -48,7 +33,6 @@ import org.tegami.store.QueueEntry;
 import org.tegami.testkit.S3TestServer;
 import org.tegami.testkit.TestDnsServer;
 import org.tegami.testkit.TestPostgres;
-import org.tegami.testkit.TestTls;
 
 /**
  * {@code tegami migrate}: an embedded server filled over the wire (SMTP, IMAP, ManageSieve, submission), stopped,

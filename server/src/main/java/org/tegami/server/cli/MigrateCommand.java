@@ -299,7 +299,7 @@ public final class MigrateCommand implements Runnable {
             var report = m.run(plan);
             long keys = copyKeys(old.dataDir(), target.dataDir(), out);
             out.println("migrate: copied " + String.format(java.util.Locale.ROOT, "%,d", report.rows().values().stream()
-                    .mapToLong(Long::longValue).sum()) + " rows, " + report.rows().get("blobs") + " blobs ("
+                    .mapToLong(Long::longValue).sum()) + " rows, " + String.format(java.util.Locale.ROOT, "%,d", report.rows().get("blobs")) + " blobs ("
                     + String.format(java.util.Locale.ROOT, "%,d", report.blobBytes()) + " bytes), " + keys + " key file(s)"
                     + (resume ? String.format(java.util.Locale.ROOT, "; %,d rows and blobs were there already", report.skipped()) : ""));
         }

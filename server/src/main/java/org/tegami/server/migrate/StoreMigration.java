@@ -158,7 +158,7 @@ public final class StoreMigration {
     public Map<String, Long> plan(boolean targetHasSchema) throws SQLException {
         List<String> known = new ArrayList<>(HANDLED_APART);
         TABLES.forEach(t -> known.add(t.name()));
-        for (String t : tables(src, !toEmbedded)) {
+        for (String t : SqliteTables.tables(src, !toEmbedded)) {
             if (!known.contains(t)) {
                 throw new TegamiException("the source has a table tegami migrate does not know (" + t
                         + "): use the tegami version that wrote it, or a newer one");
@@ -369,8 +369,8 @@ public final class StoreMigration {
      * such column (tls_report_received). A source column without a place in the target stops the migration.
      */
     private Mapping mapping(String table) throws SQLException {
-        Map<String, String> types = columns(dst, toEmbedded, table, "target");
-        List<String> srcCols = new ArrayList<>(columns(src, !toEmbedded, table, "source").keySet());
+        Map<String, String> types = SqliteTables.columns(dst, toEmbedded, table, "target");
+        List<String> srcCols = new ArrayList<>(SqliteTables.columns(src, !toEmbedded, table, "source").keySet());
         List<String> cols = new ArrayList<>();
         List<String> select = new ArrayList<>();
         for (String c : srcCols) {
@@ -683,40 +683,6 @@ public final class StoreMigration {
             rs.next();
             for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) out.add(rs.getLong(i));
         }
-        return out;
-    }
-
-    /** A store's tables: SQLite's own left out on the embedded side, only base tables of the schema on PostgreSQL. */
-    private static List<String> tables(Connection c, boolean sqlite) throws SQLException {
-        if (sqlite) return SqliteTables.tables(c);
-        List<String> out = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT table_name FROM information_schema.tables"
-                + " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1")) {
-            while (rs.next()) out.add(rs.getString(1));
-        }
-        return out;
-    }
-
-    /** A table's columns and their types, SQLite's declared types named as PostgreSQL's ({@link #bind}). */
-    private static Map<String, String> columns(Connection c, boolean sqlite, String table, String side) throws SQLException {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (sqlite) {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
-                while (rs.next()) {
-                    String type = rs.getString("type").toUpperCase(java.util.Locale.ROOT);
-                    out.put(rs.getString("name"), type.startsWith("INT") ? "bigint" : type.equals("BLOB") ? "bytea" : "text");
-                }
-            }
-        } else {
-            try (PreparedStatement ps = c.prepareStatement("SELECT column_name, data_type FROM information_schema.columns"
-                    + " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position")) {
-                ps.setString(1, table);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.put(rs.getString(1), rs.getString(2));
-                }
-            }
-        }
-        if (out.isEmpty()) throw new TegamiException("the " + side + " has no table " + table + ": upgrade Tegami so both schemas match");
         return out;
     }
 
