@@ -96,6 +96,13 @@ class MigrateBackTest {
                 assertTrue(running[2].endsWith("): stop every node and admin command using it before migrating, so no"
                         + " change arrives that the copy would miss (--force copies anyway)\n"), running[2]);
                 assertTrue(!Files.exists(dir.resolve("new/d/meta.db")), "nothing written");
+                // --force goes ahead anyway, saying so (a dry run here: the after-copy comparison is the real guard)
+                String[] forced = cli("", "migrate", "--force", "--dry-run", "--from", oldCfg.toString(), "--config", newCfg.toString());
+                assertEquals("0", forced[0], forced[2]);
+                assertTrue(forced[1].startsWith("migrate: --force: copying although "), forced[1]);
+                assertTrue(forced[1].contains(" other session(s) are connected ("), forced[1]);
+                assertTrue(forced[1].endsWith("; nothing changed\n"), forced[1]);
+                assertTrue(!Files.exists(dir.resolve("new/d/meta.db")), "a dry run writes nothing");
             }
 
             String[] dry = cli("", "migrate", "--dry-run", "--from", oldCfg.toString(), "--config", newCfg.toString());

@@ -262,7 +262,8 @@ public final class MigrateCommand implements Runnable {
             if (who.isEmpty()) return;
             if (force) {
                 out.println("migrate: --force: copying although " + who.size() + " other session(s) are connected ("
-                        + String.join(", ", who) + "); what they write after the snapshot is not copied");
+                        + String.join(", ", who) + "): a change they make during the copy fails its verification, one after it"
+                        + " is not copied");
                 return;
             }
             if (System.nanoTime() > deadline) {
