@@ -15,8 +15,9 @@ import org.tegami.core.TegamiException;
  * {@code data_dir/server.lock}: a running server holds a shared lock on it (several servers of one JVM, as in tests,
  * share it), and {@code tegami migrate} takes it exclusively, so it refuses while a server runs on the embedded
  * store and no server starts on that directory while the migration reads it. The operating system drops a dead
- * process's lock, so a crash leaves nothing to clean up. Admin commands other than migrate take no lock: they
- * work while the server runs.
+ * process's lock, so a crash leaves nothing to clean up. Admin commands that open the embedded store hold it shared
+ * too ({@link #admin}): they work while the server runs, but not while a migration copies the directory (a write
+ * then would be missed by the copy), and a migration does not start while one runs.
  */
 public final class DataDirLock implements AutoCloseable {
     /** The lock file's name in the data directory. */
@@ -49,7 +50,17 @@ public final class DataDirLock implements AutoCloseable {
                 + " finish (then start the server on the migrated config)");
     }
 
-    /** Migrate's lock: refused while a server runs on this data directory. */
+    /**
+     * An admin command's lock ({@code tegami user add} and every other command that opens the store): shared with
+     * servers and other commands; refused while {@code tegami migrate} holds it.
+     */
+    public static DataDirLock admin(Path dataDir) {
+        return take(dataDir, true, "the data directory " + dataDir + " is locked by `tegami migrate` (it is being"
+                + " copied to another store, and a change now would be missed by the copy): wait for the migration to"
+                + " finish, then run this command against the migrated config");
+    }
+
+    /** Migrate's lock: refused while a server or an admin command uses this data directory. */
     public static DataDirLock exclusive(Path dataDir, String refusal) {
         return take(dataDir, false, refusal);
     }

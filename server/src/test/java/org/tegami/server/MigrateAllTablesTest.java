@@ -36,7 +36,7 @@ class MigrateAllTablesTest {
     private static final String BLOB = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
 
     /** One row per table, each id above what a fresh store would hand out, and counters ahead of the ids. */
-    private static final List<String> ROWS = List.of(
+    static final List<String> ROWS = List.of(
             "INSERT INTO domains VALUES ('example.test')",
             "INSERT INTO accounts(id, address, addr_key, password_hash) VALUES (7, 'Alice@example.test', 'alice@example.test', '$argon2id$x')",
             "INSERT INTO aliases VALUES ('postmaster@example.test', 'alice@example.test')",
@@ -94,27 +94,11 @@ class MigrateAllTablesTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db")); Statement s = c.createStatement()) {
             for (String row : ROWS) s.executeUpdate(row);
         }
-        String[] r = MigrateTest.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
+        String[] r = MigrateFixture.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("migrate: blob_index 1/1\n"), "only the index of a named blob: " + r[1]);
 
-        try (Connection src = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db"));
-             Connection dst = DriverManager.getConnection(db.url(), db.user(), db.password())) {
-            for (String table : tables(src)) {
-                if (List.of("counters", "blob_orphans", "coord_event", "coord_lease").contains(table)) continue; // not copied: StoreMigration
-                List<String> cols = columns(src, table);
-                String where = table.equals("blob_index") ? " WHERE hex = '" + BLOB + "'" : "";
-                String order = " ORDER BY " + String.join(", ", cols);
-                String select = "SELECT " + String.join(", ", cols) + " FROM " + table;
-                List<String> want = rows(src, select + where + order);
-                if (table.equals("queue")) want = List.of(want.getFirst().replace("99999999999999|old-node", "0|"));
-                assertTrue(!want.isEmpty(), table + " has a row to copy");
-                assertEquals(want, rows(dst, select + where + order), table);
-                if (table.equals("tls_report_received")) {
-                    assertEquals(rows(src, "SELECT rowid FROM " + table), rows(dst, "SELECT id FROM " + table));
-                }
-            }
-        }
+        everyRowArrived(data, db);
 
         try (Store s = Stores.open(ConfigLoader.load(newCfg), InstantSource.system(), l -> { })) {
             var bob = s.accounts().addUser(EmailAddress.parse("bob@example.test").orElseThrow(), "$argon2id$y");
@@ -144,11 +128,78 @@ class MigrateAllTablesTest {
             s.executeUpdate(ROWS.get(10)); // the message
             s.executeUpdate("INSERT INTO blobs VALUES ('" + BLOB + "', x'68656c6c6f21')"); // "hello!": not what its name says
         }
-        String[] r = MigrateTest.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
+        String[] r = MigrateFixture.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
         assertEquals("1", r[0]);
         assertEquals("tegami: blob " + BLOB + " in the source is damaged (its content hashes to"
-                + " ce06092fb948d9ffac7d1a376e404b26b7575bcc11ee05a4615fef4fec3a308b) (the target is partial: drop and"
-                + " re-create the database before running again)\n", r[2]);
+                + " ce06092fb948d9ffac7d1a376e404b26b7575bcc11ee05a4615fef4fec3a308b) (the target database is partial:"
+                + " run the same command again with --resume to continue)\n", r[2]);
+    }
+
+    /** Every row of every copied table reads back identical from PostgreSQL (the queue's lease cleared). */
+    static void everyRowArrived(Path data, TestPostgres.Database db) throws Exception {
+        try (Connection src = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db"));
+             Connection dst = DriverManager.getConnection(db.url(), db.user(), db.password())) {
+            for (String table : tables(src)) {
+                if (List.of("counters", "blob_orphans", "coord_event", "coord_lease").contains(table)) continue; // not copied: StoreMigration
+                List<String> cols = columns(src, table);
+                String where = table.equals("blob_index") ? " WHERE hex = '" + BLOB + "'" : "";
+                String order = " ORDER BY " + String.join(", ", cols);
+                String select = "SELECT " + String.join(", ", cols) + " FROM " + table;
+                List<String> want = rows(src, select + where + order);
+                if (table.equals("queue")) want = List.of(want.getFirst().replace("99999999999999|old-node", "0|"));
+                assertTrue(!want.isEmpty(), table + " has a row to copy");
+                assertEquals(want, rows(dst, select + where + order), table);
+                if (table.equals("tls_report_received")) {
+                    assertEquals(rows(src, "SELECT rowid FROM " + table), rows(dst, "SELECT id FROM " + table));
+                }
+            }
+        }
+    }
+
+    @Test
+    void anInterruptedMigrationResumesSkippingWhatArrivedAndEveryRowArrivesOnce() throws Exception {
+        Assumptions.assumeTrue(TestPostgres.available(), TestPostgres.WHY_MISSING);
+        TestPostgres.Database db = TestPostgres.get().newDatabase();
+        Path oldCfg = TestConfigs.write(Files.createDirectory(dir.resolve("old")), Set.of(), "");
+        Path newCfg = TestConfigs.write(Files.createDirectory(dir.resolve("new")), Set.of(), "[store]\nkind = \"postgresql\"\n"
+                + "url = \"" + db.url() + "\"\nuser = \"" + db.user() + "\"\npassword = \"" + db.password() + "\"\n");
+        Path data = dir.resolve("old/d");
+        Stores.openEmbedded(data, InstantSource.system(), l -> { }).close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db")); Statement s = c.createStatement()) {
+            for (String row : ROWS) s.executeUpdate(row);
+        }
+        String[] r = MigrateFixture.cli("", "migrate", "--resume", "--from", oldCfg.toString(), "--config", newCfg.toString());
+        assertEquals(List.of("1", "tegami: --resume: the target database has no Tegami schema, so nothing to resume: run"
+                + " without --resume\n"), List.of(r[0], r[2]));
+        // one row per batch, stopped after 10 (as a kill would): blobs, domains, ... and one of the two mailboxes
+        System.setProperty("tegami.migrate.failAfterBatches", "10");
+        System.setProperty("tegami.migrate.batchRows", "1");
+        try {
+            r = MigrateFixture.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
+        } finally {
+            System.clearProperty("tegami.migrate.failAfterBatches");
+            System.clearProperty("tegami.migrate.batchRows");
+        }
+        assertEquals("1", r[0], r[1]);
+        assertEquals("tegami: migration failed: stopped after 10 batches (tegami.migrate.failAfterBatches) (the target"
+                + " database is partial: run the same command again with --resume to continue)\n", r[2]);
+        try (Connection dst = DriverManager.getConnection(db.url(), db.user(), db.password())) {
+            assertEquals(List.of("1"), rows(dst, "SELECT count(*) FROM mailboxes"), "one mailbox of two");
+            assertEquals(List.of("0"), rows(dst, "SELECT count(*) FROM messages"));
+        }
+        r = MigrateFixture.cli("", "migrate", "--resume", "--from", oldCfg.toString(), "--config", newCfg.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("\nmigrate: mailboxes 2/2\n"), r[1]);
+        assertTrue(r[1].contains("\nmigrate: verified: row counts of 30 tables, "), r[1]);
+        assertTrue(r[1].contains("; 6 rows and blobs were there already\n"), "blob, domain, account, alias, quota, mailbox: " + r[1]);
+        everyRowArrived(data, db);
+        try (Store s = Stores.open(ConfigLoader.load(newCfg), InstantSource.system(), l -> { })) {
+            var bob = s.accounts().addUser(EmailAddress.parse("bob@example.test").orElseThrow(), "$argon2id$y");
+            assertEquals(21, bob.id().value(), "the counters were set once everything arrived");
+        }
+        r = MigrateFixture.cli("", "migrate", "--resume", "--from", oldCfg.toString(), "--config", newCfg.toString());
+        assertEquals("1", r[0], "a finished target has more than the source now (bob): " + r[1]);
+        assertTrue(r[2].startsWith("tegami: verification failed: accounts has 2 rows in the target, 1 in the source"), r[2]);
     }
 
     private static List<String> tables(Connection c) throws Exception {
@@ -169,7 +220,7 @@ class MigrateAllTablesTest {
     }
 
     /** Rows as "a|b|c", bytes in hex, NULL as "NULL". */
-    private static List<String> rows(Connection c, String sql) throws Exception {
+    static List<String> rows(Connection c, String sql) throws Exception {
         List<String> out = new ArrayList<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             int n = rs.getMetaData().getColumnCount();

@@ -5,7 +5,9 @@ import java.time.InstantSource;
 import org.tegami.core.StoreException;
 import org.tegami.core.TegamiException;
 import org.tegami.mime.EmailAddress;
+import org.tegami.server.DataDirLock;
 import org.tegami.server.config.ConfigLoader;
+import org.tegami.server.config.StoreSettings;
 import org.tegami.server.config.TegamiConfig;
 import org.tegami.store.Store;
 import picocli.CommandLine;
@@ -38,9 +40,30 @@ public final class Cli {
             return file == null ? ConfigLoader.load(Path.of("tegami.toml"), false) : ConfigLoader.load(file, true);
         }
 
-        /** Opens the configured store ({@code [store]}); safe while the server runs (SQLite WAL, or PostgreSQL). */
+        /**
+         * Opens the configured store ({@code [store]}); safe while the server runs (SQLite WAL, or PostgreSQL). The
+         * embedded store's data directory stays locked shared until the store is closed: see {@link #openStore(TegamiConfig)}.
+         */
         public Store openStore() {
-            return org.tegami.server.Stores.open(load(), InstantSource.system(), System.err::println);
+            return Cli.openStore(load());
+        }
+    }
+
+    /**
+     * Opens a config's store for an admin command. On the embedded store it first takes {@code data_dir/server.lock}
+     * shared, as a server does, and holds it until the store is closed: so the command refuses while
+     * {@code tegami migrate} copies that directory (its write would be missed), and a migration refuses while it runs.
+     */
+    public static Store openStore(TegamiConfig cfg) {
+        if (!(cfg.store() instanceof StoreSettings.Embedded)) {
+            return org.tegami.server.Stores.open(cfg, InstantSource.system(), System.err::println);
+        }
+        DataDirLock lock = DataDirLock.admin(cfg.dataDir());
+        try {
+            return new LockedStore(org.tegami.server.Stores.open(cfg, InstantSource.system(), System.err::println), lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
         }
     }
 

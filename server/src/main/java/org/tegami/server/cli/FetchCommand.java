@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
 public final class FetchCommand {
 
     static Store open(TegamiConfig cfg) {
-        return org.tegami.server.Stores.open(cfg, java.time.InstantSource.system(), System.err::println);
+        return Cli.openStore(cfg);
     }
 
     static Source source(Store s, String id) {

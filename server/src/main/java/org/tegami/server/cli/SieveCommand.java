@@ -91,7 +91,7 @@ public final class SieveCommand {
             if (TegamiServer.sieveChecker(cfg).check(script) instanceof ScriptChecker.Invalid(String message)) {
                 throw new IllegalArgumentException("the script is invalid: " + message);
             }
-            try (Store s = org.tegami.server.Stores.open(cfg, java.time.InstantSource.system(), System.err::println)) {
+            try (Store s = Cli.openStore(cfg)) {
                 report(s.sieve().put(account(s, user).id(), name, script, quota), name, quota,
                         "stored \"" + name + "\" for " + user + " (" + bytes.length + " bytes)");
             }

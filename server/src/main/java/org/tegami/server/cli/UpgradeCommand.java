@@ -49,7 +49,8 @@ public final class UpgradeCommand implements Runnable {
             return;
         }
         out.flush();
-        try (var store = Stores.openEmbedded(cfg.dataDir(), InstantSource.system(), out::println)) {
+        try (var lock = org.tegami.server.DataDirLock.admin(cfg.dataDir());
+             var store = Stores.openEmbedded(cfg.dataDir(), InstantSource.system(), out::println)) {
             out.println("upgraded to schema v" + Upgrade.dataVersion(cfg.dataDir()).orElse(0));
         }
         out.flush();

@@ -29,16 +29,18 @@ import org.tegami.core.TegamiException;
 import org.tegami.store.ObjectStorage;
 
 /**
- * Copies an embedded store (SQLite {@code meta.db} and its blobs) into an empty PostgreSQL database and the target's
- * object storage, row for row, so every id, UIDVALIDITY, UID, mod-sequence and flag stays what clients have cached.
- * Tables are streamed from one SQLite read snapshot and written in batches of bounded rows and bytes; blobs are
- * streamed one at a time through a temporary file, their SHA-256 checked against their name on the way. Counters
- * and sequences are set past every copied id. A verification pass then compares row counts per table, the mailbox
- * and message counters, that every blob a message or queue entry names is in the target, and re-reads a sample of
- * blobs from the target checking their hashes. See docs/adr/0025-migrate-embedded-to-postgresql.md.
+ * Copies one store into another, row for row, so every id, UIDVALIDITY, UID, mod-sequence and flag stays what clients
+ * have cached: an embedded store (SQLite {@code meta.db} and its blobs) into an empty PostgreSQL database and its
+ * object storage, or the other way round. Tables are streamed from one read snapshot of the source, in primary-key
+ * order, and written in batches of bounded rows and bytes; blobs are streamed one at a time through a temporary file,
+ * their SHA-256 checked against their name on the way. Counters and sequences are set past every copied id. A
+ * verification pass then compares row counts per table, the mailbox and message counters, that every blob a message
+ * or queue entry names is in the target, and re-reads a sample of blobs from the target checking their hashes.
+ * Resuming (after an interrupted run) skips the rows whose keys the target has already and the blobs it holds
+ * hash-correct. See docs/adr/0025-migrate-embedded-to-postgresql.md and docs/adr/0027-migrate-both-ways.md.
  */
 public final class StoreMigration {
-    /** A table copied as is, with an optional filter on the source rows (SQLite SQL). */
+    /** A table copied as is, with an optional filter on the source rows (SQL both stores read). */
     record Table(String name, String where) {
         String sourceFilter() {
             return where == null ? "" : " WHERE " + where;
@@ -46,6 +48,7 @@ public final class StoreMigration {
     }
 
     private static final String REFERENCED = "hex IN (SELECT blob FROM messages) OR hex IN (SELECT blob FROM queue)";
+    private static final String NAMED_BLOBS = "SELECT blob FROM messages UNION SELECT blob FROM queue";
 
     /** In an order that satisfies the target's foreign keys. */
     static final List<Table> TABLES = List.of(
@@ -62,14 +65,14 @@ public final class StoreMigration {
 
     /**
      * Source tables handled apart: blobs (copied from what messages and queue entries name), counters (become
-     * sequences), blob_orphans (nothing unreferenced is copied, so nothing is left to collect), and the coordination
-     * tables coord_event and coord_lease (a single embedded server keeps its throttles and POP3 locks in memory;
-     * rows there are at most an hour's rate windows, which the cluster starts afresh).
+     * sequences, or the other way), blob_orphans (nothing unreferenced is copied, so nothing is left to collect), the
+     * coordination tables coord_event and coord_lease (at most an hour's rate windows and short leases, which the
+     * stopped nodes held and the new store starts afresh), and PostgreSQL's schema version.
      */
     private static final List<String> HANDLED_APART = List.of("blobs", "counters", "blob_orphans", "coord_event",
-            "coord_lease");
+            "coord_lease", "tegami_schema");
 
-    /** Embedded counters and the PostgreSQL sequences that take over from them, with the table whose ids they give. */
+    /** Embedded counters and the PostgreSQL sequences that match them, with the table whose ids they give. */
     private static final List<String[]> SEQUENCES = List.of(
             new String[] {"account_id", "account_id_seq", "accounts"},
             new String[] {"mailbox_id", "mailbox_id_seq", "mailboxes"},
@@ -82,28 +85,45 @@ public final class StoreMigration {
     static final long BATCH_BYTES = 8L << 20;
     /** Blobs re-read from the target and hash-checked by the verification pass. */
     static final int SAMPLE_BLOBS = 32;
+    /**
+     * Tests only: the run stops with an error after this many committed batches, as a killed migration would
+     * (system property {@code tegami.migrate.failAfterBatches}); with {@code tegami.migrate.batchRows} smaller batches.
+     */
+    private final int failAfter = Integer.getInteger("tegami.migrate.failAfterBatches", -1);
+    private final int rowsPerBatch = Math.max(1, Integer.getInteger("tegami.migrate.batchRows", BATCH_ROWS));
 
     private final Connection src;
     private final Connection dst;
+    private final boolean toEmbedded;
     private final ObjectStorage srcObjects;
     private final ObjectStorage dstObjects;
     private final Consumer<String> say;
+    private boolean resume;
     private long lastSaid;
+    private int batches;
 
-    /** What was copied: rows per table (blobs included) and blob bytes. */
-    public record Report(Map<String, Long> rows, long blobBytes, int sampled) {}
+    /** What was copied: rows per table (blobs included), blob bytes, and what a resumed run found in place. */
+    public record Report(Map<String, Long> rows, long blobBytes, int sampled, long skipped) {}
 
     /**
-     * @param src a connection to the embedded {@code meta.db}; read in one transaction (auto-commit off)
-     * @param dst a connection to the PostgreSQL database, whose schema is this version's
+     * @param src a connection to the source, read in one transaction (auto-commit off; on PostgreSQL REPEATABLE READ)
+     * @param dst a connection to the target, whose schema is this version's (auto-commit off)
+     * @param toEmbedded whether the target is an embedded {@code meta.db} (and the source PostgreSQL), else the reverse
      */
-    public StoreMigration(Connection src, Connection dst, ObjectStorage srcObjects, ObjectStorage dstObjects,
-                          Consumer<String> say) {
+    public StoreMigration(Connection src, Connection dst, boolean toEmbedded, ObjectStorage srcObjects,
+                          ObjectStorage dstObjects, Consumer<String> say) {
         this.src = src;
         this.dst = dst;
+        this.toEmbedded = toEmbedded;
         this.srcObjects = srcObjects;
         this.dstObjects = dstObjects;
         this.say = say;
+    }
+
+    /** Continue an interrupted run: rows whose keys the target has are skipped, and blobs it holds hash-correct. */
+    public StoreMigration resuming(boolean resume) {
+        this.resume = resume;
+        return this;
     }
 
     /** The tables of the target holding rows, with their counts (10,000 meaning "at least"); empty when none. */
@@ -122,13 +142,13 @@ public final class StoreMigration {
         return out;
     }
 
-    /** The refusal for a target that holds rows, naming them. */
-    public static String notEmpty(Map<String, Long> rows) {
+    /** The refusal for a target that holds rows, naming them; {@code what} says how to start afresh. */
+    public static String notEmpty(Map<String, Long> rows, String what) {
         StringBuilder sb = new StringBuilder();
         rows.forEach((t, n) -> sb.append(sb.isEmpty() ? "" : ", ").append(t).append(": ")
                 .append(n >= 10000 ? "10,000+" : String.format(java.util.Locale.ROOT, "%,d", n)).append(n == 1 ? " row" : " rows"));
-        return "the target database is not empty (" + sb + "); tegami migrate copies into an empty database only:"
-                + " drop and re-create it (also after an interrupted migration) or name another in [store] url";
+        return "the target " + what + " is not empty (" + sb + "); tegami migrate copies into an empty store only:"
+                + " after an interrupted migration run it again with --resume; else start afresh";
     }
 
     /**
@@ -138,110 +158,168 @@ public final class StoreMigration {
     public Map<String, Long> plan(boolean targetHasSchema) throws SQLException {
         List<String> known = new ArrayList<>(HANDLED_APART);
         TABLES.forEach(t -> known.add(t.name()));
-        for (String t : SqliteTables.tables(src)) {
+        for (String t : SqliteTables.tables(src, !toEmbedded)) {
             if (!known.contains(t)) {
                 throw new TegamiException("the source has a table tegami migrate does not know (" + t
                         + "): use the tegami version that wrote it, or a newer one");
             }
         }
         if (targetHasSchema) {
-            for (Table t : TABLES) {
-                Map<String, String> target = targetColumns(t.name());
-                for (String c : SqliteTables.columns(src, t.name())) {
-                    if (!target.containsKey(c)) {
-                        throw new TegamiException("column " + t.name() + "." + c + " of the source has no place in the"
-                                + " target database's schema: upgrade Tegami so both schemas match");
-                    }
-                }
-            }
+            for (Table t : TABLES) mapping(t.name());
         }
         Map<String, Long> counts = new LinkedHashMap<>();
-        counts.put("blobs", SqliteTables.count(src, "(SELECT blob FROM messages UNION SELECT blob FROM queue)", ""));
+        counts.put("blobs", SqliteTables.count(src, "(" + NAMED_BLOBS + ")", ""));
         for (Table t : TABLES) counts.put(t.name(), SqliteTables.count(src, t.name(), t.sourceFilter()));
         return counts;
     }
 
-    /** Copies everything, sets the sequences, and verifies; the target must be empty (checked by the caller). */
+    /** Copies everything, sets the counters, and verifies; the target is empty unless resuming (checked by the caller). */
     public Report run(Map<String, Long> planned) throws SQLException, IOException {
         Map<String, Long> rows = new LinkedHashMap<>();
         long[] bytes = {0};
-        rows.put("blobs", copyBlobs(planned.get("blobs"), bytes));
-        for (Table t : TABLES) rows.put(t.name(), copyTable(t, planned.get(t.name())));
+        long[] skipped = {0};
+        rows.put("blobs", copyBlobs(planned.get("blobs"), bytes, skipped));
+        for (Table t : TABLES) rows.put(t.name(), copyTable(t, planned.get(t.name()), skipped));
         setCounters();
-        // the old server is stopped: its leases on queue entries mean nothing to the new nodes
+        // the old nodes are stopped: their leases on queue entries mean nothing to the new store
         update(dst, "UPDATE queue SET claimed_until = 0, claimed_by = ''");
         dst.commit();
         int sampled = verify(planned);
-        return new Report(rows, bytes[0], sampled);
+        return new Report(rows, bytes[0], sampled, skipped[0]);
     }
 
-    private long copyBlobs(long total, long[] bytes) throws SQLException, IOException {
+    private long copyBlobs(long total, long[] bytes, long[] skipped) throws SQLException, IOException {
         long n = 0;
         long batchBytes = 0;
         List<String> missing = new ArrayList<>();
+        String insert = toEmbedded ? "INSERT INTO blobs(hex, data) VALUES (?, ?)"
+                : "INSERT INTO blobs(hex, size, data, held_until) VALUES (?, ?, ?, 0)";
         try (Statement s = src.createStatement();
-             ResultSet rs = s.executeQuery("SELECT blob FROM messages UNION SELECT blob FROM queue ORDER BY 1");
              PreparedStatement inline = src.prepareStatement("SELECT data FROM blobs WHERE hex = ?");
-             PreparedStatement ins = dst.prepareStatement(
-                     "INSERT INTO blobs(hex, size, data, held_until) VALUES (?, ?, ?, 0)")) {
+             PreparedStatement have = dst.prepareStatement("SELECT data FROM blobs WHERE hex = ?");
+             PreparedStatement ins = dst.prepareStatement(insert)) {
+            s.setFetchSize(rowsPerBatch);
             int pending = 0;
-            while (rs.next()) {
-                String hex = rs.getString(1);
-                byte[] data = null;
-                inline.setString(1, hex);
-                try (ResultSet d = inline.executeQuery()) {
-                    if (d.next()) data = d.getBytes(1);
-                }
-                long size;
-                if (data != null) {
-                    check(hex, sha256(data));
-                    size = data.length;
-                    batchBytes += size;
-                } else {
-                    size = copyObject(hex);
-                    if (size < 0) {
-                        missing.add(hex);
-                        continue;
+            try (ResultSet rs = s.executeQuery(NAMED_BLOBS + " ORDER BY 1")) {
+                while (rs.next()) {
+                    String hex = rs.getString(1);
+                    if (resume) {
+                        long held = held(have, hex);
+                        if (held >= 0) {
+                            n++;
+                            skipped[0]++;
+                            bytes[0] += held;
+                            continue;
+                        }
                     }
-                }
-                bytes[0] += size;
-                ins.setString(1, hex);
-                ins.setLong(2, size);
-                if (data == null) ins.setNull(3, Types.BINARY);
-                else ins.setBytes(3, data);
-                ins.addBatch();
-                n++;
-                if (++pending >= BATCH_ROWS || batchBytes >= BATCH_BYTES) {
-                    ins.executeBatch();
-                    dst.commit();
-                    pending = 0;
-                    batchBytes = 0;
-                    progress("blobs", n, total, bytes[0], false);
+                    byte[] data = null;
+                    inline.setString(1, hex);
+                    try (ResultSet d = inline.executeQuery()) {
+                        if (d.next()) data = d.getBytes(1);
+                    }
+                    long size;
+                    if (data != null) {
+                        check(hex, sha256(data));
+                        size = data.length;
+                        batchBytes += size;
+                    } else {
+                        size = copyObject(hex);
+                        if (size < 0) {
+                            missing.add(hex);
+                            continue;
+                        }
+                    }
+                    bytes[0] += size;
+                    n++;
+                    if (toEmbedded) {
+                        if (data == null) continue; // a file of the embedded store, catalogued by its name
+                        ins.setString(1, hex);
+                        ins.setBytes(2, data);
+                    } else {
+                        ins.setString(1, hex);
+                        ins.setLong(2, size);
+                        if (data == null) ins.setNull(3, Types.BINARY);
+                        else ins.setBytes(3, data);
+                    }
+                    ins.addBatch();
+                    if (++pending >= rowsPerBatch || batchBytes >= BATCH_BYTES) {
+                        ins.executeBatch();
+                        committed();
+                        pending = 0;
+                        batchBytes = 0;
+                        progress("blobs", n, total, bytes[0], false);
+                    }
                 }
             }
             if (pending > 0) ins.executeBatch();
-            dst.commit();
+            committed();
         }
         progress("blobs", n, total, bytes[0], true);
         if (!missing.isEmpty()) {
             throw new TegamiException(missing.size() + " blob(s) that messages or queue entries name are missing from the"
-                    + " source (first: " + missing.getFirst() + "); the old store cannot serve them either: run"
-                    + " `tegami backup` on it to see which messages are affected, remove them, then migrate again"
-                    + " into a new empty database");
+                    + " source (first: " + missing.getFirst() + "); the old store cannot serve them either: remove the"
+                    + " messages that name them (`tegami backup` lists them on the embedded store), then migrate again"
+                    + " into a new empty store");
         }
         return n;
     }
 
     /**
+     * On resume: the size of a blob the target holds hash-correct (an inline row, or an object), or -1 when it must
+     * be copied; a damaged one is removed first, so the copy replaces it.
+     */
+    private long held(PreparedStatement have, String hex) throws SQLException, IOException {
+        have.setString(1, hex);
+        boolean row = false;
+        byte[] data = null;
+        try (ResultSet rs = have.executeQuery()) {
+            if (rs.next()) {
+                row = true;
+                data = rs.getBytes(1);
+            }
+        }
+        if (data != null) {
+            if (sha256(data).equals(hex)) return data.length;
+            dropRow(hex);
+            return -1;
+        }
+        if (!row && !toEmbedded) return -1; // not catalogued in PostgreSQL: copy (an object there is checked then)
+        long size = dstObjects.size(hex);
+        if (size < 0) {
+            if (row) {
+                dropRow(hex);
+            }
+            return -1;
+        }
+        if (objectHash(dstObjects, hex).equals(hex)) return size;
+        dstObjects.delete(hex);
+        if (row) {
+            dropRow(hex);
+        }
+        return -1;
+    }
+
+    private void dropRow(String hex) throws SQLException {
+        try (PreparedStatement ps = dst.prepareStatement("DELETE FROM blobs WHERE hex = ?")) {
+            ps.setString(1, hex);
+            ps.executeUpdate();
+        }
+        dst.commit();
+    }
+
+    /**
      * Streams one object from the source storage into the target's (temporary file, hashed on the way, fsync'd, then
      * stored under its key); returns its size, or -1 when the source lacks it. An object the target already holds
-     * with the same size (an earlier, interrupted run; or a bucket both configs share) is not copied again: its key
-     * is its content's hash.
+     * with the same size (a bucket both configs share) is not copied again: its key is its content's hash; when
+     * resuming it is re-read and its hash checked, and a damaged one is replaced.
      */
     private long copyObject(String hex) throws IOException {
         long size = srcObjects.size(hex);
         if (size < 0) return -1;
-        if (dstObjects.size(hex) == size) return size;
+        if (dstObjects.size(hex) == size) {
+            if (!resume || objectHash(dstObjects, hex).equals(hex)) return size;
+            dstObjects.delete(hex);
+        }
         Path tmp = dstObjects.tempDirectory().resolve("migrate-" + UUID.randomUUID() + ".tmp");
         MessageDigest sha = sha256();
         long n = 0;
@@ -274,42 +352,125 @@ public final class StoreMigration {
         return n;
     }
 
-    private long copyTable(Table t, long total) throws SQLException {
-        Map<String, String> types = targetColumns(t.name());
-        List<String> srcCols = SqliteTables.columns(src, t.name());
-        List<String> cols = new ArrayList<>(srcCols);
-        List<String> select = new ArrayList<>(srcCols);
-        // SQLite's rowid, which PostgreSQL names id (tls_report_received: the oldest-first bound)
-        if (types.containsKey("id") && !srcCols.contains("id")) {
+    private static String objectHash(ObjectStorage objects, String hex) throws IOException {
+        MessageDigest sha = sha256();
+        try (InputStream in = objects.get(hex, 0, -1)) {
+            byte[] buf = new byte[64 * 1024];
+            for (int r; (r = in.read(buf)) > 0; ) sha.update(buf, 0, r);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** Target column names and the source expressions that fill them, with the target's column types. */
+    private record Mapping(List<String> targetColumns, List<String> select, Map<String, String> types) {}
+
+    /**
+     * Columns are matched by name; SQLite's rowid stands for PostgreSQL's {@code id} where the embedded table has no
+     * such column (tls_report_received). A source column without a place in the target stops the migration.
+     */
+    private Mapping mapping(String table) throws SQLException {
+        Map<String, String> types = SqliteTables.columns(dst, toEmbedded, table, "target");
+        List<String> srcCols = new ArrayList<>(SqliteTables.columns(src, !toEmbedded, table, "source").keySet());
+        List<String> cols = new ArrayList<>();
+        List<String> select = new ArrayList<>();
+        for (String c : srcCols) {
+            if (types.containsKey(c)) {
+                cols.add(c);
+            } else if (c.equals("id") && toEmbedded) {
+                cols.add("rowid");
+                types.put("rowid", "bigint");
+            } else {
+                throw new TegamiException("column " + table + "." + c + " of the source has no place in the target's"
+                        + " schema: upgrade Tegami so both schemas match");
+            }
+            select.add(c);
+        }
+        if (!toEmbedded && types.containsKey("id") && !srcCols.contains("id")) {
             cols.add("id");
             select.add("rowid");
         }
-        boolean identity = identity(t.name());
+        return new Mapping(cols, select, types);
+    }
+
+    private long copyTable(Table t, long total, long[] skipped) throws SQLException {
+        Mapping m = mapping(t.name());
+        List<String> cols = m.targetColumns();
+        boolean identity = !toEmbedded && identity(t.name());
+        long already = 0;
+        if (resume) {
+            already = SqliteTables.count(dst, t.name(), "");
+            dst.commit();
+            if (already == total) { // copied completely before the interruption
+                skipped[0] += already;
+                progress(t.name(), total, total, -1, true);
+                return total;
+            }
+        }
+        // every copied table has a primary key or a unique one: on resume, a row whose key is there is skipped
         String insert = "INSERT INTO " + t.name() + "(" + String.join(", ", cols) + ")"
-                + (identity ? " OVERRIDING SYSTEM VALUE" : "") + " VALUES (" + "?, ".repeat(cols.size() - 1) + "?)";
+                + (identity ? " OVERRIDING SYSTEM VALUE" : "") + " VALUES (" + "?, ".repeat(cols.size() - 1) + "?)"
+                + (already > 0 ? " ON CONFLICT DO NOTHING" : "");
+        List<String> key = primaryKey(t.name());
         long n = 0;
-        try (Statement s = src.createStatement();
-             ResultSet rs = s.executeQuery("SELECT " + String.join(", ", select) + " FROM " + t.name() + t.sourceFilter());
-             PreparedStatement ins = dst.prepareStatement(insert)) {
+        try (Statement s = src.createStatement(); PreparedStatement ins = dst.prepareStatement(insert)) {
+            s.setFetchSize(rowsPerBatch);
             int pending = 0;
             long batchBytes = 0;
-            while (rs.next()) {
-                for (int i = 0; i < cols.size(); i++) batchBytes += bind(ins, i + 1, rs, types.get(cols.get(i)), t.name(), cols.get(i));
-                ins.addBatch();
-                n++;
-                if (++pending >= BATCH_ROWS || batchBytes >= BATCH_BYTES) {
-                    ins.executeBatch();
-                    dst.commit();
-                    pending = 0;
-                    batchBytes = 0;
-                    progress(t.name(), n, total, -1, false);
+            try (ResultSet rs = s.executeQuery("SELECT " + String.join(", ", m.select()) + " FROM " + t.name()
+                    + t.sourceFilter() + (key.isEmpty() ? "" : " ORDER BY " + String.join(", ", key)))) {
+                while (rs.next()) {
+                    for (int i = 0; i < cols.size(); i++) {
+                        batchBytes += bind(ins, i + 1, rs, m.types().get(cols.get(i)), t.name(), cols.get(i));
+                    }
+                    ins.addBatch();
+                    n++;
+                    if (++pending >= rowsPerBatch || batchBytes >= BATCH_BYTES) {
+                        ins.executeBatch();
+                        committed();
+                        pending = 0;
+                        batchBytes = 0;
+                        progress(t.name(), n, total, -1, false);
+                    }
                 }
             }
             if (pending > 0) ins.executeBatch();
-            dst.commit();
+            committed();
         }
+        if (already > 0) skipped[0] += already;
         progress(t.name(), n, total, -1, true);
         return n;
+    }
+
+    private void committed() throws SQLException {
+        dst.commit();
+        if (failAfter >= 0 && ++batches > failAfter) {
+            throw new SQLException("stopped after " + failAfter + " batches (tegami.migrate.failAfterBatches)");
+        }
+    }
+
+    /** The source table's primary key, the order rows are copied in (SQLite's rowid where it has none). */
+    private List<String> primaryKey(String table) throws SQLException {
+        List<String> out = new ArrayList<>();
+        if (!toEmbedded) {
+            Map<Integer, String> byPosition = new java.util.TreeMap<>();
+            try (Statement s = src.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+                while (rs.next()) {
+                    if (rs.getInt("pk") > 0) byPosition.put(rs.getInt("pk"), rs.getString("name"));
+                }
+            }
+            out.addAll(byPosition.values());
+            if (out.isEmpty()) out.add("rowid");
+            return out;
+        }
+        try (PreparedStatement ps = src.prepareStatement("SELECT a.attname FROM pg_index i JOIN pg_attribute a"
+                + " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = ?::regclass"
+                + " AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     /** Binds one source value as the target column's type; returns its size in bytes (roughly) for batching. */
@@ -341,13 +502,17 @@ public final class StoreMigration {
 
     /** Sequences and counters set past every copied id, so a new row never takes one (ids are never reused). */
     private void setCounters() throws SQLException {
+        if (toEmbedded) {
+            setEmbeddedCounters();
+            return;
+        }
         Map<String, Long> counters = new LinkedHashMap<>();
         try (Statement s = src.createStatement(); ResultSet rs = s.executeQuery("SELECT name, value FROM counters")) {
             while (rs.next()) counters.put(rs.getString(1), rs.getLong(2));
         }
         update(dst, "UPDATE counters SET value = " + counters.getOrDefault("uidvalidity", 0L) + " WHERE name = 'uidvalidity'");
         for (String[] seq : SEQUENCES) {
-            setSequence("'" + seq[1] + "'", Math.max(counters.getOrDefault(seq[0], 0L), maxId(seq[2])));
+            setSequence("'" + seq[1] + "'", Math.max(counters.getOrDefault(seq[0], 0L), maxId(dst, seq[2])));
         }
         // AUTOINCREMENT's own counter in SQLite
         long fetched = 0;
@@ -357,11 +522,48 @@ public final class StoreMigration {
                 if (rs.next()) fetched = rs.getLong(1);
             }
         }
-        setSequence("'fetch_source_id_seq'", Math.max(fetched, maxId("fetch_sources")));
+        setSequence("'fetch_source_id_seq'", Math.max(fetched, maxId(dst, "fetch_sources")));
         for (String t : List.of("trace_line", "tls_report_received")) {
-            setSequence("pg_get_serial_sequence('" + t + "', 'id')", maxId(t));
+            setSequence("pg_get_serial_sequence('" + t + "', 'id')", maxId(dst, t));
         }
         dst.commit();
+    }
+
+    /**
+     * The other way: each embedded counter from its sequence's last value (or the highest id, whichever is larger),
+     * the UIDVALIDITY counter as it is, and SQLite's AUTOINCREMENT counter of fetch_sources from its sequence. SQLite
+     * hands out rowids (trace_line, tls_report_received) past the highest one by itself.
+     */
+    private void setEmbeddedCounters() throws SQLException {
+        long uidvalidity = 0;
+        try (Statement s = src.createStatement();
+             ResultSet rs = s.executeQuery("SELECT value FROM counters WHERE name = 'uidvalidity'")) {
+            if (rs.next()) uidvalidity = rs.getLong(1);
+        }
+        setCounter("uidvalidity", uidvalidity);
+        for (String[] seq : SEQUENCES) setCounter(seq[0], Math.max(sequence(seq[1]), maxId(dst, seq[2])));
+        long fetched = Math.max(sequence("fetch_source_id_seq"), maxId(dst, "fetch_sources"));
+        if (fetched > 0) {
+            if (update(dst, "UPDATE sqlite_sequence SET seq = MAX(seq, " + fetched + ") WHERE name = 'fetch_sources'") == 0) {
+                update(dst, "INSERT INTO sqlite_sequence(name, seq) VALUES ('fetch_sources', " + fetched + ")");
+            }
+        }
+        dst.commit();
+    }
+
+    private void setCounter(String name, long value) throws SQLException {
+        if (update(dst, "UPDATE counters SET value = MAX(value, " + value + ") WHERE name = '" + name + "'") == 0) {
+            update(dst, "INSERT INTO counters(name, value) VALUES ('" + name + "', " + value + ")");
+        }
+    }
+
+    /** The last value a PostgreSQL sequence handed out, 0 when none. */
+    private long sequence(String name) throws SQLException {
+        try (Statement s = src.createStatement();
+             ResultSet rs = s.executeQuery("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + name)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private void setSequence(String sequence, long last) throws SQLException {
@@ -371,8 +573,9 @@ public final class StoreMigration {
         }
     }
 
-    private long maxId(String table) throws SQLException {
-        try (Statement s = dst.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) FROM " + table)) {
+    private long maxId(Connection c, String table) throws SQLException {
+        String id = toEmbedded && table.equals("tls_report_received") ? "rowid" : "id";
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(" + id + "), 0) FROM " + table)) {
             rs.next();
             return rs.getLong(1);
         }
@@ -385,7 +588,7 @@ public final class StoreMigration {
     private int verify(Map<String, Long> planned) throws SQLException, IOException {
         say.accept("verifying");
         for (var e : planned.entrySet()) {
-            long got = SqliteTables.count(dst, e.getKey(), "");
+            long got = e.getKey().equals("blobs") ? namedBlobsHeld() : SqliteTables.count(dst, e.getKey(), "");
             if (got != e.getValue()) {
                 throw new TegamiException("verification failed: " + e.getKey() + " has " + got + " rows in the target, "
                         + e.getValue() + " in the source");
@@ -402,36 +605,76 @@ public final class StoreMigration {
             List<Long> b = longs(dst, q);
             if (!a.equals(b)) throw new TegamiException("verification failed: " + q + " gives " + a + " in the source, " + b + " in the target");
         }
-        try (Statement s = dst.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT blob FROM (SELECT blob FROM messages UNION SELECT blob FROM queue) x"
-                        + " WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE hex = x.blob) LIMIT 1")) {
-            if (rs.next()) throw new TegamiException("verification failed: blob " + rs.getString(1) + " is named but not in the target");
-        }
         int sampled = 0;
         try (Statement s = dst.createStatement();
-             ResultSet rs = s.executeQuery("SELECT hex, data FROM blobs ORDER BY random() LIMIT " + SAMPLE_BLOBS)) {
+             ResultSet rs = s.executeQuery("SELECT blob FROM (" + NAMED_BLOBS + ") x ORDER BY random() LIMIT " + SAMPLE_BLOBS);
+             PreparedStatement inline = dst.prepareStatement("SELECT data FROM blobs WHERE hex = ?")) {
             while (rs.next()) {
                 String hex = rs.getString(1);
-                byte[] data = rs.getBytes(2);
-                String got;
-                if (data != null) {
-                    got = sha256(data);
-                } else {
-                    MessageDigest sha = sha256();
-                    try (InputStream in = dstObjects.get(hex, 0, -1)) {
-                        byte[] buf = new byte[64 * 1024];
-                        for (int r; (r = in.read(buf)) > 0; ) sha.update(buf, 0, r);
-                    }
-                    got = HexFormat.of().formatHex(sha.digest());
+                byte[] data = null;
+                inline.setString(1, hex);
+                try (ResultSet d = inline.executeQuery()) {
+                    if (d.next()) data = d.getBytes(1);
                 }
+                String got = data != null ? sha256(data) : objectHash(dstObjects, hex);
                 if (!got.equals(hex)) throw new TegamiException("verification failed: blob " + hex + " reads back as " + got);
                 sampled++;
             }
         }
         dst.commit();
+        src.commit();
+        if (toEmbedded) unchangedSince(planned);
         say.accept("verified: row counts of " + planned.size() + " tables, mailbox and message counters, every named"
                 + " blob present, " + sampled + " blob(s) re-read with their SHA-256 checked");
         return sampled;
+    }
+
+    /**
+     * A PostgreSQL source is read in one snapshot, and the nodes were checked to be stopped before; a node or command
+     * that wrote after the snapshot anyway (started during the copy, or with --force) shows in a new one: the mailboxes'
+     * mod-sequences grow with every change to mail, and rows come and go. Such a copy is refused.
+     */
+    private void unchangedSince(Map<String, Long> planned) throws SQLException {
+        String q = "SELECT COALESCE(SUM(highestmodseq), 0), COALESCE(SUM(uidnext), 0), count(*) FROM mailboxes";
+        List<Long> then = longs(dst, q);
+        List<Long> now = longs(src, q);
+        List<String> changed = new ArrayList<>();
+        if (!then.equals(now)) changed.add("mailboxes");
+        for (var e : planned.entrySet()) {
+            if (e.getKey().equals("blobs") || e.getKey().equals("mailboxes")) continue;
+            Table t = TABLES.stream().filter(x -> x.name().equals(e.getKey())).findFirst().orElseThrow();
+            if (SqliteTables.count(src, t.name(), t.sourceFilter()) != e.getValue()) changed.add(t.name());
+        }
+        src.commit();
+        if (!changed.isEmpty()) {
+            throw new TegamiException("the source database changed during the copy (" + String.join(", ", changed)
+                    + "): a node or an admin command wrote to it; stop every node, remove the partial target and run again");
+        }
+    }
+
+    /**
+     * The blobs the target's messages and queue entries name that it holds: catalogued in PostgreSQL; in the
+     * embedded store an inline row or a file. One named and missing fails the verification.
+     */
+    private long namedBlobsHeld() throws SQLException, IOException {
+        if (!toEmbedded) {
+            try (Statement s = dst.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT blob FROM (" + NAMED_BLOBS + ") x WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE hex = x.blob) LIMIT 1")) {
+                if (rs.next()) throw new TegamiException("verification failed: blob " + rs.getString(1) + " is named but not in the target");
+            }
+            return SqliteTables.count(dst, "blobs", "");
+        }
+        long n = 0;
+        try (Statement s = dst.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT x.blob, EXISTS (SELECT 1 FROM blobs WHERE hex = x.blob) FROM (" + NAMED_BLOBS + ") x")) {
+            while (rs.next()) {
+                if (!rs.getBoolean(2) && dstObjects.size(rs.getString(1)) < 0) {
+                    throw new TegamiException("verification failed: blob " + rs.getString(1) + " is named but not in the target");
+                }
+                n++;
+            }
+        }
+        return n;
     }
 
     private static List<Long> longs(Connection c, String q) throws SQLException {
@@ -440,19 +683,6 @@ public final class StoreMigration {
             rs.next();
             for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) out.add(rs.getLong(i));
         }
-        return out;
-    }
-
-    private Map<String, String> targetColumns(String table) throws SQLException {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = dst.prepareStatement("SELECT column_name, data_type FROM information_schema.columns"
-                + " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position")) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.put(rs.getString(1), rs.getString(2));
-            }
-        }
-        if (out.isEmpty()) throw new TegamiException("the target database has no table " + table + ": upgrade Tegami so both schemas match");
         return out;
     }
 
@@ -486,9 +716,9 @@ public final class StoreMigration {
         return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
-    private static void update(Connection c, String sql) throws SQLException {
+    private static int update(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.executeUpdate(sql);
+            return s.executeUpdate(sql);
         }
     }
 

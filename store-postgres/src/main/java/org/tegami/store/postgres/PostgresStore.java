@@ -77,6 +77,11 @@ public final class PostgresStore implements Store {
         else mail.feed().remote(what);
     }
 
+    /** The schema version this code writes ({@code tegami_schema.version}); {@code tegami migrate} checks a source against it. */
+    public static int schemaVersion() {
+        return PgSchema.latest();
+    }
+
     /**
      * Opens (and migrates, once across nodes) the store at a JDBC URL ({@code jdbc:postgresql://host:5432/db}), with
      * blob bytes in {@code objects}, which the store closes with itself.

@@ -1,0 +1,49 @@
+package org.tegami.server.cli;
+
+import org.tegami.server.DataDirLock;
+import org.tegami.store.AccountStore;
+import org.tegami.store.BlobStore;
+import org.tegami.store.ClassifierStore;
+import org.tegami.store.CoordinationStore;
+import org.tegami.store.DmarcReportStore;
+import org.tegami.store.FetchSourceStore;
+import org.tegami.store.GreylistStore;
+import org.tegami.store.MailStore;
+import org.tegami.store.QueueStore;
+import org.tegami.store.SieveScriptStore;
+import org.tegami.store.Store;
+import org.tegami.store.TlsReportStore;
+import org.tegami.store.TraceHistoryStore;
+
+/** An admin command's store, holding the data directory's lock shared until it is closed (see {@link DataDirLock#admin}). */
+final class LockedStore implements Store {
+    private final Store store;
+    private final DataDirLock lock;
+
+    LockedStore(Store store, DataDirLock lock) {
+        this.store = store;
+        this.lock = lock;
+    }
+
+    @Override public AccountStore accounts() { return store.accounts(); }
+    @Override public MailStore mail() { return store.mail(); }
+    @Override public BlobStore blobs() { return store.blobs(); }
+    @Override public QueueStore queue() { return store.queue(); }
+    @Override public ClassifierStore classifier() { return store.classifier(); }
+    @Override public GreylistStore greylist() { return store.greylist(); }
+    @Override public DmarcReportStore dmarcReports() { return store.dmarcReports(); }
+    @Override public TlsReportStore tlsReports() { return store.tlsReports(); }
+    @Override public SieveScriptStore sieve() { return store.sieve(); }
+    @Override public FetchSourceStore fetchSources() { return store.fetchSources(); }
+    @Override public TraceHistoryStore traceHistory() { return store.traceHistory(); }
+    @Override public CoordinationStore coordination() { return store.coordination(); }
+
+    @Override
+    public void close() {
+        try {
+            store.close();
+        } finally {
+            lock.close();
+        }
+    }
+}
