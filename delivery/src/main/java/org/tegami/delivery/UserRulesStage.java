@@ -56,8 +56,12 @@ import org.tegami.store.Store;
  *       §2.1);</li>
  *   <li>{@code vacation} queues an automatic reply from the null sender (RFC 5230 §5.1), DKIM-signed for the user's
  *       domain, at most once per sender and period (RFC 5230 §4.2);</li>
- *   <li>editheader's added fields are stored as header lines in front of the message (fields the store keeps out
- *       of a prefix, such as Subject, are left out); duplicate ids are recorded once the message is stored.</li>
+ *   <li>editheader (RFC 5293): fields added at the top are stored as header lines in front of the message when a
+ *       prefix may hold them; any other edit (a deleteheader, {@code :last}, Subject) makes this recipient's copy a
+ *       blob of its own ({@link EditedMessage}: the edited header, then the original body streamed), stored for all
+ *       their copies and local redirects, its size counted for their quota; other recipients keep the shared blob.
+ *       This stage must be the last: the stages' lines are in the edited header, not in a prefix. Duplicate ids are
+ *       recorded once the message is stored.</li>
  * </ul>
  * A script that fails at run time (a runtime error or a limit: CPU, actions, redirects) delivers as the implicit keep,
  * and the user gets one notice in their INBOX per script version. The once-per-period vacation log, the duplicate
