@@ -83,9 +83,12 @@ public final class LocalDelivery {
                         badPrefix.accept(o.getKey());
                         p = HeaderPrefix.NONE;
                     }
-                    for (Outcome.Copy c : d.copies()) local.add(new DeliveryRequest.Recipient(o.getKey(), c.target(), c.flags(), p));
+                    // a Sieve editheader copy (RFC 5293) is its own blob, the stages' lines already in its header
+                    Optional<DeliveryRequest.Own> own = d.rules().flatMap(Outcome.Rules::edited);
+                    if (own.isPresent()) p = HeaderPrefix.NONE;
+                    for (Outcome.Copy c : d.copies()) local.add(new DeliveryRequest.Recipient(o.getKey(), c.target(), c.flags(), p, own));
                     if (d.rules().isPresent()) {
-                        redirect(message, o.getKey(), d, p, skipBytes, local, outbounds);
+                        redirect(message, o.getKey(), d, p, own, skipBytes, local, outbounds);
                         followups.put(o.getKey(), d.rules().get().followups());
                     }
                 }
@@ -101,7 +104,8 @@ public final class LocalDelivery {
      * forward (SRS, ARC, loop checks, the hourly limit). A redirect the forwarder refuses (a loop, mail DMARC says to
      * reject) or that names nobody keeps a copy for the user instead: nothing is lost to a redirect.
      */
-    private void redirect(InboundMessage m, AccountId account, Outcome.Deliver d, HeaderPrefix p, long skipBytes,
+    private void redirect(InboundMessage m, AccountId account, Outcome.Deliver d, HeaderPrefix p,
+                          Optional<DeliveryRequest.Own> own, long skipBytes,
                           List<DeliveryRequest.Recipient> local, List<DeliveryRequest.Outbound> outbounds) {
         Optional<EmailAddress> user = store.accounts().user(account).map(Account::address);
         for (String target : d.rules().get().redirects()) {
@@ -110,7 +114,7 @@ public final class LocalDelivery {
             if (to.isPresent() && user.isPresent()) {
                 if (localDomain.test(to.get().domain())) {
                     Set<AccountId> accounts = localAccounts.apply(to.get());
-                    for (AccountId a : accounts) local.add(new DeliveryRequest.Recipient(a, DeliveryRequest.Target.INBOX, Set.of(), p));
+                    for (AccountId a : accounts) local.add(new DeliveryRequest.Recipient(a, DeliveryRequest.Target.INBOX, Set.of(), p, own));
                     done = !accounts.isEmpty();
                 } else if (forwarder != null) {
                     switch (forwarder.forward(m, user.get(), "sieve:" + account.value(), List.of(to.get().toString()), skipBytes)) {
@@ -125,7 +129,7 @@ public final class LocalDelivery {
             }
             if (!done) {
                 LOG.log(Level.INFO, "Sieve redirect of account " + account + " to '" + target + "' not possible; kept in the INBOX");
-                local.add(new DeliveryRequest.Recipient(account, DeliveryRequest.Target.INBOX, d.flags(), p));
+                local.add(new DeliveryRequest.Recipient(account, DeliveryRequest.Target.INBOX, d.flags(), p, own));
             }
         }
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.tegami.store.DeliveryRequest.Own;
 import org.tegami.store.DeliveryRequest.Target;
 
 /** What the pipeline decided for one recipient: deliver somewhere, or refuse. */
@@ -77,12 +78,20 @@ public sealed interface Outcome {
      *                  redirected
      * @param redirects addresses to send the message on to (RFC 5228 §4.2), through the forwarder
      * @param followups what to do once the delivery is stored: replies to queue, notices to the user, marks to record
+     * @param edited    the recipient's own copy when their script edited the header (RFC 5293) beyond what a header
+     *                  prefix can hold: a committed blob with the edited header (the stages' lines in it) and the
+     *                  original body, stored for every copy and local redirect of theirs instead of the shared blob
      */
-    record Rules(List<Copy> copies, List<String> redirects, List<Followup> followups) {
+    record Rules(List<Copy> copies, List<String> redirects, List<Followup> followups, Optional<Own> edited) {
         public Rules {
             copies = List.copyOf(copies);
             redirects = List.copyOf(redirects);
             followups = List.copyOf(followups);
+        }
+
+        /** Over the shared blob. */
+        public Rules(List<Copy> copies, List<String> redirects, List<Followup> followups) {
+            this(copies, redirects, followups, Optional.empty());
         }
     }
 

@@ -56,8 +56,12 @@ import org.tegami.store.Store;
  *       §2.1);</li>
  *   <li>{@code vacation} queues an automatic reply from the null sender (RFC 5230 §5.1), DKIM-signed for the user's
  *       domain, at most once per sender and period (RFC 5230 §4.2);</li>
- *   <li>editheader's added fields are stored as header lines in front of the message (fields the store keeps out
- *       of a prefix, such as Subject, are left out); duplicate ids are recorded once the message is stored.</li>
+ *   <li>editheader (RFC 5293): fields added at the top are stored as header lines in front of the message when a
+ *       prefix may hold them; any other edit (a deleteheader, {@code :last}, Subject) makes this recipient's copy a
+ *       blob of its own ({@link EditedMessage}: the edited header, then the original body streamed), stored for all
+ *       their copies and local redirects, its size counted for their quota; other recipients keep the shared blob.
+ *       This stage must be the last: the stages' lines are in the edited header, not in a prefix. Duplicate ids are
+ *       recorded once the message is stored.</li>
  * </ul>
  * A script that fails at run time (a runtime error or a limit: CPU, actions, redirects) delivers as the implicit keep,
  * and the user gets one notice in their INBOX per script version. The once-per-period vacation log, the duplicate
@@ -135,11 +139,12 @@ public final class UserRulesStage implements Stage {
 
         Map<DeliveryRequest.Target, Set<String>> copies = new LinkedHashMap<>();
         List<String> redirects = new ArrayList<>();
-        List<String> added = new ArrayList<>();
+        List<HeaderField> original = view.headers();
+        List<HeaderField> header = original; // as the scripts so far left it: each script sees the one before's edits
         boolean implicitKeep = true;
         Set<String> keepFlags = new TreeSet<>();
         for (SieveScript script : scripts) {
-            Result r = script.evaluate(view, context);
+            Result r = script.evaluate(withHeaders(view, header), context);
             if (r.failed()) {
                 LOG.log(Level.INFO, "Sieve script of " + account.get().address() + " failed on blob " + message.blob()
                         + ": " + r.runtimeError().get() + "; delivered as the implicit keep");
@@ -165,7 +170,7 @@ public final class UserRulesStage implements Stage {
                     case Action.Vacation v -> vacation(message, account.get(), v, raw, followups);
                 }
             }
-            r.headers().prefix().ifPresent(p -> added.addAll(fields(p)));
+            header = r.headers().fields();
             for (Result.DuplicateMark m : r.duplicateMarks()) {
                 String key = "duplicate\0" + m.handle() + "\0" + m.id();
                 Instant now = clock.instant();
@@ -176,7 +181,110 @@ public final class UserRulesStage implements Stage {
         if (implicitKeep) add(copies, sofar.target(), union(sofar.flags(), keepFlags));
         List<Outcome.Copy> out = new ArrayList<>();
         copies.forEach((t, f) -> out.add(new Outcome.Copy(t, f)));
-        return sofar.withHeadersFirst(added).withRules(new Outcome.Rules(out, redirects, followups));
+        if (header.equals(original) || out.isEmpty() && redirects.isEmpty()) {
+            return sofar.withRules(new Outcome.Rules(out, redirects, followups));
+        }
+        Optional<List<String>> prefix = asPrefix(original, header, sofar);
+        if (prefix.isPresent()) {
+            return sofar.withHeadersFirst(prefix.get()).withRules(new Outcome.Rules(out, redirects, followups));
+        }
+        // RFC 5293 §7: what is stored (keep, fileinto) is the message with the edited header, so this recipient's
+        // copy becomes its own blob; the other recipients keep the shared one
+        Optional<DeliveryRequest.Own> edited = edited(message, raw, sofar, original, header);
+        if (edited.isEmpty()) {
+            List<String> fit = fitting(original, header);
+            return sofar.withHeadersFirst(fit).withRules(new Outcome.Rules(out, redirects, followups));
+        }
+        return sofar.withRules(new Outcome.Rules(out, redirects, followups, edited));
+    }
+
+    /**
+     * The edits as header lines in front of the message, when that is all they are: fields added at the top, each one
+     * a prefix may hold, and all of them with the stages' lines within a prefix's bound; empty otherwise.
+     */
+    private static Optional<List<String>> asPrefix(List<HeaderField> original, List<HeaderField> header,
+                                                   Outcome.Deliver sofar) {
+        int extra = header.size() - original.size();
+        if (extra < 0) return Optional.empty();
+        for (int i = 0; i < original.size(); i++) if (header.get(extra + i) != original.get(i)) return Optional.empty();
+        List<String> added = new ArrayList<>();
+        for (HeaderField f : header.subList(0, extra)) {
+            String lines = f.toLines();
+            added.add(lines.substring(0, lines.length() - 2));
+        }
+        List<String> all = new ArrayList<>(added);
+        all.addAll(sofar.headers());
+        try {
+            HeaderPrefix.of(all);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // a field a prefix refuses (Subject), or too long together
+        }
+        return Optional.of(added);
+    }
+
+    /**
+     * The recipient's edited copy in a blob of its own: the edited header (the stages' lines in it, as the script saw
+     * them), then the shared blob from the end of its header fields, streamed. Empty when the header could not be
+     * matched field for field with what the script saw (it is longer than the bound read), or the blob could not be
+     * written: the caller then stores the shared blob with what a prefix can hold of the edits, and nothing is lost.
+     */
+    private Optional<DeliveryRequest.Own> edited(InboundMessage message, byte[] raw, Outcome.Deliver sofar,
+                                                 List<HeaderField> original, List<HeaderField> header) {
+        int stageBytes = 0;
+        for (String h : sofar.headers()) stageBytes += (h + "\r\n").getBytes(StandardCharsets.UTF_8).length;
+        boolean whole = raw.length - stageBytes >= message.size();
+        Optional<EditedMessage.Layout> layout = EditedMessage.layout(raw, whole, original);
+        if (layout.isEmpty() || layout.get().end() < stageBytes) {
+            LOG.log(Level.WARNING, "Sieve editheader on blob " + message.blob() + ": the header section is longer than "
+                    + "what the script saw; only the fields added at the top are stored");
+            return Optional.empty();
+        }
+        byte[] head = EditedMessage.header(raw, layout.get(), original, header);
+        try {
+            return Optional.of(EditedMessage.write(store.blobs(), head,
+                    store.blobs().open(message.blob(), layout.get().end() - stageBytes, -1)));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.ERROR, "Sieve editheader on blob " + message.blob() + ": the edited copy could not be written;"
+                    + " only the fields added at the top are stored", e);
+            return Optional.empty();
+        }
+    }
+
+    /** The fields the edits added at the top that a prefix may hold (when the edited copy cannot be written). */
+    private static List<String> fitting(List<HeaderField> original, List<HeaderField> header) {
+        List<String> out = new ArrayList<>();
+        for (HeaderField f : header) {
+            if (original.stream().anyMatch(o -> o == f)) break;
+            String lines = f.toLines();
+            out.addAll(fields(lines));
+        }
+        return out;
+    }
+
+    /** {@code view} with the header as the scripts before left it (RFC 5293 §7: later tests see the edits). */
+    private static SieveMessage withHeaders(SieveMessage view, List<HeaderField> header) {
+        if (header == view.headers()) return view;
+        return new SieveMessage() {
+            @Override
+            public List<HeaderField> headers() {
+                return header;
+            }
+
+            @Override
+            public Optional<String> envelope(String part) {
+                return view.envelope(part);
+            }
+
+            @Override
+            public long size() {
+                return view.size();
+            }
+
+            @Override
+            public Body body() {
+                return view.body();
+            }
+        };
     }
 
     /** The user's active script, compiled once per version; empty when they have none. */

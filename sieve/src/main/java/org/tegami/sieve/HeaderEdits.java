@@ -13,12 +13,20 @@ import java.util.Set;
  */
 final class HeaderEdits {
     /**
-     * Fields a script may neither add nor delete; such edits are silently ignored. RFC 5293 forbids deleting
-     * Received and Auto-Submitted (trace and loop detection rely on them); we also keep scripts from adding them and
-     * from forging or removing the other trace and authentication fields. Subject is never protected (RFC 5293).
+     * Fields a script may not add; such an addheader is silently ignored (RFC 5293 §6: local policy may limit
+     * additions, and an edit that is not permitted MUST be silently ignored). A script must not forge trace,
+     * loop-detection or authentication fields the server vouches for. Subject is never refused (RFC 5293 §6).
      */
-    static final Set<String> PROTECTED = Set.of("received", "auto-submitted", "return-path", "authentication-results",
+    static final Set<String> FORBID_ADD = Set.of("received", "auto-submitted", "return-path", "authentication-results",
             "dkim-signature", "arc-seal", "arc-message-signature", "arc-authentication-results", "delivered-to");
+
+    /**
+     * Fields a script may not delete; such a deleteheader is silently ignored. RFC 5293 §6: Received MUST NOT be
+     * deletable; Auto-Submitted is kept as Pigeonhole keeps it (RFC 3834 loop prevention relies on it), and so are our
+     * own Return-Path line and Delivered-To (the forwarder's loop check). Authentication-Results, DKIM-Signature and the
+     * spam filter's fields may be deleted: the copy is the user's, as they asked for it.
+     */
+    static final Set<String> FORBID_DELETE = Set.of("received", "auto-submitted", "return-path", "delivered-to");
 
     /** The longest value addheader accepts, in UTF-8 bytes (as Pigeonhole's default). */
     static final int MAX_VALUE = 2048;
@@ -58,7 +66,7 @@ final class HeaderEdits {
         if (value.getBytes(StandardCharsets.UTF_8).length > MAX_VALUE) {
             throw new SieveRuntimeException("addheader value longer than " + MAX_VALUE + " bytes");
         }
-        if (PROTECTED.contains(name.toLowerCase(Locale.ROOT))) return;
+        if (FORBID_ADD.contains(name.toLowerCase(Locale.ROOT))) return;
         HeaderField f = new HeaderField(name, " " + encode(value, name.length() + 2));
         // RFC 5293 §4: at the top unless :last
         if (last) current.add(f);
@@ -69,7 +77,7 @@ final class HeaderEdits {
     void delete(String name, int index, boolean last, java.util.function.Predicate<HeaderField> select) {
         if (!validName(name)) throw new SieveRuntimeException("bad header field name \"" + name + "\"");
         count();
-        if (PROTECTED.contains(name.toLowerCase(Locale.ROOT))) return;
+        if (FORBID_DELETE.contains(name.toLowerCase(Locale.ROOT))) return;
         List<Integer> positions = new ArrayList<>();
         for (int i = 0; i < current.size(); i++) if (current.get(i).name().equalsIgnoreCase(name)) positions.add(i);
         if (index > 0) {

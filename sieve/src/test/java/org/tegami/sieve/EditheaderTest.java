@@ -58,6 +58,24 @@ class EditheaderTest {
         assertTrue(r.headers().fields().stream().noneMatch(h -> h.name().equals("Auto-Submitted")));
     }
 
+    /**
+     * RFC 5293 §6: Received is never deleted, Subject always editable; our policy keeps trace and loop fields and
+     * refuses forged authentication fields, but the user may delete those the server vouched for (their own copy).
+     */
+    @Test
+    void authenticationFieldsMayBeDeletedButNotForged() {
+        Fixture g = new Fixture();
+        String msg = "Return-Path: <a@b.test>\r\nDelivered-To: me@x.test\r\nAuthentication-Results: mx; dkim=pass\r\n"
+                + "DKIM-Signature: v=1; d=b.test\r\nSubject: s\r\n\r\nbody\r\n";
+        Result r = g.run("require \"editheader\";\n"
+                + "deleteheader \"Authentication-Results\"; deleteheader \"DKIM-Signature\";\n"
+                + "deleteheader \"Return-Path\"; deleteheader \"Delivered-To\"; deleteheader \"Subject\";\n"
+                + "addheader \"Authentication-Results\" \"mx; dkim=pass\"; addheader \"Received\" \"forged\";\n",
+                msg);
+        assertTrue(r.runtimeError().isEmpty());
+        assertEquals(List.of("Return-Path", "Delivered-To"), r.headers().fields().stream().map(HeaderField::name).toList());
+    }
+
     @Test
     void laterTestsSeeEdits() {
         Result r = run("""

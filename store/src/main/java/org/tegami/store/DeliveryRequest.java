@@ -51,16 +51,37 @@ public record DeliveryRequest(
      *
      * @param flags  system flags and keywords it is stored with (e.g. {@code $Junk})
      * @param prefix header lines stored for this account only, in front of the blob
+     * @param own    this copy's own committed blob instead of the request's (a Sieve editheader copy, RFC 5293: the
+     *               user's script rewrote the header); claimed in the same transaction, its size counted for the
+     *               quota; empty for the shared blob
      */
-    public record Recipient(AccountId account, Target target, Set<String> flags, HeaderPrefix prefix) {
+    public record Recipient(AccountId account, Target target, Set<String> flags, HeaderPrefix prefix, Optional<Own> own) {
         public Recipient {
             flags = Set.copyOf(flags);
+        }
+
+        /** A copy of the request's shared blob. */
+        public Recipient(AccountId account, Target target, Set<String> flags, HeaderPrefix prefix) {
+            this(account, target, flags, prefix, Optional.empty());
+        }
+
+        /** The blob this copy is stored from. */
+        public BlobId blob(DeliveryRequest request) {
+            return own.map(Own::blob).orElse(request.blob());
+        }
+
+        /** The stored message's size: its blob's and its prefix's. */
+        public long size(DeliveryRequest request) {
+            return own.map(Own::size).orElse(request.size()) + prefix.length();
         }
 
         public static Recipient inbox(AccountId account) {
             return new Recipient(account, Target.INBOX, Set.of(), HeaderPrefix.NONE);
         }
     }
+
+    /** A recipient's own committed blob and its size in bytes. */
+    public record Own(BlobId blob, long size) {}
 
     /** The mailbox a recipient's copy goes to. */
     public sealed interface Target {

@@ -3,6 +3,7 @@ package org.tegami.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +77,46 @@ public interface PipelineStoreContract extends StoreContract {
                 new DeliveryRequest.Recipient(a.id(), new DeliveryRequest.Target.Named("Nowhere"), Set.of(), HeaderPrefix.NONE)),
                 Optional.empty()));
         assertEquals(1, store().mail().messages(store().mail().mailbox(a.id(), "INBOX").orElseThrow().id()).size());
+    }
+
+    /**
+     * Sieve editheader (RFC 5293): one recipient's copy is its own blob (its header rewritten) in the same atomic
+     * delivery, its own size counted for the quota; the others keep the shared blob; the blob survives a collect.
+     */
+    @Test
+    default void aRecipientMayHaveItsOwnBlobInTheSameDelivery() throws IOException {
+        Account a = user(store(), "alice@example.test");
+        Account b = user(store(), "bob@example.test");
+        byte[] shared = bytes("Subject: hi\r\nX-Spam-Flag: YES\r\n\r\nhello\r\n");
+        byte[] edited = bytes("Subject: edited\r\nX-Long: " + "x".repeat(1500) + "\r\n\r\nhello\r\n");
+        BlobId sharedBlob = blob(store(), shared);
+        BlobId editedBlob = blob(store(), edited);
+        // a quota that fits the shared copy but not the edited one: the edited size is what counts
+        assertTrue(store().accounts().setQuota(a.id(), java.util.OptionalLong.of(1), java.util.OptionalLong.empty()));
+        DeliveryRequest.Recipient ra = new DeliveryRequest.Recipient(a.id(), DeliveryRequest.Target.INBOX, Set.of(),
+                HeaderPrefix.NONE, Optional.of(new DeliveryRequest.Own(editedBlob, edited.length)));
+        DeliveryRequest.Recipient rb = new DeliveryRequest.Recipient(b.id(), DeliveryRequest.Target.INBOX, Set.of(),
+                HeaderPrefix.of(List.of("X-Spam-Status: Yes")));
+        assertInstanceOf(MessageWrites.OverQuota.class, store().mail().deliverWithinQuota(
+                new DeliveryRequest(sharedBlob, shared.length, NOW, List.of(ra), Optional.empty())));
+        assertTrue(store().accounts().setQuota(a.id(), java.util.OptionalLong.of(10), java.util.OptionalLong.empty()));
+        Delivered d = assertInstanceOf(Delivered.class, store().mail().deliverWithinQuota(
+                new DeliveryRequest(sharedBlob, shared.length, NOW, List.of(ra, rb), Optional.empty())));
+        assertEquals(2, d.messages().size());
+        MessageMeta ma = store().mail().messages(store().mail().mailbox(a.id(), "INBOX").orElseThrow().id()).getFirst();
+        MessageMeta mb = store().mail().messages(store().mail().mailbox(b.id(), "INBOX").orElseThrow().id()).getFirst();
+        assertEquals(editedBlob, ma.blob());
+        assertEquals(edited.length, ma.size());
+        assertArrayEquals(edited, readMessage(ma));
+        assertEquals(sharedBlob, mb.blob());
+        assertArrayEquals(bytes("X-Spam-Status: Yes\r\n" + new String(shared, StandardCharsets.UTF_8)), readMessage(mb));
+        assertEquals(edited.length, store().accounts().quota(a.id()).orElseThrow().usedBytes());
+        store().blobs().collect();
+        Store s = reopen();
+        MessageMeta again = s.mail().messages(s.mail().mailbox(a.id(), "INBOX").orElseThrow().id()).getFirst();
+        try (InputStream in = s.blobs().open(again.content())) {
+            assertArrayEquals(edited, in.readAllBytes());
+        }
     }
 
     /** Sieve: one account, several copies (fileinto two mailboxes, one created on the way; RFC 5490 :create). */

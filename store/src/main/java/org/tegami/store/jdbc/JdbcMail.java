@@ -77,19 +77,25 @@ public final class JdbcMail implements MailStore {
 
     private DeliveryOutcome deliver(DeliveryRequest r, boolean withinQuota) {
         Object inline = hooks.beforeWrite(r.blob());
-        // PostgreSQL locks, always in this order: quota rows, the blob's catalog row (claim), each target mailbox's row
+        // recipients' own blobs (Sieve editheader copies), each claimed once, in the order first named
+        java.util.Map<BlobId, Object> own = new java.util.LinkedHashMap<>();
+        for (DeliveryRequest.Recipient rcpt : r.recipients()) {
+            rcpt.own().ifPresent(o -> own.computeIfAbsent(o.blob(), hooks::beforeWrite));
+        }
+        // PostgreSQL locks, always in this order: quota rows, the blobs' catalog rows (claim), each target mailbox's row
         DeliveryOutcome d = db.writeLocked(tx -> {
             if (withinQuota && r.outbounds().isEmpty() && !r.recipients().isEmpty()) {
                 Optional<OverQuota> full = noRoom(tx, r);
                 if (full.isPresent()) return full.get(); // before any write: the transaction commits nothing
             }
             hooks.claimBlob(tx, r.blob(), inline);
+            for (var o : own.entrySet()) hooks.claimBlob(tx, o.getKey(), o.getValue());
             List<Delivered.Stored> stored = new ArrayList<>();
             for (DeliveryRequest.Recipient rcpt : r.recipients()) {
                 Mailbox target = target(tx, rcpt.account(), rcpt.target());
                 HeaderPrefix prefix = rcpt.prefix();
-                stored.add(new Delivered.Stored(rcpt.account(), target.id(), append(tx, target, r.blob(),
-                        r.size() + prefix.length(), r.internalDate(), rcpt.flags(), prefix)));
+                stored.add(new Delivered.Stored(rcpt.account(), target.id(), append(tx, target, rcpt.blob(r),
+                        rcpt.size(r), r.internalDate(), rcpt.flags(), prefix)));
             }
             List<QueueId> queued = new ArrayList<>();
             for (DeliveryRequest.Outbound out : r.outbounds()) {
@@ -98,7 +104,10 @@ public final class JdbcMail implements MailStore {
             if (!queued.isEmpty()) tx.afterCommit(queue::enqueued);
             return new Delivered(stored, queued);
         });
-        if (d instanceof Delivered) hooks.afterWrite(inline);
+        if (d instanceof Delivered) {
+            hooks.afterWrite(inline);
+            own.values().forEach(hooks::afterWrite);
+        }
         return d;
     }
 
@@ -109,7 +118,7 @@ public final class JdbcMail implements MailStore {
     private Optional<OverQuota> noRoom(Tx tx, DeliveryRequest r) throws SQLException {
         java.util.TreeMap<Long, Long> bytes = new java.util.TreeMap<>();
         for (DeliveryRequest.Recipient rcpt : r.recipients()) {
-            bytes.merge(rcpt.account().value(), r.size() + rcpt.prefix().length(), Math::max);
+            bytes.merge(rcpt.account().value(), rcpt.size(r), Math::max);
         }
         Quota full = null;
         for (var e : bytes.entrySet()) {
