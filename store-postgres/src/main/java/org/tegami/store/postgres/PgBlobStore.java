@@ -67,6 +67,8 @@ final class PgBlobStore implements BlobStore {
         /** A large blob whose object and catalog row are committed: reads go straight to the object storage. */
         volatile boolean inObjects;
         volatile boolean named;
+        /** Open writers of a pending blob sharing this hold (the same bytes written twice), changed in {@code holds}. */
+        int writers = 1;
 
         Hold(long until, boolean pending) {
             this.until = until;
@@ -301,10 +303,18 @@ final class PgBlobStore implements BlobStore {
             String hex = id.hex();
             byte[] inline = spool.spilled() ? null : spool.bytes();
             if (inline != null) {
-                // no commit of its own: the write that names it inserts it (see Hold), close() if none does
-                Hold h = new Hold(System.currentTimeMillis() + HOLD_MILLIS, true);
-                h.data = inline;
-                holds.put(hex, h);
+                // no commit of its own: the write that names it inserts it (see Hold), close() if none does; writers
+                // of the same bytes share one hold, so none of them loses the bytes when another closes first
+                long until = System.currentTimeMillis() + HOLD_MILLIS;
+                Hold h = holds.compute(hex, (k, old) -> {
+                    if (old != null && old.pending) {
+                        old.writers++;
+                        return old;
+                    }
+                    Hold fresh = new Hold(until, true);
+                    fresh.data = inline;
+                    return fresh;
+                });
                 committed = hex;
                 hold = h;
                 return id;
@@ -366,10 +376,17 @@ final class PgBlobStore implements BlobStore {
                 committed = null;
                 // No delivery named it (refused, or abandoned): let the collector have it. One that did ended the hold.
                 if (h.pending) {
+                    boolean[] last = {false};
+                    holds.computeIfPresent(hex, (k, cur) -> {
+                        if (cur == h && --cur.writers == 0) last[0] = true;
+                        return cur;
+                    });
+                    if (!last[0]) return; // another writer of the same bytes still holds them
                     try {
                         if (!h.named) storeUnnamed(hex, h.data);
                     } finally {
-                        holds.remove(hex, h);
+                        // unless a writer of the same bytes joined meanwhile
+                        holds.computeIfPresent(hex, (k, cur) -> cur == h && cur.writers == 0 ? null : cur);
                     }
                     return;
                 }

@@ -7,7 +7,8 @@ import org.tegami.store.jdbc.Tx;
 
 /**
  * The PostgreSQL store's side of {@link org.tegami.store.jdbc.JdbcMail}: a write that names a blob takes its catalog
- * row, inserting it when it is this process's pending inline blob (so both commit together); change notices go to the other nodes (LISTEN/NOTIFY).
+ * row, inserting it when it is this process's pending inline blob (so both commit together); change notices go to
+ * the other nodes (LISTEN/NOTIFY).
  */
 final class PgMailHooks implements MailHooks {
     private final PgBlobStore blobs;

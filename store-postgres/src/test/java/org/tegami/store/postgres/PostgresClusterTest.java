@@ -349,4 +349,26 @@ class PostgresClusterTest {
         assertFalse(a.blobs().exists(id));
         assertEquals(0, catalogRows(id));
     }
+
+    @Test
+    void twoWritersOfTheSameSmallBlobShareItWhicheverClosesFirst() throws Exception {
+        PostgresStore a = node();
+        PostgresStore b = node();
+        Account alice = user(a, "alice@example.test");
+        byte[] msg = "Subject: twice\r\n\r\nsame bytes\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        BlobId id;
+        try (BlobStore.BlobWriter first = a.blobs().create()) {
+            first.stream().write(msg);
+            id = first.commit();
+            try (BlobStore.BlobWriter second = a.blobs().create()) {
+                second.stream().write(msg);
+                assertEquals(id, second.commit());
+            } // closed unnamed, while the first writer still holds the bytes
+            assertEquals(0, b.blobs().collect());
+            a.mail().deliver(new DeliveryRequest(id, msg.length, Instant.now(), Set.of(alice.id()), Optional.empty()));
+        }
+        assertArrayEquals(msg, b.blobs().open(id).readAllBytes());
+        assertEquals(0, b.blobs().collect(), "named by a message");
+        assertEquals(1, catalogRows(id));
+    }
 }

@@ -144,9 +144,10 @@ public final class JdbcMail implements MailStore {
     }
 
     /**
-     * The mailbox a delivery goes to, its row locked ({@link #locked}) or created by this transaction: the INBOX; the {@code \Junk} mailbox (RFC 6154 §2), created as "Junk" when the
-     * account has none (or taken over, when a mailbox of that name has no special use); a named mailbox, or the
-     * INBOX when there is none of that name (RFC 5228 §4.1 leaves it to the implementation; a message is never lost).
+     * The mailbox a delivery goes to, its row locked ({@link #locked}) or created by this transaction: the INBOX; the
+     * {@code \Junk} mailbox (RFC 6154 §2), created as "Junk" when the account has none (or taken over, when a mailbox
+     * of that name has no special use); a named mailbox, or the INBOX when there is none of that name (RFC 5228 §4.1
+     * leaves it to the implementation; a message is never lost).
      */
     private Mailbox target(Tx tx, AccountId account, DeliveryRequest.Target t) throws SQLException {
         Optional<Mailbox> found = switch (t) {
