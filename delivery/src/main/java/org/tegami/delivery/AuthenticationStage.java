@@ -140,6 +140,8 @@ public final class AuthenticationStage implements Stage {
 
     private Optional<AuthenticationResult> authenticate(InboundMessage message) {
         try (InputStream in = message.bytes().open()) {
+            // DNS lookups follow, up to their timeouts: no database connection waits idle for them
+            org.tegami.store.ReadGroup.pause();
             AuthenticationResult r = authenticator.authenticate(message.clientIp(), message.helo(), message.reversePath(), in);
             countVerdicts(r);
             return Optional.of(r);

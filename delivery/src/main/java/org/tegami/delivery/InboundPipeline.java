@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tegami.store.AccountId;
+import org.tegami.store.ReadGroup;
 
 /**
  * The inbound pipeline (ADR 0008): every local delivery passes through it, per recipient, over one blob —
@@ -32,11 +33,16 @@ public final class InboundPipeline {
         return stages;
     }
 
-    /** The outcome for each recipient of the message, in recipient order. */
+    /**
+     * The outcome for each recipient of the message, in recipient order. The stages' reads of the store go together
+     * ({@link ReadGroup}): on PostgreSQL one read transaction for the message, where each lookup was one of its own.
+     */
     public Map<AccountId, Outcome> run(InboundMessage message) {
-        Map<AccountId, Outcome> out = new LinkedHashMap<>();
-        for (AccountId rcpt : message.recipients()) out.put(rcpt, run(message, rcpt));
-        return out;
+        return ReadGroup.run(() -> {
+            Map<AccountId, Outcome> out = new LinkedHashMap<>();
+            for (AccountId rcpt : message.recipients()) out.put(rcpt, run(message, rcpt));
+            return out;
+        });
     }
 
     private Outcome run(InboundMessage message, AccountId rcpt) {

@@ -53,6 +53,22 @@ class InboundPipelineTest {
     }
 
     @Test
+    void everyStageOfEveryRecipientReadsInTheMessagesOneReadGroup() {
+        List<org.tegami.store.ReadGroup> groups = new ArrayList<>();
+        InboundPipeline p = new InboundPipeline(List.of(new Named("reads", (r, d) -> {
+            groups.add(org.tegami.store.ReadGroup.current());
+            return d;
+        })));
+        p.run(message());
+        assertEquals(2, groups.size());
+        org.junit.jupiter.api.Assertions.assertNotNull(groups.getFirst(), "the stages' reads are grouped");
+        org.junit.jupiter.api.Assertions.assertSame(groups.getFirst(), groups.getLast(), "one group for the message");
+        org.junit.jupiter.api.Assertions.assertNull(org.tegami.store.ReadGroup.current(), "and it ends with the run");
+        p.run(message());
+        org.junit.jupiter.api.Assertions.assertNotSame(groups.getFirst(), groups.get(2), "each message its own group");
+    }
+
+    @Test
     void aStageThatThrowsIsSkippedAndMailStillFlows() {
         InboundPipeline p = new InboundPipeline(List.of(new Named("bug", (r, d) -> {
             throw new IllegalStateException("bug");

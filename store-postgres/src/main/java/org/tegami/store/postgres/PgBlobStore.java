@@ -24,10 +24,13 @@ import org.tegami.store.jdbc.Tx;
  * Blobs with their catalog in PostgreSQL (table {@code blobs}: every blob's size, and the bytes of blobs up to
  * {@link #INLINE_MAX} inline) and the bytes of larger ones in an {@link ObjectStorage} that every node shares.
  *
- * <p>Durability: {@link BlobWriter#commit()} returns when the catalog row (and the object, for a large blob) is
- * committed, so every blob is durable before any metadata names it. A committed blob is <em>held</em> (catalog
- * column {@code held_until}, wall-clock epoch ms) until the delivery that names it commits or its writer closes, so
- * that a collector on any node leaves it alone in between.
+ * <p>Durability: every blob is durable before any metadata names it. A large blob's {@link BlobWriter#commit()}
+ * returns when its object and catalog row are committed; it is then <em>held</em> (catalog column
+ * {@code held_until}, wall-clock epoch ms) until the delivery that names it commits or its writer closes, so that a
+ * collector on any node leaves it alone in between. An inline blob's commit only keeps its bytes in this process
+ * ({@link Hold#pending}): the first write that names it inserts its catalog row in the same transaction (the
+ * {@link BlobStore} contract allows this for small blobs kept beside the metadata), and its writer's close stores
+ * it when nothing did; until then no other node can know of it, and no collector can see it.
  *
  * <p>Collection across nodes: a blob is deleted only in a transaction that holds its catalog row {@code FOR UPDATE}
  * and finds no message and no queue entry naming it; every write that names a blob (delivery, APPEND, COPY/MOVE)
@@ -49,13 +52,85 @@ final class PgBlobStore implements BlobStore {
     /** Blobs committed by open writers of this process, by hex. */
     private final ConcurrentHashMap<String, Hold> holds = new ConcurrentHashMap<>();
 
-    /** A writer's hold on a blob; {@code named} once a committed write names the blob. */
-    private static final class Hold {
+    /**
+     * A writer's hold on a blob; {@code named} once a committed write names the blob. {@code data}: an inline blob's
+     * bytes, which reads of this process take from here while the writer is open (the inbound pipeline reads a
+     * message it just received more than once; the bytes of a digest never change, so they cannot be stale).
+     * {@code pending}: the inline blob has no catalog row yet; the first write that names it inserts the row in its
+     * own transaction (one commit per delivery instead of two), or the writer's close does ({@link Writer#close}).
+     */
+    static final class Hold {
         final long until;
+        final boolean pending;
+        /** Set once the bytes are committed or pending: nothing is read from here that a write could not name. */
+        volatile byte[] data;
+        /** A large blob whose object and catalog row are committed: reads go straight to the object storage. */
+        volatile boolean inObjects;
         volatile boolean named;
+        /** Open writers of a pending blob sharing this hold (the same bytes written twice), changed in {@code holds}. */
+        int writers = 1;
 
-        Hold(long until) {
+        Hold(long until, boolean pending) {
             this.until = until;
+            this.pending = pending;
+        }
+    }
+
+    /** What a write naming {@code id} inserts in its own transaction: this process's pending inline blob, or null. */
+    Hold pending(BlobId id) {
+        Hold h = holds.get(id.hex());
+        return h != null && h.pending && h.data != null ? h : null;
+    }
+
+    /** The bytes of an inline blob an open writer of this process committed, or read lately; null if neither. */
+    private byte[] held(BlobId id) {
+        Hold h = holds.get(id.hex());
+        if (h != null && h.data != null) return h.data;
+        return recent.get(id.hex());
+    }
+
+    /** Bytes of the inline blobs this process read lately, at most {@link #RECENT_BYTES} (LRU). */
+    static final long RECENT_BYTES = 16L << 20;
+    private final RecentBlobs recent = new RecentBlobs(RECENT_BYTES);
+
+    /**
+     * Inline blobs read lately, least recently used first out: an IMAP FETCH of a body reads its blob twice (the
+     * header, then the text), and a mailbox's messages are often fetched again soon. A blob's bytes are named by
+     * their digest and never change, so a copy here cannot be stale; a blob deleted meanwhile is one that no message
+     * names any more.
+     */
+    static final class RecentBlobs {
+        private final long max;
+        private long bytes;
+        private final java.util.LinkedHashMap<String, byte[]> map = new java.util.LinkedHashMap<>(64, 0.75f, true);
+
+        RecentBlobs(long max) {
+            this.max = max;
+        }
+
+        synchronized byte[] get(String hex) {
+            return map.get(hex);
+        }
+
+        synchronized void put(String hex, byte[] data) {
+            if (data.length > max / 8) return;
+            byte[] old = map.put(hex, data);
+            if (old != null) bytes -= old.length;
+            bytes += data.length;
+            var it = map.values().iterator();
+            while (bytes > max && it.hasNext()) {
+                bytes -= it.next().length;
+                it.remove();
+            }
+        }
+
+        synchronized void remove(String hex) {
+            byte[] old = map.remove(hex);
+            if (old != null) bytes -= old.length;
+        }
+
+        synchronized long bytes() {
+            return bytes;
         }
     }
 
@@ -77,6 +152,23 @@ final class PgBlobStore implements BlobStore {
      * fails that write when the blob is not stored: nothing is acknowledged that cannot be read.
      */
     void claim(Tx tx, BlobId id) throws SQLException {
+        claim(tx, id, null);
+    }
+
+    /** {@link #claim}, inserting the catalog row of {@code pending} (from {@link #pending}) when there is one. */
+    void claim(Tx tx, BlobId id, Hold pending) throws SQLException {
+        if (pending != null) {
+            // the row, inserted or taken (another writer of the same bytes may have stored it): locked till we end
+            Jdbc.update(tx, "INSERT INTO blobs(hex, size, data, held_until) VALUES (?, ?, ?, 0) ON CONFLICT (hex)"
+                    + " DO UPDATE SET held_until = 0, data = COALESCE(blobs.data, excluded.data)",
+                    id.hex(), pending.data.length, pending.data);
+            tx.afterCommit(() -> {
+                pending.named = true;
+                Hold h = holds.get(id.hex());
+                if (h != null) h.named = true;
+            });
+            return;
+        }
         try (var ps = Jdbc.prepare(tx, "UPDATE blobs SET held_until = 0 WHERE hex = ? RETURNING 1", id.hex());
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) throw new SQLException("blob " + id + " is not stored");
@@ -122,6 +214,7 @@ final class PgBlobStore implements BlobStore {
         BlobCatalog.unlist(tx, hex);
         if (named) return false;
         BlobCatalog.drop(tx, hex);
+        recent.remove(hex);
         if (!inline) {
             try {
                 objects.delete(hex);
@@ -134,6 +227,11 @@ final class PgBlobStore implements BlobStore {
 
     @Override
     public InputStream open(BlobId id) throws IOException {
+        byte[] held = held(id);
+        if (held != null) return new java.io.ByteArrayInputStream(held);
+        Hold h = holds.get(id.hex());
+        // no database read while the inbound pipeline works on a message (a stage may read it on a thread of its own)
+        if (h != null && h.inObjects) return objects.get(id.hex(), 0, -1);
         record Row(boolean found, byte[] data) {}
         Row row = db.point(tx -> {
             try (var ps = Jdbc.prepare(tx, "SELECT data FROM blobs WHERE hex = ?", id.hex());
@@ -142,12 +240,17 @@ final class PgBlobStore implements BlobStore {
             }
         });
         if (!row.found()) throw new NoSuchFileException("blob " + id);
-        if (row.data() != null) return new java.io.ByteArrayInputStream(row.data());
+        if (row.data() != null) {
+            recent.put(id.hex(), row.data());
+            return new java.io.ByteArrayInputStream(row.data());
+        }
         return objects.get(id.hex(), 0, -1);
     }
 
     @Override
     public long size(BlobId id) throws IOException {
+        byte[] held = held(id);
+        if (held != null) return held.length;
         List<String> n = db.point(tx -> Jdbc.strings(tx, "SELECT size FROM blobs WHERE hex = ?", id.hex()));
         if (n.isEmpty()) throw new NoSuchFileException("blob " + id);
         return Long.parseLong(n.getFirst());
@@ -155,6 +258,8 @@ final class PgBlobStore implements BlobStore {
 
     @Override
     public boolean exists(BlobId id) {
+        Hold h = holds.get(id.hex());
+        if (h != null && h.data != null) return true;
         return !db.point(tx -> Jdbc.strings(tx, "SELECT 1 FROM blobs WHERE hex = ?", id.hex())).isEmpty();
     }
 
@@ -197,8 +302,25 @@ final class PgBlobStore implements BlobStore {
             BlobId id = spool.finish();
             String hex = id.hex();
             byte[] inline = spool.spilled() ? null : spool.bytes();
+            if (inline != null) {
+                // no commit of its own: the write that names it inserts it (see Hold), close() if none does; writers
+                // of the same bytes share one hold, so none of them loses the bytes when another closes first
+                long until = System.currentTimeMillis() + HOLD_MILLIS;
+                Hold h = holds.compute(hex, (k, old) -> {
+                    if (old != null && old.pending) {
+                        old.writers++;
+                        return old;
+                    }
+                    Hold fresh = new Hold(until, true);
+                    fresh.data = inline;
+                    return fresh;
+                });
+                committed = hex;
+                hold = h;
+                return id;
+            }
             Path file = spool.file();
-            Hold h = new Hold(System.currentTimeMillis() + HOLD_MILLIS);
+            Hold h = new Hold(System.currentTimeMillis() + HOLD_MILLIS, false);
             holds.put(hex, h);
             try {
                 // READ COMMITTED: the upsert is atomic there and locks the row, where concurrent writers of the same
@@ -227,9 +349,23 @@ final class PgBlobStore implements BlobStore {
                 holds.remove(hex, h);
                 throw e;
             }
+            h.inObjects = true;
             committed = hex;
             hold = h;
             return id;
+        }
+
+        /**
+         * A pending inline blob no write named: stored now, as {@link #commit} promised, with the collector told to
+         * check it (a delivery refused after the commit, such as over quota, names nothing).
+         */
+        private void storeUnnamed(String hex, byte[] data) {
+            db.writeLocked(tx -> {
+                Jdbc.update(tx, "INSERT INTO blobs(hex, size, data, held_until) VALUES (?, ?, ?, 0) ON CONFLICT (hex)"
+                        + " DO UPDATE SET data = COALESCE(blobs.data, excluded.data)", hex, data.length, data);
+                BlobCatalog.orphan(Dialect.POSTGRESQL, tx, hex);
+                return null;
+            });
         }
 
         @Override
@@ -238,8 +374,23 @@ final class PgBlobStore implements BlobStore {
                 String hex = committed;
                 Hold h = hold;
                 committed = null;
-                holds.remove(hex, h);
                 // No delivery named it (refused, or abandoned): let the collector have it. One that did ended the hold.
+                if (h.pending) {
+                    boolean[] last = {false};
+                    holds.computeIfPresent(hex, (k, cur) -> {
+                        if (cur == h && --cur.writers == 0) last[0] = true;
+                        return cur;
+                    });
+                    if (!last[0]) return; // another writer of the same bytes still holds them
+                    try {
+                        if (!h.named) storeUnnamed(hex, h.data);
+                    } finally {
+                        // unless a writer of the same bytes joined meanwhile
+                        holds.computeIfPresent(hex, (k, cur) -> cur == h && cur.writers == 0 ? null : cur);
+                    }
+                    return;
+                }
+                holds.remove(hex, h);
                 if (!h.named) {
                     db.write(tx -> Jdbc.update(tx, "UPDATE blobs SET held_until = 0 WHERE hex = ? AND held_until = ?",
                             hex, h.until));

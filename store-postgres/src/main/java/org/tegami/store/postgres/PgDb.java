@@ -14,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.tegami.core.StoreException;
+import org.tegami.store.ReadGroup;
 import org.tegami.store.jdbc.Dialect;
 import org.tegami.store.jdbc.Transactions;
 import org.tegami.store.jdbc.Tx;
@@ -168,6 +169,9 @@ final class PgDb implements Transactions, AutoCloseable {
                 }
                 throw new StoreException("store operation failed: " + e.getMessage(), e);
             }
+            // this thread's grouped reads from now on see what it wrote
+            ReadGroup group = ReadGroup.current();
+            if (group != null) group.release(this);
             for (Runnable r : tx.afterCommit) {
                 try {
                     r.run();
@@ -181,10 +185,15 @@ final class PgDb implements Transactions, AutoCloseable {
                 + " attempts: " + last.getMessage(), last);
     }
 
-    /** Runs {@code work} in one read-only snapshot; it sees every committed write, including other nodes'. */
+    /**
+     * Runs {@code work} in one read-only snapshot; it sees every committed write, including other nodes'. Inside a
+     * {@link ReadGroup}, in the group's transaction: one checkout, {@code BEGIN} and {@code COMMIT} for all of them.
+     */
     @Override
     public <T> T read(Work<T> work) {
         if (closed) throw new StoreException("store is closed");
+        ReadGroup group = ReadGroup.current();
+        if (group != null) return grouped(group, work);
         try (Connection c = readPool.getConnection()) { // REPEATABLE READ, READ ONLY (see poolConfig)
             try {
                 T result = work.run(new Tx(c));
@@ -196,6 +205,46 @@ final class PgDb implements Transactions, AutoCloseable {
             }
         } catch (SQLException e) {
             throw new StoreException("store operation failed: " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T grouped(ReadGroup group, Work<T> work) {
+        GroupRead r = group.hold(this, () -> {
+            try {
+                return new GroupRead(readPool.getConnection());
+            } catch (SQLException e) {
+                throw new StoreException("store operation failed: " + e.getMessage(), e);
+            }
+        });
+        try {
+            return work.run(new Tx(r.c));
+        } catch (SQLException e) {
+            group.release(this); // PostgreSQL aborted the transaction: the next read opens another
+            throw new StoreException("store operation failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            group.release(this);
+            throw e;
+        }
+    }
+
+    /** A read connection in the transaction a {@link ReadGroup} shares; closing it ends the transaction. */
+    private static final class GroupRead implements AutoCloseable {
+        final Connection c;
+
+        GroupRead(Connection c) {
+            this.c = c;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try {
+                c.commit(); // read-only: nothing to make durable, the transaction just ends
+            } catch (SQLException e) {
+                rollbackQuietly(c);
+                throw e;
+            } finally {
+                c.close();
+            }
         }
     }
 

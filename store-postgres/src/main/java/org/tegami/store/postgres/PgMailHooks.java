@@ -6,8 +6,9 @@ import org.tegami.store.jdbc.MailHooks;
 import org.tegami.store.jdbc.Tx;
 
 /**
- * The PostgreSQL store's side of {@link org.tegami.store.jdbc.JdbcMail}: blobs are committed before the metadata
- * naming them, whose write takes the blob's catalog row; change notices go to the other nodes (LISTEN/NOTIFY).
+ * The PostgreSQL store's side of {@link org.tegami.store.jdbc.JdbcMail}: a write that names a blob takes its catalog
+ * row, inserting it when it is this process's pending inline blob (so both commit together); change notices go to
+ * the other nodes (LISTEN/NOTIFY).
  */
 final class PgMailHooks implements MailHooks {
     private final PgBlobStore blobs;
@@ -18,9 +19,15 @@ final class PgMailHooks implements MailHooks {
         this.blobs = blobs;
     }
 
+    /** This process's pending inline blob, which the write inserts in its own transaction (one commit, not two). */
+    @Override
+    public Object beforeWrite(BlobId blob) {
+        return blobs.pending(blob);
+    }
+
     @Override
     public void claimBlob(Tx tx, BlobId blob, Object prepared) throws SQLException {
-        blobs.claim(tx, blob);
+        blobs.claim(tx, blob, (PgBlobStore.Hold) prepared);
     }
 
     @Override

@@ -258,7 +258,12 @@ final class PgSchema {
                 name %1$s PRIMARY KEY,
                 holder %1$s NOT NULL,
                 until BIGINT NOT NULL);
-            """.formatted(T));
+            """.formatted(T),
+            // 4: the embedded store's v27: VANISHED and QRESYNC (RFC 7162 §3.2.10) read the tombstones above a modseq
+            // by index, where the primary key made them walk every tombstone of the mailbox
+            """
+            CREATE INDEX expunged_by_modseq ON expunged(mailbox_id, modseq);
+            """);
 
     /** The schema version this code writes. */
     static int latest() {

@@ -83,4 +83,85 @@ class PgDbTest {
             }
         }));
     }
+
+    /** The backend and the transaction's start: the same for reads in one transaction. */
+    private static String where(Tx tx) throws SQLException {
+        try (Statement s = tx.c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_backend_pid() || ' ' || transaction_timestamp()")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void readsInAGroupShareOneTransactionAndReadsAloneDoNot() throws Exception {
+        String[] seen = org.tegami.store.ReadGroup.run(() -> {
+            String first = db.read(PgDbTest::where);
+            sleep();
+            return new String[] {first, db.point(PgDbTest::where), db.read(tx -> show(tx, "transaction_read_only"))};
+        });
+        assertEquals(seen[0], seen[1], "one transaction for the group's reads");
+        assertEquals("on", seen[2]);
+        String alone = db.read(PgDbTest::where);
+        sleep();
+        assertTrue(!alone.equals(db.read(PgDbTest::where)), "each read alone is its own transaction");
+    }
+
+    @Test
+    void aWriteInAGroupIsSeenByItsLaterReadsAndAFailedReadEndsOnlyItsTransaction() {
+        db.write(tx -> {
+            try (Statement s = tx.c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS pgdb_group(x INT)");
+            }
+            return null;
+        });
+        int seen = org.tegami.store.ReadGroup.run(() -> {
+            assertEquals(0, count());
+            db.write(tx -> {
+                try (Statement s = tx.c.createStatement()) {
+                    return s.executeUpdate("INSERT INTO pgdb_group VALUES (1)");
+                }
+            });
+            // the group's snapshot predates the write: the write ended it, so this read sees the row
+            int afterWrite = count();
+            assertThrows(StoreException.class, () -> db.read(tx -> {
+                try (Statement s = tx.c.createStatement(); ResultSet rs = s.executeQuery("SELECT nonsense FROM pgdb_group")) {
+                    return rs.next();
+                }
+            }));
+            assertEquals(afterWrite, count(), "the group reads on after a failed read (PostgreSQL aborted that transaction)");
+            org.tegami.store.ReadGroup.pause();
+            return count();
+        });
+        assertEquals(1, seen);
+    }
+
+    private int count() {
+        return db.read(tx -> {
+            try (Statement s = tx.c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM pgdb_group")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        });
+    }
+
+    @Test
+    void aGroupHoldsOneReadConnectionAndGivesItBack() {
+        // the pool has two read connections: groups that did not give theirs back would exhaust it
+        for (int i = 0; i < 5; i++) {
+            org.tegami.store.ReadGroup.run(() -> {
+                db.read(PgDbTest::where);
+                return db.read(PgDbTest::where);
+            });
+        }
+        assertEquals("on", db.read(tx -> show(tx, "transaction_read_only")));
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(5);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
 }

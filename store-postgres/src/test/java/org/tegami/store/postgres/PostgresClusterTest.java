@@ -1,5 +1,6 @@
 package org.tegami.store.postgres;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -236,6 +237,13 @@ class PostgresClusterTest {
         assertTrue(errors.isEmpty(), () -> "errors: " + errors);
         try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password())) {
             assertEquals(PgSchema.latest(), PgSchema.version(c));
+            assertEquals(4, PgSchema.latest());
+            // v4: VANISHED and QRESYNC read the tombstones above a modseq by index
+            try (java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(
+                    "SELECT indexdef FROM pg_indexes WHERE indexname = 'expunged_by_modseq' AND schemaname = current_schema()")) {
+                assertTrue(rs.next(), "expunged_by_modseq exists");
+                assertTrue(rs.getString(1).contains("(mailbox_id, modseq)"), rs.getString(1));
+            }
         }
         Account alice = user(opened.getFirst(), "alice@example.test");
         assertTrue(opened.getLast().accounts().user(alice.id()).isPresent());
@@ -291,5 +299,76 @@ class PostgresClusterTest {
         assertEquals(1, b.blobs().collect());
         assertFalse(a.blobs().exists(id));
         assertEquals(-1, FileObjects.directory(dir.resolve("objects")).size(id.hex()), "the object is gone too");
+    }
+
+    private long catalogRows(BlobId id) throws Exception {
+        try (java.sql.Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM blobs WHERE hex = ?")) {
+            ps.setString(1, id.hex());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    @Test
+    void aSmallBlobIsStoredByTheDeliveryThatNamesItAndReadableOnEveryNode() throws Exception {
+        PostgresStore a = node();
+        PostgresStore b = node();
+        Account alice = user(a, "alice@example.test");
+        byte[] msg = "Subject: one commit\r\n\r\nhello\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        BlobId id;
+        try (BlobStore.BlobWriter w = a.blobs().create()) {
+            w.stream().write(msg);
+            id = w.commit();
+            assertEquals(0, catalogRows(id), "no commit of its own");
+            assertArrayEquals(msg, a.blobs().open(id).readAllBytes(), "this node reads it before any delivery");
+            assertTrue(a.blobs().exists(id));
+            assertEquals(0, b.blobs().collect(), "nothing another node could collect");
+            a.mail().deliver(new DeliveryRequest(id, msg.length, Instant.now(), Set.of(alice.id()), Optional.empty()));
+            assertEquals(1, catalogRows(id), "stored in the delivery's transaction");
+        }
+        assertArrayEquals(msg, b.blobs().open(id).readAllBytes());
+        assertEquals(0, b.blobs().collect(), "named by a message");
+    }
+
+    @Test
+    void aSmallBlobNoDeliveryNamedIsStoredAtCloseAndCollected() throws Exception {
+        PostgresStore a = node();
+        PostgresStore b = node();
+        byte[] msg = "Subject: refused\r\n\r\nover quota\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        BlobId id;
+        try (BlobStore.BlobWriter w = a.blobs().create()) {
+            w.stream().write(msg);
+            id = w.commit();
+        }
+        assertEquals(1, catalogRows(id), "committed means stored, even when nothing named it");
+        assertArrayEquals(msg, b.blobs().open(id).readAllBytes());
+        assertEquals(1, b.blobs().collect(), "and the collector finds it");
+        assertFalse(a.blobs().exists(id));
+        assertEquals(0, catalogRows(id));
+    }
+
+    @Test
+    void twoWritersOfTheSameSmallBlobShareItWhicheverClosesFirst() throws Exception {
+        PostgresStore a = node();
+        PostgresStore b = node();
+        Account alice = user(a, "alice@example.test");
+        byte[] msg = "Subject: twice\r\n\r\nsame bytes\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        BlobId id;
+        try (BlobStore.BlobWriter first = a.blobs().create()) {
+            first.stream().write(msg);
+            id = first.commit();
+            try (BlobStore.BlobWriter second = a.blobs().create()) {
+                second.stream().write(msg);
+                assertEquals(id, second.commit());
+            } // closed unnamed, while the first writer still holds the bytes
+            assertEquals(0, b.blobs().collect());
+            a.mail().deliver(new DeliveryRequest(id, msg.length, Instant.now(), Set.of(alice.id()), Optional.empty()));
+        }
+        assertArrayEquals(msg, b.blobs().open(id).readAllBytes());
+        assertEquals(0, b.blobs().collect(), "named by a message");
+        assertEquals(1, catalogRows(id));
     }
 }

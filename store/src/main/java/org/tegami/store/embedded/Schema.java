@@ -340,6 +340,11 @@ final class Schema {
                 name TEXT PRIMARY KEY,
                 holder TEXT NOT NULL,
                 until INTEGER NOT NULL);
+            """,
+            // v27: VANISHED and QRESYNC (RFC 7162 §3.2.10) read the tombstones above a modseq by index, where the
+            // primary key made them walk every tombstone of the mailbox
+            """
+            CREATE INDEX expunged_by_modseq ON expunged(mailbox_id, modseq);
             """);
 
     static void migrate(Connection c) throws SQLException {

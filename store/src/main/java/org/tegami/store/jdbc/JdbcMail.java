@@ -153,21 +153,22 @@ public final class JdbcMail implements MailStore {
     }
 
     /**
-     * The mailbox a delivery goes to: the INBOX; the {@code \Junk} mailbox (RFC 6154 §2), created as "Junk" when the
-     * account has none (or taken over, when a mailbox of that name has no special use); a named mailbox, or the
-     * INBOX when there is none of that name (RFC 5228 §4.1 leaves it to the implementation; a message is never lost).
+     * The mailbox a delivery goes to, its row locked ({@link #locked}) or created by this transaction: the INBOX; the
+     * {@code \Junk} mailbox (RFC 6154 §2), created as "Junk" when the account has none (or taken over, when a mailbox
+     * of that name has no special use); a named mailbox, or the INBOX when there is none of that name (RFC 5228 §4.1
+     * leaves it to the implementation; a message is never lost).
      */
     private Mailbox target(Tx tx, AccountId account, DeliveryRequest.Target t) throws SQLException {
         Optional<Mailbox> found = switch (t) {
             case DeliveryRequest.Target.Inbox i -> Optional.empty();
-            case DeliveryRequest.Target.Named n -> mailboxes(tx, "WHERE account_id = ? AND name = ?", account.value(),
-                    n.name().equalsIgnoreCase(Mailbox.INBOX) ? Mailbox.INBOX : n.name()).stream().findFirst();
+            case DeliveryRequest.Target.Named n -> mailboxes(tx, "WHERE account_id = ? AND name = ?" + forUpdate(),
+                    account.value(), n.name().equalsIgnoreCase(Mailbox.INBOX) ? Mailbox.INBOX : n.name()).stream().findFirst();
             case DeliveryRequest.Target.Junk j -> {
-                Optional<Mailbox> junk = mailboxes(tx, "WHERE account_id = ? AND special_use = ? ORDER BY id",
-                        account.value(), JUNK).stream().findFirst();
+                Optional<Mailbox> junk = mailboxes(tx, "WHERE account_id = ? AND special_use = ? ORDER BY id"
+                        + forUpdate(), account.value(), JUNK).stream().findFirst();
                 if (junk.isPresent()) yield junk;
-                Optional<Mailbox> named = mailboxes(tx, "WHERE account_id = ? AND name = 'Junk'", account.value())
-                        .stream().findFirst();
+                Optional<Mailbox> named = mailboxes(tx, "WHERE account_id = ? AND name = 'Junk'" + forUpdate(),
+                        account.value()).stream().findFirst();
                 if (named.isPresent()) {
                     Jdbc.update(tx, "UPDATE mailboxes SET special_use = ? WHERE id = ?", JUNK, named.get().id().value());
                     tx.afterCommit(() -> notifyAccount(account));
@@ -186,28 +187,23 @@ public final class JdbcMail implements MailStore {
             tx.afterCommit(() -> notifyAccount(account));
             return created;
         }
-        return mailboxes(tx, "WHERE account_id = ? AND name = 'INBOX'", account.value()).stream()
+        return mailboxes(tx, "WHERE account_id = ? AND name = 'INBOX'" + forUpdate(), account.value()).stream()
                 .findFirst().orElseThrow(() -> new SQLException("account " + account + " has no INBOX"));
     }
 
     static final String JUNK = "\\Junk";
     static final String TRASH = "\\Trash";
 
-    /** Adds one message at UIDNEXT with a new modseq; the notification runs after the commit. */
+    /**
+     * Adds one message at UIDNEXT with a new modseq; the notification runs after the commit. {@code mb} was read with
+     * its row locked ({@link #locked}, or created by this transaction): concurrent appenders to one mailbox (on any
+     * node) take turns on the lock, and each reads the counters the one before committed, so UIDs and modseqs never
+     * repeat or go backwards.
+     */
     private Uid append(Tx tx, Mailbox mb, BlobId blob, long size, Instant date, Set<String> flags, HeaderPrefix prefix)
             throws SQLException {
         long uid = mb.uidNext();
         long modseq = mb.highestModSeq().value() + 1;
-        if (!db.dialect().singleWriter()) {
-            // The mailbox row, locked before its counters are read: concurrent appenders to one mailbox (on any node)
-            // take turns here, and a transaction whose snapshot is already stale fails with a serialization error and
-            // runs again, so UIDs and modseqs never repeat or go backwards.
-            List<long[]> counters = query(tx, "SELECT uidnext, highestmodseq FROM mailboxes WHERE id = ? FOR UPDATE",
-                    rs -> new long[] {rs.getLong(1), rs.getLong(2)}, mb.id().value());
-            if (counters.isEmpty()) throw new SQLException("no mailbox " + mb.id());
-            uid = counters.getFirst()[0];
-            modseq = counters.getFirst()[1] + 1;
-        }
         Jdbc.update(tx, "INSERT INTO messages(" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 mb.id().value(), uid, blob.hex(), size, date.toEpochMilli(), String.join(" ", new java.util.TreeSet<>(flags)),
                 modseq, clock.millis(), prefix.isEmpty() ? null : prefix.bytes());
@@ -303,8 +299,7 @@ public final class JdbcMail implements MailStore {
         for (int i = 0; i < messages.size(); i++) {
             NewMessage m = messages.get(i);
             hooks.claimBlob(tx, m.blob(), inline.get(i));
-            Mailbox mb = mailboxes(tx, "WHERE id = ?", mailbox.value()).stream().findFirst()
-                    .orElseThrow(() -> new SQLException("no mailbox " + mailbox));
+            Mailbox mb = locked(tx, mailbox);
             out.add(append(tx, mb, m.blob(), m.size(), m.internalDate(), m.flags(), HeaderPrefix.NONE));
         }
         return out;

@@ -209,7 +209,7 @@ class EmbeddedStoreFilesTest {
     void databaseIsWalWithTheCurrentSchemaVersion() throws Exception {
         open(FileBlobStore.INLINE_MAX).close();
         assertTrue(Files.isRegularFile(dir.resolve("meta.db")));
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
             assertEquals("wal", rs.getString(1));
@@ -260,8 +260,29 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.mail().mailbox(a.id(), "Play").orElseThrow().subscribed());
     }
 
+    /** Takes a data directory back to what v26 left. */
+    private static void undoV27(Statement st) throws java.sql.SQLException {
+        st.execute("DROP INDEX expunged_by_modseq");
+        st.execute("PRAGMA user_version=26");
+    }
+
+    @Test
+    void upgradeToV27IndexesTombstonesByModseq() throws Exception {
+        open(FileBlobStore.INLINE_MAX).close();
+        opened.clear();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             Statement st = c.createStatement()) {
+            undoV27(st);
+        }
+        assertEquals(0, count("SELECT COUNT(*) FROM sqlite_master WHERE name = 'expunged_by_modseq'"));
+        open(FileBlobStore.INLINE_MAX);
+        assertEquals(27, count("PRAGMA user_version"));
+        assertEquals(1, count("SELECT COUNT(*) FROM sqlite_master WHERE name = 'expunged_by_modseq'"));
+    }
+
     /** Takes a data directory back to what v25 left. */
     private static void undoV26(Statement st) throws java.sql.SQLException {
+        undoV27(st);
         st.execute("DROP TABLE coord_event");
         st.execute("DROP TABLE coord_lease");
         st.execute("PRAGMA user_version=25");
@@ -278,7 +299,7 @@ class EmbeddedStoreFilesTest {
         EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
         assertEquals(0, upgraded.coordination().recent("k", java.time.Instant.EPOCH, 5).count());
         assertTrue(upgraded.coordination().tryAcquire("l", "h", NOW, NOW.plusSeconds(1)));
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v24 left. */
@@ -298,7 +319,7 @@ class EmbeddedStoreFilesTest {
         }
         EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
         assertTrue(upgraded.tlsReports().received(java.time.Instant.EPOCH).isEmpty());
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v23 left. */
@@ -325,7 +346,7 @@ class EmbeddedStoreFilesTest {
         var e = upgraded.queue().list().getFirst();
         assertEquals(java.util.List.of("b@remote.test"), e.recipients());
         assertEquals(org.tegami.store.EnvelopeParams.NONE, e.params());
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v22 left. */
@@ -351,7 +372,7 @@ class EmbeddedStoreFilesTest {
         assertFalse(upgraded.sieve().marked(a, "k", t));
         upgraded.sieve().mark(a, "k", t, t.plusSeconds(1));
         assertTrue(upgraded.sieve().marked(a, "k", t));
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v21 left. */
@@ -374,7 +395,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.traceHistory().find(java.util.Set.of("q:1"), 1).isEmpty());
         upgraded.traceHistory().append(java.util.List.of(new org.tegami.store.TraceHistoryStore.Line(1, "l", java.util.List.of("q:1"))));
         assertEquals(1, upgraded.traceHistory().find(java.util.Set.of("q:1"), 1).size());
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v20 left. */
@@ -395,7 +416,7 @@ class EmbeddedStoreFilesTest {
         EmbeddedStore upgraded = open(FileBlobStore.INLINE_MAX);
         assertTrue(upgraded.tlsReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.tlsReports().add("a.test", 1, java.util.Map.of("r", 1L));
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v19 left. */
@@ -421,7 +442,7 @@ class EmbeddedStoreFilesTest {
         var src = upgraded.fetchSources().add(new org.tegami.store.FetchSourceStore.NewSource(a.id(),
                 org.tegami.store.FetchSourceStore.Protocol.POP3, "pop.example.org", 995, "a", "", true), NOW, id -> new byte[] {1});
         assertTrue(upgraded.fetchSources().source(src.id()).isPresent());
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v18 left. */
@@ -445,7 +466,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.sieve().list(a.id()).isEmpty());
         assertEquals(org.tegami.store.SieveScriptStore.Result.OK, upgraded.sieve().put(a.id(), "s", "keep;",
                 org.tegami.store.SieveScriptStore.Quota.DEFAULTS));
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v17 left. */
@@ -471,7 +492,7 @@ class EmbeddedStoreFilesTest {
         var e = upgraded.queue().list().getFirst();
         assertTrue(e.prefix().isEmpty());
         assertEquals(java.util.List.of("b@remote.test"), e.recipients());
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v16 left. */
@@ -494,7 +515,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.dmarcReports().pending(Long.MAX_VALUE).isEmpty());
         upgraded.dmarcReports().add("a.test", 1, "v=DMARC1; p=none", java.util.Map.of("row", 1L));
         assertEquals(1, upgraded.dmarcReports().pending(Long.MAX_VALUE).size());
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v15 left. */
@@ -519,7 +540,7 @@ class EmbeddedStoreFilesTest {
         assertTrue(upgraded.greylist().entry(t).isEmpty());
         upgraded.greylist().put(t, new org.tegami.store.GreylistStore.Entry(NOW, NOW, false));
         assertTrue(upgraded.greylist().entry(t).isPresent());
-        assertEquals(26, count("PRAGMA user_version"));
+        assertEquals(27, count("PRAGMA user_version"));
     }
 
     /** Takes a data directory back to what v14 left. */
