@@ -109,4 +109,33 @@ class S3ReadRequestsTest {
             assertEquals(List.of("HEAD " + name), proxy.take(), "the size of a large blob is the object's (one HEAD)");
         }
     }
+
+    /** The cluster's store: a large blob in the bucket read in part is one ranged GET, not a download from byte 0. */
+    @Test
+    void aPartialReadThroughThePostgresStoreIsOneRangedGet() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.tegami.testkit.TestPostgres.available(),
+                org.tegami.testkit.TestPostgres.WHY_MISSING);
+        var db = org.tegami.testkit.TestPostgres.get().newDatabase();
+        try (Store store = org.tegami.store.postgres.PostgresStore.open(db.url(), db.user(), db.password(),
+                S3Objects.open(settings(), dir.resolve("tmp")), InstantSource.system())) {
+            byte[] big = ObjectStorageContract.data(2 * 1024 * 1024, 13);
+            BlobId id;
+            try (BlobStore.BlobWriter w = store.blobs().create()) {
+                w.stream().write(big);
+                id = w.commit();
+            }
+            String name = object(id.hex());
+            proxy.take();
+
+            try (InputStream in = store.blobs().open(id, 1_500_000, 4_000)) {
+                assertArrayEquals(Arrays.copyOfRange(big, 1_500_000, 1_504_000), in.readAllBytes());
+            }
+            assertEquals(List.of("GET " + name + " bytes=1500000-1503999"), proxy.take());
+
+            try (InputStream in = store.blobs().open(id, 2_097_000, -1)) {
+                assertArrayEquals(Arrays.copyOfRange(big, 2_097_000, big.length), in.readAllBytes());
+            }
+            assertEquals(List.of("GET " + name + " bytes=2097000-"), proxy.take());
+        }
+    }
 }
