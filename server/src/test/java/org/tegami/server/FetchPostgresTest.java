@@ -6,7 +6,8 @@ import org.tegami.server.config.StoreSettings;
 /**
  * {@link FetchTest} with the collecting server on PostgreSQL and an S3 bucket: IMAP state (UIDVALIDITY, highest UID),
  * POP3 UIDLs remembered and forgotten, sources added, removed and nudged through the shared store by the CLI, the
- * password sealed in the database, collected mail through the pipeline, the quota and the user's Sieve script.
+ * password sealed in the database, failures counted and backed off, collected mail through the pipeline, the quota
+ * and the user's Sieve script: every case of {@link FetchTest}.
  */
 class FetchPostgresTest extends FetchTest {
     @Override
@@ -27,12 +28,4 @@ class FetchPostgresTest extends FetchTest {
         if (rows.isEmpty()) throw new AssertionError("no fetch source row in " + pg.url());
         return rows.toString();
     }
-
-    /**
-     * About B's failed-login throttle, which delays each refusal by seconds (over 20 s in all); A's store calls here are
-     * those {@link #imapCollectsEachMessageOnceThenOnlyNewOnes} and {@link #pop3CollectsOnceAndDeletesWhenAsked} make.
-     * Overridden without {@code @Test}: not run here, to keep the suite's time down.
-     */
-    @Override
-    void wrongPasswordIsReportedBacksOffAndFiveDisable() {}
 }
