@@ -112,7 +112,7 @@ class QueueDsnTest {
                     Duration.ofDays(5), 4, Duration.ofMillis(50), null, Map.of(), null);
             try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
                     InstantSource.system(), settings).start()) {
-                long deadline = System.nanoTime() + 10_000_000_000L;
+                long deadline = System.nanoTime() + 30_000_000_000L;
                 while (System.nanoTime() < deadline) {
                     var q = store.queue().list(); // once: the runner removes the entry meanwhile
                     if (q.isEmpty() || q.getFirst().attempts() > 0) break;

@@ -1,6 +1,7 @@
 package org.tegami.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -32,17 +33,22 @@ class QueueRunnerTest {
     @TempDir
     Path dir;
 
-    /** A peer that answers 451 to RCPT on the first session and accepts on later ones; records the data. */
+    /**
+     * A peer that answers 451 to RCPT on the first session and accepts on later ones; records the data. Later
+     * sessions are greeted only once {@link #retryGreeted} opens, so the test sees the state between the attempts.
+     */
     private static final class FlakyPeer implements AutoCloseable {
         final ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
         final AtomicInteger sessions = new AtomicInteger();
         final List<String> data = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.CountDownLatch retryGreeted = new java.util.concurrent.CountDownLatch(1);
 
         FlakyPeer() throws Exception {
             Thread.ofVirtual().start(() -> {
                 while (!server.isClosed()) {
                     try (Socket s = server.accept()) {
                         int n = sessions.incrementAndGet();
+                        if (n > 1) retryGreeted.await(60, java.util.concurrent.TimeUnit.SECONDS);
                         var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
                         OutputStream out = s.getOutputStream();
                         out.write("220 peer ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -95,18 +101,21 @@ class QueueRunnerTest {
                     Duration.ofDays(5), 4, Duration.ofMillis(50), null, java.util.Map.of(), null);
             try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
                     InstantSource.system(), settings).start()) {
-                long deadline = System.nanoTime() + 10_000_000_000L;
+                // the retry (300 ms later) waits at the peer's greeting until the first attempt's record is read here
+                long deadline = System.nanoTime() + 30_000_000_000L;
                 QueueEntry retrying = null;
-                while (System.nanoTime() < deadline && peer.data.isEmpty()) {
-                    if (retrying == null && !store.queue().list().isEmpty() && store.queue().list().getFirst().attempts() == 1) {
-                        retrying = store.queue().list().getFirst();
-                    }
-                    Thread.sleep(20);
+                while (System.nanoTime() < deadline && retrying == null) {
+                    List<QueueEntry> q = store.queue().list();
+                    if (!q.isEmpty() && q.getFirst().attempts() == 1) retrying = q.getFirst();
+                    else Thread.sleep(20);
                 }
-                assertTrue(retrying != null, "the first attempt was recorded as temporary");
+                peer.retryGreeted.countDown();
+                assertTrue(retrying != null, "the first attempt was recorded as temporary: " + store.queue().list());
                 assertEquals("mx.remote.test: 451 4.3.0 try again later", retrying.lastError());
+                deadline = System.nanoTime() + 30_000_000_000L;
+                while (System.nanoTime() < deadline && peer.data.isEmpty()) Thread.sleep(20);
                 assertEquals(List.of("Subject: retry\n\n..dot\n"), peer.data, "sent once, without Return-Path, dot-stuffed");
-                deadline = System.nanoTime() + 5_000_000_000L;
+                deadline = System.nanoTime() + 30_000_000_000L;
                 while (System.nanoTime() < deadline && !store.queue().list().isEmpty()) Thread.sleep(20);
                 assertEquals(List.of(), store.queue().list());
                 assertEquals(2, peer.sessions.get());
@@ -121,6 +130,8 @@ class QueueRunnerTest {
         final java.util.Map<String, String> texts = new java.util.concurrent.ConcurrentHashMap<>();
         /** How long the peer takes to answer the end of the data (a slow receiver). */
         volatile long dataDelayMillis;
+        /** When set, the peer answers the end of the data only once this opens (a receiver as slow as the test wants). */
+        volatile java.util.concurrent.CountDownLatch dataHeld;
 
         CountingPeer() throws Exception {
             Thread.ofVirtual().start(() -> {
@@ -155,6 +166,8 @@ class QueueRunnerTest {
                             arrivals.merge(subject, 1, Integer::sum);
                             texts.put(subject, text.toString());
                             if (dataDelayMillis > 0) Thread.sleep(dataDelayMillis);
+                            var held = dataHeld;
+                            if (held != null) held.await(60, java.util.concurrent.TimeUnit.SECONDS);
                             yield "250 2.0.0 queued\r\n";
                         }
                         case "QUIT" -> "221 bye\r\n";
@@ -252,7 +265,7 @@ class QueueRunnerTest {
                     Duration.ofDays(5), 4, Duration.ofMillis(20), null, java.util.Map.of(), null);
             try (QueueRunner runner = new QueueRunner(store, keys, "mail.a.test", new MxResolver(List.of(dns.address())),
                     InstantSource.system(), settings).start()) {
-                long deadline = System.nanoTime() + 10_000_000_000L;
+                long deadline = System.nanoTime() + 30_000_000_000L;
                 while (System.nanoTime() < deadline && peer.texts.size() < 3) Thread.sleep(20);
             }
             assertTrue(peer.texts.get("checked").contains("; d=a.test; "), peer.texts.get("checked"));
@@ -275,7 +288,7 @@ class QueueRunnerTest {
                     new DeliveryRequest.Outbound("team@local.test", List.of("x@nomail.test"), 0, Optional.of(alice.id()), "local.test"));
             try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
                     InstantSource.system(), QueueRunner.DEFAULTS.withMaxAge(Duration.ofDays(5))).start()) {
-                long deadline = System.nanoTime() + 10_000_000_000L;
+                long deadline = System.nanoTime() + 30_000_000_000L;
                 while (System.nanoTime() < deadline && !store.queue().list().isEmpty()) Thread.sleep(20);
             }
             var aliceInbox = store.mail().mailbox(alice.id(), "INBOX").orElseThrow();
@@ -314,7 +327,7 @@ class QueueRunnerTest {
             }
             try (QueueRunner restarted = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
                     InstantSource.system(), settings).owner("mail.local.test/node-1").start()) {
-                long deadline = System.nanoTime() + 10_000_000_000L;
+                long deadline = System.nanoTime() + 30_000_000_000L;
                 while (System.nanoTime() < deadline && !store.queue().list().isEmpty()) Thread.sleep(20);
                 assertEquals(java.util.Map.of("held", 1), peer.arrivals, "node 1, started again, ended its lease and delivered");
             }
@@ -326,6 +339,10 @@ class QueueRunnerTest {
     /**
      * An attempt longer than the lease (a slow receiver) is never handed to another node while its owner lives: the
      * owner renews its lease, so the other node, polling all the while, does not deliver it a second time.
+     *
+     * <p>The nodes' clock is the test's, moved in steps shorter than the lease, each once the owner has renewed from
+     * it: over four steps the attempt outlasts three leases, and whether a lease runs out depends on the renewals
+     * alone, never on how late a loaded machine runs the owner's renewal thread.
      */
     @Test
     void aLiveOwnerRenewsItsLeaseThroughALongAttempt() throws Exception {
@@ -333,30 +350,55 @@ class QueueRunnerTest {
                 .add("mx.remote.test. 300 IN A 127.0.0.1");
              CountingPeer peer = new CountingPeer();
              EmbeddedStore store = EmbeddedStore.open(dir, InstantSource.system())) {
-            peer.dataDelayMillis = 3000;
+            var release = new java.util.concurrent.CountDownLatch(1);
+            peer.dataHeld = release;
             var settings = new QueueRunner.Settings(peer.server.getLocalPort(), Duration.ofMinutes(1), Duration.ofHours(1),
                     Duration.ofDays(5), 4, Duration.ofMillis(20), null, java.util.Map.of(), null);
             Duration lease = Duration.ofMillis(800);
+            // ahead of the store's clock, so the entry queued below is due at once; whole milliseconds, as the store
+            // keeps a lease's end
+            java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(
+                    Instant.now().plusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+            InstantSource clock = now::get;
             try (QueueRunner a = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
-                    InstantSource.system(), settings).owner("node-a").lease(lease).start()) {
+                    clock, settings).owner("node-a").lease(lease).start()) {
                 byte[] msg = "From: <a@local.test>\r\nSubject: slow\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII);
                 try (BlobStore.BlobWriter w = store.blobs().create()) {
                     w.stream().write(msg);
                     store.mail().deliver(new DeliveryRequest(w.commit(), msg.length, Instant.now(), Set.of(),
                             Optional.of(new DeliveryRequest.Outbound("a@local.test", List.of("b@remote.test"), 0))));
                 }
-                long deadline = System.nanoTime() + 5_000_000_000L;
+                long deadline = System.nanoTime() + 30_000_000_000L;
                 while (System.nanoTime() < deadline && peer.arrivals.isEmpty()) Thread.sleep(10);
                 assertEquals(java.util.Map.of("slow", 1), peer.arrivals, "node A started the attempt");
                 try (QueueRunner b = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
-                        InstantSource.system(), settings).owner("node-b").lease(lease).start()) {
-                    deadline = System.nanoTime() + 10_000_000_000L;
+                        clock, settings).owner("node-b").lease(lease).start()) {
+                    for (int step = 0; step < 4; step++) {
+                        Instant t = now.get().plus(lease.multipliedBy(3).dividedBy(4)); // within the lease A holds
+                        now.set(t);
+                        deadline = System.nanoTime() + 30_000_000_000L;
+                        while (System.nanoTime() < deadline && claimedUntil().isBefore(t.plus(lease))) Thread.sleep(10);
+                        assertFalse(claimedUntil().isBefore(t.plus(lease)), "step " + step + ": node A renewed from " + t);
+                    }
+                    release.countDown();
+                    deadline = System.nanoTime() + 30_000_000_000L;
                     while (System.nanoTime() < deadline && !store.queue().list().isEmpty()) Thread.sleep(20);
                     assertEquals(List.of(), store.queue().list(), "node A's attempt ended with 250");
                     assertEquals(java.util.Map.of("slow", 1), peer.arrivals,
-                            "three seconds at DATA, over three leases of 0.8 s: node B never took the entry over");
+                            "an attempt over three leases long: node B, polling all the while, never took the entry over");
+                } finally {
+                    release.countDown();
                 }
             }
+        }
+    }
+
+    /** The lease end of the one queue entry, as the store's database holds it ({@link Instant#MIN}: none). */
+    private Instant claimedUntil() throws Exception {
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("meta.db"));
+             var q = c.createStatement();
+             var r = q.executeQuery("SELECT claimed_until FROM queue")) {
+            return r.next() ? Instant.ofEpochMilli(r.getLong(1)) : Instant.MIN;
         }
     }
 
@@ -409,7 +451,7 @@ class QueueRunnerTest {
             var inbox = store.mail().mailbox(a.id(), "INBOX").orElseThrow();
             try (QueueRunner runner = new QueueRunner(store, null, "mail.local.test", new MxResolver(List.of(dns.address())),
                     fiveHoursLater, settings).start()) {
-                long deadline = System.nanoTime() + 10_000_000_000L;
+                long deadline = System.nanoTime() + 30_000_000_000L;
                 while (System.nanoTime() < deadline
                         && (store.queue().list().isEmpty() || store.queue().list().getFirst().attempts() < 3)) {
                     Thread.sleep(20);

@@ -131,10 +131,7 @@ class AbuseDefencesTest {
             x.close();
         });
         http.start();
-        int down;
-        try (var s = new java.net.ServerSocket(0)) {
-            down = s.getLocalPort();
-        }
+        int down = org.tegami.testkit.FreePort.pick();
         try {
             for (int port : new int[] {http.getAddress().getPort(), down}) {
                 Path f = dir.resolve("rspamd-" + port + ".toml");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -52,10 +51,7 @@ class DsnDeliveryTest {
         dns.add("a.test. 300 IN MX 10 mail.a.test.").add("mail.a.test. 300 IN A 127.0.0.1")
                 .add("b.test. 300 IN MX 10 mx.b.test.").add("mx.b.test. 300 IN A 127.0.0.1");
         String nameservers = "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n";
-        int aPort;
-        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            aPort = free.getLocalPort();
-        }
+        int aPort = org.tegami.testkit.FreePort.pick(); // A binds it after B starts: nothing else may take it meanwhile
         b = start("b", "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\n"
                 + NONE + nameservers + "[outbound]\nmx_port = " + aPort + "\n");
         a = start("a", "hostname = \"mail.a.test\"\n[listen]\nsmtp = [\"127.0.0.1:" + aPort + "\"]\nsubmission = []\n"

@@ -54,17 +54,34 @@ class FetchTest {
     private Account alice;
     /** A's {@code [store]} and {@code [blobs]} sections, the same for every start of A in one test. */
     private String aBackend;
+    /** How far B's clock runs ahead of the system's: moved to let B's failed-login throttle forget. */
+    private final java.util.concurrent.atomic.AtomicReference<Duration> bAhead =
+            new java.util.concurrent.atomic.AtomicReference<>(Duration.ZERO);
 
     /** The {@code [store]} and {@code [blobs]} sections A (the collecting side) runs on: none, the embedded default. */
     String backend() throws Exception {
         return "";
     }
 
+    /**
+     * What A keeps of its metadata at rest, as text: the embedded store's database file and its write-ahead log (a
+     * fresh row may be only there until a checkpoint).
+     */
+    String atRest(TegamiServer a) throws Exception {
+        StringBuilder out = new StringBuilder();
+        for (String f : List.of("meta.db", "meta.db-wal")) {
+            Path p = a.config().dataDir().resolve(f);
+            if (Files.exists(p)) out.append(new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
+        }
+        if (out.isEmpty()) throw new AssertionError("no meta.db in " + a.config().dataDir());
+        return out.toString();
+    }
+
     @BeforeEach
     void start() throws Exception {
         dns = new TestDnsServer();
         aBackend = backend();
-        b = start("b", "hostname = \"localhost\"\n[listen]\nsmtp = []\nsubmission = []\nsubmissions = []\nmanagesieve = []\n"
+        b = startB("hostname = \"localhost\"\n[listen]\nsmtp = []\nsubmission = []\nsubmissions = []\nmanagesieve = []\n"
                 + "imaps = [\"127.0.0.1:0\"]\npop3s = [\"127.0.0.1:0\"]\nimap = [\"127.0.0.1:0\"]\npop3 = [\"127.0.0.1:0\"]\n"
                 + "[fetch]\nenabled = false\n");
         bob = user(b, "b.test", "bob@b.test", "bob-password");
@@ -79,12 +96,12 @@ class FetchTest {
         dns.close();
     }
 
-    private TegamiServer start(String name, String toml) throws Exception {
-        Path d = dir.resolve(name);
+    private TegamiServer startB(String toml) throws Exception {
+        Path d = dir.resolve("b");
         Files.createDirectories(d);
         Path cfg = d.resolve("tegami.toml");
         Files.writeString(cfg, toml);
-        return TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system());
+        return TegamiServer.start(ConfigLoader.load(cfg), () -> Instant.now().plus(bAhead.get()));
     }
 
     private Path configA(boolean trustB, String extra) throws Exception {
@@ -298,17 +315,24 @@ class FetchTest {
         assertTrue(r.startsWith("0|fetch source "), r);
         Source s = a.store().fetchSources().sources(Optional.empty()).getFirst();
         assertFalse(new String(s.password(), StandardCharsets.ISO_8859_1).contains("bob-password"));
-        byte[] db = Files.readAllBytes(a.config().dataDir().resolve("meta.db"));
-        assertFalse(new String(db, StandardCharsets.ISO_8859_1).contains("bob-password"), "never in the database in clear");
+        String rest = atRest(a);
+        String hex = java.util.HexFormat.of().formatHex("bob-password".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(rest.contains("bob@b.test"), "the source's row is among what was read");
+        assertFalse(rest.contains("bob-password") || rest.contains(hex), "never in the database in clear");
         assertEquals(Optional.empty(), poll(s));
         assertEquals(1, mailbox(a.store(), alice, "INBOX").size());
     }
 
+    /**
+     * B's clock moves a day before each poll, past its failed-login throttle's window: B answers each wrong password
+     * at once instead of after 1, 2, 4 and 8 s (25 s in all). What is tested is A's handling of the refusal.
+     */
     @Test
     void wrongPasswordIsReportedBacksOffAndFiveDisable() throws Exception {
         mailForBob("first", "one");
         Source s = add(imaps("wrong-password"));
         Instant before = Instant.now();
+        bAhead.updateAndGet(d -> d.plusDays(1));
         Optional<String> e = poll(s);
         assertTrue(e.isPresent() && e.get().startsWith("the IMAP server refused the login"), e.toString());
         Source after = a.store().fetchSources().source(s.id()).orElseThrow();
@@ -316,7 +340,10 @@ class FetchTest {
         assertTrue(!after.nextAttempt().isBefore(before.plus(Duration.ofMinutes(1))), "backoff 1 minute: " + after.nextAttempt());
         String list = cli("", "fetch", "list");
         assertTrue(list.contains("failures=1") && list.contains("last-error=\"the IMAP server refused the login"), list);
-        for (int i = 2; i <= 5; i++) poll(s);
+        for (int i = 2; i <= 5; i++) {
+            bAhead.updateAndGet(d -> d.plusDays(1));
+            poll(s);
+        }
         Source disabled = a.store().fetchSources().source(s.id()).orElseThrow();
         assertFalse(disabled.enabled(), "five failed logins in a row disable it");
         assertTrue(disabled.lastError().contains("polling disabled after 5 failed logins"), disabled.lastError());
@@ -327,6 +354,7 @@ class FetchTest {
         assertTrue(cli("", "fetch", "enable", Long.toString(s.id())).startsWith("0|enabled"));
         assertTrue(a.store().fetchSources().source(s.id()).orElseThrow().enabled());
 
+        bAhead.updateAndGet(d -> d.plusDays(1));
         Optional<String> pop = poll(add(pop3s("wrong-password")));
         assertTrue(pop.isPresent() && pop.get().startsWith("the POP3 server refused the login"), pop.toString());
     }

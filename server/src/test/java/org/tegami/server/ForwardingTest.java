@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,10 +65,7 @@ class ForwardingTest {
                 .add("b.test. 300 IN TXT \"v=spf1 ip4:127.0.0.1 -all\"")
                 .add("b.test. 300 IN MX 10 mx.b.test.").add("mx.b.test. 300 IN A 127.0.0.1");
         String nameservers = "[dns]\nnameservers = [\"127.0.0.1:" + dns.address().getPort() + "\"]\n";
-        int aPort;
-        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            aPort = free.getLocalPort();
-        }
+        int aPort = org.tegami.testkit.FreePort.pick(); // A binds it after B starts: nothing else may take it meanwhile
         // B delivers (bounces, forwards) to A's port; A to B's, and so to C listening on 127.0.0.3 at that port
         b = start("b", "hostname = \"mx.b.test\"\n[listen]\nsmtp = [\"127.0.0.1:0\"]\n" + NONE + nameservers
                 + "[outbound]\nmx_port = " + aPort + "\n[inbound]\ntrusted_arc_sealers = [\"a.test\"]\n");

@@ -9,7 +9,6 @@ import static org.tegami.server.MigrateFixture.observe;
 import static org.tegami.server.MigrateFixture.sieve;
 import static org.tegami.server.MigrateFixture.submit;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,10 +43,7 @@ class MigrateBackTest {
         TestPostgres.Database db = TestPostgres.get().newDatabase();
         S3TestServer s3 = S3TestServer.get();
         String bucket = s3.newBucket();
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort(); // nothing listens here: the queued message stays queued
-        }
+        int closed = org.tegami.testkit.FreePort.pick(); // nothing listens here: the queued message stays queued
         Set<String> services = Set.of("smtp", "submission", "imaps", "managesieve");
         try (TestDnsServer dns = new TestDnsServer()) {
             dns.add("b.test. 300 IN MX 10 mx.b.test.").add("mx.b.test. 300 IN A 127.0.0.1");

@@ -10,7 +10,6 @@ import static org.tegami.server.MigrateFixture.sieve;
 import static org.tegami.server.MigrateFixture.submit;
 
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,10 +48,7 @@ class MigrateTest {
         TestPostgres.Database db = TestPostgres.get().newDatabase();
         S3TestServer s3 = S3TestServer.get();
         String bucket = s3.newBucket();
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort(); // nothing listens here once closed: the old node's delivery attempt fails
-        }
+        int closed = org.tegami.testkit.FreePort.pick(); // nothing listens here: the old node's delivery attempt fails
         Set<String> services = Set.of("smtp", "submission", "imaps", "managesieve");
         try (TestDnsServer dns = new TestDnsServer();
              TegamiServer b = TegamiServer.start(ConfigLoader.load(TestConfigs.write(Files.createDirectory(dir.resolve("b")),

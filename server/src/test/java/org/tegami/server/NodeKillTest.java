@@ -127,6 +127,8 @@ class NodeKillTest {
                 Set<String> heldByA = Set.copyOf(holding.held);
                 int bBefore = ackedByB.size();
                 Thread.sleep(2000); // B keeps serving its clients after A is gone
+                // at least one of them acknowledged after the kill (a loaded machine may take longer than 2 s)
+                awaitTrue(() -> ackedByB.size() > bBefore, 30, "node B acknowledged nothing after the kill (seed " + seed + ")");
                 stop.set(true);
                 for (Thread t : load) t.join(30_000);
                 assertTrue(ackedByB.size() > bBefore, "node B acknowledged mail after the kill");

@@ -1,9 +1,9 @@
 package org.tegami.server;
 
 /**
- * {@link SieveDeliveryTest}'s store-heavy cases on the cluster's store, PostgreSQL with an S3 bucket: scripts,
- * mailboxes created on the way, vacation replies and redirects in the queue, the once-only failure notice across a
- * restart, a queue bounce through the user's rules. The two cases that touch no store are not run twice.
+ * {@link SieveDeliveryTest} on the cluster's store, PostgreSQL with an S3 bucket: scripts, mailboxes created on the
+ * way, vacation replies and redirects in the queue, the once-only failure notice across a restart, the site's script
+ * before the user's, a queue bounce through the user's rules. Only the config check runs once, with the embedded test.
  */
 class SieveDeliveryPostgresTest extends SieveDeliveryTest {
     @Override
@@ -11,11 +11,10 @@ class SieveDeliveryPostgresTest extends SieveDeliveryTest {
         return Backend.POSTGRES_S3.toml();
     }
 
-    /** Config checking only: covered by {@link SieveDeliveryTest}. Overridden without {@code @Test}: not run here. */
+    /**
+     * Config loading only: no server starts and no {@code [store]} is read, so here it would repeat the embedded run
+     * exactly. Overridden without {@code @Test}: not run here.
+     */
     @Override
     void aBrokenSiteScriptStopsTheServerWithItsPosition() {}
-
-    /** The same store calls as {@link #theUsersScriptDecidesEachCopy}: covered there. Not run here. */
-    @Override
-    void theSiteScriptRunsBeforeTheUsers() {}
 }

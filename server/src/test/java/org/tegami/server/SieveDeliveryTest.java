@@ -81,10 +81,7 @@ class SieveDeliveryTest {
                 if header :is "x-site" "stamp" { addflag "site-stamped"; }
                 """);
         // replies and redirects go to an MX that refuses connections: they wait in the queue, where the test reads them
-        int closed;
-        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = ss.getLocalPort();
-        }
+        int closed = org.tegami.testkit.FreePort.pick();
         try (org.tegami.testkit.TestDnsServer dns = new org.tegami.testkit.TestDnsServer()) {
         dns.add("sender.test. 300 IN MX 10 mx.sender.test.").add("mx.sender.test. 300 IN A 127.0.0.1")
                 .add("remote.test. 300 IN MX 10 mx.sender.test.");

@@ -1,6 +1,7 @@
 package org.tegami.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,6 +41,16 @@ import org.tegami.testkit.TestPostgres;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoNodesCoordinationTest {
     private static final Duration LEASE = Duration.ofMillis(900);
+    /**
+     * While set, the nodes' time, moved only by the test: a lease then runs out when the test moves the clock, never
+     * because a loaded machine delayed a renewal or a TLS login past a short real-time lease. Otherwise the system's.
+     */
+    private final AtomicReference<Instant> frozen = new AtomicReference<>();
+    private final InstantSource clock = () -> {
+        Instant f = frozen.get();
+        return f != null ? f : Instant.now();
+    };
+    private TestPostgres.Database db;
     private TegamiServer nodeA;
     private TegamiServer nodeB;
     private Account alice;
@@ -46,7 +58,7 @@ class TwoNodesCoordinationTest {
     @BeforeAll
     void nodes(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(TestPostgres.available(), TestPostgres.WHY_MISSING);
-        TestPostgres.Database db = TestPostgres.get().newDatabase();
+        db = TestPostgres.get().newDatabase();
         String shared = "[inbound]\nverify = false\n[limits]\nmessages_per_hour = 2\n[store]\nkind = \"postgresql\"\nurl = \""
                 + db.url() + "\"\nuser = \"" + db.user() + "\"\npassword = \"" + db.password() + "\"\n";
         Set<String> services = Set.of("submissions", "pop3s");
@@ -54,8 +66,8 @@ class TwoNodesCoordinationTest {
         Path b = TestConfigs.write(Files.createDirectory(dir.resolve("b")), services, shared);
         TegamiServer.pop3LeaseTtl = LEASE;
         try {
-            nodeA = TegamiServer.start(ConfigLoader.load(a), InstantSource.system());
-            nodeB = TegamiServer.start(ConfigLoader.load(b), InstantSource.system());
+            nodeA = TegamiServer.start(ConfigLoader.load(a), clock);
+            nodeB = TegamiServer.start(ConfigLoader.load(b), clock);
         } finally {
             TegamiServer.pop3LeaseTtl = MaildropLocks.TTL;
         }
@@ -202,25 +214,49 @@ class TwoNodesCoordinationTest {
     void aMaildropOpenOnOneNodeIsRefusedOnTheOtherUntilItsSessionEndsOrItsLeaseRunsOut() throws Exception {
         String in = "+OK Logged in, 0 messages (0 octets)";
         String locked = "-ERR [IN-USE] Maildrop already locked by another POP3 session";
-        try (Wire a = pop3(nodeA, "alice@example.test", "alice-password", in)) {
+        // whole milliseconds, as the store keeps a lease's end
+        frozen.set(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        try {
+            try (Wire a = pop3(nodeA, "alice@example.test", "alice-password", in)) {
+                pop3(nodeB, "alice@example.test", "alice-password", locked).close();
+                // long past the first lease's end: only node A's renewal (every third of the lease) keeps it held
+                Instant later = frozen.get().plusSeconds(10);
+                frozen.set(later);
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (System.nanoTime() < deadline && leaseUntil().isBefore(later.plus(LEASE))) Thread.sleep(20);
+                assertFalse(leaseUntil().isBefore(later.plus(LEASE)), "node A renewed from the moved clock: " + leaseUntil());
+                pop3(nodeB, "alice@example.test", "alice-password", locked).close();
+                a.send("QUIT");
+                assertEquals("+OK mail.example.test POP3 server signing off (0 messages left)", a.line());
+            }
+            try (Wire b = pop3(nodeB, "alice@example.test", "alice-password", in)) {
+                b.send("QUIT");
+                assertTrue(b.line().startsWith("+OK "));
+            }
+            // A node killed while its session held the maildrop leaves its lease behind: refused until it runs out.
+            Instant now = frozen.get();
+            assertTrue(nodeA.store().coordination().tryAcquire(MaildropLocks.lease(alice.id()), "killed-node/1", now, now.plus(LEASE)));
             pop3(nodeB, "alice@example.test", "alice-password", locked).close();
-            Thread.sleep(LEASE.toMillis() * 2); // node A renews its lease while the session lives
+            frozen.set(now.plus(LEASE).minusMillis(1));
             pop3(nodeB, "alice@example.test", "alice-password", locked).close();
-            a.send("QUIT");
-            assertEquals("+OK mail.example.test POP3 server signing off (0 messages left)", a.line());
+            frozen.set(now.plus(LEASE).plusMillis(1));
+            try (Wire b = pop3(nodeB, "alice@example.test", "alice-password", in)) {
+                b.send("QUIT");
+                assertTrue(b.line().startsWith("+OK "));
+            }
+        } finally {
+            frozen.set(null);
         }
-        try (Wire b = pop3(nodeB, "alice@example.test", "alice-password", in)) {
-            b.send("QUIT");
-            assertTrue(b.line().startsWith("+OK "));
-        }
-        // A node killed while its session held the maildrop leaves its lease behind: refused until the lease runs out.
-        Instant now = Instant.now();
-        assertTrue(nodeA.store().coordination().tryAcquire(MaildropLocks.lease(alice.id()), "killed-node/1", now, now.plus(LEASE)));
-        pop3(nodeB, "alice@example.test", "alice-password", locked).close();
-        Thread.sleep(LEASE.toMillis() + 100);
-        try (Wire b = pop3(nodeB, "alice@example.test", "alice-password", in)) {
-            b.send("QUIT");
-            assertTrue(b.line().startsWith("+OK "));
+    }
+
+    /** When alice's maildrop lease ends, as the shared database holds it ({@link Instant#MIN}: no lease). */
+    private Instant leaseUntil() throws Exception {
+        try (var c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password());
+             var q = c.prepareStatement("SELECT until FROM coord_lease WHERE name = ?")) {
+            q.setString(1, MaildropLocks.lease(alice.id()));
+            try (var r = q.executeQuery()) {
+                return r.next() ? Instant.ofEpochMilli(r.getLong(1)) : Instant.MIN;
+            }
         }
     }
 }

@@ -136,11 +136,11 @@ class ImapRealClientsTest {
                     // folder closed at the end
                 }
             });
-            Thread.sleep(300); // let IDLE start
+            Thread.sleep(300); // let IDLE start (if it starts later, its catch-up reports the delivery as well)
             server.deliver(server.account(ImapTestServer.ALICE), "Subject: ping\r\n\r\nnew\r\n");
-            assertTrue(added.await(5, TimeUnit.SECONDS), "IDLE reported the delivery");
+            assertTrue(added.await(30, TimeUnit.SECONDS), "IDLE reported the delivery");
             assertEquals(4, inbox.getMessageCount());
-            idler.join(5000);
+            idler.join(30_000);
             inbox.close(false);
         } finally {
             store.close();

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,11 +40,7 @@ class AcmeManagerTest {
 
     @Test
     void unreachableCaIsLoggedAndRetriedWhileTheSelfSignedCertificateServes() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            closed = s.getLocalPort();
-        }
+        int closed = org.tegami.testkit.FreePort.pick(); // nothing listens there: the CA is unreachable
         try (TegamiServer server = TegamiServer.start(ConfigLoader.load(config(
                 "acme = \"https://127.0.0.1:" + closed + "/dir\"\n", "http = [\"127.0.0.1:0\"]\n")), InstantSource.system())) {
             AcmeManager acme = server.acme().orElseThrow();

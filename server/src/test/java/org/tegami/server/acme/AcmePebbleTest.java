@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -304,11 +302,9 @@ class AcmePebbleTest {
         }
     }
 
+    /** For Pebble, another process: a port nothing else takes before it binds. */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
+        return org.tegami.testkit.FreePort.pick();
     }
 
     /** A self-signed certificate for Pebble's own HTTPS (localhost), trusted through {@code [tls] acme_ca}. */

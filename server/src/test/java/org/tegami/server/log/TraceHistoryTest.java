@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,10 +36,7 @@ class TraceHistoryTest {
 
     @Test
     void traceFollowsAMessageThroughTheHistoryInTheStore() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort(); // nothing listens there once closed: b.test's MX refuses connections
-        }
+        int closed = org.tegami.testkit.FreePort.pick(); // nothing listens there: b.test's MX refuses connections
         try (TestDnsServer dns = new TestDnsServer()) {
             dns.add("b.test. 300 IN MX 10 mx.b.test.").add("mx.b.test. 300 IN A 127.0.0.1");
             Path cfg = Files.writeString(dir.resolve("tegami.toml"), "hostname = \"mail.a.test\"\ndata_dir = \"d\"\n"

@@ -86,7 +86,7 @@ class MetricsEndpointTest {
 
                 // the server closes its side after the replies: wait until both connections are counted closed
                 String scrape = "";
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (System.nanoTime() < until) {
                     scrape = get(metricsPort, "GET", "/metrics").body();
                     if (scrape.contains("tegami_connections_open{service=\"smtp\"} 0.0\n")

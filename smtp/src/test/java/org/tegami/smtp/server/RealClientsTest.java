@@ -124,7 +124,7 @@ class RealClientsTest {
                 """;
         Process p = new ProcessBuilder("python3", "-c", script, String.valueOf(server.port("submission")), ALICE_PASSWORD)
                 .redirectErrorStream(true).start();
-        boolean done = p.waitFor(20, TimeUnit.SECONDS);
+        boolean done = p.waitFor(60, TimeUnit.SECONDS);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!done) {
             p.destroyForcibly();

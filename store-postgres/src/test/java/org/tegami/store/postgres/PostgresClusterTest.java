@@ -264,10 +264,7 @@ class PostgresClusterTest {
 
     @Test
     void anUnreachableServerIsReportedAtOnceWithoutTheUrlsParameters() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = org.tegami.testkit.FreePort.pick(); // nothing listens there
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/tegami?password=hunter2";
         long start = System.nanoTime();
         StoreException e = assertThrows(StoreException.class, () -> PostgresStore.open(url, "tegami", "",
