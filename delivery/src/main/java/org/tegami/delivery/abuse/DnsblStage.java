@@ -60,7 +60,10 @@ public final class DnsblStage implements Stage {
     @Override
     public Outcome apply(InboundMessage message, AccountId recipient, Outcome.Deliver sofar) {
         if (zones.isEmpty() || message.submitter().isPresent()) return sofar;
-        Optional<Listing> listed = message.memo().get(key, () -> lookup(message.clientIp()));
+        Optional<Listing> listed = message.memo().get(key, () -> {
+            org.tegami.store.ReadGroup.pause(); // DNS follows, up to its budget: no database connection waits idle
+            return lookup(message.clientIp());
+        });
         if (listed.isEmpty()) return sofar;
         // RFC 5782: a listed client is refused; the reply names the list so its operator knows whom to ask
         return new Outcome.Refuse(554, "5.7.1", "Client host " + message.clientIp().getHostAddress()

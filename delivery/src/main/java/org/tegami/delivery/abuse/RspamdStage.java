@@ -104,6 +104,7 @@ public final class RspamdStage implements Stage {
 
     /** rspamd's verdict, or empty when it could not be had (logged). */
     Optional<RspamdResponse> check(InboundMessage message) {
+        org.tegami.store.ReadGroup.pause(); // rspamd answers within its timeout: no database connection waits idle
         Future<RspamdResponse> f = threads.submit(() -> ask(message));
         try {
             return Optional.of(f.get(timeout.toMillis(), TimeUnit.MILLISECONDS));

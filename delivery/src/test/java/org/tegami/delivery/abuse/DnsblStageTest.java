@@ -112,4 +112,23 @@ class DnsblStageTest {
             assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "bounded by the query timeout");
         }
     }
+
+    /** A database connection a read group holds is given back before the DNS lookups, not held through their timeouts. */
+    @Test
+    void theReadGroupsConnectionIsNotHeldThroughTheLookups() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer()) {
+            DnsblStage stage = stage(dns.address(), Duration.ofSeconds(2), "zen.example");
+            boolean[] closed = {false};
+            org.tegami.store.ReadGroup.run(() -> {
+                org.tegami.store.ReadGroup.current().hold("store", () -> (AutoCloseable) () -> closed[0] = true);
+                try {
+                    stage.apply(from("192.0.2.1"), ALICE, Outcome.Deliver.INBOX);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                assertTrue(closed[0], "released before the lookup");
+                return null;
+            });
+        }
+    }
 }

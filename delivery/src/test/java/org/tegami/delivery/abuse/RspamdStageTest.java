@@ -145,4 +145,23 @@ class RspamdStageTest {
                     nonsense.substring(0, Math.min(40, nonsense.length())));
         }
     }
+
+    /** A database connection a read group holds is given back before rspamd is asked, not held through its timeout. */
+    @Test
+    void theReadGroupsConnectionIsNotHeldWhileRspamdAnswers() throws Exception {
+        URI base = start();
+        answer.set(checkv2("no action", 0));
+        RspamdStage stage = stage(base, true, Duration.ofSeconds(10));
+        boolean[] closed = {false};
+        org.tegami.store.ReadGroup.run(() -> {
+            org.tegami.store.ReadGroup.current().hold("store", () -> (AutoCloseable) () -> closed[0] = true);
+            try {
+                stage.apply(message(), ALICE, Outcome.Deliver.INBOX);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            assertTrue(closed[0], "released before the request");
+            return null;
+        });
+    }
 }
