@@ -86,14 +86,8 @@ class MigrateAllTablesTest {
     void everyColumnOfEveryTableArrivesAndNewIdsComeAfter() throws Exception {
         Assumptions.assumeTrue(TestPostgres.available(), TestPostgres.WHY_MISSING);
         TestPostgres.Database db = TestPostgres.get().newDatabase();
-        Path oldCfg = TestConfigs.write(Files.createDirectory(dir.resolve("old")), Set.of(), "");
-        Path newCfg = TestConfigs.write(Files.createDirectory(dir.resolve("new")), Set.of(), "[store]\nkind = \"postgresql\"\n"
-                + "url = \"" + db.url() + "\"\nuser = \"" + db.user() + "\"\npassword = \"" + db.password() + "\"\n");
-        Path data = dir.resolve("old/d");
-        Stores.openEmbedded(data, InstantSource.system(), l -> { }).close();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db")); Statement s = c.createStatement()) {
-            for (String row : ROWS) s.executeUpdate(row);
-        }
+        MigrateFixture.Installations at = MigrateFixture.embeddedRowsAndPostgres(dir, db, ROWS);
+        Path oldCfg = at.oldConfig(), newCfg = at.newConfig(), data = at.oldData();
         String[] r = MigrateFixture.cli("", "migrate", "--from", oldCfg.toString(), "--config", newCfg.toString());
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("migrate: blob_index 1/1\n"), "only the index of a named blob: " + r[1]);
@@ -160,14 +154,8 @@ class MigrateAllTablesTest {
     void anInterruptedMigrationResumesSkippingWhatArrivedAndEveryRowArrivesOnce() throws Exception {
         Assumptions.assumeTrue(TestPostgres.available(), TestPostgres.WHY_MISSING);
         TestPostgres.Database db = TestPostgres.get().newDatabase();
-        Path oldCfg = TestConfigs.write(Files.createDirectory(dir.resolve("old")), Set.of(), "");
-        Path newCfg = TestConfigs.write(Files.createDirectory(dir.resolve("new")), Set.of(), "[store]\nkind = \"postgresql\"\n"
-                + "url = \"" + db.url() + "\"\nuser = \"" + db.user() + "\"\npassword = \"" + db.password() + "\"\n");
-        Path data = dir.resolve("old/d");
-        Stores.openEmbedded(data, InstantSource.system(), l -> { }).close();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db")); Statement s = c.createStatement()) {
-            for (String row : ROWS) s.executeUpdate(row);
-        }
+        MigrateFixture.Installations at = MigrateFixture.embeddedRowsAndPostgres(dir, db, ROWS);
+        Path oldCfg = at.oldConfig(), newCfg = at.newConfig(), data = at.oldData();
         String[] r = MigrateFixture.cli("", "migrate", "--resume", "--from", oldCfg.toString(), "--config", newCfg.toString());
         assertEquals(List.of("1", "tegami: --resume: the target database has no Tegami schema, so nothing to resume: run"
                 + " without --resume\n"), List.of(r[0], r[2]));

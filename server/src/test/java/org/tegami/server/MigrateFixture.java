@@ -239,4 +239,41 @@ final class MigrateFixture {
             System.setOut(out);
         }
     }
+
+    /** An old embedded installation in {@code dir/old} holding {@code rows}, and a new one on {@code db} in {@code dir/new}. */
+    record Installations(java.nio.file.Path oldConfig, java.nio.file.Path newConfig, java.nio.file.Path oldData) {}
+
+    static Installations embeddedRowsAndPostgres(java.nio.file.Path dir, org.tegami.testkit.TestPostgres.Database db,
+                                                 List<String> rows) throws Exception {
+        java.nio.file.Path oldCfg = TestConfigs.write(java.nio.file.Files.createDirectory(dir.resolve("old")), java.util.Set.of(), "");
+        java.nio.file.Path newCfg = TestConfigs.write(java.nio.file.Files.createDirectory(dir.resolve("new")), java.util.Set.of(),
+                "[store]\nkind = \"postgresql\"\nurl = \"" + db.url() + "\"\nuser = \"" + db.user() + "\"\npassword = \""
+                        + db.password() + "\"\n");
+        java.nio.file.Path data = dir.resolve("old/d");
+        Stores.openEmbedded(data, java.time.InstantSource.system(), l -> { }).close();
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db")); var st = c.createStatement()) {
+            for (String row : rows) st.executeUpdate(row);
+        }
+        return new Installations(oldCfg, newCfg, data);
+    }
+
+    /**
+     * Fills a running server the way users would (two SMTP deliveries, one {@code large}, IMAP, a Sieve script, a
+     * submission whose remote copy the refusing MX leaves queued), and waits for that entry's first attempt.
+     */
+    static List<org.tegami.store.QueueEntry> fillAndQueue(TegamiServer old, byte[] large) throws Exception {
+        Wire.smtp(old.port("smtp"), "From: <bob@example.org>\r\nSubject: small\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII));
+        Wire.smtp(old.port("smtp"), large);
+        fill(old.port("imaps"));
+        sieve(old.port("managesieve"), true);
+        submit(old.port("submission"));
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline && (old.store().queue().list().isEmpty()
+                || old.store().queue().list().getFirst().attempts() == 0)) {
+            Thread.sleep(50);
+        }
+        List<org.tegami.store.QueueEntry> queued = old.store().queue().list();
+        assertEquals(1, queued.size());
+        return queued;
+    }
 }

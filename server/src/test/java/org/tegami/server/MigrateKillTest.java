@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -36,13 +35,9 @@ class MigrateKillTest {
     void aKilledMigrationResumesAndTheStoreServesTheSameData() throws Exception {
         Assumptions.assumeTrue(TestPostgres.available(), TestPostgres.WHY_MISSING);
         TestPostgres.Database db = TestPostgres.get().newDatabase();
-        Path oldCfg = TestConfigs.write(Files.createDirectory(dir.resolve("old")), Set.of(), "");
-        Path newCfg = TestConfigs.write(Files.createDirectory(dir.resolve("new")), Set.of(), "[store]\nkind = \"postgresql\"\n"
-                + "url = \"" + db.url() + "\"\nuser = \"" + db.user() + "\"\npassword = \"" + db.password() + "\"\n");
-        Path data = dir.resolve("old/d");
-        Stores.openEmbedded(data, InstantSource.system(), l -> { }).close();
+        MigrateFixture.Installations at = MigrateFixture.embeddedRowsAndPostgres(dir, db, MigrateAllTablesTest.ROWS);
+        Path oldCfg = at.oldConfig(), newCfg = at.newConfig(), data = at.oldData();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("meta.db")); Statement s = c.createStatement()) {
-            for (String row : MigrateAllTablesTest.ROWS) s.executeUpdate(row);
             s.executeUpdate("INSERT INTO trace_line(id, time, text) WITH RECURSIVE n(i) AS (SELECT 100 UNION ALL SELECT i + 1"
                     + " FROM n WHERE i < " + (99 + LINES) + ") SELECT i, 1700000000000 + i, 'line ' || i FROM n");
         }

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tegami.server.MigrateFixture.appendGetsTheNextUid;
 import static org.tegami.server.MigrateFixture.cli;
-import static org.tegami.server.MigrateFixture.fill;
 import static org.tegami.server.MigrateFixture.observe;
-import static org.tegami.server.MigrateFixture.sieve;
-import static org.tegami.server.MigrateFixture.submit;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -82,18 +79,7 @@ class MigrateTest {
                 assertEquals("0", cli("", "alias", "add", "postmaster@example.test", "alice@example.test", "--config", oldCfg.toString())[0]);
                 dkim = new org.tegami.mailauth.dkim.DkimKeys(old.config().dataDir()).generate("example.test");
 
-                Wire.smtp(old.port("smtp"), "From: <bob@example.org>\r\nSubject: small\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII));
-                Wire.smtp(old.port("smtp"), large);
-                fill(old.port("imaps"));
-                sieve(old.port("managesieve"), true);
-                submit(old.port("submission"));
-                long deadline = System.nanoTime() + 20_000_000_000L;
-                while (System.nanoTime() < deadline && (old.store().queue().list().isEmpty()
-                        || old.store().queue().list().getFirst().attempts() == 0)) {
-                    Thread.sleep(50);
-                }
-                queuedBefore = old.store().queue().list();
-                assertEquals(1, queuedBefore.size());
+                queuedBefore = MigrateFixture.fillAndQueue(old, large);
                 assertEquals(1, queuedBefore.getFirst().attempts(), "tried once, the MX refused: queued for later");
                 observe(old.port("imaps"), old.port("managesieve")); // claims \Recent (RFC 3501 §2.3.2), as a client would have
                 before = observe(old.port("imaps"), old.port("managesieve"));
