@@ -30,7 +30,15 @@ public final class RecipientResolver {
         this.accounts = accounts;
     }
 
+    /**
+     * What {@code rcpt} is here. Its lookups (domain, user, aliases and their expansion) are one group of reads: on
+     * PostgreSQL one read transaction, where each was one of its own.
+     */
     public Recipient resolve(EmailAddress rcpt) {
+        return org.tegami.store.ReadGroup.run(() -> resolveNow(rcpt));
+    }
+
+    private Recipient resolveNow(EmailAddress rcpt) {
         if (!accounts.isLocalDomain(rcpt.domain())) return new Recipient.Remote();
         Optional<Expansion> found = exact(rcpt);
         if (found.isEmpty()) found = rcpt.withoutDetail(SUBADDRESS_SEPARATOR).flatMap(this::exact);
@@ -50,6 +58,10 @@ public final class RecipientResolver {
      * that delivers to this account: the addresses an authenticated user may send as.
      */
     public boolean mayUseSender(Account account, EmailAddress from) {
+        return org.tegami.store.ReadGroup.run(() -> mayUseSenderNow(account, from));
+    }
+
+    private boolean mayUseSenderNow(Account account, EmailAddress from) {
         List<EmailAddress> candidates = new ArrayList<>(List.of(from));
         from.withoutDetail(SUBADDRESS_SEPARATOR).ifPresent(candidates::add);
         for (EmailAddress a : candidates) {

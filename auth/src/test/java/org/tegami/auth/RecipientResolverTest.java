@@ -214,4 +214,29 @@ class RecipientResolverTest {
         assertFalse(resolver.mayUseSender(alice, a("alice@remote.test")));
         assertFalse(resolver.mayUseSender(bob, a("alice+bob@example.test")));
     }
+
+    /** Every lookup of one resolution, alias expansion included, is made in one group of reads (one transaction on PostgreSQL). */
+    @Test
+    void oneResolutionReadsInOneGroup() {
+        acc.putAlias("team@example.test", java.util.List.of("alice@example.test", "bob@example.test", "carol@other.test"));
+        java.util.List<Object> groups = new java.util.ArrayList<>();
+        AccountStore seen = (AccountStore) java.lang.reflect.Proxy.newProxyInstance(AccountStore.class.getClassLoader(),
+                new Class<?>[] {AccountStore.class}, (proxy, method, args) -> {
+                    groups.add(java.util.Objects.requireNonNullElse(org.tegami.store.ReadGroup.current(), "none"));
+                    try {
+                        return method.invoke(acc, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        RecipientResolver r = new RecipientResolver(seen);
+        assertEquals(local(alice, bob, carol), r.resolve(a("team@example.test")));
+        assertTrue(groups.size() >= 4, "domain, user, alias and the targets were looked up: " + groups.size());
+        assertEquals(1, new java.util.HashSet<>(groups).size(), "one group: " + groups);
+        assertTrue(groups.getFirst() instanceof org.tegami.store.ReadGroup, "a group, not reads of their own");
+        groups.clear();
+        assertTrue(r.mayUseSender(alice, a("team@example.test")));
+        assertEquals(1, new java.util.HashSet<>(groups).size(), "one group: " + groups);
+        assertTrue(groups.getFirst() instanceof org.tegami.store.ReadGroup, "a group, not reads of their own");
+    }
 }
