@@ -14,8 +14,9 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * An HTTP proxy on loopback in front of a real S3 server that forwards every request and writes it down
- * ({@code METHOD path [range]}), so tests can count what an operation costs in requests.
+ * An HTTP proxy on loopback in front of a real S3 server that writes every request down ({@code METHOD path
+ * [range]}), so tests can count what an operation costs in requests, and forwards it, or answers chosen ones with
+ * {@code 503 SlowDown} (S3's throttling answer) before they reach the server.
  */
 final class CountingS3Proxy implements AutoCloseable {
     private static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "expect", "connection", "upgrade",
@@ -24,14 +25,27 @@ final class CountingS3Proxy implements AutoCloseable {
     private final HttpServer server;
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<String> requests = new ArrayList<>();
+    /** Requests since the start, refused ones too (not reset by {@link #take}). */
+    private int numbered;
 
     CountingS3Proxy(URI target) throws IOException {
+        this(target, n -> false);
+    }
+
+    /** With {@code refuse} told each request's number (from 1): true answers it 503 SlowDown instead of forwarding. */
+    CountingS3Proxy(URI target, java.util.function.IntPredicate refuse) throws IOException {
         server = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", ex -> {
             try (ex) {
                 String range = ex.getRequestHeaders().getFirst("Range");
+                int n;
                 synchronized (requests) {
                     requests.add(ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath() + (range == null ? "" : " " + range));
+                    n = ++numbered;
+                }
+                if (refuse.test(n)) {
+                    slowDown(ex);
+                    return;
                 }
                 forward(target, ex);
             } catch (InterruptedException e) {
@@ -53,6 +67,15 @@ final class CountingS3Proxy implements AutoCloseable {
             requests.clear();
             return out;
         }
+    }
+
+    private static void slowDown(HttpExchange ex) throws IOException {
+        byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
+                + "<Message>Please reduce your request rate.</Message></Error>").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ex.getRequestBody().readAllBytes();
+        ex.getResponseHeaders().add("Content-Type", "application/xml");
+        ex.sendResponseHeaders(503, body.length);
+        ex.getResponseBody().write(body);
     }
 
     private void forward(URI target, HttpExchange ex) throws IOException, InterruptedException {
