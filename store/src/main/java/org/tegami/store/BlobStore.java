@@ -59,6 +59,13 @@ public interface BlobStore {
                 open(message.blob(), 0, length < 0 ? -1 : end - prefix.length));
     }
 
+    /** {@code length} bytes of {@code data} from {@code offset} (-1: to the end), cut at its end: a range of an inline blob. */
+    static InputStream slice(byte[] data, long offset, long length) {
+        int from = (int) Math.min(offset, data.length);
+        int n = length < 0 ? data.length - from : (int) Math.min(length, data.length - from);
+        return new java.io.ByteArrayInputStream(data, from, n);
+    }
+
     private static InputStream limited(InputStream in, long length) {
         return new java.io.FilterInputStream(in) {
             private long remaining = length;

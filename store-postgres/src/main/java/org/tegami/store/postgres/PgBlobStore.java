@@ -237,7 +237,7 @@ final class PgBlobStore implements BlobStore {
     @Override
     public InputStream open(BlobId id, long offset, long length) throws IOException {
         byte[] held = held(id);
-        if (held != null) return slice(held, offset, length);
+        if (held != null) return BlobStore.slice(held, offset, length);
         Hold h = holds.get(id.hex());
         // no database read while the inbound pipeline works on a message (a stage may read it on a thread of its own)
         if (h != null && h.inObjects) return objects.get(id.hex(), offset, length);
@@ -251,15 +251,9 @@ final class PgBlobStore implements BlobStore {
         if (!row.found()) throw new NoSuchFileException("blob " + id);
         if (row.data() != null) {
             recent.put(id.hex(), row.data());
-            return slice(row.data(), offset, length);
+            return BlobStore.slice(row.data(), offset, length);
         }
         return objects.get(id.hex(), offset, length);
-    }
-
-    private static InputStream slice(byte[] data, long offset, long length) {
-        int from = (int) Math.min(offset, data.length);
-        int n = length < 0 ? data.length - from : (int) Math.min(length, data.length - from);
-        return new java.io.ByteArrayInputStream(data, from, n);
     }
 
     @Override

@@ -248,11 +248,7 @@ final class FileBlobStore implements BlobStore {
                 return rs.next() ? rs.getBytes(1) : null;
             }
         });
-        if (data != null) {
-            int from = (int) Math.min(offset, data.length);
-            int n = length < 0 ? data.length - from : (int) Math.min(length, data.length - from);
-            return new java.io.ByteArrayInputStream(data, from, n);
-        }
+        if (data != null) return BlobStore.slice(data, offset, length);
         try {
             return objects.get(id.hex(), offset, length);
         } catch (java.nio.file.NoSuchFileException e) {
