@@ -83,12 +83,11 @@ public final class LocalDelivery {
                         badPrefix.accept(o.getKey());
                         p = HeaderPrefix.NONE;
                     }
-                    // a Sieve editheader copy (RFC 5293) is its own blob, the stages' lines already in its header
-                    Optional<DeliveryRequest.Own> own = d.rules().flatMap(Outcome.Rules::edited);
-                    if (own.isPresent()) p = HeaderPrefix.NONE;
-                    for (Outcome.Copy c : d.copies()) local.add(new DeliveryRequest.Recipient(o.getKey(), c.target(), c.flags(), p, own));
+                    for (Outcome.Copy c : d.copies()) {
+                        local.add(recipient(o.getKey(), c.target(), c.flags(), p, c.edit()));
+                    }
                     if (d.rules().isPresent()) {
-                        redirect(message, o.getKey(), d, p, own, skipBytes, local, outbounds);
+                        redirect(message, o.getKey(), d, p, skipBytes, local, outbounds);
                         followups.put(o.getKey(), d.rules().get().followups());
                     }
                 }
@@ -99,39 +98,80 @@ public final class LocalDelivery {
     }
 
     /**
+     * One stored copy: the shared blob with the stages' lines ({@code p}) and the edit's added fields in front, or the
+     * edit's own blob (RFC 5293: the stages' lines are already in its header).
+     */
+    private static DeliveryRequest.Recipient recipient(AccountId account, DeliveryRequest.Target target, Set<String> flags,
+                                                       HeaderPrefix p, Outcome.Edit edit) {
+        return switch (edit) {
+            case Outcome.Edit.Rewritten r -> new DeliveryRequest.Recipient(account, target, flags, HeaderPrefix.NONE,
+                    Optional.of(r.own()));
+            case Outcome.Edit.Prefix x -> {
+                HeaderPrefix q = p;
+                if (!x.fields().isEmpty()) {
+                    try {
+                        q = HeaderPrefix.of(x.fields()).plus(p);
+                    } catch (IllegalArgumentException e) {
+                        LOG.log(Level.WARNING, "editheader fields for account " + account + " not stored: " + e.getMessage());
+                    }
+                }
+                yield new DeliveryRequest.Recipient(account, target, flags, q, Optional.empty());
+            }
+        };
+    }
+
+    /**
      * Sieve {@code redirect} (RFC 5228 §4.2): a local address gets a copy in its INBOX (its own rules do not run
      * again, so two users' redirects cannot chase each other); a remote one goes through the forwarder as the user's
      * forward (SRS, ARC, loop checks, the hourly limit). A redirect the forwarder refuses (a loop, mail DMARC says to
      * reject) or that names nobody keeps a copy for the user instead: nothing is lost to a redirect.
      */
-    private void redirect(InboundMessage m, AccountId account, Outcome.Deliver d, HeaderPrefix p,
-                          Optional<DeliveryRequest.Own> own, long skipBytes,
+    private void redirect(InboundMessage m, AccountId account, Outcome.Deliver d, HeaderPrefix p, long skipBytes,
                           List<DeliveryRequest.Recipient> local, List<DeliveryRequest.Outbound> outbounds) {
         Optional<EmailAddress> user = store.accounts().user(account).map(Account::address);
-        for (String target : d.rules().get().redirects()) {
+        for (Outcome.Redirect rd : d.rules().get().redirects()) {
+            String target = rd.address();
             Optional<EmailAddress> to = EmailAddress.parse(target);
             boolean done = false;
             if (to.isPresent() && user.isPresent()) {
                 if (localDomain.test(to.get().domain())) {
                     Set<AccountId> accounts = localAccounts.apply(to.get());
-                    for (AccountId a : accounts) local.add(new DeliveryRequest.Recipient(a, DeliveryRequest.Target.INBOX, Set.of(), p, own));
+                    for (AccountId a : accounts) local.add(recipient(a, DeliveryRequest.Target.INBOX, Set.of(), p, rd.edit()));
                     done = !accounts.isEmpty();
                 } else if (forwarder != null) {
-                    switch (forwarder.forward(m, user.get(), "sieve:" + account.value(), List.of(to.get().toString()), skipBytes)) {
-                        case Forwarder.Result.Queue q -> {
-                            outbounds.add(q.outbound());
-                            done = true;
+                    Optional<Forwarder.Sent> sent = sent(rd.edit(), skipBytes);
+                    if (sent.isPresent()) {
+                        switch (forwarder.forward(m, user.get(), "sieve:" + account.value(), List.of(to.get().toString()),
+                                sent.get())) {
+                            case Forwarder.Result.Queue q -> {
+                                outbounds.add(q.outbound());
+                                done = true;
+                            }
+                            case Forwarder.Result.Refused x -> LOG.log(Level.INFO, "Sieve redirect of " + user.get() + " to "
+                                    + target + " refused: " + x.refuse().text());
                         }
-                        case Forwarder.Result.Refused x -> LOG.log(Level.INFO, "Sieve redirect of " + user.get() + " to "
-                                + target + " refused: " + x.refuse().text());
                     }
                 }
             }
             if (!done) {
                 LOG.log(Level.INFO, "Sieve redirect of account " + account + " to '" + target + "' not possible; kept in the INBOX");
-                local.add(new DeliveryRequest.Recipient(account, DeliveryRequest.Target.INBOX, d.flags(), p, own));
+                local.add(recipient(account, DeliveryRequest.Target.INBOX, d.flags(), p, rd.edit()));
             }
         }
+    }
+
+    /**
+     * What a remote redirect sends (RFC 5293 §7: the message with the header as it was when the redirect ran): the
+     * shared blob after our Return-Path line, with the fields the script added at the top in front; or a blob of its
+     * own with the edited header, without the stages' lines and our Return-Path line (they are for local copies).
+     * Empty when that blob could not be written: the user then keeps the copy.
+     */
+    private Optional<Forwarder.Sent> sent(Outcome.Edit edit, long skipBytes) {
+        return switch (edit) {
+            case Outcome.Edit.Prefix x -> Optional.of(Forwarder.Sent.shared(skipBytes, x.fields()));
+            case Outcome.Edit.Rewritten r -> r.forRemote().apply(skipBytes)
+                    .map(o -> Forwarder.Sent.own(o, () -> store.blobs().open(o.blob())));
+        };
     }
 
     /**

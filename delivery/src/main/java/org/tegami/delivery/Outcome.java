@@ -64,34 +64,68 @@ public sealed interface Outcome {
         }
     }
 
-    /** One stored copy of the message for a recipient. */
-    record Copy(Target target, Set<String> flags) {
+    /** One stored copy of the message for a recipient, with the header its user's rules left for it. */
+    record Copy(Target target, Set<String> flags, Edit edit) {
         public Copy {
             flags = Set.copyOf(flags);
+        }
+
+        /** The message as the stages left it. */
+        public Copy(Target target, Set<String> flags) {
+            this(target, flags, Edit.NONE);
         }
     }
 
     /**
+     * How one copy's header differs from the message as the stages left it, after Sieve editheader (RFC 5293 §7: each
+     * action stores or sends the message with the header fields as they were when it ran).
+     */
+    sealed interface Edit {
+        /** Not edited. */
+        Edit NONE = new Prefix(List.of());
+
+        /**
+         * Fields added at the top, each one a header prefix may hold: stored as lines in front of the stages' lines
+         * (complete fields without their final CRLF), sent in front of the message when redirected.
+         */
+        record Prefix(List<String> fields) implements Edit {
+            public Prefix {
+                fields = List.copyOf(fields);
+            }
+        }
+
+        /**
+         * Any other edit: a committed blob with the edited header (the stages' lines in it) and the original body, for
+         * storing; {@code forRemote} writes the blob a remote redirect sends, given the bytes at the start of the
+         * shared blob that are not sent on (our Return-Path line): the edited header without the stages' lines and
+         * without that line, then the body. Empty when that blob could not be written.
+         */
+        record Rewritten(Own own, java.util.function.LongFunction<Optional<Own>> forRemote) implements Edit {}
+    }
+
+    /** A Sieve redirect (RFC 5228 §4.2) and the header as it was when it ran. */
+    record Redirect(String address, Edit edit) {}
+
+    /**
      * What the user's rules (Sieve) asked for one recipient beyond the default delivery.
      *
-     * @param copies    the copies to store (RFC 5228 keep and fileinto, the implicit keep); none when discarded or only
-     *                  redirected
-     * @param redirects addresses to send the message on to (RFC 5228 §4.2), through the forwarder
+     * @param copies    the copies to store (RFC 5228 keep and fileinto, the implicit keep), each with its header; none
+     *                  when discarded or only redirected
+     * @param redirects addresses to send the message on to (RFC 5228 §4.2), through the forwarder, each with its header
      * @param followups what to do once the delivery is stored: replies to queue, notices to the user, marks to record
-     * @param edited    the recipient's own copy when their script edited the header (RFC 5293) beyond what a header
-     *                  prefix can hold: a committed blob with the edited header (the stages' lines in it) and the
-     *                  original body, stored for every copy and local redirect of theirs instead of the shared blob
      */
-    record Rules(List<Copy> copies, List<String> redirects, List<Followup> followups, Optional<Own> edited) {
+    record Rules(List<Copy> copies, List<Redirect> redirects, List<Followup> followups) {
         public Rules {
             copies = List.copyOf(copies);
             redirects = List.copyOf(redirects);
             followups = List.copyOf(followups);
         }
 
-        /** Over the shared blob. */
-        public Rules(List<Copy> copies, List<String> redirects, List<Followup> followups) {
-            this(copies, redirects, followups, Optional.empty());
+        /** The own blob of the first copy or redirect whose header was rewritten, if any. */
+        public Optional<Own> edited() {
+            for (Copy c : copies) if (c.edit() instanceof Edit.Rewritten r) return Optional.of(r.own());
+            for (Redirect r : redirects) if (r.edit() instanceof Edit.Rewritten w) return Optional.of(w.own());
+            return Optional.empty();
         }
     }
 

@@ -15,6 +15,9 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -137,8 +140,10 @@ public final class UserRulesStage implements Stage {
                 limits.bodyBytes()), message.size() + raw.length - Math.min(raw.length, headLength(message)));
         Context context = new Context(account.get(), SpamStage.score(message, recipient));
 
-        Map<DeliveryRequest.Target, Set<String>> copies = new LinkedHashMap<>();
-        List<String> redirects = new ArrayList<>();
+        // RFC 5293 §7: an action that stores or sends the message does so with the header fields as they are when it
+        // runs (a fileinto before a deleteheader stores the field); the implicit keep, at the end, with the last ones
+        Map<DeliveryRequest.Target, Pending> copies = new LinkedHashMap<>();
+        List<Pending> redirects = new ArrayList<>();
         List<HeaderField> original = view.headers();
         List<HeaderField> header = original; // as the scripts so far left it: each script sees the one before's edits
         boolean implicitKeep = true;
@@ -155,11 +160,12 @@ public final class UserRulesStage implements Stage {
             }
             implicitKeep &= r.implicitKeep();
             keepFlags.addAll(flags(r.keepFlags()));
-            for (Action a : r.actions()) {
-                switch (a) {
-                    case Action.Keep k -> add(copies, sofar.target(), union(sofar.flags(), flags(k.flags())));
-                    case Action.FileInto f -> add(copies, target(f), union(sofar.flags(), flags(f.flags())));
-                    case Action.Redirect rd -> redirects.add(rd.address());
+            for (int i = 0; i < r.actions().size(); i++) {
+                List<HeaderField> state = r.state(i).fields();
+                switch (r.actions().get(i)) {
+                    case Action.Keep k -> add(copies, sofar.target(), union(sofar.flags(), flags(k.flags())), state);
+                    case Action.FileInto f -> add(copies, target(f), union(sofar.flags(), flags(f.flags())), state);
+                    case Action.Redirect rd -> redirects.add(new Pending(rd.address(), Set.of(), state));
                     case Action.Discard d -> { }
                     case Action.Reject rj -> {
                         return refuse(rj.reason());
@@ -167,7 +173,7 @@ public final class UserRulesStage implements Stage {
                     case Action.Ereject ej -> {
                         return refuse(ej.reason());
                     }
-                    case Action.Vacation v -> vacation(message, account.get(), v, raw, followups);
+                    case Action.Vacation v -> vacation(account.get(), v, state, followups);
                 }
             }
             header = r.headers().fields();
@@ -178,24 +184,74 @@ public final class UserRulesStage implements Stage {
                 followups.add(new Outcome.Followup.AfterCommit(() -> store.sieve().mark(recipient, key, now, until)));
             }
         }
-        if (implicitKeep) add(copies, sofar.target(), union(sofar.flags(), keepFlags));
+        if (implicitKeep) add(copies, sofar.target(), union(sofar.flags(), keepFlags), header);
+
+        Edits edits = new Edits(message, raw, sofar, original);
+        Set<List<HeaderField>> states = new LinkedHashSet<>();
+        for (Pending c : copies.values()) states.add(c.state());
+        for (Pending r : redirects) states.add(r.state());
+        long rewritten = states.stream().filter(st -> !st.equals(original) && asPrefix(original, st, sofar).isEmpty()).count();
+        List<HeaderField> end = header;
+        boolean collapse = rewritten > MAX_REWRITTEN;
+        if (collapse) {
+            // each rewritten state is a blob as large as the message: past the bound, every copy gets the last state
+            LOG.log(Level.INFO, "Sieve script of " + account.get().address() + " left " + rewritten + " different edited"
+                    + " headers on blob " + message.blob() + "; more than " + MAX_REWRITTEN + ", every copy gets the last one");
+        }
         List<Outcome.Copy> out = new ArrayList<>();
-        copies.forEach((t, f) -> out.add(new Outcome.Copy(t, f)));
-        if (header.equals(original) || out.isEmpty() && redirects.isEmpty()) {
-            return sofar.withRules(new Outcome.Rules(out, redirects, followups));
+        copies.forEach((t, c) -> out.add(new Outcome.Copy(t, c.flags(), edits.of(collapse ? end : c.state()))));
+        List<Outcome.Redirect> sent = new ArrayList<>();
+        for (Pending r : redirects) sent.add(new Outcome.Redirect(r.address(), edits.of(collapse ? end : r.state())));
+        return sofar.withRules(new Outcome.Rules(out, sent, followups));
+    }
+
+    /**
+     * The most different header states one recipient's copies may need a blob of their own for (each the size of the
+     * message, counted for the quota); a script that leaves more (a fileinto after each of many deleteheaders) has every
+     * copy stored with the header as the scripts left it at the end: one blob. A remote redirect of a rewritten state
+     * writes one more blob (without our local lines), so at most twice this many per recipient.
+     */
+    static final int MAX_REWRITTEN = 4;
+
+    /** A copy (or a redirect, {@code address} in place of a target) before its header state is turned into an edit. */
+    private record Pending(String address, Set<String> flags, List<HeaderField> state) {}
+
+    /** The edits of one recipient's header states: identical states share one edit and one blob. */
+    private final class Edits {
+        private final InboundMessage message;
+        private final byte[] raw;
+        private final Outcome.Deliver sofar;
+        private final List<HeaderField> original;
+        private final Map<List<HeaderField>, Outcome.Edit> done = new HashMap<>();
+
+        Edits(InboundMessage message, byte[] raw, Outcome.Deliver sofar, List<HeaderField> original) {
+            this.message = message;
+            this.raw = raw;
+            this.sofar = sofar;
+            this.original = original;
         }
-        Optional<List<String>> prefix = asPrefix(original, header, sofar);
-        if (prefix.isPresent()) {
-            return sofar.withHeadersFirst(prefix.get()).withRules(new Outcome.Rules(out, redirects, followups));
+
+        Outcome.Edit of(List<HeaderField> state) {
+            Outcome.Edit e = done.get(state);
+            if (e == null) {
+                e = edit(state);
+                done.put(state, e);
+            }
+            return e;
         }
-        // RFC 5293 §7: what is stored (keep, fileinto) is the message with the edited header, so this recipient's
-        // copy becomes its own blob; the other recipients keep the shared one
-        Optional<DeliveryRequest.Own> edited = edited(message, raw, sofar, original, header);
-        if (edited.isEmpty()) {
-            List<String> fit = fitting(original, header);
-            return sofar.withHeadersFirst(fit).withRules(new Outcome.Rules(out, redirects, followups));
+
+        private Outcome.Edit edit(List<HeaderField> state) {
+            if (state.equals(original)) return Outcome.Edit.NONE;
+            Optional<List<String>> prefix = asPrefix(original, state, sofar);
+            if (prefix.isPresent()) return new Outcome.Edit.Prefix(prefix.get());
+            // RFC 5293 §7: what is stored (keep, fileinto) or redirected is the message with the edited header, so this
+            // copy becomes its own blob; the other recipients keep the shared one
+            Optional<DeliveryRequest.Own> own = edited(message, raw, sofar, original, state, 0);
+            if (own.isEmpty()) return new Outcome.Edit.Prefix(fitting(original, state));
+            Map<Long, Optional<DeliveryRequest.Own>> remote = new HashMap<>();
+            return new Outcome.Edit.Rewritten(own.get(), skip -> remote.computeIfAbsent(skip,
+                    k -> edited(message, raw, sofar, original, state, k)));
         }
-        return sofar.withRules(new Outcome.Rules(out, redirects, followups, edited));
     }
 
     /**
@@ -223,23 +279,33 @@ public final class UserRulesStage implements Stage {
     }
 
     /**
-     * The recipient's edited copy in a blob of its own: the edited header (the stages' lines in it, as the script saw
-     * them), then the shared blob from the end of its header fields, streamed. Empty when the header could not be
-     * matched field for field with what the script saw (it is longer than the bound read), or the blob could not be
-     * written: the caller then stores the shared blob with what a prefix can hold of the edits, and nothing is lost.
+     * A copy in a blob of its own: the edited header (the stages' lines in it, as the script saw them), then the shared
+     * blob from the end of its header fields, streamed. With {@code skip} (a remote redirect: the bytes at the start of
+     * the shared blob not sent on, our Return-Path line), the original fields that lie in the stages' lines or in those
+     * bytes are left out: they are for local copies. Empty when the header could not be matched field for field with
+     * what the script saw (it is longer than the bound read), or the blob could not be written: the caller then stores
+     * the shared blob with what a prefix can hold of the edits, and nothing is lost.
      */
     private Optional<DeliveryRequest.Own> edited(InboundMessage message, byte[] raw, Outcome.Deliver sofar,
-                                                 List<HeaderField> original, List<HeaderField> header) {
+                                                 List<HeaderField> original, List<HeaderField> header, long skip) {
         int stageBytes = 0;
         for (String h : sofar.headers()) stageBytes += (h + "\r\n").getBytes(StandardCharsets.UTF_8).length;
         boolean whole = raw.length - stageBytes >= message.size();
         Optional<EditedMessage.Layout> layout = EditedMessage.layout(raw, whole, original);
-        if (layout.isEmpty() || layout.get().end() < stageBytes) {
+        if (layout.isEmpty() || layout.get().end() < stageBytes + skip) {
             LOG.log(Level.WARNING, "Sieve editheader on blob " + message.blob() + ": the header section is longer than "
                     + "what the script saw; only the fields added at the top are stored");
             return Optional.empty();
         }
-        byte[] head = EditedMessage.header(raw, layout.get(), original, header);
+        List<HeaderField> fields = header;
+        if (skip > 0) {
+            Map<HeaderField, Boolean> local = new IdentityHashMap<>();
+            for (int k = 0; k < original.size(); k++) {
+                if (layout.get().starts()[k] < stageBytes + skip) local.put(original.get(k), Boolean.TRUE);
+            }
+            fields = header.stream().filter(f -> !local.containsKey(f)).toList();
+        }
+        byte[] head = EditedMessage.header(raw, layout.get(), original, fields);
         try {
             return Optional.of(EditedMessage.write(store.blobs(), head,
                     store.blobs().open(message.blob(), layout.get().end() - stageBytes, -1)));
@@ -346,8 +412,10 @@ public final class UserRulesStage implements Stage {
         };
     }
 
-    private static void add(Map<DeliveryRequest.Target, Set<String>> copies, DeliveryRequest.Target t, Set<String> flags) {
-        copies.merge(t, flags, UserRulesStage::union);
+    /** RFC 5228 §2.10.3: one copy per mailbox, the flags together; the first action's header state stores it. */
+    private static void add(Map<DeliveryRequest.Target, Pending> copies, DeliveryRequest.Target t, Set<String> flags,
+                            List<HeaderField> state) {
+        copies.merge(t, new Pending("", flags, state), (a, b) -> new Pending("", union(a.flags(), b.flags()), a.state()));
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -409,15 +477,19 @@ public final class UserRulesStage implements Stage {
         return out;
     }
 
-    /** A vacation reply, unless one went to this sender for this handle within the period (RFC 5230 §4.2). */
-    private void vacation(InboundMessage message, Account account, Action.Vacation v, byte[] raw, List<Outcome.Followup> out) {
+    /**
+     * A vacation reply, unless one went to this sender for this handle within the period (RFC 5230 §4.2). It answers
+     * the header as the edits left it when vacation ran (RFC 5293 §7: vacation examines the current header): the
+     * Subject of the ":subject" default (RFC 5230 §4.3) and the Message-ID it refers to (RFC 5230 §5.5). The reply
+     * goes to the envelope sender ({@link Action.Vacation#recipient}), whatever From or Reply-To say.
+     */
+    private void vacation(Account account, Action.Vacation v, List<HeaderField> header, List<Outcome.Followup> out) {
         String key = "vacation\0" + v.handle() + "\0" + v.recipient().toLowerCase(Locale.ROOT);
         Instant now = clock.instant();
         if (store.sieve().marked(account.id(), key, now)) return;
         String id = "<" + java.util.UUID.randomUUID() + "@" + hostname + ">";
         ZonedDateTime date = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
-        List<HeaderField> original = RawSieveMessage.of(raw, message.reversePath(), account.address().toString(), 0).headers();
-        byte[] reply = Vacations.reply(original, v, account.address().toString(), date, id).toBytes();
+        byte[] reply = Vacations.reply(header, v, account.address().toString(), date, id).toBytes();
         out.add(new Outcome.Followup.Reply(v.recipient(), reply, account.address().domain()));
         Instant until = now.plus(v.period());
         out.add(new Outcome.Followup.AfterCommit(() -> store.sieve().mark(account.id(), key, now, until)));

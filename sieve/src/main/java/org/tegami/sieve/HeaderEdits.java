@@ -35,6 +35,8 @@ final class HeaderEdits {
     private final List<HeaderField> current;
     private final SieveLimits limits;
     private int edits;
+    /** The last {@link #result()}, until the next edit: unchanged states are one object, copied once. */
+    private Result.Headers snapshot;
 
     HeaderEdits(List<HeaderField> original, SieveLimits limits) {
         this.original = List.copyOf(original);
@@ -71,6 +73,7 @@ final class HeaderEdits {
         // RFC 5293 §4: at the top unless :last
         if (last) current.add(f);
         else current.add(0, f);
+        snapshot = null;
     }
 
     /** Removes the fields {@code select} says so; {@code index} is 1-based from the top (or bottom with last), 0 = all. */
@@ -87,7 +90,10 @@ final class HeaderEdits {
         }
         for (int k = positions.size() - 1; k >= 0; k--) {
             int p = positions.get(k);
-            if (select.test(current.get(p))) current.remove(p);
+            if (select.test(current.get(p))) {
+                current.remove(p);
+                snapshot = null;
+            }
         }
     }
 
@@ -135,6 +141,11 @@ final class HeaderEdits {
     }
 
     Result.Headers result() {
+        if (snapshot == null) snapshot = compute();
+        return snapshot;
+    }
+
+    private Result.Headers compute() {
         int extra = current.size() - original.size();
         boolean onlyPrepended = extra >= 0;
         for (int i = 0; onlyPrepended && i < original.size(); i++) {

@@ -35,6 +35,8 @@ final class Interpreter {
     private final Variables.Shared shared;
     private final Tests tests;
     private final List<Action> actions = new ArrayList<>();
+    /** The header section as each of {@link #actions} saw it when it ran (RFC 5293 §7), index for index. */
+    private final List<Result.Headers> states = new ArrayList<>();
     private final List<Result.DuplicateMark> marks = new ArrayList<>();
     private final Set<String> active = new HashSet<>();
     private final Set<String> included = new HashSet<>();
@@ -73,15 +75,20 @@ final class Interpreter {
             return failure(original, "internal error: " + e.getClass().getSimpleName());
         }
         List<Action> out = new ArrayList<>(actions);
+        List<Result.Headers> as = new ArrayList<>(states);
         boolean stored = out.stream().anyMatch(a -> !(a instanceof Action.Vacation));
-        if (discarded && !stored) out.add(new Action.Discard());
-        return new Result(List.copyOf(out), !cancelKeep, internalFlags, headers.result(), List.copyOf(marks), Optional.empty());
+        if (discarded && !stored) {
+            out.add(new Action.Discard());
+            as.add(headers.result());
+        }
+        return new Result(List.copyOf(out), !cancelKeep, internalFlags, headers.result(), List.copyOf(marks),
+                Optional.empty(), List.copyOf(as));
     }
 
     private static Result failure(List<HeaderField> original, String message) {
         String why = SieveException.oneLine(message);
         return new Result(List.of(), true, List.of(), new Result.Headers(List.of(), List.copyOf(original), true), List.of(),
-                Optional.of(why));
+                Optional.of(why), List.of());
     }
 
     private void runScript(SieveScript script, Variables vars) {
@@ -147,7 +154,7 @@ final class Interpreter {
                 count();
                 rejected = true;
                 cancelKeep = true;
-                actions.add(c.name().equals("reject") ? new Action.Reject(reason) : new Action.Ereject(reason));
+                act(c.name().equals("reject") ? new Action.Reject(reason) : new Action.Ereject(reason));
             }
             case "vacation" -> vacation(c, vars);
             case "set" -> {
@@ -162,6 +169,16 @@ final class Interpreter {
             case "error" -> throw new SieveRuntimeException("error: " + vars.expand(c.string(0)));
             default -> throw new SieveRuntimeException("unknown command " + c.name());
         }
+    }
+
+    /**
+     * Adds an action with the header section as it is now: RFC 5293 §7, actions that store or send the message do so
+     * with the current set of header fields, so a fileinto before a deleteheader stores the field. A duplicate merged
+     * into an earlier action (RFC 5228 §2.10.3) keeps the earlier one's state: that one stores.
+     */
+    private void act(Action a) {
+        actions.add(a);
+        states.add(headers.result());
     }
 
     private void count() {
@@ -225,7 +242,7 @@ final class Interpreter {
                 return;
             }
         }
-        actions.add(inbox && !create ? new Action.Keep(flags) : new Action.FileInto(mailbox, flags, create, copy));
+        act(inbox && !create ? new Action.Keep(flags) : new Action.FileInto(mailbox, flags, create, copy));
     }
 
     private void redirect(Call c, Variables vars) {
@@ -243,7 +260,7 @@ final class Interpreter {
             }
         }
         if (++redirects > limits.redirects()) throw new SieveRuntimeException("more than " + limits.redirects() + " redirects");
-        actions.add(new Action.Redirect(address, copy));
+        act(new Action.Redirect(address, copy));
     }
 
     private void vacation(Call c, Variables vars) {
@@ -269,8 +286,9 @@ final class Interpreter {
         List<String> mine = new ArrayList<>(context.userAddresses());
         message.envelope("to").ifPresent(mine::add);
         mine.addAll(addresses);
-        if (Vacations.whyNot(message.headers(), sender, mine).isPresent()) return;
-        actions.add(new Action.Vacation(handle, sender, period, subject, from, List.copyOf(addresses), c.has("mime"), reason));
+        // RFC 5293 §7: vacation examines the header as the edits so far left it
+        if (Vacations.whyNot(headers.current(), sender, mine).isPresent()) return;
+        act(new Action.Vacation(handle, sender, period, subject, from, List.copyOf(addresses), c.has("mime"), reason));
     }
 
     private void editFlags(Call c, Variables vars) {

@@ -10,14 +10,27 @@ import java.util.Optional;
  * @param actions        what to do, in order, deduplicated (RFC 5228 §2.10.3); empty after a runtime error
  * @param implicitKeep   whether the agent must also file into INBOX (RFC 5228 §2.10.2), with {@link #keepFlags()}
  * @param keepFlags      the flags for the implicit keep (RFC 5232 §3: the internal variable at the end)
- * @param headers        the header section as editheader left it (RFC 5293), applying to every stored or
- *                       redirected copy; see {@link Headers}
+ * @param headers        the header section as editheader left it at the end (RFC 5293): what the implicit keep
+ *                       stores; see {@link Headers}
  * @param duplicateMarks ids the agent records once the delivery succeeds (RFC 7352 §3)
  * @param runtimeError   why evaluation failed: a runtime error or a runtime limit; the agent then files into
  *                       INBOX as the implicit keep (RFC 5228 §2.10.6) and should tell the user
+ * @param states         for each of {@link #actions}, index for index, the header section as it was when that action
+ *                       ran (RFC 5293 §7: an action that stores or sends the message uses the current header fields,
+ *                       so a fileinto before a deleteheader stores the field); states with no edit between them are
+ *                       the same object
  */
 public record Result(List<Action> actions, boolean implicitKeep, List<String> keepFlags, Headers headers,
-        List<DuplicateMark> duplicateMarks, Optional<String> runtimeError) {
+        List<DuplicateMark> duplicateMarks, Optional<String> runtimeError, List<Headers> states) {
+
+    public Result {
+        if (states.size() != actions.size()) throw new IllegalArgumentException("one header state per action");
+    }
+
+    /** The header section {@code actions().get(i)} saw. */
+    public Headers state(int i) {
+        return states.get(i);
+    }
 
     /** One RFC 7352 record to store: {@code last} refreshes the expiry on every hit (RFC 7352 §3.4). */
     public record DuplicateMark(String handle, String id, Duration expiry, boolean last) {}

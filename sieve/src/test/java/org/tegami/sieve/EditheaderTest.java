@@ -119,4 +119,36 @@ class EditheaderTest {
         Result r = run("addheader \"X-Long\" \"" + v + "\";");
         for (String line : r.headers().prefix().get().split("\r\n")) assertTrue(line.length() <= 78, line);
     }
+
+    /**
+     * RFC 5293 §7: each action that stores or sends uses the header as it is when the action runs (Pigeonhole's
+     * alternating.svtest: a redirect before a deleteheader keeps the field, a fileinto after it does not); the
+     * implicit keep at the end uses the final state; a duplicate fileinto keeps the first one's state.
+     */
+    @Test
+    void eachActionGetsTheHeaderAsItWasWhenItRan() {
+        Result r = run("""
+                addheader "X-Some" "content";
+                redirect "frop@example.com";
+                fileinto "A";
+                deleteheader "X-Some";
+                fileinto "B";
+                fileinto "A";
+                keep;
+                """);
+        assertEquals(4, r.actions().size());
+        assertEquals(r.actions().size(), r.states().size());
+        assertTrue(has(r.state(0), "X-Some"));
+        assertTrue(has(r.state(1), "X-Some"), "A's first fileinto stores, before the delete");
+        assertFalse(has(r.state(2), "X-Some"));
+        assertFalse(has(r.state(3), "X-Some"));
+        assertEquals(r.state(0), r.state(1));
+        assertTrue(r.state(0) == r.state(1), "no edit between them: one state object");
+        assertTrue(r.state(2) == r.state(3));
+        assertTrue(r.state(2) == r.headers());
+    }
+
+    private static boolean has(Result.Headers h, String name) {
+        return h.fields().stream().anyMatch(f -> f.name().equalsIgnoreCase(name));
+    }
 }

@@ -115,4 +115,13 @@ class VacationTest {
                 "<r@x>").toBytes(), StandardCharsets.UTF_8);
         assertTrue(m.contains("Content-Type: text/html\r\n\r\n<p>away</p>"), m);
     }
+
+    /** RFC 5293 §7: vacation examines the header as edited so far (an added List-Id means no reply, RFC 5230 §4.5). */
+    @Test
+    void vacationSeesTheEditedHeader() {
+        assertEquals(1, f.run("require \"vacation\"; vacation \"away\";", PERSONAL).actions().size());
+        Result r = f.run("require [\"vacation\", \"editheader\"]; addheader \"List-Id\" \"<l.example.com>\";"
+                + " vacation \"away\";", PERSONAL);
+        assertTrue(r.actions().isEmpty(), r.toString());
+    }
 }

@@ -124,11 +124,30 @@ public record DeliveryRequest(
      *                    forwarded copy's ARC set and {@code Delivered-To:}
      * @param notBefore   the first attempt's time, when later than the delivery (a forwarding rate limit)
      * @param params      the envelope's DSN and REQUIRETLS parameters, kept with the entry
+     * @param own         this entry's own committed blob instead of the request's (a Sieve redirect of a copy whose
+     *                    header the user's script edited, RFC 5293); claimed in the same transaction and named by the
+     *                    entry, so the collector keeps it until the entry is done; empty for the shared blob
      */
     public record Outbound(String sender, List<String> recipients, long skipBytes, Optional<AccountId> submitter,
-                           String dkimDomain, HeaderPrefix prefix, Optional<Instant> notBefore, EnvelopeParams params) {
+                           String dkimDomain, HeaderPrefix prefix, Optional<Instant> notBefore, EnvelopeParams params,
+                           Optional<Own> own) {
         public Outbound {
             recipients = List.copyOf(recipients);
+        }
+
+        public Outbound(String sender, List<String> recipients, long skipBytes, Optional<AccountId> submitter,
+                        String dkimDomain, HeaderPrefix prefix, Optional<Instant> notBefore, EnvelopeParams params) {
+            this(sender, recipients, skipBytes, submitter, dkimDomain, prefix, notBefore, params, Optional.empty());
+        }
+
+        /** The blob this entry sends. */
+        public BlobId blob(DeliveryRequest request) {
+            return own.map(Own::blob).orElse(request.blob());
+        }
+
+        /** The size of the blob this entry sends. */
+        public long size(DeliveryRequest request) {
+            return own.map(Own::size).orElse(request.size());
         }
 
         public Outbound(String sender, List<String> recipients, long skipBytes, Optional<AccountId> submitter,
@@ -138,7 +157,7 @@ public record DeliveryRequest(
 
         /** The same entry with these envelope parameters. */
         public Outbound withParams(EnvelopeParams p) {
-            return new Outbound(sender, recipients, skipBytes, submitter, dkimDomain, prefix, notBefore, p);
+            return new Outbound(sender, recipients, skipBytes, submitter, dkimDomain, prefix, notBefore, p, own);
         }
 
         public Outbound(String sender, List<String> recipients, long skipBytes, Optional<AccountId> submitter,

@@ -95,6 +95,35 @@ public final class Forwarder {
     }
 
     /**
+     * What a forwarded copy sends after its ARC set and {@code Delivered-To:}: {@code fields} (complete header fields
+     * without their CRLF, each one a header prefix may hold), then a blob from {@code skipBytes}: the message's shared
+     * blob, or a blob of its own (a Sieve redirect of a header the user's script rewrote, RFC 5293 §7).
+     *
+     * @param own  the blob of its own, committed, and how to read it; empty for the shared blob
+     */
+    public record Sent(Optional<DeliveryRequest.Own> own, Source source, long skipBytes, List<String> fields) {
+        public Sent {
+            fields = List.copyOf(fields);
+        }
+
+        /** The shared blob after {@code skipBytes}, {@code fields} in front. */
+        public static Sent shared(long skipBytes, List<String> fields) {
+            return new Sent(Optional.empty(), null, skipBytes, fields);
+        }
+
+        /** A blob of its own, whole. */
+        public static Sent own(DeliveryRequest.Own own, Source source) {
+            return new Sent(Optional.of(own), source, 0, List.of());
+        }
+    }
+
+    /** Opens a committed blob. */
+    @FunctionalInterface
+    public interface Source {
+        InputStream open() throws IOException;
+    }
+
+    /**
      * The copy of {@code message} that {@code address} forwards to {@code targets}.
      *
      * @param message   the accepted message; its reverse-path is the original sender
@@ -104,6 +133,14 @@ public final class Forwarder {
      * @param skipBytes bytes at the start of the blob not sent on (our {@code Return-Path:} line)
      */
     public Result forward(InboundMessage message, EmailAddress address, String rateKey, List<String> targets, long skipBytes) {
+        return forward(message, address, rateKey, targets, Sent.shared(skipBytes, List.of()));
+    }
+
+    /**
+     * The copy of {@code message} that {@code address} forwards to {@code targets}, sending {@code sent}: the ARC set
+     * is computed over exactly the bytes the entry sends after it.
+     */
+    public Result forward(InboundMessage message, EmailAddress address, String rateKey, List<String> targets, Sent sent) {
         Optional<String> loop = loop(message.header(), address);
         if (loop.isPresent()) {
             LOG.log(Level.INFO, "not forwarding blob " + message.blob() + " for " + address + ": " + loop.get());
@@ -114,14 +151,21 @@ public final class Forwarder {
             Optional<Outcome.Refuse> refuse = authentication.refusal(auth.get());
             if (refuse.isPresent()) return new Result.Refused(refuse.get());
         }
+        StringBuilder added = new StringBuilder();
+        for (String f : sent.fields()) added.append(f).append("\r\n");
         String deliveredTo = "Delivered-To: " + address.key() + "\r\n";
-        String seal = seal(message, address.domain(), auth, deliveredTo, skipBytes);
+        String seal = seal(message, address.domain(), auth, deliveredTo + added, sent);
         HeaderPrefix prefix;
         try {
-            prefix = HeaderPrefix.of((seal + deliveredTo).getBytes(StandardCharsets.UTF_8));
+            prefix = HeaderPrefix.of((seal + deliveredTo + added).getBytes(StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
             LOG.log(Level.WARNING, "ARC set for blob " + message.blob() + " not usable, forwarding unsealed: " + e.getMessage());
-            prefix = HeaderPrefix.of(deliveredTo.getBytes(StandardCharsets.UTF_8));
+            try {
+                prefix = HeaderPrefix.of((deliveredTo + added).getBytes(StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException again) {
+                LOG.log(Level.WARNING, "editheader fields for blob " + message.blob() + " not sent: " + again.getMessage());
+                prefix = HeaderPrefix.of(deliveredTo.getBytes(StandardCharsets.UTF_8));
+            }
         }
         String sender = srs.forward(message.reversePath(), address.domain());
         Instant now = clock.instant();
@@ -130,8 +174,8 @@ public final class Forwarder {
             LOG.log(Level.INFO, "forwarding for " + rateKey + " above " + settings.maxPerHour() + " per hour: blob "
                     + message.blob() + " queued for " + at);
         }
-        return new Result.Queue(new DeliveryRequest.Outbound(sender, targets, skipBytes, Optional.empty(), "", prefix,
-                at.isAfter(now) ? Optional.of(at) : Optional.empty()));
+        return new Result.Queue(new DeliveryRequest.Outbound(sender, targets, sent.skipBytes(), Optional.empty(), "", prefix,
+                at.isAfter(now) ? Optional.of(at) : Optional.empty(), org.tegami.store.EnvelopeParams.NONE, sent.own()));
     }
 
     /** Why the message must not be forwarded again from {@code address}, if it must not. */
@@ -154,20 +198,20 @@ public final class Forwarder {
     }
 
     /**
-     * An ARC set over the copy as it will be sent ({@code Delivered-To:} and the blob after our Return-Path), made
-     * with the domain's RSA key (RFC 8617 §4.1.3 allows rsa-sha256 only); empty without a key or on failure, and the
-     * copy goes unsealed.
+     * An ARC set over the copy as it will be sent ({@code Delivered-To:} and any fields added in front, then the blob
+     * sent from where it is sent), made with the domain's RSA key (RFC 8617 §4.1.3 allows rsa-sha256 only); empty
+     * without a key or on failure, and the copy goes unsealed.
      */
     private String seal(InboundMessage message, String domain, Optional<AuthenticationResult> auth, String deliveredTo,
-                        long skipBytes) {
+                        Sent sent) {
         Optional<DkimKey> key = dkim == null ? Optional.empty() : dkim.forDomain(domain).stream()
                 .filter(k -> k.algorithm() == DkimKey.Algorithm.RSA).findFirst();
         if (key.isEmpty()) return "";
         String results = auth.map(r -> resultsOf(r.authenticationResults())).orElse(hostname + "; none");
         ArcVerdict chain = auth.map(AuthenticationResult::arc)
                 .orElse(new ArcVerdict(ArcResult.NONE, 0, 0, List.of(), "not verified"));
-        try (InputStream blob = message.bytes().open()) {
-            blob.skipNBytes(skipBytes);
+        try (InputStream blob = sent.own().isPresent() ? sent.source().open() : message.bytes().open()) {
+            blob.skipNBytes(sent.skipBytes());
             InputStream copy = new SequenceInputStream(new ByteArrayInputStream(deliveredTo.getBytes(StandardCharsets.UTF_8)), blob);
             return ArcSealer.seal(key.get(), results, chain, copy, clock.instant());
         } catch (IOException | RuntimeException e) {

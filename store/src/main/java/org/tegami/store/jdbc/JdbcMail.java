@@ -66,10 +66,13 @@ public final class JdbcMail extends JdbcMailboxDirectory implements MailStore {
 
     private DeliveryOutcome deliver(DeliveryRequest r, boolean withinQuota) {
         Object inline = hooks.beforeWrite(r.blob());
-        // recipients' own blobs (Sieve editheader copies), each claimed once, in the order first named
+        // recipients' and queue entries' own blobs (Sieve editheader copies), each claimed once, in the order first named
         java.util.Map<BlobId, Object> own = new java.util.LinkedHashMap<>();
         for (DeliveryRequest.Recipient rcpt : r.recipients()) {
             rcpt.own().ifPresent(o -> own.computeIfAbsent(o.blob(), hooks::beforeWrite));
+        }
+        for (DeliveryRequest.Outbound out : r.outbounds()) {
+            out.own().ifPresent(o -> own.computeIfAbsent(o.blob(), hooks::beforeWrite));
         }
         // PostgreSQL locks, always in this order: quota rows, the blobs' catalog rows (claim), each target mailbox's row
         DeliveryOutcome d = db.writeLocked(tx -> {
@@ -88,7 +91,7 @@ public final class JdbcMail extends JdbcMailboxDirectory implements MailStore {
             }
             List<QueueId> queued = new ArrayList<>();
             for (DeliveryRequest.Outbound out : r.outbounds()) {
-                queued.add(JdbcQueue.enqueue(db.dialect(), tx, r.blob(), r.size(), r.internalDate(), out));
+                queued.add(JdbcQueue.enqueue(db.dialect(), tx, out.blob(r), out.size(r), r.internalDate(), out));
             }
             if (!queued.isEmpty()) tx.afterCommit(queue::enqueued);
             return new Delivered(stored, queued);
