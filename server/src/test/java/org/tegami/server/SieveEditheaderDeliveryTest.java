@@ -240,4 +240,302 @@ class SieveEditheaderDeliveryTest {
         }
         assertEquals(3, blobs.size());
     }
+
+    /**
+     * A receiving MX for the remote redirect target: speaks just enough SMTP, keeps each message's envelope and DATA
+     * bytes exactly as received (dot-unstuffed), and answers DATA with {@code dataReply} (a 451 holds the copy in the
+     * sender's queue).
+     */
+    static final class Mx implements AutoCloseable {
+        record Got(String mailFrom, List<String> rcptTo, byte[] data) {}
+
+        final java.net.ServerSocket socket;
+        final java.util.concurrent.BlockingQueue<Got> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        volatile String dataReply = "250 2.0.0 OK";
+        final java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+
+        Mx() throws java.io.IOException {
+            socket = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
+            Thread.ofVirtual().start(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        java.net.Socket c = socket.accept();
+                        Thread.ofVirtual().start(() -> session(c));
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        private void session(java.net.Socket c) {
+            try (c) {
+                var in = new java.io.BufferedInputStream(c.getInputStream());
+                var out = c.getOutputStream();
+                out.write("220 mx.remote.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                String from = null;
+                List<String> to = new ArrayList<>();
+                while (true) {
+                    String l = readLine(in);
+                    if (l == null) return;
+                    String u = l.toUpperCase(java.util.Locale.ROOT);
+                    String reply;
+                    if (u.startsWith("EHLO") || u.startsWith("HELO")) {
+                        reply = "250 mx.remote.test";
+                    } else if (u.startsWith("MAIL FROM:")) {
+                        from = l.substring(10).replaceAll("^<|>.*$", "");
+                        to.clear();
+                        reply = "250 2.1.0 OK";
+                    } else if (u.startsWith("RCPT TO:")) {
+                        to.add(l.substring(8).replaceAll("^<|>.*$", ""));
+                        reply = "250 2.1.5 OK";
+                    } else if (u.equals("DATA")) {
+                        out.write("354 go ahead\r\n".getBytes(StandardCharsets.US_ASCII));
+                        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+                        while (true) {
+                            String d = readLine(in);
+                            if (d == null) return;
+                            if (d.equals(".")) break;
+                            data.writeBytes((d.startsWith(".") ? d.substring(1) : d).getBytes(StandardCharsets.ISO_8859_1));
+                            data.writeBytes(new byte[] {'\r', '\n'});
+                        }
+                        attempts.incrementAndGet();
+                        reply = dataReply;
+                        if (reply.startsWith("250")) got.add(new Got(from, List.copyOf(to), data.toByteArray()));
+                    } else if (u.equals("QUIT")) {
+                        out.write("221 2.0.0 bye\r\n".getBytes(StandardCharsets.US_ASCII));
+                        return;
+                    } else {
+                        reply = "250 2.0.0 OK"; // RSET, NOOP
+                    }
+                    out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+            } catch (java.io.IOException e) {
+                // the client went away
+            }
+        }
+
+        /** One line without its CRLF, bytes as ISO-8859-1 chars; null at the end. */
+        private static String readLine(java.io.InputStream in) throws java.io.IOException {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            int c;
+            while ((c = in.read()) >= 0) {
+                if (c == '\n') {
+                    byte[] l = b.toByteArray();
+                    int n = l.length > 0 && l[l.length - 1] == '\r' ? l.length - 1 : l.length;
+                    return new String(l, 0, n, StandardCharsets.ISO_8859_1);
+                }
+                b.write(c);
+            }
+            return null;
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            socket.close();
+        }
+    }
+
+    /** A server that verifies inbound mail (Authentication-Results is a stage's line) and sends remote mail to {@code mx}. */
+    private TegamiServer startWithMx(org.tegami.testkit.TestDnsServer dns, Mx mx) throws Exception {
+        dns.add("remote.test. 300 IN MX 10 mx.remote.test.").add("mx.remote.test. 300 IN A 127.0.0.1");
+        Path cfg = TestConfigs.write(dir, Set.of("smtp", "imaps"), "[dns]\nnameservers = [\"127.0.0.1:"
+                + dns.address().getPort() + "\"]\n[outbound]\nmx_port = " + mx.port() + "\n");
+        TegamiServer s = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system());
+        s.store().accounts().addDomain("example.test");
+        var key = new org.tegami.mailauth.dkim.DkimKeys(s.config().dataDir()).generate("example.test").stream()
+                .filter(k -> k.algorithm() == org.tegami.mailauth.dkim.DkimKey.Algorithm.RSA).findFirst().orElseThrow();
+        arcKey = key;
+        return s;
+    }
+
+    private org.tegami.mailauth.dkim.DkimKey arcKey;
+
+    /** RFC 8617 §5.2 over the bytes the MX received: the seal and the message signature verify with our key. */
+    private org.tegami.mailauth.arc.ArcVerdict arc(byte[] received) throws Exception {
+        var key = arcKey;
+        org.tegami.mailauth.dns.Dns keys = new org.tegami.mailauth.dns.Dns() {
+            @Override
+            public org.tegami.mailauth.dns.DnsAnswer<String> txt(String name) {
+                return name.equalsIgnoreCase(key.dnsName()) || name.equalsIgnoreCase(key.dnsName() + ".")
+                        ? new org.tegami.mailauth.dns.DnsAnswer.Records<>(List.of(key.dnsRecord()))
+                        : new org.tegami.mailauth.dns.DnsAnswer.Void<>(true);
+            }
+
+            @Override
+            public org.tegami.mailauth.dns.DnsAnswer<java.net.InetAddress> a(String name) {
+                return new org.tegami.mailauth.dns.DnsAnswer.Void<>(true);
+            }
+
+            @Override
+            public org.tegami.mailauth.dns.DnsAnswer<java.net.InetAddress> aaaa(String name) {
+                return new org.tegami.mailauth.dns.DnsAnswer.Void<>(true);
+            }
+
+            @Override
+            public org.tegami.mailauth.dns.DnsAnswer<Mx> mx(String name) {
+                return new org.tegami.mailauth.dns.DnsAnswer.Void<>(true);
+            }
+
+            @Override
+            public org.tegami.mailauth.dns.DnsAnswer<String> ptr(java.net.InetAddress address) {
+                return new org.tegami.mailauth.dns.DnsAnswer.Void<>(true);
+            }
+        };
+        return new org.tegami.mailauth.arc.ArcVerifier(keys, InstantSource.system())
+                .verify(new java.io.ByteArrayInputStream(received));
+    }
+
+    /** The header's fields, each with its folds and its CRLF; the empty line that ends the header last. */
+    private static List<String> fields(String header) {
+        return new ArrayList<>(List.of(header.split("(?<=\r\n)(?![ \t])")));
+    }
+
+    /** What IMAP returns for message 1 of {@code mailbox}: its header section, exactly. */
+    static String header(int port, String user, String mailbox) throws Exception {
+        try (Wire w = Wire.tls(port)) {
+            assertTrue(w.line().startsWith("* OK"));
+            assertTrue(w.command("a1 LOGIN " + user + " pw").startsWith("a1 OK"));
+            assertEquals("a2 OK [READ-ONLY] EXAMINE completed", w.command("a2 EXAMINE " + mailbox));
+            w.send("a3 FETCH 1 BODY.PEEK[HEADER]");
+            byte[] header = w.literal("* 1 FETCH (BODY[HEADER] {");
+            assertEquals(")", w.line());
+            assertEquals("a3 OK FETCH completed", w.line());
+            w.command("a4 LOGOUT");
+            return new String(header, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier done) throws Exception {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > until) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * RFC 5293 §7 over the wire: each action stores or sends the message with the header as it was when the action
+     * ran. A fileinto after an addheader at the top stores the field as a prefix line; a remote redirect after a
+     * deleteheader sends that state (without our Authentication-Results and Return-Path lines, which are for local
+     * copies) to a real MX, SRS-rewritten and ARC-sealed over exactly the bytes sent, body untouched; a fileinto with
+     * the same state shares its blob; the keep after more edits stores the last state.
+     */
+    @Test
+    void eachActionStoresOrSendsTheHeaderAsItWasWhenItRan() throws Exception {
+        try (var dns = new org.tegami.testkit.TestDnsServer(); Mx mx = new Mx(); TegamiServer s = startWithMx(dns, mx)) {
+            Store st = s.store();
+            Account alice = user(st, "alice@example.test");
+            user(st, "carol@example.test");
+            script(st, alice, """
+                    require ["editheader", "fileinto", "mailbox", "copy"];
+                    addheader "X-Stage" "one";
+                    fileinto :create "One";
+                    deleteheader "X-Spam-Flag";
+                    redirect :copy "far@remote.test";
+                    fileinto :create "Two";
+                    deleteheader :index 1 "X-Note";
+                    deleteheader "Subject";
+                    addheader "Subject" "[edited] quarterly figures";
+                    keep;
+                    """);
+            String body = "The figures.\r\n.leading dot\r\n";
+            byte[] message = (HEAD + "\r\n" + body.replace("\r\n.", "\r\n..")).getBytes(StandardCharsets.US_ASCII);
+            send(s.port("smtp"), List.of("alice@example.test", "carol@example.test"), message);
+
+            // carol has no script: the shared blob with the stages' line (Authentication-Results) in front
+            List<String> carol = fields(header(s.port("imaps"), "carol@example.test", "INBOX"));
+            assertTrue(carol.get(0).startsWith("Authentication-Results: mail.example.test;"), carol.toString());
+            assertEquals("Return-Path: <sender@example.org>\r\n", carol.get(1));
+            assertTrue(carol.get(2).startsWith("Received: from client.example.org"), carol.toString());
+            assertEquals(fields(HEAD + "\r\n"), carol.subList(3, carol.size()));
+
+            List<String> one = new ArrayList<>(carol);
+            one.addFirst("X-Stage: one\r\n");
+            assertEquals(one, fields(header(s.port("imaps"), "alice@example.test", "One")));
+            List<String> two = new ArrayList<>(one);
+            two.remove("X-Spam-Flag: YES\r\n");
+            assertEquals(two, fields(header(s.port("imaps"), "alice@example.test", "Two")));
+            List<String> inbox = new ArrayList<>(two);
+            inbox.remove("X-Note: first\r\n");
+            inbox.remove("Subject: quarterly figures\r\n");
+            inbox.addFirst("Subject: [edited] quarterly figures\r\n");
+            assertEquals(inbox, fields(header(s.port("imaps"), "alice@example.test", "INBOX")));
+
+            // the MX gets the redirect's state: the ARC set and Delivered-To in front, then the edited header, then the body
+            Mx.Got got = mx.got.poll(60, java.util.concurrent.TimeUnit.SECONDS);
+            org.junit.jupiter.api.Assertions.assertNotNull(got, "the redirected copy reached the MX");
+            assertEquals(List.of("far@remote.test"), got.rcptTo());
+            assertTrue(got.mailFrom().matches("SRS0=[A-Z2-7]{6}=[A-Z2-7]{2}=example\\.org=sender@example\\.test"), got.mailFrom());
+            String data = new String(got.data(), StandardCharsets.ISO_8859_1);
+            List<String> sent = new ArrayList<>(two);
+            sent.remove(carol.get(1)); // Return-Path, ours
+            sent.remove(carol.get(0)); // Authentication-Results, a stage's line for local copies
+            String expected = "Delivered-To: alice@example.test\r\n" + String.join("", sent) + body;
+            assertTrue(data.startsWith("ARC-Seal: i=1; a=rsa-sha256; t="), data);
+            assertTrue(data.endsWith(expected), data);
+            String arcSet = data.substring(0, data.length() - expected.length());
+            assertEquals(3, arcSet.split("\r\n(?![ \t])").length, "ARC-Seal, ARC-Message-Signature, ARC-Authentication-Results: " + arcSet);
+            assertTrue(arcSet.contains("\r\nARC-Message-Signature: i=1;") && arcSet.contains("\r\nARC-Authentication-Results: i=1;"), arcSet);
+            var verdict = arc(got.data());
+            assertEquals(org.tegami.mailauth.arc.ArcResult.PASS, verdict.result(), verdict.reason());
+
+            // the shared blob (carol, One), one own blob for Two and one for INBOX; the redirect's was the queue entry's
+            var blobs = new java.util.HashMap<String, org.tegami.store.BlobId>();
+            for (String box : List.of("One", "Two", "INBOX")) {
+                var mb = st.mail().mailbox(alice.id(), box).orElseThrow();
+                blobs.put(box, st.mail().messages(mb.id()).getFirst().blob());
+            }
+            assertEquals(3, new java.util.HashSet<>(blobs.values()).size(), blobs.toString());
+            await("the queue entry is done", () -> st.queue().list().isEmpty());
+        }
+    }
+
+    /**
+     * The queue entry of a redirect names its own blob: while the MX defers it, the collector keeps that blob (and the
+     * retry sends the same bytes); once the entry is delivered, the blob is collected.
+     */
+    @Test
+    void theCollectorKeepsARedirectsOwnBlobUntilItsQueueEntryIsDone() throws Exception {
+        try (var dns = new org.tegami.testkit.TestDnsServer(); Mx mx = new Mx(); TegamiServer s = startWithMx(dns, mx)) {
+            Store st = s.store();
+            Account alice = user(st, "alice@example.test");
+            script(st, alice, """
+                    require ["editheader"];
+                    deleteheader "X-Spam-Flag";
+                    redirect "far@remote.test";
+                    """);
+            mx.dataReply = "451 4.3.0 try again later";
+            byte[] message = (HEAD + "\r\nThe figures.\r\n").getBytes(StandardCharsets.US_ASCII);
+            send(s.port("smtp"), List.of("alice@example.test"), message);
+            await("a deferred attempt", () -> mx.attempts.get() >= 1);
+            var entries = st.queue().list();
+            assertEquals(1, entries.size());
+            org.tegami.store.BlobId own = entries.getFirst().blob();
+            var inbox = st.mail().mailbox(alice.id(), "INBOX").orElseThrow();
+            assertTrue(st.mail().messages(inbox.id()).isEmpty(), "redirected only: nothing stored");
+            st.blobs().collect();
+            st.blobs().collect();
+            assertTrue(st.blobs().exists(own), "the deferred entry's own blob is kept");
+            try (var in = st.blobs().open(own)) {
+                String b = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+                assertTrue(b.startsWith("Received: from client.example.org"), b);
+                assertTrue(b.endsWith(HEAD.replace("X-Spam-Flag: YES\r\n", "") + "\r\nThe figures.\r\n"), b);
+            }
+            mx.dataReply = "250 2.0.0 OK";
+            st.queue().flush(java.time.Instant.now());
+            Mx.Got got = mx.got.poll(60, java.util.concurrent.TimeUnit.SECONDS);
+            org.junit.jupiter.api.Assertions.assertNotNull(got, "the retry reached the MX");
+            assertTrue(new String(got.data(), StandardCharsets.US_ASCII).endsWith(HEAD.replace("X-Spam-Flag: YES\r\n", "")
+                    + "\r\nThe figures.\r\n"));
+            await("the queue entry is done", () -> st.queue().list().isEmpty());
+            st.blobs().collect();
+            st.blobs().collect();
+            assertTrue(!st.blobs().exists(own), "collected once no entry names it");
+        }
+    }
 }
