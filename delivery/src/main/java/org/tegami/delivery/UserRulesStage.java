@@ -59,12 +59,16 @@ import org.tegami.store.Store;
  *       §2.1);</li>
  *   <li>{@code vacation} queues an automatic reply from the null sender (RFC 5230 §5.1), DKIM-signed for the user's
  *       domain, at most once per sender and period (RFC 5230 §4.2);</li>
- *   <li>editheader (RFC 5293): fields added at the top are stored as header lines in front of the message when a
- *       prefix may hold them; any other edit (a deleteheader, {@code :last}, Subject) makes this recipient's copy a
- *       blob of its own ({@link EditedMessage}: the edited header, then the original body streamed), stored for all
- *       their copies and local redirects, its size counted for their quota; other recipients keep the shared blob.
- *       This stage must be the last: the stages' lines are in the edited header, not in a prefix. Duplicate ids are
- *       recorded once the message is stored.</li>
+ *   <li>editheader (RFC 5293): each keep, fileinto and redirect gets the header as it was when it ran, the implicit
+ *       keep the header as the scripts left it (RFC 5293 §7), and vacation answers the header as edited when it ran.
+ *       A state that is only fields added at the top, each one a prefix may hold, is stored as header lines in front of
+ *       the shared blob; any other (a deleteheader, {@code :last}, Subject) becomes a blob of its own
+ *       ({@link EditedMessage}: the edited header, then the original body streamed), its size counted for the quota.
+ *       Identical states share one blob; past {@link #MAX_REWRITTEN} different rewritten states every copy gets the last
+ *       one. A remote redirect of a rewritten state sends a blob of its own without our local lines (the stages' and
+ *       Return-Path), named by its queue entry. Other recipients keep the shared blob. This stage must be the last:
+ *       the stages' lines are in the edited header, not in a prefix. Duplicate ids are recorded once the message is
+ *       stored.</li>
  * </ul>
  * A script that fails at run time (a runtime error or a limit: CPU, actions, redirects) delivers as the implicit keep,
  * and the user gets one notice in their INBOX per script version. The once-per-period vacation log, the duplicate
@@ -246,7 +250,7 @@ public final class UserRulesStage implements Stage {
             if (prefix.isPresent()) return new Outcome.Edit.Prefix(prefix.get());
             // RFC 5293 §7: what is stored (keep, fileinto) or redirected is the message with the edited header, so this
             // copy becomes its own blob; the other recipients keep the shared one
-            Optional<DeliveryRequest.Own> own = edited(message, raw, sofar, original, state, 0);
+            Optional<DeliveryRequest.Own> own = edited(message, raw, sofar, original, state, -1);
             if (own.isEmpty()) return new Outcome.Edit.Prefix(fitting(original, state));
             Map<Long, Optional<DeliveryRequest.Own>> remote = new HashMap<>();
             return new Outcome.Edit.Rewritten(own.get(), skip -> remote.computeIfAbsent(skip,
@@ -280,8 +284,8 @@ public final class UserRulesStage implements Stage {
 
     /**
      * A copy in a blob of its own: the edited header (the stages' lines in it, as the script saw them), then the shared
-     * blob from the end of its header fields, streamed. With {@code skip} (a remote redirect: the bytes at the start of
-     * the shared blob not sent on, our Return-Path line), the original fields that lie in the stages' lines or in those
+     * blob from the end of its header fields, streamed. With {@code skip} at least 0 (a remote redirect: the bytes at
+     * the start of the shared blob not sent on, our Return-Path line; -1 for a local copy), the original fields that lie in the stages' lines or in those
      * bytes are left out: they are for local copies. Empty when the header could not be matched field for field with
      * what the script saw (it is longer than the bound read), or the blob could not be written: the caller then stores
      * the shared blob with what a prefix can hold of the edits, and nothing is lost.
@@ -292,13 +296,13 @@ public final class UserRulesStage implements Stage {
         for (String h : sofar.headers()) stageBytes += (h + "\r\n").getBytes(StandardCharsets.UTF_8).length;
         boolean whole = raw.length - stageBytes >= message.size();
         Optional<EditedMessage.Layout> layout = EditedMessage.layout(raw, whole, original);
-        if (layout.isEmpty() || layout.get().end() < stageBytes + skip) {
+        if (layout.isEmpty() || layout.get().end() < stageBytes + Math.max(0, skip)) {
             LOG.log(Level.WARNING, "Sieve editheader on blob " + message.blob() + ": the header section is longer than "
                     + "what the script saw; only the fields added at the top are stored");
             return Optional.empty();
         }
         List<HeaderField> fields = header;
-        if (skip > 0) {
+        if (skip >= 0) {
             Map<HeaderField, Boolean> local = new IdentityHashMap<>();
             for (int k = 0; k < original.size(); k++) {
                 if (layout.get().starts()[k] < stageBytes + skip) local.put(original.get(k), Boolean.TRUE);

@@ -538,4 +538,86 @@ class SieveEditheaderDeliveryTest {
             assertTrue(!st.blobs().exists(own), "collected once no entry names it");
         }
     }
+
+    /**
+     * The attack on the copies: a fileinto after each of many edits would store one blob the size of the message per
+     * mailbox. Past UserRulesStage.MAX_REWRITTEN (4) different rewritten states, every copy gets the last state, one
+     * blob; at the bound, each state keeps its own.
+     */
+    @Test
+    void manyEditStatesDoNotMultiplyBlobs() throws Exception {
+        try (TegamiServer s = start("")) {
+            Store st = s.store();
+            Account alice = user(st, "alice@example.test");
+            Account bob = user(st, "bob@example.test");
+            StringBuilder many = new StringBuilder("require [\"editheader\", \"fileinto\", \"mailbox\"];\n");
+            for (int i = 1; i <= 20; i++) {
+                many.append("addheader :last \"X-Step\" \"").append(i).append("\";\nfileinto :create \"M").append(i).append("\";\n");
+            }
+            script(st, alice, many.toString());
+            StringBuilder four = new StringBuilder("require [\"editheader\", \"fileinto\", \"mailbox\"];\n");
+            for (int i = 1; i <= 4; i++) {
+                four.append("addheader :last \"X-Step\" \"").append(i).append("\";\nfileinto :create \"M").append(i).append("\";\n");
+            }
+            script(st, bob, four.toString());
+            StringBuilder big = new StringBuilder();
+            while (big.length() < 256 * 1024) big.append("a line of the body that every copy would repeat\r\n");
+            byte[] message = (HEAD + "\r\n" + big).getBytes(StandardCharsets.US_ASCII);
+            send(s.port("smtp"), List.of("alice@example.test", "bob@example.test"), message);
+
+            StringBuilder steps = new StringBuilder();
+            for (int i = 1; i <= 20; i++) steps.append("X-Step: ").append(i).append("\r\n");
+            var blobs = new java.util.HashSet<org.tegami.store.BlobId>();
+            for (int i = 1; i <= 20; i++) {
+                var mb = st.mail().mailbox(alice.id(), "M" + i).orElseThrow();
+                blobs.add(st.mail().messages(mb.id()).getFirst().blob());
+                String h = header(s.port("imaps"), "alice@example.test", "M" + i);
+                assertTrue(h.endsWith(HEAD + steps + "\r\n"), "the last state in M" + i + ": " + h);
+            }
+            assertEquals(1, blobs.size(), "one blob for twenty copies");
+            assertTrue(st.mail().mailbox(alice.id(), "INBOX").map(mb -> st.mail().messages(mb.id()).isEmpty()).orElse(true));
+
+            var bobs = new java.util.HashSet<org.tegami.store.BlobId>();
+            StringBuilder upTo = new StringBuilder();
+            for (int i = 1; i <= 4; i++) {
+                upTo.append("X-Step: ").append(i).append("\r\n");
+                var mb = st.mail().mailbox(bob.id(), "M" + i).orElseThrow();
+                bobs.add(st.mail().messages(mb.id()).getFirst().blob());
+                String h = header(s.port("imaps"), "bob@example.test", "M" + i);
+                assertTrue(h.endsWith(HEAD + upTo + "\r\n"), "M" + i + " as it was when filed: " + h);
+            }
+            assertEquals(4, bobs.size(), "at the bound, one blob per state");
+        }
+    }
+
+    /**
+     * RFC 5293 §7 and RFC 5230 §4.3: the vacation reply answers the header as edited when vacation ran: its default
+     * subject is "Auto: " and the edited Subject; it goes to the envelope sender, whatever an added Reply-To says.
+     */
+    @Test
+    void vacationAnswersTheEditedSubject() throws Exception {
+        try (var dns = new org.tegami.testkit.TestDnsServer(); Mx mx = new Mx(); TegamiServer s = startWithMx(dns, mx)) {
+            dns.add("example.org. 300 IN MX 10 mx.remote.test.");
+            Store st = s.store();
+            Account alice = user(st, "alice@example.test");
+            script(st, alice, """
+                    require ["editheader", "vacation"];
+                    deleteheader "Subject";
+                    addheader "Subject" "[renamed] figures";
+                    addheader "Reply-To" "<elsewhere@remote.test>";
+                    vacation "I am away.";
+                    deleteheader "Subject";
+                    addheader "Subject" "too late";
+                    """);
+            send(s.port("smtp"), List.of("alice@example.test"), (HEAD + "\r\nThe figures.\r\n").getBytes(StandardCharsets.US_ASCII));
+            Mx.Got got = mx.got.poll(60, java.util.concurrent.TimeUnit.SECONDS);
+            org.junit.jupiter.api.Assertions.assertNotNull(got, "the reply reached the MX");
+            assertEquals("", got.mailFrom());
+            assertEquals(List.of("sender@example.org"), got.rcptTo());
+            String reply = new String(got.data(), StandardCharsets.US_ASCII);
+            assertTrue(reply.contains("\r\nSubject: Auto: [renamed] figures\r\n"), reply);
+            assertTrue(reply.contains("\r\nIn-Reply-To: <figures.1@example.org>\r\n"), reply);
+            assertTrue(reply.contains("\r\nTo: sender@example.org\r\n") || reply.contains("\r\nTo: <sender@example.org>\r\n"), reply);
+        }
+    }
 }
