@@ -164,4 +164,59 @@ class EditedMessageTest {
         // the view reads at most the header bound and the body test's bound (about 1.3 MiB), a few times over
         assertTrue(allocated < 16L * 1024 * 1024, "allocated " + allocated + " bytes for a 50 MiB message");
     }
+
+    /**
+     * A remote redirect's blob: the header as edited when the redirect ran, without the stages' lines and without the
+     * bytes the caller does not send (our Return-Path line), also when it sends from the start (fetched mail, skip 0);
+     * a later edit reaches only the implicit keep; identical requests give the same blob.
+     */
+    @Test
+    void aRemoteRedirectsBlobLeavesOutOurLocalLines() throws Exception {
+        store = EmbeddedStore.open(dir, InstantSource.system());
+        store.accounts().addDomain("example.test");
+        Account alice = store.accounts().addUser(EmailAddress.parse("alice@example.test").orElseThrow(), "$argon2id$x");
+        assertEquals(SieveScriptStore.Result.OK, store.sieve().put(alice.id(), "r", """
+                require "editheader";
+                deleteheader "X-Spam-Flag";
+                redirect "far@remote.test";
+                addheader :last "X-After" "redirect";
+                keep;
+                """, SieveScriptStore.Quota.DEFAULTS));
+        assertEquals(SieveScriptStore.Result.OK, store.sieve().setActive(alice.id(), "r"));
+        String returnPath = "Return-Path: <s@r.test>\r\n";
+        String rest = "Received: from c.test\r\nSubject: hi\r\nX-Spam-Flag: YES\r\n\r\nBody.\r\n";
+        byte[] bytes = (returnPath + rest).getBytes(StandardCharsets.US_ASCII);
+        BlobId blob;
+        try (BlobStore.BlobWriter w = store.blobs().create()) {
+            w.stream().write(bytes);
+            blob = w.commit();
+        }
+        InboundMessage m = new InboundMessage(InetAddress.getLoopbackAddress(), "c.test", "s@r.test",
+                List.of(alice.id()), false, Optional.empty(), blob, bytes.length,
+                max -> java.util.Arrays.copyOf(bytes, Math.min(max, bytes.length)));
+        UserRulesStage stage = new UserRulesStage(store, "mx.example.test", InstantSource.system(), SieveLimits.DEFAULTS,
+                Optional.empty(), Optional.empty());
+        Outcome.Deliver d = (Outcome.Deliver) stage.apply(m, alice.id(),
+                Outcome.Deliver.INBOX.withHeader("X-Spam-Status: Yes, score=9.1"));
+        Outcome.Rules rules = d.rules().orElseThrow();
+        Outcome.Edit.Rewritten redirect = (Outcome.Edit.Rewritten) rules.redirects().getFirst().edit();
+        Outcome.Edit.Rewritten keep = (Outcome.Edit.Rewritten) rules.copies().getFirst().edit();
+        assertEquals("X-Spam-Status: Yes, score=9.1\r\n" + returnPath + "Received: from c.test\r\nSubject: hi\r\n\r\nBody.\r\n",
+                read(redirect.own()), "the local form of the redirect's state");
+        assertEquals("X-Spam-Status: Yes, score=9.1\r\n" + returnPath
+                + "Received: from c.test\r\nSubject: hi\r\nX-After: redirect\r\n\r\nBody.\r\n", read(keep.own()));
+        DeliveryRequest.Own sent = redirect.forRemote().apply(returnPath.length()).orElseThrow();
+        assertEquals("Received: from c.test\r\nSubject: hi\r\n\r\nBody.\r\n", read(sent));
+        assertEquals(sent, redirect.forRemote().apply(returnPath.length()).orElseThrow());
+        DeliveryRequest.Own fetched = redirect.forRemote().apply(0).orElseThrow();
+        assertEquals(returnPath + "Received: from c.test\r\nSubject: hi\r\n\r\nBody.\r\n", read(fetched));
+    }
+
+    private String read(DeliveryRequest.Own own) throws IOException {
+        try (InputStream in = store.blobs().open(own.blob())) {
+            byte[] b = in.readAllBytes();
+            assertEquals(own.size(), b.length);
+            return new String(b, StandardCharsets.US_ASCII);
+        }
+    }
 }
