@@ -369,4 +369,37 @@ class ForwardingTest {
         Thread.sleep(1_000);
         assertEquals(2, size(b.store(), hank));
     }
+
+    /**
+     * A Sieve redirect after editheader (RFC 5293 §7): B receives the header as the script left it when it redirected
+     * (A's own Authentication-Results and Return-Path lines left out), SRS and ARC as for an alias, and B's own verdict
+     * says arc=pass: A's seal covers the edited bytes it sent.
+     */
+    @Test
+    void aSieveRedirectOfAnEditedHeaderPassesArcAtTheReceiver() throws Exception {
+        Account editor = user(a, "editor@a.test");
+        Account carl = user(b, "carl@b.test");
+        var sieve = a.store().sieve();
+        assertEquals(org.tegami.store.SieveScriptStore.Result.OK, sieve.put(editor.id(), "r", """
+                require "editheader";
+                deleteheader "Subject";
+                addheader "Subject" "[edited] note";
+                addheader :last "X-Edited" "yes";
+                redirect "carl@b.test";
+                """, org.tegami.store.SieveScriptStore.Quota.DEFAULTS));
+        assertEquals(org.tegami.store.SieveScriptStore.Result.OK, sieve.setActive(editor.id(), "r"));
+        assertTrue(send("alice@sender.test", "editor@a.test", "edited note").startsWith("250 2.0.0 OK queued as "));
+        await("carl gets the redirected copy", () -> size(b.store(), carl) == 1);
+        String got = inbox(b.store(), carl).getFirst();
+        String srs = returnPath(got);
+        assertTrue(srs.matches("SRS0=[A-Z2-7]{6}=[A-Z2-7]{2}=sender\\.test=alice@a\\.test"), srs);
+        String results = got.substring(0, got.indexOf("\r\nReturn-Path:"));
+        assertTrue(results.contains("arc=pass"), results);
+        assertTrue(Pattern.compile("spf=pass\\s+smtp\\.mailfrom=SRS0=[^@\\s]+@a\\.test").matcher(results).find(), results);
+        assertTrue(got.contains("\r\nDelivered-To: editor@a.test\r\nSubject: [edited] note\r\nReceived: from "), got);
+        assertFalse(got.contains("Subject: edited note"), got);
+        assertTrue(got.endsWith("\r\nMessage-ID: <edited-note@sender.test>\r\nX-Edited: yes\r\n\r\nHello.\r\n"), got);
+        assertEquals(1, Pattern.compile("(?<!ARC-)Authentication-Results:").matcher(got).results().count(), "only B's own: " + got);
+        assertEquals(0, size(a.store(), editor), "redirected: nothing kept at A");
+    }
 }
