@@ -342,9 +342,13 @@ class SieveEditheaderDeliveryTest {
 
     /** A server that verifies inbound mail (Authentication-Results is a stage's line) and sends remote mail to {@code mx}. */
     private TegamiServer startWithMx(org.tegami.testkit.TestDnsServer dns, Mx mx) throws Exception {
+        return startWithMx(dns, mx, "");
+    }
+
+    private TegamiServer startWithMx(org.tegami.testkit.TestDnsServer dns, Mx mx, String backend) throws Exception {
         dns.add("remote.test. 300 IN MX 10 mx.remote.test.").add("mx.remote.test. 300 IN A 127.0.0.1");
         Path cfg = TestConfigs.write(dir, Set.of("smtp", "imaps"), "[dns]\nnameservers = [\"127.0.0.1:"
-                + dns.address().getPort() + "\"]\n[outbound]\nmx_port = " + mx.port() + "\n");
+                + dns.address().getPort() + "\"]\n[outbound]\nmx_port = " + mx.port() + "\n" + backend);
         TegamiServer s = TegamiServer.start(ConfigLoader.load(cfg), InstantSource.system());
         s.store().accounts().addDomain("example.test");
         var key = new org.tegami.mailauth.dkim.DkimKeys(s.config().dataDir()).generate("example.test").stream()
@@ -501,7 +505,23 @@ class SieveEditheaderDeliveryTest {
      */
     @Test
     void theCollectorKeepsARedirectsOwnBlobUntilItsQueueEntryIsDone() throws Exception {
-        try (var dns = new org.tegami.testkit.TestDnsServer(); Mx mx = new Mx(); TegamiServer s = startWithMx(dns, mx)) {
+        collectorKeepsTheQueuedBlob("");
+    }
+
+    /** The same on PostgreSQL metadata and S3 blobs (the queue row names the blob; collection across nodes). */
+    @Test
+    void theCollectorKeepsARedirectsOwnBlobOnPostgresqlAndS3() throws Exception {
+        Assumptions.assumeTrue(TestPostgres.available(), TestPostgres.WHY_MISSING);
+        TestPostgres.Database db = TestPostgres.get().newDatabase();
+        S3TestServer s3 = S3TestServer.get();
+        collectorKeepsTheQueuedBlob("[store]\nkind = \"postgresql\"\nurl = \"" + db.url() + "\"\nuser = \"" + db.user()
+                + "\"\npassword = \"" + db.password() + "\"\n[blobs]\nkind = \"s3\"\nendpoint = \"" + s3.endpoint()
+                + "\"\nbucket = \"" + s3.newBucket() + "\"\nregion = \"us-east-1\"\naccess_key = \"" + S3TestServer.ACCESS_KEY
+                + "\"\nsecret_key = \"" + S3TestServer.SECRET_KEY + "\"\npath_style = true\n");
+    }
+
+    private void collectorKeepsTheQueuedBlob(String backend) throws Exception {
+        try (var dns = new org.tegami.testkit.TestDnsServer(); Mx mx = new Mx(); TegamiServer s = startWithMx(dns, mx, backend)) {
             Store st = s.store();
             Account alice = user(st, "alice@example.test");
             script(st, alice, """
