@@ -172,6 +172,25 @@ class MigrateLockTest {
     }
 
     @Test
+    void forceCopiesOutOfTheDatabaseWithoutTheLockAndSaysSo() throws Exception {
+        Path a = node("a");
+        Path target = TestConfigs.write(Files.createDirectory(dir.resolve("new")), Set.of(), "");
+        assertEquals(0, CliRun.run("", "domain", "add", "example.test", "--config", a.toString()).exit());
+        StoreSettings.Postgres pg = (StoreSettings.Postgres) ConfigLoader.load(a).store();
+        try (MigrateLock command = MigrateLock.shared(pg, MigrateLock.User.COMMAND)) {
+            CliRun.Result r = CliRun.run("", "migrate", "--force", "--dry-run", "--from", a.toString(), "--config", target.toString());
+            assertEquals(0, r.exit(), r.err());
+            List<String> lines = r.out().lines().toList();
+            assertEquals(List.of("migrate: --force: copying although 1 other session(s) are connected (tegami (migration"
+                    + " lock, shared) from 127.0.0.1): a change they make during the copy fails its verification, one after"
+                    + " it is not copied", "migrate: --force: copying without the migration lock, PostgreSQL advisory lock "
+                    + MigrateLock.KEY + " (a server or tegami command holds it shared): admin commands of other nodes are"
+                    + " not kept out"), lines.subList(0, 2));
+            assertTrue(r.out().endsWith("; nothing changed\n"), r.out());
+        }
+    }
+
+    @Test
     void aDatabaseThatCannotBeReachedIsReportedByTheStoreAsBefore() throws Exception {
         Path cfg = TestConfigs.write(Files.createDirectory(dir.resolve("x")), Set.of(),
                 "[store]\nkind = \"postgresql\"\nurl = \"jdbc:postgresql://127.0.0.1:1/none\"\n");
