@@ -65,7 +65,7 @@ public final class TegamiServer implements AutoCloseable {
     private org.tegami.server.log.TraceHistory traceHistory;
     private final MetricsService metrics;
     private org.tegami.server.acme.AcmeManager acme;
-    private DataDirLock dataDirLock;
+    private AutoCloseable dataDirLock; // or, on PostgreSQL, the migration lock
 
     private TegamiServer(TegamiConfig config, Store store, TlsContext tls, List<Bound> listeners, List<AutoconfigHttp> http,
                          QueueRunner queue, BlobCollection collection, InboundPipeline pipeline, Learner learner,
@@ -94,13 +94,15 @@ public final class TegamiServer implements AutoCloseable {
                 : cfg.acme().isPresent() ? acmeOrSelfSigned(cfg, clock)
                 : TlsContext.selfSigned(cfg.dataDir(), cfg.hostname(), clock);
         // tegami migrate refuses while this is held, and a server does not start while migrate reads the directory
-        DataDirLock lock = cfg.store() instanceof org.tegami.server.config.StoreSettings.Embedded
-                ? DataDirLock.server(cfg.dataDir()) : null;
+        // on PostgreSQL the same holds across nodes through the migration's advisory lock, held shared (ADR 0027)
+        AutoCloseable lock = cfg.store() instanceof org.tegami.server.config.StoreSettings.Postgres pg
+                ? org.tegami.server.migrate.MigrateLock.shared(pg, org.tegami.server.migrate.MigrateLock.User.SERVER)
+                : DataDirLock.server(cfg.dataDir());
         Store store;
         try {
             store = Stores.open(cfg, clock, System.err::println);
         } catch (RuntimeException e) {
-            if (lock != null) lock.close();
+            release(lock);
             throw e;
         }
         org.tegami.server.acme.AcmeManager acme = null;
@@ -242,7 +244,7 @@ public final class TegamiServer implements AutoCloseable {
             http.forEach(AutoconfigHttp::close);
             bound.forEach(b -> b.listener().close());
             store.close();
-            if (lock != null) lock.close();
+            release(lock);
             throw e;
         }
         TegamiServer server = new TegamiServer(cfg, store, tls, List.copyOf(bound), List.copyOf(http), queue,
@@ -453,6 +455,15 @@ public final class TegamiServer implements AutoCloseable {
         collection.close();
         if (traceHistory != null) traceHistory.close(); // saves the lines still waiting, the queue's last ones too
         store.close();
-        if (dataDirLock != null) dataDirLock.close();
+        if (dataDirLock != null) release(dataDirLock);
+    }
+
+    /** Releases the data directory's lock or the migration lock (neither throws). */
+    private static void release(AutoCloseable lock) {
+        try {
+            lock.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -23,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.auth.PasswordHasher;
 import org.tegami.mime.EmailAddress;
-import org.tegami.server.cli.Cli;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.store.Account;
 import org.tegami.store.Mailbox;
@@ -40,15 +36,8 @@ class BackupRestoreTest {
     Path dir;
 
     private static String cli(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            int code = Cli.commandLine(new Main()).execute(args);
-            return code + "|" + out.toString(StandardCharsets.UTF_8);
-        } finally {
-            System.setOut(old);
-        }
+        var r = CliRun.run("", args);
+        return r.exit() + "|" + r.out();
     }
 
     private static String send(TegamiServer s, String to, String subject, String body) throws Exception {

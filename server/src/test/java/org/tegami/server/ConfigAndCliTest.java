@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -19,7 +15,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.core.TegamiException;
-import org.tegami.server.cli.Cli;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.server.config.TegamiConfig;
 
@@ -227,23 +222,8 @@ class ConfigAndCliTest {
 
     /** Runs the CLI in-process; returns exit code, stdout and stderr. */
     private String[] cli(String stdin, String... args) {
-        InputStream in = System.in;
-        PrintStream out = System.out;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            var cl = Cli.commandLine(new Main());
-            cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
-            String[] full = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
-                    java.util.stream.Stream.of("--config", dir.resolve("tegami.toml").toString())).toArray(String[]::new);
-            int code = cl.execute(full);
-            return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setIn(in);
-            System.setOut(out);
-        }
+        return CliRun.run(stdin, java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                java.util.stream.Stream.of("--config", dir.resolve("tegami.toml").toString())).toArray(String[]::new)).fields();
     }
 
     @Test

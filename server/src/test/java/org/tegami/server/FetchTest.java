@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tegami.auth.PasswordHasher;
 import org.tegami.delivery.spam.SpamStage;
 import org.tegami.mime.EmailAddress;
-import org.tegami.server.cli.Cli;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.store.Account;
 import org.tegami.store.BlobId;
@@ -156,23 +152,9 @@ class FetchTest {
 
     /** Runs the CLI in-process against A's config; returns exit code, stdout and stderr joined by '|'. */
     private String cli(String stdin, String... args) throws Exception {
-        InputStream in = System.in;
-        PrintStream out = System.out;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            var cl = Cli.commandLine(new Main());
-            cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
-            String[] full = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
-                    java.util.stream.Stream.of("--config", dir.resolve("a/tegami.toml").toString())).toArray(String[]::new);
-            int code = cl.execute(full);
-            return code + "|" + o.toString(StandardCharsets.UTF_8) + "|" + err.toString(StandardCharsets.UTF_8);
-        } finally {
-            System.setIn(in);
-            System.setOut(out);
-        }
+        var r = CliRun.run(stdin, java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                java.util.stream.Stream.of("--config", dir.resolve("a/tegami.toml").toString())).toArray(String[]::new));
+        return r.exit() + "|" + r.out() + "|" + r.err();
     }
 
     private Source add(String url, String... options) throws Exception {

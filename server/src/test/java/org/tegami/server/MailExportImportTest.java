@@ -3,9 +3,7 @@ package org.tegami.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.auth.PasswordHasher;
 import org.tegami.mime.EmailAddress;
-import org.tegami.server.cli.Cli;
 import org.tegami.store.Account;
 import org.tegami.store.MailStore;
 import org.tegami.store.MessageMeta;
@@ -33,14 +30,8 @@ class MailExportImportTest {
     Path dir;
 
     private String cli(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            return Cli.commandLine(new Main()).execute(args) + "|" + out.toString(StandardCharsets.UTF_8);
-        } finally {
-            System.setOut(old);
-        }
+        var r = CliRun.run("", args);
+        return r.exit() + "|" + r.out();
     }
 
     private static List<String> box(Store s, Account a, String name) throws Exception {

@@ -9,10 +9,8 @@ import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -20,7 +18,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.tegami.server.cli.Cli;
 import org.tegami.testkit.TestTls;
 
 /**
@@ -223,21 +220,7 @@ final class MigrateFixture {
 
     /** Runs the CLI in-process; returns exit code, stdout and stderr. */
     static String[] cli(String stdin, String... args) {
-        InputStream in = System.in;
-        PrintStream out = System.out;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            var cl = Cli.commandLine(new Main());
-            cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
-            int code = cl.execute(args);
-            return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setIn(in);
-            System.setOut(out);
-        }
+        return CliRun.run(stdin, args).fields();
     }
 
     /** An old embedded installation in {@code dir/old} holding {@code rows}, and a new one on {@code db} in {@code dir/new}. */

@@ -9,10 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import jakarta.mail.Folder;
 import jakarta.mail.Session;
 import jakarta.mail.Store;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.core.TegamiException;
-import org.tegami.server.cli.Cli;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.server.config.StoreSettings;
 import org.tegami.testkit.TestPostgres;
@@ -122,22 +118,7 @@ class PostgresServerTest {
 
     /** Runs the CLI in-process; returns exit code, stdout and stderr. */
     private static String[] cli(Path config, String stdin, String... args) {
-        InputStream in = System.in;
-        PrintStream out = System.out;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            var cl = Cli.commandLine(new Main());
-            cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
-            String[] full = Stream.concat(java.util.Arrays.stream(args), Stream.of("--config", config.toString()))
-                    .toArray(String[]::new);
-            int code = cl.execute(full);
-            return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setIn(in);
-            System.setOut(out);
-        }
+        return CliRun.run(stdin, Stream.concat(java.util.Arrays.stream(args), Stream.of("--config", config.toString()))
+                .toArray(String[]::new)).fields();
     }
 }

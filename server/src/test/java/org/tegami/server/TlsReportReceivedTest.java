@@ -3,9 +3,6 @@ package org.tegami.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,7 +16,6 @@ import org.tegami.auth.PasswordHasher;
 import org.tegami.mime.EmailAddress;
 import org.tegami.queue.tlsrpt.TlsReporter;
 import org.tegami.queue.tlsrpt.TlsSession;
-import org.tegami.server.cli.Cli;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.store.Account;
 import org.tegami.testkit.TestDnsServer;
@@ -57,15 +53,7 @@ class TlsReportReceivedTest {
     }
 
     private String[] cli(String... args) {
-        PrintStream out = System.out;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            int code = Cli.commandLine(new Main()).execute(args);
-            return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(out);
-        }
+        return CliRun.run("", args).fields();
     }
 
     @Test

@@ -9,6 +9,7 @@ import org.tegami.server.DataDirLock;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.server.config.StoreSettings;
 import org.tegami.server.config.TegamiConfig;
+import org.tegami.server.migrate.MigrateLock;
 import org.tegami.store.Store;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -41,8 +42,8 @@ public final class Cli {
         }
 
         /**
-         * Opens the configured store ({@code [store]}); safe while the server runs (SQLite WAL, or PostgreSQL). The
-         * embedded store's data directory stays locked shared until the store is closed: see {@link #openStore(TegamiConfig)}.
+         * Opens the configured store ({@code [store]}); safe while the server runs (SQLite WAL, or PostgreSQL). A lock
+         * against {@code tegami migrate} stays held shared until the store is closed: see {@link #openStore(TegamiConfig)}.
          */
         public Store openStore() {
             return Cli.openStore(load());
@@ -50,19 +51,26 @@ public final class Cli {
     }
 
     /**
-     * Opens a config's store for an admin command. On the embedded store it first takes {@code data_dir/server.lock}
-     * shared, as a server does, and holds it until the store is closed: so the command refuses while
-     * {@code tegami migrate} copies that directory (its write would be missed), and a migration refuses while it runs.
+     * Opens a config's store for an admin command, holding a lock shared until the store is closed, as a server
+     * does, so the command refuses while {@code tegami migrate} copies that store (its write would be missed, or mix
+     * with the copy), and a migration refuses while it runs: on the embedded store {@code data_dir/server.lock}, on
+     * PostgreSQL the migration's advisory lock ({@link MigrateLock}), which also keeps out commands run with another
+     * node's config.
      */
     public static Store openStore(TegamiConfig cfg) {
-        if (!(cfg.store() instanceof StoreSettings.Embedded)) {
-            return org.tegami.server.Stores.open(cfg, InstantSource.system(), System.err::println);
+        if (cfg.store() instanceof StoreSettings.Postgres pg) {
+            MigrateLock lock = MigrateLock.shared(pg, MigrateLock.User.COMMAND);
+            return locked(cfg, lock::close);
         }
         DataDirLock lock = DataDirLock.admin(cfg.dataDir());
+        return locked(cfg, lock::close);
+    }
+
+    private static Store locked(TegamiConfig cfg, Runnable unlock) {
         try {
-            return new LockedStore(org.tegami.server.Stores.open(cfg, InstantSource.system(), System.err::println), lock);
+            return new LockedStore(org.tegami.server.Stores.open(cfg, InstantSource.system(), System.err::println), unlock);
         } catch (RuntimeException e) {
-            lock.close();
+            unlock.run();
             throw e;
         }
     }

@@ -1,6 +1,5 @@
 package org.tegami.server.cli;
 
-import org.tegami.server.DataDirLock;
 import org.tegami.store.AccountStore;
 import org.tegami.store.BlobStore;
 import org.tegami.store.ClassifierStore;
@@ -15,14 +14,18 @@ import org.tegami.store.Store;
 import org.tegami.store.TlsReportStore;
 import org.tegami.store.TraceHistoryStore;
 
-/** An admin command's store, holding the data directory's lock shared until it is closed (see {@link DataDirLock#admin}). */
+/**
+ * An admin command's store, holding its lock shared until it is closed: the data directory's on the embedded store
+ * ({@link org.tegami.server.DataDirLock#admin}), the migration's advisory lock on PostgreSQL
+ * ({@link org.tegami.server.migrate.MigrateLock#shared}).
+ */
 final class LockedStore implements Store {
     private final Store store;
-    private final DataDirLock lock;
+    private final Runnable unlock;
 
-    LockedStore(Store store, DataDirLock lock) {
+    LockedStore(Store store, Runnable unlock) {
         this.store = store;
-        this.lock = lock;
+        this.unlock = unlock;
     }
 
     @Override public AccountStore accounts() { return store.accounts(); }
@@ -43,7 +46,7 @@ final class LockedStore implements Store {
         try {
             store.close();
         } finally {
-            lock.close();
+            unlock.run();
         }
     }
 }

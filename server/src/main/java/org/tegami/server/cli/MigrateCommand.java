@@ -25,6 +25,7 @@ import org.tegami.server.Stores;
 import org.tegami.server.config.ConfigLoader;
 import org.tegami.server.config.StoreSettings;
 import org.tegami.server.config.TegamiConfig;
+import org.tegami.server.migrate.MigrateLock;
 import org.tegami.server.migrate.StoreMigration;
 import org.tegami.store.ObjectStorage;
 import org.tegami.store.embedded.Upgrade;
@@ -65,6 +66,9 @@ public final class MigrateCommand implements Runnable {
     /** The data directory's files that are not the store: keys and TLS material go along, the rest stays. */
     private static final Set<String> NOT_COPIED = Set.of("meta.db", "meta.db-wal", "meta.db-shm", "blobs", "tmp",
             "objects", Upgrade.BACKUPS, DataDirLock.FILE);
+
+    /** The migration lock, as refusals name it. */
+    private static final String LOCK = "the migration lock, PostgreSQL advisory lock " + MigrateLock.KEY;
 
     /** How long sessions of nodes just stopped may take to leave pg_stat_activity. */
     private static final long SESSIONS_GRACE_NANOS = 10_000_000_000L;
@@ -134,8 +138,9 @@ public final class MigrateCommand implements Runnable {
         }
     }
 
-    private static Properties pgProperties(StoreSettings.Postgres pg) {
+    private static Properties pgProperties(StoreSettings.Postgres pg, String applicationName) {
         Properties p = new Properties();
+        p.setProperty("ApplicationName", applicationName); // how an admin command refused names this migration
         p.setProperty("user", pg.user());
         p.setProperty("password", pg.password());
         p.setProperty("reWriteBatchedInserts", "true");
@@ -150,18 +155,23 @@ public final class MigrateCommand implements Runnable {
                 s.execute("PRAGMA busy_timeout=30000");
             }
             src.setAutoCommit(false); // one read snapshot for the whole copy
-            boolean schema = hasSchema(pg);
-            if (resume && !schema) {
-                throw new TegamiException("--resume: the target database has no Tegami schema, so nothing to resume:"
-                        + " run without --resume");
-            }
-            if (!dryRun && !schema) {
-                // the target's schema, created as a node would create it
-                try (var store = Stores.open(target, InstantSource.system(), out::println)) {
-                    schema = true;
+            try (Connection dst = DriverManager.getConnection(pg.url(), pgProperties(pg, MigrateLock.INTO))) {
+                // held until dst closes: servers and admin commands of every node refuse meanwhile
+                if (!MigrateLock.tryExclusive(dst)) {
+                    throw new TegamiException("a server or another tegami command is using " + pg.url() + " (it holds "
+                            + LOCK + " shared): stop it; tegami migrate writes the new store there");
                 }
-            }
-            try (Connection dst = DriverManager.getConnection(pg.url(), pgProperties(pg))) {
+                boolean schema = hasSchema(dst);
+                if (resume && !schema) {
+                    throw new TegamiException("--resume: the target database has no Tegami schema, so nothing to resume:"
+                            + " run without --resume");
+                }
+                if (!dryRun && !schema) {
+                    // the target's schema, created as a node would create it
+                    try (var store = Stores.open(target, InstantSource.system(), out::println)) {
+                        schema = true;
+                    }
+                }
                 dst.setAutoCommit(false);
                 if (schema && !resume) {
                     Map<String, Long> rows = StoreMigration.targetRows(dst);
@@ -177,7 +187,7 @@ public final class MigrateCommand implements Runnable {
 
     private void toEmbedded(TegamiConfig old, StoreSettings.Postgres pg, TegamiConfig target, PrintStream out)
             throws SQLException, IOException {
-        try (Connection src = DriverManager.getConnection(pg.url(), pgProperties(pg))) {
+        try (Connection src = DriverManager.getConnection(pg.url(), pgProperties(pg, MigrateLock.FROM))) {
             src.setAutoCommit(false);
             src.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ); // one snapshot for the whole copy
             src.setReadOnly(true);
@@ -246,11 +256,15 @@ public final class MigrateCommand implements Runnable {
     /**
      * Every node must be stopped: nodes keep pooled connections open while they run, admin commands while they work,
      * so another session on the database means one still runs (sessions of nodes just stopped get a few seconds to
-     * go). Refused, naming them, unless --force.
+     * go). Refused, naming them, unless --force. Meanwhile src takes the migration lock ({@link MigrateLock}), held
+     * until it closes, so no server or admin command of any node starts using the database during the copy; nodes
+     * and commands of this version hold it shared while they run, so it is free once their sessions are gone.
      */
     private void refuseLiveSessions(Connection src, StoreSettings.Postgres pg, PrintStream out) throws SQLException {
         long deadline = System.nanoTime() + SESSIONS_GRACE_NANOS;
+        boolean locked = false;
         while (true) {
+            if (!locked) locked = MigrateLock.tryExclusive(src);
             List<String> who = new ArrayList<>();
             try (Statement s = src.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(NULLIF("
                     + "application_name, ''), 'a session') || ' from ' || COALESCE(host(client_addr), 'a local socket')"
@@ -259,12 +273,21 @@ public final class MigrateCommand implements Runnable {
                 while (rs.next()) who.add(rs.getString(1));
             }
             src.commit();
-            if (who.isEmpty()) return;
-            if (force) {
+            if (who.isEmpty() && locked) return;
+            if (force && !who.isEmpty()) {
                 out.println("migrate: --force: copying although " + who.size() + " other session(s) are connected ("
                         + String.join(", ", who) + "): a change they make during the copy fails its verification, one after it"
                         + " is not copied");
+                if (!locked) {
+                    out.println("migrate: --force: copying without " + LOCK + " (a server or tegami command holds it"
+                            + " shared): admin commands of other nodes are not kept out");
+                }
                 return;
+            }
+            if (System.nanoTime() > deadline && who.isEmpty()) {
+                // a session came and went between the two looks, every time: one holds the lock
+                throw new TegamiException("a server or another tegami command is using " + pg.url() + " (it holds "
+                        + LOCK + " shared): stop it before migrating, so no change arrives that the copy would miss");
             }
             if (System.nanoTime() > deadline) {
                 throw new TegamiException(who.size() + " other session(s) are connected to " + pg.url() + " ("
@@ -309,9 +332,8 @@ public final class MigrateCommand implements Runnable {
                 : old.dataDir()) + " until you have checked " + (toEmbedded ? "it" : "them"));
     }
 
-    private static boolean hasSchema(StoreSettings.Postgres pg) throws SQLException {
-        try (Connection c = DriverManager.getConnection(pg.url(), pg.user(), pg.password());
-             Statement s = c.createStatement();
+    private static boolean hasSchema(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT to_regclass('tegami_schema') IS NOT NULL")) {
             rs.next();
             return rs.getBoolean(1);

@@ -2,14 +2,11 @@ package org.tegami.server.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tegami.server.Main;
+import org.tegami.server.CliRun;
 import org.tegami.server.log.LogTraceTest;
 
 class TraceCommandTest {
@@ -17,18 +14,7 @@ class TraceCommandTest {
     Path dir;
 
     private String[] cli(String... args) {
-        PrintStream out = System.out;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            var cl = Cli.commandLine(new Main());
-            cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
-            int code = cl.execute(args);
-            return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(out);
-        }
+        return CliRun.run("", args).fields();
     }
 
     @Test
