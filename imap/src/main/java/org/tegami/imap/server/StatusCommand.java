@@ -10,6 +10,7 @@ import org.tegami.imap.proto.ImapSyntaxException;
 import org.tegami.imap.proto.ResponseEncoder;
 import org.tegami.store.MailboxReads;
 import org.tegami.store.Mailbox;
+import org.tegami.store.ReadGroup;
 
 /** STATUS (RFC 9051 §6.3.11), with SIZE (RFC 8438), HIGHESTMODSEQ (RFC 7162 §3.1.6) and MAILBOXID (RFC 8474 §4.3). */
 final class StatusCommand {
@@ -27,10 +28,17 @@ final class StatusCommand {
 
     void status(String tag, ImapCommand.Status c) throws IOException, ImapSyntaxException {
         String name = s.mailboxName(tag, c.mailbox());
-        Optional<Access.Target> mb = s.access.require(tag, name, 'r'); // RFC 4314 §4
-        if (mb.isEmpty()) return;
+        // the mailbox, the rights on it and its counters: one read transaction on PostgreSQL, one snapshot (UIDNEXT
+        // and MESSAGES agree), and the answer written once it has ended
+        record Read(Optional<Access.Target> found, List<ResponseEncoder.StatusItem> items) {}
+        Read r = ReadGroup.run(() -> {
+            Optional<Access.Target> found = s.access.find(name);
+            return new Read(found, found.isPresent() && found.get().rights().has('r')
+                    ? statusItems(found.get().mailbox(), c.items()) : null);
+        });
+        if (s.access.refuse(tag, r.found(), 'r')) return; // RFC 4314 §4
         if (c.items().contains("HIGHESTMODSEQ")) s.enableCondstore(); // RFC 7162 §3.1: a CONDSTORE enabling command
-        s.out().status(mb.get().name(), statusItems(mb.get().mailbox(), c.items()));
+        s.out().status(r.found().get().name(), r.items());
         s.out().ok(tag, "STATUS completed");
     }
 
