@@ -72,6 +72,9 @@ final class ListCommand {
     private List<Line> lines(List<ListPattern> patterns, boolean subscribedOnly, boolean specialOnly,
                              boolean showSubscribed, boolean recursive, ImapCommand.ReturnOptions ret) {
         List<Line> pending = new ArrayList<>();
+        // RFC 5819: the STATUS of every listed mailbox, their counters read together once the names are known
+        Map<String, Mailbox> withStatus = new java.util.LinkedHashMap<>();
+        Map<String, List<ResponseEncoder.StatusItem>> statuses = new java.util.HashMap<>();
         Map<String, Entry> tree = tree(subscribedOnly);
         for (Map.Entry<String, Entry> e : tree.entrySet()) {
             String name = e.getKey();
@@ -102,13 +105,18 @@ final class ListCommand {
             String extra = childInfo ? "\"CHILDINFO\" (\"SUBSCRIBED\")" : null;
             pending.add(() -> s.out().list("LIST", attrs, name, extra));
             if (!ret.status().isEmpty() && en.mailbox != null && en.rights.has('r')) { // RFC 5819 §2 with RFC 4314 §4
-                List<ResponseEncoder.StatusItem> items = status.statusItems(en.mailbox, ret.status());
-                pending.add(() -> s.out().status(name, items));
+                withStatus.put(name, en.mailbox);
+                pending.add(() -> s.out().status(name, statuses.get(name)));
             }
             if (ret.myRights() && en.mailbox != null) { // RFC 8440 §3
                 String rights = en.rights.wire();
                 pending.add(() -> s.out().data("MYRIGHTS " + s.out().mailboxName(name) + " " + rights));
             }
+        }
+        if (!withStatus.isEmpty()) {
+            Map<org.tegami.store.MailboxId, org.tegami.store.MailboxReads.Counters> counters = StatusCommand.counted(ret.status())
+                    ? s.env.store().mail().counters(withStatus.values().stream().map(Mailbox::id).toList()) : Map.of();
+            withStatus.forEach((name, mb) -> statuses.put(name, status.statusItems(mb, ret.status(), counters.get(mb.id()))));
         }
         return pending;
     }

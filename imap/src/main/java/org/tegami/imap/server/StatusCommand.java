@@ -45,8 +45,17 @@ final class StatusCommand {
     /** RFC 9051 §6.3.11 status items, plus SIZE (RFC 8438) and HIGHESTMODSEQ (RFC 7162 §3.1.6). */
     List<ResponseEncoder.StatusItem> statusItems(Mailbox mb, List<String> items) {
         // counted by the store's database, not by reading every message (a STATUS of a large mailbox is frequent)
-        MailboxReads.Counters n = items.stream().anyMatch(i -> Set.of("MESSAGES", "UNSEEN", "DELETED", "SIZE", "RECENT").contains(i))
-                ? store().counters(mb.id()).orElse(NONE) : NONE;
+        return statusItems(mb, items, counted(items) ? store().counters(mb.id()).orElse(NONE) : NONE);
+    }
+
+    /** Whether any of the items needs the mailbox's {@link MailboxReads#counters}. */
+    static boolean counted(List<String> items) {
+        return items.stream().anyMatch(i -> Set.of("MESSAGES", "UNSEEN", "DELETED", "SIZE", "RECENT").contains(i));
+    }
+
+    /** The items of a mailbox whose counters were read already ({@code null}: the mailbox is gone, all zero). */
+    List<ResponseEncoder.StatusItem> statusItems(Mailbox mb, List<String> items, MailboxReads.Counters counters) {
+        MailboxReads.Counters n = counters == null ? NONE : counters;
         List<ResponseEncoder.StatusItem> out = new ArrayList<>();
         for (String item : items) {
             if (item.equals("MAILBOXID")) { // RFC 8474 §4.3
