@@ -89,6 +89,15 @@ final class ClusterStatements {
             cl.command("l LOGIN " + ClusterNodes.recipient(0) + " " + ImapBench.PASSWORD);
             cl.command("s SELECT INBOX");
             measure("SELECT INBOX (100 messages)", log, verbose, () -> cl.command("s SELECT INBOX"));
+            measure("EXAMINE INBOX (100 messages)", log, verbose, () -> cl.command("s EXAMINE INBOX"));
+            cl.command("s SELECT INBOX");
+            measure("STATUS INBOX (5 items)", log, verbose,
+                    () -> cl.command("u STATUS INBOX (MESSAGES UNSEEN UIDNEXT HIGHESTMODSEQ SIZE)"));
+            // LIST-STATUS (RFC 5819) over the account's mailboxes and 100 more, empty
+            for (int i = 0; i < 100; i++) cl.command("c CREATE count" + i);
+            measure("LIST-STATUS, 100+ mailboxes", log, verbose,
+                    () -> cl.command("l LIST \"\" \"*\" RETURN (STATUS (MESSAGES UNSEEN UIDNEXT))"));
+            for (int i = 0; i < 100; i++) cl.command("c DELETE count" + i);
             measure("FETCH 1:* (UID FLAGS)", log, verbose, () -> cl.command("f FETCH 1:* (UID FLAGS)"));
             int[] uid = {0};
             measure("UID FETCH n (BODY.PEEK[])", log, verbose, () -> cl.command("b UID FETCH " + (1 + uid[0]++ % 100) + " (BODY.PEEK[])"));
@@ -142,6 +151,7 @@ final class ClusterStatements {
         int statements = 0;
         int begins = 0;
         int commits = 0;
+        int readOnly = 0;
         Map<String, Integer> kinds = new TreeMap<>();
         for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
             int at = line.indexOf("LOG:  execute ");
@@ -156,11 +166,13 @@ final class ClusterStatements {
             String sql = line.substring(text).strip();
             statements++;
             if (sql.regionMatches(true, 0, "BEGIN", 0, 5)) begins++; // also BEGIN READ ONLY: sent with the next one
+            if (sql.regionMatches(true, 0, "BEGIN READ ONLY", 0, 15)) readOnly++;
             if (sql.equalsIgnoreCase("COMMIT")) commits++;
             kinds.merge(sql.length() > 110 ? sql.substring(0, 110) + "…" : sql, 1, Integer::sum);
         }
-        System.out.printf("  %-34s %5.1f statements, %5.1f round trips, %4.1f transactions per operation%n", what,
-                statements / (double) N, (statements - begins) / (double) N, commits / (double) N);
+        System.out.printf("  %-34s %6.1f statements, %6.1f round trips, %5.1f transactions (%5.1f read-only) per operation%n",
+                what, statements / (double) N, (statements - begins) / (double) N, commits / (double) N,
+                readOnly / (double) N);
         if (verbose) {
             kinds.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
                     .forEach(e -> System.out.printf("      %6.2f  %s%n", e.getValue() / (double) N, e.getKey()));

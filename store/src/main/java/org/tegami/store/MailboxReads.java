@@ -54,6 +54,16 @@ public interface MailboxReads {
      */
     Optional<Counters> counters(MailboxId mailbox);
 
+    /**
+     * {@link #counters} of several mailboxes, by id, read together (LIST-STATUS, RFC 5819: one query, where one per
+     * mailbox cost a round trip each); a mailbox that does not exist is missing from the map.
+     */
+    default java.util.Map<MailboxId, Counters> counters(java.util.Collection<MailboxId> mailboxes) {
+        java.util.Map<MailboxId, Counters> out = new java.util.HashMap<>();
+        for (MailboxId id : mailboxes) counters(id).ifPresent(c -> out.put(id, c));
+        return out;
+    }
+
     /** See {@link #counters}. */
     record Counters(long messages, long unseen, long deleted, long size, long recent) {}
 

@@ -142,6 +142,13 @@ public interface MailRolesContract extends StoreContract {
         assertTrue(floor <= 1, "a new mailbox's messages are recent");
         assertEquals(4, n.recent(), "UIDs from 3 on are unclaimed");
         assertEquals(Optional.empty(), store().mail().counters(new MailboxId(999_999)));
+        // several at once (LIST-STATUS): the same counters, an empty mailbox counted, a missing one left out
+        Mailbox empty = store().mail().createMailbox(a.id(), "Empty", Optional.empty());
+        Mailbox inbox = store().mail().mailbox(a.id(), "INBOX").orElseThrow();
+        var many = store().mail().counters(List.of(box.id(), empty.id(), new MailboxId(999_999), inbox.id(), box.id()));
+        assertEquals(java.util.Map.of(box.id(), n, empty.id(), store().mail().counters(empty.id()).orElseThrow(),
+                inbox.id(), store().mail().counters(inbox.id()).orElseThrow()), many);
+        assertEquals(new MailboxReads.Counters(0, 0, 0, 0, 0), many.get(empty.id()));
         assertEquals(List.of(new Uid(3), new Uid(4)), store().mail().uidsWithFlag(box.id(), "\\Deleted", true));
         assertEquals(List.of(new Uid(1), new Uid(4), new Uid(5), new Uid(6)), store().mail().uidsWithFlag(box.id(), "\\Seen", false));
         List<MailboxReads.SearchFilter> filters = List.of(MailboxReads.SearchFilter.ALL,

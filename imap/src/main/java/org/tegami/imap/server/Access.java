@@ -109,15 +109,23 @@ final class Access {
      */
     Optional<Target> require(String tag, String name, char right) throws IOException {
         Optional<Target> t = find(name);
+        return refuse(tag, t, right) ? Optional.empty() : t;
+    }
+
+    /**
+     * Answers NONEXISTENT or NOPERM, as {@link #require} does, for a mailbox {@link #find} gave; true when it did
+     * (the command ends there).
+     */
+    boolean refuse(String tag, Optional<Target> t, char right) throws IOException {
         if (t.isEmpty()) {
             s.out().no(tag, ResponseCode.Atom.NONEXISTENT, "No such mailbox");
-            return Optional.empty();
+            return true;
         }
         if (!t.get().rights().has(right)) {
             s.out().no(tag, ResponseCode.Atom.NOPERM, denied(right));
-            return Optional.empty();
+            return true;
         }
-        return t;
+        return false;
     }
 
     static String denied(char right) {

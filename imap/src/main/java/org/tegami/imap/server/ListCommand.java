@@ -17,6 +17,7 @@ import org.tegami.imap.proto.ResponseCode;
 import org.tegami.imap.proto.ResponseEncoder;
 import org.tegami.store.MailboxDirectory;
 import org.tegami.store.Mailbox;
+import org.tegami.store.ReadGroup;
 import org.tegami.store.MessageMeta;
 
 /**
@@ -60,6 +61,20 @@ final class ListCommand {
         boolean recursive = select.contains("RECURSIVEMATCH");
         List<ListPattern> patterns = new ArrayList<>();
         for (String p : c.patterns()) pattern(c.reference(), p).ifPresent(patterns::add);
+        // The mailboxes, rights, subscriptions and each one's STATUS (RFC 5819) are read in one group: one read
+        // transaction on PostgreSQL however many mailboxes are listed; the lines are written once it has ended.
+        List<Line> lines = ReadGroup.run(() -> lines(patterns, subscribedOnly, specialOnly, showSubscribed, recursive, ret));
+        for (Line l : lines) l.write();
+        s.out().ok(tag, "LIST completed");
+    }
+
+    /** The lines of a LIST answer, with the reads they need (run in one {@link ReadGroup}). */
+    private List<Line> lines(List<ListPattern> patterns, boolean subscribedOnly, boolean specialOnly,
+                             boolean showSubscribed, boolean recursive, ImapCommand.ReturnOptions ret) {
+        List<Line> pending = new ArrayList<>();
+        // RFC 5819: the STATUS of every listed mailbox, their counters read together once the names are known
+        Map<String, Mailbox> withStatus = new java.util.LinkedHashMap<>();
+        Map<String, List<ResponseEncoder.StatusItem>> statuses = new java.util.HashMap<>();
         Map<String, Entry> tree = tree(subscribedOnly);
         for (Map.Entry<String, Entry> e : tree.entrySet()) {
             String name = e.getKey();
@@ -87,15 +102,29 @@ final class ListCommand {
                 }
                 attrs.add(en.children ? "\\HasChildren" : "\\HasNoChildren");
             }
-            s.out().list("LIST", attrs, name, childInfo ? "\"CHILDINFO\" (\"SUBSCRIBED\")" : null);
+            String extra = childInfo ? "\"CHILDINFO\" (\"SUBSCRIBED\")" : null;
+            pending.add(() -> s.out().list("LIST", attrs, name, extra));
             if (!ret.status().isEmpty() && en.mailbox != null && en.rights.has('r')) { // RFC 5819 §2 with RFC 4314 §4
-                s.out().status(name, status.statusItems(en.mailbox, ret.status()));
+                withStatus.put(name, en.mailbox);
+                pending.add(() -> s.out().status(name, statuses.get(name)));
             }
             if (ret.myRights() && en.mailbox != null) { // RFC 8440 §3
-                s.out().data("MYRIGHTS " + s.out().mailboxName(name) + " " + en.rights.wire());
+                String rights = en.rights.wire();
+                pending.add(() -> s.out().data("MYRIGHTS " + s.out().mailboxName(name) + " " + rights));
             }
         }
-        s.out().ok(tag, "LIST completed");
+        if (!withStatus.isEmpty()) {
+            Map<org.tegami.store.MailboxId, org.tegami.store.MailboxReads.Counters> counters = StatusCommand.counted(ret.status())
+                    ? s.env.store().mail().counters(withStatus.values().stream().map(Mailbox::id).toList()) : Map.of();
+            withStatus.forEach((name, mb) -> statuses.put(name, status.statusItems(mb, ret.status(), counters.get(mb.id()))));
+        }
+        return pending;
+    }
+
+    /** A line of the LIST answer, written after the reads. */
+    @FunctionalInterface
+    private interface Line {
+        void write() throws IOException;
     }
 
     void lsub(String tag, ImapCommand.Lsub c) throws IOException {

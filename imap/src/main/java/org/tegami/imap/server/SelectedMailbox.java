@@ -62,6 +62,10 @@ final class SelectedMailbox implements AutoCloseable {
         this.messages = new ArrayList<>(snapshot.messages());
         this.known = snapshot.mailbox().highestModSeq();
         this.announced.addAll(keywords());
+        // In a group of reads (SELECT's), the snapshot may predate the subscription (it was taken at the group's
+        // first read): a change committed in between rang no one, so the first catch-up looks instead of trusting
+        // the silence.
+        if (org.tegami.store.ReadGroup.current() != null) dirty = true;
     }
 
     /**

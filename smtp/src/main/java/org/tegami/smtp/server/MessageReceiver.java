@@ -34,6 +34,7 @@ import org.tegami.store.BlobStore;
 import org.tegami.store.BlobId;
 import org.tegami.store.Delivered;
 import org.tegami.store.MessageWrites;
+import org.tegami.store.ReadGroup;
 import org.tegami.store.DeliveryRequest;
 
 /**
@@ -187,39 +188,28 @@ final class MessageReceiver {
             s.reply(failure.get());
             return;
         }
-        // RFC 3463 5.2.2: when every recipient is local and none has room for this message, refuse it; with other
-        // recipients it is delivered to all, and a full mailbox refuses at RCPT from then on
-        if (env.remote.isEmpty() && env.forwards.isEmpty() && env.srsBounces.isEmpty() && !env.localAccounts.isEmpty()
-                && env.quotaAccounts.containsAll(env.localAccounts)
-                && env.localAccounts.stream().allMatch(a ->
-                        s.env.store().accounts().quota(a).map(q -> !q.allows(sink.blobSize(), 1)).orElse(false))) {
-            s.resetTransaction();
-            Metrics.smtpMessage(552);
-            s.reply(552, "5.2.2", "Mailbox full: this message exceeds the recipient's quota");
-            return;
-        }
-        String dkimDomain = "";
-        if (s.user != null) {
-            switch (AuthorCheck.check(sink.header(), s.env.limits().headerSection(), s.user, s.env.resolver())) {
-                case AuthorCheck.Refused r -> {
-                    LOG.log(Level.INFO, () -> "refused " + id + " from " + s.user.address() + ": " + r.reply().lines());
-                    s.resetTransaction();
-                    Metrics.smtpMessage(r.reply().code());
-                    s.reply(r.reply());
-                    return;
-                }
-                case AuthorCheck.Allowed a -> dkimDomain = a.dkimDomain();
+        // The early quota answer, the author check, the message's first bytes and the inbound pipeline's lookups are
+        // one group of reads: on PostgreSQL one read transaction (the quota check was one of its own), ended before
+        // the delivery's write and before anything is answered.
+        Prepared prepared = ReadGroup.run(() -> prepare(s, sink, id));
+        Prepared.Ready ready;
+        switch (prepared) {
+            case Prepared.Refused r -> {
+                s.resetTransaction();
+                Metrics.smtpMessage(r.reply().code());
+                s.reply(r.reply());
+                return;
             }
-            // RFC 8689 §4.2.2: the sender relaxes recipient-side TLS policies for this message; with REQUIRETLS the
-            // field is ignored (§4.1) and stays in the message
-            env.tlsRequiredNo = !env.requireTls && sink.header().tlsRequiredNo();
+            case Prepared.Failed f -> {
+                couldNotStore(s, id, f.cause());
+                return;
+            }
+            case Prepared.Ready r -> ready = r;
         }
+        BlobId blob = ready.blob();
+        byte[] start = ready.start();
+        String dkimDomain = ready.dkimDomain();
         try {
-            BlobId blob = sink.commit();
-            // one read of the message's start serves the log's Message-ID and the TLS report check below
-            byte[] start = head(s, blob, REPORT_HEAD);
-            LogContext.put(LogContext.MSGID, LoggedMessageId.find(start.length > LoggedMessageId.HEAD
-                    ? java.util.Arrays.copyOf(start, LoggedMessageId.HEAD) : start).orElse(null));
             // the inbound pipeline decides per local recipient: mailbox, flags, added header lines, or refusal
             List<DeliveryRequest.Recipient> local = new ArrayList<>();
             // refusals by forward-path, for the one reply or the notice
@@ -227,21 +217,9 @@ final class MessageReceiver {
             List<DeliveryRequest.Outbound> outbounds = new ArrayList<>();
             Map<AccountId, List<Outcome.Followup>> followups = new LinkedHashMap<>();
             long returnPathBytes = TraceHeaders.returnPath(env.reversePath()).length;
-            if (!env.localAccounts.isEmpty() || !env.forwards.isEmpty()) {
-                InboundMessage m = new InboundMessage(s.conn.remoteAddress(), s.helo == null ? "" : s.helo,
-                        env.reversePath(), List.copyOf(env.localAccounts), s.tls().isPresent(),
-                        Optional.ofNullable(s.user).map(Account::id), blob, sink.blobSize(), new InboundMessage.BlobBytes() {
-                            @Override
-                            public byte[] head(int max) throws IOException {
-                                return MessageReceiver.head(s, blob, max);
-                            }
-
-                            @Override
-                            public InputStream open() throws IOException {
-                                return s.env.store().blobs().open(blob);
-                            }
-                        });
-                LocalDelivery.Plan plan = localDelivery(s).plan(m, s.env.pipeline().run(m), returnPathBytes,
+            if (ready.message() != null) {
+                InboundMessage m = ready.message();
+                LocalDelivery.Plan plan = localDelivery(s).plan(m, ready.outcomes(), returnPathBytes,
                         a -> LOG.log(Level.ERROR, "message " + id + ": a stage added a header prefix the store refuses, dropped"));
                 local.addAll(plan.recipients());
                 outbounds.addAll(plan.outbounds());
@@ -302,10 +280,80 @@ final class MessageReceiver {
             Metrics.smtpMessage(250);
             s.reply(250, "2.0.0", "OK queued as " + id);
         } catch (IOException | StoreException e) {
-            LOG.log(Level.ERROR, "could not store message " + id, e);
-            s.resetTransaction();
-            Metrics.smtpMessage(451);
-            s.reply(451, "4.3.0", "Could not store the message, try again later");
+            couldNotStore(s, id, e);
+        }
+    }
+
+    private static void couldNotStore(SmtpSession s, String id, Exception e) throws IOException {
+        LOG.log(Level.ERROR, "could not store message " + id, e);
+        s.resetTransaction();
+        Metrics.smtpMessage(451);
+        s.reply(451, "4.3.0", "Could not store the message, try again later");
+    }
+
+    /** What the reads before the delivery decided: a refusal to answer, a failure to store, or the message ready. */
+    private sealed interface Prepared {
+        record Refused(SmtpReply reply) implements Prepared {}
+
+        record Failed(Exception cause) implements Prepared {}
+
+        /** {@code message} and {@code outcomes} null when no local recipient or forward needs the pipeline. */
+        record Ready(BlobId blob, byte[] start, String dkimDomain, InboundMessage message,
+                     Map<AccountId, Outcome> outcomes) implements Prepared {}
+    }
+
+    /**
+     * The early quota answer, the author check of a submission, the blob's commit and the inbound pipeline: every
+     * read before the delivery, run in one {@link ReadGroup}. Writes nothing to the client.
+     */
+    private static Prepared prepare(SmtpSession s, MessageSink sink, String id) {
+        Envelope env = s.envelope;
+        // RFC 3463 5.2.2: when every recipient is local and none has room for this message, refuse it; with other
+        // recipients it is delivered to all, and a full mailbox refuses at RCPT from then on
+        if (env.remote.isEmpty() && env.forwards.isEmpty() && env.srsBounces.isEmpty() && !env.localAccounts.isEmpty()
+                && env.quotaAccounts.containsAll(env.localAccounts)
+                && env.localAccounts.stream().allMatch(a ->
+                        s.env.store().accounts().quota(a).map(q -> !q.allows(sink.blobSize(), 1)).orElse(false))) {
+            return new Prepared.Refused(SmtpReply.of(552, "5.2.2", "Mailbox full: this message exceeds the recipient's quota"));
+        }
+        String dkimDomain = "";
+        if (s.user != null) {
+            switch (AuthorCheck.check(sink.header(), s.env.limits().headerSection(), s.user, s.env.resolver())) {
+                case AuthorCheck.Refused r -> {
+                    LOG.log(Level.INFO, () -> "refused " + id + " from " + s.user.address() + ": " + r.reply().lines());
+                    return new Prepared.Refused(r.reply());
+                }
+                case AuthorCheck.Allowed a -> dkimDomain = a.dkimDomain();
+            }
+            // RFC 8689 §4.2.2: the sender relaxes recipient-side TLS policies for this message; with REQUIRETLS the
+            // field is ignored (§4.1) and stays in the message
+            env.tlsRequiredNo = !env.requireTls && sink.header().tlsRequiredNo();
+        }
+        try {
+            BlobId blob = sink.commit();
+            // one read of the message's start serves the log's Message-ID and the TLS report check
+            byte[] start = head(s, blob, REPORT_HEAD);
+            LogContext.put(LogContext.MSGID, LoggedMessageId.find(start.length > LoggedMessageId.HEAD
+                    ? java.util.Arrays.copyOf(start, LoggedMessageId.HEAD) : start).orElse(null));
+            if (env.localAccounts.isEmpty() && env.forwards.isEmpty()) {
+                return new Prepared.Ready(blob, start, dkimDomain, null, null);
+            }
+            InboundMessage m = new InboundMessage(s.conn.remoteAddress(), s.helo == null ? "" : s.helo,
+                    env.reversePath(), List.copyOf(env.localAccounts), s.tls().isPresent(),
+                    Optional.ofNullable(s.user).map(Account::id), blob, sink.blobSize(), new InboundMessage.BlobBytes() {
+                        @Override
+                        public byte[] head(int max) throws IOException {
+                            return MessageReceiver.head(s, blob, max);
+                        }
+
+                        @Override
+                        public InputStream open() throws IOException {
+                            return s.env.store().blobs().open(blob);
+                        }
+                    });
+            return new Prepared.Ready(blob, start, dkimDomain, m, s.env.pipeline().run(m));
+        } catch (IOException | StoreException e) {
+            return new Prepared.Failed(e);
         }
     }
 

@@ -5,6 +5,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +23,7 @@ import org.tegami.smtp.proto.SmtpSyntaxException;
 import org.tegami.store.Account;
 import org.tegami.store.AccountId;
 import org.tegami.store.Quota;
+import org.tegami.store.ReadGroup;
 
 /**
  * One SMTP connection: a straight read–parse–execute–reply loop on the connection's virtual thread.
@@ -316,8 +318,21 @@ final class SmtpSession {
             }
         }
         Recipient where;
+        Map<AccountId, Optional<Quota>> quotas;
         try {
-            where = env.resolver().resolve(to);
+            // the recipient's lookups and its accounts' quotas are one group of reads: on PostgreSQL one read
+            // transaction, where the quotas were one more
+            record Found(Recipient where, Map<AccountId, Optional<Quota>> quotas) {}
+            Found found = ReadGroup.run(() -> {
+                Recipient w = env.resolver().resolve(to);
+                Map<AccountId, Optional<Quota>> q = new LinkedHashMap<>();
+                if (w instanceof Recipient.Local l) {
+                    for (AccountId a : l.accounts()) q.put(a, env.store().accounts().quota(a));
+                }
+                return new Found(w, q);
+            });
+            where = found.where();
+            quotas = found.quotas();
         } catch (StoreException e) {
             LOG.log(Level.ERROR, "recipient lookup failed", e);
             reply(451, "4.3.0", "Temporary lookup failure, try again later");
@@ -332,7 +347,7 @@ final class SmtpSession {
                 }
                 List<AccountId> limited = new ArrayList<>();
                 for (AccountId a : l.accounts()) {
-                    Optional<Quota> q = env.store().accounts().quota(a);
+                    Optional<Quota> q = quotas.get(a);
                     if (q.isEmpty()) continue;
                     // RFC 3463 4.2.2: a mailbox at its quota now may have room later, so this is temporary
                     if (q.get().full()) {

@@ -24,18 +24,21 @@ import org.tegami.store.jdbc.Tx;
  * Blobs with their catalog in PostgreSQL (table {@code blobs}: every blob's size, and the bytes of blobs up to
  * {@link #INLINE_MAX} inline) and the bytes of larger ones in an {@link ObjectStorage} that every node shares.
  *
- * <p>Durability: every blob is durable before any metadata names it. A large blob's {@link BlobWriter#commit()}
- * returns when its object and catalog row are committed; it is then <em>held</em> (catalog column
- * {@code held_until}, wall-clock epoch ms) until the delivery that names it commits or its writer closes, so that a
- * collector on any node leaves it alone in between. An inline blob's commit only keeps its bytes in this process
- * ({@link Hold#pending}): the first write that names it inserts its catalog row in the same transaction (the
- * {@link BlobStore} contract allows this for small blobs kept beside the metadata), and its writer's close stores
- * it when nothing did; until then no other node can know of it, and no collector can see it.
+ * <p>Durability: every blob is durable before any metadata names it, and no blob has a commit of its own. A
+ * writer's {@link BlobWriter#commit()} keeps an inline blob's bytes in this process, or stores a large blob's object
+ * (durable when the object storage's put returns), and <em>holds</em> it ({@link Hold}) until its writer closes:
+ * the first write that names it inserts its catalog row in the same transaction (the {@link BlobStore} contract
+ * allows this for blobs kept beside the metadata; a large blob's bytes are already stored, only the row that lists
+ * them waits), and the writer's close stores the row when nothing did, listed for the collector. Until then no other
+ * node knows of the blob. Should the process die in between, an inline blob was never acknowledged, and a large
+ * blob's object is found by the collector's sweep of the object storage ({@link #sweep}).
  *
  * <p>Collection across nodes: a blob is deleted only in a transaction that holds its catalog row {@code FOR UPDATE}
  * and finds no message and no queue entry naming it; every write that names a blob (delivery, APPEND, COPY/MOVE)
- * first takes the row ({@link #claim}), and every writer stores its object while holding the row, so a collector and
- * a writer or namer of the same blob never interleave. The collector's transaction is READ COMMITTED (it reads
+ * first takes the row ({@link #claim}), inserting it for a blob it stores. A large blob's object was stored before
+ * that write, with no row locked, so a collector may have deleted the object of an older unnamed row of the same
+ * bytes meanwhile: the write checks, holding the row, that the object is there, and fails otherwise (nothing is
+ * acknowledged that cannot be read; the sender tries again). The collector's transaction is READ COMMITTED (it reads
  * every committed reference after taking the lock, and such a commit cannot fail for serialization), and it deletes
  * the object before committing: should the commit still fail (a lost connection), the catalog names a missing object
  * that nothing references, which the next collection removes and a writer of the same content stores again.
@@ -62,6 +65,8 @@ final class PgBlobStore implements BlobStore {
     static final class Hold {
         final long until;
         final boolean pending;
+        /** The blob's size in bytes (a large blob's: its catalog row, when a write inserts it, records it). */
+        long size;
         /** Set once the bytes are committed or pending: nothing is read from here that a write could not name. */
         volatile byte[] data;
         /** A large blob whose object and catalog row are committed: reads go straight to the object storage. */
@@ -79,7 +84,7 @@ final class PgBlobStore implements BlobStore {
     /** What a write naming {@code id} inserts in its own transaction: this process's pending inline blob, or null. */
     Hold pending(BlobId id) {
         Hold h = holds.get(id.hex());
-        return h != null && h.pending && h.data != null ? h : null;
+        return h != null && h.pending && (h.data != null || h.inObjects) ? h : null;
     }
 
     /** The bytes of an inline blob an open writer of this process committed, or read lately; null if neither. */
@@ -158,10 +163,23 @@ final class PgBlobStore implements BlobStore {
     /** {@link #claim}, inserting the catalog row of {@code pending} (from {@link #pending}) when there is one. */
     void claim(Tx tx, BlobId id, Hold pending) throws SQLException {
         if (pending != null) {
-            // the row, inserted or taken (another writer of the same bytes may have stored it): locked till we end
+            // the row, inserted or taken (another writer of the same bytes may have stored it, or the collector
+            // adopted the object, see sweep): locked till we end
             Jdbc.update(tx, "INSERT INTO blobs(hex, size, data, held_until) VALUES (?, ?, ?, 0) ON CONFLICT (hex)"
-                    + " DO UPDATE SET held_until = 0, data = COALESCE(blobs.data, excluded.data)",
-                    id.hex(), pending.data.length, pending.data);
+                    + " DO UPDATE SET held_until = 0, size = excluded.size, data = COALESCE(blobs.data, excluded.data)",
+                    id.hex(), pending.size, pending.data);
+            if (pending.data == null) {
+                // A large blob's object was stored before this transaction, with no row to lock: a collector may
+                // have deleted the object of an older, unnamed row of the same bytes meanwhile. Now that this
+                // transaction holds the row, no collector can; the object must be there, or nothing is acknowledged.
+                long stored;
+                try {
+                    stored = objects.size(id.hex());
+                } catch (IOException e) {
+                    throw new SQLException("cannot check blob " + id + ": " + e.getMessage(), e);
+                }
+                if (stored < 0) throw new SQLException("blob " + id + " is not stored");
+            }
             tx.afterCommit(() -> {
                 pending.named = true;
                 Hold h = holds.get(id.hex());
@@ -181,6 +199,7 @@ final class PgBlobStore implements BlobStore {
 
     @Override
     public long collect() throws IOException {
+        sweep();
         long deleted = 0;
         String after = "";
         while (true) {
@@ -197,6 +216,51 @@ final class PgBlobStore implements BlobStore {
             }
             after = batch.getLast();
         }
+    }
+
+    /** Objects the sweep looks at per collection. */
+    static final int SWEEP_PAGE = 1000;
+    /** Where this node's sweep of the object storage goes on from ("" from the start). */
+    private volatile String sweptTo = "";
+
+    /**
+     * Adopts objects no catalog row names, a page per collection: a large blob's object is stored before the write
+     * that inserts its row, so a process that dies in between leaves an object nobody lists. Each one found gets a
+     * row held for {@link #HOLD_MILLIS} (a writer on any node may still be about to name it: its write then takes
+     * the row) and is listed for the collector, which deletes it once the hold is over and nothing names it.
+     */
+    private void sweep() throws IOException {
+        String from = sweptTo;
+        List<String> keys = objects.list(from, SWEEP_PAGE);
+        sweptTo = keys.size() < SWEEP_PAGE ? "" : keys.getLast();
+        if (keys.isEmpty()) return;
+        String[] page = keys.toArray(String[]::new);
+        java.util.Set<String> known = new java.util.HashSet<>(db.read(tx -> {
+            try (var ps = tx.c.prepareStatement("SELECT hex FROM blobs WHERE hex = ANY(?)")) {
+                ps.setArray(1, tx.c.createArrayOf("text", page));
+                List<String> out = new java.util.ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getString(1));
+                }
+                return out;
+            }
+        }));
+        java.util.Map<String, Long> stray = new java.util.LinkedHashMap<>();
+        for (String k : keys) {
+            if (known.contains(k) || holds.containsKey(k)) continue;
+            long size = objects.size(k);
+            if (size >= 0) stray.put(k, size);
+        }
+        if (stray.isEmpty()) return;
+        long until = System.currentTimeMillis() + HOLD_MILLIS;
+        db.writeLocked(tx -> {
+            for (var e : stray.entrySet()) {
+                Jdbc.update(tx, "INSERT INTO blobs(hex, size, data, held_until) VALUES (?, ?, NULL, ?) ON CONFLICT (hex)"
+                        + " DO NOTHING", e.getKey(), e.getValue(), until);
+                BlobCatalog.orphan(Dialect.POSTGRESQL, tx, e.getKey());
+            }
+            return null;
+        });
     }
 
     private boolean collectOne(Tx tx, String hex) throws SQLException {
@@ -260,6 +324,8 @@ final class PgBlobStore implements BlobStore {
     public long size(BlobId id) throws IOException {
         byte[] held = held(id);
         if (held != null) return held.length;
+        Hold h = holds.get(id.hex());
+        if (h != null && h.inObjects) return h.size;
         List<String> n = db.point(tx -> Jdbc.strings(tx, "SELECT size FROM blobs WHERE hex = ?", id.hex()));
         if (n.isEmpty()) throw new NoSuchFileException("blob " + id);
         return Long.parseLong(n.getFirst());
@@ -268,7 +334,7 @@ final class PgBlobStore implements BlobStore {
     @Override
     public boolean exists(BlobId id) {
         Hold h = holds.get(id.hex());
-        if (h != null && h.data != null) return true;
+        if (h != null && (h.data != null || h.inObjects)) return true;
         return !db.point(tx -> Jdbc.strings(tx, "SELECT 1 FROM blobs WHERE hex = ?", id.hex())).isEmpty();
     }
 
@@ -321,6 +387,7 @@ final class PgBlobStore implements BlobStore {
                         return old;
                     }
                     Hold fresh = new Hold(until, true);
+                    fresh.size = size;
                     fresh.data = inline;
                     return fresh;
                 });
@@ -328,37 +395,23 @@ final class PgBlobStore implements BlobStore {
                 hold = h;
                 return id;
             }
+            // The object first, durable when put returns, and no transaction of its own: the write that names the
+            // blob inserts its catalog row (see claim), or close() does when none does. Until then only this
+            // process knows of it; should the process die first, the collector's sweep finds the object.
             Path file = spool.file();
-            Hold h = new Hold(System.currentTimeMillis() + HOLD_MILLIS, false);
-            holds.put(hex, h);
-            try {
-                // READ COMMITTED: the upsert is atomic there and locks the row, where concurrent writers of the same
-                // bytes under SERIALIZABLE failed each other (measured: most of the conflicts under an IMAP APPEND load)
-                db.writeLocked(tx -> {
-                    // Takes the catalog row (inserted or updated), so no collector deletes it while we store the bytes.
-                    Jdbc.update(tx, "INSERT INTO blobs(hex, size, data, held_until) VALUES (?, ?, ?, ?)"
-                            + " ON CONFLICT (hex) DO UPDATE SET held_until = GREATEST(blobs.held_until, excluded.held_until),"
-                            + " data = COALESCE(blobs.data, excluded.data)", hex, size, inline, h.until);
-                    if (inline == null) {
-                        try {
-                            if (Files.exists(file)) objects.put(hex, file);
-                            else if (objects.size(hex) < 0) throw new NoSuchFileException("object " + hex + " vanished");
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    }
-                    // The collector checks it later: a write refused after commit names nothing.
-                    BlobCatalog.orphan(Dialect.POSTGRESQL, tx, hex);
-                    return null;
-                });
-            } catch (UncheckedIOException e) {
-                holds.remove(hex, h);
-                throw e.getCause();
-            } catch (RuntimeException e) {
-                holds.remove(hex, h);
-                throw e;
-            }
-            h.inObjects = true;
+            if (Files.exists(file)) objects.put(hex, file);
+            else if (objects.size(hex) < 0) throw new NoSuchFileException("object " + hex + " vanished");
+            long until = System.currentTimeMillis() + HOLD_MILLIS;
+            Hold h = holds.compute(hex, (k, old) -> {
+                if (old != null && old.pending) {
+                    old.writers++;
+                    return old;
+                }
+                Hold fresh = new Hold(until, true);
+                fresh.size = size;
+                fresh.inObjects = true;
+                return fresh;
+            });
             committed = hex;
             hold = h;
             return id;
@@ -368,10 +421,10 @@ final class PgBlobStore implements BlobStore {
          * A pending inline blob no write named: stored now, as {@link #commit} promised, with the collector told to
          * check it (a delivery refused after the commit, such as over quota, names nothing).
          */
-        private void storeUnnamed(String hex, byte[] data) {
+        private void storeUnnamed(String hex, Hold h) {
             db.writeLocked(tx -> {
                 Jdbc.update(tx, "INSERT INTO blobs(hex, size, data, held_until) VALUES (?, ?, ?, 0) ON CONFLICT (hex)"
-                        + " DO UPDATE SET data = COALESCE(blobs.data, excluded.data)", hex, data.length, data);
+                        + " DO UPDATE SET data = COALESCE(blobs.data, excluded.data)", hex, h.size, h.data);
                 BlobCatalog.orphan(Dialect.POSTGRESQL, tx, hex);
                 return null;
             });
@@ -392,17 +445,12 @@ final class PgBlobStore implements BlobStore {
                     });
                     if (!last[0]) return; // another writer of the same bytes still holds them
                     try {
-                        if (!h.named) storeUnnamed(hex, h.data);
+                        if (!h.named) storeUnnamed(hex, h);
                     } finally {
                         // unless a writer of the same bytes joined meanwhile
                         holds.computeIfPresent(hex, (k, cur) -> cur == h && cur.writers == 0 ? null : cur);
                     }
                     return;
-                }
-                holds.remove(hex, h);
-                if (!h.named) {
-                    db.write(tx -> Jdbc.update(tx, "UPDATE blobs SET held_until = 0 WHERE hex = ? AND held_until = ?",
-                            hex, h.until));
                 }
                 return;
             }

@@ -53,6 +53,8 @@ final class PgDb implements Transactions, AutoCloseable {
     private volatile Thread listener;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong retries = new java.util.concurrent.atomic.AtomicLong();
+    /** Read transactions begun so far, a group's counted once. */
+    private final java.util.concurrent.atomic.AtomicLong readTransactions = new java.util.concurrent.atomic.AtomicLong();
 
     PgDb(String url, String user, String password, int poolSize) {
         this.url = url;
@@ -195,6 +197,7 @@ final class PgDb implements Transactions, AutoCloseable {
         ReadGroup group = ReadGroup.current();
         if (group != null) return grouped(group, work);
         try (Connection c = readPool.getConnection()) { // REPEATABLE READ, READ ONLY (see poolConfig)
+            readTransactions.incrementAndGet();
             try {
                 T result = work.run(new Tx(c));
                 c.commit();
@@ -211,7 +214,9 @@ final class PgDb implements Transactions, AutoCloseable {
     private <T> T grouped(ReadGroup group, Work<T> work) {
         GroupRead r = group.hold(this, () -> {
             try {
-                return new GroupRead(readPool.getConnection());
+                GroupRead opened = new GroupRead(readPool.getConnection());
+                readTransactions.incrementAndGet();
+                return opened;
             } catch (SQLException e) {
                 throw new StoreException("store operation failed: " + e.getMessage(), e);
             }
@@ -295,6 +300,11 @@ final class PgDb implements Transactions, AutoCloseable {
     /** Writes retried after a conflict so far; for tests and measurements. */
     long retries() {
         return retries.get();
+    }
+
+    /** Read transactions begun so far (a group of reads counts once); for tests and measurements. */
+    long readTransactions() {
+        return readTransactions.get();
     }
 
     /**

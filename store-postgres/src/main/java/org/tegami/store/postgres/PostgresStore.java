@@ -175,6 +175,11 @@ public final class PostgresStore implements Store {
         return db.retries();
     }
 
+    /** Read transactions this store began so far, a group of reads ({@link org.tegami.store.ReadGroup}) once. */
+    public long readTransactions() {
+        return db.readTransactions();
+    }
+
     @Override
     public void close() {
         db.close();

@@ -573,6 +573,36 @@ public final class JdbcMail extends JdbcMailboxDirectory implements MailStore {
     }
 
     @Override
+    public java.util.Map<MailboxId, Counters> counters(java.util.Collection<MailboxId> mailboxes) {
+        List<Long> ids = mailboxes.stream().map(MailboxId::value).distinct().toList();
+        java.util.Map<MailboxId, Counters> out = new java.util.HashMap<>();
+        // the messages' flags, qualified: the mailbox row joined to its messages, one row per mailbox
+        String has = db.dialect().position("' ' || m.flags || ' '", "?") + " > 0";
+        int batch = db.dialect().listBatch() - 2;
+        for (int from = 0; from < ids.size(); from += batch) {
+            List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + batch));
+            String sql = "SELECT mb.id, COUNT(m.uid), COALESCE(SUM(m.size), 0),"
+                    + " COALESCE(SUM(CASE WHEN m.uid IS NULL OR " + has + " THEN 0 ELSE 1 END), 0),"
+                    + " COALESCE(SUM(CASE WHEN " + has + " THEN 1 ELSE 0 END), 0),"
+                    + " COALESCE(SUM(CASE WHEN m.uid >= mb.recent_uid THEN 1 ELSE 0 END), 0)"
+                    + " FROM mailboxes mb LEFT JOIN messages m ON m.mailbox_id = mb.id"
+                    + " WHERE mb.id IN (" + "?,".repeat(chunk.size() - 1) + "?) GROUP BY mb.id";
+            List<Object> args = new ArrayList<>(List.of(flagParam("\\Seen"), flagParam("\\Deleted")));
+            args.addAll(chunk);
+            db.read(tx -> {
+                try (PreparedStatement ps = Jdbc.prepare(tx, sql, args.toArray()); ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(new MailboxId(rs.getLong(1)),
+                                new Counters(rs.getLong(2), rs.getLong(4), rs.getLong(5), rs.getLong(3), rs.getLong(6)));
+                    }
+                }
+                return null;
+            });
+        }
+        return out;
+    }
+
+    @Override
     public List<Uid> uidsWithFlag(MailboxId mailbox, String flag, boolean with) {
         return db.read(tx -> uidsWithFlag(tx, mailbox, flag, with));
     }
