@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +24,7 @@ import org.tegami.delivery.Outcome;
 import org.tegami.delivery.spam.SpamStage;
 import org.tegami.store.AccountId;
 import org.tegami.store.BlobId;
+import org.tegami.testkit.FreePort;
 
 /**
  * The rspamd stage against a real rspamd (Debian's {@code rspamd} package, 3.4; Redis, Debian's
@@ -39,10 +39,9 @@ class RspamdRealTest {
     @TempDir
     Path dir;
 
+    /** Below the ephemeral range (see {@link FreePort}): rspamd and Redis bind it later, in processes of their own. */
     private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return FreePort.pick();
     }
 
     private static InboundMessage message(String text) throws Exception {
