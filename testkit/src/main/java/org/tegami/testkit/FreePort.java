@@ -44,8 +44,9 @@ public final class FreePort {
 
     /** The first port of the kernel's ephemeral range (Linux), or IANA's 49152 elsewhere. */
     static int ephemeralLow() {
-        // Read as a stream: the file's size is 0, and Files.readString/readAllBytes (JDK 25), trusting that size,
-        // returned only "3" of "32768\t60999", which made every pick fall back to an ephemeral port.
+        // Read as a stream, from the start in one go: a sysctl file reports size 0 and answers any read that does not
+        // start at offset 0 with end-of-file, and Files.readString (JDK 25) got only "3" of "32768\t60999", which
+        // made every pick fall back to an ephemeral port.
         try (InputStream in = Files.newInputStream(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
             String range = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
             return Integer.parseInt(range.split("\\s+")[0]);
