@@ -121,6 +121,9 @@ class AbuseDefencesTest {
 
     @Test
     void rspamdRejectRefusesAndRspamdDownLetsMailThrough() throws Exception {
+        // The JDK reads its HTTP limits once per JVM, at the first server: the server's, not these defaults, must win
+        // whichever test class runs first (AutoconfigHttpTest checks them).
+        org.tegami.server.http.HttpServerLimits.apply();
         var http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
         http.createContext("/checkv2", x -> {
             String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.US_ASCII);

@@ -1,8 +1,10 @@
 package org.tegami.testkit;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
@@ -42,8 +44,11 @@ public final class FreePort {
 
     /** The first port of the kernel's ephemeral range (Linux), or IANA's 49152 elsewhere. */
     static int ephemeralLow() {
-        try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+        // Read as a stream, from the start in one go: a sysctl file reports size 0 and answers any read that does not
+        // start at offset 0 with end-of-file, and Files.readString (JDK 25) got only "3" of "32768\t60999", which
+        // made every pick fall back to an ephemeral port.
+        try (InputStream in = Files.newInputStream(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+            String range = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
             return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 49152;

@@ -3,11 +3,14 @@ package org.tegami.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class FreePortTest {
@@ -23,5 +26,17 @@ class FreePortTest {
                 assertEquals(port, s.getLocalPort(), "free to bind");
             }
         }
+    }
+
+    /**
+     * The kernel's range read whole: Files.readString gave "3" of "32768\t60999" (the file's size is 0), so every
+     * pick fell back to an ephemeral port, and the test above, seeing no room below "3", checked nothing.
+     */
+    @Test
+    void theEphemeralRangeIsReadWhole() throws Exception {
+        Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        assumeTrue(Files.isReadable(range), "no Linux ephemeral port range here");
+        String first = Files.readAllLines(range).getFirst().trim().split("\\s+")[0];
+        assertEquals(Integer.parseInt(first), FreePort.ephemeralLow());
     }
 }

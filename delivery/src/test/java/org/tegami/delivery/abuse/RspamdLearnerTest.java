@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,6 +32,7 @@ import org.tegami.store.Mailbox;
 import org.tegami.store.MessageMeta;
 import org.tegami.store.Store;
 import org.tegami.store.embedded.EmbeddedStore;
+import org.tegami.testkit.FreePort;
 
 /**
  * Users' Junk moves reach rspamd's controller: the learning queue posts the stored message to {@code /learnspam} or
@@ -140,10 +140,8 @@ class RspamdLearnerTest {
     @Test
     void aControllerThatIsDownDoesNotHoldUpTheQueue() throws Exception {
         MessageMeta m = stored();
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
+        // nothing listens there, and below the ephemeral range no other test's socket takes it meanwhile
+        int closed = FreePort.pick();
         RspamdLearner rspamd = new RspamdLearner(URI.create("http://127.0.0.1:" + closed), Optional.empty(), Duration.ofSeconds(2),
                 InstantSource.system());
         Learner learner = new Learner(store, true, Duration.ofSeconds(1), Optional.of(rspamd));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +24,7 @@ import org.tegami.delivery.Outcome;
 import org.tegami.delivery.spam.SpamStage;
 import org.tegami.store.AccountId;
 import org.tegami.store.BlobId;
+import org.tegami.testkit.FreePort;
 
 /**
  * The rspamd stage against a real rspamd (Debian's {@code rspamd} package, 3.4; Redis, Debian's
@@ -39,10 +39,9 @@ class RspamdRealTest {
     @TempDir
     Path dir;
 
+    /** Below the ephemeral range (see {@link FreePort}): rspamd and Redis bind it later, in processes of their own. */
     private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return FreePort.pick();
     }
 
     private static InboundMessage message(String text) throws Exception {
@@ -59,9 +58,18 @@ class RspamdRealTest {
 
         Rspamd(boolean redis) throws Exception {
             assumeTrue(Files.isExecutable(RSPAMD) && Files.isRegularFile(Path.of("/etc/rspamd/rspamd.conf")), "rspamd not installed");
+            if (redis) assumeTrue(Files.isExecutable(REDIS), "redis-server not installed");
+            try {
+                start(redis);
+            } catch (Throwable e) {
+                close(); // a start that failed half-way must not leave rspamd or Redis running after the test
+                throw e;
+            }
+        }
+
+        private void start(boolean redis) throws Exception {
             Path local = Files.createDirectories(dir.resolve("local.d"));
             if (redis) {
-                assumeTrue(Files.isExecutable(REDIS), "redis-server not installed");
                 int port = freePort();
                 processes.add(new ProcessBuilder(REDIS.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                         "--save", "", "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
@@ -86,8 +94,13 @@ class RspamdRealTest {
             await(controller, p, "rspamd.log");
         }
 
+        /**
+         * Until {@code port} accepts. rspamd's main process spends about 13 s of CPU (its Lua rules and maps) before it
+         * forks the workers that listen: on two cores with a load of 12 that took 80 to 120 s, past the 90 s this
+         * waited before, so the wait is 300 s; a dead process still ends it at once.
+         */
         private void await(int port, Process p, String log) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
             while (System.nanoTime() < deadline && p.isAlive()) {
                 try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
                     return;

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tegami.store.ObjectStorage;
 import org.tegami.store.ObjectStorageContract;
+import org.tegami.testkit.FreePort;
 import org.tegami.testkit.S3TestServer;
 
 /** The object contract against a real S3-compatible server (S3Mock on loopback), a fresh bucket per test. */
@@ -67,10 +68,8 @@ class S3ObjectsTest implements ObjectStorageContract {
 
     @Test
     void anUnreachableEndpointSaysSo() throws IOException {
-        int closed;
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
+        // nothing listens there, and below the ephemeral range no other test's socket takes it meanwhile
+        int closed = FreePort.pick();
         S3Settings nowhere = new S3Settings(URI.create("http://127.0.0.1:" + closed), "tegami", "us-east-1", "k", "s", true);
         IOException e = assertThrows(IOException.class, () -> S3Objects.open(nowhere, dir.resolve("tmp")));
         assertTrue(e.getMessage().contains("cannot reach the S3 endpoint http://127.0.0.1:" + closed), e.getMessage());

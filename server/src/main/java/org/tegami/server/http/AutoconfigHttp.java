@@ -37,13 +37,7 @@ public final class AutoconfigHttp implements AutoCloseable {
     static final long MAX_DISCARD = 1024 * 1024;
 
     static {
-        // The JDK server reads its limits once, from system properties; set ours unless the operator chose.
-        // Autoconfig requests carry a handful of headers; the JDK defaults (200 headers, 384 KiB) are generous.
-        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqHeaders", "64");
-        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqHeaderSize", "16384");
-        // Slowloris: a request must arrive within this many seconds.
-        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", "30");
-        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", "30");
+        HttpServerLimits.apply();
     }
 
     /** The endpoints, by path; anything else is 404. */

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.tegami.core.TegamiException;
+import org.tegami.server.http.HttpServerLimits;
 
 /**
  * The {@code [listen] metrics} listener: {@code GET /metrics} in the Prometheus text format, nothing else (ADR 0017).
@@ -24,6 +25,8 @@ public final class MetricsHttp implements AutoCloseable {
     /** Binds and starts serving {@code metrics}. */
     public MetricsHttp(InetSocketAddress bind, PrometheusMetrics metrics) {
         this.metrics = metrics;
+        // The JDK reads its HTTP limits when the first server is created, and this one starts before autoconfig's.
+        HttpServerLimits.apply();
         try {
             server = HttpServer.create(bind, 16);
         } catch (IOException e) {

@@ -52,7 +52,10 @@ class TraceHistoryTest {
                 List<TraceHistoryStore.Line> lines = List.of();
                 while (System.nanoTime() < deadline) {
                     lines = a.store().traceHistory().find(Set.of("m:" + MSGID), 100);
-                    if (lines.stream().anyMatch(l -> l.text().contains(": deferred queue "))) break;
+                    // the queue logs "deferred" before it records the attempt, and the history saves every second,
+                    // possibly in between: wait for the recorded attempt too, which the trace's last line shows
+                    if (lines.stream().anyMatch(l -> l.text().contains(": deferred queue "))
+                            && a.store().queue().list().stream().anyMatch(e -> e.attempts() > 0)) break;
                     Thread.sleep(100);
                 }
                 assertTrue(lines.size() >= 2, "the submission and the attempt were saved: " + lines);

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,8 +70,19 @@ class Pop3ManageSieveMetricsTest {
                 untilOk(in);
             }
 
-            String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + server.metricsHttp().getFirst().port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            // A session counts a command after its reply went out, so QUIT and LOGOUT may not be counted yet when the
+            // client has read the reply: wait until both connections are counted closed, which the sessions do last.
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsHttp().getFirst().port()
+                    + "/metrics")).build();
+            String scrape = "";
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < until) {
+                scrape = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
+                if (scrape.contains("\ntegami_connections_open{service=\"pop3s\"} 0.0\n")
+                        && scrape.contains("\ntegami_connections_open{service=\"managesieve\"} 0.0\n")) break;
+                Thread.sleep(50);
+            }
             for (String line : List.of(
                     "# TYPE tegami_pop3_commands_total counter",
                     "tegami_pop3_commands_total{command=\"user\"} 1.0",
