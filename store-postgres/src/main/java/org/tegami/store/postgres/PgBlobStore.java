@@ -380,19 +380,7 @@ final class PgBlobStore implements BlobStore {
             if (inline != null) {
                 // no commit of its own: the write that names it inserts it (see Hold), close() if none does; writers
                 // of the same bytes share one hold, so none of them loses the bytes when another closes first
-                long until = System.currentTimeMillis() + HOLD_MILLIS;
-                Hold h = holds.compute(hex, (k, old) -> {
-                    if (old != null && old.pending) {
-                        old.writers++;
-                        return old;
-                    }
-                    Hold fresh = new Hold(until, true);
-                    fresh.size = size;
-                    fresh.data = inline;
-                    return fresh;
-                });
-                committed = hex;
-                hold = h;
+                pend(hex, size, inline);
                 return id;
             }
             // The object first, durable when put returns, and no transaction of its own: the write that names the
@@ -401,20 +389,28 @@ final class PgBlobStore implements BlobStore {
             Path file = spool.file();
             if (Files.exists(file)) objects.put(hex, file);
             else if (objects.size(hex) < 0) throw new NoSuchFileException("object " + hex + " vanished");
+            pend(hex, size, null);
+            return id;
+        }
+
+        /**
+         * This writer's pending hold of {@code hex}, shared with any other open writer of the same bytes;
+         * {@code inline} is the bytes of a small blob, null for a large one already in the object storage.
+         */
+        private void pend(String hex, long size, byte[] inline) {
             long until = System.currentTimeMillis() + HOLD_MILLIS;
-            Hold h = holds.compute(hex, (k, old) -> {
+            hold = holds.compute(hex, (k, old) -> {
                 if (old != null && old.pending) {
                     old.writers++;
                     return old;
                 }
                 Hold fresh = new Hold(until, true);
                 fresh.size = size;
-                fresh.inObjects = true;
+                if (inline != null) fresh.data = inline;
+                else fresh.inObjects = true;
                 return fresh;
             });
             committed = hex;
-            hold = h;
-            return id;
         }
 
         /**
