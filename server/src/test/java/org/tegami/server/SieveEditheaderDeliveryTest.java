@@ -47,25 +47,7 @@ class SieveEditheaderDeliveryTest {
 
     /** One SMTP transaction to several recipients; asserts every reply down to the final 250. */
     static void send(int port, List<String> rcpts, byte[] message) throws Exception {
-        try (Wire w = Wire.plain(port)) {
-            assertTrue(w.reply().startsWith("220 "));
-            w.send("EHLO client.example.org");
-            assertTrue(w.reply().startsWith("250 "));
-            w.send("MAIL FROM:<sender@example.org>");
-            assertEquals("250 2.1.0 Sender OK", w.reply());
-            for (String r : rcpts) {
-                w.send("RCPT TO:<" + r + ">");
-                assertEquals("250 2.1.5 Recipient OK", w.reply());
-            }
-            w.send("DATA");
-            assertTrue(w.reply().startsWith("354 "));
-            w.write(message);
-            w.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
-            String ok = w.reply();
-            assertTrue(ok.startsWith("250 2.0.0"), ok);
-            w.send("QUIT");
-            assertTrue(w.reply().startsWith("221 "));
-        }
+        Wire.smtp(port, "sender@example.org", rcpts, message);
     }
 
     /** What IMAP returns for message 1 of the user's INBOX: its RFC822.SIZE and its header section (BODY[HEADER]). */

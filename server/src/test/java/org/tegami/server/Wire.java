@@ -96,14 +96,21 @@ final class Wire implements AutoCloseable {
      * line ends and no line that starts with a dot. Asserts the exact recipient reply and a 250 2.0.0 at the end.
      */
     static void smtp(int port, byte[] message) throws IOException {
+        smtp(port, "bob@example.org", java.util.List.of("alice@example.test"), message);
+    }
+
+    /** The same from {@code sender} to each of {@code rcpts}, every RCPT answered exactly. */
+    static void smtp(int port, String sender, java.util.List<String> rcpts, byte[] message) throws IOException {
         try (Wire w = plain(port)) {
             assertTrue(w.reply().startsWith("220 "));
             w.send("EHLO client.example.org");
             assertTrue(w.reply().startsWith("250 "));
-            w.send("MAIL FROM:<bob@example.org>");
+            w.send("MAIL FROM:<" + sender + ">");
             assertEquals("250 2.1.0 Sender OK", w.reply());
-            w.send("RCPT TO:<alice@example.test>");
-            assertEquals("250 2.1.5 Recipient OK", w.reply());
+            for (String r : rcpts) {
+                w.send("RCPT TO:<" + r + ">");
+                assertEquals("250 2.1.5 Recipient OK", w.reply());
+            }
             w.send("DATA");
             assertTrue(w.reply().startsWith("354 "));
             w.write(message);
